@@ -1,0 +1,153 @@
+use std::sync::Arc;
+
+use oscine_plugin_api::World;
+use rtrb::{Consumer, Producer};
+
+use crate::engine::{
+    Command, ControlRef, EngineOptions, EngineStatus, Event, StatusSnapshot, SynthInstance, TreeSnapshot,
+};
+
+use super::SynthDefRegistry;
+
+/// The control side's end of the engine: it builds Synths, sends commands and receives
+/// events.
+///
+/// Context: NRT, one thread at a time (it holds the single producer of the command FIFO).
+pub struct EngineHandle {
+    options: EngineOptions,
+    registry: Arc<SynthDefRegistry>,
+    commands: Producer<Command>,
+    events: Consumer<Event>,
+    status: Arc<EngineStatus>,
+}
+
+/// Why a Synth could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SynthBuildError {
+    /// No SynthDef has the name.
+    #[error("no synthdef named '{0}'")]
+    UnknownSynthDef(String),
+    /// A control given at creation does not exist.
+    #[error("synthdef '{def}' has no control {control}")]
+    UnknownControl {
+        /// The SynthDef.
+        def: String,
+        /// The control, as given.
+        control: String,
+    },
+    /// The plugin refused.
+    #[error("synthdef '{def}' failed to build a synth: {reason}")]
+    Construct {
+        /// The SynthDef.
+        def: String,
+        /// The plugin's reason.
+        reason: String,
+    },
+}
+
+/// A control named by index or by name, as a client gives it at creation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ControlKey<'a> {
+    /// By index.
+    Index(usize),
+    /// By name.
+    Name(&'a str),
+}
+
+impl EngineHandle {
+    pub(crate) fn new(
+        options: EngineOptions,
+        registry: Arc<SynthDefRegistry>,
+        commands: Producer<Command>,
+        events: Consumer<Event>,
+        status: Arc<EngineStatus>,
+    ) -> Self {
+        EngineHandle { options, registry, commands, events, status }
+    }
+
+    /// The options the engine was built with.
+    pub fn options(&self) -> &EngineOptions {
+        &self.options
+    }
+
+    /// The SynthDefs the engine knows.
+    pub fn registry(&self) -> &Arc<SynthDefRegistry> {
+        &self.registry
+    }
+
+    /// The live status counters.
+    pub fn status(&self) -> StatusSnapshot {
+        self.status.snapshot()
+    }
+
+    /// The shared status counters (for the network side's own counts).
+    pub fn status_counters(&self) -> &Arc<EngineStatus> {
+        &self.status
+    }
+
+    /// Builds a Synth of the named SynthDef with initial control values; its outputs feed
+    /// the first hardware outputs. Context: NRT (allocates).
+    pub fn build_synth(
+        &self,
+        def: &str,
+        initial: &[(ControlKey<'_>, f32)],
+    ) -> Result<Box<SynthInstance>, SynthBuildError> {
+        let entry = self.registry.get(def).ok_or_else(|| SynthBuildError::UnknownSynthDef(def.to_owned()))?;
+        let specs = entry.controls();
+        let mut resolved = Vec::with_capacity(initial.len());
+        for (key, value) in initial {
+            let index = match key {
+                ControlKey::Index(i) if *i < specs.len() => *i,
+                ControlKey::Name(name) => match specs.iter().position(|s| s.name == *name) {
+                    Some(i) => i,
+                    None => {
+                        return Err(SynthBuildError::UnknownControl {
+                            def: def.to_owned(),
+                            control: format!("'{name}'"),
+                        })
+                    }
+                },
+                ControlKey::Index(i) => {
+                    return Err(SynthBuildError::UnknownControl { def: def.to_owned(), control: format!("index {i}") })
+                }
+            };
+            resolved.push((index, *value));
+        }
+        let world = World { sample_rate: self.options.sample_rate, block_size: self.options.block_size };
+        SynthInstance::new(Arc::clone(entry), &world, &resolved, self.options.outputs)
+            .map(Box::new)
+            .map_err(|e| SynthBuildError::Construct { def: def.to_owned(), reason: e.reason })
+    }
+
+    /// The interned reference for a control name, if any SynthDef has such a control.
+    pub fn control_ref(&self, name: &str) -> Option<ControlRef> {
+        self.registry.control_name_id(name).map(ControlRef::Name)
+    }
+
+    /// Storage for a node-tree query large enough for a full tree. Context: NRT.
+    pub fn tree_snapshot(&self) -> Box<TreeSnapshot> {
+        let nodes = self.options.max_nodes + 1;
+        Box::new(TreeSnapshot::with_capacity(nodes, nodes * self.registry.max_controls().max(1)))
+    }
+
+    /// Queues a command for the audio thread; a full queue gives it back (and counts it).
+    pub fn send(&mut self, command: Command) -> Result<(), Command> {
+        match self.commands.push(command) {
+            Ok(()) => Ok(()),
+            Err(rtrb::PushError::Full(command)) => {
+                self.status.add_command_rejected();
+                Err(command)
+            }
+        }
+    }
+
+    /// The next event from the audio thread, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop().ok()
+    }
+
+    /// Whether the audio thread's end is gone (the driver stopped and dropped it).
+    pub fn engine_dropped(&self) -> bool {
+        self.commands.is_abandoned()
+    }
+}

@@ -1,0 +1,8 @@
+//! The control side's view of the engine: building Synths off the audio thread, sending
+//! commands, receiving events. Context: NRT (the network thread).
+
+mod engine_handle;
+mod synthdef_registry;
+
+pub use engine_handle::{ControlKey, EngineHandle, SynthBuildError};
+pub use synthdef_registry::SynthDefRegistry;

@@ -1,0 +1,16 @@
+//! What calls the engine's process: a sound device through cpal, a thread paced by the
+//! wall clock, or a test stepping block by block. All of them run the same
+//! [`Engine::process_block`](crate::engine::Engine::process_block) through a
+//! [`BlockAdapter`], which turns whatever buffer size the device uses into fixed blocks.
+
+mod block_adapter;
+mod cpal_driver;
+mod driver;
+mod dummy;
+mod manual;
+
+pub use block_adapter::BlockAdapter;
+pub use cpal_driver::{list_devices, CpalDriver, CpalOptions};
+pub use driver::{Driver, DriverConfig, DriverError};
+pub use dummy::DummyDriver;
+pub use manual::ManualDriver;

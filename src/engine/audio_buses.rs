@@ -1,0 +1,194 @@
+use super::{BusMapping, BusSpace};
+
+/// The engine's AudioBuses: hardware inputs, hardware outputs and internal buses, one
+/// block of samples each, with the block number each was last written in.
+///
+/// Context: RT after construction. Semantics (Methcla's): in each block the first writer
+/// of a bus assigns, later writers add, a `replace` writer overwrites; a reader of a bus
+/// nobody wrote this block gets zeros unless it maps with `feedback` (then it gets the
+/// bus's last contents). Hardware inputs are written by the driver every block.
+pub struct AudioBuses {
+    block_size: usize,
+    block: u64,
+    internal: Box<[f32]>,
+    internal_written: Box<[u64]>,
+    external_in: Box<[f32]>,
+    external_out: Box<[f32]>,
+    external_out_written: Box<[u64]>,
+}
+
+impl AudioBuses {
+    /// Context: NRT.
+    pub fn new(block_size: usize, inputs: usize, outputs: usize, internal: usize) -> Self {
+        AudioBuses {
+            block_size,
+            block: 1,
+            internal: vec![0.0; internal * block_size].into_boxed_slice(),
+            internal_written: vec![0; internal].into_boxed_slice(),
+            external_in: vec![0.0; inputs * block_size].into_boxed_slice(),
+            external_out: vec![0.0; outputs * block_size].into_boxed_slice(),
+            external_out_written: vec![0; outputs].into_boxed_slice(),
+        }
+    }
+
+    /// How many buses `space` has for a mapping of the given direction.
+    pub fn count(&self, space: BusSpace, output: bool) -> usize {
+        match (space, output) {
+            (BusSpace::Internal, _) => self.internal_written.len(),
+            (BusSpace::External, false) => self.external_in.len() / self.block_size.max(1),
+            (BusSpace::External, true) => self.external_out_written.len(),
+        }
+    }
+
+    /// Starts a new block: nothing has been written yet. Context: RT.
+    pub fn begin_block(&mut self) {
+        self.block += 1;
+    }
+
+    /// Zeroes every hardware output nobody wrote this block. Context: RT.
+    pub fn end_block(&mut self) {
+        let block = self.block;
+        for (channel, written) in
+            self.external_out.chunks_exact_mut(self.block_size).zip(self.external_out_written.iter())
+        {
+            if *written != block {
+                channel.fill(0.0);
+            }
+        }
+    }
+
+    /// Hardware input channels, planar (`inputs × block_size`), for the driver to fill
+    /// before each block. Context: RT.
+    pub fn external_inputs_mut(&mut self) -> &mut [f32] {
+        &mut self.external_in
+    }
+
+    /// Hardware output channels, planar (`outputs × block_size`), valid after
+    /// [`end_block`](Self::end_block). Context: RT.
+    pub fn external_outputs(&self) -> &[f32] {
+        &self.external_out
+    }
+
+    /// Reads a bus into `dst` (`frames` long) from frame `offset`. Context: RT.
+    pub fn read(&self, mapping: BusMapping, offset: usize, dst: &mut [f32]) {
+        let b = self.block_size;
+        let range = mapping.bus as usize * b + offset..mapping.bus as usize * b + offset + dst.len();
+        let src = match mapping.space {
+            BusSpace::External => self.external_in.get(range),
+            BusSpace::Internal => {
+                let written = self.internal_written.get(mapping.bus as usize).copied();
+                if written == Some(self.block) || mapping.feedback {
+                    self.internal.get(range)
+                } else {
+                    None
+                }
+            }
+        };
+        match src {
+            Some(src) => dst.copy_from_slice(src),
+            None => dst.fill(0.0),
+        }
+    }
+
+    /// Writes `src` to a bus from frame `offset`. Context: RT.
+    pub fn write(&mut self, mapping: BusMapping, offset: usize, src: &[f32]) {
+        let b = self.block_size;
+        let (data, written) = match mapping.space {
+            BusSpace::Internal => (&mut self.internal, &mut self.internal_written),
+            BusSpace::External => (&mut self.external_out, &mut self.external_out_written),
+        };
+        let bus = mapping.bus as usize;
+        let (Some(stamp), Some(channel)) = (written.get_mut(bus), data.get_mut(bus * b..(bus + 1) * b)) else {
+            return;
+        };
+        let end = (offset + src.len()).min(b);
+        let Some(dst) = channel.get_mut(offset..end) else { return };
+        if *stamp != self.block {
+            dst.copy_from_slice(&src[..end - offset]);
+            channel[..offset].fill(0.0);
+            channel[end..].fill(0.0);
+            *stamp = self.block;
+        } else if mapping.replace {
+            dst.copy_from_slice(&src[..end - offset]);
+        } else {
+            for (d, s) in dst.iter_mut().zip(src) {
+                *d += *s;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn buses() -> AudioBuses {
+        AudioBuses::new(4, 1, 1, 2)
+    }
+
+    #[test]
+    fn first_writer_assigns_later_writers_add_replace_overrides() {
+        let mut b = buses();
+        b.begin_block();
+        let m = BusMapping::internal(0);
+        b.write(m, 0, &[1.0; 4]);
+        b.write(m, 0, &[2.0; 4]);
+        let mut out = [0.0; 4];
+        b.read(m, 0, &mut out);
+        assert_eq!(out, [3.0; 4]);
+        b.write(BusMapping { replace: true, ..m }, 0, &[5.0; 4]);
+        b.read(m, 0, &mut out);
+        assert_eq!(out, [5.0; 4]);
+    }
+
+    #[test]
+    fn unwritten_bus_reads_zero_unless_feedback() {
+        let mut b = buses();
+        b.begin_block();
+        b.write(BusMapping::internal(1), 0, &[1.0, 2.0, 3.0, 4.0]);
+        b.begin_block();
+        let mut out = [9.0; 4];
+        b.read(BusMapping::internal(1), 0, &mut out);
+        assert_eq!(out, [0.0; 4]);
+        b.read(BusMapping { feedback: true, ..BusMapping::internal(1) }, 0, &mut out);
+        assert_eq!(out, [1.0, 2.0, 3.0, 4.0]);
+        // Stale data does not leak into the first write of a new block.
+        b.write(BusMapping::internal(1), 0, &[1.0; 4]);
+        b.read(BusMapping::internal(1), 0, &mut out);
+        assert_eq!(out, [1.0; 4]);
+    }
+
+    #[test]
+    fn partial_first_write_zeroes_the_rest_of_the_block() {
+        let mut b = buses();
+        b.begin_block();
+        b.write(BusMapping::internal(0), 0, &[7.0; 4]);
+        b.begin_block();
+        b.write(BusMapping::internal(0), 2, &[1.0, 1.0]);
+        let mut out = [9.0; 4];
+        b.read(BusMapping::internal(0), 0, &mut out);
+        assert_eq!(out, [0.0, 0.0, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn hardware_outputs_nobody_wrote_are_silent() {
+        let mut b = buses();
+        b.begin_block();
+        b.write(BusMapping::external(0), 0, &[1.0; 4]);
+        b.end_block();
+        assert_eq!(b.external_outputs(), &[1.0; 4]);
+        b.begin_block();
+        b.end_block();
+        assert_eq!(b.external_outputs(), &[0.0; 4]);
+    }
+
+    #[test]
+    fn hardware_inputs_are_always_readable() {
+        let mut b = buses();
+        b.begin_block();
+        b.external_inputs_mut().copy_from_slice(&[0.5; 4]);
+        let mut out = [0.0; 4];
+        b.read(BusMapping::external(0), 0, &mut out);
+        assert_eq!(out, [0.5; 4]);
+    }
+}

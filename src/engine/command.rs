@@ -1,0 +1,188 @@
+use super::{AddAction, BusMapping, ClientId, ControlRef, DoneFlags, NodeId, SynthInstance, TreeSnapshot};
+
+/// A typed request to the audio thread. Built on the network side (which validates what it
+/// can without engine state), carried by the command FIFO, applied at the start of a block
+/// in arrival order. Every failure comes back as an [`Event::Error`](super::Event) naming
+/// the client and the [`CommandKind`].
+#[derive(Debug)]
+pub enum Command {
+    /// Create an empty Group.
+    GroupNew {
+        /// Sender.
+        client: ClientId,
+        /// The new Group's id.
+        id: NodeId,
+        /// Where it goes.
+        target: NodeId,
+        /// How it is placed relative to `target`.
+        action: AddAction,
+    },
+    /// Free every node inside a Group (the Group stays).
+    GroupFreeAll {
+        /// Sender.
+        client: ClientId,
+        /// The Group.
+        id: NodeId,
+    },
+    /// Link a Synth built off the audio thread into the tree.
+    SynthNew {
+        /// Sender.
+        client: ClientId,
+        /// The new Synth's id.
+        id: NodeId,
+        /// Where it goes.
+        target: NodeId,
+        /// How it is placed relative to `target`.
+        action: AddAction,
+        /// Whether it runs from this block on (else it waits for `SynthActivate`).
+        activate: bool,
+        /// The Synth, ready to run.
+        synth: Box<SynthInstance>,
+    },
+    /// Start a Synth that was created inactive.
+    SynthActivate {
+        /// Sender.
+        client: ClientId,
+        /// The Synth.
+        id: NodeId,
+    },
+    /// Connect a Synth's audio input to a bus, or disconnect it.
+    MapInput {
+        /// Sender.
+        client: ClientId,
+        /// The Synth.
+        id: NodeId,
+        /// Input port index.
+        port: u32,
+        /// The bus, or `None` for silence.
+        mapping: Option<BusMapping>,
+    },
+    /// Connect a Synth's audio output to a bus, or disconnect it.
+    MapOutput {
+        /// Sender.
+        client: ClientId,
+        /// The Synth.
+        id: NodeId,
+        /// Output port index.
+        port: u32,
+        /// The bus, or `None` to disconnect every bus.
+        mapping: Option<BusMapping>,
+        /// Add to the buses the port feeds instead of replacing them.
+        append: bool,
+    },
+    /// Set what a Synth does when done.
+    SetDoneFlags {
+        /// Sender.
+        client: ClientId,
+        /// The Synth.
+        id: NodeId,
+        /// The flags.
+        flags: DoneFlags,
+    },
+    /// Set one control of a Synth.
+    NodeSet {
+        /// Sender.
+        client: ClientId,
+        /// The Synth.
+        id: NodeId,
+        /// Which control.
+        control: ControlRef,
+        /// The value (clamped to the control's range).
+        value: f32,
+    },
+    /// Free a node; a Group is freed with everything in it.
+    NodeFree {
+        /// Sender.
+        client: ClientId,
+        /// The node.
+        id: NodeId,
+    },
+    /// Fill a snapshot of the node tree and send it back.
+    QueryTree {
+        /// Sender.
+        client: ClientId,
+        /// The Group whose subtree is described.
+        id: NodeId,
+        /// Preallocated storage, returned in [`Event::Tree`](super::Event).
+        snapshot: Box<TreeSnapshot>,
+    },
+    /// Reply `Synced` once every earlier command has been applied.
+    Sync {
+        /// Sender.
+        client: ClientId,
+        /// Echoed back.
+        token: i32,
+    },
+    /// Free every node, then report `Stopped`: the engine is ready to be torn down.
+    Shutdown {
+        /// Sender.
+        client: ClientId,
+    },
+}
+
+/// Which kind of command an error is about (so the network side can name the OSC verb).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandKind {
+    /// [`Command::GroupNew`].
+    GroupNew,
+    /// [`Command::GroupFreeAll`].
+    GroupFreeAll,
+    /// [`Command::SynthNew`].
+    SynthNew,
+    /// [`Command::SynthActivate`].
+    SynthActivate,
+    /// [`Command::MapInput`].
+    MapInput,
+    /// [`Command::MapOutput`].
+    MapOutput,
+    /// [`Command::SetDoneFlags`].
+    SetDoneFlags,
+    /// [`Command::NodeSet`].
+    NodeSet,
+    /// [`Command::NodeFree`].
+    NodeFree,
+    /// [`Command::QueryTree`].
+    QueryTree,
+    /// [`Command::Sync`].
+    Sync,
+    /// [`Command::Shutdown`].
+    Shutdown,
+}
+
+impl Command {
+    /// The command's kind.
+    pub fn kind(&self) -> CommandKind {
+        match self {
+            Command::GroupNew { .. } => CommandKind::GroupNew,
+            Command::GroupFreeAll { .. } => CommandKind::GroupFreeAll,
+            Command::SynthNew { .. } => CommandKind::SynthNew,
+            Command::SynthActivate { .. } => CommandKind::SynthActivate,
+            Command::MapInput { .. } => CommandKind::MapInput,
+            Command::MapOutput { .. } => CommandKind::MapOutput,
+            Command::SetDoneFlags { .. } => CommandKind::SetDoneFlags,
+            Command::NodeSet { .. } => CommandKind::NodeSet,
+            Command::NodeFree { .. } => CommandKind::NodeFree,
+            Command::QueryTree { .. } => CommandKind::QueryTree,
+            Command::Sync { .. } => CommandKind::Sync,
+            Command::Shutdown { .. } => CommandKind::Shutdown,
+        }
+    }
+
+    /// The sender.
+    pub fn client(&self) -> ClientId {
+        match self {
+            Command::GroupNew { client, .. }
+            | Command::GroupFreeAll { client, .. }
+            | Command::SynthNew { client, .. }
+            | Command::SynthActivate { client, .. }
+            | Command::MapInput { client, .. }
+            | Command::MapOutput { client, .. }
+            | Command::SetDoneFlags { client, .. }
+            | Command::NodeSet { client, .. }
+            | Command::NodeFree { client, .. }
+            | Command::QueryTree { client, .. }
+            | Command::Sync { client, .. }
+            | Command::Shutdown { client } => *client,
+        }
+    }
+}

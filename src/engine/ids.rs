@@ -1,0 +1,149 @@
+//! The small value types commands and events carry.
+
+/// A client-chosen node id. The root Group is 0; ids are non-negative.
+pub type NodeId = i32;
+
+/// The root Group's id.
+pub const ROOT_NODE_ID: NodeId = 0;
+
+/// Which client sent a command, as numbered by the network side. The engine only hands it
+/// back in events so replies reach their sender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientId(pub u32);
+
+/// A control name interned by the SynthDef registry, so the audio thread compares
+/// integers, never strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ControlNameId(pub u32);
+
+/// Where a node goes relative to its target (Methcla's and scsynth's numbering).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddAction {
+    /// First child of the target Group (0).
+    HeadOfGroup,
+    /// Last child of the target Group (1).
+    TailOfGroup,
+    /// Just before the target node, in its Group (2).
+    BeforeNode,
+    /// Just after the target node, in its Group (3).
+    AfterNode,
+}
+
+impl AddAction {
+    /// The action numbered `code` on the wire.
+    pub fn from_code(code: i32) -> Option<Self> {
+        match code {
+            0 => Some(AddAction::HeadOfGroup),
+            1 => Some(AddAction::TailOfGroup),
+            2 => Some(AddAction::BeforeNode),
+            3 => Some(AddAction::AfterNode),
+            _ => None,
+        }
+    }
+}
+
+/// A reference to one control of a Synth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ControlRef {
+    /// By index in the SynthDef's control order.
+    Index(u32),
+    /// By interned name.
+    Name(ControlNameId),
+}
+
+/// What a Synth does when it says it is done (Methcla's done flags; bits combine).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DoneFlags(pub u32);
+
+impl DoneFlags {
+    /// Nothing happens.
+    pub const NONE: DoneFlags = DoneFlags(0);
+    /// Free the Synth.
+    pub const FREE_SELF: DoneFlags = DoneFlags(0x01);
+    /// Free the node just before it in its Group.
+    pub const FREE_PRECEDING: DoneFlags = DoneFlags(0x02);
+    /// Free the node just after it in its Group.
+    pub const FREE_FOLLOWING: DoneFlags = DoneFlags(0x04);
+    /// Free every other node in its Group.
+    pub const FREE_ALL_SIBLINGS: DoneFlags = DoneFlags(0x08);
+    /// Free its Group, and with it everything in the Group.
+    pub const FREE_PARENT: DoneFlags = DoneFlags(0x10);
+    /// Send `/node/done` to notified clients.
+    pub const NOTIFY: DoneFlags = DoneFlags(0x20);
+    /// Every defined bit.
+    pub const ALL: DoneFlags = DoneFlags(0x3f);
+
+    /// Whether every bit of `other` is set.
+    pub fn contains(self, other: DoneFlags) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Flags from a wire value, or `None` if it has undefined bits.
+    pub fn from_bits(bits: i32) -> Option<Self> {
+        let bits = u32::try_from(bits).ok()?;
+        (bits & !Self::ALL.0 == 0).then_some(DoneFlags(bits))
+    }
+}
+
+impl std::ops::BitOr for DoneFlags {
+    type Output = DoneFlags;
+    fn bitor(self, rhs: DoneFlags) -> DoneFlags {
+        DoneFlags(self.0 | rhs.0)
+    }
+}
+
+/// Which set of AudioBuses a mapping refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BusSpace {
+    /// The configured internal AudioBuses.
+    Internal,
+    /// Hardware channels: inputs for an input mapping, outputs for an output mapping.
+    External,
+}
+
+/// How a Synth port is connected to an AudioBus (Methcla's bus mapping flags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BusMapping {
+    /// The bus index within its space.
+    pub bus: u32,
+    /// Internal or external.
+    pub space: BusSpace,
+    /// Input only: read the bus even if nothing wrote it this block (its last contents).
+    pub feedback: bool,
+    /// Output only: overwrite what earlier writers put on the bus this block.
+    pub replace: bool,
+}
+
+impl BusMapping {
+    /// Wire flag: the bus id names a hardware channel.
+    pub const FLAG_EXTERNAL: i32 = 0x01;
+    /// Wire flag: read last block's contents when not written this block.
+    pub const FLAG_FEEDBACK: i32 = 0x02;
+    /// Wire flag: overwrite instead of adding.
+    pub const FLAG_REPLACE: i32 = 0x04;
+
+    /// A mapping from a bus id and wire flags, or `None` if the flags have undefined bits
+    /// or the id is negative.
+    pub fn from_wire(bus: i32, flags: i32) -> Option<Self> {
+        let all = Self::FLAG_EXTERNAL | Self::FLAG_FEEDBACK | Self::FLAG_REPLACE;
+        if flags & !all != 0 {
+            return None;
+        }
+        Some(BusMapping {
+            bus: u32::try_from(bus).ok()?,
+            space: if flags & Self::FLAG_EXTERNAL != 0 { BusSpace::External } else { BusSpace::Internal },
+            feedback: flags & Self::FLAG_FEEDBACK != 0,
+            replace: flags & Self::FLAG_REPLACE != 0,
+        })
+    }
+
+    /// An internal bus, default flags.
+    pub fn internal(bus: u32) -> Self {
+        BusMapping { bus, space: BusSpace::Internal, feedback: false, replace: false }
+    }
+
+    /// A hardware channel, default flags.
+    pub fn external(bus: u32) -> Self {
+        BusMapping { bus, space: BusSpace::External, feedback: false, replace: false }
+    }
+}

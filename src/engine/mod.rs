@@ -1,0 +1,37 @@
+//! The audio-thread layer: the state the audio thread owns and the block it renders.
+//!
+//! Everything here that takes `&mut self` after construction runs on the audio thread and
+//! never allocates, frees, locks, blocks, does I/O or formats text. Commands come in through
+//! an rtrb FIFO, events go out through another, and anything the audio thread is finished
+//! with goes to a worker to be dropped.
+
+mod audio_buses;
+mod audio_engine;
+mod build;
+mod command;
+mod event;
+mod garbage;
+mod ids;
+mod node_id_map;
+mod node_tree;
+mod options;
+mod outbox;
+mod status;
+mod synth_instance;
+mod synthdef_entry;
+mod tree_snapshot;
+
+pub use audio_buses::AudioBuses;
+pub use audio_engine::Engine;
+pub use build::{build, BuildError, EngineParts};
+pub use command::{Command, CommandKind};
+pub use event::{EngineError, Event};
+pub use garbage::Garbage;
+pub use ids::{AddAction, BusMapping, BusSpace, ClientId, ControlNameId, ControlRef, DoneFlags, NodeId, ROOT_NODE_ID};
+pub use node_id_map::NodeIdMap;
+pub use node_tree::{Freed, NodeTree};
+pub use options::{EngineOptions, OptionsError};
+pub use status::{EngineStatus, StatusSnapshot};
+pub use synth_instance::{OutputMappings, ProcessOutcome, SynthInstance, MAX_BUSES_PER_OUTPUT};
+pub use synthdef_entry::SynthDefEntry;
+pub use tree_snapshot::{NodeInfo, NodeInfoKind, TreeSnapshot};

@@ -1,0 +1,155 @@
+use super::NodeId;
+
+const EMPTY: NodeId = -1;
+
+/// Maps client-chosen node ids to node slots: a fixed-size open-addressing hash table
+/// (linear probing, backward-shift deletion, no tombstones).
+///
+/// Context: allocated NRT with room for `capacity` entries at a load factor of at most
+/// one half; every operation afterwards is RT-safe and never allocates.
+pub struct NodeIdMap {
+    keys: Box<[NodeId]>,
+    values: Box<[u32]>,
+    mask: usize,
+    len: usize,
+    capacity: usize,
+}
+
+impl NodeIdMap {
+    /// A map for at most `capacity` ids. Context: NRT.
+    pub fn new(capacity: usize) -> Self {
+        let size = (capacity.max(1) * 2).next_power_of_two();
+        NodeIdMap {
+            keys: vec![EMPTY; size].into_boxed_slice(),
+            values: vec![0; size].into_boxed_slice(),
+            mask: size - 1,
+            len: 0,
+            capacity,
+        }
+    }
+
+    fn home(&self, id: NodeId) -> usize {
+        // Fibonacci hashing spreads sequential ids across the table.
+        ((id as u32).wrapping_mul(0x9E37_79B9) as usize) & self.mask
+    }
+
+    /// The slot of `id`. Context: RT.
+    pub fn get(&self, id: NodeId) -> Option<u32> {
+        if id < 0 {
+            return None;
+        }
+        let mut i = self.home(id);
+        loop {
+            match self.keys[i] {
+                EMPTY => return None,
+                k if k == id => return Some(self.values[i]),
+                _ => i = (i + 1) & self.mask,
+            }
+        }
+    }
+
+    /// Adds `id`; false if the map is full or `id` is negative. The caller checks that
+    /// `id` is absent. Context: RT.
+    pub fn insert(&mut self, id: NodeId, slot: u32) -> bool {
+        if id < 0 || self.len >= self.capacity {
+            return false;
+        }
+        let mut i = self.home(id);
+        while self.keys[i] != EMPTY {
+            if self.keys[i] == id {
+                self.values[i] = slot;
+                return true;
+            }
+            i = (i + 1) & self.mask;
+        }
+        self.keys[i] = id;
+        self.values[i] = slot;
+        self.len += 1;
+        true
+    }
+
+    /// Removes `id`, returning its slot. Context: RT.
+    pub fn remove(&mut self, id: NodeId) -> Option<u32> {
+        if id < 0 {
+            return None;
+        }
+        let mut i = self.home(id);
+        loop {
+            match self.keys[i] {
+                EMPTY => return None,
+                k if k == id => break,
+                _ => i = (i + 1) & self.mask,
+            }
+        }
+        let slot = self.values[i];
+        // Backward-shift: pull later entries of the probe run into the hole so lookups
+        // never stop early at it.
+        let mut hole = i;
+        let mut j = (i + 1) & self.mask;
+        while self.keys[j] != EMPTY {
+            let home = self.home(self.keys[j]);
+            let distance_to_j = j.wrapping_sub(home) & self.mask;
+            let distance_to_hole = hole.wrapping_sub(home) & self.mask;
+            if distance_to_hole < distance_to_j {
+                self.keys[hole] = self.keys[j];
+                self.values[hole] = self.values[j];
+                hole = j;
+            }
+            j = (j + 1) & self.mask;
+        }
+        self.keys[hole] = EMPTY;
+        self.len -= 1;
+        Some(slot)
+    }
+
+    /// The number of ids held.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no id is held.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn behaves_like_a_hash_map_under_random_operations() {
+        let mut map = NodeIdMap::new(64);
+        let mut model = HashMap::new();
+        let mut seed = 0x1234_5678u32;
+        for step in 0..20_000u32 {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            // Few distinct ids so inserts, hits and removals all happen often.
+            let id = (seed % 97) as NodeId * 1000;
+            if seed & 0x100 == 0 {
+                if model.len() < 64 && !model.contains_key(&id) {
+                    assert!(map.insert(id, step));
+                    model.insert(id, step);
+                }
+            } else {
+                assert_eq!(map.remove(id), model.remove(&id));
+            }
+            assert_eq!(map.len(), model.len());
+            let probe = ((seed >> 8) % 97) as NodeId * 1000;
+            assert_eq!(map.get(probe), model.get(&probe).copied());
+        }
+    }
+
+    #[test]
+    fn refuses_beyond_capacity_and_negative_ids() {
+        let mut map = NodeIdMap::new(2);
+        assert!(map.insert(1, 0));
+        assert!(map.insert(2, 1));
+        assert!(!map.insert(3, 2));
+        assert!(!map.insert(-5, 2));
+        assert_eq!(map.get(-5), None);
+    }
+}

@@ -1,0 +1,380 @@
+use super::{
+    AddAction, AudioBuses, DoneFlags, EngineError, NodeId, NodeIdMap, ProcessOutcome, SynthInstance, TreeSnapshot,
+    ROOT_NODE_ID,
+};
+
+const NONE: u32 = u32::MAX;
+const ROOT: u32 = 0;
+
+enum SlotKind {
+    Free,
+    Group { first: u32, last: u32, children: u32 },
+    Synth(Box<SynthInstance>),
+}
+
+struct NodeSlot {
+    id: NodeId,
+    parent: u32,
+    prev: u32,
+    next: u32,
+    kind: SlotKind,
+}
+
+/// The node tree: the root Group (id 0), Groups and Synths in a fixed number of slots,
+/// linked as intrusive lists so placing, moving, freeing and walking never allocate.
+///
+/// Context: allocated NRT with room for `max_nodes` nodes besides the root; owned and
+/// used by the audio thread only.
+pub struct NodeTree {
+    slots: Box<[NodeSlot]>,
+    free_slots: Vec<u32>,
+    ids: NodeIdMap,
+    synths: usize,
+    groups: usize,
+}
+
+/// What freeing a node hands back: its id and, for a Synth, the instance to be dropped
+/// off the audio thread.
+pub type Freed = (NodeId, Option<Box<SynthInstance>>);
+
+impl NodeTree {
+    /// A tree holding only the root Group. Context: NRT.
+    pub fn new(max_nodes: usize) -> Self {
+        let slots: Box<[NodeSlot]> = (0..=max_nodes)
+            .map(|i| NodeSlot {
+                id: if i == 0 { ROOT_NODE_ID } else { -1 },
+                parent: NONE,
+                prev: NONE,
+                next: NONE,
+                kind: if i == 0 { SlotKind::Group { first: NONE, last: NONE, children: 0 } } else { SlotKind::Free },
+            })
+            .collect();
+        let free_slots = (1..=max_nodes as u32).rev().collect();
+        let mut ids = NodeIdMap::new(max_nodes + 1);
+        ids.insert(ROOT_NODE_ID, ROOT);
+        NodeTree { slots, free_slots, ids, synths: 0, groups: 0 }
+    }
+
+    /// Synths in the tree.
+    pub fn synth_count(&self) -> usize {
+        self.synths
+    }
+
+    /// Groups in the tree, not counting the root.
+    pub fn group_count(&self) -> usize {
+        self.groups
+    }
+
+    /// The most nodes the tree can hold besides the root.
+    pub fn capacity(&self) -> usize {
+        self.slots.len() - 1
+    }
+
+    /// Whether `id` names a node. Context: RT.
+    pub fn contains(&self, id: NodeId) -> bool {
+        self.ids.get(id).is_some()
+    }
+
+    /// The Synth `id`. Context: RT.
+    pub fn synth_mut(&mut self, id: NodeId) -> Result<&mut SynthInstance, EngineError> {
+        let slot = self.ids.get(id).ok_or(EngineError::NodeNotFound(id))?;
+        match &mut self.slots[slot as usize].kind {
+            SlotKind::Synth(synth) => Ok(synth),
+            _ => Err(EngineError::NotASynth(id)),
+        }
+    }
+
+    /// Adds an empty Group. Context: RT.
+    pub fn add_group(&mut self, id: NodeId, target: NodeId, action: AddAction) -> Result<(), EngineError> {
+        let place = self.prepare(id, target, action)?;
+        let slot = self.take_slot(id, place, SlotKind::Group { first: NONE, last: NONE, children: 0 });
+        let _ = slot;
+        self.groups += 1;
+        Ok(())
+    }
+
+    /// Adds a Synth; on failure the instance comes back so it can be dropped off the
+    /// audio thread. Context: RT.
+    pub fn add_synth(
+        &mut self,
+        id: NodeId,
+        target: NodeId,
+        action: AddAction,
+        synth: Box<SynthInstance>,
+    ) -> Result<(), (EngineError, Box<SynthInstance>)> {
+        match self.prepare(id, target, action) {
+            Ok(place) => {
+                self.take_slot(id, place, SlotKind::Synth(synth));
+                self.synths += 1;
+                Ok(())
+            }
+            Err(e) => Err((e, synth)),
+        }
+    }
+
+    /// Checks a new node's id and placement; returns (parent, prev, next) slots.
+    fn prepare(&self, id: NodeId, target: NodeId, action: AddAction) -> Result<(u32, u32, u32), EngineError> {
+        if id < 0 || self.ids.get(id).is_some() {
+            return Err(EngineError::NodeIdInUse(id));
+        }
+        let t = self.ids.get(target).ok_or(EngineError::NodeNotFound(target))?;
+        if self.free_slots.is_empty() {
+            return Err(EngineError::NodeCapacity(self.capacity()));
+        }
+        let ts = &self.slots[t as usize];
+        match action {
+            AddAction::HeadOfGroup | AddAction::TailOfGroup => match ts.kind {
+                SlotKind::Group { first, last, .. } => {
+                    Ok(if action == AddAction::HeadOfGroup { (t, NONE, first) } else { (t, last, NONE) })
+                }
+                _ => Err(EngineError::NotAGroup(target)),
+            },
+            AddAction::BeforeNode | AddAction::AfterNode if t == ROOT => Err(EngineError::RootGroup),
+            AddAction::BeforeNode => Ok((ts.parent, ts.prev, t)),
+            AddAction::AfterNode => Ok((ts.parent, t, ts.next)),
+        }
+    }
+
+    fn take_slot(&mut self, id: NodeId, (parent, prev, next): (u32, u32, u32), kind: SlotKind) -> u32 {
+        // `prepare` checked that a slot is free and the id is absent.
+        let slot = self.free_slots.pop().unwrap_or(NONE);
+        let s = &mut self.slots[slot as usize];
+        s.id = id;
+        s.kind = kind;
+        self.ids.insert(id, slot);
+        self.link(slot, parent, prev, next);
+        slot
+    }
+
+    fn link(&mut self, slot: u32, parent: u32, prev: u32, next: u32) {
+        {
+            let s = &mut self.slots[slot as usize];
+            s.parent = parent;
+            s.prev = prev;
+            s.next = next;
+        }
+        if prev != NONE {
+            self.slots[prev as usize].next = slot;
+        }
+        if next != NONE {
+            self.slots[next as usize].prev = slot;
+        }
+        if let SlotKind::Group { first, last, children } = &mut self.slots[parent as usize].kind {
+            if prev == NONE {
+                *first = slot;
+            }
+            if next == NONE {
+                *last = slot;
+            }
+            *children += 1;
+        }
+    }
+
+    fn unlink(&mut self, slot: u32) {
+        let (parent, prev, next) = {
+            let s = &self.slots[slot as usize];
+            (s.parent, s.prev, s.next)
+        };
+        if prev != NONE {
+            self.slots[prev as usize].next = next;
+        }
+        if next != NONE {
+            self.slots[next as usize].prev = prev;
+        }
+        if let SlotKind::Group { first, last, children } = &mut self.slots[parent as usize].kind {
+            if *first == slot {
+                *first = next;
+            }
+            if *last == slot {
+                *last = prev;
+            }
+            *children -= 1;
+        }
+        let s = &mut self.slots[slot as usize];
+        s.parent = NONE;
+        s.prev = NONE;
+        s.next = NONE;
+    }
+
+    /// Frees node `id` (a Group with everything in it, children first). Context: RT.
+    pub fn free(&mut self, id: NodeId, on_freed: &mut impl FnMut(Freed)) -> Result<(), EngineError> {
+        let slot = self.ids.get(id).ok_or(EngineError::NodeNotFound(id))?;
+        if slot == ROOT {
+            return Err(EngineError::RootGroup);
+        }
+        self.free_subtree(slot, on_freed);
+        Ok(())
+    }
+
+    /// Frees everything inside Group `id`. Context: RT.
+    pub fn free_children(&mut self, id: NodeId, on_freed: &mut impl FnMut(Freed)) -> Result<(), EngineError> {
+        let slot = self.ids.get(id).ok_or(EngineError::NodeNotFound(id))?;
+        loop {
+            match self.slots[slot as usize].kind {
+                SlotKind::Group { first, .. } if first != NONE => self.free_subtree(first, on_freed),
+                SlotKind::Group { .. } => return Ok(()),
+                _ => return Err(EngineError::NotAGroup(id)),
+            }
+        }
+    }
+
+    /// Frees a subtree without recursion: descend to a leaf, free it, go back up.
+    fn free_subtree(&mut self, top: u32, on_freed: &mut impl FnMut(Freed)) {
+        let mut cur = top;
+        loop {
+            if let SlotKind::Group { first, .. } = self.slots[cur as usize].kind {
+                if first != NONE {
+                    cur = first;
+                    continue;
+                }
+            }
+            let parent = self.slots[cur as usize].parent;
+            self.unlink(cur);
+            let s = &mut self.slots[cur as usize];
+            let id = s.id;
+            s.id = -1;
+            let synth = match std::mem::replace(&mut s.kind, SlotKind::Free) {
+                SlotKind::Synth(synth) => {
+                    self.synths -= 1;
+                    Some(synth)
+                }
+                _ => {
+                    self.groups -= 1;
+                    None
+                }
+            };
+            self.ids.remove(id);
+            self.free_slots.push(cur);
+            on_freed((id, synth));
+            if cur == top {
+                return;
+            }
+            cur = parent;
+        }
+    }
+
+    /// Applies a done Synth's free flags: siblings first, then itself, then its Group.
+    /// Context: RT.
+    pub fn apply_done_flags(&mut self, id: NodeId, flags: DoneFlags, on_freed: &mut impl FnMut(Freed)) {
+        let Some(slot) = self.ids.get(id) else { return };
+        let (parent, prev, next) = {
+            let s = &self.slots[slot as usize];
+            (s.parent, s.prev, s.next)
+        };
+        if flags.contains(DoneFlags::FREE_ALL_SIBLINGS) {
+            if let SlotKind::Group { first, .. } = self.slots[parent as usize].kind {
+                let mut cur = first;
+                while cur != NONE {
+                    let following = self.slots[cur as usize].next;
+                    if cur != slot {
+                        self.free_subtree(cur, on_freed);
+                    }
+                    cur = following;
+                }
+            }
+        } else {
+            if flags.contains(DoneFlags::FREE_PRECEDING) && prev != NONE {
+                self.free_subtree(prev, on_freed);
+            }
+            if flags.contains(DoneFlags::FREE_FOLLOWING) && next != NONE {
+                self.free_subtree(next, on_freed);
+            }
+        }
+        if flags.contains(DoneFlags::FREE_PARENT) && parent != ROOT {
+            self.free_subtree(parent, on_freed);
+        } else if flags.contains(DoneFlags::FREE_SELF) {
+            self.free_subtree(slot, on_freed);
+        }
+    }
+
+    /// The slot after `cur` in depth-first order, not descending into `cur`, or NONE.
+    fn next_in_order(&self, mut cur: u32, top: u32) -> u32 {
+        loop {
+            if cur == top {
+                return NONE;
+            }
+            let s = &self.slots[cur as usize];
+            if s.next != NONE {
+                return s.next;
+            }
+            cur = s.parent;
+        }
+    }
+
+    /// Processes every active Synth in depth-first order. Context: RT.
+    pub fn process(&mut self, buses: &mut AudioBuses, on_outcome: &mut impl FnMut(NodeId, ProcessOutcome)) {
+        let mut cur = match self.slots[ROOT as usize].kind {
+            SlotKind::Group { first, .. } => first,
+            _ => NONE,
+        };
+        while cur != NONE {
+            let s = &mut self.slots[cur as usize];
+            match &mut s.kind {
+                SlotKind::Group { first, .. } if *first != NONE => {
+                    cur = *first;
+                    continue;
+                }
+                SlotKind::Synth(synth) => {
+                    let outcome = synth.process(buses);
+                    if matches!(outcome, ProcessOutcome::BecameDone | ProcessOutcome::Faulted) {
+                        on_outcome(s.id, outcome);
+                    }
+                }
+                _ => {}
+            }
+            cur = self.next_in_order(cur, ROOT);
+        }
+    }
+
+    /// Describes the subtree of Group `id` into `out`. Context: RT.
+    pub fn snapshot(&self, id: NodeId, out: &mut TreeSnapshot) -> Result<(), EngineError> {
+        let top = self.ids.get(id).ok_or(EngineError::NodeNotFound(id))?;
+        let SlotKind::Group { children, .. } = self.slots[top as usize].kind else {
+            return Err(EngineError::NotAGroup(id));
+        };
+        out.clear();
+        let parent_id = |s: &NodeSlot| if s.parent == NONE { s.id } else { self.slots[s.parent as usize].id };
+        out.push_group(id, parent_id(&self.slots[top as usize]), 0, children);
+        let mut depth = 1u32;
+        let mut cur = match self.slots[top as usize].kind {
+            SlotKind::Group { first, .. } => first,
+            _ => NONE,
+        };
+        while cur != NONE {
+            let s = &self.slots[cur as usize];
+            match &s.kind {
+                SlotKind::Group { first, children, .. } => {
+                    out.push_group(s.id, parent_id(s), depth, *children);
+                    if *first != NONE {
+                        depth += 1;
+                        cur = *first;
+                        continue;
+                    }
+                }
+                SlotKind::Synth(synth) => {
+                    out.push_synth(s.id, parent_id(s), depth, synth.entry(), synth.is_active(), synth.controls())
+                }
+                SlotKind::Free => {}
+            }
+            // Climb while there is no next sibling, tracking depth.
+            loop {
+                if cur == top {
+                    cur = NONE;
+                    break;
+                }
+                let s = &self.slots[cur as usize];
+                if s.next != NONE {
+                    cur = s.next;
+                    break;
+                }
+                cur = s.parent;
+                depth -= 1;
+                if cur == top {
+                    cur = NONE;
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,96 @@
+/// The sizes an engine is built with. Every capacity is allocated once, when the engine is
+/// created; reaching one is a client-visible error, never an allocation on the audio thread.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineOptions {
+    /// Frames per second.
+    pub sample_rate: f64,
+    /// Frames the engine renders per block, whatever the device's buffer size.
+    pub block_size: usize,
+    /// Hardware input channels (external input AudioBuses).
+    pub inputs: usize,
+    /// Hardware output channels (external output AudioBuses).
+    pub outputs: usize,
+    /// Internal AudioBuses.
+    pub max_audio_buses: usize,
+    /// Groups and Synths, not counting the root Group.
+    pub max_nodes: usize,
+    /// Worker threads for non-realtime work.
+    pub workers: usize,
+    /// Commands the network side may queue ahead of the audio thread.
+    pub command_queue_capacity: usize,
+    /// Events the audio thread may queue ahead of the network side.
+    pub event_queue_capacity: usize,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            sample_rate: 48_000.0,
+            block_size: 64,
+            inputs: 2,
+            outputs: 2,
+            max_audio_buses: 128,
+            max_nodes: 1024,
+            workers: 2,
+            command_queue_capacity: 4096,
+            event_queue_capacity: 8192,
+        }
+    }
+}
+
+/// Why options cannot make an engine.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OptionsError {
+    /// A size that must be positive is zero.
+    #[error("{name} must be at least 1")]
+    Zero {
+        /// The option's name.
+        name: &'static str,
+    },
+    /// A size beyond what the engine supports.
+    #[error("{name} must be at most {max}, got {value}")]
+    TooLarge {
+        /// The option's name.
+        name: &'static str,
+        /// The largest allowed value.
+        max: usize,
+        /// The value given.
+        value: usize,
+    },
+    /// The sample rate is not a positive finite number.
+    #[error("sample rate must be a positive number of frames per second, got {0}")]
+    SampleRate(f64),
+}
+
+impl EngineOptions {
+    /// Checks every size. Context: NRT.
+    pub fn validate(&self) -> Result<(), OptionsError> {
+        if !(self.sample_rate.is_finite() && self.sample_rate >= 1.0) {
+            return Err(OptionsError::SampleRate(self.sample_rate));
+        }
+        for (name, value, max) in [
+            ("block size", self.block_size, 8192),
+            ("max nodes", self.max_nodes, 1 << 20),
+            ("workers", self.workers, 64),
+            ("command queue capacity", self.command_queue_capacity, 1 << 20),
+            ("event queue capacity", self.event_queue_capacity, 1 << 20),
+        ] {
+            if value == 0 {
+                return Err(OptionsError::Zero { name });
+            }
+            if value > max {
+                return Err(OptionsError::TooLarge { name, max, value });
+            }
+        }
+        for (name, value, max) in [
+            ("inputs", self.inputs, 1024),
+            ("outputs", self.outputs, 1024),
+            ("max audio buses", self.max_audio_buses, 1 << 16),
+        ] {
+            if value > max {
+                return Err(OptionsError::TooLarge { name, max, value });
+            }
+        }
+        Ok(())
+    }
+}

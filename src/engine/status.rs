@@ -1,0 +1,134 @@
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
+
+/// Counters the audio thread publishes through atomics, so anyone can read the engine's
+/// state without waiting for a block. Each counter has one writer thread.
+///
+/// Context: written by the audio thread (and by the driver thread for `xruns`, by the
+/// network side for `commands_rejected`); read anywhere.
+#[derive(Debug, Default)]
+pub struct EngineStatus {
+    synths: AtomicU32,
+    groups: AtomicU32,
+    load_average: AtomicU32,
+    load_peak: AtomicU32,
+    xruns: AtomicU64,
+    blocks: AtomicU64,
+    commands_processed: AtomicU64,
+    commands_rejected: AtomicU64,
+    events_dropped: AtomicU64,
+    command_stalls: AtomicU64,
+    synth_faults: AtomicU64,
+    garbage_leaked: AtomicU64,
+    pending_drops: AtomicU64,
+    sample_rate: AtomicU64,
+    failed: AtomicBool,
+}
+
+/// One reading of every [`EngineStatus`] counter.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct StatusSnapshot {
+    /// Synths in the tree.
+    pub synths: u32,
+    /// Groups in the tree, without the root.
+    pub groups: u32,
+    /// Average DSP load over the last measuring window (1.0 = the whole block duration).
+    pub load_average: f32,
+    /// Highest single-block DSP load over the last measuring window.
+    pub load_peak: f32,
+    /// Device under- and overruns and late driver callbacks.
+    pub xruns: u64,
+    /// Blocks rendered since the start.
+    pub blocks: u64,
+    /// Commands applied by the audio thread.
+    pub commands_processed: u64,
+    /// Commands refused because the command queue was full.
+    pub commands_rejected: u64,
+    /// Events lost because the event queue was full (0 in normal use).
+    pub events_dropped: u64,
+    /// Blocks in which the audio thread left commands queued because the worker queues
+    /// could not yet take what those commands might free.
+    pub command_stalls: u64,
+    /// Synths whose process panicked.
+    pub synth_faults: u64,
+    /// Objects the audio thread could not hand to a worker and leaked rather than free.
+    pub garbage_leaked: u64,
+    /// Objects handed to workers and not yet dropped.
+    pub pending_drops: u64,
+    /// The rate the driver runs at.
+    pub sample_rate: f64,
+    /// Whether the engine stopped processing after an internal panic.
+    pub failed: bool,
+}
+
+fn f32_bits(v: f32) -> u32 {
+    v.to_bits()
+}
+
+impl EngineStatus {
+    /// Reads every counter. Context: any.
+    pub fn snapshot(&self) -> StatusSnapshot {
+        StatusSnapshot {
+            synths: self.synths.load(Relaxed),
+            groups: self.groups.load(Relaxed),
+            load_average: f32::from_bits(self.load_average.load(Relaxed)),
+            load_peak: f32::from_bits(self.load_peak.load(Relaxed)),
+            xruns: self.xruns.load(Relaxed),
+            blocks: self.blocks.load(Relaxed),
+            commands_processed: self.commands_processed.load(Relaxed),
+            commands_rejected: self.commands_rejected.load(Relaxed),
+            events_dropped: self.events_dropped.load(Relaxed),
+            command_stalls: self.command_stalls.load(Relaxed),
+            synth_faults: self.synth_faults.load(Relaxed),
+            garbage_leaked: self.garbage_leaked.load(Relaxed),
+            pending_drops: self.pending_drops.load(Relaxed),
+            sample_rate: f64::from_bits(self.sample_rate.load(Relaxed)),
+            failed: self.failed.load(Relaxed),
+        }
+    }
+
+    pub(crate) fn set_counts(&self, synths: usize, groups: usize) {
+        self.synths.store(synths as u32, Relaxed);
+        self.groups.store(groups as u32, Relaxed);
+    }
+    pub(crate) fn set_load(&self, average: f32, peak: f32) {
+        self.load_average.store(f32_bits(average), Relaxed);
+        self.load_peak.store(f32_bits(peak), Relaxed);
+    }
+    /// Counts a device xrun or late callback. Context: the driver's thread.
+    pub fn add_xrun(&self) {
+        self.xruns.fetch_add(1, Relaxed);
+    }
+    pub(crate) fn add_block(&self) {
+        self.blocks.fetch_add(1, Relaxed);
+    }
+    pub(crate) fn add_commands_processed(&self, n: u64) {
+        self.commands_processed.fetch_add(n, Relaxed);
+    }
+    /// Counts a command refused for a full queue. Context: the network side.
+    pub fn add_command_rejected(&self) {
+        self.commands_rejected.fetch_add(1, Relaxed);
+    }
+    pub(crate) fn add_event_dropped(&self) {
+        self.events_dropped.fetch_add(1, Relaxed);
+    }
+    pub(crate) fn add_command_stall(&self) {
+        self.command_stalls.fetch_add(1, Relaxed);
+    }
+    pub(crate) fn add_synth_fault(&self) {
+        self.synth_faults.fetch_add(1, Relaxed);
+    }
+    pub(crate) fn add_garbage_leaked(&self) {
+        self.garbage_leaked.fetch_add(1, Relaxed);
+    }
+    pub(crate) fn set_pending_drops(&self, n: u64) {
+        self.pending_drops.store(n, Relaxed);
+    }
+    /// Records the rate the driver runs at. Context: the driver's thread.
+    pub fn set_sample_rate(&self, rate: f64) {
+        self.sample_rate.store(rate.to_bits(), Relaxed);
+    }
+    /// Marks the engine as failed after a panic escaped a block. Context: the driver's thread.
+    pub fn set_failed(&self) {
+        self.failed.store(true, Relaxed);
+    }
+}

@@ -1,0 +1,272 @@
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use oscine_plugin_api::{AudioInputs, AudioOutputs, ConstructError, ProcessContext, Synth, World};
+
+use super::{AudioBuses, BusMapping, DoneFlags, SynthDefEntry};
+
+/// How many AudioBuses one Synth output port can feed at once.
+pub const MAX_BUSES_PER_OUTPUT: usize = 4;
+
+/// The buses one output port feeds.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OutputMappings {
+    len: usize,
+    maps: [Option<BusMapping>; MAX_BUSES_PER_OUTPUT],
+}
+
+impl OutputMappings {
+    /// The mapped buses, in the order they were added.
+    pub fn iter(&self) -> impl Iterator<Item = BusMapping> + '_ {
+        self.maps[..self.len].iter().flatten().copied()
+    }
+}
+
+/// A Synth as the engine holds it: the plugin's instance, its controls, its audio port
+/// buffers and bus mappings, its done flags and whether it runs.
+///
+/// Context: built NRT (every allocation happens in [`SynthInstance::new`]), moved to the
+/// audio thread inside a command, processed there, and moved back to a worker to be
+/// dropped.
+pub struct SynthInstance {
+    entry: Arc<SynthDefEntry>,
+    synth: Box<dyn Synth>,
+    controls: Box<[f32]>,
+    inputs: Box<[f32]>,
+    outputs: Box<[f32]>,
+    input_maps: Box<[Option<BusMapping>]>,
+    output_maps: Box<[OutputMappings]>,
+    block_size: usize,
+    sample_rate: f64,
+    done_flags: DoneFlags,
+    active: bool,
+    done: bool,
+    faulted: bool,
+}
+
+/// Why a control could not be set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ControlOutOfRange {
+    /// The Synth's control count.
+    pub count: usize,
+}
+
+impl SynthInstance {
+    /// Builds a Synth of `entry` with the given initial control values (index, value); the
+    /// others take their defaults. Output `i` feeds hardware output `i` when
+    /// `default_outputs` is at least `i + 1`; inputs start unmapped (silent).
+    ///
+    /// Context: NRT.
+    pub fn new(
+        entry: Arc<SynthDefEntry>,
+        world: &World,
+        initial: &[(usize, f32)],
+        default_outputs: usize,
+    ) -> Result<Self, ConstructError> {
+        let specs = entry.controls();
+        let mut controls: Box<[f32]> = specs.iter().map(|s| s.default).collect();
+        for &(index, value) in initial {
+            let spec = specs.get(index).ok_or_else(|| {
+                ConstructError::new(format!("control index {index} out of range (0..{})", specs.len()))
+            })?;
+            controls[index] = spec.clamp(value);
+        }
+        let synth = entry.def().construct(world, &controls)?;
+        let b = world.block_size;
+        let n_in = entry.input_count();
+        let n_out = entry.output_count();
+        let output_maps = (0..n_out)
+            .map(|i| {
+                let mut m = OutputMappings::default();
+                if i < default_outputs {
+                    m.maps[0] = Some(BusMapping::external(i as u32));
+                    m.len = 1;
+                }
+                m
+            })
+            .collect();
+        Ok(SynthInstance {
+            entry,
+            synth,
+            controls,
+            inputs: vec![0.0; n_in * b].into_boxed_slice(),
+            outputs: vec![0.0; n_out * b].into_boxed_slice(),
+            input_maps: vec![None; n_in].into_boxed_slice(),
+            output_maps,
+            block_size: b,
+            sample_rate: world.sample_rate,
+            done_flags: DoneFlags::NOTIFY,
+            active: false,
+            done: false,
+            faulted: false,
+        })
+    }
+
+    /// The SynthDef this Synth was built from.
+    pub fn entry(&self) -> &Arc<SynthDefEntry> {
+        &self.entry
+    }
+
+    /// Current control values.
+    pub fn controls(&self) -> &[f32] {
+        &self.controls
+    }
+
+    /// Sets control `index`, clamped to its range. Context: RT.
+    pub fn set_control(&mut self, index: usize, value: f32) -> Result<(), ControlOutOfRange> {
+        let count = self.controls.len();
+        let spec = self.entry.controls().get(index).ok_or(ControlOutOfRange { count })?;
+        self.controls[index] = spec.clamp(value);
+        Ok(())
+    }
+
+    /// Maps input `port` (or unmaps it with `None`). Returns false if the port does not
+    /// exist. Context: RT.
+    pub fn map_input(&mut self, port: usize, mapping: Option<BusMapping>) -> bool {
+        match self.input_maps.get_mut(port) {
+            Some(slot) => {
+                *slot = mapping;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Maps output `port`: `append` adds a bus to those it feeds, otherwise the mapping
+    /// replaces them all (`None` silences the port). Context: RT.
+    pub fn map_output(&mut self, port: usize, mapping: Option<BusMapping>, append: bool) -> Result<(), MapOutputError> {
+        let maps = self.output_maps.get_mut(port).ok_or(MapOutputError::NoSuchPort)?;
+        match (mapping, append) {
+            (None, _) => *maps = OutputMappings::default(),
+            (Some(m), false) => {
+                *maps = OutputMappings::default();
+                maps.maps[0] = Some(m);
+                maps.len = 1;
+            }
+            (Some(m), true) => {
+                if maps.iter().any(|old| old.bus == m.bus && old.space == m.space) {
+                    for slot in maps.maps[..maps.len].iter_mut().flatten() {
+                        if slot.bus == m.bus && slot.space == m.space {
+                            *slot = m;
+                        }
+                    }
+                } else if maps.len == MAX_BUSES_PER_OUTPUT {
+                    return Err(MapOutputError::Full);
+                } else {
+                    maps.maps[maps.len] = Some(m);
+                    maps.len += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The input mappings, by port.
+    pub fn input_mappings(&self) -> &[Option<BusMapping>] {
+        &self.input_maps
+    }
+
+    /// The output mappings, by port.
+    pub fn output_mappings(&self) -> &[OutputMappings] {
+        &self.output_maps
+    }
+
+    /// What happens when this Synth says it is done.
+    pub fn done_flags(&self) -> DoneFlags {
+        self.done_flags
+    }
+
+    /// Context: RT.
+    pub fn set_done_flags(&mut self, flags: DoneFlags) {
+        self.done_flags = flags;
+    }
+
+    /// Whether the Synth is processed. Context: RT.
+    pub fn is_active(&self) -> bool {
+        self.active
+    }
+
+    /// Starts processing from the next block. Context: RT.
+    pub fn activate(&mut self) {
+        self.active = true;
+    }
+
+    /// Whether the Synth's process panicked; it is then silent for good.
+    pub fn is_faulted(&self) -> bool {
+        self.faulted
+    }
+
+    /// Renders one block: reads mapped inputs, runs the plugin, writes mapped outputs.
+    ///
+    /// Context: RT. A panic in the plugin is caught here; the Synth then stays silent and
+    /// the result says so, so one bad Synth cannot take the audio thread down.
+    pub fn process(&mut self, buses: &mut AudioBuses) -> ProcessOutcome {
+        if !self.active || self.faulted {
+            return ProcessOutcome::Idle;
+        }
+        let b = self.block_size;
+        for (buffer, mapping) in self.inputs.chunks_exact_mut(b).zip(self.input_maps.iter()) {
+            match mapping {
+                Some(m) => buses.read(*m, 0, buffer),
+                None => buffer.fill(0.0),
+            }
+        }
+        let n_in = self.input_maps.len();
+        let n_out = self.output_maps.len();
+        let mut ctx = ProcessContext::new(
+            self.sample_rate,
+            b,
+            &self.controls,
+            AudioInputs::new(&self.inputs, n_in, b, 0, b),
+            AudioOutputs::new(&mut self.outputs, n_out, b, 0, b),
+        );
+        let synth = &mut self.synth;
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            synth.process(&mut ctx);
+            ctx.is_done()
+        }));
+        let said_done = match result {
+            Ok(done) => done,
+            Err(payload) => {
+                // Dropping the payload would free on the audio thread; a panicking plugin
+                // is already a failure, so its few bytes are leaked instead.
+                std::mem::forget(payload);
+                self.faulted = true;
+                return ProcessOutcome::Faulted;
+            }
+        };
+        for (buffer, maps) in self.outputs.chunks_exact(b).zip(self.output_maps.iter()) {
+            for m in maps.iter() {
+                buses.write(m, 0, buffer);
+            }
+        }
+        if said_done && !self.done {
+            self.done = true;
+            ProcessOutcome::BecameDone
+        } else {
+            ProcessOutcome::Ran
+        }
+    }
+}
+
+/// What one call of [`SynthInstance::process`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProcessOutcome {
+    /// Not active (or faulted earlier): nothing ran.
+    Idle,
+    /// Processed.
+    Ran,
+    /// Processed, and said it is done for the first time.
+    BecameDone,
+    /// The plugin panicked during this call.
+    Faulted,
+}
+
+/// Why an output mapping was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapOutputError {
+    /// The Synth has no such output port.
+    NoSuchPort,
+    /// The port already feeds [`MAX_BUSES_PER_OUTPUT`] buses.
+    Full,
+}
