@@ -1,6 +1,7 @@
 //! Shared test harness: an engine on the manual driver with a few exact test SynthDefs.
 #![allow(dead_code)]
 
+pub mod alloc_counter;
 pub mod test_defs;
 
 use oscine::control::{ControlKey, EngineHandle, SynthDefRegistry};
