@@ -3,7 +3,8 @@
 mod support;
 
 use oscine::engine::{
-    AddAction::*, BusMapping, Command, ControlRef, DoneFlags, EngineError, EngineOptions, Event, NodeInfoKind,
+    AddAction::*, BusMapping, Command, ControlChanges, ControlRef, DoneFlags, EngineError, EngineOptions, Event,
+    NodeInfoKind,
 };
 use support::{TestEngine, CLIENT};
 
@@ -111,9 +112,9 @@ fn every_bad_command_gets_a_specific_error() {
     t.group(4, 0, BeforeNode);
     t.send(Command::NodeFree { client: CLIENT, id: 0 });
     t.send(Command::NodeFree { client: CLIENT, id: 55 });
-    t.send(Command::NodeSet { client: CLIENT, id: 1, control: ControlRef::Index(3), value: 1.0 });
+    t.send(Command::NodeSet { client: CLIENT, id: 1, changes: ControlChanges::one(ControlRef::Index(3), 1.0) });
     let gain = t.handle.control_ref("after").expect("test-done's control is interned");
-    t.send(Command::NodeSet { client: CLIENT, id: 1, control: gain, value: 1.0 });
+    t.send(Command::NodeSet { client: CLIENT, id: 1, changes: ControlChanges::one(gain, 1.0) });
     t.send(Command::MapInput { client: CLIENT, id: 1, port: 0, mapping: Some(BusMapping::internal(0)) });
     t.send(Command::MapOutput {
         client: CLIENT,
@@ -181,9 +182,9 @@ fn controls_set_by_index_and_name_are_clamped_and_take_effect_next_block() {
     t.synth("test-dc", 1, 0, TailOfGroup, &[("level", 0.5)]);
     assert!(t.render(1)[0].iter().all(|s| *s == 0.5));
     let level = t.handle.control_ref("level").unwrap();
-    t.send(Command::NodeSet { client: CLIENT, id: 1, control: level, value: -0.25 });
+    t.send(Command::NodeSet { client: CLIENT, id: 1, changes: ControlChanges::one(level, -0.25) });
     assert!(t.render(1)[0].iter().all(|s| *s == -0.25));
-    t.send(Command::NodeSet { client: CLIENT, id: 1, control: ControlRef::Index(0), value: 1e9 });
+    t.send(Command::NodeSet { client: CLIENT, id: 1, changes: ControlChanges::one(ControlRef::Index(0), 1e9) });
     assert!(t.render(1)[0].iter().all(|s| *s == 100.0));
     t.shutdown();
 }
@@ -346,7 +347,7 @@ fn a_panicking_synth_is_silenced_and_reported_while_others_play_on() {
     t.synth("test-dc", 1, 0, TailOfGroup, &[("level", 0.5)]);
     t.synth("test-panic", 2, 0, TailOfGroup, &[]);
     t.render(1);
-    t.send(Command::NodeSet { client: CLIENT, id: 2, control: ControlRef::Index(0), value: 1.0 });
+    t.send(Command::NodeSet { client: CLIENT, id: 2, changes: ControlChanges::one(ControlRef::Index(0), 1.0) });
     let out = t.render(2);
     assert!(out[0][8..].iter().all(|s| *s == 0.5), "only the healthy synth remains audible");
     let events = t.take_events();
@@ -365,7 +366,8 @@ fn sync_answers_after_every_earlier_command() {
     t.render(1);
     let events = t.take_events();
     assert!(matches!(events.last(), Some(Event::Synced { token: 42, .. })), "{events:?}");
-    assert!(matches!(events[0], Event::Error { error: EngineError::NodeIdInUse(1), .. }));
+    assert!(matches!(events[0], Event::Ack { id: 1, .. }));
+    assert!(matches!(events[1], Event::Error { error: EngineError::NodeIdInUse(1), .. }));
     t.shutdown();
 }
 

@@ -4,7 +4,7 @@
 mod support;
 
 use oscine::drivers::BlockAdapter;
-use oscine::engine::{AddAction::*, BusMapping, Command, ControlRef, DoneFlags, EngineOptions, Event};
+use oscine::engine::{AddAction::*, BusMapping, Command, ControlChanges, ControlRef, DoneFlags, EngineOptions, Event};
 use support::alloc_counter::{count, CountingAllocator};
 use support::{TestEngine, CLIENT};
 
@@ -46,13 +46,17 @@ fn the_process_path_never_allocates_or_frees() {
                 append: true,
             });
             t.send(Command::MapInput { client: CLIENT, id, port: 0, mapping: Some(BusMapping::internal(1)) });
-            t.send(Command::NodeSet { client: CLIENT, id, control: ControlRef::Index(0), value: 0.5 });
+            t.send(Command::NodeSet { client: CLIENT, id, changes: ControlChanges::one(ControlRef::Index(0), 0.5) });
             t.send(Command::SetDoneFlags { client: CLIENT, id, flags: DoneFlags::FREE_SELF | DoneFlags::NOTIFY });
         }
         // A few failing commands: their Synths must travel back to a worker.
         t.synth("test-dc", base + 1, 0, TailOfGroup, &[]);
         t.synth("test-dc", 99_999, 12_345, TailOfGroup, &[]);
-        t.send(Command::NodeSet { client: CLIENT, id: base + 1, control: ControlRef::Index(99), value: 0.0 });
+        t.send(Command::NodeSet {
+            client: CLIENT,
+            id: base + 1,
+            changes: ControlChanges::one(ControlRef::Index(99), 0.0),
+        });
         let snapshot = t.handle.tree_snapshot();
         t.send(Command::QueryTree { client: CLIENT, id: 0, snapshot });
         t.send(Command::Sync { client: CLIENT, token: round });

@@ -7,8 +7,8 @@ use rtrb::{Consumer, Producer};
 use super::outbox::Outbox;
 use super::synth_instance::MapOutputError;
 use super::{
-    AudioBuses, BusMapping, Command, ControlRef, DoneFlags, EngineError, EngineOptions, EngineStatus, Event, Garbage,
-    NodeId, NodeTree, ProcessOutcome, MAX_BUSES_PER_OUTPUT, ROOT_NODE_ID,
+    AudioBuses, BusMapping, ClientId, Command, CommandKind, ControlChanges, ControlRef, DoneFlags, EngineError,
+    EngineOptions, EngineStatus, Event, Garbage, NodeId, NodeTree, ProcessOutcome, MAX_BUSES_PER_OUTPUT, ROOT_NODE_ID,
 };
 use crate::workers::WorkerLinks;
 
@@ -166,6 +166,7 @@ impl Engine {
     fn apply(&mut self, command: Command) {
         let client = command.client();
         let kind = command.kind();
+        let node = command.node();
         let result = match command {
             Command::GroupNew { id, target, action, .. } => self.tree.add_group(id, target, action),
             Command::SynthNew { id, target, action, activate, mut synth, .. } => {
@@ -215,17 +216,7 @@ impl Engine {
                 }
             }
             Command::SetDoneFlags { id, flags, .. } => self.tree.synth_mut(id).map(|s| s.set_done_flags(flags)),
-            Command::NodeSet { id, control, value, .. } => self.tree.synth_mut(id).and_then(|synth| {
-                let index = match control {
-                    ControlRef::Index(i) => i as usize,
-                    ControlRef::Name(name) => {
-                        synth.entry().control_index(name).ok_or(EngineError::ControlName { node: id, name })?
-                    }
-                };
-                synth
-                    .set_control(index, value)
-                    .map_err(|e| EngineError::ControlIndex { index: index as u32, count: e.count })
-            }),
+            Command::NodeSet { id, changes, .. } => self.set_controls(client, id, &changes),
             Command::NodeFree { id, .. } => self.free_node(id),
             Command::GroupFreeAll { id, .. } => self.free_group_children(id),
             Command::QueryTree { id, mut snapshot, .. } => match self.tree.snapshot(id, &mut snapshot) {
@@ -248,9 +239,37 @@ impl Engine {
                 result
             }
         };
-        if let Err(error) = result {
-            self.outbox.emit(Event::Error { client, command: kind, error });
+        match result {
+            Err(error) => self.outbox.emit(Event::Error { client, command: kind, error }),
+            Ok(()) if kind.acknowledged() => self.outbox.emit(Event::Ack { client, command: kind, id: node }),
+            Ok(()) => {}
         }
+    }
+
+    /// Applies every valid change; each invalid one is reported, and the last error
+    /// becomes the command's result.
+    fn set_controls(&mut self, client: ClientId, id: NodeId, changes: &ControlChanges) -> Result<(), EngineError> {
+        let synth = self.tree.synth_mut(id)?;
+        let mut last_error = None;
+        for (control, value) in changes.iter() {
+            let index = match control {
+                ControlRef::Index(i) => Some(i as usize),
+                ControlRef::Name(name) => synth.entry().control_index(name),
+            };
+            let result = match (index, control) {
+                (Some(index), _) => synth
+                    .set_control(index, value)
+                    .map_err(|e| EngineError::ControlIndex { index: index as u32, count: e.count }),
+                (None, ControlRef::Name(name)) => Err(EngineError::ControlName { node: id, name }),
+                (None, ControlRef::Index(_)) => Ok(()),
+            };
+            if let Err(error) = result {
+                if let Some(previous) = last_error.replace(error) {
+                    self.outbox.emit(Event::Error { client, command: CommandKind::NodeSet, error: previous });
+                }
+            }
+        }
+        last_error.map_or(Ok(()), Err)
     }
 
     fn buses_for(&self, mapping: Option<BusMapping>, output: bool) -> usize {

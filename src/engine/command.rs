@@ -1,4 +1,4 @@
-use super::{AddAction, BusMapping, ClientId, ControlRef, DoneFlags, NodeId, SynthInstance, TreeSnapshot};
+use super::{AddAction, BusMapping, ClientId, ControlChanges, DoneFlags, NodeId, SynthInstance, TreeSnapshot};
 
 /// A typed request to the audio thread. Built on the network side (which validates what it
 /// can without engine state), carried by the command FIFO, applied at the start of a block
@@ -79,16 +79,14 @@ pub enum Command {
         /// The flags.
         flags: DoneFlags,
     },
-    /// Set one control of a Synth.
+    /// Set controls of a Synth.
     NodeSet {
         /// Sender.
         client: ClientId,
         /// The Synth.
         id: NodeId,
-        /// Which control.
-        control: ControlRef,
-        /// The value (clamped to the control's range).
-        value: f32,
+        /// Which controls, and their values (clamped to each control's range).
+        changes: ControlChanges,
     },
     /// Free a node; a Group is freed with everything in it.
     NodeFree {
@@ -149,6 +147,14 @@ pub enum CommandKind {
     Shutdown,
 }
 
+impl CommandKind {
+    /// Whether success is answered with [`Event::Ack`](super::Event::Ack); the others
+    /// have replies of their own.
+    pub fn acknowledged(&self) -> bool {
+        !matches!(self, CommandKind::QueryTree | CommandKind::Sync | CommandKind::Shutdown)
+    }
+}
+
 impl Command {
     /// The command's kind.
     pub fn kind(&self) -> CommandKind {
@@ -165,6 +171,23 @@ impl Command {
             Command::QueryTree { .. } => CommandKind::QueryTree,
             Command::Sync { .. } => CommandKind::Sync,
             Command::Shutdown { .. } => CommandKind::Shutdown,
+        }
+    }
+
+    /// The node the command is about (0 for commands about no node).
+    pub fn node(&self) -> NodeId {
+        match self {
+            Command::GroupNew { id, .. }
+            | Command::GroupFreeAll { id, .. }
+            | Command::SynthNew { id, .. }
+            | Command::SynthActivate { id, .. }
+            | Command::MapInput { id, .. }
+            | Command::MapOutput { id, .. }
+            | Command::SetDoneFlags { id, .. }
+            | Command::NodeSet { id, .. }
+            | Command::NodeFree { id, .. }
+            | Command::QueryTree { id, .. } => *id,
+            Command::Sync { .. } | Command::Shutdown { .. } => 0,
         }
     }
 

@@ -19,6 +19,15 @@ pub enum Event {
         /// The Synth.
         id: NodeId,
     },
+    /// A command that has no reply of its own took effect.
+    Ack {
+        /// The command's sender.
+        client: ClientId,
+        /// The command.
+        command: CommandKind,
+        /// The node it was about.
+        id: NodeId,
+    },
     /// A command failed.
     Error {
         /// The command's sender.

@@ -27,7 +27,10 @@ pub use build::{build, BuildError, EngineParts};
 pub use command::{Command, CommandKind};
 pub use event::{EngineError, Event};
 pub use garbage::Garbage;
-pub use ids::{AddAction, BusMapping, BusSpace, ClientId, ControlNameId, ControlRef, DoneFlags, NodeId, ROOT_NODE_ID};
+pub use ids::{
+    AddAction, BusMapping, BusSpace, ClientId, ControlChanges, ControlNameId, ControlRef, DoneFlags, NodeId,
+    ROOT_NODE_ID,
+};
 pub use node_id_map::NodeIdMap;
 pub use node_tree::{Freed, NodeTree};
 pub use options::{EngineOptions, OptionsError};
