@@ -5,6 +5,8 @@
 //! - [`control`]: the non-realtime end of the engine: SynthDef registry, building Synths,
 //!   sending commands and receiving events (NRT, the network thread).
 //! - [`workers`]: the worker pool for non-realtime jobs from the audio thread (NRT).
+//! - [`network`]: UDP OSC in, commands to the engine, replies and notifications out
+//!   (NRT, the network thread).
 //! - [`drivers`]: what calls the engine's process: a sound device, a wall-clock-paced
 //!   dummy, or a test stepping block by block.
 #![deny(missing_docs)]
@@ -12,4 +14,5 @@
 pub mod control;
 pub mod drivers;
 pub mod engine;
+pub mod network;
 pub mod workers;

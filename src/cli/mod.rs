@@ -1,0 +1,20 @@
+//! Command-line parsing and the daemon's start-up and shutdown sequence.
+
+mod args;
+mod serve;
+
+use clap::Parser;
+
+pub use args::{Cli, DriverChoice, Subcommand};
+
+/// Parses the command line and runs what it asks for.
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match &cli.command {
+        Some(Subcommand::Devices) => {
+            print!("{}", oscine::drivers::list_devices());
+            std::process::ExitCode::SUCCESS
+        }
+        None => serve::serve(&cli),
+    }
+}

@@ -1,0 +1,153 @@
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use oscine::control::SynthDefRegistry;
+use oscine::drivers::{CpalDriver, CpalOptions, Driver, DriverError, DummyDriver};
+use oscine::engine::{build, EngineOptions};
+use oscine::network::{Server, ServerOptions};
+use tracing_subscriber::EnvFilter;
+
+use super::{Cli, DriverChoice};
+
+const DUMMY_SAMPLE_RATE: u32 = 48_000;
+const DUMMY_BUFFER: u32 = 256;
+const DUMMY_OUTPUTS: u16 = 2;
+
+fn init_logging(cli: &Cli) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(cli.log_level.to_string()));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("oscine: {message}");
+    ExitCode::FAILURE
+}
+
+fn open_driver(cli: &Cli) -> Result<Box<dyn Driver>, DriverError> {
+    let dummy = || {
+        Box::new(DummyDriver::new(
+            cli.sample_rate.unwrap_or(DUMMY_SAMPLE_RATE) as f64,
+            cli.inputs as usize,
+            cli.outputs.unwrap_or(DUMMY_OUTPUTS) as usize,
+            cli.buffer_size.unwrap_or(DUMMY_BUFFER) as usize,
+        )) as Box<dyn Driver>
+    };
+    let cpal_options = |host: Option<&str>| CpalOptions {
+        host: host.map(str::to_owned),
+        device: cli.device.clone(),
+        sample_rate: cli.sample_rate,
+        outputs: cli.outputs,
+        inputs: cli.inputs,
+        buffer_size: cli.buffer_size,
+    };
+    match cli.driver {
+        DriverChoice::Dummy => Ok(dummy()),
+        DriverChoice::Cpal => Ok(Box::new(CpalDriver::open(&cpal_options(None))?)),
+        DriverChoice::Jack => {
+            if !cfg!(feature = "jack") {
+                return Err(DriverError::NoDevice(
+                    "this build has no JACK support (build with --features jack)".into(),
+                ));
+            }
+            Ok(Box::new(CpalDriver::open(&cpal_options(Some("JACK")))?))
+        }
+        DriverChoice::Auto if cli.device.is_none() && no_sound_card() => {
+            tracing::warn!("no sound card found; using the dummy driver (no audio output)");
+            Ok(dummy())
+        }
+        DriverChoice::Auto => match CpalDriver::open(&cpal_options(None)) {
+            Ok(d) => Ok(Box::new(d)),
+            Err(e) if cli.device.is_none() => {
+                tracing::warn!("no sound device ({e}); using the dummy driver (no audio output)");
+                Ok(dummy())
+            }
+            Err(e) => Err(e),
+        },
+    }
+}
+
+/// Whether this machine plainly has no sound card and no sound server, so probing ALSA
+/// would only print its own errors. Linux only; elsewhere the probe decides.
+fn no_sound_card() -> bool {
+    if !cfg!(target_os = "linux") {
+        return false;
+    }
+    let cards = std::fs::read_to_string("/proc/asound/cards").unwrap_or_default();
+    let has_card = cards.lines().any(|l| l.trim_start().chars().next().is_some_and(|c| c.is_ascii_digit()));
+    let runtime = std::env::var_os("XDG_RUNTIME_DIR").map(std::path::PathBuf::from);
+    let has_server = std::env::var_os("PULSE_SERVER").is_some()
+        || runtime.is_some_and(|dir| dir.join("pulse/native").exists() || dir.join("pipewire-0").exists());
+    !has_card && !has_server
+}
+
+/// Starts the engine, the driver and the server; returns when the server quits.
+pub fn serve(cli: &Cli) -> ExitCode {
+    init_logging(cli);
+    let mut driver = match open_driver(cli) {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    let config = driver.config();
+    let options = EngineOptions {
+        sample_rate: config.sample_rate,
+        block_size: cli.block_size as usize,
+        inputs: config.inputs,
+        outputs: config.outputs,
+        max_audio_buses: cli.max_audio_buses as usize,
+        max_nodes: cli.max_nodes as usize,
+        workers: cli.workers as usize,
+        ..EngineOptions::default()
+    };
+    let parts = match build(options.clone(), SynthDefRegistry::with_builtins()) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot start the network runtime: {e}")),
+    };
+    let bind = SocketAddr::new(cli.bind, cli.port);
+    let server = match runtime.block_on(Server::bind(&ServerOptions { bind }, parts.handle)) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("cannot listen on udp {bind}: {e}")),
+    };
+    if let Err(e) = driver.start(parts.engine) {
+        return fail(e);
+    }
+    let local = server.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| bind.to_string());
+    tracing::info!(
+        "oscine {} listening on udp {local} ({} driver, {} Hz, block {}, {} in / {} out)",
+        env!("CARGO_PKG_VERSION"),
+        driver.name(),
+        options.sample_rate,
+        options.block_size,
+        options.inputs,
+        options.outputs
+    );
+    let handle = runtime.block_on(server.run(shutdown_signal()));
+    driver.stop();
+    drop(handle);
+    parts.workers.join();
+    tracing::info!("stopped");
+    ExitCode::SUCCESS
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(t) => t,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,133 @@
+use rosc::OscType;
+
+use super::{ErrorCode, RequestError};
+
+/// Reads a message's arguments in order, turning every mismatch into a client-facing
+/// error that names the argument.
+///
+/// Context: NRT (network thread).
+pub struct Args<'a> {
+    args: &'a [OscType],
+    pos: usize,
+}
+
+/// An OSC type's name as docs/osc-api.md writes it.
+pub fn type_name(arg: &OscType) -> &'static str {
+    match arg {
+        OscType::Int(_) => "int32 (i)",
+        OscType::Float(_) => "float32 (f)",
+        OscType::String(_) => "string (s)",
+        OscType::Blob(_) => "blob (b)",
+        OscType::Time(_) => "timetag (t)",
+        OscType::Long(_) => "int64 (h)",
+        OscType::Double(_) => "float64 (d)",
+        OscType::Char(_) => "char (c)",
+        OscType::Color(_) => "color (r)",
+        OscType::Midi(_) => "midi (m)",
+        OscType::Bool(_) => "bool (T/F)",
+        OscType::Array(_) => "array ([...])",
+        OscType::Nil => "nil (N)",
+        OscType::Inf => "infinitum (I)",
+    }
+}
+
+impl<'a> Args<'a> {
+    /// A reader over `args`.
+    pub fn new(args: &'a [OscType]) -> Self {
+        Args { args, pos: 0 }
+    }
+
+    /// Whether every argument has been read.
+    pub fn is_empty(&self) -> bool {
+        self.pos >= self.args.len()
+    }
+
+    fn next(&mut self, name: &str, expected: &str) -> Result<&'a OscType, RequestError> {
+        let arg = self.args.get(self.pos).ok_or_else(|| {
+            RequestError::new(
+                ErrorCode::ArgumentCount,
+                format!("missing argument {} ({name}, {expected})", self.pos + 1),
+            )
+        })?;
+        self.pos += 1;
+        Ok(arg)
+    }
+
+    fn wrong_type(&self, name: &str, expected: &str, got: &OscType) -> RequestError {
+        RequestError::new(
+            ErrorCode::ArgumentType,
+            format!("argument {} ({name}) must be {expected}, got {}", self.pos, type_name(got)),
+        )
+    }
+
+    /// An int32 (an int64 that fits is accepted too).
+    pub fn int(&mut self, name: &str) -> Result<i32, RequestError> {
+        match self.next(name, "int32")? {
+            OscType::Int(i) => Ok(*i),
+            OscType::Long(l) => i32::try_from(*l).map_err(|_| {
+                RequestError::new(
+                    ErrorCode::ArgumentValue,
+                    format!("argument {} ({name}) {l} does not fit int32", self.pos),
+                )
+            }),
+            other => Err(self.wrong_type(name, "int32", other)),
+        }
+    }
+
+    /// An int32, or `default` when no arguments are left.
+    pub fn int_or(&mut self, name: &str, default: i32) -> Result<i32, RequestError> {
+        if self.is_empty() {
+            Ok(default)
+        } else {
+            self.int(name)
+        }
+    }
+
+    /// A number: int32, int64, float32 or float64, as f32.
+    pub fn number(&mut self, name: &str) -> Result<f32, RequestError> {
+        match self.next(name, "a number")? {
+            OscType::Float(f) => Ok(*f),
+            OscType::Double(d) => Ok(*d as f32),
+            OscType::Int(i) => Ok(*i as f32),
+            OscType::Long(l) => Ok(*l as f32),
+            other => Err(self.wrong_type(name, "a number (i, f, h or d)", other)),
+        }
+    }
+
+    /// A string.
+    pub fn string(&mut self, name: &str) -> Result<&'a str, RequestError> {
+        match self.next(name, "string")? {
+            OscType::String(s) => Ok(s.as_str()),
+            other => Err(self.wrong_type(name, "string", other)),
+        }
+    }
+
+    /// A node id: a non-negative int32.
+    pub fn node_id(&mut self, name: &str) -> Result<i32, RequestError> {
+        let id = self.int(name)?;
+        if id < 0 {
+            return Err(RequestError::new(
+                ErrorCode::ArgumentValue,
+                format!("{name} must be a non-negative node id, got {id}"),
+            ));
+        }
+        Ok(id)
+    }
+
+    /// The next argument, whatever its type.
+    pub fn any(&mut self, name: &str) -> Result<&'a OscType, RequestError> {
+        self.next(name, "an argument")
+    }
+
+    /// Fails if arguments are left over.
+    pub fn finish(&self) -> Result<(), RequestError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(RequestError::new(
+                ErrorCode::ArgumentCount,
+                format!("{} unexpected extra argument(s) from argument {}", self.args.len() - self.pos, self.pos + 1),
+            ))
+        }
+    }
+}

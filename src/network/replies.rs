@@ -1,0 +1,107 @@
+use rosc::{OscMessage, OscPacket, OscType};
+
+use super::RequestError;
+use crate::engine::{CommandKind, NodeInfoKind, StatusSnapshot, TreeSnapshot};
+
+/// Tree replies stop adding nodes past this many bytes so they fit one datagram.
+const TREE_REPLY_BUDGET: usize = 60_000;
+
+/// The OSC address clients use for each command kind.
+pub fn address(kind: CommandKind) -> &'static str {
+    match kind {
+        CommandKind::GroupNew => "/group/new",
+        CommandKind::GroupFreeAll => "/group/freeAll",
+        CommandKind::SynthNew => "/synth/new",
+        CommandKind::SynthActivate => "/synth/activate",
+        CommandKind::MapInput => "/synth/map/input",
+        CommandKind::MapOutput => "/synth/map/output",
+        CommandKind::SetDoneFlags => "/synth/property/doneFlags/set",
+        CommandKind::NodeSet => "/node/set",
+        CommandKind::NodeFree => "/node/free",
+        CommandKind::QueryTree => "/node/tree",
+        CommandKind::Sync => "/sync",
+        CommandKind::Shutdown => "/quit",
+    }
+}
+
+/// A message with the given address and arguments.
+pub fn message(addr: &str, args: Vec<OscType>) -> OscPacket {
+    OscPacket::Message(OscMessage { addr: addr.to_owned(), args })
+}
+
+/// `/error s:address i:code s:message`.
+pub fn error(addr: &str, e: &RequestError) -> OscPacket {
+    message("/error", vec![OscType::String(addr.to_owned()), OscType::Int(e.code), OscType::String(e.message.clone())])
+}
+
+/// `/ack s:address i:node-id`.
+pub fn ack(addr: &str, id: i32) -> OscPacket {
+    message("/ack", vec![OscType::String(addr.to_owned()), OscType::Int(id)])
+}
+
+/// `/status/reply` with the fields in the order docs/osc-api.md gives.
+pub fn status(s: &StatusSnapshot, clients: usize) -> OscPacket {
+    message(
+        "/status/reply",
+        vec![
+            OscType::Int(s.synths as i32),
+            OscType::Int(s.groups as i32),
+            OscType::Float(s.load_average * 100.0),
+            OscType::Float(s.load_peak * 100.0),
+            OscType::Double(s.sample_rate),
+            OscType::Long(s.blocks as i64),
+            OscType::Long(s.xruns as i64),
+            OscType::Long(s.commands_processed as i64),
+            OscType::Long(s.commands_rejected as i64),
+            OscType::Long(s.events_dropped as i64),
+            OscType::Long(s.synth_faults as i64),
+            OscType::Long(s.pending_drops as i64),
+            OscType::Long(s.command_stalls as i64),
+            OscType::Int(clients as i32),
+            OscType::Int(s.failed as i32),
+        ],
+    )
+}
+
+/// `/node/tree i:group i:count i:truncated` followed by one run of arguments per node.
+pub fn tree(snapshot: &TreeSnapshot) -> OscPacket {
+    let mut args = Vec::new();
+    let mut size = 64;
+    let mut count = 0;
+    let mut truncated = snapshot.truncated;
+    for node in &snapshot.nodes {
+        let start = args.len();
+        args.push(OscType::Int(node.id));
+        args.push(OscType::Int(node.parent));
+        match &node.kind {
+            NodeInfoKind::Group { children } => {
+                args.push(OscType::String("group".into()));
+                args.push(OscType::Int(*children as i32));
+                size += 32;
+            }
+            NodeInfoKind::Synth { def, active, controls } => {
+                args.push(OscType::String("synth".into()));
+                args.push(OscType::String(def.name().to_owned()));
+                args.push(OscType::Int(*active as i32));
+                let specs = def.controls();
+                args.push(OscType::Int(controls.len() as i32));
+                size += 48 + def.name().len();
+                for (spec, value) in specs.iter().zip(&snapshot.controls[controls.clone()]) {
+                    args.push(OscType::String(spec.name.to_owned()));
+                    args.push(OscType::Float(*value));
+                    size += 12 + spec.name.len();
+                }
+            }
+        }
+        if size > TREE_REPLY_BUDGET {
+            args.truncate(start);
+            truncated = true;
+            break;
+        }
+        count += 1;
+    }
+    let group = snapshot.nodes.first().map_or(0, |n| n.id);
+    let mut all = vec![OscType::Int(group), OscType::Int(count), OscType::Int(truncated as i32)];
+    all.extend(args);
+    message("/node/tree", all)
+}

@@ -1,0 +1,294 @@
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use rosc::{OscMessage, OscPacket, OscType};
+use tokio::net::UdpSocket;
+
+use super::verbs::parse;
+use super::{check_packet, replies, ClientTable, ErrorCode, PacketError, Request, RequestError, MAX_PACKET_SIZE};
+use crate::control::EngineHandle;
+use crate::engine::{ClientId, Command, Event};
+
+/// How often the network thread collects events from the audio thread.
+const EVENT_POLL: Duration = Duration::from_millis(1);
+
+/// How long a shutdown waits for the engine to confirm every node is freed.
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Where the server listens.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// The UDP address to bind.
+    pub bind: SocketAddr,
+}
+
+/// The UDP OSC server: decodes datagrams, answers queries, sends commands to the engine
+/// and turns engine events into replies and notifications.
+///
+/// Context: NRT (network thread, a single-threaded tokio runtime).
+pub struct Server {
+    socket: UdpSocket,
+    handle: EngineHandle,
+    clients: ClientTable,
+    outgoing: Vec<(SocketAddr, OscPacket)>,
+    events_dropped_reported: u64,
+    failure_reported: bool,
+    quit: Option<(Option<ClientId>, Instant)>,
+    stopped: bool,
+}
+
+impl Server {
+    /// Binds the UDP socket.
+    pub async fn bind(options: &ServerOptions, handle: EngineHandle) -> std::io::Result<Server> {
+        let socket = UdpSocket::bind(options.bind).await?;
+        Ok(Server {
+            socket,
+            handle,
+            clients: ClientTable::new(),
+            outgoing: Vec::new(),
+            events_dropped_reported: 0,
+            failure_reported: false,
+            quit: None,
+            stopped: false,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.socket.local_addr()
+    }
+
+    /// Serves until `/quit` or `shutdown` resolves, then frees every node and returns the
+    /// engine handle. The caller then stops the driver and joins the workers.
+    pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> EngineHandle {
+        let mut buf = vec![0u8; MAX_PACKET_SIZE + 1];
+        let mut tick = tokio::time::interval(EVENT_POLL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                received = self.socket.recv_from(&mut buf) => match received {
+                    Ok((n, from)) => self.on_datagram(&buf[..n], from),
+                    Err(e) => tracing::debug!("udp receive failed: {e}"),
+                },
+                _ = tick.tick() => self.pump_events(),
+                _ = &mut shutdown, if self.quit.is_none() => {
+                    tracing::info!("shutting down");
+                    self.begin_quit(None);
+                }
+            }
+            self.flush().await;
+            if self.stopped {
+                break;
+            }
+            if let Some((_, since)) = self.quit {
+                if since.elapsed() > SHUTDOWN_TIMEOUT {
+                    tracing::error!("the engine did not confirm shutdown within {SHUTDOWN_TIMEOUT:?}; stopping anyway");
+                    break;
+                }
+            }
+        }
+        if let Some((Some(client), _)) = self.quit {
+            self.reply(client, replies::ack("/quit", 0));
+        }
+        self.flush().await;
+        self.handle
+    }
+
+    async fn flush(&mut self) {
+        for (addr, packet) in std::mem::take(&mut self.outgoing) {
+            match rosc::encoder::encode(&packet) {
+                Ok(bytes) => {
+                    if let Err(e) = self.socket.send_to(&bytes, addr).await {
+                        tracing::debug!("cannot send to {addr}: {e}");
+                    }
+                }
+                Err(e) => tracing::error!("cannot encode a reply: {e}"),
+            }
+        }
+    }
+
+    fn reply(&mut self, client: ClientId, packet: OscPacket) {
+        if let Some(addr) = self.clients.addr(client) {
+            self.outgoing.push((addr, packet));
+        }
+    }
+
+    fn notify_all(&mut self, packet: OscPacket) {
+        let targets: Vec<SocketAddr> = self.clients.notified().collect();
+        for addr in targets {
+            self.outgoing.push((addr, packet.clone()));
+        }
+    }
+
+    fn reply_error(&mut self, client: ClientId, addr: &str, error: RequestError) {
+        tracing::warn!(client = ?self.clients.addr(client), "{addr}: error {}: {}", error.code, error.message);
+        self.reply(client, replies::error(addr, &error));
+    }
+
+    fn on_datagram(&mut self, bytes: &[u8], from: SocketAddr) {
+        let client = self.clients.id_of(from);
+        if let Err(e) = check_packet(bytes) {
+            let code = match e {
+                PacketError::Malformed(_) => ErrorCode::MalformedPacket,
+                PacketError::Truncated => ErrorCode::TruncatedPacket,
+                PacketError::TooDeep => ErrorCode::BundleTooDeep,
+                PacketError::TooLarge => ErrorCode::PacketTooLarge,
+            };
+            self.reply_error(client, "", RequestError::new(code, e.to_string()));
+            return;
+        }
+        match rosc::decoder::decode_udp(bytes) {
+            Ok((_, packet)) => self.on_packet(packet, client),
+            Err(e) => self.reply_error(
+                client,
+                "",
+                RequestError::new(ErrorCode::MalformedPacket, format!("cannot decode: {e:?}")),
+            ),
+        }
+    }
+
+    fn on_packet(&mut self, packet: OscPacket, client: ClientId) {
+        match packet {
+            OscPacket::Message(msg) => self.on_message(&msg, client),
+            // Elements run in order; nesting depth was bounded by `check_packet`.
+            OscPacket::Bundle(bundle) => {
+                for element in bundle.content {
+                    self.on_packet(element, client);
+                }
+            }
+        }
+    }
+
+    fn on_message(&mut self, msg: &OscMessage, client: ClientId) {
+        tracing::debug!(client = ?self.clients.addr(client), "{} {:?}", msg.addr, msg.args);
+        let request = match parse(msg, &self.handle, client) {
+            Ok(r) => r,
+            Err(e) => return self.reply_error(client, &msg.addr, e),
+        };
+        match request {
+            Request::Commands(commands) => {
+                for command in commands {
+                    if self.quit.is_some() {
+                        self.reply_error(
+                            client,
+                            &msg.addr,
+                            RequestError::new(ErrorCode::ArgumentValue, "the server is shutting down"),
+                        );
+                        break;
+                    }
+                    if let Err(command) = self.handle.send(command) {
+                        // Dropped here, on the network thread: a Synth inside it never
+                        // reached the audio thread.
+                        drop(command);
+                        self.reply_error(
+                            client,
+                            &msg.addr,
+                            RequestError::new(
+                                ErrorCode::QueueFull,
+                                format!(
+                                    "command queue full ({} commands waiting for the audio thread)",
+                                    self.handle.options().command_queue_capacity
+                                ),
+                            ),
+                        );
+                    }
+                }
+            }
+            Request::Status => {
+                let status = replies::status(&self.handle.status(), self.clients.notified().count());
+                self.reply(client, status);
+            }
+            Request::Version => self.reply(
+                client,
+                replies::message(
+                    "/version/reply",
+                    vec![OscType::String("oscine".into()), OscType::String(env!("CARGO_PKG_VERSION").into())],
+                ),
+            ),
+            Request::SynthDefs => {
+                let names =
+                    self.handle.registry().entries().iter().map(|e| OscType::String(e.name().to_owned())).collect();
+                self.reply(client, replies::message("/synthdef/list", names));
+            }
+            Request::Notify(on) => {
+                self.clients.set_notify(client, on);
+                self.reply(client, replies::ack("/notify", on as i32));
+            }
+            Request::Quit => {
+                if self.quit.is_none() {
+                    tracing::info!("quit requested by {:?}", self.clients.addr(client));
+                    self.begin_quit(Some(client));
+                }
+            }
+        }
+    }
+
+    fn begin_quit(&mut self, client: Option<ClientId>) {
+        let sender = client.unwrap_or(ClientId(u32::MAX));
+        // The queue may be full; keep trying from the event loop until it takes the command.
+        match self.handle.send(Command::Shutdown { client: sender }) {
+            Ok(()) => self.quit = Some((client, Instant::now())),
+            Err(_) => {
+                if let Some(c) = client {
+                    self.reply_error(
+                        c,
+                        "/quit",
+                        RequestError::new(ErrorCode::QueueFull, "command queue full; retry /quit"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn pump_events(&mut self) {
+        while let Some(event) = self.handle.poll_event() {
+            match event {
+                Event::Ack { client, command, id } => self.reply(client, replies::ack(replies::address(command), id)),
+                Event::Error { client, command, error } => {
+                    self.reply_error(client, replies::address(command), error.into())
+                }
+                Event::Synced { client, token } => {
+                    self.reply(client, replies::message("/synced", vec![OscType::Int(token)]))
+                }
+                Event::Tree { client, snapshot } => self.reply(client, replies::tree(&snapshot)),
+                Event::NodeDone { id } => self.notify_all(replies::message("/node/done", vec![OscType::Int(id)])),
+                Event::NodeEnded { id } => self.notify_all(replies::message("/node/ended", vec![OscType::Int(id)])),
+                Event::SynthFaulted { id } => {
+                    tracing::error!("synth {id} panicked in its process and was silenced");
+                    self.notify_all(replies::error(
+                        "/synth/process",
+                        &RequestError::new(ErrorCode::SynthFaulted, format!("synth {id} panicked and was silenced")),
+                    ));
+                }
+                Event::Stopped { .. } => self.stopped = true,
+            }
+        }
+        let status = self.handle.status();
+        if status.events_dropped > self.events_dropped_reported {
+            let lost = status.events_dropped - self.events_dropped_reported;
+            self.events_dropped_reported = status.events_dropped;
+            tracing::warn!("{lost} notifications lost: the event queue was full");
+            self.notify_all(replies::error(
+                "",
+                &RequestError::new(
+                    ErrorCode::EventsLost,
+                    format!("{lost} notifications lost: the event queue was full"),
+                ),
+            ));
+        }
+        if status.failed && !self.failure_reported {
+            self.failure_reported = true;
+            tracing::error!("the engine stopped after an internal failure; audio is silent");
+            self.notify_all(replies::error(
+                "",
+                &RequestError::new(ErrorCode::EngineFailed, "the engine stopped after an internal failure"),
+            ));
+        }
+        if status.failed && self.quit.is_some() {
+            // A failed engine processes no commands; nothing will confirm the shutdown.
+            self.stopped = true;
+        }
+    }
+}

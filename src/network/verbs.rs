@@ -1,0 +1,278 @@
+use rosc::{OscMessage, OscType};
+
+use super::args::{type_name, Args};
+use super::{ErrorCode, RequestError};
+use crate::control::{ControlKey, EngineHandle, SynthBuildError};
+use crate::engine::{AddAction, BusMapping, ClientId, Command, ControlChanges, ControlRef, DoneFlags, NodeId};
+
+/// What a message asks for.
+#[derive(Debug)]
+pub enum Request {
+    /// Commands for the audio thread, in order.
+    Commands(Vec<Command>),
+    /// Reply with the status counters.
+    Status,
+    /// Reply with the server's name and version.
+    Version,
+    /// Reply with the SynthDef names.
+    SynthDefs,
+    /// Turn notifications on or off for the sender.
+    Notify(bool),
+    /// Shut the server down.
+    Quit,
+}
+
+/// Every address the server answers, in the order docs/osc-api.md lists them.
+pub const VERBS: &[&str] = &[
+    "/group/new",
+    "/group/freeAll",
+    "/synth/new",
+    "/synth/construct",
+    "/synth/activate",
+    "/synth/map/input",
+    "/synth/map/output",
+    "/synth/map/output/add",
+    "/synth/property/doneFlags/set",
+    "/node/set",
+    "/node/free",
+    "/node/tree",
+    "/synthdef/list",
+    "/notify",
+    "/status",
+    "/sync",
+    "/version",
+    "/quit",
+    "/s_new",
+    "/n_set",
+    "/n_free",
+    "/g_new",
+    "/g_freeAll",
+];
+
+/// Translates one message into a request. Builds Synths here, off the audio thread.
+///
+/// Context: NRT (network thread).
+pub fn parse(msg: &OscMessage, handle: &EngineHandle, client: ClientId) -> Result<Request, RequestError> {
+    let mut a = Args::new(&msg.args);
+    let commands = match msg.addr.as_str() {
+        "/group/new" => {
+            let (id, target, action) = (a.node_id("node id")?, a.node_id("target id")?, add_action(&mut a)?);
+            vec![Command::GroupNew { client, id, target, action }]
+        }
+        "/g_new" => {
+            let id = a.node_id("node id")?;
+            let action = add_action(&mut a)?;
+            let target = a.node_id("target id")?;
+            vec![Command::GroupNew { client, id, target, action }]
+        }
+        "/group/freeAll" | "/g_freeAll" => {
+            let mut ids = vec![Command::GroupFreeAll { client, id: a.node_id("group id")? }];
+            while !a.is_empty() {
+                ids.push(Command::GroupFreeAll { client, id: a.node_id("group id")? });
+            }
+            ids
+        }
+        "/synth/new" | "/synth/construct" => {
+            let def = a.string("synthdef name")?;
+            let (id, target, action) = (a.node_id("node id")?, a.node_id("target id")?, add_action(&mut a)?);
+            let activate = msg.addr == "/synth/new";
+            vec![synth_new(handle, client, def, id, target, action, activate, &mut a)?]
+        }
+        "/s_new" => {
+            let def = a.string("synthdef name")?;
+            let id = a.int("node id")?;
+            if id < 0 {
+                return Err(RequestError::new(
+                    ErrorCode::ArgumentValue,
+                    format!("node id must be non-negative, got {id}: Oscine does not assign ids, choose one"),
+                ));
+            }
+            let action = add_action(&mut a)?;
+            let target = a.node_id("target id")?;
+            vec![synth_new(handle, client, def, id, target, action, true, &mut a)?]
+        }
+        "/synth/activate" => ids(&mut a, "synth id", |id| Command::SynthActivate { client, id })?,
+        "/synth/map/input" => {
+            let (id, port, bus) = (a.node_id("synth id")?, port(&mut a)?, a.int("bus id")?);
+            let mapping = mapping(bus, a.int_or("flags", 0)?)?;
+            vec![Command::MapInput { client, id, port, mapping }]
+        }
+        "/synth/map/output" | "/synth/map/output/add" => {
+            let (id, port, bus) = (a.node_id("synth id")?, port(&mut a)?, a.int("bus id")?);
+            let mapping = mapping(bus, a.int_or("flags", 0)?)?;
+            let append = msg.addr.ends_with("/add");
+            if append && mapping.is_none() {
+                return Err(RequestError::new(
+                    ErrorCode::ArgumentValue,
+                    "bus id must be non-negative when adding a mapping",
+                ));
+            }
+            vec![Command::MapOutput { client, id, port, mapping, append }]
+        }
+        "/synth/property/doneFlags/set" => {
+            let id = a.node_id("synth id")?;
+            let bits = a.int("flags")?;
+            let flags = DoneFlags::from_bits(bits).ok_or_else(|| {
+                RequestError::new(ErrorCode::ArgumentValue, format!("done flags {bits} has bits outside 0x3f"))
+            })?;
+            vec![Command::SetDoneFlags { client, id, flags }]
+        }
+        "/node/set" | "/n_set" => {
+            let id = a.node_id("synth id")?;
+            let changes = control_pairs(handle, &mut a)?;
+            if changes.is_empty() {
+                return Err(RequestError::new(ErrorCode::ArgumentCount, "no control/value pairs given"));
+            }
+            vec![Command::NodeSet { client, id, changes }]
+        }
+        "/node/free" | "/n_free" => {
+            let mut v = vec![Command::NodeFree { client, id: a.node_id("node id")? }];
+            while !a.is_empty() {
+                v.push(Command::NodeFree { client, id: a.node_id("node id")? });
+            }
+            v
+        }
+        "/node/tree" => {
+            let id = a.int_or("group id", 0)?;
+            vec![Command::QueryTree { client, id, snapshot: handle.tree_snapshot() }]
+        }
+        "/sync" => vec![Command::Sync { client, token: a.int_or("token", 0)? }],
+        "/notify" => {
+            let on = a.int_or("flag", 1)?;
+            a.finish()?;
+            return Ok(Request::Notify(on != 0));
+        }
+        "/status" | "/version" | "/quit" | "/synthdef/list" => {
+            a.finish()?;
+            return Ok(match msg.addr.as_str() {
+                "/status" => Request::Status,
+                "/version" => Request::Version,
+                "/synthdef/list" => Request::SynthDefs,
+                _ => Request::Quit,
+            });
+        }
+        other => {
+            return Err(RequestError::new(ErrorCode::UnknownVerb, format!("unknown command '{other}'")));
+        }
+    };
+    a.finish()?;
+    Ok(Request::Commands(commands))
+}
+
+fn add_action(a: &mut Args<'_>) -> Result<AddAction, RequestError> {
+    let code = a.int("add action")?;
+    AddAction::from_code(code).ok_or_else(|| {
+        RequestError::new(
+            ErrorCode::ArgumentValue,
+            format!("add action {code} is not one of 0 (head), 1 (tail), 2 (before), 3 (after)"),
+        )
+    })
+}
+
+fn port(a: &mut Args<'_>) -> Result<u32, RequestError> {
+    let p = a.int("port index")?;
+    u32::try_from(p)
+        .map_err(|_| RequestError::new(ErrorCode::ArgumentValue, format!("port index must be non-negative, got {p}")))
+}
+
+fn mapping(bus: i32, flags: i32) -> Result<Option<BusMapping>, RequestError> {
+    if bus < 0 {
+        return Ok(None);
+    }
+    BusMapping::from_wire(bus, flags)
+        .map(Some)
+        .ok_or_else(|| RequestError::new(ErrorCode::ArgumentValue, format!("bus flags {flags} has bits outside 0x7")))
+}
+
+fn ids(a: &mut Args<'_>, name: &str, make: impl Fn(NodeId) -> Command) -> Result<Vec<Command>, RequestError> {
+    let mut v = vec![make(a.node_id(name)?)];
+    while !a.is_empty() {
+        v.push(make(a.node_id(name)?));
+    }
+    Ok(v)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn synth_new(
+    handle: &EngineHandle,
+    client: ClientId,
+    def: &str,
+    id: NodeId,
+    target: NodeId,
+    action: AddAction,
+    activate: bool,
+    a: &mut Args<'_>,
+) -> Result<Command, RequestError> {
+    let mut initial: Vec<(ControlKey<'_>, f32)> = Vec::new();
+    while !a.is_empty() {
+        match a.any("control")? {
+            // Methcla's form: an array of values for controls 0, 1, 2...
+            OscType::Array(values) => {
+                for (i, v) in values.content.iter().enumerate() {
+                    initial.push((ControlKey::Index(i), array_number(v, i)?));
+                }
+            }
+            OscType::String(name) => initial.push((ControlKey::Name(name), a.number("control value")?)),
+            OscType::Int(index) if *index >= 0 => {
+                initial.push((ControlKey::Index(*index as usize), a.number("control value")?))
+            }
+            other => {
+                return Err(RequestError::new(
+                    ErrorCode::ArgumentType,
+                    format!(
+                        "controls are (name or index, value) pairs or one array of values; got {}",
+                        type_name(other)
+                    ),
+                ))
+            }
+        }
+    }
+    let synth = handle.build_synth(def, &initial).map_err(|e| {
+        let code = match e {
+            SynthBuildError::UnknownSynthDef(_) => ErrorCode::UnknownSynthDef,
+            SynthBuildError::UnknownControl { .. } => ErrorCode::UnknownControl,
+            SynthBuildError::Construct { .. } => ErrorCode::SynthConstruct,
+        };
+        RequestError::new(code, e.to_string())
+    })?;
+    Ok(Command::SynthNew { client, id, target, action, activate, synth })
+}
+
+fn array_number(v: &OscType, i: usize) -> Result<f32, RequestError> {
+    match v {
+        OscType::Float(f) => Ok(*f),
+        OscType::Double(d) => Ok(*d as f32),
+        OscType::Int(n) => Ok(*n as f32),
+        OscType::Long(n) => Ok(*n as f32),
+        other => Err(RequestError::new(
+            ErrorCode::ArgumentType,
+            format!("control array element {i} must be a number, got {}", type_name(other)),
+        )),
+    }
+}
+
+fn control_pairs(handle: &EngineHandle, a: &mut Args<'_>) -> Result<ControlChanges, RequestError> {
+    let mut changes = ControlChanges::new();
+    while !a.is_empty() {
+        let control = match a.any("control")? {
+            OscType::String(name) => handle.control_ref(name).ok_or_else(|| {
+                RequestError::new(ErrorCode::UnknownControl, format!("no synthdef has a control named '{name}'"))
+            })?,
+            OscType::Int(i) if *i >= 0 => ControlRef::Index(*i as u32),
+            other => {
+                return Err(RequestError::new(
+                    ErrorCode::ArgumentType,
+                    format!("a control is named by a string or a non-negative int32, got {}", type_name(other)),
+                ))
+            }
+        };
+        let value = a.number("control value")?;
+        if !changes.push(control, value) {
+            return Err(RequestError::new(
+                ErrorCode::ArgumentCount,
+                format!("at most {} control/value pairs per message", ControlChanges::CAPACITY),
+            ));
+        }
+    }
+    Ok(changes)
+}
