@@ -45,6 +45,14 @@ pub enum SynthBuildError {
     },
 }
 
+/// The command queue to the audio thread is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("command queue full ({capacity} commands waiting for the audio thread)")]
+pub struct QueueFull {
+    /// The queue's capacity.
+    pub capacity: usize,
+}
+
 /// A control named by index or by name, as a client gives it at creation.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ControlKey<'a> {
@@ -130,13 +138,14 @@ impl EngineHandle {
         Box::new(TreeSnapshot::with_capacity(nodes, nodes * self.registry.max_controls().max(1)))
     }
 
-    /// Queues a command for the audio thread; a full queue gives it back (and counts it).
-    pub fn send(&mut self, command: Command) -> Result<(), Command> {
+    /// Queues a command for the audio thread. When the queue is full the command is
+    /// dropped here, on the control side, and counted.
+    pub fn send(&mut self, command: Command) -> Result<(), QueueFull> {
         match self.commands.push(command) {
             Ok(()) => Ok(()),
-            Err(rtrb::PushError::Full(command)) => {
+            Err(rtrb::PushError::Full(_)) => {
                 self.status.add_command_rejected();
-                Err(command)
+                Err(QueueFull { capacity: self.options.command_queue_capacity })
             }
         }
     }

@@ -4,5 +4,5 @@
 mod engine_handle;
 mod synthdef_registry;
 
-pub use engine_handle::{ControlKey, EngineHandle, SynthBuildError};
+pub use engine_handle::{ControlKey, EngineHandle, QueueFull, SynthBuildError};
 pub use synthdef_registry::SynthDefRegistry;

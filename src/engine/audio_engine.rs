@@ -144,10 +144,9 @@ impl Engine {
 
     fn apply_commands(&mut self) {
         let mut applied = 0u64;
-        loop {
-            // A command may free every Synth in the tree plus the one it carries: only take
-            // it if the workers can take all of that back, so nothing is ever freed here.
-            let Ok(next) = self.commands.peek() else { break };
+        // A command may free every Synth in the tree plus the one it carries: only take it
+        // if the workers can take all of that back, so nothing is ever freed here.
+        while let Ok(next) = self.commands.peek() {
             let needs_event = matches!(next, Command::QueryTree { .. } | Command::Shutdown { .. });
             let workers_short = self.outbox.workers.free_slots() < self.tree.synth_count() + 1;
             if workers_short || (needs_event && self.outbox.events.slots() == 0) {

@@ -39,7 +39,7 @@ fn check_element(packet: &[u8], depth: usize) -> Result<(), PacketError> {
     if packet.is_empty() {
         return Err(PacketError::Malformed("empty packet"));
     }
-    if packet.len() % 4 != 0 {
+    if !packet.len().is_multiple_of(4) {
         return Err(PacketError::Malformed("size is not a multiple of 4"));
     }
     if packet.starts_with(b"#bundle\0") {
@@ -128,14 +128,17 @@ mod tests {
     fn rejects_deep_nesting_without_recursing_into_rosc() {
         // ~64 KB of nested bundle headers: what overflows rosc's stack.
         let mut p = Vec::new();
-        let depth = 4000;
+        let depth = 3200;
         for level in 0..depth {
             p.extend_from_slice(b"#bundle\0");
             p.extend_from_slice(&[0; 8]);
-            let remaining = (depth - level - 1) * 20;
-            p.extend_from_slice(&(remaining as u32).to_be_bytes());
+            if level + 1 < depth {
+                // The rest of the packet is this bundle's single element.
+                let remaining = (depth - level - 1) * 20 - 4;
+                p.extend_from_slice(&(remaining as u32).to_be_bytes());
+            }
         }
-        p.truncate(p.len() - 4);
+        assert!(p.len() > 60_000);
         assert_eq!(check_packet(&p), Err(PacketError::TooDeep));
     }
 

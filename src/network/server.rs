@@ -178,21 +178,8 @@ impl Server {
                         );
                         break;
                     }
-                    if let Err(command) = self.handle.send(command) {
-                        // Dropped here, on the network thread: a Synth inside it never
-                        // reached the audio thread.
-                        drop(command);
-                        self.reply_error(
-                            client,
-                            &msg.addr,
-                            RequestError::new(
-                                ErrorCode::QueueFull,
-                                format!(
-                                    "command queue full ({} commands waiting for the audio thread)",
-                                    self.handle.options().command_queue_capacity
-                                ),
-                            ),
-                        );
+                    if let Err(full) = self.handle.send(command) {
+                        self.reply_error(client, &msg.addr, RequestError::new(ErrorCode::QueueFull, full.to_string()));
                     }
                 }
             }

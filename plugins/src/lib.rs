@@ -1,0 +1,176 @@
+//! The SynthDefs built into Oscine. Each module holds one SynthDef; [`register`] adds them
+//! all to a [`Registrar`].
+//!
+//! | name | inputs | outputs | controls |
+//! |---|---|---|---|
+//! | `sine` | | `out` | `freq`, `amp` |
+//! | `saw` | | `out` | `freq`, `amp` |
+//! | `pulse` | | `out` | `freq`, `amp`, `width` |
+//! | `noise` | | `out` | `amp`, `seed` |
+//! | `patch-cable` | `in` | `out` | |
+//! | `amplifier` | `in` | `out` | `gain` |
+//! | `pan` | `in` | `left`, `right` | `pos`, `amp` |
+//! | `done-after` | | | `seconds` |
+//! | `asr-envelope` | `in` | `out` | `attack`, `sustain`, `release`, `gate` |
+//! | `exponential-fade` | `in` | `out` | `duration`, `start`, `end` |
+//!
+//! Every Synth allocates only in `construct` (the band-limited tables are built once per
+//! process and shared), and its `process` neither allocates, locks nor panics.
+#![deny(missing_docs)]
+
+use std::sync::Arc;
+
+use oscine_plugin_api::Registrar;
+
+pub mod amplifier;
+pub mod asr_envelope;
+mod common;
+pub mod done_after;
+pub mod exponential_fade;
+pub mod noise;
+pub mod pan;
+pub mod patch_cable;
+pub mod pulse;
+pub mod saw;
+pub mod sine;
+#[cfg(test)]
+mod test_support;
+mod wavetable;
+
+pub use amplifier::Amplifier;
+pub use asr_envelope::AsrEnvelope;
+pub use done_after::DoneAfter;
+pub use exponential_fade::ExponentialFade;
+pub use noise::Noise;
+pub use pan::Pan;
+pub use patch_cable::PatchCable;
+pub use pulse::Pulse;
+pub use saw::Saw;
+pub use sine::Sine;
+
+/// Registers every built-in SynthDef.
+///
+/// Context: NRT, once, before the engine starts. Also builds the oscillators' shared
+/// wavetables now, so the first `saw` or `pulse` does not pay for them.
+pub fn register(registrar: &mut dyn Registrar) {
+    drop(wavetable::SawTables::shared());
+    registrar.register_synthdef(Arc::new(Sine));
+    registrar.register_synthdef(Arc::new(Saw));
+    registrar.register_synthdef(Arc::new(Pulse));
+    registrar.register_synthdef(Arc::new(Noise));
+    registrar.register_synthdef(Arc::new(PatchCable));
+    registrar.register_synthdef(Arc::new(Amplifier));
+    registrar.register_synthdef(Arc::new(Pan));
+    registrar.register_synthdef(Arc::new(DoneAfter));
+    registrar.register_synthdef(Arc::new(AsrEnvelope));
+    registrar.register_synthdef(Arc::new(ExponentialFade));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{Harness, RAGGED};
+    use oscine_plugin_api::SynthDef;
+    use std::collections::HashSet;
+
+    #[derive(Default)]
+    struct Collect(Vec<Arc<dyn SynthDef>>);
+
+    impl Registrar for Collect {
+        fn register_synthdef(&mut self, def: Arc<dyn SynthDef>) {
+            self.0.push(def);
+        }
+    }
+
+    fn registered() -> Vec<Arc<dyn SynthDef>> {
+        let mut collect = Collect::default();
+        register(&mut collect);
+        collect.0
+    }
+
+    #[test]
+    fn registers_all_ten_names_once() {
+        let mut names: Vec<String> = registered().iter().map(|d| d.name().to_owned()).collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "amplifier",
+                "asr-envelope",
+                "done-after",
+                "exponential-fade",
+                "noise",
+                "pan",
+                "patch-cable",
+                "pulse",
+                "saw",
+                "sine",
+            ]
+        );
+    }
+
+    #[test]
+    fn control_specs_are_consistent() {
+        for def in registered() {
+            let mut names = HashSet::new();
+            for c in def.controls() {
+                assert!(names.insert(c.name), "{}: duplicate {}", def.name(), c.name);
+                assert!(c.min.is_finite() && c.max.is_finite() && c.default.is_finite());
+                assert!(
+                    c.min <= c.default && c.default <= c.max,
+                    "{}.{}: default {} outside {}..={}",
+                    def.name(),
+                    c.name,
+                    c.default,
+                    c.min,
+                    c.max
+                );
+                assert_eq!(c.clamp(c.default), c.default);
+            }
+            let ports = def.audio_inputs().iter().chain(def.audio_outputs());
+            let mut port_names = HashSet::new();
+            for p in ports {
+                assert!(!p.name.is_empty());
+                assert!(port_names.insert(p.name), "{}: duplicate port {}", def.name(), p.name);
+            }
+        }
+    }
+
+    #[test]
+    fn every_synthdef_runs_with_its_defaults() {
+        for def in registered() {
+            let mut h = Harness::new(&*def, &[]);
+            let input: Vec<f32> = (0..500).map(|i| (i as f32 * 0.01).sin()).collect();
+            let inputs: Vec<&[f32]> = def.audio_inputs().iter().map(|_| &input[..]).collect();
+            // The harness checks every output sample is written in every call.
+            let render = h.run(&inputs, 500, RAGGED);
+            for out in &render.outputs {
+                assert!(out.iter().all(|x| x.is_finite() && x.abs() <= 1.1), "{}", def.name());
+            }
+        }
+    }
+
+    #[test]
+    fn missing_controls_give_silence_not_a_panic() {
+        use oscine_plugin_api::{AudioInputs, AudioOutputs, ProcessContext};
+        for def in registered() {
+            let defaults: Vec<f32> = def.controls().iter().map(|c| c.default).collect();
+            let mut synth = def.construct(&test_support::WORLD, &defaults).unwrap();
+            let inputs = vec![0.5; def.audio_inputs().len() * 16];
+            let mut outputs = vec![f32::NAN; def.audio_outputs().len() * 16];
+            let outs = def.audio_outputs().len();
+            let ins = def.audio_inputs().len();
+            let mut ctx = ProcessContext::new(
+                48_000.0,
+                16,
+                &[],
+                AudioInputs::new(&inputs, ins, 16, 0, 16),
+                AudioOutputs::new(&mut outputs, outs, 16, 0, 16),
+            );
+            synth.process(&mut ctx);
+            if !def.controls().is_empty() {
+                assert!(outputs.iter().all(|&x| x == 0.0), "{}", def.name());
+            }
+        }
+    }
+}
