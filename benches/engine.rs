@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use oscine::control::{ControlKey, SynthDefRegistry};
+use oscine::control::{ControlKey, Registry};
 use oscine::drivers::ManualDriver;
 use oscine::engine::{build, AddAction, BusMapping, ClientId, Command, ControlChanges, ControlRef, EngineOptions};
 
@@ -22,19 +22,35 @@ struct Case {
 
 fn measure(case: &Case, block_size: usize) -> (f64, f64) {
     let options = EngineOptions { block_size, max_nodes: case.synths + 16, ..Default::default() };
-    let parts = build(options.clone(), SynthDefRegistry::with_builtins()).expect("engine builds");
+    let parts = build(options.clone(), Registry::with_builtins()).expect("engine builds");
     let mut handle = parts.handle;
     let mut driver = ManualDriver::with_engine(parts.engine);
     for i in 0..case.synths {
         let freq = 100.0 + i as f32;
-        let synth = handle.build_synth(case.def, &[(ControlKey::Name("freq"), freq)]).or_else(|_| handle.build_synth(case.def, &[])).expect("synth builds");
+        let synth = handle
+            .build_synth(case.def, &[(ControlKey::Name("freq"), freq)])
+            .or_else(|_| handle.build_synth(case.def, &[]))
+            .expect("synth builds");
         let id = i as i32 + 1;
         handle
-            .send(Command::SynthNew { client: CLIENT, id, target: 0, action: AddAction::TailOfGroup, activate: true, synth })
+            .send(Command::SynthNew {
+                client: CLIENT,
+                id,
+                target: 0,
+                action: AddAction::TailOfGroup,
+                activate: true,
+                synth,
+            })
             .expect("queue has room");
         // Every synth mixes into hardware output 0: the bus adds, as a mix would.
         handle
-            .send(Command::MapOutput { client: CLIENT, id, port: 0, mapping: Some(BusMapping::external(0)), append: false })
+            .send(Command::MapOutput {
+                client: CLIENT,
+                id,
+                port: 0,
+                mapping: Some(BusMapping::external(0)),
+                append: false,
+            })
             .expect("queue has room");
         if (i + 1) % 1000 == 0 {
             driver.render_block();
@@ -61,11 +77,20 @@ fn measure(case: &Case, block_size: usize) -> (f64, f64) {
 
 fn control_throughput() -> f64 {
     let options = EngineOptions { max_nodes: 64, command_queue_capacity: 4096, ..Default::default() };
-    let parts = build(options, SynthDefRegistry::with_builtins()).expect("engine builds");
+    let parts = build(options, Registry::with_builtins()).expect("engine builds");
     let mut handle = parts.handle;
     let mut driver = ManualDriver::with_engine(parts.engine);
     let synth = handle.build_synth("sine", &[]).unwrap();
-    handle.send(Command::SynthNew { client: CLIENT, id: 1, target: 0, action: AddAction::TailOfGroup, activate: true, synth }).unwrap();
+    handle
+        .send(Command::SynthNew {
+            client: CLIENT,
+            id: 1,
+            target: 0,
+            action: AddAction::TailOfGroup,
+            activate: true,
+            synth,
+        })
+        .unwrap();
     driver.render_block();
     let freq = handle.control_ref("freq").unwrap();
     let mut sent = 0u64;

@@ -3,14 +3,14 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use oscine::control::SynthDefRegistry;
+use oscine::control::Registry;
 use oscine::drivers::{Driver, DummyDriver};
 use oscine::engine::{build, AddAction, ClientId, Command, EngineOptions, Event};
 
 #[test]
 fn the_dummy_driver_paces_blocks_and_drops_no_events() {
     let options = EngineOptions { sample_rate: 48_000.0, block_size: 64, ..Default::default() };
-    let mut registry = SynthDefRegistry::with_builtins();
+    let mut registry = Registry::with_builtins();
     support::test_defs::register(&mut registry);
     let parts = build(options.clone(), registry).unwrap();
     let mut handle = parts.handle;

@@ -6,6 +6,10 @@
 //! on the audio thread once per block with a [`ProcessContext`] holding the Synth's controls
 //! and audio ports.
 //!
+//! A plugin may also register [`ResourceDef`]s: kinds of shared [`Resource`] (sample
+//! buffers, tables) that clients create by id, Synths bind through resource ports, and
+//! non-realtime operations read or write on workers.
+//!
 //! Thread contexts are marked on every item:
 //! - **NRT** (non-realtime): may allocate, block and fail with a reason.
 //! - **RT** (the audio thread): must not allocate, free, lock, block, do I/O or panic.
@@ -47,6 +51,7 @@
 mod audio;
 mod process;
 mod registrar;
+mod resource;
 mod synth;
 mod synthdef;
 mod world;
@@ -54,6 +59,10 @@ mod world;
 pub use audio::{AudioInputs, AudioOutputs};
 pub use process::ProcessContext;
 pub use registrar::Registrar;
+pub use resource::{
+    downcast, AcquireError, Lease, Mutability, NoResources, OperationSpec, PluginError, PortDirection, Resource,
+    ResourceAccess, ResourceArg, ResourceBinding, ResourceDef, ResourceId, ResourcePort, ResourcePorts,
+};
 pub use synth::Synth;
 pub use synthdef::{AudioPort, ConstructError, ControlSpec, SynthDef};
 pub use world::World;

@@ -1,4 +1,4 @@
-use crate::{AudioInputs, AudioOutputs};
+use crate::{AudioInputs, AudioOutputs, NoResources, ResourceAccess, ResourcePorts};
 
 /// What a Synth sees during one `process` call.
 ///
@@ -16,7 +16,17 @@ pub struct ProcessContext<'a> {
     pub inputs: AudioInputs<'a>,
     /// Audio outputs, in the SynthDef's output order.
     pub outputs: AudioOutputs<'a>,
+    /// Resources bound to the resource ports, in the SynthDef's resource port order.
+    pub resources: ResourcePorts<'a>,
+    /// The engine's resource pool, for Synths that acquire per pass.
+    pub access: &'a dyn ResourceAccess,
     done: bool,
+}
+
+impl std::fmt::Debug for dyn ResourceAccess + '_ {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ResourceAccess")
+    }
 }
 
 impl<'a> ProcessContext<'a> {
@@ -43,7 +53,23 @@ impl<'a> ProcessContext<'a> {
         inputs: AudioInputs<'a>,
         outputs: AudioOutputs<'a>,
     ) -> Self {
-        ProcessContext { sample_rate, frames, controls, inputs, outputs, done: false }
+        ProcessContext {
+            sample_rate,
+            frames,
+            controls,
+            inputs,
+            outputs,
+            resources: ResourcePorts::default(),
+            access: &NoResources,
+            done: false,
+        }
+    }
+
+    /// The same context with resource ports and pool access. Used by the engine.
+    pub fn with_resources(mut self, resources: ResourcePorts<'a>, access: &'a dyn ResourceAccess) -> Self {
+        self.resources = resources;
+        self.access = access;
+        self
     }
 
     /// Says the Synth has finished its work (an envelope ended, a duration passed). The

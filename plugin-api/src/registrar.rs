@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use crate::SynthDef;
+use crate::{ResourceDef, SynthDef};
 
 /// Where a plugin registers its definitions.
 ///
@@ -8,11 +8,14 @@ use crate::SynthDef;
 ///
 /// ```
 /// use std::sync::Arc;
-/// use oscine_plugin_api::{Registrar, SynthDef};
+/// use oscine_plugin_api::{Registrar, ResourceDef, SynthDef};
 ///
 /// struct Names(Vec<String>);
 /// impl Registrar for Names {
 ///     fn register_synthdef(&mut self, def: Arc<dyn SynthDef>) {
+///         self.0.push(def.name().to_owned());
+///     }
+///     fn register_resource_def(&mut self, def: Arc<dyn ResourceDef>) {
 ///         self.0.push(def.name().to_owned());
 ///     }
 /// }
@@ -22,4 +25,6 @@ use crate::SynthDef;
 pub trait Registrar {
     /// Adds a SynthDef. A later definition with the same name replaces an earlier one.
     fn register_synthdef(&mut self, def: Arc<dyn SynthDef>);
+    /// Adds a ResourceDef. A later definition with the same name replaces an earlier one.
+    fn register_resource_def(&mut self, def: Arc<dyn ResourceDef>);
 }

@@ -1,6 +1,6 @@
 use std::fmt;
 
-use crate::{Synth, World};
+use crate::{ResourcePort, Synth, World};
 
 /// A named kind of Synth: its ports, its controls, and how to build one.
 ///
@@ -16,6 +16,10 @@ pub trait SynthDef: Send + Sync + 'static {
     fn audio_outputs(&self) -> &[AudioPort];
     /// Control ports, in index order.
     fn controls(&self) -> &[ControlSpec];
+    /// Resource ports, in index order (numbered after the controls in `/node/set`).
+    fn resource_ports(&self) -> &[ResourcePort] {
+        &[]
+    }
     /// Whether a control change scheduled inside a block should split the Synth's
     /// processing at that frame. Synths that say no see every change at the block start.
     fn sample_accurate_controls(&self) -> bool {

@@ -13,6 +13,21 @@ pub(crate) const MAX_GAIN: f32 = 16.0;
 /// Longest envelope segment or fade, in seconds.
 pub(crate) const MAX_SEGMENT_SECONDS: f32 = 3_600.0;
 
+/// Fastest a `sampler` plays, as a multiple of the buffer's own speed, either direction:
+/// four octaves.
+pub(crate) const MAX_RATE: f32 = 16.0;
+
+/// Furthest into a buffer a `start` control reaches, in seconds: 2^32, past the end of the
+/// longest buffer there can be (2^31 frames at 1 Hz), so every frame is within reach.
+pub(crate) const MAX_BUFFER_SECONDS: f32 = 4_294_967_296.0;
+
+/// Whether a switch control (`loop`, `run`) is on: any positive value, like a gate.
+///
+/// Context: RT.
+pub(crate) fn is_on(value: f32) -> bool {
+    value > 0.0
+}
+
 /// Writes zeros to every output. Used when the engine hands a Synth fewer controls than
 /// its SynthDef declares, so that a bug there yields silence instead of a panic or stale
 /// data on the audio thread.

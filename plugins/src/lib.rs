@@ -1,18 +1,23 @@
-//! The SynthDefs built into Oscine. Each module holds one SynthDef; [`register`] adds them
-//! all to a [`Registrar`].
+//! The SynthDefs and ResourceDefs built into Oscine. Each module holds one definition;
+//! [`register`] adds them all to a [`Registrar`].
 //!
-//! | name | inputs | outputs | controls |
-//! |---|---|---|---|
-//! | `sine` | | `out` | `freq`, `amp` |
-//! | `saw` | | `out` | `freq`, `amp` |
-//! | `pulse` | | `out` | `freq`, `amp`, `width` |
-//! | `noise` | | `out` | `amp`, `seed` |
-//! | `patch-cable` | `in` | `out` | |
-//! | `amplifier` | `in` | `out` | `gain` |
-//! | `pan` | `in` | `left`, `right` | `pos`, `amp` |
-//! | `done-after` | | | `seconds` |
-//! | `asr-envelope` | `in` | `out` | `attack`, `sustain`, `release`, `gate` |
-//! | `exponential-fade` | `in` | `out` | `duration`, `start`, `end` |
+//! | name | inputs | outputs | controls | resource ports |
+//! |---|---|---|---|---|
+//! | `sine` | | `out` | `freq`, `amp` | |
+//! | `saw` | | `out` | `freq`, `amp` | |
+//! | `pulse` | | `out` | `freq`, `amp`, `width` | |
+//! | `noise` | | `out` | `amp`, `seed` | |
+//! | `patch-cable` | `in` | `out` | | |
+//! | `amplifier` | `in` | `out` | `gain` | |
+//! | `pan` | `in` | `left`, `right` | `pos`, `amp` | |
+//! | `done-after` | | | `seconds` | |
+//! | `asr-envelope` | `in` | `out` | `attack`, `sustain`, `release`, `gate` | |
+//! | `exponential-fade` | `in` | `out` | `duration`, `start`, `end` | |
+//! | `sampler` | | `left`, `right` | `rate`, `loop`, `start`, `amp` | `buffer` (read) |
+//! | `recorder` | `left`, `right` | | `loop`, `start`, `run` | `buffer` (written) |
+//!
+//! The one ResourceDef is `audio-buffer` ([`AudioBufferDef`]): sample buffers, empty or
+//! loaded from WAV files, that `sampler` plays and `recorder` fills.
 //!
 //! Every Synth allocates only in `construct` (the band-limited tables are built once per
 //! process and shared), and its `process` neither allocates, locks nor panics.
@@ -24,6 +29,7 @@ use oscine_plugin_api::Registrar;
 
 pub mod amplifier;
 pub mod asr_envelope;
+pub mod audio_buffer;
 mod common;
 pub mod done_after;
 pub mod exponential_fade;
@@ -31,6 +37,8 @@ pub mod noise;
 pub mod pan;
 pub mod patch_cable;
 pub mod pulse;
+pub mod recorder;
+pub mod sampler;
 pub mod saw;
 pub mod sine;
 #[cfg(test)]
@@ -39,21 +47,25 @@ mod wavetable;
 
 pub use amplifier::Amplifier;
 pub use asr_envelope::AsrEnvelope;
+pub use audio_buffer::{AudioBuffer, AudioBufferDef, WavFormat};
 pub use done_after::DoneAfter;
 pub use exponential_fade::ExponentialFade;
 pub use noise::Noise;
 pub use pan::Pan;
 pub use patch_cable::PatchCable;
 pub use pulse::Pulse;
+pub use recorder::Recorder;
+pub use sampler::Sampler;
 pub use saw::Saw;
 pub use sine::Sine;
 
-/// Registers every built-in SynthDef.
+/// Registers every built-in ResourceDef and SynthDef.
 ///
 /// Context: NRT, once, before the engine starts. Also builds the oscillators' shared
 /// wavetables now, so the first `saw` or `pulse` does not pay for them.
 pub fn register(registrar: &mut dyn Registrar) {
     drop(wavetable::SawTables::shared());
+    registrar.register_resource_def(Arc::new(AudioBufferDef));
     registrar.register_synthdef(Arc::new(Sine));
     registrar.register_synthdef(Arc::new(Saw));
     registrar.register_synthdef(Arc::new(Pulse));
@@ -64,32 +76,45 @@ pub fn register(registrar: &mut dyn Registrar) {
     registrar.register_synthdef(Arc::new(DoneAfter));
     registrar.register_synthdef(Arc::new(AsrEnvelope));
     registrar.register_synthdef(Arc::new(ExponentialFade));
+    registrar.register_synthdef(Arc::new(Sampler));
+    registrar.register_synthdef(Arc::new(Recorder));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::test_support::{Harness, RAGGED};
-    use oscine_plugin_api::SynthDef;
+    use oscine_plugin_api::{ResourceDef, SynthDef};
     use std::collections::HashSet;
 
     #[derive(Default)]
-    struct Collect(Vec<Arc<dyn SynthDef>>);
+    struct Collect {
+        synthdefs: Vec<Arc<dyn SynthDef>>,
+        resource_defs: Vec<Arc<dyn ResourceDef>>,
+    }
 
     impl Registrar for Collect {
         fn register_synthdef(&mut self, def: Arc<dyn SynthDef>) {
-            self.0.push(def);
+            self.synthdefs.push(def);
+        }
+
+        fn register_resource_def(&mut self, def: Arc<dyn ResourceDef>) {
+            self.resource_defs.push(def);
         }
     }
 
-    fn registered() -> Vec<Arc<dyn SynthDef>> {
+    fn collected() -> Collect {
         let mut collect = Collect::default();
         register(&mut collect);
-        collect.0
+        collect
+    }
+
+    fn registered() -> Vec<Arc<dyn SynthDef>> {
+        collected().synthdefs
     }
 
     #[test]
-    fn registers_all_ten_names_once() {
+    fn registers_all_twelve_synthdef_names_once() {
         let mut names: Vec<String> = registered().iter().map(|d| d.name().to_owned()).collect();
         names.sort();
         assert_eq!(
@@ -103,10 +128,35 @@ mod tests {
                 "pan",
                 "patch-cable",
                 "pulse",
+                "recorder",
+                "sampler",
                 "saw",
                 "sine",
             ]
         );
+    }
+
+    #[test]
+    fn registers_the_audio_buffer_resource_def_once() {
+        let names: Vec<String> = collected().resource_defs.iter().map(|d| d.name().to_owned()).collect();
+        assert_eq!(names, ["audio-buffer"]);
+    }
+
+    #[test]
+    fn resource_ports_name_registered_defs_and_do_not_clash_with_controls() {
+        let collect = collected();
+        let defs: HashSet<String> = collect.resource_defs.iter().map(|d| d.name().to_owned()).collect();
+        let mut with_ports = 0;
+        for def in &collect.synthdefs {
+            // Resource ports share `/node/set`'s name space with the controls.
+            let mut names: HashSet<&str> = def.controls().iter().map(|c| c.name).collect();
+            for port in def.resource_ports() {
+                assert!(names.insert(port.name), "{}: {} is taken", def.name(), port.name);
+                assert!(defs.contains(port.def), "{}.{}: no ResourceDef {}", def.name(), port.name, port.def);
+                with_ports += 1;
+            }
+        }
+        assert_eq!(with_ports, 2);
     }
 
     #[test]

@@ -1,7 +1,15 @@
 //! Running Synths in tests the way the engine does: in calls of varying size, with
-//! controls clamped by their specs, and with spectral probes for checking oscillators.
+//! controls clamped by their specs and resources bound to their ports, and with spectral
+//! probes for checking oscillators.
 
-use oscine_plugin_api::{AudioInputs, AudioOutputs, ControlSpec, ProcessContext, Synth, SynthDef, World};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use oscine_plugin_api::{
+    AudioInputs, AudioOutputs, ControlSpec, NoResources, ProcessContext, Resource, ResourceBinding, ResourceId,
+    ResourcePorts, Synth, SynthDef, World,
+};
 
 /// The world every test runs in.
 pub const WORLD: World = World { sample_rate: 48_000.0, block_size: 64 };
@@ -51,6 +59,8 @@ pub struct Harness {
     output_count: usize,
     synth: Box<dyn Synth>,
     controls: Vec<f32>,
+    /// One slot per resource port, as the engine holds them.
+    resources: Vec<Option<ResourceBinding>>,
     elapsed: usize,
 }
 
@@ -70,8 +80,15 @@ impl Harness {
             output_count: def.audio_outputs().len(),
             synth,
             controls,
+            resources: vec![None; def.resource_ports().len()],
             elapsed: 0,
         }
+    }
+
+    /// Binds `resource` under `id` to resource port `port` for the following calls, or
+    /// unbinds the port with `None`.
+    pub fn bind(&mut self, port: usize, binding: Option<(ResourceId, Arc<dyn Resource>)>) {
+        self.resources[port] = binding.map(|(id, resource)| ResourceBinding { id, resource });
     }
 
     /// Changes a control for the following calls, clamped as the engine would.
@@ -115,7 +132,8 @@ impl Harness {
                 &self.controls,
                 AudioInputs::new(&input_buffer, self.input_count, stride, offset, n),
                 AudioOutputs::new(&mut output_buffer, self.output_count, stride, offset, n),
-            );
+            )
+            .with_resources(ResourcePorts::new(&self.resources), &NoResources);
             self.synth.process(&mut ctx);
             let done = ctx.is_done();
 
@@ -208,4 +226,36 @@ pub fn worst_off_grid_db(signal: &[f32], fundamental: f64) -> f64 {
 /// A constant input signal.
 pub fn ones(frames: usize) -> Vec<f32> {
     vec![1.0; frames]
+}
+
+/// A directory of its own under the system temp dir, removed with everything in it when
+/// dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// A new empty directory whose name includes `label`, the process id and a counter, so
+    /// tests running at once never share one.
+    pub fn new(label: &str) -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("oscine-plugins-{label}-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&path).unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
+        TempDir(path)
+    }
+
+    /// A path inside the directory.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

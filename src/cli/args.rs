@@ -60,6 +60,10 @@ pub struct Cli {
     #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
     pub max_nodes: u32,
 
+    /// Resource ids (0 to this minus one).
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
+    pub max_resources: u32,
+
     /// Internal audio buses.
     #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(0..=65536))]
     pub max_audio_buses: u32,

@@ -1,7 +1,7 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use oscine::control::SynthDefRegistry;
+use oscine::control::Registry;
 use oscine::drivers::{CpalDriver, CpalOptions, Driver, DriverError, DummyDriver};
 use oscine::engine::{build, EngineOptions};
 use oscine::network::{Server, ServerOptions};
@@ -96,10 +96,11 @@ pub fn serve(cli: &Cli) -> ExitCode {
         outputs: config.outputs,
         max_audio_buses: cli.max_audio_buses as usize,
         max_nodes: cli.max_nodes as usize,
+        max_resources: cli.max_resources as usize,
         workers: cli.workers as usize,
         ..EngineOptions::default()
     };
-    let parts = match build(options.clone(), SynthDefRegistry::with_builtins()) {
+    let parts = match build(options.clone(), Registry::with_builtins()) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };

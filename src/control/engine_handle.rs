@@ -1,13 +1,14 @@
 use std::sync::Arc;
 
-use oscine_plugin_api::World;
+use oscine_plugin_api::{ResourceId, World};
 use rtrb::{Consumer, Producer};
 
 use crate::engine::{
     Command, ControlRef, EngineOptions, EngineStatus, Event, StatusSnapshot, SynthInstance, TreeSnapshot,
 };
 
-use super::SynthDefRegistry;
+use super::Registry;
+use crate::engine::PortRef;
 
 /// The control side's end of the engine: it builds Synths, sends commands and receives
 /// events.
@@ -15,7 +16,7 @@ use super::SynthDefRegistry;
 /// Context: NRT, one thread at a time (it holds the single producer of the command FIFO).
 pub struct EngineHandle {
     options: EngineOptions,
-    registry: Arc<SynthDefRegistry>,
+    registry: Arc<Registry>,
     commands: Producer<Command>,
     events: Consumer<Event>,
     status: Arc<EngineStatus>,
@@ -65,7 +66,7 @@ pub enum ControlKey<'a> {
 impl EngineHandle {
     pub(crate) fn new(
         options: EngineOptions,
-        registry: Arc<SynthDefRegistry>,
+        registry: Arc<Registry>,
         commands: Producer<Command>,
         events: Consumer<Event>,
         status: Arc<EngineStatus>,
@@ -79,7 +80,7 @@ impl EngineHandle {
     }
 
     /// The SynthDefs the engine knows.
-    pub fn registry(&self) -> &Arc<SynthDefRegistry> {
+    pub fn registry(&self) -> &Arc<Registry> {
         &self.registry
     }
 
@@ -93,8 +94,9 @@ impl EngineHandle {
         &self.status
     }
 
-    /// Builds a Synth of the named SynthDef with initial control values; its outputs feed
-    /// the first hardware outputs. Context: NRT (allocates).
+    /// Builds a Synth of the named SynthDef with initial control values and resource port
+    /// bindings (a resource port takes an integer resource id as its value); its outputs
+    /// feed the first hardware outputs. Context: NRT (allocates).
     pub fn build_synth(
         &self,
         def: &str,
@@ -102,27 +104,39 @@ impl EngineHandle {
     ) -> Result<Box<SynthInstance>, SynthBuildError> {
         let entry = self.registry.get(def).ok_or_else(|| SynthBuildError::UnknownSynthDef(def.to_owned()))?;
         let specs = entry.controls();
-        let mut resolved = Vec::with_capacity(initial.len());
+        let ports = entry.def().resource_ports();
+        let unknown = |control: String| SynthBuildError::UnknownControl { def: def.to_owned(), control };
+        let mut controls = Vec::with_capacity(initial.len());
+        let mut resources = Vec::new();
         for (key, value) in initial {
-            let index = match key {
-                ControlKey::Index(i) if *i < specs.len() => *i,
-                ControlKey::Name(name) => match specs.iter().position(|s| s.name == *name) {
-                    Some(i) => i,
-                    None => {
-                        return Err(SynthBuildError::UnknownControl {
-                            def: def.to_owned(),
-                            control: format!("'{name}'"),
-                        })
-                    }
-                },
-                ControlKey::Index(i) => {
-                    return Err(SynthBuildError::UnknownControl { def: def.to_owned(), control: format!("index {i}") })
+            let port = match key {
+                ControlKey::Index(i) => entry.port_by_index(*i).ok_or_else(|| unknown(format!("index {i}")))?,
+                ControlKey::Name(name) => {
+                    let by_name = specs.iter().position(|s| s.name == *name).map(PortRef::Control);
+                    by_name
+                        .or_else(|| ports.iter().position(|p| p.name == *name).map(PortRef::Resource))
+                        .ok_or_else(|| unknown(format!("'{name}'")))?
                 }
             };
-            resolved.push((index, *value));
+            match port {
+                PortRef::Control(i) => controls.push((i, *value)),
+                PortRef::Resource(i) => {
+                    if value.fract() != 0.0 || *value < 0.0 || *value > i32::MAX as f32 {
+                        return Err(SynthBuildError::Construct {
+                            def: def.to_owned(),
+                            reason: format!(
+                                "resource port '{}' takes an integer resource id, got {value}",
+                                ports[i].name
+                            ),
+                        });
+                    }
+                    resources.push((i, *value as ResourceId));
+                }
+            }
         }
+        let port_defs = ports.iter().map(|p| self.registry.resource_def_id(p.def)).collect();
         let world = World { sample_rate: self.options.sample_rate, block_size: self.options.block_size };
-        SynthInstance::new(Arc::clone(entry), &world, &resolved, self.options.outputs)
+        SynthInstance::new(Arc::clone(entry), &world, &controls, self.options.outputs, port_defs, &resources)
             .map(Box::new)
             .map_err(|e| SynthBuildError::Construct { def: def.to_owned(), reason: e.reason })
     }

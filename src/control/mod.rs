@@ -2,7 +2,7 @@
 //! commands, receiving events. Context: NRT (the network thread).
 
 mod engine_handle;
-mod synthdef_registry;
+mod registry;
 
 pub use engine_handle::{ControlKey, EngineHandle, QueueFull, SynthBuildError};
-pub use synthdef_registry::SynthDefRegistry;
+pub use registry::Registry;

@@ -1,16 +1,20 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use oscine_plugin_api::World;
+use oscine_plugin_api::{ResourceAccess, ResourceArg, ResourceId, World};
 use rtrb::{Consumer, Producer};
 
 use super::outbox::Outbox;
+use super::pending_work::{PendingWork, RunningPerform};
+use super::resource_pool::{FreeOutcome, Requester};
 use super::synth_instance::MapOutputError;
+use super::synthdef_entry::PortRef;
 use super::{
     AudioBuses, BusMapping, ClientId, Command, CommandKind, ControlChanges, ControlRef, DoneFlags, EngineError,
-    EngineOptions, EngineStatus, Event, Garbage, NodeId, NodeTree, ProcessOutcome, MAX_BUSES_PER_OUTPUT, ROOT_NODE_ID,
+    EngineOptions, EngineStatus, Event, Garbage, NodeId, NodeTree, ProcessOutcome, ResourceDefId, ResourceIds,
+    ResourcePool, MAX_BUSES_PER_OUTPUT, ROOT_NODE_ID,
 };
-use crate::workers::WorkerLinks;
+use crate::workers::{Job, WorkerLinks, WorkerResult};
 
 /// How much audio one DSP-load measuring window spans, in seconds.
 const LOAD_WINDOW_SECONDS: f64 = 0.5;
@@ -27,8 +31,11 @@ pub struct Engine {
     buses: AudioBuses,
     commands: Consumer<Command>,
     outbox: Outbox,
+    resources: ResourcePool,
+    pending: PendingWork,
     status: Arc<EngineStatus>,
     became_done: Vec<NodeId>,
+    stopping: Option<ClientId>,
     load: LoadMeter,
 }
 
@@ -47,6 +54,7 @@ impl Engine {
         events: Producer<Event>,
         workers: WorkerLinks,
         status: Arc<EngineStatus>,
+        resource_def_names: Vec<Box<str>>,
     ) -> Self {
         let world = World { sample_rate: options.sample_rate, block_size: options.block_size };
         let block_seconds = options.block_size as f64 / options.sample_rate;
@@ -57,8 +65,11 @@ impl Engine {
             buses: AudioBuses::new(options.block_size, options.inputs, options.outputs, options.max_audio_buses),
             commands,
             outbox: Outbox::new(events, workers, Arc::clone(&status)),
+            resources: ResourcePool::new(options.max_resources, resource_def_names),
+            pending: PendingWork::default(),
             status,
             became_done: Vec::with_capacity(options.max_nodes),
+            stopping: None,
             load: LoadMeter {
                 block_seconds,
                 window_blocks: ((LOAD_WINDOW_SECONDS / block_seconds).ceil() as u32).max(1),
@@ -91,19 +102,25 @@ impl Engine {
         self.buses.external_outputs()
     }
 
+    /// The resource pool (for tests and status).
+    pub fn resources(&self) -> &ResourcePool {
+        &self.resources
+    }
+
     /// Renders one block: takes worker results, applies queued commands, processes the
-    /// tree, applies done flags, publishes status.
+    /// tree, applies done flags, starts due destroys, answers waiting `/sync`s, publishes
+    /// status.
     ///
     /// Context: RT. Never allocates, frees, locks or blocks.
     pub fn process_block(&mut self) {
         let started = Instant::now();
         self.buses.begin_block();
-        self.outbox.collect_worker_results();
+        self.collect_worker_results();
         self.apply_commands();
 
         let mut became_done = std::mem::take(&mut self.became_done);
         let outbox = &mut self.outbox;
-        self.tree.process(&mut self.buses, &mut |id, outcome| match outcome {
+        self.tree.process(&mut self.buses, &self.resources, &mut |id, outcome| match outcome {
             // Capacity is the node capacity, so this never grows.
             ProcessOutcome::BecameDone => {
                 if became_done.len() < became_done.capacity() {
@@ -121,9 +138,13 @@ impl Engine {
         }
         became_done.clear();
         self.became_done = became_done;
+        self.start_due_destroys();
+        self.answer_syncs();
+        self.check_stopped();
 
         self.buses.end_block();
         self.status.set_counts(self.tree.synth_count(), self.tree.group_count());
+        self.status.set_resources(self.resources.live_count(), self.pending.running());
         self.status.add_block();
         self.measure_load(started.elapsed().as_secs_f64());
     }
@@ -142,13 +163,20 @@ impl Engine {
         }
     }
 
+    /// Worker slots a command may need in the worst case: every Synth freed, every
+    /// Resource destroyed, every re-bound resource port handing back its old Resource,
+    /// and what the command carries.
+    fn worker_reserve(&self) -> usize {
+        self.tree.synth_count() + self.resources.live_count() + ControlChanges::CAPACITY + 1
+    }
+
     fn apply_commands(&mut self) {
         let mut applied = 0u64;
-        // A command may free every Synth in the tree plus the one it carries: only take it
-        // if the workers can take all of that back, so nothing is ever freed here.
+        // Take a command only if the workers can take back everything it might let go
+        // of, so nothing is ever freed here.
         while let Ok(next) = self.commands.peek() {
             let needs_event = matches!(next, Command::QueryTree { .. } | Command::Shutdown { .. });
-            let workers_short = self.outbox.workers.free_slots() < self.tree.synth_count() + 1;
+            let workers_short = self.outbox.workers.free_slots() < self.worker_reserve();
             if workers_short || (needs_event && self.outbox.events.slots() == 0) {
                 self.status.add_command_stall();
                 break;
@@ -172,12 +200,24 @@ impl Engine {
                 if activate {
                     synth.activate();
                 }
-                match self.tree.add_synth(id, target, action, synth) {
-                    Ok(()) => Ok(()),
-                    Err((error, synth)) => {
+                let bound = if self.tree.contains(id) {
+                    Err(EngineError::NodeIdInUse(id))
+                } else {
+                    synth.bind_requested_resources(&self.resources)
+                };
+                match bound {
+                    Err(error) => {
                         self.outbox.dispose(Garbage::Synth(synth));
                         Err(error)
                     }
+                    Ok(()) => match self.tree.add_synth(id, target, action, synth) {
+                        Ok(()) => Ok(()),
+                        Err((error, mut synth)) => {
+                            synth.release_resources(&self.resources);
+                            self.outbox.dispose(Garbage::Synth(synth));
+                            Err(error)
+                        }
+                    },
                 }
             }
             Command::SynthActivate { id, .. } => self.tree.synth_mut(id).map(|s| s.activate()),
@@ -228,13 +268,26 @@ impl Engine {
                     Err(e)
                 }
             },
+            Command::ResourceNew { id, def, args, .. } => self.resource_new(client, id, def, args),
+            Command::ResourceFree { id, .. } => self.resource_free(client, id),
+            Command::ResourcePerform { ids, def, operation, exclusive, args, .. } => {
+                self.resource_perform(client, ids, (def, operation), exclusive, args)
+            }
             Command::Sync { token, .. } => {
-                self.outbox.emit(Event::Synced { client, token });
-                Ok(())
+                let barrier = self.pending.barrier();
+                if self.busy_for(client, barrier) {
+                    self.pending.defer_sync(client, token, barrier)
+                } else {
+                    self.outbox.emit(Event::Synced { client, token });
+                    Ok(())
+                }
             }
             Command::Shutdown { .. } => {
                 let result = self.free_group_children(ROOT_NODE_ID);
-                self.outbox.emit(Event::Stopped { client });
+                let by = Requester { client, seq: self.pending.next_seq() };
+                let outbox = &mut self.outbox;
+                self.resources.free_all(by, |id, def, resource| outbox.dispatch(Job::Destroy { id, def, resource }));
+                self.stopping = Some(client);
                 result
             }
         };
@@ -251,16 +304,29 @@ impl Engine {
         let synth = self.tree.synth_mut(id)?;
         let mut last_error = None;
         for (control, value) in changes.iter() {
-            let index = match control {
-                ControlRef::Index(i) => Some(i as usize),
-                ControlRef::Name(name) => synth.entry().control_index(name),
+            let port = match control {
+                ControlRef::Index(i) => synth.entry().port_by_index(i as usize),
+                ControlRef::Name(name) => synth.entry().port_by_name(name),
             };
-            let result = match (index, control) {
-                (Some(index), _) => synth
+            let result = match (port, control) {
+                (Some(PortRef::Control(index)), _) => synth
                     .set_control(index, value)
                     .map_err(|e| EngineError::ControlIndex { index: index as u32, count: e.count }),
+                (Some(PortRef::Resource(port)), _) => {
+                    if value.fract() != 0.0 || !(0.0..=i32::MAX as f32).contains(&value) {
+                        Err(EngineError::ResourceIdValue { port: port as u32, value })
+                    } else {
+                        synth.rebind_resource(port, value as ResourceId, &self.resources).map(|old| {
+                            if let Some(old) = old {
+                                self.outbox.dispose(Garbage::Resource(old));
+                            }
+                        })
+                    }
+                }
                 (None, ControlRef::Name(name)) => Err(EngineError::ControlName { node: id, name }),
-                (None, ControlRef::Index(_)) => Ok(()),
+                (None, ControlRef::Index(index)) => {
+                    Err(EngineError::ControlIndex { index, count: synth.controls().len() })
+                }
             };
             if let Err(error) = result {
                 if let Some(previous) = last_error.replace(error) {
@@ -276,13 +342,13 @@ impl Engine {
     }
 
     fn free_node(&mut self, id: NodeId) -> Result<(), EngineError> {
-        let outbox = &mut self.outbox;
-        self.tree.free(id, &mut |f| outbox.node_freed(f))
+        let (outbox, pool) = (&mut self.outbox, &self.resources);
+        self.tree.free(id, &mut |f| outbox.node_freed(f, pool))
     }
 
     fn free_group_children(&mut self, id: NodeId) -> Result<(), EngineError> {
-        let outbox = &mut self.outbox;
-        self.tree.free_children(id, &mut |f| outbox.node_freed(f))
+        let (outbox, pool) = (&mut self.outbox, &self.resources);
+        self.tree.free_children(id, &mut |f| outbox.node_freed(f, pool))
     }
 
     fn on_done(&mut self, id: NodeId) {
@@ -291,7 +357,153 @@ impl Engine {
         if flags.contains(DoneFlags::NOTIFY) {
             self.outbox.emit(Event::NodeDone { id });
         }
+        let (outbox, pool) = (&mut self.outbox, &self.resources);
+        self.tree.apply_done_flags(id, flags, &mut |f| outbox.node_freed(f, pool));
+    }
+
+    fn resource_new(
+        &mut self,
+        client: ClientId,
+        id: ResourceId,
+        def: ResourceDefId,
+        args: Box<[ResourceArg]>,
+    ) -> Result<(), EngineError> {
+        let by = Requester { client, seq: self.pending.next_seq() };
+        match self.resources.begin_construct(id, def, by) {
+            Ok(()) => {
+                self.outbox.dispatch(Job::Construct { id, def, args });
+                Ok(())
+            }
+            Err(e) => {
+                self.outbox.dispose(Garbage::Args(args));
+                Err(e)
+            }
+        }
+    }
+
+    fn resource_free(&mut self, client: ClientId, id: ResourceId) -> Result<(), EngineError> {
+        let by = Requester { client, seq: self.pending.next_seq() };
+        match self.resources.free(id, by)? {
+            FreeOutcome::Destroy(resource) => {
+                let def = self.resources.def_of(id).unwrap_or(ResourceDefId(0));
+                self.outbox.dispatch(Job::Destroy { id, def, resource });
+            }
+            FreeOutcome::Deferred => {}
+        }
+        Ok(())
+    }
+
+    fn resource_perform(
+        &mut self,
+        client: ClientId,
+        ids: ResourceIds,
+        operation: (ResourceDefId, u16),
+        exclusive: bool,
+        args: Box<[ResourceArg]>,
+    ) -> Result<(), EngineError> {
+        let first = ids.as_slice().first().copied().unwrap_or(-1);
+        let checked = match self.resources.def_of(first) {
+            Some(def) if def != operation.0 => {
+                Err(EngineError::Acquire { id: first, reason: oscine_plugin_api::AcquireError::WrongType })
+            }
+            _ => self.resources.check_perform(ids.as_slice(), exclusive),
+        };
+        let slot = checked.and_then(|()| {
+            let seq = self.pending.next_seq();
+            self.pending.start_perform(RunningPerform { client, ids, operation, seq })
+        });
+        let slot = match slot {
+            Ok(slot) => slot,
+            Err(e) => {
+                self.outbox.dispose(Garbage::Args(args));
+                return Err(e);
+            }
+        };
+        let mut resources: [Option<Arc<dyn oscine_plugin_api::Resource>>; ResourceIds::CAPACITY] = Default::default();
+        for (held, &id) in resources.iter_mut().zip(ids.as_slice()) {
+            // Checked above; a failure here would be a bug, and the operation then sees
+            // fewer Resources rather than the audio thread panicking.
+            *held = self.resources.acquire_shared(id, None).ok();
+        }
+        self.outbox.dispatch(Job::Perform { slot, def: operation.0, operation: operation.1, resources, args });
+        Ok(())
+    }
+
+    fn collect_worker_results(&mut self) {
+        while let Some(result) = self.outbox.workers.pop_result() {
+            self.on_worker_result(result);
+        }
+        self.outbox.publish_pending();
+    }
+
+    fn on_worker_result(&mut self, result: WorkerResult) {
+        match result {
+            WorkerResult::Dropped => self.outbox.dropped(),
+            WorkerResult::Constructed { id, result } => {
+                let client = self.resources.requester(id).map_or(ClientId(u32::MAX), |r| r.client);
+                match result {
+                    Ok(resource) => match self.resources.publish(id, resource) {
+                        Ok(()) => self.outbox.emit(Event::ResourceReady { client, id }),
+                        Err(resource) => {
+                            // Freed while it was being built: ready, then destroyed at once.
+                            self.outbox.emit(Event::ResourceReady { client, id });
+                            let def = self.resources.def_of(id).unwrap_or(ResourceDefId(0));
+                            self.outbox.dispatch(Job::Destroy { id, def, resource });
+                        }
+                    },
+                    Err(reason) => {
+                        self.resources.construct_failed(id);
+                        self.outbox.emit(Event::ResourceFailed { client, id, reason });
+                    }
+                }
+            }
+            WorkerResult::Destroyed { id } => {
+                let client = self.resources.requester(id).map_or(ClientId(u32::MAX), |r| r.client);
+                self.resources.destroyed(id);
+                self.outbox.emit(Event::ResourceDestroyed { client, id });
+            }
+            WorkerResult::Performed { slot, result } => {
+                if let Some(p) = self.pending.finish_perform(slot) {
+                    for &id in p.ids.as_slice() {
+                        self.resources.release(id);
+                    }
+                    let id = p.ids.as_slice().first().copied().unwrap_or(-1);
+                    self.outbox.emit(Event::ResourcePerformed { client: p.client, id, operation: p.operation, result });
+                } else if let Err(text) = result {
+                    self.outbox.dispose(Garbage::Text(text));
+                } else if let Ok(args) = result {
+                    self.outbox.dispose(Garbage::Args(args));
+                }
+            }
+        }
+    }
+
+    fn start_due_destroys(&mut self) {
         let outbox = &mut self.outbox;
-        self.tree.apply_done_flags(id, flags, &mut |f| outbox.node_freed(f));
+        self.resources.take_due_destroys(|id, def, resource| outbox.dispatch(Job::Destroy { id, def, resource }));
+    }
+
+    fn busy_for(&self, client: ClientId, barrier: u64) -> bool {
+        self.resources.busy_for(client, barrier) || self.pending.perform_busy_for(client, barrier)
+    }
+
+    fn answer_syncs(&mut self) {
+        if !self.pending.has_waiting_syncs() {
+            return;
+        }
+        let (resources, outbox) = (&self.resources, &mut self.outbox);
+        self.pending.release_syncs(
+            |client, barrier| resources.busy_for(client, barrier),
+            |client, token| outbox.emit(Event::Synced { client, token }),
+        );
+    }
+
+    fn check_stopped(&mut self) {
+        if let Some(client) = self.stopping {
+            if self.resources.all_free() && self.pending.running() == 0 {
+                self.stopping = None;
+                self.outbox.emit(Event::Stopped { client });
+            }
+        }
     }
 }

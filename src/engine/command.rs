@@ -1,4 +1,8 @@
-use super::{AddAction, BusMapping, ClientId, ControlChanges, DoneFlags, NodeId, SynthInstance, TreeSnapshot};
+use oscine_plugin_api::{ResourceArg, ResourceId};
+
+use super::{
+    AddAction, BusMapping, ClientId, ControlChanges, DoneFlags, NodeId, ResourceDefId, SynthInstance, TreeSnapshot,
+};
 
 /// A typed request to the audio thread. Built on the network side (which validates what it
 /// can without engine state), carried by the command FIFO, applied at the start of a block
@@ -104,6 +108,39 @@ pub enum Command {
         /// Preallocated storage, returned in [`Event::Tree`](super::Event).
         snapshot: Box<TreeSnapshot>,
     },
+    /// Start constructing a Resource on a worker.
+    ResourceNew {
+        /// Sender.
+        client: ClientId,
+        /// The new Resource's id.
+        id: ResourceId,
+        /// Its ResourceDef.
+        def: ResourceDefId,
+        /// The construct arguments (handed on to the worker).
+        args: Box<[ResourceArg]>,
+    },
+    /// Free a Resource (now, after its last holder, or after its construct).
+    ResourceFree {
+        /// Sender.
+        client: ClientId,
+        /// The Resource.
+        id: ResourceId,
+    },
+    /// Run a ResourceDef operation on a worker, holding its Resources meanwhile.
+    ResourcePerform {
+        /// Sender.
+        client: ClientId,
+        /// The Resources: the operation's own first, then the extra ones.
+        ids: ResourceIds,
+        /// The ResourceDef the operation belongs to.
+        def: ResourceDefId,
+        /// The operation's index among the ResourceDef's operations.
+        operation: u16,
+        /// Whether it needs its Resources unshared.
+        exclusive: bool,
+        /// The operation's arguments.
+        args: Box<[ResourceArg]>,
+    },
     /// Reply `Synced` once every earlier command has been applied.
     Sync {
         /// Sender.
@@ -141,6 +178,12 @@ pub enum CommandKind {
     NodeFree,
     /// [`Command::QueryTree`].
     QueryTree,
+    /// [`Command::ResourceNew`].
+    ResourceNew,
+    /// [`Command::ResourceFree`].
+    ResourceFree,
+    /// [`Command::ResourcePerform`].
+    ResourcePerform,
     /// [`Command::Sync`].
     Sync,
     /// [`Command::Shutdown`].
@@ -151,7 +194,14 @@ impl CommandKind {
     /// Whether success is answered with [`Event::Ack`](super::Event::Ack); the others
     /// have replies of their own.
     pub fn acknowledged(&self) -> bool {
-        !matches!(self, CommandKind::QueryTree | CommandKind::Sync | CommandKind::Shutdown)
+        !matches!(
+            self,
+            CommandKind::QueryTree
+                | CommandKind::Sync
+                | CommandKind::Shutdown
+                | CommandKind::ResourceNew
+                | CommandKind::ResourcePerform
+        )
     }
 }
 
@@ -169,6 +219,9 @@ impl Command {
             Command::NodeSet { .. } => CommandKind::NodeSet,
             Command::NodeFree { .. } => CommandKind::NodeFree,
             Command::QueryTree { .. } => CommandKind::QueryTree,
+            Command::ResourceNew { .. } => CommandKind::ResourceNew,
+            Command::ResourceFree { .. } => CommandKind::ResourceFree,
+            Command::ResourcePerform { .. } => CommandKind::ResourcePerform,
             Command::Sync { .. } => CommandKind::Sync,
             Command::Shutdown { .. } => CommandKind::Shutdown,
         }
@@ -186,7 +239,10 @@ impl Command {
             | Command::SetDoneFlags { id, .. }
             | Command::NodeSet { id, .. }
             | Command::NodeFree { id, .. }
-            | Command::QueryTree { id, .. } => *id,
+            | Command::QueryTree { id, .. }
+            | Command::ResourceNew { id, .. }
+            | Command::ResourceFree { id, .. } => *id,
+            Command::ResourcePerform { ids, .. } => ids.as_slice().first().copied().unwrap_or(-1),
             Command::Sync { .. } | Command::Shutdown { .. } => 0,
         }
     }
@@ -204,8 +260,38 @@ impl Command {
             | Command::NodeSet { client, .. }
             | Command::NodeFree { client, .. }
             | Command::QueryTree { client, .. }
+            | Command::ResourceNew { client, .. }
+            | Command::ResourceFree { client, .. }
+            | Command::ResourcePerform { client, .. }
             | Command::Sync { client, .. }
             | Command::Shutdown { client } => *client,
         }
+    }
+}
+
+/// Up to [`ResourceIds::CAPACITY`] resource ids, inline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResourceIds {
+    len: usize,
+    ids: [ResourceId; ResourceIds::CAPACITY],
+}
+
+impl ResourceIds {
+    /// The most Resources one operation holds.
+    pub const CAPACITY: usize = 4;
+
+    /// The ids, or `None` if there are more than [`Self::CAPACITY`].
+    pub fn from_slice(ids: &[ResourceId]) -> Option<Self> {
+        if ids.len() > Self::CAPACITY {
+            return None;
+        }
+        let mut inline = [0; Self::CAPACITY];
+        inline[..ids.len()].copy_from_slice(ids);
+        Some(ResourceIds { len: ids.len(), ids: inline })
+    }
+
+    /// The ids.
+    pub fn as_slice(&self) -> &[ResourceId] {
+        &self.ids[..self.len]
     }
 }

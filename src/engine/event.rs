@@ -1,4 +1,6 @@
-use super::{ClientId, CommandKind, ControlNameId, NodeId, TreeSnapshot};
+use oscine_plugin_api::{AcquireError, ResourceArg, ResourceId};
+
+use super::{ClientId, CommandKind, ControlNameId, NodeId, ResourceDefId, TreeSnapshot};
 
 /// What the audio thread reports. Plain data (the tree snapshot excepted, whose storage
 /// came from the network side); the network side turns events into OSC.
@@ -51,7 +53,41 @@ pub enum Event {
         /// The filled snapshot.
         snapshot: Box<TreeSnapshot>,
     },
-    /// Shutdown finished: every node is freed.
+    /// A Resource finished constructing and is Live.
+    ResourceReady {
+        /// The client that created it.
+        client: ClientId,
+        /// The Resource.
+        id: ResourceId,
+    },
+    /// A Resource's construct failed; its id is Free again.
+    ResourceFailed {
+        /// The client that created it.
+        client: ClientId,
+        /// The Resource.
+        id: ResourceId,
+        /// The plugin's reason (allocated on the worker, only moved here).
+        reason: Box<str>,
+    },
+    /// A Resource was destroyed; its id is Free again.
+    ResourceDestroyed {
+        /// The client that freed it (or asked for the shutdown).
+        client: ClientId,
+        /// The Resource.
+        id: ResourceId,
+    },
+    /// A resource operation finished; its Resources are released.
+    ResourcePerformed {
+        /// The client that asked.
+        client: ClientId,
+        /// The first Resource.
+        id: ResourceId,
+        /// The ResourceDef and the operation's index among its operations.
+        operation: (ResourceDefId, u16),
+        /// The values for the reply, or the plugin's reason.
+        result: Result<Box<[ResourceArg]>, Box<str>>,
+    },
+    /// Shutdown finished: every node is freed and every Resource destroyed.
     Stopped {
         /// The client that asked.
         client: ClientId,
@@ -59,7 +95,7 @@ pub enum Event {
 }
 
 /// Why the engine refused a command. Each variant has a stable numeric [`code`](Self::code).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
 pub enum EngineError {
     /// The id is taken.
     #[error("node id {0} is already in use")]
@@ -119,6 +155,63 @@ pub enum EngineError {
         /// How many exist.
         count: usize,
     },
+    /// The resource id is outside the pool.
+    #[error("resource id {id} out of range (0..{capacity})")]
+    ResourceIdOutOfRange {
+        /// The id.
+        id: ResourceId,
+        /// The pool's size.
+        capacity: usize,
+    },
+    /// The resource id is taken.
+    #[error("resource id {0} is already in use")]
+    ResourceIdInUse(ResourceId),
+    /// No Resource is Live (or constructing) at the id.
+    #[error("resource {0} is not live")]
+    ResourceNotLive(ResourceId),
+    /// The Resource is already being freed.
+    #[error("resource {0} is already being freed")]
+    ResourceFreePending(ResourceId),
+    /// The Resource cannot be held.
+    #[error("cannot use resource {id}: {reason}")]
+    Acquire {
+        /// The id.
+        id: ResourceId,
+        /// Why.
+        reason: AcquireError,
+    },
+    /// An exclusive operation found the Resource held.
+    #[error("resource {id} is held by {holders} other user(s); an exclusive operation needs it alone")]
+    ResourceBusy {
+        /// The id.
+        id: ResourceId,
+        /// Its holders.
+        holders: u32,
+    },
+    /// Too many resource operations are running.
+    #[error("{0} resource operations already running")]
+    PerformCapacity(usize),
+    /// Too many `/sync` requests are waiting for asynchronous work.
+    #[error("{0} /sync requests already waiting")]
+    SyncCapacity(usize),
+    /// A resource port could not be bound; the old binding (if any) stays.
+    #[error("cannot bind resource {id} to resource port {port}: {reason}")]
+    ResourceBind {
+        /// The port.
+        port: u32,
+        /// The id.
+        id: ResourceId,
+        /// Why.
+        reason: AcquireError,
+    },
+    /// A resource port takes an integer resource id.
+    #[error("resource port {port} takes an integer resource id, got {value}")]
+    ResourceIdValue {
+        /// The port.
+        port: u32,
+        /// The value given.
+        value: f32,
+    },
     /// The output already feeds as many buses as it can.
     #[error("output port {port} already feeds {max} buses")]
     OutputMappingsFull {
@@ -145,6 +238,16 @@ impl EngineError {
             EngineError::InputPort { .. } => 42,
             EngineError::OutputPort { .. } => 43,
             EngineError::Bus { .. } => 44,
+            EngineError::ResourceIdValue { .. } => 45,
+            EngineError::ResourceIdOutOfRange { .. } => 60,
+            EngineError::ResourceIdInUse(_) => 61,
+            EngineError::ResourceNotLive(_) => 63,
+            EngineError::ResourceFreePending(_) => 64,
+            EngineError::Acquire { .. } => 65,
+            EngineError::ResourceBind { .. } => 65,
+            EngineError::ResourceBusy { .. } => 66,
+            EngineError::PerformCapacity(_) => 67,
+            EngineError::SyncCapacity(_) => 69,
         }
     }
 }

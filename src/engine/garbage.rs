@@ -1,3 +1,7 @@
+use std::sync::Arc;
+
+use oscine_plugin_api::{Resource, ResourceArg};
+
 use super::{SynthInstance, TreeSnapshot};
 
 /// Something the audio thread is done with and must not drop itself: it travels to a
@@ -8,6 +12,13 @@ pub enum Garbage {
     Synth(Box<SynthInstance>),
     /// A snapshot that could not be delivered.
     Snapshot(Box<TreeSnapshot>),
+    /// A reference to a Resource the audio thread no longer needs (an old resource-port
+    /// binding); dropping it may free the Resource.
+    Resource(Arc<dyn Resource>),
+    /// Arguments or results of a resource command that went nowhere.
+    Args(Box<[ResourceArg]>),
+    /// A message from a worker that could not be delivered.
+    Text(Box<str>),
 }
 
 impl std::fmt::Debug for SynthInstance {

@@ -16,6 +16,8 @@ mod node_id_map;
 mod node_tree;
 mod options;
 mod outbox;
+mod pending_work;
+mod resource_pool;
 mod status;
 mod synth_instance;
 mod synthdef_entry;
@@ -24,7 +26,7 @@ mod tree_snapshot;
 pub use audio_buses::AudioBuses;
 pub use audio_engine::Engine;
 pub use build::{build, BuildError, EngineParts};
-pub use command::{Command, CommandKind};
+pub use command::{Command, CommandKind, ResourceIds};
 pub use event::{EngineError, Event};
 pub use garbage::Garbage;
 pub use ids::{
@@ -34,7 +36,9 @@ pub use ids::{
 pub use node_id_map::NodeIdMap;
 pub use node_tree::{Freed, NodeTree};
 pub use options::{EngineOptions, OptionsError};
+pub use pending_work::{MAX_PENDING_SYNCS, MAX_PERFORMS};
+pub use resource_pool::{FreeOutcome, Requester, ResourceDefId, ResourcePool, ResourceState};
 pub use status::{EngineStatus, StatusSnapshot};
 pub use synth_instance::{OutputMappings, ProcessOutcome, SynthInstance, MAX_BUSES_PER_OUTPUT};
-pub use synthdef_entry::SynthDefEntry;
+pub use synthdef_entry::{PortRef, SynthDefEntry};
 pub use tree_snapshot::{NodeInfo, NodeInfoKind, TreeSnapshot};

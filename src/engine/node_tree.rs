@@ -1,3 +1,5 @@
+use oscine_plugin_api::ResourceAccess;
+
 use super::{
     AddAction, AudioBuses, DoneFlags, EngineError, NodeId, NodeIdMap, ProcessOutcome, SynthInstance, TreeSnapshot,
     ROOT_NODE_ID,
@@ -302,7 +304,12 @@ impl NodeTree {
     }
 
     /// Processes every active Synth in depth-first order. Context: RT.
-    pub fn process(&mut self, buses: &mut AudioBuses, on_outcome: &mut impl FnMut(NodeId, ProcessOutcome)) {
+    pub fn process(
+        &mut self,
+        buses: &mut AudioBuses,
+        access: &dyn ResourceAccess,
+        on_outcome: &mut impl FnMut(NodeId, ProcessOutcome),
+    ) {
         let mut cur = match self.slots[ROOT as usize].kind {
             SlotKind::Group { first, .. } => first,
             _ => NONE,
@@ -315,7 +322,7 @@ impl NodeTree {
                     continue;
                 }
                 SlotKind::Synth(synth) => {
-                    let outcome = synth.process(buses);
+                    let outcome = synth.process(buses, access);
                     if matches!(outcome, ProcessOutcome::BecameDone | ProcessOutcome::Faulted) {
                         on_outcome(s.id, outcome);
                     }

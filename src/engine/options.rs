@@ -14,6 +14,8 @@ pub struct EngineOptions {
     pub max_audio_buses: usize,
     /// Groups and Synths, not counting the root Group.
     pub max_nodes: usize,
+    /// Resource ids (`0..max_resources`).
+    pub max_resources: usize,
     /// Worker threads for non-realtime work.
     pub workers: usize,
     /// Commands the network side may queue ahead of the audio thread.
@@ -31,6 +33,7 @@ impl Default for EngineOptions {
             outputs: 2,
             max_audio_buses: 128,
             max_nodes: 1024,
+            max_resources: 1024,
             workers: 2,
             command_queue_capacity: 4096,
             event_queue_capacity: 8192,
@@ -71,6 +74,7 @@ impl EngineOptions {
         for (name, value, max) in [
             ("block size", self.block_size, 8192),
             ("max nodes", self.max_nodes, 1 << 20),
+            ("max resources", self.max_resources, 1 << 20),
             ("workers", self.workers, 64),
             ("command queue capacity", self.command_queue_capacity, 1 << 20),
             ("event queue capacity", self.event_queue_capacity, 1 << 20),

@@ -2,8 +2,8 @@ use std::sync::Arc;
 
 use rtrb::Producer;
 
-use super::{EngineStatus, Event, Freed, Garbage};
-use crate::workers::{Job, WorkerLinks, WorkerResult};
+use super::{EngineStatus, Event, Freed, Garbage, ResourcePool};
+use crate::workers::{Job, WorkerLinks};
 
 /// Everything the audio thread sends out: events to the network side and garbage to the
 /// workers. Kept apart from the node tree so the tree can report freed nodes straight
@@ -22,20 +22,35 @@ impl Outbox {
         Outbox { events, workers, status, pending_drops: 0 }
     }
 
-    /// Sends an event to the network side; a full queue loses the event and counts it.
+    /// Sends an event to the network side; a full queue loses the event and counts it
+    /// (anything it carried goes to a worker).
     pub(crate) fn emit(&mut self, event: Event) {
         if let Err(rtrb::PushError::Full(event)) = self.events.push(event) {
             self.status.add_event_dropped();
-            if let Event::Tree { snapshot, .. } = event {
-                self.dispose(Garbage::Snapshot(snapshot));
+            match event {
+                Event::Tree { snapshot, .. } => self.dispose(Garbage::Snapshot(snapshot)),
+                Event::ResourceFailed { reason, .. } => self.dispose(Garbage::Text(reason)),
+                Event::ResourcePerformed { result: Ok(args), .. } => self.dispose(Garbage::Args(args)),
+                Event::ResourcePerformed { result: Err(text), .. } => self.dispose(Garbage::Text(text)),
+                _ => {}
             }
         }
     }
 
     /// Hands something to a worker to drop.
     pub(crate) fn dispose(&mut self, garbage: Garbage) {
-        match self.workers.dispatch(Job::Drop(garbage)) {
-            Ok(()) => self.pending_drops += 1,
+        self.dispatch(Job::Drop(garbage));
+    }
+
+    /// Hands a job to a worker.
+    pub(crate) fn dispatch(&mut self, job: Job) {
+        let is_drop = matches!(job, Job::Drop(_));
+        match self.workers.dispatch(job) {
+            Ok(()) => {
+                if is_drop {
+                    self.pending_drops += 1;
+                }
+            }
             Err(job) => {
                 // Unreachable while the engine keeps its reserve of worker slots before
                 // taking a command; should it happen, leaking is the only way not to free
@@ -46,21 +61,23 @@ impl Outbox {
         }
     }
 
-    /// A node left the tree: its Synth goes to a worker, clients hear `NodeEnded`.
-    pub(crate) fn node_freed(&mut self, (id, synth): Freed) {
-        if let Some(synth) = synth {
+    /// A node left the tree: its Resources are released, its Synth goes to a worker,
+    /// clients hear `NodeEnded`.
+    pub(crate) fn node_freed(&mut self, (id, synth): Freed, pool: &ResourcePool) {
+        if let Some(mut synth) = synth {
+            synth.release_resources(pool);
             self.dispose(Garbage::Synth(synth));
         }
         self.emit(Event::NodeEnded { id });
     }
 
-    /// Takes the workers' reports and publishes how many drops are outstanding.
-    pub(crate) fn collect_worker_results(&mut self) {
-        let mut done = 0u64;
-        self.workers.drain_results(|r| match r {
-            WorkerResult::Dropped => done += 1,
-        });
-        self.pending_drops = self.pending_drops.saturating_sub(done);
+    /// A worker dropped something.
+    pub(crate) fn dropped(&mut self) {
+        self.pending_drops = self.pending_drops.saturating_sub(1);
+    }
+
+    /// Publishes how many drops are outstanding.
+    pub(crate) fn publish_pending(&self) {
         self.status.set_pending_drops(self.pending_drops);
     }
 }

@@ -21,6 +21,8 @@ pub struct EngineStatus {
     garbage_leaked: AtomicU64,
     pending_drops: AtomicU64,
     sample_rate: AtomicU64,
+    resources: AtomicU32,
+    performs: AtomicU32,
     failed: AtomicBool,
 }
 
@@ -56,6 +58,10 @@ pub struct StatusSnapshot {
     pub pending_drops: u64,
     /// The rate the driver runs at.
     pub sample_rate: f64,
+    /// Live Resources.
+    pub resources: u32,
+    /// Resource operations running on workers.
+    pub performs: u32,
     /// Whether the engine stopped processing after an internal panic.
     pub failed: bool,
 }
@@ -82,6 +88,8 @@ impl EngineStatus {
             garbage_leaked: self.garbage_leaked.load(Relaxed),
             pending_drops: self.pending_drops.load(Relaxed),
             sample_rate: f64::from_bits(self.sample_rate.load(Relaxed)),
+            resources: self.resources.load(Relaxed),
+            performs: self.performs.load(Relaxed),
             failed: self.failed.load(Relaxed),
         }
     }
@@ -89,6 +97,10 @@ impl EngineStatus {
     pub(crate) fn set_counts(&self, synths: usize, groups: usize) {
         self.synths.store(synths as u32, Relaxed);
         self.groups.store(groups as u32, Relaxed);
+    }
+    pub(crate) fn set_resources(&self, live: usize, performs: usize) {
+        self.resources.store(live as u32, Relaxed);
+        self.performs.store(performs as u32, Relaxed);
     }
     pub(crate) fn set_load(&self, average: f32, peak: f32) {
         self.load_average.store(f32_bits(average), Relaxed);

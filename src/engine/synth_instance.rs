@@ -1,9 +1,12 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use oscine_plugin_api::{AudioInputs, AudioOutputs, ConstructError, ProcessContext, Synth, World};
+use oscine_plugin_api::{
+    AudioInputs, AudioOutputs, ConstructError, ProcessContext, Resource, ResourceAccess, ResourceBinding, ResourceId,
+    ResourcePorts, Synth, World,
+};
 
-use super::{AudioBuses, BusMapping, DoneFlags, SynthDefEntry};
+use super::{AudioBuses, BusMapping, DoneFlags, EngineError, ResourceDefId, ResourcePool, SynthDefEntry};
 
 /// How many AudioBuses one Synth output port can feed at once.
 pub const MAX_BUSES_PER_OUTPUT: usize = 4;
@@ -36,6 +39,9 @@ pub struct SynthInstance {
     outputs: Box<[f32]>,
     input_maps: Box<[Option<BusMapping>]>,
     output_maps: Box<[OutputMappings]>,
+    resource_defs: Box<[Option<ResourceDefId>]>,
+    resource_requests: Box<[Option<ResourceId>]>,
+    resources: Box<[Option<ResourceBinding>]>,
     block_size: usize,
     sample_rate: f64,
     done_flags: DoneFlags,
@@ -54,7 +60,9 @@ pub struct ControlOutOfRange {
 impl SynthInstance {
     /// Builds a Synth of `entry` with the given initial control values (index, value); the
     /// others take their defaults. Output `i` feeds hardware output `i` when
-    /// `default_outputs` is at least `i + 1`; inputs start unmapped (silent).
+    /// `default_outputs` is at least `i + 1`; inputs start unmapped (silent). Resource
+    /// ports get the ids in `resources` (port, id) bound when the Synth is linked in on the
+    /// audio thread; `resource_defs` names the ResourceDef each port expects.
     ///
     /// Context: NRT.
     pub fn new(
@@ -62,6 +70,8 @@ impl SynthInstance {
         world: &World,
         initial: &[(usize, f32)],
         default_outputs: usize,
+        resource_defs: Vec<Option<ResourceDefId>>,
+        resources: &[(usize, ResourceId)],
     ) -> Result<Self, ConstructError> {
         let specs = entry.controls();
         let mut controls: Box<[f32]> = specs.iter().map(|s| s.default).collect();
@@ -70,6 +80,14 @@ impl SynthInstance {
                 ConstructError::new(format!("control index {index} out of range (0..{})", specs.len()))
             })?;
             controls[index] = spec.clamp(value);
+        }
+        let ports = entry.resource_port_count();
+        let mut resource_requests = vec![None; ports].into_boxed_slice();
+        for &(port, id) in resources {
+            let slot = resource_requests
+                .get_mut(port)
+                .ok_or_else(|| ConstructError::new(format!("resource port {port} out of range (0..{ports})")))?;
+            *slot = Some(id);
         }
         let synth = entry.def().construct(world, &controls)?;
         let b = world.block_size;
@@ -93,6 +111,9 @@ impl SynthInstance {
             outputs: vec![0.0; n_out * b].into_boxed_slice(),
             input_maps: vec![None; n_in].into_boxed_slice(),
             output_maps,
+            resource_defs: resource_defs.into_boxed_slice(),
+            resource_requests,
+            resources: vec![None; ports].into_boxed_slice(),
             block_size: b,
             sample_rate: world.sample_rate,
             done_flags: DoneFlags::NOTIFY,
@@ -161,6 +182,65 @@ impl SynthInstance {
         Ok(())
     }
 
+    /// Binds the resource ports requested at creation. On failure every binding made so
+    /// far is released again (its reference stays inside, to be dropped with the Synth on
+    /// a worker). Context: RT.
+    pub fn bind_requested_resources(&mut self, pool: &ResourcePool) -> Result<(), EngineError> {
+        for port in 0..self.resource_requests.len() {
+            let Some(id) = self.resource_requests[port] else { continue };
+            let expected = self.resource_defs.get(port).copied().flatten();
+            match pool.acquire_shared(id, expected) {
+                Ok(resource) => self.resources[port] = Some(ResourceBinding { id, resource }),
+                Err(reason) => {
+                    self.release_resources(pool);
+                    return Err(EngineError::ResourceBind { port: port as u32, id, reason });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Re-binds resource `port` to `id`. On success the old binding's reference comes
+    /// back (to be dropped on a worker); on failure the old binding stays. Context: RT.
+    pub fn rebind_resource(
+        &mut self,
+        port: usize,
+        id: ResourceId,
+        pool: &ResourcePool,
+    ) -> Result<Option<Arc<dyn Resource>>, EngineError> {
+        let expected = self.resource_defs.get(port).copied().flatten();
+        let resource = pool.acquire_shared(id, expected).map_err(|reason| EngineError::ResourceBind {
+            port: port as u32,
+            id,
+            reason,
+        })?;
+        let old = self.resources[port].replace(ResourceBinding { id, resource });
+        Ok(old.map(|b| {
+            pool.release(b.id);
+            b.resource
+        }))
+    }
+
+    /// Releases every bound Resource's holder count (the references stay inside until
+    /// the Synth is dropped on a worker). Context: RT.
+    pub fn release_resources(&mut self, pool: &ResourcePool) {
+        for binding in self.resources.iter().flatten() {
+            pool.release(binding.id);
+        }
+        // Keep the references but forget the ids so a second release is a no-op.
+        for (binding, request) in self.resources.iter_mut().zip(self.resource_requests.iter_mut()) {
+            if let Some(b) = binding {
+                b.id = -1;
+            }
+            *request = None;
+        }
+    }
+
+    /// The resource ids bound, by port.
+    pub fn resource_ids(&self) -> impl Iterator<Item = Option<ResourceId>> + '_ {
+        self.resources.iter().map(|b| b.as_ref().map(|b| b.id).filter(|id| *id >= 0))
+    }
+
     /// The input mappings, by port.
     pub fn input_mappings(&self) -> &[Option<BusMapping>] {
         &self.input_maps
@@ -200,7 +280,7 @@ impl SynthInstance {
     ///
     /// Context: RT. A panic in the plugin is caught here; the Synth then stays silent and
     /// the result says so, so one bad Synth cannot take the audio thread down.
-    pub fn process(&mut self, buses: &mut AudioBuses) -> ProcessOutcome {
+    pub fn process(&mut self, buses: &mut AudioBuses, access: &dyn ResourceAccess) -> ProcessOutcome {
         if !self.active || self.faulted {
             return ProcessOutcome::Idle;
         }
@@ -219,7 +299,8 @@ impl SynthInstance {
             &self.controls,
             AudioInputs::new(&self.inputs, n_in, b, 0, b),
             AudioOutputs::new(&mut self.outputs, n_out, b, 0, b),
-        );
+        )
+        .with_resources(ResourcePorts::new(&self.resources), access);
         let synth = &mut self.synth;
         let result = catch_unwind(AssertUnwindSafe(|| {
             synth.process(&mut ctx);

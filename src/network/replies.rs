@@ -19,6 +19,9 @@ pub fn address(kind: CommandKind) -> &'static str {
         CommandKind::NodeSet => "/node/set",
         CommandKind::NodeFree => "/node/free",
         CommandKind::QueryTree => "/node/tree",
+        CommandKind::ResourceNew => "/resource/new",
+        CommandKind::ResourceFree => "/resource/free",
+        CommandKind::ResourcePerform => "/resource/perform",
         CommandKind::Sync => "/sync",
         CommandKind::Shutdown => "/quit",
     }
@@ -59,6 +62,8 @@ pub fn status(s: &StatusSnapshot, clients: usize) -> OscPacket {
             OscType::Long(s.command_stalls as i64),
             OscType::Int(clients as i32),
             OscType::Int(s.failed as i32),
+            OscType::Int(s.resources as i32),
+            OscType::Int(s.performs as i32),
         ],
     )
 }

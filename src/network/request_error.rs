@@ -26,6 +26,14 @@ pub enum ErrorCode {
     UnknownControl = 15,
     /// The SynthDef refused to build a Synth.
     SynthConstruct = 16,
+    /// No ResourceDef has the name.
+    UnknownResourceDef = 62,
+    /// The resource id was never created (as far as the server knows).
+    ResourceUnknown = 71,
+    /// The ResourceDef has no such operation.
+    UnknownOperation = 70,
+    /// A resource operation failed in the plugin.
+    OperationFailed = 68,
     /// The command queue to the audio thread is full.
     QueueFull = 32,
     /// Notifications were lost because the event queue was full.

@@ -1,3 +1,4 @@
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -8,7 +9,8 @@ use tokio::net::UdpSocket;
 use super::verbs::parse;
 use super::{check_packet, replies, ClientTable, ErrorCode, PacketError, Request, RequestError, MAX_PACKET_SIZE};
 use crate::control::EngineHandle;
-use crate::engine::{ClientId, Command, Event};
+use crate::engine::{ClientId, Command, Event, ResourceDefId};
+use oscine_plugin_api::{ResourceArg, ResourceId};
 
 /// How often the network thread collects events from the audio thread.
 const EVENT_POLL: Duration = Duration::from_millis(1);
@@ -36,6 +38,7 @@ pub struct Server {
     failure_reported: bool,
     quit: Option<(Option<ClientId>, Instant)>,
     stopped: bool,
+    resource_defs: HashMap<ResourceId, ResourceDefId>,
 }
 
 impl Server {
@@ -51,6 +54,7 @@ impl Server {
             failure_reported: false,
             quit: None,
             stopped: false,
+            resource_defs: HashMap::new(),
         })
     }
 
@@ -115,6 +119,16 @@ impl Server {
         }
     }
 
+    /// Sends to `client` and to every notified client, once each.
+    fn reply_and_notify(&mut self, client: ClientId, packet: OscPacket) {
+        let sender = self.clients.addr(client);
+        let mut targets: Vec<SocketAddr> = self.clients.notified().filter(|a| Some(*a) != sender).collect();
+        targets.extend(sender);
+        for addr in targets {
+            self.outgoing.push((addr, packet.clone()));
+        }
+    }
+
     fn notify_all(&mut self, packet: OscPacket) {
         let targets: Vec<SocketAddr> = self.clients.notified().collect();
         for addr in targets {
@@ -163,13 +177,16 @@ impl Server {
 
     fn on_message(&mut self, msg: &OscMessage, client: ClientId) {
         tracing::debug!(client = ?self.clients.addr(client), "{} {:?}", msg.addr, msg.args);
-        let request = match parse(msg, &self.handle, client) {
+        let request = match parse(msg, &self.handle, client, &self.resource_defs) {
             Ok(r) => r,
             Err(e) => return self.reply_error(client, &msg.addr, e),
         };
         match request {
             Request::Commands(commands) => {
                 for command in commands {
+                    if let Command::ResourceNew { id, def, .. } = &command {
+                        self.resource_defs.entry(*id).or_insert(*def);
+                    }
                     if self.quit.is_some() {
                         self.reply_error(
                             client,
@@ -198,6 +215,15 @@ impl Server {
                 let names =
                     self.handle.registry().entries().iter().map(|e| OscType::String(e.name().to_owned())).collect();
                 self.reply(client, replies::message("/synthdef/list", names));
+            }
+            Request::ResourceDefs => {
+                let mut args = Vec::new();
+                for def in self.handle.registry().resource_defs() {
+                    args.push(OscType::String(def.name().to_owned()));
+                    let ops: Vec<&str> = def.operations().iter().map(|op| op.name).collect();
+                    args.push(OscType::String(ops.join(",")));
+                }
+                self.reply(client, replies::message("/resource/list", args));
             }
             Request::Notify(on) => {
                 self.clients.set_notify(client, on);
@@ -249,6 +275,39 @@ impl Server {
                         &RequestError::new(ErrorCode::SynthFaulted, format!("synth {id} panicked and was silenced")),
                     ));
                 }
+                Event::ResourceReady { client, id } => {
+                    self.reply_and_notify(client, replies::message("/resource/ready", vec![OscType::Int(id)]))
+                }
+                Event::ResourceFailed { client, id, reason } => {
+                    self.resource_defs.remove(&id);
+                    tracing::warn!("resource {id} failed to construct: {reason}");
+                    let args = vec![OscType::Int(id), OscType::String(reason.into())];
+                    self.reply_and_notify(client, replies::message("/resource/error", args));
+                }
+                Event::ResourceDestroyed { client, id } => {
+                    self.resource_defs.remove(&id);
+                    self.reply_and_notify(client, replies::message("/resource/destroyed", vec![OscType::Int(id)]))
+                }
+                Event::ResourcePerformed { client, id, operation: (def, index), result } => {
+                    let name = self
+                        .handle
+                        .registry()
+                        .resource_def(def)
+                        .and_then(|d| d.operations().get(index as usize).map(|op| op.name))
+                        .unwrap_or("?");
+                    match result {
+                        Ok(values) => {
+                            let mut args = vec![OscType::Int(id), OscType::String(name.to_owned())];
+                            args.extend(values.iter().map(resource_arg_to_osc));
+                            self.reply(client, replies::message("/resource/performed", args));
+                        }
+                        Err(reason) => self.reply_error(
+                            client,
+                            "/resource/perform",
+                            RequestError::new(ErrorCode::OperationFailed, format!("resource {id} {name}: {reason}")),
+                        ),
+                    }
+                }
                 Event::Stopped { .. } => self.stopped = true,
             }
         }
@@ -277,5 +336,14 @@ impl Server {
             // A failed engine processes no commands; nothing will confirm the shutdown.
             self.stopped = true;
         }
+    }
+}
+
+fn resource_arg_to_osc(arg: &ResourceArg) -> OscType {
+    match arg {
+        ResourceArg::Int(i) => i32::try_from(*i).map(OscType::Int).unwrap_or(OscType::Long(*i)),
+        ResourceArg::Float(f) => OscType::Double(*f),
+        ResourceArg::String(s) => OscType::String(s.clone()),
+        ResourceArg::Blob(b) => OscType::Blob(b.clone()),
     }
 }

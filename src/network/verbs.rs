@@ -1,9 +1,14 @@
+use std::collections::HashMap;
+
+use oscine_plugin_api::{ResourceArg, ResourceId};
 use rosc::{OscMessage, OscType};
 
 use super::args::{type_name, Args};
 use super::{ErrorCode, RequestError};
 use crate::control::{ControlKey, EngineHandle, SynthBuildError};
-use crate::engine::{AddAction, BusMapping, ClientId, Command, ControlChanges, ControlRef, DoneFlags, NodeId};
+use crate::engine::{
+    AddAction, BusMapping, ClientId, Command, ControlChanges, ControlRef, DoneFlags, NodeId, ResourceDefId, ResourceIds,
+};
 
 /// What a message asks for.
 #[derive(Debug)]
@@ -16,6 +21,8 @@ pub enum Request {
     Version,
     /// Reply with the SynthDef names.
     SynthDefs,
+    /// Reply with the ResourceDef names and their operations.
+    ResourceDefs,
     /// Turn notifications on or off for the sender.
     Notify(bool),
     /// Shut the server down.
@@ -37,6 +44,10 @@ pub const VERBS: &[&str] = &[
     "/node/free",
     "/node/tree",
     "/synthdef/list",
+    "/resource/new",
+    "/resource/free",
+    "/resource/perform",
+    "/resource/list",
     "/notify",
     "/status",
     "/sync",
@@ -50,9 +61,16 @@ pub const VERBS: &[&str] = &[
 ];
 
 /// Translates one message into a request. Builds Synths here, off the audio thread.
+/// `resource_defs` tells which ResourceDef each resource id was created with, as far as
+/// the network side knows (the audio thread checks again).
 ///
 /// Context: NRT (network thread).
-pub fn parse(msg: &OscMessage, handle: &EngineHandle, client: ClientId) -> Result<Request, RequestError> {
+pub fn parse(
+    msg: &OscMessage,
+    handle: &EngineHandle,
+    client: ClientId,
+    resource_defs: &HashMap<ResourceId, ResourceDefId>,
+) -> Result<Request, RequestError> {
     let mut a = Args::new(&msg.args);
     let commands = match msg.addr.as_str() {
         "/group/new" => {
@@ -136,18 +154,61 @@ pub fn parse(msg: &OscMessage, handle: &EngineHandle, client: ClientId) -> Resul
             let id = a.int_or("group id", 0)?;
             vec![Command::QueryTree { client, id, snapshot: handle.tree_snapshot() }]
         }
+        "/resource/new" => {
+            let name = a.string("resource definition name")?;
+            let id = a.int("resource id")?;
+            let def = handle.registry().resource_def_id(name).ok_or_else(|| {
+                RequestError::new(ErrorCode::UnknownResourceDef, format!("no resource definition named '{name}'"))
+            })?;
+            let args = resource_args(&mut a, true)?;
+            vec![Command::ResourceNew { client, id, def, args }]
+        }
+        "/resource/free" => {
+            let mut v = vec![Command::ResourceFree { client, id: a.int("resource id")? }];
+            while !a.is_empty() {
+                v.push(Command::ResourceFree { client, id: a.int("resource id")? });
+            }
+            v
+        }
+        "/resource/perform" => {
+            let id = a.int("resource id")?;
+            let name = a.string("operation")?;
+            let def = *resource_defs.get(&id).ok_or_else(|| {
+                RequestError::new(ErrorCode::ResourceUnknown, format!("resource {id} was never created"))
+            })?;
+            let rdef = handle.registry().resource_def(def).ok_or_else(|| {
+                RequestError::new(ErrorCode::ResourceUnknown, format!("resource {id} has no definition"))
+            })?;
+            let (index, op) =
+                rdef.operations().iter().enumerate().find(|(_, op)| op.name == name).ok_or_else(|| {
+                    let known: Vec<&str> = rdef.operations().iter().map(|op| op.name).collect();
+                    RequestError::new(
+                        ErrorCode::UnknownOperation,
+                        format!("'{}' has no operation '{name}' (it has: {})", rdef.name(), known.join(", ")),
+                    )
+                })?;
+            let mut ids = vec![id];
+            for _ in 0..op.extra_resources {
+                ids.push(a.int("resource id")?);
+            }
+            let ids = ResourceIds::from_slice(&ids)
+                .ok_or_else(|| RequestError::new(ErrorCode::ArgumentValue, "an operation holds at most 4 resources"))?;
+            let args = resource_args(&mut a, false)?;
+            vec![Command::ResourcePerform { client, ids, def, operation: index as u16, exclusive: op.exclusive, args }]
+        }
         "/sync" => vec![Command::Sync { client, token: a.int_or("token", 0)? }],
         "/notify" => {
             let on = a.int_or("flag", 1)?;
             a.finish()?;
             return Ok(Request::Notify(on != 0));
         }
-        "/status" | "/version" | "/quit" | "/synthdef/list" => {
+        "/status" | "/version" | "/quit" | "/synthdef/list" | "/resource/list" => {
             a.finish()?;
             return Ok(match msg.addr.as_str() {
                 "/status" => Request::Status,
                 "/version" => Request::Version,
                 "/synthdef/list" => Request::SynthDefs,
+                "/resource/list" => Request::ResourceDefs,
                 _ => Request::Quit,
             });
         }
@@ -157,6 +218,39 @@ pub fn parse(msg: &OscMessage, handle: &EngineHandle, client: ClientId) -> Resul
     };
     a.finish()?;
     Ok(Request::Commands(commands))
+}
+
+/// The remaining arguments as plain values: flat, or (Methcla's form) one array.
+fn resource_args(a: &mut Args<'_>, allow_array: bool) -> Result<Box<[ResourceArg]>, RequestError> {
+    let mut out = Vec::new();
+    while !a.is_empty() {
+        match a.any("argument")? {
+            OscType::Array(items) if allow_array => {
+                for item in &items.content {
+                    out.push(resource_arg(item)?);
+                }
+            }
+            other => out.push(resource_arg(other)?),
+        }
+    }
+    Ok(out.into_boxed_slice())
+}
+
+fn resource_arg(arg: &OscType) -> Result<ResourceArg, RequestError> {
+    Ok(match arg {
+        OscType::Int(i) => ResourceArg::Int(*i as i64),
+        OscType::Long(l) => ResourceArg::Int(*l),
+        OscType::Float(f) => ResourceArg::Float(*f as f64),
+        OscType::Double(d) => ResourceArg::Float(*d),
+        OscType::String(s) => ResourceArg::String(s.clone()),
+        OscType::Blob(b) => ResourceArg::Blob(b.clone()),
+        other => {
+            return Err(RequestError::new(
+                ErrorCode::ArgumentType,
+                format!("resource arguments are numbers, strings or blobs; got {}", type_name(other)),
+            ))
+        }
+    })
 }
 
 fn add_action(a: &mut Args<'_>) -> Result<AddAction, RequestError> {
@@ -176,7 +270,7 @@ fn port(a: &mut Args<'_>) -> Result<u32, RequestError> {
 }
 
 fn mapping(bus: i32, flags: i32) -> Result<Option<BusMapping>, RequestError> {
-    if bus < 0 {
+    if bus < 0 && BusMapping::from_wire(0, flags).is_some() {
         return Ok(None);
     }
     BusMapping::from_wire(bus, flags)

@@ -1,9 +1,13 @@
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use oscine_plugin_api::{Resource, World};
 use rtrb::{Consumer, Producer, RingBuffer};
 
 use super::{Job, WorkerResult};
+use crate::control::Registry;
 
 /// How long an idle worker sleeps before looking at its queue again. The audio thread
 /// never wakes a worker (that would be a system call on the audio thread), so this bounds
@@ -30,16 +34,22 @@ pub struct WorkerLinks {
 
 impl WorkerPool {
     /// Starts `workers` threads, each with room for `capacity` queued jobs. Context: NRT.
-    pub fn start(workers: usize, capacity: usize) -> std::io::Result<(WorkerPool, WorkerLinks)> {
+    pub fn start(
+        workers: usize,
+        capacity: usize,
+        registry: Arc<Registry>,
+        world: World,
+    ) -> std::io::Result<(WorkerPool, WorkerLinks)> {
         let mut threads = Vec::with_capacity(workers);
         let mut jobs = Vec::with_capacity(workers);
         let mut results = Vec::with_capacity(workers);
         for index in 0..workers {
             let (job_tx, job_rx) = RingBuffer::<Job>::new(capacity);
             let (result_tx, result_rx) = RingBuffer::<WorkerResult>::new(capacity);
-            let thread = std::thread::Builder::new()
-                .name(format!("oscine-worker-{index}"))
-                .spawn(move || run_worker(job_rx, result_tx))?;
+            let thread = std::thread::Builder::new().name(format!("oscine-worker-{index}")).spawn({
+                let registry = Arc::clone(&registry);
+                move || run_worker(job_rx, result_tx, &registry, &world)
+            })?;
             threads.push(thread);
             jobs.push(job_tx);
             results.push(result_rx);
@@ -59,16 +69,11 @@ impl WorkerPool {
 }
 
 // Context: NRT (a worker thread).
-fn run_worker(mut jobs: Consumer<Job>, mut results: Producer<WorkerResult>) {
+fn run_worker(mut jobs: Consumer<Job>, mut results: Producer<WorkerResult>, registry: &Registry, world: &World) {
     loop {
         match jobs.pop() {
             Ok(job) => {
-                let result = match job {
-                    Job::Drop(garbage) => {
-                        drop(garbage);
-                        WorkerResult::Dropped
-                    }
-                };
+                let result = run_job(job, registry, world);
                 // The result FIFO is as large as the job FIFO, and the audio thread drains
                 // it every block; if it is full anyway, wait rather than lose the result.
                 let mut pending = result;
@@ -82,6 +87,59 @@ fn run_worker(mut jobs: Consumer<Job>, mut results: Producer<WorkerResult>) {
             }
             Err(_) if jobs.is_abandoned() => return,
             Err(_) => std::thread::sleep(IDLE_POLL),
+        }
+    }
+}
+
+/// Runs one job. Plugin callbacks that panic become failures with a reason, so the
+/// worker lives on and the audio thread always hears back.
+// Context: NRT (a worker thread).
+fn run_job(job: Job, registry: &Registry, world: &World) -> WorkerResult {
+    fn panic_reason(payload: Box<dyn std::any::Any + Send>) -> Box<str> {
+        let text = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        format!("plugin panicked: {text}").into()
+    }
+    match job {
+        Job::Drop(garbage) => {
+            drop(garbage);
+            WorkerResult::Dropped
+        }
+        Job::Construct { id, def, args } => {
+            let result = match registry.resource_def(def) {
+                Some(def) => catch_unwind(AssertUnwindSafe(|| def.construct(world, &args)))
+                    .map_err(panic_reason)
+                    .and_then(|r| r.map_err(|e| e.reason.into())),
+                None => Err("unknown resource definition".into()),
+            };
+            WorkerResult::Constructed { id, result }
+        }
+        Job::Destroy { id, def, resource } => {
+            if let Some(def) = registry.resource_def(def) {
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| def.destroy(resource))) {
+                    tracing::error!("destroying resource {id}: {}", panic_reason(payload));
+                }
+            }
+            WorkerResult::Destroyed { id }
+        }
+        Job::Perform { slot, def, operation, resources, args } => {
+            let held: Vec<Arc<dyn Resource>> = resources.into_iter().flatten().collect();
+            let result = match registry.resource_def(def) {
+                Some(d) => match d.operations().get(operation as usize) {
+                    Some(op) => catch_unwind(AssertUnwindSafe(|| d.perform(world, op.name, &held, &args)))
+                        .map_err(panic_reason)
+                        .and_then(|r| r.map(Vec::into_boxed_slice).map_err(|e| e.reason.into())),
+                    None => Err("unknown operation".into()),
+                },
+                None => Err("unknown resource definition".into()),
+            };
+            // The references are dropped here, on the worker; the audio thread only
+            // releases its holder counts.
+            drop(held);
+            WorkerResult::Performed { slot, result }
         }
     }
 }
@@ -110,12 +168,8 @@ impl WorkerLinks {
         Err(job)
     }
 
-    /// Takes every result the workers have posted, passing each to `handle`. Context: RT.
-    pub fn drain_results(&mut self, mut handle: impl FnMut(WorkerResult)) {
-        for results in &mut self.results {
-            while let Ok(result) = results.pop() {
-                handle(result);
-            }
-        }
+    /// The next result any worker has posted. Context: RT.
+    pub fn pop_result(&mut self) -> Option<WorkerResult> {
+        self.results.iter_mut().find_map(|r| r.pop().ok())
     }
 }

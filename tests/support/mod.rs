@@ -2,9 +2,10 @@
 #![allow(dead_code)]
 
 pub mod alloc_counter;
+pub mod server;
 pub mod test_defs;
 
-use oscine::control::{ControlKey, EngineHandle, SynthDefRegistry};
+use oscine::control::{ControlKey, EngineHandle, Registry};
 use oscine::drivers::ManualDriver;
 use oscine::engine::{build, AddAction, ClientId, Command, EngineOptions, Event, NodeId};
 use oscine::workers::WorkerPool;
@@ -22,8 +23,14 @@ pub struct TestEngine {
 
 impl TestEngine {
     pub fn new(options: EngineOptions) -> Self {
-        let mut registry = SynthDefRegistry::with_builtins();
+        Self::with_registry(options, |_| {})
+    }
+
+    /// An engine whose registry also gets what `extra` registers.
+    pub fn with_registry(options: EngineOptions, extra: impl FnOnce(&mut Registry)) -> Self {
+        let mut registry = Registry::with_builtins();
         test_defs::register(&mut registry);
+        extra(&mut registry);
         let parts = build(options, registry).expect("engine builds");
         TestEngine {
             handle: parts.handle,
@@ -100,7 +107,7 @@ impl TestEngine {
     }
 }
 
-pub fn registrar_names(registry: &SynthDefRegistry) -> Vec<String> {
+pub fn registrar_names(registry: &Registry) -> Vec<String> {
     registry.entries().iter().map(|e| e.name().to_owned()).collect()
 }
 

@@ -138,3 +138,136 @@ pub fn register(registrar: &mut dyn Registrar) {
     registrar.register_synthdef(Arc::new(Panicker));
     registrar.register_synthdef(Arc::new(DoneAfterCalls));
 }
+
+/// Counts of what happened to `test-counted` Resources, shared by one test's defs.
+#[derive(Default, Debug)]
+pub struct Counters {
+    pub constructs: std::sync::atomic::AtomicU64,
+    pub destroys: std::sync::atomic::AtomicU64,
+    pub double_destroys: std::sync::atomic::AtomicU64,
+    pub uses_after_destroy: std::sync::atomic::AtomicU64,
+    pub performs: std::sync::atomic::AtomicU64,
+}
+
+/// A Resource that knows whether it was destroyed, so any later use is caught.
+pub struct Counted {
+    destroyed: std::sync::atomic::AtomicBool,
+    counters: Arc<Counters>,
+}
+
+impl oscine_plugin_api::Resource for Counted {}
+
+impl Counted {
+    pub fn check_alive(&self) {
+        if self.destroyed.load(std::sync::atomic::Ordering::SeqCst) {
+            self.counters.uses_after_destroy.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
+/// `test-counted`: construct fails when its first argument is 1; operations `touch`
+/// (shared) and `write` (exclusive).
+pub struct CountedDef(pub Arc<Counters>);
+
+const COUNTED_OPS: &[oscine_plugin_api::OperationSpec] = &[
+    oscine_plugin_api::OperationSpec { name: "touch", exclusive: false, extra_resources: 0 },
+    oscine_plugin_api::OperationSpec { name: "write", exclusive: true, extra_resources: 0 },
+];
+
+impl oscine_plugin_api::ResourceDef for CountedDef {
+    fn name(&self) -> &str {
+        "test-counted"
+    }
+    fn mutability(&self) -> oscine_plugin_api::Mutability {
+        oscine_plugin_api::Mutability::Mutable
+    }
+    fn construct(
+        &self,
+        _: &World,
+        args: &[oscine_plugin_api::ResourceArg],
+    ) -> Result<Arc<dyn oscine_plugin_api::Resource>, oscine_plugin_api::PluginError> {
+        if args.first().and_then(|a| a.as_int()) == Some(1) {
+            return Err(oscine_plugin_api::PluginError::new("asked to fail"));
+        }
+        self.0.constructs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(Arc::new(Counted { destroyed: Default::default(), counters: Arc::clone(&self.0) }))
+    }
+    fn destroy(&self, resource: Arc<dyn oscine_plugin_api::Resource>) {
+        let counted = oscine_plugin_api::downcast::<Counted>(&*resource).expect("a test-counted resource");
+        if counted.destroyed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            self.0.double_destroys.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        self.0.destroys.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+    fn operations(&self) -> &[oscine_plugin_api::OperationSpec] {
+        COUNTED_OPS
+    }
+    fn perform(
+        &self,
+        _: &World,
+        _: &str,
+        resources: &[Arc<dyn oscine_plugin_api::Resource>],
+        _: &[oscine_plugin_api::ResourceArg],
+    ) -> Result<Vec<oscine_plugin_api::ResourceArg>, oscine_plugin_api::PluginError> {
+        for r in resources {
+            oscine_plugin_api::downcast::<Counted>(&**r).expect("a test-counted resource").check_alive();
+        }
+        self.0.performs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(vec![oscine_plugin_api::ResourceArg::Int(resources.len() as i64)])
+    }
+}
+
+/// `test-holder`: binds a `test-counted` Resource on port `res` and checks it is alive
+/// every block; `pass` (0/1) also acquires resource `pass_id` per pass through a lease.
+pub struct Holder;
+struct HolderSynth;
+
+const HOLDER_PORTS: &[oscine_plugin_api::ResourcePort] =
+    &[oscine_plugin_api::ResourcePort::new("res", "test-counted", oscine_plugin_api::PortDirection::Input)];
+
+impl SynthDef for Holder {
+    fn name(&self) -> &str {
+        "test-holder"
+    }
+    fn audio_inputs(&self) -> &[AudioPort] {
+        &[]
+    }
+    fn audio_outputs(&self) -> &[AudioPort] {
+        OUT
+    }
+    fn controls(&self) -> &[ControlSpec] {
+        const C: &[ControlSpec] = &[ControlSpec::new("pass_id", -1.0, -1.0, 1e6)];
+        C
+    }
+    fn resource_ports(&self) -> &[oscine_plugin_api::ResourcePort] {
+        HOLDER_PORTS
+    }
+    fn construct(&self, _: &World, _: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
+        Ok(Box::new(HolderSynth))
+    }
+}
+
+impl Synth for HolderSynth {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+        let bound = ctx.resources.get::<Counted>(0);
+        if let Some(r) = bound {
+            r.check_alive();
+        }
+        let mut level = if bound.is_some() { 1.0 } else { 0.0 };
+        let pass_id = ctx.controls[0];
+        if pass_id >= 0.0 {
+            if let Some(lease) =
+                oscine_plugin_api::Lease::<Counted>::try_acquire(ctx.access, pass_id as i32, "test-counted")
+            {
+                lease.check_alive();
+                level += 2.0;
+            }
+        }
+        ctx.outputs.channel(0).fill(level);
+    }
+}
+
+pub fn register_counted(registrar: &mut dyn Registrar, counters: Arc<Counters>) {
+    registrar.register_resource_def(Arc::new(CountedDef(counters)));
+    registrar.register_synthdef(Arc::new(Holder));
+}

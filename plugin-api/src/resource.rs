@@ -1,0 +1,342 @@
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::World;
+
+/// A client-chosen resource id, in `0..max resources`.
+pub type ResourceId = i32;
+
+/// A plugin-allocated object the engine shares between Synths (on the audio thread) and
+/// non-realtime operations: a sample buffer, a wavetable, an analysis result.
+///
+/// The engine treats a Resource as opaque; consumers get a typed reference after a check
+/// of the ResourceDef's name and of the Rust type (see [`ResourcePorts::get`] and
+/// [`ResourceAccess`]). A Resource is `Sync` because the audio thread and a worker may
+/// read it at once: payloads that are written while shared use atomics or other
+/// data-race-free storage (the engine's mutation contract is in docs/architecture.md).
+pub trait Resource: Any + Send + Sync {}
+
+impl fmt::Debug for dyn Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Resource")
+    }
+}
+
+/// What a ResourceDef says about writes to its Resources. Informational: the engine does
+/// not enforce it; it tells consumers and operation authors what to expect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mutability {
+    /// Written after construction (buffers a recorder fills). In-place non-realtime writes
+    /// use exclusive operations.
+    Mutable,
+    /// Never written after construction (wavetables, lookup tables).
+    Immutable,
+}
+
+/// A plain argument to a resource construct or operation, decoded from OSC.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResourceArg {
+    /// An integer (OSC `i` or `h`).
+    Int(i64),
+    /// A number (OSC `f` or `d`).
+    Float(f64),
+    /// A string (OSC `s`).
+    String(String),
+    /// Bytes (OSC `b`).
+    Blob(Vec<u8>),
+}
+
+impl ResourceArg {
+    /// The value as an integer, if it is one (or a float with no fractional part).
+    ///
+    /// ```
+    /// use oscine_plugin_api::ResourceArg;
+    /// assert_eq!(ResourceArg::Float(3.0).as_int(), Some(3));
+    /// assert_eq!(ResourceArg::Float(3.5).as_int(), None);
+    /// ```
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            ResourceArg::Int(i) => Some(*i),
+            ResourceArg::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(*f as i64),
+            _ => None,
+        }
+    }
+
+    /// The value as a number, if it is one.
+    pub fn as_float(&self) -> Option<f64> {
+        match self {
+            ResourceArg::Int(i) => Some(*i as f64),
+            ResourceArg::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    /// The value as a string, if it is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            ResourceArg::String(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// An operation a ResourceDef offers clients (`/resource/perform`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationSpec {
+    /// The name clients use.
+    pub name: &'static str,
+    /// Whether the operation writes its resources in place: it is then dispatched only
+    /// when nothing else holds any of them.
+    pub exclusive: bool,
+    /// How many further resource ids follow the operation name in the message (they
+    /// are held for the operation's duration too).
+    pub extra_resources: usize,
+}
+
+/// Why a plugin's non-realtime callback failed: a reason for the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginError {
+    /// The message sent to the client.
+    pub reason: String,
+}
+
+impl PluginError {
+    /// An error with a reason.
+    ///
+    /// ```
+    /// assert_eq!(oscine_plugin_api::PluginError::new("no such file").to_string(), "no such file");
+    /// ```
+    pub fn new(reason: impl Into<String>) -> Self {
+        PluginError { reason: reason.into() }
+    }
+}
+
+impl fmt::Display for PluginError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+impl std::error::Error for PluginError {}
+
+/// A kind of Resource a plugin registers: how to build one from arguments, how to destroy
+/// it, and what operations it offers.
+///
+/// Context: `construct`, `destroy` and `perform` run on worker threads and may run
+/// concurrently on different workers for different resources; plugin-wide state they
+/// share must be synchronized by the plugin.
+pub trait ResourceDef: Send + Sync + 'static {
+    /// The name clients use in `/resource/new` and Synths name in resource ports.
+    fn name(&self) -> &str;
+    /// Whether Resources of this kind are written after construction.
+    fn mutability(&self) -> Mutability;
+    /// Builds a Resource from the client's arguments. May take long (load a file).
+    ///
+    /// Context: NRT (a worker).
+    fn construct(&self, world: &World, args: &[ResourceArg]) -> Result<Arc<dyn Resource>, PluginError>;
+    /// Releases what the Resource holds outside memory. Infallible; memory is freed
+    /// when the last reference drops, on a worker.
+    ///
+    /// Context: NRT (a worker).
+    fn destroy(&self, resource: Arc<dyn Resource>) {
+        drop(resource);
+    }
+    /// The operations clients may ask for.
+    fn operations(&self) -> &[OperationSpec] {
+        &[]
+    }
+    /// Runs operation `operation` on `resources` (this def's resource first, then the
+    /// extra ones, all held for the call) and returns values for the reply.
+    ///
+    /// Context: NRT (a worker).
+    fn perform(
+        &self,
+        world: &World,
+        operation: &str,
+        resources: &[Arc<dyn Resource>],
+        args: &[ResourceArg],
+    ) -> Result<Vec<ResourceArg>, PluginError> {
+        let _ = (world, resources, args);
+        Err(PluginError::new(format!("no operation named '{operation}'")))
+    }
+}
+
+/// Downcasts a Resource to its concrete type.
+///
+/// ```
+/// use std::sync::Arc;
+/// use oscine_plugin_api::{downcast, Resource};
+/// struct Table(Vec<f32>);
+/// impl Resource for Table {}
+/// let r: Arc<dyn Resource> = Arc::new(Table(vec![1.0]));
+/// assert_eq!(downcast::<Table>(&*r).map(|t| t.0[0]), Some(1.0));
+/// ```
+pub fn downcast<T: Resource>(resource: &dyn Resource) -> Option<&T> {
+    let any: &dyn Any = resource;
+    any.downcast_ref::<T>()
+}
+
+/// A direction a resource port declares. Informational: the engine does not check writes
+/// against it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortDirection {
+    /// The Synth reads the Resource.
+    Input,
+    /// The Synth writes the Resource.
+    Output,
+}
+
+/// A resource port of a SynthDef: a named slot bound to a Resource of one ResourceDef.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResourcePort {
+    /// The name clients use in `/synth/new` and `/node/set`.
+    pub name: &'static str,
+    /// The ResourceDef name a bound Resource must have.
+    pub def: &'static str,
+    /// Whether the Synth reads or writes it.
+    pub direction: PortDirection,
+}
+
+impl ResourcePort {
+    /// A port named `name` for Resources of ResourceDef `def`.
+    pub const fn new(name: &'static str, def: &'static str, direction: PortDirection) -> Self {
+        ResourcePort { name, def, direction }
+    }
+}
+
+/// A Resource bound to a Synth's resource port: the engine acquired it when binding and
+/// releases it when the binding changes or the Synth is freed.
+#[derive(Clone)]
+pub struct ResourceBinding {
+    /// The bound id.
+    pub id: ResourceId,
+    /// The Resource.
+    pub resource: Arc<dyn Resource>,
+}
+
+impl fmt::Debug for ResourceBinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResourceBinding").field("id", &self.id).finish()
+    }
+}
+
+/// A Synth's resource ports during one `process` call. Context: RT.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ResourcePorts<'a> {
+    bindings: &'a [Option<ResourceBinding>],
+}
+
+impl<'a> ResourcePorts<'a> {
+    /// A view of the bindings, by port index.
+    pub fn new(bindings: &'a [Option<ResourceBinding>]) -> Self {
+        ResourcePorts { bindings }
+    }
+
+    /// The Resource bound to `port`, if one is bound and it is a `T`.
+    pub fn get<T: Resource>(&self, port: usize) -> Option<&'a T> {
+        let binding = self.bindings.get(port)?.as_ref()?;
+        downcast::<T>(&*binding.resource)
+    }
+
+    /// The id bound to `port`.
+    pub fn id(&self, port: usize) -> Option<ResourceId> {
+        self.bindings.get(port)?.as_ref().map(|b| b.id)
+    }
+}
+
+/// Why acquiring a Resource failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcquireError {
+    /// The id is outside the pool.
+    OutOfRange,
+    /// No Resource is Live at the id (free, still constructing, or being destroyed).
+    NotLive,
+    /// The Resource is Live but a free is pending: no new holders.
+    FreePending,
+    /// The Resource is of another ResourceDef.
+    WrongType,
+}
+
+impl fmt::Display for AcquireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AcquireError::OutOfRange => "resource id out of range",
+            AcquireError::NotLive => "resource is not live",
+            AcquireError::FreePending => "resource is being freed",
+            AcquireError::WrongType => "resource is of another kind",
+        })
+    }
+}
+
+/// The engine's resource pool as a Synth sees it, for Synths that acquire per pass
+/// instead of through a resource port.
+///
+/// Context: RT only. Each successful [`acquire`](Self::acquire) must be matched by one
+/// [`release`](Self::release) of the same id within the same `process` call; [`Lease`]
+/// does that pairing by itself.
+pub trait ResourceAccess {
+    /// Checks the id, state and ResourceDef name, counts one more holder and returns the
+    /// Resource.
+    fn acquire(&self, id: ResourceId, def: &str) -> Result<&dyn Resource, AcquireError>;
+    /// Counts one holder less; the last release of a Resource whose free is pending
+    /// destroys it.
+    fn release(&self, id: ResourceId);
+}
+
+/// A pool with no Resources, for contexts built without one.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoResources;
+
+impl ResourceAccess for NoResources {
+    fn acquire(&self, _: ResourceId, _: &str) -> Result<&dyn Resource, AcquireError> {
+        Err(AcquireError::OutOfRange)
+    }
+    fn release(&self, _: ResourceId) {}
+}
+
+/// A Resource held for as long as the lease lives (RAII over acquire and release).
+///
+/// Context: RT, within one `process` call.
+pub struct Lease<'a, T: Resource> {
+    access: &'a dyn ResourceAccess,
+    id: ResourceId,
+    resource: &'a T,
+}
+
+impl<'a, T: Resource> Lease<'a, T> {
+    /// Acquires `id`, which must be a Live Resource of ResourceDef `def` and a `T`.
+    pub fn acquire(access: &'a dyn ResourceAccess, id: ResourceId, def: &str) -> Result<Self, AcquireError> {
+        let resource = access.acquire(id, def)?;
+        match downcast::<T>(resource) {
+            Some(resource) => Ok(Lease { access, id, resource }),
+            None => {
+                access.release(id);
+                Err(AcquireError::WrongType)
+            }
+        }
+    }
+
+    /// Like [`acquire`](Self::acquire), without the reason.
+    pub fn try_acquire(access: &'a dyn ResourceAccess, id: ResourceId, def: &str) -> Option<Self> {
+        Self::acquire(access, id, def).ok()
+    }
+
+    /// The id held.
+    pub fn id(&self) -> ResourceId {
+        self.id
+    }
+}
+
+impl<T: Resource> std::ops::Deref for Lease<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.resource
+    }
+}
+
+impl<T: Resource> Drop for Lease<'_, T> {
+    fn drop(&mut self) {
+        self.access.release(self.id);
+    }
+}

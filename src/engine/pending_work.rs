@@ -1,0 +1,126 @@
+use super::{ClientId, EngineError, ResourceDefId, ResourceIds};
+
+/// The most resource operations running at once.
+pub const MAX_PERFORMS: usize = 256;
+
+/// The most `/sync` requests waiting for asynchronous work at once.
+pub const MAX_PENDING_SYNCS: usize = 1024;
+
+/// A resource operation a worker is running.
+#[derive(Debug, Clone, Copy)]
+pub struct RunningPerform {
+    /// Who asked.
+    pub client: ClientId,
+    /// The Resources it holds.
+    pub ids: ResourceIds,
+    /// The ResourceDef and operation index.
+    pub operation: (ResourceDefId, u16),
+    /// The step's sequence number.
+    pub seq: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct PendingSync {
+    client: ClientId,
+    token: i32,
+    barrier: u64,
+}
+
+/// Asynchronous work in flight on the workers, as the audio thread tracks it: running
+/// operations (by slot) and `/sync` requests waiting for earlier work, with the sequence
+/// numbers that order them.
+///
+/// Context: allocated NRT with fixed capacities; used on the audio thread only.
+pub struct PendingWork {
+    performs: Box<[Option<RunningPerform>]>,
+    running: usize,
+    syncs: Vec<PendingSync>,
+    next_seq: u64,
+}
+
+impl Default for PendingWork {
+    fn default() -> Self {
+        PendingWork {
+            performs: vec![None; MAX_PERFORMS].into_boxed_slice(),
+            running: 0,
+            syncs: Vec::with_capacity(MAX_PENDING_SYNCS),
+            next_seq: 1,
+        }
+    }
+}
+
+impl PendingWork {
+    /// A new sequence number for an asynchronous step. Context: RT.
+    pub fn next_seq(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        seq
+    }
+
+    /// The sequence number the next step will get: every step issued so far is below it.
+    pub fn barrier(&self) -> u64 {
+        self.next_seq - 1
+    }
+
+    /// Records a running operation; returns its slot. Context: RT.
+    pub fn start_perform(&mut self, perform: RunningPerform) -> Result<u32, EngineError> {
+        let slot = self.performs.iter().position(Option::is_none).ok_or(EngineError::PerformCapacity(MAX_PERFORMS))?;
+        self.performs[slot] = Some(perform);
+        self.running += 1;
+        Ok(slot as u32)
+    }
+
+    /// Takes the operation that ran in `slot`. Context: RT.
+    pub fn finish_perform(&mut self, slot: u32) -> Option<RunningPerform> {
+        let p = self.performs.get_mut(slot as usize)?.take();
+        if p.is_some() {
+            self.running -= 1;
+        }
+        p
+    }
+
+    /// Operations running.
+    pub fn running(&self) -> usize {
+        self.running
+    }
+
+    /// Whether an operation asked for by `client` at or before `barrier` is running.
+    pub fn perform_busy_for(&self, client: ClientId, barrier: u64) -> bool {
+        self.running > 0 && self.performs.iter().flatten().any(|p| p.client == client && p.seq <= barrier)
+    }
+
+    /// Queues a `/sync` that must wait for work up to `barrier`. Context: RT.
+    pub fn defer_sync(&mut self, client: ClientId, token: i32, barrier: u64) -> Result<(), EngineError> {
+        if self.syncs.len() == self.syncs.capacity() {
+            return Err(EngineError::SyncCapacity(MAX_PENDING_SYNCS));
+        }
+        self.syncs.push(PendingSync { client, token, barrier });
+        Ok(())
+    }
+
+    /// Removes and reports, in arrival order, every waiting `/sync` whose work is done:
+    /// no running operation of its client up to its barrier, and no other step
+    /// `resource_busy` reports. Context: RT.
+    pub fn release_syncs(
+        &mut self,
+        resource_busy: impl Fn(ClientId, u64) -> bool,
+        mut ready: impl FnMut(ClientId, i32),
+    ) {
+        let mut i = 0;
+        while i < self.syncs.len() {
+            let s = self.syncs[i];
+            if resource_busy(s.client, s.barrier) || self.perform_busy_for(s.client, s.barrier) {
+                i += 1;
+            } else {
+                // `remove` keeps order and never allocates.
+                self.syncs.remove(i);
+                ready(s.client, s.token);
+            }
+        }
+    }
+
+    /// Whether any `/sync` is waiting.
+    pub fn has_waiting_syncs(&self) -> bool {
+        !self.syncs.is_empty()
+    }
+}
