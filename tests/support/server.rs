@@ -1,0 +1,672 @@
+//! Loopback harness for the real `oscine` binary: starts it on the dummy driver on a free
+//! UDP port of 127.0.0.1, and talks to it over UDP OSC with a small client.
+//!
+//! Everything is bounded in time: start-up waits at most [`START_TIMEOUT`], every receive
+//! at most [`REPLY_TIMEOUT`] unless told otherwise, and the child is killed on drop.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, UdpSocket};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
+
+/// How long the server may take to print its listening line.
+pub const START_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a client waits for an expected reply.
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How many stderr lines of the server are kept for failure messages.
+const LOG_LINES_KEPT: usize = 400;
+
+/// The stderr lines of the server, the oldest dropped past [`LOG_LINES_KEPT`].
+#[derive(Default)]
+struct Log {
+    lines: VecDeque<String>,
+    dropped: usize,
+}
+
+impl Log {
+    fn push(&mut self, line: String) {
+        if self.lines.len() == LOG_LINES_KEPT {
+            self.lines.pop_front();
+            self.dropped += 1;
+        }
+        self.lines.push_back(line);
+    }
+
+    fn text(&self) -> String {
+        let mut s = String::new();
+        if self.dropped > 0 {
+            s.push_str(&format!("[{} earlier lines dropped]\n", self.dropped));
+        }
+        for l in &self.lines {
+            s.push_str(l);
+            s.push('\n');
+        }
+        s
+    }
+}
+
+/// A running `oscine` process.
+pub struct Server {
+    child: Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    log: Arc<Mutex<Log>>,
+    drain: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Starts the server with the default options.
+    pub fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// Starts the server with extra command-line flags (e.g. `["--max-nodes", "4"]`).
+    pub fn start_with(extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_oscine"))
+            .args(["--driver", "dummy", "--port", "0", "--bind", "127.0.0.1", "--log-level", "info"])
+            .args(extra)
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cannot start the oscine binary");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let log = Arc::new(Mutex::new(Log::default()));
+        let (lines_tx, lines_rx) = mpsc::channel::<String>();
+        let drain = {
+            let log = Arc::clone(&log);
+            std::thread::Builder::new()
+                .name("oscine-stderr".into())
+                .spawn(move || {
+                    let mut reader = BufReader::new(stderr);
+                    let mut buf = Vec::new();
+                    loop {
+                        buf.clear();
+                        match reader.read_until(b'\n', &mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(_) => {
+                                let line = String::from_utf8_lossy(&buf).trim_end().to_owned();
+                                // The receiver goes away once the address is known.
+                                let _ = lines_tx.send(line.clone());
+                                log.lock().unwrap().push(line);
+                            }
+                        }
+                    }
+                })
+                .expect("cannot start the stderr thread")
+        };
+        let mut server = Server { child, addr: "127.0.0.1:1".parse().unwrap(), log, drain: Some(drain) };
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match lines_rx.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(addr) = parse_listening(&line) {
+                        server.addr = addr;
+                        return server;
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    panic!(
+                        "oscine did not print its listening address within {START_TIMEOUT:?}; stderr:\n{}",
+                        server.log()
+                    )
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let status = server.wait_exit(Duration::from_secs(2));
+                    panic!("oscine exited before listening ({status:?}); stderr:\n{}", server.log())
+                }
+            }
+        }
+    }
+
+    /// The UDP port it listens on.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// Everything (recent) the server printed to stderr.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().text()
+    }
+
+    /// A new client with its own socket (so its own client id on the server).
+    pub fn client(&self) -> Client {
+        Client::new(self.addr)
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Waits at most `timeout` for the process to exit.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                if let Some(drain) = self.drain.take() {
+                    let _ = drain.join();
+                }
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Sends SIGTERM to the process (with `kill`, by its pid).
+    pub fn terminate(&mut self) {
+        let status =
+            Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("cannot run kill");
+        assert!(status.success(), "kill -TERM {} failed: {status}", self.child.id());
+    }
+
+    /// Panics with the server log unless the process is still running.
+    pub fn assert_alive(&mut self) {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            panic!("oscine exited ({status}); stderr:\n{}", self.log());
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        if let Some(drain) = self.drain.take() {
+            let _ = drain.join();
+        }
+        if std::thread::panicking() {
+            eprintln!(
+                "---- oscine stderr (port {}) ----\n{}---- end of oscine stderr ----",
+                self.addr.port(),
+                self.log()
+            );
+        }
+    }
+}
+
+/// The address in `oscine ... listening on udp 127.0.0.1:PORT (...)`.
+fn parse_listening(line: &str) -> Option<SocketAddr> {
+    let rest = &line[line.find("listening on udp ")? + "listening on udp ".len()..];
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+/// A message with the given address and arguments.
+pub fn msg(addr: &str, args: Vec<OscType>) -> OscMessage {
+    OscMessage { addr: addr.to_owned(), args }
+}
+
+/// A bundle to run immediately holding `content`.
+pub fn bundle(content: Vec<OscPacket>) -> OscPacket {
+    OscPacket::Bundle(OscBundle { timetag: OscTime { seconds: 0, fractional: 1 }, content })
+}
+
+/// Encodes a packet.
+pub fn encode(packet: &OscPacket) -> Vec<u8> {
+    rosc::encoder::encode(packet).expect("encodable packet")
+}
+
+/// Shorthands for building arguments.
+pub fn i(v: i32) -> OscType {
+    OscType::Int(v)
+}
+pub fn f(v: f32) -> OscType {
+    OscType::Float(v)
+}
+pub fn s(v: &str) -> OscType {
+    OscType::String(v.to_owned())
+}
+
+/// A UDP OSC client on 127.0.0.1.
+pub struct Client {
+    sock: UdpSocket,
+    /// The server's address.
+    pub server: SocketAddr,
+    /// Messages received but not yet handed out (kept by `expect`).
+    pending: VecDeque<OscMessage>,
+    next_token: i32,
+    buf: Vec<u8>,
+}
+
+impl Client {
+    /// A client with a fresh socket.
+    pub fn new(server: SocketAddr) -> Client {
+        let sock = UdpSocket::bind("127.0.0.1:0").expect("bind a client socket");
+        sock.set_read_timeout(Some(REPLY_TIMEOUT)).unwrap();
+        Client { sock, server, pending: VecDeque::new(), next_token: 1000, buf: vec![0; 65_536] }
+    }
+
+    /// This client's own address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.sock.local_addr().unwrap()
+    }
+
+    /// Sends raw bytes as one datagram.
+    pub fn send_raw(&self, bytes: &[u8]) {
+        self.sock.send_to(bytes, self.server).expect("send a datagram");
+    }
+
+    /// Sends a packet.
+    pub fn send_packet(&self, packet: &OscPacket) {
+        self.send_raw(&encode(packet));
+    }
+
+    /// Sends a message.
+    pub fn send(&self, addr: &str, args: Vec<OscType>) {
+        self.send_packet(&OscPacket::Message(msg(addr, args)));
+    }
+
+    /// Sends a bundle of messages.
+    pub fn send_bundle(&self, messages: Vec<OscMessage>) {
+        self.send_packet(&bundle(messages.into_iter().map(OscPacket::Message).collect()));
+    }
+
+    /// Receives one datagram within `timeout` and decodes it; bundles are flattened into
+    /// `pending`. Panics on an undecodable reply. Returns whether a datagram came.
+    fn receive(&mut self, timeout: Duration) -> bool {
+        self.sock.set_read_timeout(Some(timeout.max(Duration::from_millis(1)))).unwrap();
+        self.receive_one()
+    }
+
+    fn receive_one(&mut self) -> bool {
+        match self.sock.recv_from(&mut self.buf) {
+            Ok((n, from)) => {
+                assert_eq!(from, self.server, "datagram from an unexpected peer");
+                let (_, packet) = rosc::decoder::decode_udp(&self.buf[..n])
+                    .unwrap_or_else(|e| panic!("undecodable reply ({e:?}): {:?}", &self.buf[..n.min(200)]));
+                flatten(packet, &mut self.pending);
+                true
+            }
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => false,
+            Err(e) => panic!("receive failed: {e}"),
+        }
+    }
+
+    /// Reads every datagram already waiting, without blocking, into the queue that
+    /// `recv` and `expect` read first (so bursts do not overflow the socket buffer).
+    /// Returns how many datagrams were read.
+    pub fn poll_pending(&mut self) -> usize {
+        self.sock.set_nonblocking(true).unwrap();
+        let mut n = 0;
+        while self.receive_one() {
+            n += 1;
+        }
+        self.sock.set_nonblocking(false).unwrap();
+        n
+    }
+
+    /// Takes every message received but not yet handed out.
+    pub fn take_pending(&mut self) -> Vec<OscMessage> {
+        self.pending.drain(..).collect()
+    }
+
+    /// The next message, or `None` after `timeout`.
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Option<OscMessage> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(m) = self.pending.pop_front() {
+                return Some(m);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            self.receive(left);
+        }
+    }
+
+    /// The next message; panics after [`REPLY_TIMEOUT`].
+    #[track_caller]
+    pub fn recv(&mut self) -> OscMessage {
+        match self.recv_timeout(REPLY_TIMEOUT) {
+            Some(m) => m,
+            None => panic!("no reply within {REPLY_TIMEOUT:?}"),
+        }
+    }
+
+    /// Every message that arrives within `window` (waiting the whole window).
+    pub fn collect_for(&mut self, window: Duration) -> Vec<OscMessage> {
+        let deadline = Instant::now() + window;
+        let mut out: Vec<OscMessage> = self.pending.drain(..).collect();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return out;
+            }
+            if self.receive(left) {
+                out.extend(self.pending.drain(..));
+            }
+        }
+    }
+
+    /// Waits (at most [`REPLY_TIMEOUT`]) for the next message with this address; the
+    /// messages before it are returned too, in arrival order.
+    #[track_caller]
+    pub fn expect_with_skipped(&mut self, addr: &str) -> (OscMessage, Vec<OscMessage>) {
+        let deadline = Instant::now() + REPLY_TIMEOUT;
+        let mut skipped = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.recv_timeout(left) {
+                Some(m) if m.addr == addr => return (m, skipped),
+                Some(m) => skipped.push(m),
+                None => panic!("no {addr} within {REPLY_TIMEOUT:?}; received instead: {skipped:?}"),
+            }
+        }
+    }
+
+    /// Waits for the next message with this address, skipping others.
+    #[track_caller]
+    pub fn expect(&mut self, addr: &str) -> OscMessage {
+        self.expect_with_skipped(addr).0
+    }
+
+    /// Sends a message and returns the next message received, whatever it is.
+    #[track_caller]
+    pub fn request(&mut self, addr: &str, args: Vec<OscType>) -> OscMessage {
+        self.send(addr, args);
+        self.recv()
+    }
+
+    /// Asserts the next message is exactly `/ack addr id`.
+    #[track_caller]
+    pub fn expect_ack(&mut self, addr: &str, id: i32) {
+        let m = self.recv();
+        assert_eq!((m.addr.as_str(), &m.args[..]), ("/ack", &[s(addr), i(id)][..]), "expected an ack, got {m:?}");
+    }
+
+    /// Sends a message and asserts the reply is `/ack ack_addr id`.
+    #[track_caller]
+    pub fn ok(&mut self, addr: &str, args: Vec<OscType>, ack_addr: &str, id: i32) {
+        self.send(addr, args);
+        self.expect_ack(ack_addr, id);
+    }
+
+    /// Asserts the next message is `/error addr code message`; returns the message.
+    #[track_caller]
+    pub fn expect_error(&mut self, addr: &str, code: i32) -> String {
+        let m = self.recv();
+        assert_error(&m, addr, code)
+    }
+
+    /// Sends a message and asserts the reply is `/error err_addr code ...`.
+    #[track_caller]
+    pub fn fails(&mut self, addr: &str, args: Vec<OscType>, err_addr: &str, code: i32) -> String {
+        self.send(addr, args);
+        self.expect_error(err_addr, code)
+    }
+
+    /// Sends `/sync token` and returns every message received before `/synced token`.
+    #[track_caller]
+    pub fn sync(&mut self) -> Vec<OscMessage> {
+        self.next_token += 1;
+        let token = self.next_token;
+        self.send("/sync", vec![i(token)]);
+        let (synced, before) = self.expect_with_skipped("/synced");
+        assert_eq!(synced.args, vec![i(token)], "{synced:?}");
+        before
+    }
+
+    /// Sends `/sync` and asserts nothing else arrived first.
+    #[track_caller]
+    pub fn sync_quiet(&mut self) {
+        let before = self.sync();
+        assert!(before.is_empty(), "unexpected messages before /synced: {before:?}");
+    }
+
+    /// Asks for the tree under `group` and parses the reply.
+    #[track_caller]
+    pub fn tree(&mut self, group: i32) -> Tree {
+        let m = self.request("/node/tree", vec![i(group)]);
+        assert_eq!(m.addr, "/node/tree", "{m:?}");
+        Tree::parse(&m)
+    }
+
+    /// Asks for the status.
+    #[track_caller]
+    pub fn status(&mut self) -> Status {
+        let m = self.request("/status", vec![]);
+        Status::parse(&m)
+    }
+
+    /// Polls `/status` until its synth and group counts are these (they are published at
+    /// the end of the block that changed them, so may lag an ack by one block).
+    #[track_caller]
+    pub fn wait_counts(&mut self, synths: i32, groups: i32) -> Status {
+        let deadline = Instant::now() + REPLY_TIMEOUT;
+        loop {
+            let st = self.status();
+            if (st.synths, st.groups) == (synths, groups) || Instant::now() >= deadline {
+                assert_eq!((st.synths, st.groups), (synths, groups), "status counts (synths, groups): {st:?}");
+                return st;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Asserts no message arrives within `window`.
+    #[track_caller]
+    pub fn assert_quiet(&mut self, window: Duration) {
+        let got = self.collect_for(window);
+        assert!(got.is_empty(), "expected no messages, got {got:?}");
+    }
+}
+
+fn flatten(packet: OscPacket, out: &mut VecDeque<OscMessage>) {
+    match packet {
+        OscPacket::Message(m) => out.push_back(m),
+        OscPacket::Bundle(b) => {
+            for p in b.content {
+                flatten(p, out);
+            }
+        }
+    }
+}
+
+/// Asserts `m` is `/error addr code <non-empty message>`; returns the message.
+#[track_caller]
+pub fn assert_error(m: &OscMessage, addr: &str, code: i32) -> String {
+    assert_eq!(m.addr, "/error", "expected an /error, got {m:?}");
+    assert_eq!(m.args.len(), 3, "{m:?}");
+    assert_eq!((&m.args[0], &m.args[1]), (&s(addr), &i(code)), "expected /error {addr:?} {code}, got {m:?}");
+    match &m.args[2] {
+        OscType::String(text) if !text.is_empty() => text.clone(),
+        other => panic!("error message must be a non-empty string, got {other:?}"),
+    }
+}
+
+/// One node of a `/node/tree` reply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreeNode {
+    pub id: i32,
+    pub parent: i32,
+    pub kind: NodeKind,
+}
+
+/// Group or Synth details of a [`TreeNode`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    Group { children: i32 },
+    Synth { def: String, active: bool, controls: Vec<(String, f32)> },
+}
+
+/// A parsed `/node/tree` reply: `i:group i:count i:truncated` then per node
+/// `i:id i:parent s:"group" i:children` or
+/// `i:id i:parent s:"synth" s:def i:active i:n (s:name f:value)*n`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tree {
+    pub group: i32,
+    pub truncated: bool,
+    pub nodes: Vec<TreeNode>,
+}
+
+impl Tree {
+    /// Parses a reply, checking every argument's type and that nothing is left over.
+    #[track_caller]
+    pub fn parse(m: &OscMessage) -> Tree {
+        assert_eq!(m.addr, "/node/tree", "{m:?}");
+        let mut a = m.args.iter();
+        let int = |a: &mut std::slice::Iter<'_, OscType>| match a.next() {
+            Some(OscType::Int(v)) => *v,
+            other => panic!("expected an int in {m:?}, got {other:?}"),
+        };
+        let string = |a: &mut std::slice::Iter<'_, OscType>| match a.next() {
+            Some(OscType::String(v)) => v.clone(),
+            other => panic!("expected a string in {m:?}, got {other:?}"),
+        };
+        let group = int(&mut a);
+        let count = int(&mut a);
+        let truncated = match int(&mut a) {
+            0 => false,
+            1 => true,
+            other => panic!("truncated flag {other} in {m:?}"),
+        };
+        let mut nodes = Vec::new();
+        for _ in 0..count {
+            let id = int(&mut a);
+            let parent = int(&mut a);
+            let kind = match string(&mut a).as_str() {
+                "group" => NodeKind::Group { children: int(&mut a) },
+                "synth" => {
+                    let def = string(&mut a);
+                    let active = match int(&mut a) {
+                        0 => false,
+                        1 => true,
+                        other => panic!("active flag {other} in {m:?}"),
+                    };
+                    let n = int(&mut a);
+                    let mut controls = Vec::new();
+                    for _ in 0..n {
+                        let name = string(&mut a);
+                        let value = match a.next() {
+                            Some(OscType::Float(v)) => *v,
+                            other => panic!("expected a float control value in {m:?}, got {other:?}"),
+                        };
+                        controls.push((name, value));
+                    }
+                    NodeKind::Synth { def, active, controls }
+                }
+                other => panic!("unknown node kind {other:?} in {m:?}"),
+            };
+            nodes.push(TreeNode { id, parent, kind });
+        }
+        assert!(a.next().is_none(), "arguments left over in {m:?}");
+        Tree { group, truncated, nodes }
+    }
+
+    /// The node with this id.
+    pub fn node(&self, id: i32) -> Option<&TreeNode> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+
+    /// The ids in reply (depth-first) order.
+    pub fn ids(&self) -> Vec<i32> {
+        self.nodes.iter().map(|n| n.id).collect()
+    }
+
+    /// Control `name` of synth `id`.
+    pub fn control(&self, id: i32, name: &str) -> Option<f32> {
+        match &self.node(id)?.kind {
+            NodeKind::Synth { controls, .. } => controls.iter().find(|(n, _)| n == name).map(|(_, v)| *v),
+            NodeKind::Group { .. } => None,
+        }
+    }
+}
+
+/// A parsed `/status/reply`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    pub synths: i32,
+    pub groups: i32,
+    pub load_average: f32,
+    pub load_peak: f32,
+    pub sample_rate: f64,
+    pub blocks: i64,
+    pub xruns: i64,
+    pub commands_processed: i64,
+    pub commands_rejected: i64,
+    pub events_dropped: i64,
+    pub synth_faults: i64,
+    pub pending_drops: i64,
+    pub command_stalls: i64,
+    pub notified_clients: i32,
+    pub failed: i32,
+    pub resources: i32,
+    pub resource_operations: i32,
+}
+
+impl Status {
+    /// Parses a reply, checking the field count and every type (docs/osc-api.md,
+    /// `/status/reply`: 17 fields).
+    #[track_caller]
+    pub fn parse(m: &OscMessage) -> Status {
+        assert_eq!(m.addr, "/status/reply", "{m:?}");
+        assert_eq!(m.args.len(), 17, "status field count: {m:?}");
+        let int = |k: usize| match m.args[k] {
+            OscType::Int(v) => v,
+            ref other => panic!("status field {k} must be int32, got {other:?}"),
+        };
+        let float = |k: usize| match m.args[k] {
+            OscType::Float(v) => v,
+            ref other => panic!("status field {k} must be float32, got {other:?}"),
+        };
+        let long = |k: usize| match m.args[k] {
+            OscType::Long(v) => v,
+            ref other => panic!("status field {k} must be int64, got {other:?}"),
+        };
+        let sample_rate = match m.args[4] {
+            OscType::Double(v) => v,
+            ref other => panic!("status field 4 must be float64, got {other:?}"),
+        };
+        Status {
+            synths: int(0),
+            groups: int(1),
+            load_average: float(2),
+            load_peak: float(3),
+            sample_rate,
+            blocks: long(5),
+            xruns: long(6),
+            commands_processed: long(7),
+            commands_rejected: long(8),
+            events_dropped: long(9),
+            synth_faults: long(10),
+            pending_drops: long(11),
+            command_stalls: long(12),
+            notified_clients: int(13),
+            failed: int(14),
+            resources: int(15),
+            resource_operations: int(16),
+        }
+    }
+}
+
+/// Polls the tree under `group` until `ready` holds, at most [`REPLY_TIMEOUT`].
+#[track_caller]
+pub fn wait_tree(client: &mut Client, group: i32, what: &str, ready: impl Fn(&Tree) -> bool) -> Tree {
+    let deadline = Instant::now() + REPLY_TIMEOUT;
+    loop {
+        let t = client.tree(group);
+        if ready(&t) {
+            return t;
+        }
+        if Instant::now() >= deadline {
+            panic!("{what}: not seen within {REPLY_TIMEOUT:?}; last tree: {t:#?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
