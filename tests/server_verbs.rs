@@ -349,17 +349,17 @@ fn quit_frees_every_node_acknowledges_and_exits_zero() {
     c.ok("/synth/new", vec![s("sine"), i(2), i(1), i(0)], "/synth/new", 2);
     c.ok("/synth/new", vec![s("sine"), i(3), i(0), i(1)], "/synth/new", 3);
 
-    // Commands after /quit are refused with 13; queries are still answered.
+    // Commands after /quit are refused with 34; queries are still answered.
     c.send_bundle(vec![
         msg("/quit", vec![]),
         msg("/group/new", vec![i(9), i(0), i(0)]),
         msg("/status", vec![]),
         msg("/sync", vec![i(1)]),
     ]);
-    let text = c.expect_error("/group/new", 13);
+    let text = c.expect_error("/group/new", 34);
     assert!(text.contains("shutting down"), "{text}");
     assert_eq!(c.recv().addr, "/status/reply");
-    c.expect_error("/sync", 13);
+    c.expect_error("/sync", 34);
     let m = c.recv();
     assert_eq!((m.addr.as_str(), &m.args[..]), ("/ack", &[s("/quit"), i(0)][..]), "{m:?}");
     // Notified clients hear every node leave (children before their group).

@@ -32,9 +32,27 @@ pub fn message(addr: &str, args: Vec<OscType>) -> OscPacket {
     OscPacket::Message(OscMessage { addr: addr.to_owned(), args })
 }
 
+/// How much of a client's own strings an error reply repeats, so every reply fits a
+/// datagram however long the request's strings were.
+const MAX_ECHO: usize = 1024;
+
+fn clip(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &text[..end])
+}
+
 /// `/error s:address i:code s:message`.
 pub fn error(addr: &str, e: &RequestError) -> OscPacket {
-    message("/error", vec![OscType::String(addr.to_owned()), OscType::Int(e.code), OscType::String(e.message.clone())])
+    message(
+        "/error",
+        vec![OscType::String(clip(addr, 256)), OscType::Int(e.code), OscType::String(clip(&e.message, MAX_ECHO))],
+    )
 }
 
 /// `/ack s:address i:node-id`.
@@ -42,28 +60,36 @@ pub fn ack(addr: &str, id: i32) -> OscPacket {
     message("/ack", vec![OscType::String(addr.to_owned()), OscType::Int(id)])
 }
 
-/// `/status/reply` with the fields in the order docs/osc-api.md gives.
+/// A counter as an OSC int32, saturating: every OSC client (sclang included) reads `i`.
+fn count(n: u64) -> OscType {
+    OscType::Int(n.min(i32::MAX as u64) as i32)
+}
+
+/// `/status/reply` with the fields in the order docs/osc-api.md gives. Counters are int32
+/// (saturating); the block count, which outgrows int32 in weeks, is a float64 (exact to
+/// 2^53).
 pub fn status(s: &StatusSnapshot, clients: usize) -> OscPacket {
     message(
         "/status/reply",
         vec![
-            OscType::Int(s.synths as i32),
-            OscType::Int(s.groups as i32),
+            count(s.synths.into()),
+            count(s.groups.into()),
             OscType::Float(s.load_average * 100.0),
             OscType::Float(s.load_peak * 100.0),
             OscType::Double(s.sample_rate),
-            OscType::Long(s.blocks as i64),
-            OscType::Long(s.xruns as i64),
-            OscType::Long(s.commands_processed as i64),
-            OscType::Long(s.commands_rejected as i64),
-            OscType::Long(s.events_dropped as i64),
-            OscType::Long(s.synth_faults as i64),
-            OscType::Long(s.pending_drops as i64),
-            OscType::Long(s.command_stalls as i64),
-            OscType::Int(clients as i32),
-            OscType::Int(s.failed as i32),
-            OscType::Int(s.resources as i32),
-            OscType::Int(s.performs as i32),
+            OscType::Double(s.blocks as f64),
+            count(s.xruns),
+            count(s.commands_processed),
+            count(s.commands_rejected),
+            count(s.events_dropped),
+            count(s.synth_faults),
+            count(s.pending_drops),
+            count(s.command_stalls),
+            count(clients as u64),
+            count(s.failed.into()),
+            count(s.resources.into()),
+            count(s.performs.into()),
+            count(s.garbage_leaked),
         ],
     )
 }

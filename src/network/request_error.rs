@@ -38,6 +38,8 @@ pub enum ErrorCode {
     QueueFull = 32,
     /// Notifications were lost because the event queue was full.
     EventsLost = 33,
+    /// The server is shutting down and takes no more commands.
+    ShuttingDown = 34,
     /// A Synth's process panicked; it was silenced.
     SynthFaulted = 50,
     /// The engine stopped after an internal failure.

@@ -37,6 +37,7 @@ pub struct Server {
     events_dropped_reported: u64,
     failure_reported: bool,
     quit: Option<(Option<ClientId>, Instant)>,
+    signalled: bool,
     stopped: bool,
     resource_defs: HashMap<ResourceId, ResourceDefId>,
 }
@@ -53,6 +54,7 @@ impl Server {
             events_dropped_reported: 0,
             failure_reported: false,
             quit: None,
+            signalled: false,
             stopped: false,
             resource_defs: HashMap::new(),
         })
@@ -76,10 +78,19 @@ impl Server {
                     Ok((n, from)) => self.on_datagram(&buf[..n], from),
                     Err(e) => tracing::debug!("udp receive failed: {e}"),
                 },
-                _ = tick.tick() => self.pump_events(),
-                _ = &mut shutdown, if self.quit.is_none() => {
+                _ = tick.tick() => {
+                    self.pump_events();
+                    if self.signalled && self.quit.is_none() {
+                        // The queue was full when the signal came; try again.
+                        self.begin_quit(None);
+                    }
+                }
+                _ = &mut shutdown, if !self.signalled => {
                     tracing::info!("shutting down");
-                    self.begin_quit(None);
+                    self.signalled = true;
+                    if self.quit.is_none() {
+                        self.begin_quit(None);
+                    }
                 }
             }
             self.flush().await;
@@ -184,16 +195,26 @@ impl Server {
         match request {
             Request::Commands(commands) => {
                 for command in commands {
-                    if let Command::ResourceNew { id, def, .. } = &command {
-                        self.resource_defs.entry(*id).or_insert(*def);
-                    }
                     if self.quit.is_some() {
                         self.reply_error(
                             client,
                             &msg.addr,
-                            RequestError::new(ErrorCode::ArgumentValue, "the server is shutting down"),
+                            RequestError::new(ErrorCode::ShuttingDown, "the server is shutting down"),
                         );
                         break;
+                    }
+                    if self.handle.status().failed {
+                        // A failed engine takes no commands: answer now instead of
+                        // queueing what nothing will ever apply.
+                        self.reply_error(
+                            client,
+                            &msg.addr,
+                            RequestError::new(ErrorCode::EngineFailed, "the engine stopped after an internal failure"),
+                        );
+                        break;
+                    }
+                    if let Command::ResourceNew { id, def, .. } = &command {
+                        self.resource_defs.entry(*id).or_insert(*def);
                     }
                     if let Err(full) = self.handle.send(command) {
                         self.reply_error(client, &msg.addr, RequestError::new(ErrorCode::QueueFull, full.to_string()));
@@ -202,6 +223,7 @@ impl Server {
             }
             Request::Status => {
                 let status = replies::status(&self.handle.status(), self.clients.notified().count());
+
                 self.reply(client, status);
             }
             Request::Version => self.reply(
@@ -233,6 +255,12 @@ impl Server {
                 if self.quit.is_none() {
                     tracing::info!("quit requested by {:?}", self.clients.addr(client));
                     self.begin_quit(Some(client));
+                } else {
+                    self.reply_error(
+                        client,
+                        "/quit",
+                        RequestError::new(ErrorCode::ShuttingDown, "already shutting down"),
+                    );
                 }
             }
         }

@@ -29,6 +29,10 @@ pub enum Request {
     Quit,
 }
 
+/// The most ids one multi-id message (`/node/free 1 2 3 ...`) may carry: each id is a
+/// command and gets its own answer, so a single datagram cannot flood the queues.
+pub const MAX_IDS_PER_MESSAGE: usize = 64;
+
 /// Every address the server answers, in the order docs/osc-api.md lists them.
 pub const VERBS: &[&str] = &[
     "/group/new",
@@ -217,6 +221,12 @@ pub fn parse(
         }
     };
     a.finish()?;
+    if commands.len() > MAX_IDS_PER_MESSAGE {
+        return Err(RequestError::new(
+            ErrorCode::ArgumentCount,
+            format!("at most {MAX_IDS_PER_MESSAGE} ids per message, got {}", commands.len()),
+        ));
+    }
     Ok(Request::Commands(commands))
 }
 

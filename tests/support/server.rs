@@ -608,15 +608,16 @@ pub struct Status {
     pub failed: i32,
     pub resources: i32,
     pub resource_operations: i32,
+    pub garbage_leaked: i32,
 }
 
 impl Status {
     /// Parses a reply, checking the field count and every type (docs/osc-api.md,
-    /// `/status/reply`: 17 fields).
+    /// `/status/reply`: 18 fields).
     #[track_caller]
     pub fn parse(m: &OscMessage) -> Status {
         assert_eq!(m.addr, "/status/reply", "{m:?}");
-        assert_eq!(m.args.len(), 17, "status field count: {m:?}");
+        assert_eq!(m.args.len(), 18, "status field count: {m:?}");
         let int = |k: usize| match m.args[k] {
             OscType::Int(v) => v,
             ref other => panic!("status field {k} must be int32, got {other:?}"),
@@ -625,21 +626,19 @@ impl Status {
             OscType::Float(v) => v,
             ref other => panic!("status field {k} must be float32, got {other:?}"),
         };
-        let long = |k: usize| match m.args[k] {
-            OscType::Long(v) => v,
-            ref other => panic!("status field {k} must be int64, got {other:?}"),
-        };
-        let sample_rate = match m.args[4] {
+        let long = |k: usize| int(k) as i64;
+        let double = |k: usize| match m.args[k] {
             OscType::Double(v) => v,
-            ref other => panic!("status field 4 must be float64, got {other:?}"),
+            ref other => panic!("status field {k} must be float64, got {other:?}"),
         };
+        let sample_rate = double(4);
         Status {
             synths: int(0),
             groups: int(1),
             load_average: float(2),
             load_peak: float(3),
             sample_rate,
-            blocks: long(5),
+            blocks: double(5) as i64,
             xruns: long(6),
             commands_processed: long(7),
             commands_rejected: long(8),
@@ -651,6 +650,7 @@ impl Status {
             failed: int(14),
             resources: int(15),
             resource_operations: int(16),
+            garbage_leaked: int(17),
         }
     }
 }
