@@ -3,9 +3,17 @@
 //! mapped, queried, done and freed.
 mod support;
 
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use oscine::control::ControlKey;
 use oscine::drivers::BlockAdapter;
-use oscine::engine::{AddAction::*, BusMapping, Command, ControlChanges, ControlRef, DoneFlags, EngineOptions, Event};
+use oscine::engine::{
+    AddAction::*, BusMapping, Command, ControlChanges, ControlRef, DoneFlags, EngineOptions, Event, ResourceIds,
+};
+use oscine_plugin_api::ResourceArg;
 use support::alloc_counter::{count, CountingAllocator};
+use support::test_defs::{register_counted, Counters};
 use support::{TestEngine, CLIENT};
 
 #[global_allocator]
@@ -97,5 +105,98 @@ fn the_block_adapter_never_allocates_for_odd_device_buffers() {
     });
     assert_eq!((allocs, frees), (0, 0));
     assert!(output.iter().step_by(2).all(|s| *s == 0.5));
+    t.shutdown();
+}
+
+/// Renders counted blocks, sleeping (uncounted) between them so workers can answer, until
+/// `done` holds for the events seen so far; returns those events.
+fn pump_until(t: &mut TestEngine, what: &str, done: impl Fn(&[Event]) -> bool) -> Vec<Event> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = Vec::new();
+    while !done(&seen) {
+        assert!(Instant::now() < deadline, "{what}: not seen; events {seen:?}");
+        render_counted(t, 1);
+        seen.extend(t.take_events());
+        std::thread::sleep(Duration::from_micros(300));
+    }
+    seen
+}
+
+#[test]
+fn resource_transitions_acquire_release_and_rebinding_never_allocate() {
+    let counters = Arc::new(Counters::default());
+    let c = Arc::clone(&counters);
+    let options = EngineOptions { block_size: 64, max_nodes: 64, max_resources: 16, ..Default::default() };
+    let mut t = TestEngine::with_registry(options, move |r| register_counted(r, c));
+    let counted = t.handle.registry().resource_def_id("test-counted").unwrap();
+    let buffer = t.handle.registry().resource_def_id("audio-buffer").unwrap();
+    let ready =
+        |n: usize| move |e: &[Event]| e.iter().filter(|e| matches!(e, Event::ResourceReady { .. })).count() >= n;
+
+    // Constructs: the audio thread's Free -> Constructing -> Live.
+    for id in 0..4 {
+        t.send(Command::ResourceNew { client: CLIENT, id, def: counted, args: Box::new([]) });
+    }
+    let args = vec![ResourceArg::Int(2), ResourceArg::Int(4800)].into_boxed_slice();
+    t.send(Command::ResourceNew { client: CLIENT, id: 5, def: buffer, args });
+    t.send(Command::ResourceNew { client: CLIENT, id: 6, def: counted, args: Box::new([ResourceArg::Int(1)]) });
+    pump_until(&mut t, "five resources ready", ready(5));
+
+    // Binding at creation, per-pass leases, re-binding, a Synth on a buffer.
+    let holder = |t: &mut TestEngine, id: i32, res: f32| {
+        let synth = t.handle.build_synth("test-holder", &[(ControlKey::Name("res"), res)]).unwrap();
+        t.send(Command::SynthNew { client: CLIENT, id, target: 0, action: TailOfGroup, activate: true, synth });
+    };
+    holder(&mut t, 10, 0.0);
+    holder(&mut t, 11, 1.0);
+    holder(&mut t, 12, 99.0); // fails to bind: the Synth goes back to a worker
+    for def in ["sampler", "recorder"] {
+        let synth = t.handle.build_synth(def, &[(ControlKey::Name("buffer"), 5.0)]).unwrap();
+        let id = if def == "sampler" { 20 } else { 21 };
+        t.send(Command::SynthNew { client: CLIENT, id, target: 0, action: TailOfGroup, activate: true, synth });
+    }
+    let res = t.handle.control_ref("res").unwrap();
+    let pass = t.handle.control_ref("pass_id").unwrap();
+    t.send(Command::NodeSet { client: CLIENT, id: 10, changes: ControlChanges::one(res, 2.0) });
+    t.send(Command::NodeSet { client: CLIENT, id: 11, changes: ControlChanges::one(pass, 3.0) });
+    t.send(Command::NodeSet { client: CLIENT, id: 11, changes: ControlChanges::one(res, 15.0) }); // fails, keeps 1
+                                                                                                  // Operations: shared on a held Resource, exclusive on an unheld one, exclusive refused.
+    let perform = |t: &mut TestEngine, id: i32, exclusive: bool| {
+        let ids = ResourceIds::from_slice(&[id]).unwrap();
+        let operation = if exclusive { 1 } else { 0 };
+        t.send(Command::ResourcePerform {
+            client: CLIENT,
+            ids,
+            def: counted,
+            operation,
+            exclusive,
+            args: Box::new([]),
+        });
+    };
+    perform(&mut t, 1, false);
+    perform(&mut t, 3, true);
+    perform(&mut t, 2, true);
+    // Frees: one held (pending until its holder goes), one unheld (destroyed now).
+    t.send(Command::ResourceFree { client: CLIENT, id: 2 });
+    t.send(Command::ResourceFree { client: CLIENT, id: 3 });
+    let events = pump_until(&mut t, "operations and a destroy", |e| {
+        e.iter().filter(|e| matches!(e, Event::ResourcePerformed { .. })).count() >= 2
+            && e.iter().any(|e| matches!(e, Event::ResourceDestroyed { id: 3, .. }))
+    });
+    assert!(events.iter().any(|e| matches!(e, Event::Error { .. })), "the failing bind and exclusive are errors");
+    // The last release of a pending free destroys it.
+    t.send(Command::NodeFree { client: CLIENT, id: 10 });
+    pump_until(&mut t, "the pending free completes", |e| {
+        e.iter().any(|e| matches!(e, Event::ResourceDestroyed { id: 2, .. }))
+    });
+
+    // Shutdown: nodes freed, every Resource destroyed, all on the audio thread's side
+    // without touching the heap.
+    t.send(Command::Shutdown { client: CLIENT });
+    pump_until(&mut t, "shutdown", |e| e.iter().any(|e| matches!(e, Event::Stopped { .. })));
+    assert!(t.driver.engine().resources().all_free());
+    assert_eq!(counters.constructs.load(std::sync::atomic::Ordering::SeqCst), 4);
+    assert_eq!(counters.destroys.load(std::sync::atomic::Ordering::SeqCst), 4);
+    assert_eq!(t.handle.status().garbage_leaked, 0);
     t.shutdown();
 }
