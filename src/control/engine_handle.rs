@@ -8,7 +8,7 @@ use crate::engine::{
 };
 
 use super::Registry;
-use crate::engine::PortRef;
+use crate::engine::{PortRef, TimedCommand, Timetag};
 
 /// The control side's end of the engine: it builds Synths, sends commands and receives
 /// events.
@@ -17,7 +17,7 @@ use crate::engine::PortRef;
 pub struct EngineHandle {
     options: EngineOptions,
     registry: Arc<Registry>,
-    commands: Producer<Command>,
+    commands: Producer<TimedCommand>,
     events: Consumer<Event>,
     status: Arc<EngineStatus>,
 }
@@ -67,7 +67,7 @@ impl EngineHandle {
     pub(crate) fn new(
         options: EngineOptions,
         registry: Arc<Registry>,
-        commands: Producer<Command>,
+        commands: Producer<TimedCommand>,
         events: Consumer<Event>,
         status: Arc<EngineStatus>,
     ) -> Self {
@@ -152,10 +152,16 @@ impl EngineHandle {
         Box::new(TreeSnapshot::with_capacity(nodes, nodes * self.registry.max_controls().max(1)))
     }
 
-    /// Queues a command for the audio thread. When the queue is full the command is
+    /// Queues a command for the next block. When the queue is full the command is
     /// dropped here, on the control side, and counted.
     pub fn send(&mut self, command: Command) -> Result<(), QueueFull> {
-        match self.commands.push(command) {
+        self.send_at(command, Timetag::IMMEDIATE, 0)
+    }
+
+    /// Queues a command to take effect at `time` (see [`Timetag`]); `bundle` numbers the
+    /// bundle it came in (0 for none) so lateness is reported once per bundle.
+    pub fn send_at(&mut self, command: Command, time: Timetag, bundle: u32) -> Result<(), QueueFull> {
+        match self.commands.push(TimedCommand { command, time, bundle }) {
             Ok(()) => Ok(()),
             Err(rtrb::PushError::Full(_)) => {
                 self.status.add_command_rejected();

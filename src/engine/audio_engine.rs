@@ -4,15 +4,17 @@ use std::time::Instant;
 use oscine_plugin_api::{ResourceAccess, ResourceArg, ResourceId, World};
 use rtrb::{Consumer, Producer};
 
+use super::clock::SampleClock;
 use super::outbox::Outbox;
 use super::pending_work::{PendingWork, RunningPerform};
 use super::resource_pool::{FreeOutcome, Requester};
 use super::synth_instance::MapOutputError;
 use super::synthdef_entry::PortRef;
+use super::ClockMode;
 use super::{
     AudioBuses, BusMapping, ClientId, Command, CommandKind, ControlChanges, ControlRef, DoneFlags, EngineError,
     EngineOptions, EngineStatus, Event, Garbage, NodeId, NodeTree, ProcessOutcome, ResourceDefId, ResourceIds,
-    ResourcePool, MAX_BUSES_PER_OUTPUT, ROOT_NODE_ID,
+    ResourcePool, Scheduled, Scheduler, TimedCommand, Timetag, MAX_BUSES_PER_OUTPUT, ROOT_NODE_ID,
 };
 use crate::workers::{Job, WorkerLinks, WorkerResult};
 
@@ -29,12 +31,16 @@ pub struct Engine {
     world: World,
     tree: NodeTree,
     buses: AudioBuses,
-    commands: Consumer<Command>,
+    commands: Consumer<TimedCommand>,
     outbox: Outbox,
     resources: ResourcePool,
     pending: PendingWork,
+    clock: SampleClock,
+    scheduler: Scheduler,
+    last_late: Option<(ClientId, u32)>,
     status: Arc<EngineStatus>,
     became_done: Vec<NodeId>,
+    stopping_synths: Vec<NodeId>,
     stopping: Option<ClientId>,
     load: LoadMeter,
 }
@@ -50,7 +56,7 @@ struct LoadMeter {
 impl Engine {
     pub(crate) fn new(
         options: &EngineOptions,
-        commands: Consumer<Command>,
+        commands: Consumer<TimedCommand>,
         events: Producer<Event>,
         workers: WorkerLinks,
         status: Arc<EngineStatus>,
@@ -67,8 +73,12 @@ impl Engine {
             outbox: Outbox::new(events, workers, Arc::clone(&status)),
             resources: ResourcePool::new(options.max_resources, resource_def_names),
             pending: PendingWork::default(),
+            clock: SampleClock::new(options.clock, options.sample_rate, options.block_size),
+            scheduler: Scheduler::new(options.max_scheduled),
+            last_late: None,
             status,
             became_done: Vec::with_capacity(options.max_nodes),
+            stopping_synths: Vec::with_capacity(options.max_nodes),
             stopping: None,
             load: LoadMeter {
                 block_seconds,
@@ -114,8 +124,14 @@ impl Engine {
     /// Context: RT. Never allocates, frees, locks or blocks.
     pub fn process_block(&mut self) {
         let started = Instant::now();
+        let wall = match self.clock.mode() {
+            ClockMode::Wall => Timetag::now().seconds(),
+            ClockMode::Score => 0.0,
+        };
+        self.clock.begin_block(wall);
         self.buses.begin_block();
         self.collect_worker_results();
+        self.apply_scheduled();
         self.apply_commands();
 
         let mut became_done = std::mem::take(&mut self.became_done);
@@ -138,6 +154,12 @@ impl Engine {
         }
         became_done.clear();
         self.became_done = became_done;
+        // Synths freed at a frame inside this block played up to it; now they go.
+        for i in 0..self.stopping_synths.len() {
+            let id = self.stopping_synths[i];
+            let _ = self.free_node(id);
+        }
+        self.stopping_synths.clear();
         self.start_due_destroys();
         self.answer_syncs();
         self.check_stopped();
@@ -145,8 +167,30 @@ impl Engine {
         self.buses.end_block();
         self.status.set_counts(self.tree.synth_count(), self.tree.group_count());
         self.status.set_resources(self.resources.live_count(), self.pending.running());
+        self.status.set_clock(self.scheduler.len(), self.clock.rate());
         self.status.add_block();
+        self.clock.end_block();
         self.measure_load(started.elapsed().as_secs_f64());
+    }
+
+    /// Takes worker results and applies queued commands as at the start of the next
+    /// block, without rendering: for a driver that must wait for asynchronous work
+    /// between blocks (the offline renderer awaiting resource constructs).
+    ///
+    /// Context: RT (the thread that calls `process_block`).
+    pub fn service(&mut self) {
+        self.collect_worker_results();
+        self.apply_commands();
+        self.start_due_destroys();
+        self.answer_syncs();
+        self.check_stopped();
+        self.status.set_resources(self.resources.live_count(), self.pending.running());
+        self.status.set_clock(self.scheduler.len(), self.clock.rate());
+    }
+
+    /// The first frame of the next (or current) block.
+    pub fn frame(&self) -> u64 {
+        self.clock.frame()
     }
 
     fn measure_load(&mut self, busy: f64) {
@@ -170,27 +214,90 @@ impl Engine {
         self.tree.synth_count() + self.resources.live_count() + ControlChanges::CAPACITY + 1
     }
 
-    fn apply_commands(&mut self) {
-        let mut applied = 0u64;
+    fn has_reserve(&self, needs_event: bool) -> bool {
         // Take a command only if the workers can take back everything it might let go
         // of, so nothing is ever freed here.
-        while let Ok(next) = self.commands.peek() {
-            let needs_event = matches!(next, Command::QueryTree { .. } | Command::Shutdown { .. });
-            let workers_short = self.outbox.workers.free_slots() < self.worker_reserve();
-            if workers_short || (needs_event && self.outbox.events.slots() == 0) {
+        let workers_short = self.outbox.workers.free_slots() < self.worker_reserve();
+        !(workers_short || (needs_event && self.outbox.events.slots() == 0))
+    }
+
+    /// Applies the scheduler's commands due in this block, at their frames.
+    fn apply_scheduled(&mut self) {
+        let block_end = self.clock.frame() + self.world.block_size as u64;
+        while self.scheduler.next_frame().is_some_and(|f| f < block_end) {
+            if !self.has_reserve(true) {
                 self.status.add_command_stall();
                 break;
             }
-            let Ok(command) = self.commands.pop() else { break };
-            self.apply(command);
+            let Some(s) = self.scheduler.pop_before(block_end) else { break };
+            self.apply_timed(s.command, s.frame, s.bundle);
+        }
+    }
+
+    fn apply_commands(&mut self) {
+        let mut applied = 0u64;
+        while let Ok(next) = self.commands.peek() {
+            let needs_event = matches!(next.command, Command::QueryTree { .. } | Command::Shutdown { .. });
+            if !self.has_reserve(needs_event) {
+                self.status.add_command_stall();
+                break;
+            }
+            let Ok(TimedCommand { command, time, bundle }) = self.commands.pop() else { break };
             applied += 1;
+            let block_end = self.clock.frame() + self.world.block_size as u64;
+            match self.clock.frame_of(time) {
+                None => self.apply(command, 0),
+                Some(frame) if frame < block_end => self.apply_timed(command, frame, bundle),
+                Some(frame) => {
+                    let seq = self.pending.next_seq();
+                    if let Err(s) = self.scheduler.push(Scheduled { frame, seq, bundle, command }) {
+                        let (client, kind) = (s.command.client(), s.command.kind());
+                        self.dispose_command(s.command);
+                        let error = EngineError::SchedulerFull(self.scheduler.capacity());
+                        self.outbox.emit(Event::Error { client, command: kind, error });
+                    }
+                }
+            }
         }
         if applied > 0 {
             self.status.add_commands_processed(applied);
         }
     }
 
-    fn apply(&mut self, command: Command) {
+    /// Applies a command due at `frame`, which is before the end of this block: at its
+    /// offset in the block, or at once (reported late) if the block started after it.
+    fn apply_timed(&mut self, command: Command, frame: u64, bundle: u32) {
+        let block_start = self.clock.frame();
+        if frame < block_start {
+            let (client, kind) = (command.client(), command.kind());
+            self.status.add_late();
+            if self.last_late != Some((client, bundle)) || bundle == 0 {
+                self.last_late = Some((client, bundle));
+                let seconds = -self.clock.seconds_until(frame);
+                self.outbox.emit(Event::Late { client, command: kind, seconds });
+            }
+            self.apply(command, 0);
+        } else {
+            self.apply(command, (frame - block_start) as usize);
+        }
+    }
+
+    /// Sends what a command that will never be applied carries to a worker.
+    fn dispose_command(&mut self, command: Command) {
+        match command {
+            Command::SynthNew { synth, .. } => self.outbox.dispose(Garbage::Synth(synth)),
+            Command::QueryTree { snapshot, .. } => self.outbox.dispose(Garbage::Snapshot(snapshot)),
+            Command::ResourceNew { args, .. } | Command::ResourcePerform { args, .. } => {
+                self.outbox.dispose(Garbage::Args(args))
+            }
+            _ => {}
+        }
+    }
+
+    /// Applies a command at frame `offset` of the coming block: Synths start there, stop
+    /// there (a timed free), and sample-accurate controls change there; everything else
+    /// takes effect at the block's start.
+    fn apply(&mut self, command: Command, offset: usize) {
         let client = command.client();
         let kind = command.kind();
         let node = command.node();
@@ -198,7 +305,7 @@ impl Engine {
             Command::GroupNew { id, target, action, .. } => self.tree.add_group(id, target, action),
             Command::SynthNew { id, target, action, activate, mut synth, .. } => {
                 if activate {
-                    synth.activate();
+                    synth.activate_at(offset);
                 }
                 let bound = if self.tree.contains(id) {
                     Err(EngineError::NodeIdInUse(id))
@@ -220,7 +327,7 @@ impl Engine {
                     },
                 }
             }
-            Command::SynthActivate { id, .. } => self.tree.synth_mut(id).map(|s| s.activate()),
+            Command::SynthActivate { id, .. } => self.tree.synth_mut(id).map(|s| s.activate_at(offset)),
             Command::MapInput { id, port, mapping, .. } => {
                 let count = self.buses_for(mapping, false);
                 match self.tree.synth_mut(id) {
@@ -255,8 +362,15 @@ impl Engine {
                 }
             }
             Command::SetDoneFlags { id, flags, .. } => self.tree.synth_mut(id).map(|s| s.set_done_flags(flags)),
-            Command::NodeSet { id, changes, .. } => self.set_controls(client, id, &changes),
-            Command::NodeFree { id, .. } => self.free_node(id),
+            Command::NodeSet { id, changes, .. } => self.set_controls(client, id, &changes, offset),
+            Command::NodeFree { id, .. } => match self.tree.synth_mut(id) {
+                Ok(synth) if offset > 0 && self.stopping_synths.len() < self.stopping_synths.capacity() => {
+                    synth.stop_at(offset);
+                    self.stopping_synths.push(id);
+                    Ok(())
+                }
+                _ => self.free_node(id),
+            },
             Command::GroupFreeAll { id, .. } => self.free_group_children(id),
             Command::QueryTree { id, mut snapshot, .. } => match self.tree.snapshot(id, &mut snapshot) {
                 Ok(()) => {
@@ -283,6 +397,9 @@ impl Engine {
                 }
             }
             Command::Shutdown { .. } => {
+                while let Some(s) = self.scheduler.pop() {
+                    self.dispose_command(s.command);
+                }
                 let result = self.free_group_children(ROOT_NODE_ID);
                 let by = Requester { client, seq: self.pending.next_seq() };
                 let outbox = &mut self.outbox;
@@ -300,7 +417,13 @@ impl Engine {
 
     /// Applies every valid change; each invalid one is reported, and the last error
     /// becomes the command's result.
-    fn set_controls(&mut self, client: ClientId, id: NodeId, changes: &ControlChanges) -> Result<(), EngineError> {
+    fn set_controls(
+        &mut self,
+        client: ClientId,
+        id: NodeId,
+        changes: &ControlChanges,
+        offset: usize,
+    ) -> Result<(), EngineError> {
         let synth = self.tree.synth_mut(id)?;
         let mut last_error = None;
         for (control, value) in changes.iter() {
@@ -310,7 +433,7 @@ impl Engine {
             };
             let result = match (port, control) {
                 (Some(PortRef::Control(index)), _) => synth
-                    .set_control(index, value)
+                    .set_control_at(index, value, offset)
                     .map_err(|e| EngineError::ControlIndex { index: index as u32, count: e.count }),
                 (Some(PortRef::Resource(port)), _) => {
                     if value.fract() != 0.0 || !(0.0..=i32::MAX as f32).contains(&value) {
@@ -484,23 +607,25 @@ impl Engine {
     }
 
     fn busy_for(&self, client: ClientId, barrier: u64) -> bool {
-        self.resources.busy_for(client, barrier) || self.pending.perform_busy_for(client, barrier)
+        self.resources.busy_for(client, barrier)
+            || self.pending.perform_busy_for(client, barrier)
+            || self.scheduler.holds_for(client, barrier)
     }
 
     fn answer_syncs(&mut self) {
         if !self.pending.has_waiting_syncs() {
             return;
         }
-        let (resources, outbox) = (&self.resources, &mut self.outbox);
+        let (resources, scheduler, outbox) = (&self.resources, &self.scheduler, &mut self.outbox);
         self.pending.release_syncs(
-            |client, barrier| resources.busy_for(client, barrier),
+            |client, barrier| resources.busy_for(client, barrier) || scheduler.holds_for(client, barrier),
             |client, token| outbox.emit(Event::Synced { client, token }),
         );
     }
 
     fn check_stopped(&mut self) {
         if let Some(client) = self.stopping {
-            if self.resources.all_free() && self.pending.running() == 0 {
+            if self.resources.all_free() && self.pending.running() == 0 && self.scheduler.is_empty() {
                 self.stopping = None;
                 self.outbox.emit(Event::Stopped { client });
             }

@@ -1,7 +1,8 @@
 use oscine_plugin_api::{ResourceArg, ResourceId};
 
 use super::{
-    AddAction, BusMapping, ClientId, ControlChanges, DoneFlags, NodeId, ResourceDefId, SynthInstance, TreeSnapshot,
+    AddAction, BusMapping, ClientId, ControlChanges, DoneFlags, NodeId, ResourceDefId, SynthInstance, Timetag,
+    TreeSnapshot,
 };
 
 /// A typed request to the audio thread. Built on the network side (which validates what it
@@ -153,6 +154,17 @@ pub enum Command {
         /// Sender.
         client: ClientId,
     },
+}
+
+/// A command with the time it should take effect, as it travels through the command FIFO.
+#[derive(Debug)]
+pub struct TimedCommand {
+    /// The command.
+    pub command: Command,
+    /// When: [`Timetag::IMMEDIATE`] for the next block.
+    pub time: Timetag,
+    /// Which bundle it came in (0 for none), so lateness is reported once per bundle.
+    pub bundle: u32,
 }
 
 /// Which kind of command an error is about (so the network side can name the OSC verb).

@@ -87,6 +87,15 @@ pub enum Event {
         /// The values for the reply, or the plugin's reason.
         result: Result<Box<[ResourceArg]>, Box<str>>,
     },
+    /// A timed command arrived after its time; it was applied at once.
+    Late {
+        /// The sender.
+        client: ClientId,
+        /// The first late command of its bundle.
+        command: CommandKind,
+        /// How late, in seconds.
+        seconds: f64,
+    },
     /// Shutdown finished: every node is freed and every Resource destroyed.
     Stopped {
         /// The client that asked.
@@ -204,6 +213,9 @@ pub enum EngineError {
         /// Why.
         reason: AcquireError,
     },
+    /// The scheduler is full.
+    #[error("scheduler full ({0} timed commands waiting)")]
+    SchedulerFull(usize),
     /// A resource port takes an integer resource id.
     #[error("resource port {port} takes an integer resource id, got {value}")]
     ResourceIdValue {
@@ -247,6 +259,7 @@ impl EngineError {
             EngineError::ResourceBind { .. } => 65,
             EngineError::ResourceBusy { .. } => 66,
             EngineError::PerformCapacity(_) => 67,
+            EngineError::SchedulerFull(_) => 35,
             EngineError::SyncCapacity(_) => 69,
         }
     }

@@ -8,6 +8,7 @@
 mod audio_buses;
 mod audio_engine;
 mod build;
+mod clock;
 mod command;
 mod event;
 mod garbage;
@@ -18,15 +19,18 @@ mod options;
 mod outbox;
 mod pending_work;
 mod resource_pool;
+mod scheduler;
 mod status;
 mod synth_instance;
 mod synthdef_entry;
+mod timetag;
 mod tree_snapshot;
 
 pub use audio_buses::AudioBuses;
 pub use audio_engine::Engine;
 pub use build::{build, BuildError, EngineParts};
-pub use command::{Command, CommandKind, ResourceIds};
+pub use clock::{ClockMode, SampleClock};
+pub use command::{Command, CommandKind, ResourceIds, TimedCommand};
 pub use event::{EngineError, Event};
 pub use garbage::Garbage;
 pub use ids::{
@@ -38,7 +42,9 @@ pub use node_tree::{Freed, NodeTree};
 pub use options::{EngineOptions, OptionsError};
 pub use pending_work::{MAX_PENDING_SYNCS, MAX_PERFORMS};
 pub use resource_pool::{FreeOutcome, Requester, ResourceDefId, ResourcePool, ResourceState};
+pub use scheduler::{Scheduled, Scheduler};
 pub use status::{EngineStatus, StatusSnapshot};
-pub use synth_instance::{OutputMappings, ProcessOutcome, SynthInstance, MAX_BUSES_PER_OUTPUT};
+pub use synth_instance::{OutputMappings, ProcessOutcome, SynthInstance, MAX_BUSES_PER_OUTPUT, MAX_PENDING_CHANGES};
 pub use synthdef_entry::{PortRef, SynthDefEntry};
+pub use timetag::Timetag;
 pub use tree_snapshot::{NodeInfo, NodeInfoKind, TreeSnapshot};

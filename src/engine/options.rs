@@ -1,3 +1,5 @@
+use super::ClockMode;
+
 /// The sizes an engine is built with. Every capacity is allocated once, when the engine is
 /// created; reaching one is a client-visible error, never an allocation on the audio thread.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +18,10 @@ pub struct EngineOptions {
     pub max_nodes: usize,
     /// Resource ids (`0..max_resources`).
     pub max_resources: usize,
+    /// Timed commands the scheduler holds.
+    pub max_scheduled: usize,
+    /// How timetags map to frames (wall clock, or seconds from a score's start).
+    pub clock: ClockMode,
     /// Worker threads for non-realtime work.
     pub workers: usize,
     /// Commands the network side may queue ahead of the audio thread.
@@ -34,6 +40,8 @@ impl Default for EngineOptions {
             max_audio_buses: 128,
             max_nodes: 1024,
             max_resources: 1024,
+            max_scheduled: 8192,
+            clock: ClockMode::Wall,
             workers: 2,
             command_queue_capacity: 4096,
             event_queue_capacity: 8192,
@@ -75,6 +83,7 @@ impl EngineOptions {
             ("block size", self.block_size, 8192),
             ("max nodes", self.max_nodes, 1 << 20),
             ("max resources", self.max_resources, 1 << 20),
+            ("max scheduled", self.max_scheduled, 1 << 22),
             ("workers", self.workers, 64),
             ("command queue capacity", self.command_queue_capacity, 1 << 20),
             ("event queue capacity", self.event_queue_capacity, 1 << 20),

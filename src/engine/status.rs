@@ -23,6 +23,9 @@ pub struct EngineStatus {
     sample_rate: AtomicU64,
     resources: AtomicU32,
     performs: AtomicU32,
+    late: AtomicU64,
+    scheduled: AtomicU32,
+    rate_estimate: AtomicU64,
     failed: AtomicBool,
 }
 
@@ -62,6 +65,12 @@ pub struct StatusSnapshot {
     pub resources: u32,
     /// Resource operations running on workers.
     pub performs: u32,
+    /// Timed commands that arrived after their time.
+    pub late: u64,
+    /// Timed commands waiting in the scheduler.
+    pub scheduled: u32,
+    /// The sample clock's estimate of the device's real rate.
+    pub rate_estimate: f64,
     /// Whether the engine stopped processing after an internal panic.
     pub failed: bool,
 }
@@ -90,6 +99,9 @@ impl EngineStatus {
             sample_rate: f64::from_bits(self.sample_rate.load(Relaxed)),
             resources: self.resources.load(Relaxed),
             performs: self.performs.load(Relaxed),
+            late: self.late.load(Relaxed),
+            scheduled: self.scheduled.load(Relaxed),
+            rate_estimate: f64::from_bits(self.rate_estimate.load(Relaxed)),
             failed: self.failed.load(Relaxed),
         }
     }
@@ -101,6 +113,13 @@ impl EngineStatus {
     pub(crate) fn set_resources(&self, live: usize, performs: usize) {
         self.resources.store(live as u32, Relaxed);
         self.performs.store(performs as u32, Relaxed);
+    }
+    pub(crate) fn add_late(&self) {
+        self.late.fetch_add(1, Relaxed);
+    }
+    pub(crate) fn set_clock(&self, scheduled: usize, rate: f64) {
+        self.scheduled.store(scheduled as u32, Relaxed);
+        self.rate_estimate.store(rate.to_bits(), Relaxed);
     }
     pub(crate) fn set_load(&self, average: f32, peak: f32) {
         self.load_average.store(f32_bits(average), Relaxed);

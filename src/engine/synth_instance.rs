@@ -48,7 +48,22 @@ pub struct SynthInstance {
     active: bool,
     done: bool,
     faulted: bool,
+    start_offset: usize,
+    stop_offset: Option<usize>,
+    pending_changes: PendingChanges,
 }
+
+/// Control changes due at frames inside the coming block, for Synths whose SynthDef asks
+/// for sample-accurate controls: the block is processed in pieces split at these frames.
+#[derive(Debug, Clone, Copy)]
+struct PendingChanges {
+    len: usize,
+    items: [(usize, usize, f32); MAX_PENDING_CHANGES],
+}
+
+/// How many sample-accurate control changes one Synth can take per block; more are
+/// applied at the block's start.
+pub const MAX_PENDING_CHANGES: usize = 16;
 
 /// Why a control could not be set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +135,9 @@ impl SynthInstance {
             active: false,
             done: false,
             faulted: false,
+            start_offset: 0,
+            stop_offset: None,
+            pending_changes: PendingChanges { len: 0, items: [(0, 0, 0.0); MAX_PENDING_CHANGES] },
         })
     }
 
@@ -268,7 +286,40 @@ impl SynthInstance {
 
     /// Starts processing from the next block. Context: RT.
     pub fn activate(&mut self) {
-        self.active = true;
+        self.activate_at(0);
+    }
+
+    /// Starts processing at frame `offset` of the next block: the frames before it stay
+    /// silent. Activating a running Synth does nothing. Context: RT.
+    pub fn activate_at(&mut self, offset: usize) {
+        if !self.active {
+            self.active = true;
+            self.start_offset = offset.min(self.block_size);
+        }
+    }
+
+    /// Processes only the frames before `offset` in the next block (the engine frees the
+    /// Synth after that block). Context: RT.
+    pub fn stop_at(&mut self, offset: usize) {
+        self.stop_offset = Some(offset.min(self.block_size));
+    }
+
+    /// Sets control `index` at frame `offset` of the next block if the SynthDef asks for
+    /// sample-accurate controls, else now. Context: RT.
+    pub fn set_control_at(&mut self, index: usize, value: f32, offset: usize) -> Result<(), ControlOutOfRange> {
+        let count = self.controls.len();
+        let spec = *self.entry.controls().get(index).ok_or(ControlOutOfRange { count })?;
+        let p = &mut self.pending_changes;
+        if offset == 0 || !self.entry.def().sample_accurate_controls() || p.len == MAX_PENDING_CHANGES {
+            self.controls[index] = spec.clamp(value);
+            return Ok(());
+        }
+        // Keep the list ordered by frame, arrival order within a frame.
+        let at = p.items[..p.len].iter().position(|c| c.0 > offset).unwrap_or(p.len);
+        p.items.copy_within(at..p.len, at + 1);
+        p.items[at] = (offset.min(self.block_size), index, spec.clamp(value));
+        p.len += 1;
+        Ok(())
     }
 
     /// Whether the Synth's process panicked; it is then silent for good.
@@ -276,7 +327,10 @@ impl SynthInstance {
         self.faulted
     }
 
-    /// Renders one block: reads mapped inputs, runs the plugin, writes mapped outputs.
+    /// Renders one block: reads mapped inputs, runs the plugin, writes mapped outputs. A
+    /// Synth started or stopped inside the block renders only its part of the block; one
+    /// with sample-accurate control changes due inside the block renders in pieces split
+    /// at those frames.
     ///
     /// Context: RT. A panic in the plugin is caught here; the Synth then stays silent and
     /// the result says so, so one bad Synth cannot take the audio thread down.
@@ -284,21 +338,55 @@ impl SynthInstance {
         if !self.active || self.faulted {
             return ProcessOutcome::Idle;
         }
+        let from = std::mem::take(&mut self.start_offset);
+        let to = self.stop_offset.unwrap_or(self.block_size).max(from);
+        let mut cursor = from;
+        let mut said_done = false;
+        let changes = std::mem::replace(&mut self.pending_changes.len, 0);
+        for i in 0..changes {
+            let (offset, index, value) = self.pending_changes.items[i];
+            if offset > cursor && offset < to {
+                match self.run(buses, access, cursor, offset) {
+                    Some(done) => said_done |= done,
+                    None => return ProcessOutcome::Faulted,
+                }
+                cursor = offset;
+            }
+            self.controls[index] = value;
+        }
+        if cursor < to {
+            match self.run(buses, access, cursor, to) {
+                Some(done) => said_done |= done,
+                None => return ProcessOutcome::Faulted,
+            }
+        }
+        if said_done && !self.done {
+            self.done = true;
+            ProcessOutcome::BecameDone
+        } else {
+            ProcessOutcome::Ran
+        }
+    }
+
+    /// Runs the plugin over frames `from..to` of the block; `None` if it panicked.
+    fn run(&mut self, buses: &mut AudioBuses, access: &dyn ResourceAccess, from: usize, to: usize) -> Option<bool> {
         let b = self.block_size;
+        let frames = to - from;
         for (buffer, mapping) in self.inputs.chunks_exact_mut(b).zip(self.input_maps.iter()) {
+            let part = &mut buffer[from..to];
             match mapping {
-                Some(m) => buses.read(*m, 0, buffer),
-                None => buffer.fill(0.0),
+                Some(m) => buses.read(*m, from, part),
+                None => part.fill(0.0),
             }
         }
         let n_in = self.input_maps.len();
         let n_out = self.output_maps.len();
         let mut ctx = ProcessContext::new(
             self.sample_rate,
-            b,
+            frames,
             &self.controls,
-            AudioInputs::new(&self.inputs, n_in, b, 0, b),
-            AudioOutputs::new(&mut self.outputs, n_out, b, 0, b),
+            AudioInputs::new(&self.inputs, n_in, b, from, frames),
+            AudioOutputs::new(&mut self.outputs, n_out, b, from, frames),
         )
         .with_resources(ResourcePorts::new(&self.resources), access);
         let synth = &mut self.synth;
@@ -313,20 +401,15 @@ impl SynthInstance {
                 // is already a failure, so its few bytes are leaked instead.
                 std::mem::forget(payload);
                 self.faulted = true;
-                return ProcessOutcome::Faulted;
+                return None;
             }
         };
         for (buffer, maps) in self.outputs.chunks_exact(b).zip(self.output_maps.iter()) {
             for m in maps.iter() {
-                buses.write(m, 0, buffer);
+                buses.write(m, from, &buffer[from..to]);
             }
         }
-        if said_done && !self.done {
-            self.done = true;
-            ProcessOutcome::BecameDone
-        } else {
-            ProcessOutcome::Ran
-        }
+        Some(said_done)
     }
 }
 

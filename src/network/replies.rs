@@ -90,6 +90,9 @@ pub fn status(s: &StatusSnapshot, clients: usize) -> OscPacket {
             count(s.resources.into()),
             count(s.performs.into()),
             count(s.garbage_leaked),
+            count(s.late),
+            count(s.scheduled.into()),
+            OscType::Double(s.rate_estimate),
         ],
     )
 }

@@ -12,6 +12,8 @@ pub enum ErrorCode {
     BundleTooDeep = 3,
     /// The packet is larger than the server accepts.
     PacketTooLarge = 4,
+    /// An enclosed bundle's timetag is earlier than its enclosing bundle's.
+    TimetagOrder = 5,
     /// No verb has this address.
     UnknownVerb = 10,
     /// Too few or too many arguments.

@@ -9,7 +9,7 @@ use tokio::net::UdpSocket;
 use super::verbs::parse;
 use super::{check_packet, replies, ClientTable, ErrorCode, PacketError, Request, RequestError, MAX_PACKET_SIZE};
 use crate::control::EngineHandle;
-use crate::engine::{ClientId, Command, Event, ResourceDefId};
+use crate::engine::{ClientId, Command, Event, ResourceDefId, Timetag};
 use oscine_plugin_api::{ResourceArg, ResourceId};
 
 /// How often the network thread collects events from the audio thread.
@@ -40,6 +40,7 @@ pub struct Server {
     signalled: bool,
     stopped: bool,
     resource_defs: HashMap<ResourceId, ResourceDefId>,
+    bundles: u32,
 }
 
 impl Server {
@@ -57,6 +58,7 @@ impl Server {
             signalled: false,
             stopped: false,
             resource_defs: HashMap::new(),
+            bundles: 0,
         })
     }
 
@@ -165,7 +167,7 @@ impl Server {
             return;
         }
         match rosc::decoder::decode_udp(bytes) {
-            Ok((_, packet)) => self.on_packet(packet, client),
+            Ok((_, packet)) => self.on_packet(packet, client, Timetag::IMMEDIATE, 0),
             Err(e) => self.reply_error(
                 client,
                 "",
@@ -174,19 +176,39 @@ impl Server {
         }
     }
 
-    fn on_packet(&mut self, packet: OscPacket, client: ClientId) {
+    /// Handles a packet whose commands take effect at `time` (from its enclosing bundle),
+    /// in bundle `bundle` (0 for a bare message).
+    fn on_packet(&mut self, packet: OscPacket, client: ClientId, time: Timetag, bundle: u32) {
         match packet {
-            OscPacket::Message(msg) => self.on_message(&msg, client),
-            // Elements run in order; nesting depth was bounded by `check_packet`.
-            OscPacket::Bundle(bundle) => {
-                for element in bundle.content {
-                    self.on_packet(element, client);
+            OscPacket::Message(msg) => self.on_message(&msg, client, time, bundle),
+            // Elements go in order, each with the bundle's time; nesting depth was bounded
+            // by `check_packet`.
+            OscPacket::Bundle(b) => {
+                let tag = Timetag::from_parts(b.timetag.seconds, b.timetag.fractional);
+                // OSC: an enclosed bundle's time is not before its enclosing bundle's; an
+                // "immediately" inside a timed bundle means the enclosing time.
+                let time = if tag.is_immediate() { time } else { tag };
+                if !tag.is_immediate() && !time.is_immediate() && tag < time {
+                    let error = RequestError::new(
+                        ErrorCode::TimetagOrder,
+                        "an enclosed bundle's timetag is earlier than its enclosing bundle's",
+                    );
+                    return self.reply_error(client, "#bundle", error);
+                }
+                let bundle = if bundle == 0 { self.next_bundle() } else { bundle };
+                for element in b.content {
+                    self.on_packet(element, client, time, bundle);
                 }
             }
         }
     }
 
-    fn on_message(&mut self, msg: &OscMessage, client: ClientId) {
+    fn next_bundle(&mut self) -> u32 {
+        self.bundles = self.bundles.wrapping_add(1).max(1);
+        self.bundles
+    }
+
+    fn on_message(&mut self, msg: &OscMessage, client: ClientId, time: Timetag, bundle: u32) {
         tracing::debug!(client = ?self.clients.addr(client), "{} {:?}", msg.addr, msg.args);
         let request = match parse(msg, &self.handle, client, &self.resource_defs) {
             Ok(r) => r,
@@ -216,7 +238,7 @@ impl Server {
                     if let Command::ResourceNew { id, def, .. } = &command {
                         self.resource_defs.entry(*id).or_insert(*def);
                     }
-                    if let Err(full) = self.handle.send(command) {
+                    if let Err(full) = self.handle.send_at(command, time, bundle) {
                         self.reply_error(client, &msg.addr, RequestError::new(ErrorCode::QueueFull, full.to_string()));
                     }
                 }
@@ -335,6 +357,11 @@ impl Server {
                             RequestError::new(ErrorCode::OperationFailed, format!("resource {id} {name}: {reason}")),
                         ),
                     }
+                }
+                Event::Late { client, command, seconds } => {
+                    tracing::debug!("late by {seconds:.6} s: {}", replies::address(command));
+                    let args = vec![OscType::String(replies::address(command).to_owned()), OscType::Double(seconds)];
+                    self.reply(client, replies::message("/late", args));
                 }
                 Event::Stopped { .. } => self.stopped = true,
             }

@@ -609,15 +609,18 @@ pub struct Status {
     pub resources: i32,
     pub resource_operations: i32,
     pub garbage_leaked: i32,
+    pub late: i32,
+    pub scheduled: i32,
+    pub rate_estimate: f64,
 }
 
 impl Status {
     /// Parses a reply, checking the field count and every type (docs/osc-api.md,
-    /// `/status/reply`: 18 fields).
+    /// `/status/reply`: 21 fields).
     #[track_caller]
     pub fn parse(m: &OscMessage) -> Status {
         assert_eq!(m.addr, "/status/reply", "{m:?}");
-        assert_eq!(m.args.len(), 18, "status field count: {m:?}");
+        assert_eq!(m.args.len(), 21, "status field count: {m:?}");
         let int = |k: usize| match m.args[k] {
             OscType::Int(v) => v,
             ref other => panic!("status field {k} must be int32, got {other:?}"),
@@ -651,6 +654,9 @@ impl Status {
             resources: int(15),
             resource_operations: int(16),
             garbage_leaked: int(17),
+            late: int(18),
+            scheduled: int(19),
+            rate_estimate: double(20),
         }
     }
 }
