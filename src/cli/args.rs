@@ -64,6 +64,10 @@ pub struct Cli {
     #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
     pub max_resources: u32,
 
+    /// Timed commands (from bundles with a future timetag) the scheduler holds.
+    #[arg(long, default_value_t = 8192, value_parser = clap::value_parser!(u32).range(1..=4_194_304))]
+    pub max_scheduled: u32,
+
     /// Internal audio buses.
     #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(0..=65536))]
     pub max_audio_buses: u32,

@@ -97,6 +97,7 @@ pub fn serve(cli: &Cli) -> ExitCode {
         max_audio_buses: cli.max_audio_buses as usize,
         max_nodes: cli.max_nodes as usize,
         max_resources: cli.max_resources as usize,
+        max_scheduled: cli.max_scheduled as usize,
         workers: cli.workers as usize,
         ..EngineOptions::default()
     };

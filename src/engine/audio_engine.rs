@@ -125,8 +125,8 @@ impl Engine {
     pub fn process_block(&mut self) {
         let started = Instant::now();
         let wall = match self.clock.mode() {
-            ClockMode::Wall => Timetag::now().seconds(),
-            ClockMode::Score => 0.0,
+            ClockMode::Wall => Timetag::now(),
+            ClockMode::Score => Timetag(0),
         };
         self.clock.begin_block(wall);
         self.buses.begin_block();
@@ -230,7 +230,7 @@ impl Engine {
                 break;
             }
             let Some(s) = self.scheduler.pop_before(block_end) else { break };
-            self.apply_timed(s.command, s.frame, s.bundle);
+            self.apply_timed(s.command, s.frame as i64, s.bundle);
         }
     }
 
@@ -244,11 +244,12 @@ impl Engine {
             }
             let Ok(TimedCommand { command, time, bundle }) = self.commands.pop() else { break };
             applied += 1;
-            let block_end = self.clock.frame() + self.world.block_size as u64;
+            let block_end = (self.clock.frame() + self.world.block_size as u64) as i64;
             match self.clock.frame_of(time) {
                 None => self.apply(command, 0),
                 Some(frame) if frame < block_end => self.apply_timed(command, frame, bundle),
                 Some(frame) => {
+                    let frame = frame as u64;
                     let seq = self.pending.next_seq();
                     if let Err(s) = self.scheduler.push(Scheduled { frame, seq, bundle, command }) {
                         let (client, kind) = (s.command.client(), s.command.kind());
@@ -266,8 +267,8 @@ impl Engine {
 
     /// Applies a command due at `frame`, which is before the end of this block: at its
     /// offset in the block, or at once (reported late) if the block started after it.
-    fn apply_timed(&mut self, command: Command, frame: u64, bundle: u32) {
-        let block_start = self.clock.frame();
+    fn apply_timed(&mut self, command: Command, frame: i64, bundle: u32) {
+        let block_start = self.clock.frame() as i64;
         if frame < block_start {
             let (client, kind) = (command.client(), command.kind());
             self.status.add_late();

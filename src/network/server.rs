@@ -187,7 +187,6 @@ impl Server {
                 let tag = Timetag::from_parts(b.timetag.seconds, b.timetag.fractional);
                 // OSC: an enclosed bundle's time is not before its enclosing bundle's; an
                 // "immediately" inside a timed bundle means the enclosing time.
-                let time = if tag.is_immediate() { time } else { tag };
                 if !tag.is_immediate() && !time.is_immediate() && tag < time {
                     let error = RequestError::new(
                         ErrorCode::TimetagOrder,
@@ -195,6 +194,7 @@ impl Server {
                     );
                     return self.reply_error(client, "#bundle", error);
                 }
+                let time = if tag.is_immediate() { time } else { tag };
                 let bundle = if bundle == 0 { self.next_bundle() } else { bundle };
                 for element in b.content {
                     self.on_packet(element, client, time, bundle);

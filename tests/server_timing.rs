@@ -1,0 +1,139 @@
+//! Timed bundles on the real server with the wall-clock-paced dummy driver: commands start
+//! at the frame their timetag names, late bundles are reported, the scheduler's capacity
+//! is an error, and /sync waits for scheduled commands.
+mod support;
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use oscine_plugins::AudioBuffer;
+use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
+use support::server::{i, msg, s, Server};
+
+/// The NTP time `offset` seconds from now.
+fn ntp_in(offset: f64) -> OscTime {
+    let unix = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs_f64();
+    let t = unix + 2_208_988_800.0 + offset;
+    OscTime { seconds: t.floor() as u32, fractional: ((t - t.floor()) * 4_294_967_296.0) as u32 }
+}
+
+fn timed(timetag: OscTime, messages: Vec<OscMessage>) -> OscPacket {
+    OscPacket::Bundle(OscBundle { timetag, content: messages.into_iter().map(OscPacket::Message).collect() })
+}
+
+fn pair(outer: OscTime, inner: Vec<OscPacket>) -> OscPacket {
+    OscPacket::Bundle(OscBundle { timetag: outer, content: inner })
+}
+
+fn temp_wav(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("oscine-timing-{}-{name}.wav", std::process::id()))
+}
+
+#[test]
+fn a_bundle_timed_50_ms_after_another_starts_exactly_2400_frames_later() {
+    let server = Server::start();
+    let mut c = server.client();
+    c.ok("/notify", vec![i(1)], "/notify", 1);
+    c.send("/resource/new", vec![s("audio-buffer"), i(1), i(1), i(9600)]);
+    c.expect("/resource/ready");
+
+    // One datagram, two bundles: a recorder of internal bus 0 starting 100 ms from now,
+    // and noise on that bus 50 ms after it. Both timetags are mapped to frames in the same
+    // block, so the noise must begin exactly round(0.05 × rate) frames into the recording.
+    let t0 = ntp_in(0.1);
+    let t0_seconds = t0.seconds as f64 + t0.fractional as f64 / 4_294_967_296.0;
+    let t1_seconds = t0_seconds + 0.05;
+    let t1 =
+        OscTime { seconds: t1_seconds.floor() as u32, fractional: ((t1_seconds.fract()) * 4_294_967_296.0) as u32 };
+    let packet = pair(
+        OscTime { seconds: 0, fractional: 1 },
+        vec![
+            timed(
+                t0,
+                vec![
+                    msg("/synth/new", vec![s("recorder"), i(20), i(0), i(1), s("buffer"), i(1)]),
+                    msg("/synth/map/input", vec![i(20), i(0), i(0), i(0)]),
+                    msg("/synth/property/doneFlags/set", vec![i(20), i(0x21)]),
+                ],
+            ),
+            timed(
+                t1,
+                vec![
+                    msg("/synth/new", vec![s("noise"), i(10), i(0), i(0), s("amp"), OscType::Float(1.0)]),
+                    msg("/synth/map/output", vec![i(10), i(0), i(0), i(0)]),
+                ],
+            ),
+        ],
+    );
+    let sent = Instant::now();
+    c.send_packet(&packet);
+    // The recorder fills its 200 ms buffer, says it is done and frees itself.
+    let done = c.expect("/node/done");
+    assert_eq!(done.args, vec![i(20)]);
+    assert!(sent.elapsed() >= Duration::from_millis(250), "the recording cannot end before it started");
+
+    let path = temp_wav("noise-onset");
+    c.send("/resource/perform", vec![i(1), s("write"), s(path.to_str().unwrap())]);
+    c.expect("/resource/performed");
+    let recorded = AudioBuffer::from_wav(&path).expect("the written buffer reads back");
+    let _ = std::fs::remove_file(&path);
+    let onset = (0..recorded.frames()).find(|&f| recorded.get(0, f) != 0.0).expect("the noise was recorded");
+    let rate = c.status().rate_estimate;
+    let expected = (0.05 * rate).round() as i64;
+    assert!(
+        (onset as i64 - expected).abs() <= 1,
+        "noise began {onset} frames into the recording; 50 ms at {rate:.3} Hz is {expected}"
+    );
+    assert!((0..onset).all(|f| recorded.get(0, f) == 0.0));
+    assert!((onset..onset + 64).all(|f| recorded.get(0, f) != 0.0), "noise plays on from its first frame");
+}
+
+#[test]
+fn a_late_bundle_runs_at_once_and_its_sender_hears_how_late() {
+    let server = Server::start();
+    let mut c = server.client();
+    let before = c.status().late;
+    c.send_packet(&timed(
+        ntp_in(-0.25),
+        vec![msg("/group/new", vec![i(5), i(0), i(0)]), msg("/group/new", vec![i(6), i(0), i(0)])],
+    ));
+    let late = c.expect("/late");
+    assert_eq!(late.args[0], s("/group/new"));
+    let OscType::Double(seconds) = late.args[1] else { panic!("{late:?}") };
+    assert!((0.2..2.0).contains(&seconds), "late by {seconds}");
+    c.expect_ack("/group/new", 5);
+    c.expect_ack("/group/new", 6);
+    // One /late per bundle, but both commands count.
+    assert!(c.collect_for(Duration::from_millis(100)).iter().all(|m| m.addr != "/late"));
+    assert_eq!(c.status().late, before + 2);
+}
+
+#[test]
+fn a_full_scheduler_refuses_with_code_35_and_sync_waits_for_scheduled_commands() {
+    let server = Server::start_with(&["--max-scheduled", "4"]);
+    let mut c = server.client();
+    let at = ntp_in(0.3);
+    let groups: Vec<OscMessage> = (1..=6).map(|id| msg("/group/new", vec![i(id), i(0), i(1)])).collect();
+    c.send_packet(&timed(at, groups));
+    c.send("/sync", vec![i(77)]);
+    let started = Instant::now();
+    c.expect_error("/group/new", 35);
+    c.expect_error("/group/new", 35);
+    assert_eq!(c.status().scheduled, 4);
+    let (synced, before) = c.expect_with_skipped("/synced");
+    assert_eq!(synced.args, vec![i(77)]);
+    assert!(started.elapsed() >= Duration::from_millis(200), "/synced came before the scheduled commands ran");
+    let acks: Vec<&OscMessage> = before.iter().filter(|m| m.addr == "/ack").collect();
+    assert_eq!(acks.len(), 4, "every scheduled command answered before /synced: {before:?}");
+    assert_eq!(c.tree(0).ids(), vec![0, 1, 2, 3, 4]);
+}
+
+#[test]
+fn an_enclosed_bundle_earlier_than_its_enclosure_is_refused() {
+    let server = Server::start();
+    let mut c = server.client();
+    let outer = ntp_in(10.0);
+    let inner = ntp_in(5.0);
+    c.send_packet(&pair(outer, vec![timed(inner, vec![msg("/group/new", vec![i(1), i(0), i(0)])])]));
+    c.expect_error("#bundle", 5);
+    assert_eq!(c.status().scheduled, 0);
+}
