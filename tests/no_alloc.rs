@@ -10,6 +10,7 @@ use oscine::control::ControlKey;
 use oscine::drivers::BlockAdapter;
 use oscine::engine::{
     AddAction::*, BusMapping, Command, ControlChanges, ControlRef, DoneFlags, EngineOptions, Event, ResourceIds,
+    Timetag,
 };
 use oscine_plugin_api::ResourceArg;
 use support::alloc_counter::{count, CountingAllocator};
@@ -198,5 +199,38 @@ fn resource_transitions_acquire_release_and_rebinding_never_allocate() {
     assert_eq!(counters.constructs.load(std::sync::atomic::Ordering::SeqCst), 4);
     assert_eq!(counters.destroys.load(std::sync::atomic::Ordering::SeqCst), 4);
     assert_eq!(t.handle.status().garbage_leaked, 0);
+    t.shutdown();
+}
+
+#[test]
+fn timed_commands_scheduling_and_sample_accurate_changes_never_allocate() {
+    let mut t =
+        TestEngine::new(EngineOptions { block_size: 64, max_nodes: 64, max_scheduled: 64, ..Default::default() });
+    // The manual driver renders far faster than realtime, so the sample clock advances by
+    // blocks: a time 5 ms ahead is due within a few blocks.
+    let at = |ms: f64| Timetag(Timetag::now().0 + (ms / 1000.0 * 4_294_967_296.0) as u64);
+    render_counted(&mut t, 4);
+    for (i, def) in ["asr-envelope", "sine", "test-dc"].iter().enumerate() {
+        let id = 100 + i as i32;
+        let synth = t.handle.build_synth(def, &[]).unwrap();
+        let command = Command::SynthNew { client: CLIENT, id, target: 0, action: TailOfGroup, activate: true, synth };
+        t.handle.send_at(command, at(3.0), 1).unwrap();
+        let change = ControlChanges::one(ControlRef::Index(0), 0.25);
+        t.handle.send_at(Command::NodeSet { client: CLIENT, id, changes: change }, at(4.0), 1).unwrap();
+        t.handle.send_at(Command::NodeFree { client: CLIENT, id }, at(6.0), 1).unwrap();
+    }
+    // Late, and beyond the scheduler's capacity.
+    t.handle
+        .send_at(Command::GroupNew { client: CLIENT, id: 7, target: 0, action: HeadOfGroup }, Timetag(2), 2)
+        .unwrap();
+    for k in 0..70 {
+        t.handle.send_at(Command::Sync { client: CLIENT, token: k }, at(50.0), 3).unwrap();
+    }
+    let events = pump_until(&mut t, "every timed command answered", |e| {
+        e.iter().filter(|e| matches!(e, Event::NodeEnded { .. })).count() >= 3
+            && e.iter().filter(|e| matches!(e, Event::Synced { .. })).count() >= 64
+    });
+    assert!(events.iter().any(|e| matches!(e, Event::Late { .. })), "{events:?}");
+    assert!(events.iter().any(|e| matches!(e, Event::Error { .. })), "a full scheduler is an error");
     t.shutdown();
 }
