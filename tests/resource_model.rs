@@ -418,3 +418,23 @@ fn a_failed_bind_names_the_port_the_id_and_the_reason() {
     );
     h.shutdown();
 }
+
+#[test]
+fn a_resource_port_set_to_minus_one_is_unbound_and_released() {
+    let mut h = Harness::new();
+    h.step(&Op::New { id: 0, fail: false });
+    while h.model.states[0] != (St::Live { pending: false }) {
+        h.step(&Op::Wait);
+    }
+    h.step(&Op::Hold { id: 0 });
+    assert_eq!(h.t.driver.engine().resources().refcount(0), 1);
+    let node = h.model.synths[0].0;
+    let changes = ControlChanges::one(ControlRef::Index(1), -1.0);
+    h.t.send(Command::NodeSet { client: CLIENT, id: node, changes });
+    h.t.driver.render_block();
+    assert!(h.t.errors().is_empty());
+    assert_eq!(h.t.driver.engine().resources().refcount(0), 0);
+    h.model.holders[0] = 0;
+    h.model.synths[0].1 = None;
+    h.shutdown();
+}

@@ -137,3 +137,17 @@ fn an_enclosed_bundle_earlier_than_its_enclosure_is_refused() {
     c.expect_error("#bundle", 5);
     assert_eq!(c.status().scheduled, 0);
 }
+
+#[test]
+fn sync_waits_for_a_timed_resource_construct() {
+    let server = Server::start();
+    let mut c = server.client();
+    c.send_packet(&timed(ntp_in(0.2), vec![msg("/resource/new", vec![s("audio-buffer"), i(1), i(1), i(4800)])]));
+    c.send("/sync", vec![i(9)]);
+    let (synced, before) = c.expect_with_skipped("/synced");
+    assert_eq!(synced.args, vec![i(9)]);
+    assert!(
+        before.iter().any(|m| m.addr == "/resource/ready" && m.args == vec![i(1)]),
+        "/synced came before the timed construct finished: {before:?}"
+    );
+}

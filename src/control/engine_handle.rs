@@ -161,13 +161,34 @@ impl EngineHandle {
     /// Queues a command to take effect at `time` (see [`Timetag`]); `bundle` numbers the
     /// bundle it came in (0 for none) so lateness is reported once per bundle.
     pub fn send_at(&mut self, command: Command, time: Timetag, bundle: u32) -> Result<(), QueueFull> {
-        match self.commands.push(TimedCommand { command, time, bundle }) {
+        match self.commands.push(TimedCommand { command, time, bundle, last_of_group: true }) {
             Ok(()) => Ok(()),
             Err(rtrb::PushError::Full(_)) => {
                 self.status.add_command_rejected();
                 Err(QueueFull { capacity: self.options.command_queue_capacity })
             }
         }
+    }
+
+    /// Queues every command of one datagram, all or none: the audio thread applies them
+    /// in the same block (or at their times), never some now and the rest a block later.
+    /// A group larger than the free room is refused whole, dropped here and counted.
+    pub fn send_group(&mut self, mut commands: Vec<TimedCommand>) -> Result<(), QueueFull> {
+        if commands.len() > self.commands.slots() {
+            for _ in &commands {
+                self.status.add_command_rejected();
+            }
+            return Err(QueueFull { capacity: self.options.command_queue_capacity });
+        }
+        let n = commands.len();
+        for (i, mut command) in commands.drain(..).enumerate() {
+            command.last_of_group = i + 1 == n;
+            // Cannot fail: the room was checked and this thread is the only producer.
+            if self.commands.push(command).is_err() {
+                self.status.add_command_rejected();
+            }
+        }
+        Ok(())
     }
 
     /// The next event from the audio thread, if any.

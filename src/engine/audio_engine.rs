@@ -230,27 +230,44 @@ impl Engine {
                 break;
             }
             let Some(s) = self.scheduler.pop_before(block_end) else { break };
-            self.apply_timed(s.command, s.frame as i64, s.bundle);
+            self.apply_timed(s.command, s.frame as i64, s.bundle, s.seq);
         }
     }
 
     fn apply_commands(&mut self) {
         let mut applied = 0u64;
-        while let Ok(next) = self.commands.peek() {
+        // Only whole groups: a datagram still being queued waits for the next block.
+        let available = self.commands.slots();
+        let mut complete = match self.commands.read_chunk(available) {
+            Ok(chunk) => {
+                let (a, b) = chunk.as_slices();
+                // Peeking only: the chunk is dropped without committing.
+                match b.iter().rposition(|c| c.last_of_group) {
+                    Some(i) => a.len() + i + 1,
+                    None => a.iter().rposition(|c| c.last_of_group).map_or(0, |i| i + 1),
+                }
+            }
+            Err(_) => 0,
+        };
+        while complete > 0 {
+            let Ok(next) = self.commands.peek() else { break };
             let needs_event = matches!(next.command, Command::QueryTree { .. } | Command::Shutdown { .. });
             if !self.has_reserve(needs_event) {
                 self.status.add_command_stall();
                 break;
             }
-            let Ok(TimedCommand { command, time, bundle }) = self.commands.pop() else { break };
+            let Ok(TimedCommand { command, time, bundle, .. }) = self.commands.pop() else { break };
+            complete -= 1;
             applied += 1;
+            // Every command takes its sequence number on arrival, so a /sync's barrier
+            // covers work it will start later from the scheduler.
+            let seq = self.pending.next_seq();
             let block_end = (self.clock.frame() + self.world.block_size as u64) as i64;
             match self.clock.frame_of(time) {
-                None => self.apply(command, 0),
-                Some(frame) if frame < block_end => self.apply_timed(command, frame, bundle),
+                None => self.apply(command, 0, seq),
+                Some(frame) if frame < block_end => self.apply_timed(command, frame, bundle, seq),
                 Some(frame) => {
                     let frame = frame as u64;
-                    let seq = self.pending.next_seq();
                     if let Err(s) = self.scheduler.push(Scheduled { frame, seq, bundle, command }) {
                         let (client, kind) = (s.command.client(), s.command.kind());
                         self.dispose_command(s.command);
@@ -267,7 +284,7 @@ impl Engine {
 
     /// Applies a command due at `frame`, which is before the end of this block: at its
     /// offset in the block, or at once (reported late) if the block started after it.
-    fn apply_timed(&mut self, command: Command, frame: i64, bundle: u32) {
+    fn apply_timed(&mut self, command: Command, frame: i64, bundle: u32, seq: u64) {
         let block_start = self.clock.frame() as i64;
         if frame < block_start {
             let (client, kind) = (command.client(), command.kind());
@@ -277,9 +294,9 @@ impl Engine {
                 let seconds = -self.clock.seconds_until(frame);
                 self.outbox.emit(Event::Late { client, command: kind, seconds });
             }
-            self.apply(command, 0);
+            self.apply(command, 0, seq);
         } else {
-            self.apply(command, (frame - block_start) as usize);
+            self.apply(command, (frame - block_start) as usize, seq);
         }
     }
 
@@ -298,7 +315,7 @@ impl Engine {
     /// Applies a command at frame `offset` of the coming block: Synths start there, stop
     /// there (a timed free), and sample-accurate controls change there; everything else
     /// takes effect at the block's start.
-    fn apply(&mut self, command: Command, offset: usize) {
+    fn apply(&mut self, command: Command, offset: usize, seq: u64) {
         let client = command.client();
         let kind = command.kind();
         let node = command.node();
@@ -383,13 +400,13 @@ impl Engine {
                     Err(e)
                 }
             },
-            Command::ResourceNew { id, def, args, .. } => self.resource_new(client, id, def, args),
-            Command::ResourceFree { id, .. } => self.resource_free(client, id),
+            Command::ResourceNew { id, def, args, .. } => self.resource_new(Requester { client, seq }, id, def, args),
+            Command::ResourceFree { id, .. } => self.resource_free(Requester { client, seq }, id),
             Command::ResourcePerform { ids, def, operation, exclusive, args, .. } => {
-                self.resource_perform(client, ids, (def, operation), exclusive, args)
+                self.resource_perform(Requester { client, seq }, ids, (def, operation), exclusive, args)
             }
             Command::Sync { token, .. } => {
-                let barrier = self.pending.barrier();
+                let barrier = seq;
                 if self.busy_for(client, barrier) {
                     self.pending.defer_sync(client, token, barrier)
                 } else {
@@ -402,7 +419,7 @@ impl Engine {
                     self.dispose_command(s.command);
                 }
                 let result = self.free_group_children(ROOT_NODE_ID);
-                let by = Requester { client, seq: self.pending.next_seq() };
+                let by = Requester { client, seq };
                 let outbox = &mut self.outbox;
                 self.resources.free_all(by, |id, def, resource| outbox.dispatch(Job::Destroy { id, def, resource }));
                 self.stopping = Some(client);
@@ -436,6 +453,12 @@ impl Engine {
                 (Some(PortRef::Control(index)), _) => synth
                     .set_control_at(index, value, offset)
                     .map_err(|e| EngineError::ControlIndex { index: index as u32, count: e.count }),
+                (Some(PortRef::Resource(port)), _) if value == -1.0 => {
+                    if let Some(old) = synth.unbind_resource(port, &self.resources) {
+                        self.outbox.dispose(Garbage::Resource(old));
+                    }
+                    Ok(())
+                }
                 (Some(PortRef::Resource(port)), _) => {
                     if value.fract() != 0.0 || !(0.0..=i32::MAX as f32).contains(&value) {
                         Err(EngineError::ResourceIdValue { port: port as u32, value })
@@ -487,12 +510,11 @@ impl Engine {
 
     fn resource_new(
         &mut self,
-        client: ClientId,
+        by: Requester,
         id: ResourceId,
         def: ResourceDefId,
         args: Box<[ResourceArg]>,
     ) -> Result<(), EngineError> {
-        let by = Requester { client, seq: self.pending.next_seq() };
         match self.resources.begin_construct(id, def, by) {
             Ok(()) => {
                 self.outbox.dispatch(Job::Construct { id, def, args });
@@ -505,8 +527,7 @@ impl Engine {
         }
     }
 
-    fn resource_free(&mut self, client: ClientId, id: ResourceId) -> Result<(), EngineError> {
-        let by = Requester { client, seq: self.pending.next_seq() };
+    fn resource_free(&mut self, by: Requester, id: ResourceId) -> Result<(), EngineError> {
         match self.resources.free(id, by)? {
             FreeOutcome::Destroy(resource) => {
                 let def = self.resources.def_of(id).unwrap_or(ResourceDefId(0));
@@ -519,7 +540,7 @@ impl Engine {
 
     fn resource_perform(
         &mut self,
-        client: ClientId,
+        Requester { client, seq }: Requester,
         ids: ResourceIds,
         operation: (ResourceDefId, u16),
         exclusive: bool,
@@ -532,10 +553,7 @@ impl Engine {
             }
             _ => self.resources.check_perform(ids.as_slice(), exclusive),
         };
-        let slot = checked.and_then(|()| {
-            let seq = self.pending.next_seq();
-            self.pending.start_perform(RunningPerform { client, ids, operation, seq })
-        });
+        let slot = checked.and_then(|()| self.pending.start_perform(RunningPerform { client, ids, operation, seq }));
         let slot = match slot {
             Ok(slot) => slot,
             Err(e) => {
@@ -565,13 +583,13 @@ impl Engine {
             WorkerResult::Dropped => self.outbox.dropped(),
             WorkerResult::Constructed { id, result } => {
                 let client = self.resources.requester(id).map_or(ClientId(u32::MAX), |r| r.client);
+                let def = self.resources.def_of(id).unwrap_or(ResourceDefId(0));
                 match result {
                     Ok(resource) => match self.resources.publish(id, resource) {
-                        Ok(()) => self.outbox.emit(Event::ResourceReady { client, id }),
+                        Ok(()) => self.outbox.emit(Event::ResourceReady { client, id, def }),
                         Err(resource) => {
                             // Freed while it was being built: ready, then destroyed at once.
-                            self.outbox.emit(Event::ResourceReady { client, id });
-                            let def = self.resources.def_of(id).unwrap_or(ResourceDefId(0));
+                            self.outbox.emit(Event::ResourceReady { client, id, def });
                             self.outbox.dispatch(Job::Destroy { id, def, resource });
                         }
                     },

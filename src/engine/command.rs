@@ -165,6 +165,10 @@ pub struct TimedCommand {
     pub time: Timetag,
     /// Which bundle it came in (0 for none), so lateness is reported once per bundle.
     pub bundle: u32,
+    /// Whether it is the last command of the datagram it came in. The audio thread takes
+    /// a datagram's commands only once all of them are queued, so a bundle never straddles
+    /// two blocks.
+    pub last_of_group: bool,
 }
 
 /// Which kind of command an error is about (so the network side can name the OSC verb).

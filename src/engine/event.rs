@@ -59,6 +59,8 @@ pub enum Event {
         client: ClientId,
         /// The Resource.
         id: ResourceId,
+        /// Its ResourceDef.
+        def: ResourceDefId,
     },
     /// A Resource's construct failed; its id is Free again.
     ResourceFailed {

@@ -57,11 +57,6 @@ impl PendingWork {
         seq
     }
 
-    /// The sequence number the next step will get: every step issued so far is below it.
-    pub fn barrier(&self) -> u64 {
-        self.next_seq - 1
-    }
-
     /// Records a running operation; returns its slot. Context: RT.
     pub fn start_perform(&mut self, perform: RunningPerform) -> Result<u32, EngineError> {
         let slot = self.performs.iter().position(Option::is_none).ok_or(EngineError::PerformCapacity(MAX_PERFORMS))?;

@@ -38,6 +38,7 @@ struct ResourceEntry {
     refcount: Cell<u32>,
     free_pending: Cell<bool>,
     requester: Cell<Requester>,
+    freer: Cell<Requester>,
     resource: Option<Arc<dyn Resource>>,
 }
 
@@ -77,6 +78,7 @@ impl ResourcePool {
                     refcount: Cell::new(0),
                     free_pending: Cell::new(false),
                     requester: Cell::new(nobody),
+                    freer: Cell::new(nobody),
                     resource: None,
                 })
                 .collect(),
@@ -164,6 +166,7 @@ impl ResourcePool {
         }
         if e.free_pending.get() {
             e.state.set(ResourceState::Destroying);
+            e.requester.set(e.freer.get());
             return Err(resource);
         }
         e.state.set(ResourceState::Live);
@@ -188,14 +191,16 @@ impl ResourcePool {
         match e.state.get() {
             ResourceState::Free | ResourceState::Destroying => Err(EngineError::ResourceNotLive(id)),
             _ if e.free_pending.get() => Err(EngineError::ResourceFreePending(id)),
+            // The construct stays the creator's step (its /sync waits for it, it hears
+            // /resource/ready); the destroy that follows is the freer's.
             ResourceState::Constructing => {
                 e.free_pending.set(true);
-                e.requester.set(by);
+                e.freer.set(by);
                 Ok(FreeOutcome::Deferred)
             }
             ResourceState::Live if e.refcount.get() > 0 => {
                 e.free_pending.set(true);
-                e.requester.set(by);
+                e.freer.set(by);
                 Ok(FreeOutcome::Deferred)
             }
             ResourceState::Live => {
@@ -234,6 +239,7 @@ impl ResourcePool {
         for i in 0..self.entries.len() {
             let e = &self.entries[i];
             if e.state.get() == ResourceState::Live && e.free_pending.get() && e.refcount.get() == 0 {
+                e.requester.set(e.freer.get());
                 let def = e.def.get();
                 let resource = self.begin_destroy(i as ResourceId);
                 destroy(i as ResourceId, def, resource);
@@ -249,9 +255,11 @@ impl ResourcePool {
             match e.state.get() {
                 ResourceState::Constructing => {
                     e.free_pending.set(true);
+                    e.freer.set(by);
                 }
                 ResourceState::Live if e.refcount.get() > 0 => {
                     e.free_pending.set(true);
+                    e.freer.set(by);
                 }
                 ResourceState::Live => {
                     e.requester.set(by);

@@ -239,6 +239,16 @@ impl SynthInstance {
         }))
     }
 
+    /// Unbinds resource `port`: releases its Resource and hands back the reference (to be
+    /// dropped on a worker). Context: RT.
+    pub fn unbind_resource(&mut self, port: usize, pool: &ResourcePool) -> Option<Arc<dyn Resource>> {
+        let old = self.resources.get_mut(port)?.take()?;
+        if old.id >= 0 {
+            pool.release(old.id);
+        }
+        Some(old.resource)
+    }
+
     /// Releases every bound Resource's holder count (the references stay inside until
     /// the Synth is dropped on a worker). Context: RT.
     pub fn release_resources(&mut self, pool: &ResourcePool) {

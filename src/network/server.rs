@@ -9,7 +9,7 @@ use tokio::net::UdpSocket;
 use super::verbs::parse;
 use super::{check_packet, replies, ClientTable, ErrorCode, PacketError, Request, RequestError, MAX_PACKET_SIZE};
 use crate::control::EngineHandle;
-use crate::engine::{ClientId, Command, Event, ResourceDefId, Timetag};
+use crate::engine::{ClientId, Command, Event, ResourceDefId, TimedCommand, Timetag};
 use oscine_plugin_api::{ResourceArg, ResourceId};
 
 /// How often the network thread collects events from the audio thread.
@@ -41,6 +41,8 @@ pub struct Server {
     stopped: bool,
     resource_defs: HashMap<ResourceId, ResourceDefId>,
     bundles: u32,
+    batch: Vec<(TimedCommand, ClientId)>,
+    batch_addrs: Vec<(String, ClientId)>,
 }
 
 impl Server {
@@ -59,6 +61,8 @@ impl Server {
             stopped: false,
             resource_defs: HashMap::new(),
             bundles: 0,
+            batch: Vec::new(),
+            batch_addrs: Vec::new(),
         })
     }
 
@@ -167,7 +171,10 @@ impl Server {
             return;
         }
         match rosc::decoder::decode_udp(bytes) {
-            Ok((_, packet)) => self.on_packet(packet, client, Timetag::IMMEDIATE, 0),
+            Ok((_, packet)) => {
+                self.on_packet(packet, client, Timetag::IMMEDIATE, 0);
+                self.send_batch();
+            }
             Err(e) => self.reply_error(
                 client,
                 "",
@@ -203,6 +210,25 @@ impl Server {
         }
     }
 
+    /// Queues the commands of the datagram just handled, all or none.
+    fn send_batch(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let commands: Vec<TimedCommand> = self.batch.drain(..).map(|(c, _)| c).collect();
+        let quits = commands.iter().any(|c| matches!(c.command, Command::Shutdown { .. }));
+        if let Err(full) = self.handle.send_group(commands) {
+            if quits {
+                // The shutdown never reached the engine: the server keeps serving.
+                self.quit = None;
+            }
+            for (addr, client) in std::mem::take(&mut self.batch_addrs) {
+                self.reply_error(client, &addr, RequestError::new(ErrorCode::QueueFull, full.to_string()));
+            }
+        }
+        self.batch_addrs.clear();
+    }
+
     fn next_bundle(&mut self) -> u32 {
         self.bundles = self.bundles.wrapping_add(1).max(1);
         self.bundles
@@ -235,11 +261,9 @@ impl Server {
                         );
                         break;
                     }
-                    if let Command::ResourceNew { id, def, .. } = &command {
-                        self.resource_defs.entry(*id).or_insert(*def);
-                    }
-                    if let Err(full) = self.handle.send_at(command, time, bundle) {
-                        self.reply_error(client, &msg.addr, RequestError::new(ErrorCode::QueueFull, full.to_string()));
+                    self.batch.push((TimedCommand { command, time, bundle, last_of_group: false }, client));
+                    if self.batch_addrs.last().map(|(a, _)| a.as_str()) != Some(msg.addr.as_str()) {
+                        self.batch_addrs.push((msg.addr.clone(), client));
                     }
                 }
             }
@@ -276,7 +300,11 @@ impl Server {
             Request::Quit => {
                 if self.quit.is_none() {
                     tracing::info!("quit requested by {:?}", self.clients.addr(client));
-                    self.begin_quit(Some(client));
+                    // Queued with the rest of its datagram, after the commands before it.
+                    let command = Command::Shutdown { client };
+                    self.batch.push((TimedCommand { command, time, bundle, last_of_group: false }, client));
+                    self.batch_addrs.push((msg.addr.clone(), client));
+                    self.quit = Some((Some(client), Instant::now()));
                 } else {
                     self.reply_error(
                         client,
@@ -325,7 +353,10 @@ impl Server {
                         &RequestError::new(ErrorCode::SynthFaulted, format!("synth {id} panicked and was silenced")),
                     ));
                 }
-                Event::ResourceReady { client, id } => {
+                Event::ResourceReady { client, id, def } => {
+                    // What the network side knows of each Resource comes from the audio
+                    // thread's own reports, so it stays bounded by the pool and current.
+                    self.resource_defs.insert(id, def);
                     self.reply_and_notify(client, replies::message("/resource/ready", vec![OscType::Int(id)]))
                 }
                 Event::ResourceFailed { client, id, reason } => {

@@ -178,7 +178,10 @@ pub fn parse(
             let id = a.int("resource id")?;
             let name = a.string("operation")?;
             let def = *resource_defs.get(&id).ok_or_else(|| {
-                RequestError::new(ErrorCode::ResourceUnknown, format!("resource {id} was never created"))
+                RequestError::new(
+                    ErrorCode::ResourceUnknown,
+                    format!("resource {id} is not live (no /resource/ready for it)"),
+                )
             })?;
             let rdef = handle.registry().resource_def(def).ok_or_else(|| {
                 RequestError::new(ErrorCode::ResourceUnknown, format!("resource {id} has no definition"))
