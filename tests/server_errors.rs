@@ -8,8 +8,8 @@ mod support;
 
 use std::time::Duration;
 
-use rosc::{OscArray, OscType};
-use support::server::{assert_error, f, i, s, NodeKind, Server};
+use rosc::{OscArray, OscPacket, OscType};
+use support::server::{assert_error, encode, f, i, msg, s, NodeKind, Server};
 
 fn long(v: i64) -> OscType {
     OscType::Long(v)
@@ -426,4 +426,23 @@ fn errors_about_huge_names_still_reach_the_sender() {
     assert_eq!((m.addr.as_str(), m.args.get(1)), ("/error", Some(&i(10))), "{:?}", m.args.get(1));
     c.send("/synth/new", vec![s(&"x".repeat(40_000)), i(1), i(0), i(0)]);
     assert_error(&c.recv(), "/synth/new", 14);
+}
+
+/// A bundle whose second element cannot be decoded is refused whole: its first element
+/// does not run either (rosc returns the decodable prefix and leaves the rest unread).
+#[test]
+fn a_bundle_with_an_undecodable_element_runs_none_of_it() {
+    let server = Server::start();
+    let mut c = server.client();
+    let good = encode(&OscPacket::Message(msg("/group/new", vec![i(1), i(0), i(0)])));
+    // An element with an unknown type tag 'x'.
+    let bad = b"/a\0\0,x\0\0".to_vec();
+    let mut packet = b"#bundle\0\0\0\0\0\0\0\0\x01".to_vec();
+    for element in [&good, &bad] {
+        packet.extend_from_slice(&(element.len() as u32).to_be_bytes());
+        packet.extend_from_slice(element);
+    }
+    c.send_raw(&packet);
+    assert_error(&c.recv(), "", 1);
+    assert_eq!(c.tree(0).ids(), vec![0]);
 }

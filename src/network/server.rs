@@ -171,6 +171,16 @@ impl Server {
             return;
         }
         match rosc::decoder::decode_udp(bytes) {
+            // rosc stops at a bundle element it cannot decode and returns the rest unread:
+            // refuse the whole datagram rather than run part of it.
+            Ok((rest, _)) if !rest.is_empty() => self.reply_error(
+                client,
+                "",
+                RequestError::new(
+                    ErrorCode::MalformedPacket,
+                    format!("cannot decode a bundle element ({} bytes left unread)", rest.len()),
+                ),
+            ),
             Ok((_, packet)) => {
                 self.on_packet(packet, client, Timetag::IMMEDIATE, 0);
                 self.send_batch();
