@@ -9,10 +9,16 @@
 //!   (NRT, the network thread).
 //! - [`drivers`]: what calls the engine's process: a sound device, a wall-clock-paced
 //!   dummy, or a test stepping block by block.
+//! - [`score`]: scores, timed OSC bundles in scsynth's NRT format: reading and building them
+//!   (NRT).
+//! - [`render`]: offline rendering of a score to a sound file through the same engine (NRT;
+//!   the rendering thread plays the audio thread too).
 #![deny(missing_docs)]
 
 pub mod control;
 pub mod drivers;
 pub mod engine;
 pub mod network;
+pub mod render;
+pub mod score;
 pub mod workers;

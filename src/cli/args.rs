@@ -1,4 +1,5 @@
 use std::net::IpAddr;
+use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 
@@ -83,6 +84,94 @@ pub struct Cli {
 pub enum Subcommand {
     /// List audio hosts and devices.
     Devices,
+    /// Render a score to a WAV file, faster than realtime (like `scsynth -N`).
+    #[command(long_about = "Render a score to a WAV file, faster than realtime (like `scsynth -N`).\n\n\
+    A score is a sequence of OSC bundles, each preceded by its length as a big-endian int32 \
+    (scsynth's NRT format). Each bundle's timetag counts seconds from the start of the score, \
+    and timetags never decrease. The bundles hold the server's own verbs (/synth/new, \
+    /node/set, /resource/new, ...). Resource constructs are awaited, so a /resource/new at \
+    time t is ready for a /synth/new at t. The output lasts until the latest bundle time.\n\n\
+    Any error (a malformed score, an unknown verb, a command the engine refuses, a failed \
+    construct) stops the render with the byte offset of the message in the score; no output \
+    file is written then. A progress bar shows on a terminal.")]
+    Render(RenderArgs),
+}
+
+/// `oscine render`: the score, the output and the engine it renders with.
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    /// The score to render (length-prefixed OSC bundles, timetags in seconds from the start).
+    pub score: PathBuf,
+
+    /// The WAV file to write (replaced only once the render has succeeded).
+    pub output: PathBuf,
+
+    /// Sample rate in Hz of the render and of the output file.
+    #[arg(long, default_value_t = 48_000, value_parser = clap::value_parser!(u32).range(8000..=768000))]
+    pub sample_rate: u32,
+
+    /// Hardware output channels: the channels of the output file.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub outputs: u16,
+
+    /// A WAV file to play into the hardware inputs (its sample rate must be the render's;
+    /// silence after its end).
+    #[arg(long, value_name = "INPUT.wav")]
+    pub inputs: Option<PathBuf>,
+
+    /// Hardware input channels [default: the input file's channels, or 0 without one].
+    /// Input channels the file lacks are silent; file channels beyond them are ignored.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(0..=256))]
+    pub input_channels: Option<u16>,
+
+    /// Engine block size in frames. Synth starts and stops, and control changes for
+    /// SynthDefs that ask for sample-accurate controls, land on their exact frame whatever
+    /// the block size; other control changes take effect at the start of their block.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=8192))]
+    pub block_size: u32,
+
+    /// Sample format of the output file: 32-bit float, or 16/24-bit integer (clipped to
+    /// full scale, no dither).
+    #[arg(long, value_enum, default_value_t = FormatChoice::Float)]
+    pub format: FormatChoice,
+
+    /// Most Groups and Synths at once.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
+    pub max_nodes: u32,
+
+    /// Resource ids (0 to this minus one).
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
+    pub max_resources: u32,
+
+    /// Internal audio buses.
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(0..=65536))]
+    pub max_audio_buses: u32,
+
+    /// Worker threads for resource work (constructs, destroys, operations).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub workers: u32,
+
+    /// Seconds to wait for one resource construct, destroy or operation before giving up.
+    #[arg(long, default_value_t = 60.0, value_parser = positive_seconds)]
+    pub resource_timeout: f64,
+}
+
+/// The sample format of a rendered WAV file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatChoice {
+    /// 32-bit IEEE float.
+    Float,
+    /// 16-bit integer PCM.
+    Int16,
+    /// 24-bit integer PCM.
+    Int24,
+}
+
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 1e6 => Ok(s),
+        _ => Err(format!("'{text}' is not a number of seconds between 0 and 1000000")),
+    }
 }
 
 /// The audio driver to run the engine with.

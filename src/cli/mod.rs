@@ -1,11 +1,12 @@
 //! Command-line parsing and the daemon's start-up and shutdown sequence.
 
 mod args;
+mod render;
 mod serve;
 
 use clap::Parser;
 
-pub use args::{Cli, DriverChoice, Subcommand};
+pub use args::{Cli, DriverChoice, FormatChoice, RenderArgs, Subcommand};
 
 /// Parses the command line and runs what it asks for.
 pub fn main() -> std::process::ExitCode {
@@ -15,6 +16,7 @@ pub fn main() -> std::process::ExitCode {
             print!("{}", oscine::drivers::list_devices());
             std::process::ExitCode::SUCCESS
         }
+        Some(Subcommand::Render(args)) => render::render(args),
         None => serve::serve(&cli),
     }
 }

@@ -15,4 +15,4 @@ pub use clients::ClientTable;
 pub use packet_check::{check_packet, PacketError, MAX_BUNDLE_DEPTH, MAX_PACKET_SIZE};
 pub use request_error::{ErrorCode, RequestError};
 pub use server::{Server, ServerOptions};
-pub use verbs::{Request, MAX_IDS_PER_MESSAGE, VERBS};
+pub use verbs::{parse, Request, MAX_IDS_PER_MESSAGE, VERBS};

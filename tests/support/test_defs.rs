@@ -137,6 +137,8 @@ pub fn register(registrar: &mut dyn Registrar) {
     registrar.register_synthdef(Arc::new(CopyAdd));
     registrar.register_synthdef(Arc::new(Panicker));
     registrar.register_synthdef(Arc::new(DoneAfterCalls));
+    registrar.register_synthdef(Arc::new(Click));
+    registrar.register_synthdef(Arc::new(Step));
 }
 
 /// Counts of what happened to `test-counted` Resources, shared by one test's defs.
@@ -270,4 +272,74 @@ impl Synth for HolderSynth {
 pub fn register_counted(registrar: &mut dyn Registrar, counters: Arc<Counters>) {
     registrar.register_resource_def(Arc::new(CountedDef(counters)));
     registrar.register_synthdef(Arc::new(Holder));
+}
+
+/// `test-click`: writes 1.0 on the first frame it ever processes and 0.0 on every other, so
+/// its output shows exactly where it started.
+pub struct Click;
+struct ClickSynth {
+    fired: bool,
+}
+
+impl SynthDef for Click {
+    fn name(&self) -> &str {
+        "test-click"
+    }
+    fn audio_inputs(&self) -> &[AudioPort] {
+        &[]
+    }
+    fn audio_outputs(&self) -> &[AudioPort] {
+        OUT
+    }
+    fn controls(&self) -> &[ControlSpec] {
+        &[]
+    }
+    fn construct(&self, _: &World, _: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
+        Ok(Box::new(ClickSynth { fired: false }))
+    }
+}
+
+impl Synth for ClickSynth {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+        let out = ctx.outputs.channel(0);
+        out.fill(0.0);
+        if !self.fired && !out.is_empty() {
+            out[0] = 1.0;
+            self.fired = true;
+        }
+    }
+}
+
+/// `test-step`: writes its control `level` to its one output, and asks for
+/// sample-accurate controls, so a change shows on the exact frame it lands on.
+pub struct Step;
+struct StepSynth;
+
+impl SynthDef for Step {
+    fn name(&self) -> &str {
+        "test-step"
+    }
+    fn audio_inputs(&self) -> &[AudioPort] {
+        &[]
+    }
+    fn audio_outputs(&self) -> &[AudioPort] {
+        OUT
+    }
+    fn controls(&self) -> &[ControlSpec] {
+        const C: &[ControlSpec] = &[ControlSpec::new("level", 0.0, -100.0, 100.0)];
+        C
+    }
+    fn sample_accurate_controls(&self) -> bool {
+        true
+    }
+    fn construct(&self, _: &World, _: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
+        Ok(Box::new(StepSynth))
+    }
+}
+
+impl Synth for StepSynth {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+        let level = ctx.controls[0];
+        ctx.outputs.channel(0).fill(level);
+    }
 }

@@ -1,0 +1,85 @@
+//! `oscine render`: a score to a WAV file, offline.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use oscine::render::{OutputFormat, RenderOptions, Renderer, WavInput, WavOutput};
+
+use super::{FormatChoice, RenderArgs};
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("oscine render: {message}");
+    ExitCode::FAILURE
+}
+
+/// Renders the score `args` names; on a terminal, shows progress and a summary line.
+/// Errors go to stderr with a non-zero exit code, and leave no output file behind.
+pub fn render(args: &RenderArgs) -> ExitCode {
+    let score = match std::fs::read(&args.score) {
+        Ok(bytes) => bytes,
+        Err(e) => return fail(format!("cannot read the score {}: {e}", args.score.display())),
+    };
+    let input = match args.inputs.as_ref().map(WavInput::open).transpose() {
+        Ok(input) => input,
+        Err(e) => return fail(e),
+    };
+    if let Some(input) = &input {
+        if input.sample_rate() != args.sample_rate {
+            return fail(format!(
+                "the input {} is at {} Hz but the render runs at {} Hz; give --sample-rate {}",
+                input.path().display(),
+                input.sample_rate(),
+                args.sample_rate,
+                input.sample_rate()
+            ));
+        }
+    }
+    let inputs = args.input_channels.map(usize::from).or(input.as_ref().map(WavInput::channels)).unwrap_or(0);
+    let terminal = std::io::stderr().is_terminal();
+    let options = RenderOptions {
+        sample_rate: args.sample_rate,
+        block_size: args.block_size as usize,
+        outputs: args.outputs as usize,
+        inputs,
+        max_nodes: args.max_nodes as usize,
+        max_resources: args.max_resources as usize,
+        max_audio_buses: args.max_audio_buses as usize,
+        workers: args.workers as usize,
+        resource_timeout: Duration::from_secs_f64(args.resource_timeout),
+        progress: terminal,
+    };
+    let format = match args.format {
+        FormatChoice::Float => OutputFormat::Float,
+        FormatChoice::Int16 => OutputFormat::Int16,
+        FormatChoice::Int24 => OutputFormat::Int24,
+    };
+    let mut output = match WavOutput::create(&args.output, options.outputs, options.sample_rate, format) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    let mut renderer = Renderer::new(options);
+    if let Some(input) = input {
+        renderer = renderer.with_input(input);
+    }
+    let report = match renderer.render(&score, &mut output) {
+        Ok(report) => report,
+        // Dropping `output` removes the partial file.
+        Err(e) => return fail(format!("{}: {e}", args.score.display())),
+    };
+    if let Err(e) = output.finish() {
+        return fail(e);
+    }
+    if terminal {
+        eprintln!(
+            "rendered {:.3} s ({} channels, {} Hz) to {} in {:.2} s ({:.0}x realtime)",
+            report.seconds(),
+            report.channels,
+            report.sample_rate,
+            args.output.display(),
+            report.elapsed.as_secs_f64(),
+            report.speed()
+        );
+    }
+    ExitCode::SUCCESS
+}
