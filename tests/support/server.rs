@@ -70,9 +70,15 @@ impl Server {
 
     /// Starts the server with extra command-line flags (e.g. `["--max-nodes", "4"]`).
     pub fn start_with(extra: &[&str]) -> Server {
+        Server::start_on("dummy", extra, &[])
+    }
+
+    /// Starts the server on `driver` with extra flags and environment variables.
+    pub fn start_on(driver: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_oscine"))
-            .args(["--driver", "dummy", "--port", "0", "--bind", "127.0.0.1", "--log-level", "info"])
+            .args(["--driver", driver, "--port", "0", "--bind", "127.0.0.1", "--log-level", "info"])
             .args(extra)
+            .envs(env.iter().copied())
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

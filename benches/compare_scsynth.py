@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Renders the same work offline with Oscine and with scsynth and compares the time.
+
+N oscillators (sine or saw, each at its own frequency, all mixed onto output 0) play for
+D seconds at 48 kHz, block size 64, stereo float WAV out. Both servers render a score in
+scsynth's NRT format: scsynth with `scsynth -N`, Oscine with `oscine render`. Each case
+runs several times and the fastest run counts (the least disturbed by the machine).
+
+Needs: scsynth and sclang (Debian: supercollider-server, supercollider-language), python-osc,
+and a release build of Oscine (`cargo build --release`). sclang compiles the two SynthDefs
+(run headless as root it needs QTWEBENGINE_CHROMIUM_FLAGS=--no-sandbox, set here).
+
+    python3 benches/compare_scsynth.py [--seconds 60] [--runs 3]
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
+from make_score import bundle, message  # noqa: E402
+
+SYNTHDEFS = """
+SynthDef(\\sine, { |freq = 440, amp = 0.1| Out.ar(0, SinOsc.ar(freq, 0, amp)) }).writeDefFile("{dir}");
+SynthDef(\\saw, { |freq = 440, amp = 0.1| Out.ar(0, Saw.ar(freq, amp)) }).writeDefFile("{dir}");
+0.exit;
+"""
+
+
+def write(path, bundles):
+    with open(path, "wb") as f:
+        for seconds, messages in bundles:
+            data = bundle(seconds, messages)
+            f.write(len(data).to_bytes(4, "big") + data)
+
+
+def freqs(n):
+    return [110.0 + 3.7 * i for i in range(n)]
+
+
+def scsynth_score(path, defdir, synth, n, seconds):
+    start = [message("/d_load", os.path.join(defdir, synth + ".scsyndef"))]
+    # scsynth's /s_new: def, id, add action, target, then control pairs.
+    start += [message("/s_new", synth, 1000 + i, 1, 0, "freq", f, "amp", 0.001) for i, f in enumerate(freqs(n))]
+    write(path, [(0.0, start[:1]), (0.0, start[1:]), (seconds, [message("/c_set", 0, 0)])])
+
+
+def oscine_score(path, synth, n, seconds):
+    news = [message("/synth/new", synth, 1000 + i, 0, 1, "freq", f, "amp", 0.001) for i, f in enumerate(freqs(n))]
+    # Outputs feed hardware outputs 0.. by default; map every synth to output 0 like Out.ar(0).
+    maps = [message("/synth/map/output", 1000 + i, 0, 0, 1) for i in range(n)]
+    chunks = [news[i : i + 200] + maps[i : i + 200] for i in range(0, n, 200)]
+    write(path, [(0.0, c) for c in chunks] + [(seconds, [message("/sync", 0)])])
+
+
+def fastest(cmd, runs):
+    best = None
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        elapsed = time.perf_counter() - t
+        best = elapsed if best is None else min(best, elapsed)
+    return best
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seconds", type=float, default=60.0)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--oscine", default=os.path.join(os.path.dirname(__file__), "..", "target", "release", "oscine"))
+    args = p.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        script = os.path.join(tmp, "defs.scd")
+        with open(script, "w") as f:
+            f.write(SYNTHDEFS.replace("{dir}", tmp))
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox")
+        subprocess.run(["sclang", script], check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=120)
+        print(f"{'case':<12} {'scsynth s':>10} {'oscine s':>10} {'oscine/scsynth':>15}")
+        for synth in ["sine", "saw"]:
+            for n in [100, 1000]:
+                sc_score = os.path.join(tmp, f"sc-{synth}-{n}.osc")
+                os_score = os.path.join(tmp, f"os-{synth}-{n}.osc")
+                scsynth_score(sc_score, tmp, synth, n, args.seconds)
+                oscine_score(os_score, synth, n, args.seconds)
+                sc = fastest(["scsynth", "-N", sc_score, "_", os.path.join(tmp, "sc.wav"), "48000", "WAV", "float",
+                              "-o", "2", "-n", "4096", "-z", "64"], args.runs)
+                osc = fastest([args.oscine, "render", os_score, os.path.join(tmp, "os.wav"), "--sample-rate", "48000",
+                               "--outputs", "2", "--block-size", "64", "--max-nodes", "4096"], args.runs)
+                print(f"{synth + ' x' + str(n):<12} {sc:>10.3f} {osc:>10.3f} {osc / sc:>15.2f}")
+
+
+if __name__ == "__main__":
+    main()
