@@ -37,6 +37,10 @@ STATUS_FIELDS = [
     "failed",
     "resources",
     "resource_operations",
+    "garbage_leaked",
+    "late_commands",
+    "scheduled_commands",
+    "rate_estimate",
 ]
 
 

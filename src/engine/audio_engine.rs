@@ -382,6 +382,8 @@ impl Engine {
             Command::SetDoneFlags { id, flags, .. } => self.tree.synth_mut(id).map(|s| s.set_done_flags(flags)),
             Command::NodeSet { id, changes, .. } => self.set_controls(client, id, &changes, offset),
             Command::NodeFree { id, .. } => match self.tree.synth_mut(id) {
+                // Already leaving at the end of this block: as good as gone.
+                Ok(synth) if synth.is_stopping() => Err(EngineError::NodeNotFound(id)),
                 Ok(synth) if offset > 0 && self.stopping_synths.len() < self.stopping_synths.capacity() => {
                     synth.stop_at(offset);
                     self.stopping_synths.push(id);

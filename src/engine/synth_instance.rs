@@ -308,6 +308,11 @@ impl SynthInstance {
         }
     }
 
+    /// Whether a timed free is already stopping this Synth.
+    pub fn is_stopping(&self) -> bool {
+        self.stop_offset.is_some()
+    }
+
     /// Processes only the frames before `offset` in the next block (the engine frees the
     /// Synth after that block). Context: RT.
     pub fn stop_at(&mut self, offset: usize) {
@@ -346,6 +351,11 @@ impl SynthInstance {
     /// the result says so, so one bad Synth cannot take the audio thread down.
     pub fn process(&mut self, buses: &mut AudioBuses, access: &dyn ResourceAccess) -> ProcessOutcome {
         if !self.active || self.faulted {
+            // Nothing renders, so timed changes due in this block simply take effect.
+            for i in 0..std::mem::replace(&mut self.pending_changes.len, 0) {
+                let (_, index, value) = self.pending_changes.items[i];
+                self.controls[index] = value;
+            }
             return ProcessOutcome::Idle;
         }
         let from = std::mem::take(&mut self.start_offset);

@@ -310,8 +310,10 @@ impl Server {
             Request::Quit => {
                 if self.quit.is_none() {
                     tracing::info!("quit requested by {:?}", self.clients.addr(client));
-                    // Queued with the rest of its datagram, after the commands before it.
+                    // Queued with the rest of its datagram, after the commands before it, and
+                    // never scheduled: the server stops taking commands from now on.
                     let command = Command::Shutdown { client };
+                    let time = Timetag::IMMEDIATE;
                     self.batch.push((TimedCommand { command, time, bundle, last_of_group: false }, client));
                     self.batch_addrs.push((msg.addr.clone(), client));
                     self.quit = Some((Some(client), Instant::now()));
