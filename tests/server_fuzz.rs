@@ -44,8 +44,9 @@ impl Rng {
     }
 }
 
-/// Every verb but `/quit` (which would end the run) and the resource verbs (still being
-/// built, and they name files to read and write), plus a few near misses.
+/// Every verb but `/quit` (which would end the run) and the resource verbs (they name files
+/// the server would read and write; tests/server_resources.rs covers them), plus a few
+/// near misses.
 const ADDRESSES: &[&str] = &[
     "/group/new",
     "/group/freeAll",
