@@ -9,10 +9,15 @@ use rtrb::{Consumer, Producer, RingBuffer};
 use super::{Job, WorkerResult};
 use crate::control::Registry;
 
-/// How long an idle worker sleeps before looking at its queue again. The audio thread
-/// never wakes a worker (that would be a system call on the audio thread), so this bounds
-/// the latency of non-realtime work.
-const IDLE_POLL: Duration = Duration::from_micros(500);
+/// How long a worker that just finished a job sleeps before looking at its queue again.
+/// The audio thread never wakes a worker (that would be a system call on the audio
+/// thread), so workers poll; each empty look doubles the sleep up to [`IDLE_POLL_MAX`],
+/// which bounds how late an idle worker notices new work while keeping an idle server
+/// nearly asleep.
+const IDLE_POLL: Duration = Duration::from_micros(100);
+
+/// The longest sleep between looks at an empty queue.
+const IDLE_POLL_MAX: Duration = Duration::from_millis(2);
 
 /// The worker threads. Each has a job FIFO from the audio thread and a result FIFO back.
 ///
@@ -70,9 +75,11 @@ impl WorkerPool {
 
 // Context: NRT (a worker thread).
 fn run_worker(mut jobs: Consumer<Job>, mut results: Producer<WorkerResult>, registry: &Registry, world: &World) {
+    let mut idle = IDLE_POLL;
     loop {
         match jobs.pop() {
             Ok(job) => {
+                idle = IDLE_POLL;
                 let result = run_job(job, registry, world);
                 // The result FIFO is as large as the job FIFO, and the audio thread drains
                 // it every block; if it is full anyway, wait rather than lose the result.
@@ -86,7 +93,10 @@ fn run_worker(mut jobs: Consumer<Job>, mut results: Producer<WorkerResult>, regi
                 }
             }
             Err(_) if jobs.is_abandoned() => return,
-            Err(_) => std::thread::sleep(IDLE_POLL),
+            Err(_) => {
+                std::thread::sleep(idle);
+                idle = (idle * 2).min(IDLE_POLL_MAX);
+            }
         }
     }
 }
