@@ -386,3 +386,36 @@ fn status_counts_nodes_commands_and_blocks() {
     assert_eq!(t.handle.status().synths, 0);
     t.shutdown();
 }
+
+#[test]
+fn setting_a_group_sets_every_synth_inside_that_has_the_control() {
+    let mut t = TestEngine::small();
+    t.group(1, 0, TailOfGroup);
+    t.group(2, 1, TailOfGroup);
+    t.synth("test-dc", 10, 1, TailOfGroup, &[("level", 1.0)]);
+    t.synth("test-dc", 11, 2, TailOfGroup, &[("level", 1.0)]);
+    t.synth("test-copy", 12, 1, TailOfGroup, &[]);
+    t.synth("test-dc", 13, 0, TailOfGroup, &[("level", 1.0)]);
+    for id in [10, 11, 12] {
+        map_out(&mut t, id, BusMapping::internal(id as u32 - 10));
+    }
+    let level = t.handle.control_ref("level").unwrap();
+    t.send(Command::NodeSet { client: CLIENT, id: 1, changes: ControlChanges::one(level, 0.25) });
+    let snapshot = t.handle.tree_snapshot();
+    t.send(Command::QueryTree { client: CLIENT, id: 0, snapshot });
+    t.render(1);
+    let events = t.take_events();
+    assert!(events.iter().any(|e| matches!(e, Event::Ack { id: 1, .. })), "{events:?}");
+    assert!(!events.iter().any(|e| matches!(e, Event::Error { .. })), "{events:?}");
+    let Some(Event::Tree { snapshot, .. }) = events.iter().find(|e| matches!(e, Event::Tree { .. })) else {
+        panic!("no tree")
+    };
+    let level_of = |id: i32| {
+        snapshot.nodes.iter().find(|n| n.id == id).and_then(|n| match &n.kind {
+            NodeInfoKind::Synth { controls, .. } => snapshot.controls[controls.clone()].first().copied(),
+            _ => None,
+        })
+    };
+    assert_eq!((level_of(10), level_of(11), level_of(13)), (Some(0.25), Some(0.25), Some(1.0)));
+    t.shutdown();
+}

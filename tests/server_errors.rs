@@ -183,10 +183,9 @@ fn engine_errors_have_codes_20_to_44() {
     c.fails("/g_freeAll", vec![i(10)], "/group/freeAll", 22);
     c.fails("/node/tree", vec![i(10)], "/node/tree", 22);
 
-    // 23: the node must be a synth.
-    let m = c.fails("/node/set", vec![i(1), s("freq"), f(1.0)], "/node/set", 23);
+    // 23: the node must be a synth (/node/set on a group sets the synths inside).
+    let m = c.fails("/synth/activate", vec![i(1)], "/synth/activate", 23);
     mentions(&m, "1");
-    c.fails("/synth/activate", vec![i(1)], "/synth/activate", 23);
     c.fails("/synth/map/input", vec![i(1), i(0), i(0)], "/synth/map/input", 23);
     c.fails("/synth/map/output", vec![i(0), i(0), i(0)], "/synth/map/output", 23);
     c.fails("/synth/property/doneFlags/set", vec![i(1), i(1)], "/synth/property/doneFlags/set", 23);

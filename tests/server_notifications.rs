@@ -169,8 +169,8 @@ fn synced_follows_every_earlier_reply_of_its_client() {
         let id = 100 + k;
         a.send("/group/new", vec![i(id), i(0), i(1)]);
         engine_replies.push(("/ack".to_owned(), vec![s("/group/new"), i(id)]));
-        a.send("/node/set", vec![i(id), s("freq"), f(1.0)]);
-        engine_replies.push(("/error".to_owned(), vec![s("/node/set"), i(23)]));
+        a.send("/synth/activate", vec![i(id)]);
+        engine_replies.push(("/error".to_owned(), vec![s("/synth/activate"), i(23)]));
         a.send("/nope", vec![i(k)]);
         parse_errors.push(("/error".to_owned(), vec![s("/nope"), i(10)]));
         a.send("/node/free", vec![i(id + 1000)]);

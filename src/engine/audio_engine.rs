@@ -437,6 +437,9 @@ impl Engine {
 
     /// Applies every valid change; each invalid one is reported, and the last error
     /// becomes the command's result.
+    /// Sets controls of a Synth, or of every Synth inside a Group (as scsynth's `/n_set`
+    /// does: Synths without a named control are skipped). On a Synth every invalid change
+    /// is reported, and the last error becomes the command's result.
     fn set_controls(
         &mut self,
         client: ClientId,
@@ -444,46 +447,25 @@ impl Engine {
         changes: &ControlChanges,
         offset: usize,
     ) -> Result<(), EngineError> {
-        let synth = self.tree.synth_mut(id)?;
-        let mut last_error = None;
-        for (control, value) in changes.iter() {
-            let port = match control {
-                ControlRef::Index(i) => synth.entry().port_by_index(i as usize),
-                ControlRef::Name(name) => synth.entry().port_by_name(name),
-            };
-            let result = match (port, control) {
-                (Some(PortRef::Control(index)), _) => synth
-                    .set_control_at(index, value, offset)
-                    .map_err(|e| EngineError::ControlIndex { index: index as u32, count: e.count }),
-                (Some(PortRef::Resource(port)), _) if value == -1.0 => {
-                    if let Some(old) = synth.unbind_resource(port, &self.resources) {
-                        self.outbox.dispose(Garbage::Resource(old));
-                    }
-                    Ok(())
-                }
-                (Some(PortRef::Resource(port)), _) => {
-                    if value.fract() != 0.0 || !(0.0..=i32::MAX as f32).contains(&value) {
-                        Err(EngineError::ResourceIdValue { port: port as u32, value })
+        let (outbox, pool) = (&mut self.outbox, &self.resources);
+        match self.tree.synth_mut(id) {
+            Ok(synth) => {
+                let mut last_error = None;
+                apply_changes(synth, id, changes, offset, pool, outbox, &mut |error| {
+                    if let Some(previous) = last_error.replace(error) {
+                        outbox_error(client, previous)
                     } else {
-                        synth.rebind_resource(port, value as ResourceId, &self.resources).map(|old| {
-                            if let Some(old) = old {
-                                self.outbox.dispose(Garbage::Resource(old));
-                            }
-                        })
+                        None
                     }
-                }
-                (None, ControlRef::Name(name)) => Err(EngineError::ControlName { node: id, name }),
-                (None, ControlRef::Index(index)) => {
-                    Err(EngineError::ControlIndex { index, count: synth.controls().len() })
-                }
-            };
-            if let Err(error) = result {
-                if let Some(previous) = last_error.replace(error) {
-                    self.outbox.emit(Event::Error { client, command: CommandKind::NodeSet, error: previous });
-                }
+                });
+                // Every error but the last was collected into the outbox by the closure.
+                last_error.map_or(Ok(()), Err)
             }
+            Err(EngineError::NotASynth(_)) => self.tree.for_each_synth_in(id, &mut |synth_id, synth| {
+                apply_changes(synth, synth_id, changes, offset, pool, outbox, &mut |_| None);
+            }),
+            Err(e) => Err(e),
         }
-        last_error.map_or(Ok(()), Err)
     }
 
     fn buses_for(&self, mapping: Option<BusMapping>, output: bool) -> usize {
@@ -649,6 +631,60 @@ impl Engine {
             if self.resources.all_free() && self.pending.running() == 0 && self.scheduler.is_empty() {
                 self.stopping = None;
                 self.outbox.emit(Event::Stopped { client });
+            }
+        }
+    }
+}
+
+/// An error to send on its own (for all but the last failing change of a `/node/set`).
+fn outbox_error(client: ClientId, error: EngineError) -> Option<Event> {
+    Some(Event::Error { client, command: CommandKind::NodeSet, error })
+}
+
+/// Applies control changes to one Synth: controls by index or name, resource ports (an
+/// integer id binds, -1 unbinds). Each failure goes to `on_error`, which may return an
+/// event to send. Context: RT.
+fn apply_changes(
+    synth: &mut super::SynthInstance,
+    node: NodeId,
+    changes: &ControlChanges,
+    offset: usize,
+    pool: &ResourcePool,
+    outbox: &mut Outbox,
+    on_error: &mut dyn FnMut(EngineError) -> Option<Event>,
+) {
+    for (control, value) in changes.iter() {
+        let port = match control {
+            ControlRef::Index(i) => synth.entry().port_by_index(i as usize),
+            ControlRef::Name(name) => synth.entry().port_by_name(name),
+        };
+        let result = match (port, control) {
+            (Some(PortRef::Control(index)), _) => synth
+                .set_control_at(index, value, offset)
+                .map_err(|e| EngineError::ControlIndex { index: index as u32, count: e.count }),
+            (Some(PortRef::Resource(port)), _) if value == -1.0 => {
+                if let Some(old) = synth.unbind_resource(port, pool) {
+                    outbox.dispose(Garbage::Resource(old));
+                }
+                Ok(())
+            }
+            (Some(PortRef::Resource(port)), _) => {
+                if value.fract() != 0.0 || !(0.0..=i32::MAX as f32).contains(&value) {
+                    Err(EngineError::ResourceIdValue { port: port as u32, value })
+                } else {
+                    synth.rebind_resource(port, value as ResourceId, pool).map(|old| {
+                        if let Some(old) = old {
+                            outbox.dispose(Garbage::Resource(old));
+                        }
+                    })
+                }
+            }
+            (None, ControlRef::Name(name)) => Err(EngineError::ControlName { node, name }),
+            (None, ControlRef::Index(index)) => Err(EngineError::ControlIndex { index, count: synth.controls().len() }),
+        };
+        if let Err(error) = result {
+            if let Some(event) = on_error(error) {
+                outbox.emit(event);
             }
         }
     }

@@ -333,6 +333,32 @@ impl NodeTree {
         }
     }
 
+    /// Calls `f` with every Synth inside Group `id`, in processing order. Context: RT.
+    pub fn for_each_synth_in(
+        &mut self,
+        id: NodeId,
+        f: &mut impl FnMut(NodeId, &mut SynthInstance),
+    ) -> Result<(), EngineError> {
+        let top = self.ids.get(id).ok_or(EngineError::NodeNotFound(id))?;
+        let mut cur = match self.slots[top as usize].kind {
+            SlotKind::Group { first, .. } => first,
+            _ => return Err(EngineError::NotAGroup(id)),
+        };
+        while cur != NONE {
+            let s = &mut self.slots[cur as usize];
+            match &mut s.kind {
+                SlotKind::Group { first, .. } if *first != NONE => {
+                    cur = *first;
+                    continue;
+                }
+                SlotKind::Synth(synth) => f(s.id, synth),
+                _ => {}
+            }
+            cur = self.next_in_order(cur, top);
+        }
+        Ok(())
+    }
+
     /// Describes the subtree of Group `id` into `out`. Context: RT.
     pub fn snapshot(&self, id: NodeId, out: &mut TreeSnapshot) -> Result<(), EngineError> {
         let top = self.ids.get(id).ok_or(EngineError::NodeNotFound(id))?;
