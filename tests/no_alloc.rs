@@ -58,6 +58,8 @@ fn the_process_path_never_allocates_or_frees() {
             t.send(Command::NodeSet { client: CLIENT, id, changes: ControlChanges::one(ControlRef::Index(0), 0.5) });
             t.send(Command::SetDoneFlags { client: CLIENT, id, flags: DoneFlags::FREE_SELF | DoneFlags::NOTIFY });
         }
+        // A change sent to the whole Group reaches every Synth inside.
+        t.send(Command::NodeSet { client: CLIENT, id: base, changes: ControlChanges::one(ControlRef::Index(0), 0.3) });
         // A few failing commands: their Synths must travel back to a worker.
         t.synth("test-dc", base + 1, 0, TailOfGroup, &[]);
         t.synth("test-dc", 99_999, 12_345, TailOfGroup, &[]);
