@@ -445,3 +445,18 @@ fn a_bundle_with_an_undecodable_element_runs_none_of_it() {
     assert_error(&c.recv(), "", 1);
     assert_eq!(c.tree(0).ids(), vec![0]);
 }
+
+/// Feedback only means something when reading a bus and replace only when writing one;
+/// each in the other direction is refused rather than ignored.
+#[test]
+fn bus_flags_for_the_wrong_direction_are_code_13() {
+    let server = Server::start();
+    let mut c = server.client();
+    c.ok("/synth/new", vec![s("amplifier"), i(1), i(0), i(1)], "/synth/new", 1);
+    let m = c.fails("/synth/map/input", vec![i(1), i(0), i(0), i(4)], "/synth/map/input", 13);
+    assert!(m.contains("replace"), "{m}");
+    let m = c.fails("/synth/map/output", vec![i(1), i(0), i(0), i(2)], "/synth/map/output", 13);
+    assert!(m.contains("feedback"), "{m}");
+    c.ok("/synth/map/input", vec![i(1), i(0), i(0), i(2)], "/synth/map/input", 1);
+    c.ok("/synth/map/output", vec![i(1), i(0), i(0), i(4)], "/synth/map/output", 1);
+}

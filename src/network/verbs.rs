@@ -116,12 +116,12 @@ pub fn parse(
         "/synth/activate" => ids(&mut a, "synth id", |id| Command::SynthActivate { client, id })?,
         "/synth/map/input" => {
             let (id, port, bus) = (a.node_id("synth id")?, port(&mut a)?, a.int("bus id")?);
-            let mapping = mapping(bus, a.int_or("flags", 0)?)?;
+            let mapping = mapping(bus, a.int_or("flags", 0)?, false)?;
             vec![Command::MapInput { client, id, port, mapping }]
         }
         "/synth/map/output" | "/synth/map/output/add" => {
             let (id, port, bus) = (a.node_id("synth id")?, port(&mut a)?, a.int("bus id")?);
-            let mapping = mapping(bus, a.int_or("flags", 0)?)?;
+            let mapping = mapping(bus, a.int_or("flags", 0)?, true)?;
             let append = msg.addr.ends_with("/add");
             if append && mapping.is_none() {
                 return Err(RequestError::new(
@@ -282,7 +282,17 @@ fn port(a: &mut Args<'_>) -> Result<u32, RequestError> {
         .map_err(|_| RequestError::new(ErrorCode::ArgumentValue, format!("port index must be non-negative, got {p}")))
 }
 
-fn mapping(bus: i32, flags: i32) -> Result<Option<BusMapping>, RequestError> {
+/// A bus mapping from its wire form. Feedback only means something when reading and
+/// replace only when writing, so each is refused in the other direction.
+fn mapping(bus: i32, flags: i32, output: bool) -> Result<Option<BusMapping>, RequestError> {
+    let (meaningless, name) = if output {
+        (BusMapping::FLAG_FEEDBACK, "feedback (0x2) applies to inputs only")
+    } else {
+        (BusMapping::FLAG_REPLACE, "replace (0x4) applies to outputs only")
+    };
+    if flags & meaningless != 0 {
+        return Err(RequestError::new(ErrorCode::ArgumentValue, format!("bus flags {flags}: {name}")));
+    }
     if bus < 0 && BusMapping::from_wire(0, flags).is_some() {
         return Ok(None);
     }
