@@ -461,9 +461,22 @@ impl Engine {
                 // Every error but the last was collected into the outbox by the closure.
                 last_error.map_or(Ok(()), Err)
             }
-            Err(EngineError::NotASynth(_)) => self.tree.for_each_synth_in(id, &mut |synth_id, synth| {
-                apply_changes(synth, synth_id, changes, offset, pool, outbox, &mut |_| None);
-            }),
+            Err(EngineError::NotASynth(_)) => {
+                // Missing controls are skipped quietly; a refusal for want of worker room
+                // becomes the command's error.
+                let mut workers_full = false;
+                self.tree.for_each_synth_in(id, &mut |synth_id, synth| {
+                    apply_changes(synth, synth_id, changes, offset, pool, outbox, &mut |error| {
+                        workers_full |= error == EngineError::WorkersFull;
+                        None
+                    });
+                })?;
+                if workers_full {
+                    Err(EngineError::WorkersFull)
+                } else {
+                    Ok(())
+                }
+            }
             Err(e) => Err(e),
         }
     }
@@ -662,6 +675,10 @@ fn apply_changes(
             (Some(PortRef::Control(index)), _) => synth
                 .set_control_at(index, value, offset)
                 .map_err(|e| EngineError::ControlIndex { index: index as u32, count: e.count }),
+            // A Group-wide re-bind hands back one old Resource per Synth: more than the
+            // reserve taken before the command when the Group is large. Refuse what the
+            // workers cannot take instead of freeing here.
+            (Some(PortRef::Resource(_)), _) if outbox.workers.free_slots() == 0 => Err(EngineError::WorkersFull),
             (Some(PortRef::Resource(port)), _) if value == -1.0 => {
                 if let Some(old) = synth.unbind_resource(port, pool) {
                     outbox.dispose(Garbage::Resource(old));

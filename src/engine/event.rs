@@ -215,6 +215,9 @@ pub enum EngineError {
         /// Why.
         reason: AcquireError,
     },
+    /// The workers' queues cannot take back what the command would let go of.
+    #[error("worker queues full; the change was not applied, try again")]
+    WorkersFull,
     /// The scheduler is full.
     #[error("scheduler full ({0} timed commands waiting)")]
     SchedulerFull(usize),
@@ -262,6 +265,7 @@ impl EngineError {
             EngineError::ResourceBusy { .. } => 66,
             EngineError::PerformCapacity(_) => 67,
             EngineError::SchedulerFull(_) => 35,
+            EngineError::WorkersFull => 36,
             EngineError::SyncCapacity(_) => 69,
         }
     }
