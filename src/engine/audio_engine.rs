@@ -1,22 +1,22 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use oscine_plugin_api::{ResourceAccess, ResourceArg, ResourceId, World};
+use oscine_plugin_api::World;
 use rtrb::{Consumer, Producer};
 
 use super::clock::SampleClock;
+use super::control_changes::{apply_changes, outbox_error};
 use super::outbox::Outbox;
-use super::pending_work::{PendingWork, RunningPerform};
-use super::resource_pool::{FreeOutcome, Requester};
+use super::pending_work::PendingWork;
+use super::resource_pool::Requester;
 use super::synth_instance::MapOutputError;
-use super::synthdef_entry::PortRef;
 use super::ClockMode;
 use super::{
-    AudioBuses, BusMapping, ClientId, Command, CommandKind, ControlChanges, ControlRef, DoneFlags, EngineError,
-    EngineOptions, EngineStatus, Event, Garbage, NodeId, NodeTree, ProcessOutcome, ResourceDefId, ResourceIds,
-    ResourcePool, Scheduled, Scheduler, TimedCommand, Timetag, MAX_BUSES_PER_OUTPUT, ROOT_NODE_ID,
+    AudioBuses, BusMapping, ClientId, Command, ControlChanges, DoneFlags, EngineError, EngineOptions, EngineStatus,
+    Event, Garbage, NodeId, NodeTree, ProcessOutcome, ResourcePool, Scheduled, Scheduler, TimedCommand, Timetag,
+    MAX_BUSES_PER_OUTPUT, ROOT_NODE_ID,
 };
-use crate::workers::{Job, WorkerLinks, WorkerResult};
+use crate::workers::{Job, WorkerLinks};
 
 /// How much audio one DSP-load measuring window spans, in seconds.
 const LOAD_WINDOW_SECONDS: f64 = 0.5;
@@ -32,9 +32,9 @@ pub struct Engine {
     tree: NodeTree,
     buses: AudioBuses,
     commands: Consumer<TimedCommand>,
-    outbox: Outbox,
-    resources: ResourcePool,
-    pending: PendingWork,
+    pub(super) outbox: Outbox,
+    pub(super) resources: ResourcePool,
+    pub(super) pending: PendingWork,
     clock: SampleClock,
     scheduler: Scheduler,
     last_late: Option<(ClientId, u32)>,
@@ -505,123 +505,6 @@ impl Engine {
         self.tree.apply_done_flags(id, flags, &mut |f| outbox.node_freed(f, pool));
     }
 
-    fn resource_new(
-        &mut self,
-        by: Requester,
-        id: ResourceId,
-        def: ResourceDefId,
-        args: Box<[ResourceArg]>,
-    ) -> Result<(), EngineError> {
-        match self.resources.begin_construct(id, def, by) {
-            Ok(()) => {
-                self.outbox.dispatch(Job::Construct { id, def, args });
-                Ok(())
-            }
-            Err(e) => {
-                self.outbox.dispose(Garbage::Args(args));
-                Err(e)
-            }
-        }
-    }
-
-    fn resource_free(&mut self, by: Requester, id: ResourceId) -> Result<(), EngineError> {
-        match self.resources.free(id, by)? {
-            FreeOutcome::Destroy(resource) => {
-                let def = self.resources.def_of(id).unwrap_or(ResourceDefId(0));
-                self.outbox.dispatch(Job::Destroy { id, def, resource });
-            }
-            FreeOutcome::Deferred => {}
-        }
-        Ok(())
-    }
-
-    fn resource_perform(
-        &mut self,
-        Requester { client, seq }: Requester,
-        ids: ResourceIds,
-        operation: (ResourceDefId, u16),
-        exclusive: bool,
-        args: Box<[ResourceArg]>,
-    ) -> Result<(), EngineError> {
-        let first = ids.as_slice().first().copied().unwrap_or(-1);
-        let checked = match self.resources.def_of(first) {
-            Some(def) if def != operation.0 => {
-                Err(EngineError::Acquire { id: first, reason: oscine_plugin_api::AcquireError::WrongType })
-            }
-            _ => self.resources.check_perform(ids.as_slice(), exclusive),
-        };
-        let slot = checked.and_then(|()| self.pending.start_perform(RunningPerform { client, ids, operation, seq }));
-        let slot = match slot {
-            Ok(slot) => slot,
-            Err(e) => {
-                self.outbox.dispose(Garbage::Args(args));
-                return Err(e);
-            }
-        };
-        let mut resources: [Option<Arc<dyn oscine_plugin_api::Resource>>; ResourceIds::CAPACITY] = Default::default();
-        for (held, &id) in resources.iter_mut().zip(ids.as_slice()) {
-            // Checked above; a failure here would be a bug, and the operation then sees
-            // fewer Resources rather than the audio thread panicking.
-            *held = self.resources.acquire_shared(id, None).ok();
-        }
-        self.outbox.dispatch(Job::Perform { slot, def: operation.0, operation: operation.1, resources, args });
-        Ok(())
-    }
-
-    fn collect_worker_results(&mut self) {
-        while let Some(result) = self.outbox.workers.pop_result() {
-            self.on_worker_result(result);
-        }
-        self.outbox.publish_pending();
-    }
-
-    fn on_worker_result(&mut self, result: WorkerResult) {
-        match result {
-            WorkerResult::Dropped => self.outbox.dropped(),
-            WorkerResult::Constructed { id, result } => {
-                let client = self.resources.requester(id).map_or(ClientId(u32::MAX), |r| r.client);
-                let def = self.resources.def_of(id).unwrap_or(ResourceDefId(0));
-                match result {
-                    Ok(resource) => match self.resources.publish(id, resource) {
-                        Ok(()) => self.outbox.emit(Event::ResourceReady { client, id, def }),
-                        Err(resource) => {
-                            // Freed while it was being built: ready, then destroyed at once.
-                            self.outbox.emit(Event::ResourceReady { client, id, def });
-                            self.outbox.dispatch(Job::Destroy { id, def, resource });
-                        }
-                    },
-                    Err(reason) => {
-                        self.resources.construct_failed(id);
-                        self.outbox.emit(Event::ResourceFailed { client, id, reason });
-                    }
-                }
-            }
-            WorkerResult::Destroyed { id } => {
-                let client = self.resources.requester(id).map_or(ClientId(u32::MAX), |r| r.client);
-                self.resources.destroyed(id);
-                self.outbox.emit(Event::ResourceDestroyed { client, id });
-            }
-            WorkerResult::Performed { slot, result } => {
-                if let Some(p) = self.pending.finish_perform(slot) {
-                    for &id in p.ids.as_slice() {
-                        self.resources.release(id);
-                    }
-                    let id = p.ids.as_slice().first().copied().unwrap_or(-1);
-                    self.outbox.emit(Event::ResourcePerformed { client: p.client, id, operation: p.operation, result });
-                } else if let Err(text) = result {
-                    self.outbox.dispose(Garbage::Text(text));
-                } else if let Ok(args) = result {
-                    self.outbox.dispose(Garbage::Args(args));
-                }
-            }
-        }
-    }
-
-    fn start_due_destroys(&mut self) {
-        let outbox = &mut self.outbox;
-        self.resources.take_due_destroys(|id, def, resource| outbox.dispatch(Job::Destroy { id, def, resource }));
-    }
-
     fn busy_for(&self, client: ClientId, barrier: u64) -> bool {
         self.resources.busy_for(client, barrier)
             || self.pending.perform_busy_for(client, barrier)
@@ -644,64 +527,6 @@ impl Engine {
             if self.resources.all_free() && self.pending.running() == 0 && self.scheduler.is_empty() {
                 self.stopping = None;
                 self.outbox.emit(Event::Stopped { client });
-            }
-        }
-    }
-}
-
-/// An error to send on its own (for all but the last failing change of a `/node/set`).
-fn outbox_error(client: ClientId, error: EngineError) -> Option<Event> {
-    Some(Event::Error { client, command: CommandKind::NodeSet, error })
-}
-
-/// Applies control changes to one Synth: controls by index or name, resource ports (an
-/// integer id binds, -1 unbinds). Each failure goes to `on_error`, which may return an
-/// event to send. Context: RT.
-fn apply_changes(
-    synth: &mut super::SynthInstance,
-    node: NodeId,
-    changes: &ControlChanges,
-    offset: usize,
-    pool: &ResourcePool,
-    outbox: &mut Outbox,
-    on_error: &mut dyn FnMut(EngineError) -> Option<Event>,
-) {
-    for (control, value) in changes.iter() {
-        let port = match control {
-            ControlRef::Index(i) => synth.entry().port_by_index(i as usize),
-            ControlRef::Name(name) => synth.entry().port_by_name(name),
-        };
-        let result = match (port, control) {
-            (Some(PortRef::Control(index)), _) => synth
-                .set_control_at(index, value, offset)
-                .map_err(|e| EngineError::ControlIndex { index: index as u32, count: e.count }),
-            // A Group-wide re-bind hands back one old Resource per Synth: more than the
-            // reserve taken before the command when the Group is large. Refuse what the
-            // workers cannot take instead of freeing here.
-            (Some(PortRef::Resource(_)), _) if outbox.workers.free_slots() == 0 => Err(EngineError::WorkersFull),
-            (Some(PortRef::Resource(port)), _) if value == -1.0 => {
-                if let Some(old) = synth.unbind_resource(port, pool) {
-                    outbox.dispose(Garbage::Resource(old));
-                }
-                Ok(())
-            }
-            (Some(PortRef::Resource(port)), _) => {
-                if value.fract() != 0.0 || !(0.0..=i32::MAX as f32).contains(&value) {
-                    Err(EngineError::ResourceIdValue { port: port as u32, value })
-                } else {
-                    synth.rebind_resource(port, value as ResourceId, pool).map(|old| {
-                        if let Some(old) = old {
-                            outbox.dispose(Garbage::Resource(old));
-                        }
-                    })
-                }
-            }
-            (None, ControlRef::Name(name)) => Err(EngineError::ControlName { node, name }),
-            (None, ControlRef::Index(index)) => Err(EngineError::ControlIndex { index, count: synth.controls().len() }),
-        };
-        if let Err(error) = result {
-            if let Some(event) = on_error(error) {
-                outbox.emit(event);
             }
         }
     }
