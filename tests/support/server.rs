@@ -76,10 +76,11 @@ impl Server {
     /// Starts the server on `driver` with extra flags and environment variables.
     pub fn start_on(driver: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_oscine"))
-            .args(["--driver", driver, "--port", "0", "--bind", "127.0.0.1", "--log-level", "info"])
+            .args(["--driver", driver, "--port", "0", "--bind", "127.0.0.1"])
+            .args(if extra.contains(&"--log-level") { &[][..] } else { &["--log-level", "info"][..] })
             .args(extra)
-            .envs(env.iter().copied())
             .env_remove("RUST_LOG")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -1,0 +1,93 @@
+//! The command line as a user meets it: help, bad flags, an unusable device, log levels.
+mod support;
+
+use std::process::Command;
+
+use support::server::{i, s, Server};
+
+fn oscine(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_oscine")).args(args).env_remove("RUST_LOG").output().expect("run oscine")
+}
+
+#[test]
+fn every_flag_has_help() {
+    let out = oscine(&["--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--bind",
+        "--port",
+        "--driver",
+        "--device",
+        "--sample-rate",
+        "--block-size",
+        "--inputs",
+        "--outputs",
+        "--workers",
+        "--max-nodes",
+        "--max-audio-buses",
+        "--max-resources",
+        "--max-scheduled",
+        "--log-level",
+    ] {
+        assert!(help.contains(flag), "--help lacks {flag}:\n{help}");
+    }
+    assert!(help.contains("devices") && help.contains("render"), "{help}");
+}
+
+#[test]
+fn bad_flags_exit_non_zero_with_a_message() {
+    for args in [
+        &["--block-size", "0"][..],
+        &["--driver", "bogus"],
+        &["--port", "70000"],
+        &["--max-nodes", "many"],
+        &["--log-level", "loud"],
+        &["--no-such-flag"],
+    ] {
+        let out = oscine(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("error:") && err.len() < 2000, "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn an_unusable_device_is_a_clear_error() {
+    let out = oscine(&["--driver", "cpal", "--device", "no such device here", "--port", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let last = err.lines().last().unwrap_or_default();
+    assert!(last.starts_with("oscine: ") && last.contains("device"), "{err}");
+}
+
+#[test]
+fn a_port_in_use_is_a_clear_error() {
+    let taken = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = oscine(&["--driver", "dummy", "--port", &port]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("cannot listen on udp 127.0.0.1:{port}")), "{err}");
+}
+
+#[test]
+fn log_level_debug_shows_each_command_and_warn_each_error() {
+    let server = Server::start_with(&["--log-level", "debug"]);
+    let mut c = server.client();
+    c.ok("/group/new", vec![i(5), i(0), i(0)], "/group/new", 5);
+    c.fails("/synth/new", vec![s("nope"), i(6), i(0), i(0)], "/synth/new", 14);
+    c.sync_quiet();
+    let log = server.log();
+    assert!(log.lines().any(|l| l.contains("DEBUG") && l.contains("/group/new")), "{log}");
+    assert!(log.lines().any(|l| l.contains("WARN") && l.contains("no synthdef named 'nope'")), "{log}");
+}
+
+#[test]
+fn rust_log_takes_precedence_over_log_level() {
+    let server = Server::start_on("dummy", &["--log-level", "error"], &[("RUST_LOG", "oscine=debug")]);
+    let mut c = server.client();
+    c.ok("/group/new", vec![i(5), i(0), i(0)], "/group/new", 5);
+    c.sync_quiet();
+    assert!(server.log().lines().any(|l| l.contains("DEBUG") && l.contains("/group/new")), "{}", server.log());
+}
