@@ -10,15 +10,22 @@ use std::time::{Duration, Instant};
 
 use support::server::{f, i, s, Server};
 
-/// A private JACK server on the dummy backend, killed on drop.
+/// A private JACK server on the dummy backend, killed on drop. One at a time: two
+/// starting together on a small machine may not both come up in time.
 struct Jackd {
     child: Child,
     name: String,
+    _turn: std::sync::MutexGuard<'static, ()>,
 }
+
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl Jackd {
     fn start() -> Jackd {
-        let name = format!("oscine-test-{}", std::process::id());
+        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("oscine-test-{}-{n}", std::process::id());
         let child = Command::new("jackd")
             .args(["--no-realtime", "-n", &name, "-d", "dummy", "-r", "48000", "-p", "256"])
             .stdin(Stdio::null())
@@ -27,15 +34,30 @@ impl Jackd {
             .spawn()
             .expect("jackd (Debian: jackd2) must be installed to run this test");
         // The server needs a moment before clients can connect.
-        std::thread::sleep(Duration::from_millis(800));
-        Jackd { child, name }
+        std::thread::sleep(Duration::from_millis(1000));
+        Jackd { child, name, _turn: turn }
+    }
+}
+
+impl Jackd {
+    /// Stops the server the way an operator would (SIGTERM), so it removes its shared
+    /// memory; SIGKILL would leave entries behind in JACK's registry.
+    fn stop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+            let deadline = Instant::now() + Duration::from_secs(3);
+            while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
 impl Drop for Jackd {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
     }
 }
 
@@ -59,4 +81,23 @@ fn the_server_runs_on_jack_and_its_clock_follows_the_jack_period() {
     c.ok("/quit", vec![], "/quit", 0);
     let status = server.wait_exit(Duration::from_secs(5)).expect("oscine exits after /quit");
     assert_eq!(status.code(), Some(0), "{}", server.log());
+}
+
+#[test]
+fn losing_the_jack_server_is_reported_and_quit_still_exits() {
+    let mut jack = Jackd::start();
+    let mut server = Server::start_on("jack", &[], &[("JACK_DEFAULT_SERVER", &jack.name)]);
+    let mut c = server.client();
+    c.ok("/notify", vec![i(1)], "/notify", 1);
+    c.ok("/synth/new", vec![s("sine"), i(1), i(0), i(1)], "/synth/new", 1);
+    jack.stop();
+    // Notified clients hear it; commands are refused rather than queued for nothing.
+    // Noticed when no block has come for two seconds, or at once if the device says so.
+    let lost = c.recv_timeout(Duration::from_secs(6)).expect("an /error notification when the device goes");
+    assert_eq!((&lost.args[0], &lost.args[1]), (&s(""), &i(52)), "{lost:?}");
+    c.fails("/group/new", vec![i(2), i(0), i(0)], "/group/new", 52);
+    assert_eq!(c.status().failed, 2, "status field 15 says the device is gone");
+    c.ok("/quit", vec![], "/quit", 0);
+    let status = server.wait_exit(Duration::from_secs(8)).expect("oscine exits after /quit without its device");
+    assert_eq!(status.code(), Some(1), "{}", server.log());
 }

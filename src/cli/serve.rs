@@ -13,6 +13,9 @@ const DUMMY_SAMPLE_RATE: u32 = 48_000;
 const DUMMY_BUFFER: u32 = 256;
 const DUMMY_OUTPUTS: u16 = 2;
 
+/// How long stopping the driver and the workers may take before the process exits anyway.
+const STOP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 fn init_logging(cli: &Cli) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(cli.log_level.to_string()));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -128,6 +131,18 @@ pub fn serve(cli: &Cli) -> ExitCode {
         options.outputs
     );
     let handle = runtime.block_on(server.run(shutdown_signal()));
+    if handle.status().device_lost {
+        // A stream whose device is gone may never finish closing, and the engine inside
+        // it would keep the workers waiting: leave without tearing them down.
+        tracing::error!("stopped: the audio device was lost");
+        std::process::exit(1);
+    }
+    // Whatever else goes wrong while stopping, the process still ends.
+    std::thread::spawn(|| {
+        std::thread::sleep(STOP_TIMEOUT);
+        tracing::error!("the audio driver or the workers did not stop within {STOP_TIMEOUT:?}; exiting");
+        std::process::exit(1);
+    });
     driver.stop();
     drop(handle);
     parts.workers.join();

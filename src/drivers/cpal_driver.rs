@@ -140,7 +140,7 @@ impl CpalDriver {
                         }
                     }
                 },
-                move |_err| error_status.add_xrun(),
+                move |err| stream_error(&error_status, err),
                 None,
             )
             .map_err(|e| DriverError::Stream(e.to_string()))
@@ -169,11 +169,20 @@ impl CpalDriver {
                         }
                     }
                 },
-                move |_err| error_status.add_xrun(),
+                move |err| stream_error(&error_status, err),
                 None,
             )
             .map(Some)
             .map_err(|e| DriverError::Stream(e.to_string()))
+    }
+}
+
+/// A stream error: the device is gone (its server quit, it was unplugged), or an xrun.
+// Context: cpal's error callback.
+fn stream_error(status: &EngineStatus, error: cpal::StreamError) {
+    match error {
+        cpal::StreamError::DeviceNotAvailable => status.set_device_lost(),
+        cpal::StreamError::BackendSpecific { .. } => status.add_xrun(),
     }
 }
 

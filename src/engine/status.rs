@@ -27,6 +27,7 @@ pub struct EngineStatus {
     scheduled: AtomicU32,
     rate_estimate: AtomicU64,
     failed: AtomicBool,
+    device_lost: AtomicBool,
 }
 
 /// One reading of every [`EngineStatus`] counter.
@@ -73,6 +74,8 @@ pub struct StatusSnapshot {
     pub rate_estimate: f64,
     /// Whether the engine stopped processing after an internal panic.
     pub failed: bool,
+    /// Whether the driver lost its audio device (the engine is no longer called).
+    pub device_lost: bool,
 }
 
 fn f32_bits(v: f32) -> u32 {
@@ -103,6 +106,7 @@ impl EngineStatus {
             scheduled: self.scheduled.load(Relaxed),
             rate_estimate: f64::from_bits(self.rate_estimate.load(Relaxed)),
             failed: self.failed.load(Relaxed),
+            device_lost: self.device_lost.load(Relaxed),
         }
     }
 
@@ -157,6 +161,11 @@ impl EngineStatus {
     /// Records the rate the driver runs at. Context: the driver's thread.
     pub fn set_sample_rate(&self, rate: f64) {
         self.sample_rate.store(rate.to_bits(), Relaxed);
+    }
+    /// Records that the driver lost its device: no more blocks will be rendered.
+    /// Context: the driver's thread (cpal's error callback).
+    pub fn set_device_lost(&self) {
+        self.device_lost.store(true, Relaxed);
     }
     /// Marks the engine as failed after a panic escaped a block. Context: the driver's thread.
     pub fn set_failed(&self) {

@@ -68,7 +68,7 @@ fn count(n: u64) -> OscType {
 /// `/status/reply` with the fields in the order docs/osc-api.md gives. Counters are int32
 /// (saturating); the block count, which outgrows int32 in weeks, is a float64 (exact to
 /// 2^53).
-pub fn status(s: &StatusSnapshot, clients: usize) -> OscPacket {
+pub fn status(s: &StatusSnapshot, clients: usize, audio_stalled: bool) -> OscPacket {
     message(
         "/status/reply",
         vec![
@@ -86,7 +86,14 @@ pub fn status(s: &StatusSnapshot, clients: usize) -> OscPacket {
             count(s.pending_drops),
             count(s.command_stalls),
             count(clients as u64),
-            count(s.failed.into()),
+            // 0 running, 1 the engine failed after a panic, 2 the audio device was lost.
+            count(if s.failed {
+                1
+            } else if s.device_lost || audio_stalled {
+                2
+            } else {
+                0
+            }),
             count(s.resources.into()),
             count(s.performs.into()),
             count(s.garbage_leaked),

@@ -46,6 +46,8 @@ pub enum ErrorCode {
     SynthFaulted = 50,
     /// The engine stopped after an internal failure.
     EngineFailed = 51,
+    /// The audio device is gone; no more blocks are rendered.
+    DeviceLost = 52,
 }
 
 /// Why a request failed: a code and a message for the client.

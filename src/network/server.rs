@@ -15,6 +15,10 @@ use oscine_plugin_api::{ResourceArg, ResourceId};
 /// How often the network thread collects events from the audio thread.
 const EVENT_POLL: Duration = Duration::from_millis(1);
 
+/// How long the engine may go without rendering a block before the server tells clients
+/// that audio has stopped (the device's server quit, the device was unplugged).
+const AUDIO_STALL: Duration = Duration::from_secs(2);
+
 /// How long a shutdown waits for the engine to confirm every node is freed.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -36,6 +40,10 @@ pub struct Server {
     outgoing: Vec<(SocketAddr, OscPacket)>,
     events_dropped_reported: u64,
     failure_reported: bool,
+    device_lost_reported: bool,
+    last_blocks: u64,
+    last_progress: Instant,
+    stalled: bool,
     quit: Option<(Option<ClientId>, Instant)>,
     signalled: bool,
     stopped: bool,
@@ -56,6 +64,10 @@ impl Server {
             outgoing: Vec::new(),
             events_dropped_reported: 0,
             failure_reported: false,
+            device_lost_reported: false,
+            last_blocks: 0,
+            last_progress: Instant::now(),
+            stalled: false,
             quit: None,
             signalled: false,
             stopped: false,
@@ -112,6 +124,10 @@ impl Server {
         }
         if let Some((Some(client), _)) = self.quit {
             self.reply(client, replies::ack("/quit", 0));
+        }
+        if self.stalled {
+            // Tell whoever stops the driver that it may never finish stopping.
+            self.handle.status_counters().set_device_lost();
         }
         self.flush().await;
         self.handle
@@ -261,14 +277,9 @@ impl Server {
                         );
                         break;
                     }
-                    if self.handle.status().failed {
-                        // A failed engine takes no commands: answer now instead of
-                        // queueing what nothing will ever apply.
-                        self.reply_error(
-                            client,
-                            &msg.addr,
-                            RequestError::new(ErrorCode::EngineFailed, "the engine stopped after an internal failure"),
-                        );
+                    if let Some(error) = stopped_audio(&self.handle.status(), self.stalled) {
+                        // Nothing will ever apply a queued command: answer now.
+                        self.reply_error(client, &msg.addr, error);
                         break;
                     }
                     self.batch.push((TimedCommand { command, time, bundle, last_of_group: false }, client));
@@ -278,7 +289,7 @@ impl Server {
                 }
             }
             Request::Status => {
-                let status = replies::status(&self.handle.status(), self.clients.notified().count());
+                let status = replies::status(&self.handle.status(), self.clients.notified().count(), self.stalled);
 
                 self.reply(client, status);
             }
@@ -342,6 +353,22 @@ impl Server {
                     );
                 }
             }
+        }
+    }
+
+    /// Notices when the driver stops calling the engine: some devices report their loss
+    /// as an ordinary stream error, but none keeps the block count moving.
+    fn watch_audio(&mut self, blocks: u64) {
+        if blocks != self.last_blocks {
+            self.last_blocks = blocks;
+            self.last_progress = Instant::now();
+            if self.stalled {
+                self.stalled = false;
+                self.device_lost_reported = false;
+                tracing::info!("audio has resumed");
+            }
+        } else if !self.stalled && self.last_progress.elapsed() > AUDIO_STALL {
+            self.stalled = true;
         }
     }
 
@@ -430,8 +457,17 @@ impl Server {
                 &RequestError::new(ErrorCode::EngineFailed, "the engine stopped after an internal failure"),
             ));
         }
-        if status.failed && self.quit.is_some() {
-            // A failed engine processes no commands; nothing will confirm the shutdown.
+        self.watch_audio(status.blocks);
+        if (status.device_lost || self.stalled) && !self.device_lost_reported {
+            self.device_lost_reported = true;
+            tracing::error!("the audio device was lost; audio has stopped");
+            self.notify_all(replies::error(
+                "",
+                &RequestError::new(ErrorCode::DeviceLost, "the audio device was lost; audio has stopped"),
+            ));
+        }
+        if (status.failed || status.device_lost || self.stalled) && self.quit.is_some() {
+            // Nothing processes commands any more; nothing will confirm the shutdown.
             self.stopped = true;
         }
     }
@@ -443,5 +479,16 @@ fn resource_arg_to_osc(arg: &ResourceArg) -> OscType {
         ResourceArg::Float(f) => OscType::Double(*f),
         ResourceArg::String(s) => OscType::String(s.clone()),
         ResourceArg::Blob(b) => OscType::Blob(b.clone()),
+    }
+}
+
+/// Why the engine can no longer apply commands, if it cannot.
+fn stopped_audio(status: &crate::engine::StatusSnapshot, stalled: bool) -> Option<RequestError> {
+    if status.failed {
+        Some(RequestError::new(ErrorCode::EngineFailed, "the engine stopped after an internal failure"))
+    } else if status.device_lost || stalled {
+        Some(RequestError::new(ErrorCode::DeviceLost, "the audio device was lost; audio has stopped"))
+    } else {
+        None
     }
 }

@@ -102,9 +102,10 @@ impl Server {
                             Ok(0) | Err(_) => break,
                             Ok(_) => {
                                 let line = String::from_utf8_lossy(&buf).trim_end().to_owned();
+                                // Logged first, so the log holds every line already seen.
+                                log.lock().unwrap().push(line.clone());
                                 // The receiver goes away once the address is known.
-                                let _ = lines_tx.send(line.clone());
-                                log.lock().unwrap().push(line);
+                                let _ = lines_tx.send(line);
                             }
                         }
                     }
