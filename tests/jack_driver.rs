@@ -52,6 +52,14 @@ impl Jackd {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+        // A client of a server that went away leaves its semaphores behind.
+        if let Ok(entries) = std::fs::read_dir("/dev/shm") {
+            for entry in entries.flatten() {
+                if entry.file_name().to_string_lossy().contains(&self.name) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
     }
 }
 
