@@ -92,11 +92,6 @@ impl ResourcePool {
         usize::try_from(id).ok().and_then(|i| self.entries.get(i))
     }
 
-    /// The number of ids.
-    pub fn capacity(&self) -> usize {
-        self.entries.len()
-    }
-
     /// Live Resources.
     pub fn live_count(&self) -> usize {
         self.live
@@ -296,8 +291,9 @@ impl ResourcePool {
         def: Option<ResourceDefId>,
     ) -> Result<Arc<dyn Resource>, AcquireError> {
         let e = self.check_acquire(id, def)?;
+        let resource = e.resource.as_ref().ok_or(AcquireError::NotLive)?;
         e.refcount.set(e.refcount.get() + 1);
-        Ok(Arc::clone(e.resource.as_ref().expect("a Live entry holds its Resource")))
+        Ok(Arc::clone(resource))
     }
 
     /// Whether every id can be held for an operation: Live, no free pending, and, for an
@@ -320,8 +316,9 @@ impl ResourceAccess for ResourcePool {
         if self.def_names.get(e.def.get().0 as usize).map(|n| &**n) != Some(def) {
             return Err(AcquireError::WrongType);
         }
+        let resource = e.resource.as_ref().ok_or(AcquireError::NotLive)?;
         e.refcount.set(e.refcount.get() + 1);
-        Ok(&**e.resource.as_ref().expect("a Live entry holds its Resource"))
+        Ok(&**resource)
     }
 
     // Context: RT.
