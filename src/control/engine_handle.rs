@@ -195,9 +195,4 @@ impl EngineHandle {
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop().ok()
     }
-
-    /// Whether the audio thread's end is gone (the driver stopped and dropped it).
-    pub fn engine_dropped(&self) -> bool {
-        self.commands.is_abandoned()
-    }
 }

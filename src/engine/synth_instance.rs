@@ -151,14 +151,6 @@ impl SynthInstance {
         &self.controls
     }
 
-    /// Sets control `index`, clamped to its range. Context: RT.
-    pub fn set_control(&mut self, index: usize, value: f32) -> Result<(), ControlOutOfRange> {
-        let count = self.controls.len();
-        let spec = self.entry.controls().get(index).ok_or(ControlOutOfRange { count })?;
-        self.controls[index] = spec.clamp(value);
-        Ok(())
-    }
-
     /// Maps input `port` (or unmaps it with `None`). Returns false if the port does not
     /// exist. Context: RT.
     pub fn map_input(&mut self, port: usize, mapping: Option<BusMapping>) -> bool {
@@ -264,11 +256,6 @@ impl SynthInstance {
         }
     }
 
-    /// The resource ids bound, by port.
-    pub fn resource_ids(&self) -> impl Iterator<Item = Option<ResourceId>> + '_ {
-        self.resources.iter().map(|b| b.as_ref().map(|b| b.id).filter(|id| *id >= 0))
-    }
-
     /// The input mappings, by port.
     pub fn input_mappings(&self) -> &[Option<BusMapping>] {
         &self.input_maps
@@ -292,11 +279,6 @@ impl SynthInstance {
     /// Whether the Synth is processed. Context: RT.
     pub fn is_active(&self) -> bool {
         self.active
-    }
-
-    /// Starts processing from the next block. Context: RT.
-    pub fn activate(&mut self) {
-        self.activate_at(0);
     }
 
     /// Starts processing at frame `offset` of the next block: the frames before it stay
@@ -335,11 +317,6 @@ impl SynthInstance {
         p.items[at] = (offset.min(self.block_size), index, spec.clamp(value));
         p.len += 1;
         Ok(())
-    }
-
-    /// Whether the Synth's process panicked; it is then silent for good.
-    pub fn is_faulted(&self) -> bool {
-        self.faulted
     }
 
     /// Renders one block: reads mapped inputs, runs the plugin, writes mapped outputs. A
