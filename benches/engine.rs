@@ -8,9 +8,10 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use oscine::build;
 use oscine::control::{ControlKey, Registry};
 use oscine::drivers::ManualDriver;
-use oscine::engine::{build, AddAction, BusMapping, ClientId, Command, ControlChanges, ControlRef, EngineOptions};
+use oscine::engine::{AddAction, BusMapping, ClientId, Command, ControlChanges, ControlRef, EngineOptions};
 
 const CLIENT: ClientId = ClientId(0);
 

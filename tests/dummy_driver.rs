@@ -3,9 +3,10 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use oscine::build;
 use oscine::control::Registry;
 use oscine::drivers::{Driver, DummyDriver};
-use oscine::engine::{build, AddAction, ClientId, Command, EngineOptions, Event};
+use oscine::engine::{AddAction, ClientId, Command, EngineOptions, Event};
 
 #[test]
 fn the_dummy_driver_paces_blocks_and_drops_no_events() {

@@ -197,7 +197,7 @@ fn resource_transitions_acquire_release_and_rebinding_never_allocate() {
     // without touching the heap.
     t.send(Command::Shutdown { client: CLIENT });
     pump_until(&mut t, "shutdown", |e| e.iter().any(|e| matches!(e, Event::Stopped { .. })));
-    assert!(t.driver.engine().resources().all_free());
+    assert!(t.driver.engine().resources_all_free());
     assert_eq!(counters.constructs.load(std::sync::atomic::Ordering::SeqCst), 4);
     assert_eq!(counters.destroys.load(std::sync::atomic::Ordering::SeqCst), 4);
     assert_eq!(t.handle.status().garbage_leaked, 0);

@@ -274,7 +274,7 @@ impl Harness {
     }
 
     fn check_pool(&mut self) {
-        let pool = self.t.driver.engine().resources();
+        let engine = self.t.driver.engine();
         for id in 0..IDS {
             let expected = match self.model.states[id as usize] {
                 St::Free => ResourceState::Free,
@@ -282,8 +282,13 @@ impl Harness {
                 St::Live { .. } => ResourceState::Live,
                 St::Destroying => ResourceState::Destroying,
             };
-            assert_eq!(pool.state(id), expected, "step {}: resource {id}", self.steps);
-            assert_eq!(pool.refcount(id), self.model.holders[id as usize], "step {}: holders of {id}", self.steps);
+            assert_eq!(engine.resource_state(id), expected, "step {}: resource {id}", self.steps);
+            assert_eq!(
+                engine.resource_holders(id),
+                self.model.holders[id as usize],
+                "step {}: holders of {id}",
+                self.steps
+            );
         }
     }
 
@@ -297,8 +302,7 @@ impl Harness {
             std::thread::sleep(Duration::from_micros(500));
         }
         assert!(stopped, "shutdown never finished");
-        let pool = self.t.driver.engine().resources();
-        assert!(pool.all_free());
+        assert!(self.t.driver.engine().resources_all_free());
         assert_eq!(self.t.handle.status().synths, 0);
         let c = &self.counters;
         assert_eq!(c.constructs.load(SeqCst), c.destroys.load(SeqCst), "every construct has its destroy");
@@ -427,13 +431,13 @@ fn a_resource_port_set_to_minus_one_is_unbound_and_released() {
         h.step(&Op::Wait);
     }
     h.step(&Op::Hold { id: 0 });
-    assert_eq!(h.t.driver.engine().resources().refcount(0), 1);
+    assert_eq!(h.t.driver.engine().resource_holders(0), 1);
     let node = h.model.synths[0].0;
     let changes = ControlChanges::one(ControlRef::Index(1), -1.0);
     h.t.send(Command::NodeSet { client: CLIENT, id: node, changes });
     h.t.driver.render_block();
     assert!(h.t.errors().is_empty());
-    assert_eq!(h.t.driver.engine().resources().refcount(0), 0);
+    assert_eq!(h.t.driver.engine().resource_holders(0), 0);
     h.model.holders[0] = 0;
     h.model.synths[0].1 = None;
     h.shutdown();

@@ -284,7 +284,7 @@ fn random_datagram(r: &mut Rng) -> Vec<u8> {
 
 #[test]
 fn the_fuzzer_knows_every_verb() {
-    for verb in oscine::network::VERBS {
+    for verb in oscine::osc::VERBS {
         let excluded = *verb == "/quit" || verb.starts_with("/resource/");
         assert!(
             excluded || ADDRESSES.contains(verb),

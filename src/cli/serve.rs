@@ -1,9 +1,10 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
+use oscine::build;
 use oscine::control::Registry;
 use oscine::drivers::{CpalDriver, CpalOptions, Driver, DriverError, DummyDriver};
-use oscine::engine::{build, EngineOptions};
+use oscine::engine::EngineOptions;
 use oscine::network::{Server, ServerOptions};
 use tracing_subscriber::EnvFilter;
 

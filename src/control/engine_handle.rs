@@ -1,17 +1,14 @@
 use std::sync::Arc;
 
-use oscine_plugin_api::{ResourceId, World};
 use rtrb::{Consumer, Producer};
 
+use super::Registry;
 use crate::engine::{
-    Command, ControlRef, EngineOptions, EngineStatus, Event, StatusSnapshot, SynthInstance, TreeSnapshot,
+    Command, ControlRef, EngineOptions, EngineStatus, Event, StatusSnapshot, TimedCommand, Timetag, TreeSnapshot,
 };
 
-use super::Registry;
-use crate::engine::{PortRef, TimedCommand, Timetag};
-
-/// The control side's end of the engine: it builds Synths, sends commands and receives
-/// events.
+/// The control side's end of the engine: it builds Synths (see
+/// [`build_synth`](Self::build_synth)), sends commands and receives events.
 ///
 /// Context: NRT, one thread at a time (it holds the single producer of the command FIFO).
 pub struct EngineHandle {
@@ -22,45 +19,12 @@ pub struct EngineHandle {
     status: Arc<EngineStatus>,
 }
 
-/// Why a Synth could not be built.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SynthBuildError {
-    /// No SynthDef has the name.
-    #[error("no synthdef named '{0}'")]
-    UnknownSynthDef(String),
-    /// A control given at creation does not exist.
-    #[error("synthdef '{def}' has no control {control}")]
-    UnknownControl {
-        /// The SynthDef.
-        def: String,
-        /// The control, as given.
-        control: String,
-    },
-    /// The plugin refused.
-    #[error("synthdef '{def}' failed to build a synth: {reason}")]
-    Construct {
-        /// The SynthDef.
-        def: String,
-        /// The plugin's reason.
-        reason: String,
-    },
-}
-
 /// The command queue to the audio thread is full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("command queue full ({capacity} commands waiting for the audio thread)")]
 pub struct QueueFull {
     /// The queue's capacity.
     pub capacity: usize,
-}
-
-/// A control named by index or by name, as a client gives it at creation.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum ControlKey<'a> {
-    /// By index.
-    Index(usize),
-    /// By name.
-    Name(&'a str),
 }
 
 impl EngineHandle {
@@ -92,53 +56,6 @@ impl EngineHandle {
     /// The shared status counters (for the network side's own counts).
     pub fn status_counters(&self) -> &Arc<EngineStatus> {
         &self.status
-    }
-
-    /// Builds a Synth of the named SynthDef with initial control values and resource port
-    /// bindings (a resource port takes an integer resource id as its value); its outputs
-    /// feed the first hardware outputs. Context: NRT (allocates).
-    pub fn build_synth(
-        &self,
-        def: &str,
-        initial: &[(ControlKey<'_>, f32)],
-    ) -> Result<Box<SynthInstance>, SynthBuildError> {
-        let entry = self.registry.get(def).ok_or_else(|| SynthBuildError::UnknownSynthDef(def.to_owned()))?;
-        let specs = entry.controls();
-        let ports = entry.def().resource_ports();
-        let unknown = |control: String| SynthBuildError::UnknownControl { def: def.to_owned(), control };
-        let mut controls = Vec::with_capacity(initial.len());
-        let mut resources = Vec::new();
-        for (key, value) in initial {
-            let port = match key {
-                ControlKey::Index(i) => entry.port_by_index(*i).ok_or_else(|| unknown(format!("index {i}")))?,
-                ControlKey::Name(name) => {
-                    let by_name = specs.iter().position(|s| s.name == *name).map(PortRef::Control);
-                    by_name
-                        .or_else(|| ports.iter().position(|p| p.name == *name).map(PortRef::Resource))
-                        .ok_or_else(|| unknown(format!("'{name}'")))?
-                }
-            };
-            match port {
-                PortRef::Control(i) => controls.push((i, *value)),
-                PortRef::Resource(i) => {
-                    if value.fract() != 0.0 || *value < 0.0 || *value > i32::MAX as f32 {
-                        return Err(SynthBuildError::Construct {
-                            def: def.to_owned(),
-                            reason: format!(
-                                "resource port '{}' takes an integer resource id, got {value}",
-                                ports[i].name
-                            ),
-                        });
-                    }
-                    resources.push((i, *value as ResourceId));
-                }
-            }
-        }
-        let port_defs = ports.iter().map(|p| self.registry.resource_def_id(p.def)).collect();
-        let world = World { sample_rate: self.options.sample_rate, block_size: self.options.block_size };
-        SynthInstance::new(Arc::clone(entry), &world, &controls, self.options.outputs, port_defs, &resources)
-            .map(Box::new)
-            .map_err(|e| SynthBuildError::Construct { def: def.to_owned(), reason: e.reason })
     }
 
     /// The interned reference for a control name, if any SynthDef has such a control.

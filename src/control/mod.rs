@@ -1,8 +1,10 @@
-//! The control side's view of the engine: building Synths off the audio thread, sending
-//! commands, receiving events. Context: NRT (the network thread).
+//! The control side's view of the engine: the registry of definitions, building Synths off
+//! the audio thread, sending commands, receiving events. Context: NRT (the network thread).
 
 mod engine_handle;
 mod registry;
+mod synth_builder;
 
-pub use engine_handle::{ControlKey, EngineHandle, QueueFull, SynthBuildError};
+pub use engine_handle::{EngineHandle, QueueFull};
 pub use registry::Registry;
+pub use synth_builder::{ControlKey, SynthBuildError};

@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use oscine_plugin_api::{Registrar, ResourceDef, SynthDef};
 
-use crate::engine::{ControlNameId, ResourceDefId, SynthDefEntry};
+use crate::engine::{ControlNameId, ResourceDefId, ResourceDefs, SynthDefEntry};
 
 /// Every SynthDef and ResourceDef the engine knows, by name, with control and resource
 /// port names interned.
@@ -67,6 +67,11 @@ impl Registry {
     /// Every ResourceDef, in id order.
     pub fn resource_defs(&self) -> &[Arc<dyn ResourceDef>] {
         &self.resource_defs
+    }
+
+    /// The ResourceDefs as the workers see them: a table indexed by id.
+    pub(crate) fn resource_def_table(&self) -> ResourceDefs {
+        ResourceDefs::new(self.resource_defs.clone())
     }
 
     fn intern(&mut self, name: &str) -> ControlNameId {

@@ -16,7 +16,7 @@ use super::{
     Event, Garbage, NodeId, NodeTree, ProcessOutcome, ResourcePool, Scheduled, Scheduler, TimedCommand, Timetag,
     MAX_BUSES_PER_OUTPUT, ROOT_NODE_ID,
 };
-use crate::workers::{Job, WorkerLinks};
+use super::{Job, WorkerLinks};
 
 /// How much audio one DSP-load measuring window spans, in seconds.
 const LOAD_WINDOW_SECONDS: f64 = 0.5;
@@ -24,7 +24,7 @@ const LOAD_WINDOW_SECONDS: f64 = 0.5;
 /// The state the audio thread owns (node tree, AudioBuses, the ends of every FIFO) and
 /// the per-block process that runs it.
 ///
-/// Context: built NRT by [`crate::engine::build`]; afterwards every method is called on
+/// Context: built NRT (by `oscine::build`); afterwards every method is called on
 /// the audio thread (the driver's callback), except `Drop`, which runs wherever the driver
 /// releases it once it has stopped calling it.
 pub struct Engine {
@@ -112,9 +112,20 @@ impl Engine {
         self.buses.external_outputs()
     }
 
-    /// The resource pool (for tests and status).
-    pub fn resources(&self) -> &ResourcePool {
-        &self.resources
+    /// Where resource id `id` is in its lifecycle (Free when out of range): for drivers
+    /// that wait on resource work, and for tests.
+    pub fn resource_state(&self, id: oscine_plugin_api::ResourceId) -> super::ResourceState {
+        self.resources.state(id)
+    }
+
+    /// How many Synths, leases and operations hold resource `id`.
+    pub fn resource_holders(&self, id: oscine_plugin_api::ResourceId) -> u32 {
+        self.resources.refcount(id)
+    }
+
+    /// Whether every resource id is Free.
+    pub fn resources_all_free(&self) -> bool {
+        self.resources.all_free()
     }
 
     /// Renders one block: takes worker results, applies queued commands, processes the

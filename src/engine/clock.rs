@@ -83,6 +83,7 @@ impl SampleClock {
     }
 
     /// The time of the current block's start (NTP, or seconds into the score).
+    #[cfg(test)]
     pub fn block_time(&self) -> Timetag {
         match self.mode {
             ClockMode::Score => Timetag::from_seconds(self.t0),

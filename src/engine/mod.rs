@@ -1,19 +1,23 @@
-//! The audio-thread layer: the state the audio thread owns and the block it renders.
+//! The audio-thread layer: the state the audio thread owns, the block it renders, and its
+//! protocol with the rest of the process (commands in, events out, jobs to the workers and
+//! results back).
 //!
-//! Everything here that takes `&mut self` after construction runs on the audio thread and
-//! never allocates, frees, locks, blocks, does I/O or formats text. Commands come in through
-//! an rtrb FIFO, events go out through another, and anything the audio thread is finished
-//! with goes to a worker to be dropped.
+//! Context: RT, unless an item says otherwise. Everything here that takes `&mut self`
+//! after construction runs on the audio thread and never allocates, frees, locks, blocks,
+//! does I/O or formats text. Constructors (`new`, `worker_queues`) are NRT: they run before
+//! the audio thread starts. Commands come in through an rtrb FIFO, events go out through
+//! another, and anything the audio thread is finished with goes to a worker to be dropped.
+//! Nothing here imports the control side, the network side or the workers.
 
 mod audio_buses;
 mod audio_engine;
-mod build;
 mod clock;
 mod command;
 mod control_changes;
 mod event;
 mod garbage;
 mod ids;
+mod job;
 mod node_id_map;
 mod node_tree;
 mod options;
@@ -27,26 +31,33 @@ mod synth_instance;
 mod synthdef_entry;
 mod timetag;
 mod tree_snapshot;
+mod worker_links;
 
-pub use audio_buses::AudioBuses;
 pub use audio_engine::Engine;
-pub use build::{build, BuildError, EngineParts};
-pub use clock::{ClockMode, SampleClock};
+pub use clock::ClockMode;
 pub use command::{Command, CommandKind, ResourceIds, TimedCommand};
 pub use event::{EngineError, Event};
-pub use garbage::Garbage;
 pub use ids::{
     AddAction, BusMapping, BusSpace, ClientId, ControlChanges, ControlNameId, ControlRef, DoneFlags, NodeId,
     ROOT_NODE_ID,
 };
-pub use node_id_map::NodeIdMap;
-pub use node_tree::{Freed, NodeTree};
 pub use options::{EngineOptions, OptionsError};
 pub use pending_work::{MAX_PENDING_SYNCS, MAX_PERFORMS};
-pub use resource_pool::{FreeOutcome, Requester, ResourceDefId, ResourcePool, ResourceState};
-pub use scheduler::{Scheduled, Scheduler};
+pub use resource_pool::{ResourceDefId, ResourceState};
 pub use status::{EngineStatus, StatusSnapshot};
-pub use synth_instance::{OutputMappings, ProcessOutcome, SynthInstance, MAX_BUSES_PER_OUTPUT, MAX_PENDING_CHANGES};
-pub use synthdef_entry::{PortRef, SynthDefEntry};
+pub use synth_instance::{SynthInstance, MAX_BUSES_PER_OUTPUT, MAX_PENDING_CHANGES};
+pub use synthdef_entry::SynthDefEntry;
 pub use timetag::Timetag;
 pub use tree_snapshot::{NodeInfo, NodeInfoKind, TreeSnapshot};
+
+pub(crate) use audio_buses::AudioBuses;
+pub(crate) use clock::SampleClock;
+pub(crate) use garbage::Garbage;
+pub(crate) use job::{Job, ResourceDefs, WorkerResult};
+pub(crate) use node_id_map::NodeIdMap;
+pub(crate) use node_tree::{Freed, NodeTree};
+pub(crate) use resource_pool::ResourcePool;
+pub(crate) use scheduler::{Scheduled, Scheduler};
+pub(crate) use synth_instance::{OutputMappings, PendingChanges, ProcessOutcome};
+pub(crate) use synthdef_entry::PortRef;
+pub(crate) use worker_links::{worker_queues, WorkerEnds, WorkerLinks};

@@ -103,13 +103,9 @@ impl NodeIdMap {
     }
 
     /// The number of ids held.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.len
-    }
-
-    /// Whether no id is held.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
     }
 }
 

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use rtrb::Producer;
 
 use super::{EngineStatus, Event, Freed, Garbage, ResourcePool};
-use crate::workers::{Job, WorkerLinks};
+use super::{Job, WorkerLinks};
 
 /// Everything the audio thread sends out: events to the network side and garbage to the
 /// workers. Kept apart from the node tree so the tree can report freed nodes straight

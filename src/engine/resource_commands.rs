@@ -7,7 +7,7 @@ use oscine_plugin_api::{ResourceAccess, ResourceArg, ResourceId};
 use super::pending_work::RunningPerform;
 use super::resource_pool::{FreeOutcome, Requester};
 use super::{ClientId, Engine, EngineError, Event, Garbage, ResourceDefId, ResourceIds};
-use crate::workers::{Job, WorkerResult};
+use super::{Job, WorkerResult};
 
 /// The audio thread's side of the resource system: starting constructs, frees and
 /// operations on workers, and taking their results back.

@@ -2,8 +2,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use oscine_plugin_api::{
-    AudioInputs, AudioOutputs, ConstructError, ProcessContext, Resource, ResourceAccess, ResourceBinding, ResourceId,
-    ResourcePorts, Synth, World,
+    AudioInputs, AudioOutputs, ProcessContext, Resource, ResourceAccess, ResourceBinding, ResourceId, ResourcePorts,
+    Synth,
 };
 
 use super::{AudioBuses, BusMapping, DoneFlags, EngineError, ResourceDefId, ResourcePool, SynthDefEntry};
@@ -14,8 +14,8 @@ pub const MAX_BUSES_PER_OUTPUT: usize = 4;
 /// The buses one output port feeds.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OutputMappings {
-    len: usize,
-    maps: [Option<BusMapping>; MAX_BUSES_PER_OUTPUT],
+    pub(crate) len: usize,
+    pub(crate) maps: [Option<BusMapping>; MAX_BUSES_PER_OUTPUT],
 }
 
 impl OutputMappings {
@@ -28,37 +28,37 @@ impl OutputMappings {
 /// A Synth as the engine holds it: the plugin's instance, its controls, its audio port
 /// buffers and bus mappings, its done flags and whether it runs.
 ///
-/// Context: built NRT (every allocation happens in [`SynthInstance::new`]), moved to the
-/// audio thread inside a command, processed there, and moved back to a worker to be
+/// Context: built NRT by the control side (`src/control/synth_builder.rs`, where every
+/// allocation happens), moved to the audio thread inside a command, processed there, and moved back to a worker to be
 /// dropped.
 pub struct SynthInstance {
-    entry: Arc<SynthDefEntry>,
-    synth: Box<dyn Synth>,
-    controls: Box<[f32]>,
-    inputs: Box<[f32]>,
-    outputs: Box<[f32]>,
-    input_maps: Box<[Option<BusMapping>]>,
-    output_maps: Box<[OutputMappings]>,
-    resource_defs: Box<[Option<ResourceDefId>]>,
-    resource_requests: Box<[Option<ResourceId>]>,
-    resources: Box<[Option<ResourceBinding>]>,
-    block_size: usize,
-    sample_rate: f64,
-    done_flags: DoneFlags,
-    active: bool,
-    done: bool,
-    faulted: bool,
-    start_offset: usize,
-    stop_offset: Option<usize>,
-    pending_changes: PendingChanges,
+    pub(crate) entry: Arc<SynthDefEntry>,
+    pub(crate) synth: Box<dyn Synth>,
+    pub(crate) controls: Box<[f32]>,
+    pub(crate) inputs: Box<[f32]>,
+    pub(crate) outputs: Box<[f32]>,
+    pub(crate) input_maps: Box<[Option<BusMapping>]>,
+    pub(crate) output_maps: Box<[OutputMappings]>,
+    pub(crate) resource_defs: Box<[Option<ResourceDefId>]>,
+    pub(crate) resource_requests: Box<[Option<ResourceId>]>,
+    pub(crate) resources: Box<[Option<ResourceBinding>]>,
+    pub(crate) block_size: usize,
+    pub(crate) sample_rate: f64,
+    pub(crate) done_flags: DoneFlags,
+    pub(crate) active: bool,
+    pub(crate) done: bool,
+    pub(crate) faulted: bool,
+    pub(crate) start_offset: usize,
+    pub(crate) stop_offset: Option<usize>,
+    pub(crate) pending_changes: PendingChanges,
 }
 
 /// Control changes due at frames inside the coming block, for Synths whose SynthDef asks
 /// for sample-accurate controls: the block is processed in pieces split at these frames.
 #[derive(Debug, Clone, Copy)]
-struct PendingChanges {
-    len: usize,
-    items: [(usize, usize, f32); MAX_PENDING_CHANGES],
+pub(crate) struct PendingChanges {
+    pub(crate) len: usize,
+    pub(crate) items: [(usize, usize, f32); MAX_PENDING_CHANGES],
 }
 
 /// How many sample-accurate control changes one Synth can take per block; more are
@@ -73,74 +73,6 @@ pub struct ControlOutOfRange {
 }
 
 impl SynthInstance {
-    /// Builds a Synth of `entry` with the given initial control values (index, value); the
-    /// others take their defaults. Output `i` feeds hardware output `i` when
-    /// `default_outputs` is at least `i + 1`; inputs start unmapped (silent). Resource
-    /// ports get the ids in `resources` (port, id) bound when the Synth is linked in on the
-    /// audio thread; `resource_defs` names the ResourceDef each port expects.
-    ///
-    /// Context: NRT.
-    pub fn new(
-        entry: Arc<SynthDefEntry>,
-        world: &World,
-        initial: &[(usize, f32)],
-        default_outputs: usize,
-        resource_defs: Vec<Option<ResourceDefId>>,
-        resources: &[(usize, ResourceId)],
-    ) -> Result<Self, ConstructError> {
-        let specs = entry.controls();
-        let mut controls: Box<[f32]> = specs.iter().map(|s| s.default).collect();
-        for &(index, value) in initial {
-            let spec = specs.get(index).ok_or_else(|| {
-                ConstructError::new(format!("control index {index} out of range (0..{})", specs.len()))
-            })?;
-            controls[index] = spec.clamp(value);
-        }
-        let ports = entry.resource_port_count();
-        let mut resource_requests = vec![None; ports].into_boxed_slice();
-        for &(port, id) in resources {
-            let slot = resource_requests
-                .get_mut(port)
-                .ok_or_else(|| ConstructError::new(format!("resource port {port} out of range (0..{ports})")))?;
-            *slot = Some(id);
-        }
-        let synth = entry.def().construct(world, &controls)?;
-        let b = world.block_size;
-        let n_in = entry.input_count();
-        let n_out = entry.output_count();
-        let output_maps = (0..n_out)
-            .map(|i| {
-                let mut m = OutputMappings::default();
-                if i < default_outputs {
-                    m.maps[0] = Some(BusMapping::external(i as u32));
-                    m.len = 1;
-                }
-                m
-            })
-            .collect();
-        Ok(SynthInstance {
-            entry,
-            synth,
-            controls,
-            inputs: vec![0.0; n_in * b].into_boxed_slice(),
-            outputs: vec![0.0; n_out * b].into_boxed_slice(),
-            input_maps: vec![None; n_in].into_boxed_slice(),
-            output_maps,
-            resource_defs: resource_defs.into_boxed_slice(),
-            resource_requests,
-            resources: vec![None; ports].into_boxed_slice(),
-            block_size: b,
-            sample_rate: world.sample_rate,
-            done_flags: DoneFlags::NOTIFY,
-            active: false,
-            done: false,
-            faulted: false,
-            start_offset: 0,
-            stop_offset: None,
-            pending_changes: PendingChanges { len: 0, items: [(0, 0, 0.0); MAX_PENDING_CHANGES] },
-        })
-    }
-
     /// The SynthDef this Synth was built from.
     pub fn entry(&self) -> &Arc<SynthDefEntry> {
         &self.entry

@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 use rosc::{OscMessage, OscPacket, OscType};
 use tokio::net::UdpSocket;
 
-use super::verbs::parse;
-use super::{check_packet, replies, ClientTable, ErrorCode, PacketError, Request, RequestError, MAX_PACKET_SIZE};
+use super::ClientTable;
 use crate::control::EngineHandle;
 use crate::engine::{ClientId, Command, Event, ResourceDefId, TimedCommand, Timetag};
+use crate::osc::{check_packet, parse, replies, ErrorCode, PacketError, Request, RequestError, MAX_PACKET_SIZE};
 use oscine_plugin_api::{ResourceArg, ResourceId};
 
 /// How often the network thread collects events from the audio thread.

@@ -11,7 +11,7 @@
 //! the score:
 //!
 //! 1. Just before the block holding a message's frame, the message goes through the
-//!    server's own [`parse`](crate::network::parse) (as client 0) and its commands are
+//!    server's own [`parse`](crate::osc::parse) (as client 0) and its commands are
 //!    queued with their timetag, then applied at once with
 //!    [`Engine::service`](crate::engine::Engine::service): a Synth starts, stops and (if its
 //!    SynthDef asks for sample-accurate controls) sees a control change at its exact frame

@@ -11,11 +11,11 @@ use super::{FrameSink, FrameSource, MemorySink, RenderOptions};
 use crate::control::{EngineHandle, Registry};
 use crate::drivers::ManualDriver;
 use crate::engine::{
-    build, BuildError, ClientId, ClockMode, Command, Engine, Event, NodeId, ResourceDefId, ResourceState, SampleClock,
-    Timetag,
+    ClientId, ClockMode, Command, Engine, Event, NodeId, ResourceDefId, ResourceState, SampleClock, Timetag,
 };
-use crate::network::{parse, ErrorCode, Request, RequestError};
+use crate::osc::{parse, ErrorCode, Request, RequestError};
 use crate::score::{ScoreBundle, ScoreError, ScoreErrorKind, ScoreMessage, ScoreReader};
+use crate::{build, BuildError};
 
 /// The client every score message comes from.
 const CLIENT: ClientId = ClientId(0);
@@ -476,11 +476,11 @@ impl Session {
         if self.handle.status().performs > 0 {
             return true;
         }
-        let pool = self.driver.engine().resources();
-        self.resource_ids.retain(|&id| pool.state(id) != ResourceState::Free);
+        let engine = self.driver.engine();
+        self.resource_ids.retain(|&id| engine.resource_state(id) != ResourceState::Free);
         self.resource_ids
             .iter()
-            .any(|&id| matches!(pool.state(id), ResourceState::Constructing | ResourceState::Destroying))
+            .any(|&id| matches!(engine.resource_state(id), ResourceState::Constructing | ResourceState::Destroying))
     }
 
     /// Waits until no resource work is running.

@@ -1,7 +1,7 @@
 use rosc::{OscBundle, OscMessage, OscPacket, OscTime};
 
 use crate::engine::Timetag;
-use crate::network::{check_packet, PacketError, MAX_PACKET_SIZE};
+use crate::osc::{check_packet, PacketError, MAX_PACKET_SIZE};
 
 /// The bytes an OSC bundle starts with.
 const BUNDLE_TAG: &[u8; 8] = b"#bundle\0";
@@ -108,7 +108,7 @@ pub enum ScoreErrorKind {
 /// Reads a score's bundles one by one, checking each before decoding it.
 ///
 /// Each bundle's framing, nesting depth and type tags go through
-/// [`check_packet`](crate::network::check_packet) before rosc sees any of it (rosc
+/// [`check_packet`](crate::osc::check_packet) before rosc sees any of it (rosc
 /// decodes nested bundles recursively with no depth limit), so a score is held to exactly
 /// what the server accepts in one datagram; then every message is decoded on its own, so a
 /// bad one is reported with its offset instead of being skipped. Iteration ends after the
@@ -348,7 +348,7 @@ mod tests {
     #[test]
     fn deep_nesting_is_refused_before_decoding() {
         let mut inner = message_bytes();
-        for _ in 0..crate::network::MAX_BUNDLE_DEPTH + 1 {
+        for _ in 0..crate::osc::MAX_BUNDLE_DEPTH + 1 {
             inner = bundle(0, &[inner]);
         }
         assert_eq!(error(&framed(&[inner])).kind, ScoreErrorKind::Packet(PacketError::TooDeep));

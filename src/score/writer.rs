@@ -3,7 +3,7 @@ use std::path::Path;
 use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
 
 use crate::engine::Timetag;
-use crate::network::{check_packet, PacketError};
+use crate::osc::{check_packet, PacketError};
 
 /// An OSC message from an address and its arguments.
 ///

@@ -1,8 +1,8 @@
 //! The worker pool: non-realtime threads that take jobs from the audio thread and report
-//! back, each through its own pair of FIFOs.
+//! back, each through its own pair of FIFOs. It knows only the engine's worker protocol
+//! (`Job`, `WorkerResult`, the FIFO
+//! ends) and the ResourceDefs it runs jobs for. Context: NRT (the worker threads).
 
-mod job;
 mod worker_pool;
 
-pub use job::{Job, WorkerResult};
-pub use worker_pool::{WorkerLinks, WorkerPool};
+pub use worker_pool::WorkerPool;

@@ -4,10 +4,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use oscine_plugin_api::{Resource, World};
-use rtrb::{Consumer, Producer, RingBuffer};
 
-use super::{Job, WorkerResult};
-use crate::control::Registry;
+use crate::engine::{Job, ResourceDefs, WorkerEnds, WorkerResult};
 
 /// How long a worker that just finished a job sleeps before looking at its queue again.
 /// The audio thread never wakes a worker (that would be a system call on the audio
@@ -28,38 +26,18 @@ pub struct WorkerPool {
     threads: Vec<JoinHandle<()>>,
 }
 
-/// The audio thread's ends of the worker FIFOs.
-///
-/// Context: RT after construction.
-pub struct WorkerLinks {
-    jobs: Vec<Producer<Job>>,
-    results: Vec<Consumer<WorkerResult>>,
-    next: usize,
-}
-
 impl WorkerPool {
-    /// Starts `workers` threads, each with room for `capacity` queued jobs. Context: NRT.
-    pub fn start(
-        workers: usize,
-        capacity: usize,
-        registry: Arc<Registry>,
-        world: World,
-    ) -> std::io::Result<(WorkerPool, WorkerLinks)> {
-        let mut threads = Vec::with_capacity(workers);
-        let mut jobs = Vec::with_capacity(workers);
-        let mut results = Vec::with_capacity(workers);
-        for index in 0..workers {
-            let (job_tx, job_rx) = RingBuffer::<Job>::new(capacity);
-            let (result_tx, result_rx) = RingBuffer::<WorkerResult>::new(capacity);
+    /// Starts one thread per pair of FIFO ends. Context: NRT.
+    pub fn start(queues: Vec<WorkerEnds>, defs: ResourceDefs, world: World) -> std::io::Result<WorkerPool> {
+        let mut threads = Vec::with_capacity(queues.len());
+        for (index, ends) in queues.into_iter().enumerate() {
             let thread = std::thread::Builder::new().name(format!("oscine-worker-{index}")).spawn({
-                let registry = Arc::clone(&registry);
-                move || run_worker(job_rx, result_tx, &registry, &world)
+                let defs = defs.clone();
+                move || run_worker(ends, &defs, &world)
             })?;
             threads.push(thread);
-            jobs.push(job_tx);
-            results.push(result_rx);
         }
-        Ok((WorkerPool { threads }, WorkerLinks { jobs, results, next: 0 }))
+        Ok(WorkerPool { threads })
     }
 
     /// Waits for every worker to finish. Call after the engine (and its links) is dropped.
@@ -74,13 +52,14 @@ impl WorkerPool {
 }
 
 // Context: NRT (a worker thread).
-fn run_worker(mut jobs: Consumer<Job>, mut results: Producer<WorkerResult>, registry: &Registry, world: &World) {
+fn run_worker(ends: WorkerEnds, defs: &ResourceDefs, world: &World) {
+    let WorkerEnds { mut jobs, mut results } = ends;
     let mut idle = IDLE_POLL;
     loop {
         match jobs.pop() {
             Ok(job) => {
                 idle = IDLE_POLL;
-                let result = run_job(job, registry, world);
+                let result = run_job(job, defs, world);
                 // The result FIFO is as large as the job FIFO, and the audio thread drains
                 // it every block; if it is full anyway, wait rather than lose the result.
                 let mut pending = result;
@@ -104,7 +83,7 @@ fn run_worker(mut jobs: Consumer<Job>, mut results: Producer<WorkerResult>, regi
 /// Runs one job. Plugin callbacks that panic become failures with a reason, so the
 /// worker lives on and the audio thread always hears back.
 // Context: NRT (a worker thread).
-fn run_job(job: Job, registry: &Registry, world: &World) -> WorkerResult {
+fn run_job(job: Job, defs: &ResourceDefs, world: &World) -> WorkerResult {
     fn panic_reason(payload: Box<dyn std::any::Any + Send>) -> Box<str> {
         let text = payload
             .downcast_ref::<&str>()
@@ -119,7 +98,7 @@ fn run_job(job: Job, registry: &Registry, world: &World) -> WorkerResult {
             WorkerResult::Dropped
         }
         Job::Construct { id, def, args } => {
-            let result = match registry.resource_def(def) {
+            let result = match defs.get(def) {
                 Some(def) => catch_unwind(AssertUnwindSafe(|| def.construct(world, &args)))
                     .map_err(panic_reason)
                     .and_then(|r| r.map_err(|e| e.reason.into())),
@@ -128,7 +107,7 @@ fn run_job(job: Job, registry: &Registry, world: &World) -> WorkerResult {
             WorkerResult::Constructed { id, result }
         }
         Job::Destroy { id, def, resource } => {
-            if let Some(def) = registry.resource_def(def) {
+            if let Some(def) = defs.get(def) {
                 if let Err(payload) = catch_unwind(AssertUnwindSafe(|| def.destroy(resource))) {
                     tracing::error!("destroying resource {id}: {}", panic_reason(payload));
                 }
@@ -137,7 +116,7 @@ fn run_job(job: Job, registry: &Registry, world: &World) -> WorkerResult {
         }
         Job::Perform { slot, def, operation, resources, args } => {
             let held: Vec<Arc<dyn Resource>> = resources.into_iter().flatten().collect();
-            let result = match registry.resource_def(def) {
+            let result = match defs.get(def) {
                 Some(d) => match d.operations().get(operation as usize) {
                     Some(op) => catch_unwind(AssertUnwindSafe(|| d.perform(world, op.name, &held, &args)))
                         .map_err(panic_reason)
@@ -151,35 +130,5 @@ fn run_job(job: Job, registry: &Registry, world: &World) -> WorkerResult {
             drop(held);
             WorkerResult::Performed { slot, result }
         }
-    }
-}
-
-impl WorkerLinks {
-    /// Free job slots across all workers. Context: RT.
-    pub fn free_slots(&self) -> usize {
-        self.jobs.iter().map(|p| p.slots()).sum()
-    }
-
-    /// Hands a job to the next worker with room, round robin; gives it back if every
-    /// queue is full. Context: RT.
-    pub fn dispatch(&mut self, job: Job) -> Result<(), Job> {
-        let n = self.jobs.len();
-        let mut job = job;
-        for i in 0..n {
-            let w = (self.next + i) % n;
-            match self.jobs[w].push(job) {
-                Ok(()) => {
-                    self.next = (w + 1) % n;
-                    return Ok(());
-                }
-                Err(rtrb::PushError::Full(back)) => job = back,
-            }
-        }
-        Err(job)
-    }
-
-    /// The next result any worker has posted. Context: RT.
-    pub fn pop_result(&mut self) -> Option<WorkerResult> {
-        self.results.iter_mut().find_map(|r| r.pop().ok())
     }
 }

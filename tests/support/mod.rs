@@ -5,9 +5,10 @@ pub mod alloc_counter;
 pub mod server;
 pub mod test_defs;
 
+use oscine::build;
 use oscine::control::{ControlKey, EngineHandle, Registry};
 use oscine::drivers::ManualDriver;
-use oscine::engine::{build, AddAction, ClientId, Command, EngineOptions, Event, NodeId};
+use oscine::engine::{AddAction, ClientId, Command, EngineOptions, Event, NodeId};
 use oscine::workers::WorkerPool;
 use oscine_plugin_api::Registrar;
 

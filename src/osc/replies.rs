@@ -1,3 +1,5 @@
+//! Building the replies and notifications the server sends, from engine events and status.
+
 use rosc::{OscMessage, OscPacket, OscType};
 
 use super::RequestError;

@@ -1,15 +1,18 @@
+//! Putting an engine together: the one place that wires the audio thread's state, the
+//! worker pool, the registry and the control side's handle. Context: NRT.
+
 use std::sync::Arc;
 
+use oscine_plugin_api::World;
 use rtrb::RingBuffer;
 
-use oscine_plugin_api::World;
-
-use super::{Engine, EngineOptions, EngineStatus, OptionsError};
 use crate::control::{EngineHandle, Registry};
+use crate::engine::{worker_queues, Engine, EngineOptions, EngineStatus, OptionsError};
 use crate::workers::WorkerPool;
 
 /// The three parts an engine is made of: the audio thread's state, the non-realtime
 /// handle that talks to it, and the worker pool.
+#[non_exhaustive]
 pub struct EngineParts {
     /// Give this to a driver.
     pub engine: Engine,
@@ -21,6 +24,7 @@ pub struct EngineParts {
 
 /// Why an engine could not be built.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BuildError {
     /// An option is out of range.
     #[error(transparent)]
@@ -32,6 +36,16 @@ pub enum BuildError {
 
 /// Allocates everything an engine needs for `options` and connects the parts.
 ///
+/// ```
+/// use oscine::control::Registry;
+/// use oscine::engine::EngineOptions;
+///
+/// let parts = oscine::build(EngineOptions::default(), Registry::with_builtins()).unwrap();
+/// assert_eq!(parts.engine.world().block_size, 64);
+/// drop(parts.engine);
+/// parts.workers.join();
+/// ```
+///
 /// Context: NRT.
 pub fn build(options: EngineOptions, registry: Registry) -> Result<EngineParts, BuildError> {
     options.validate()?;
@@ -41,12 +55,12 @@ pub fn build(options: EngineOptions, registry: Registry) -> Result<EngineParts, 
     // command queue's worth, so the audio thread's reserve check rarely has to wait.
     let worker_capacity =
         2 * options.max_nodes + 2 * options.max_resources + options.command_queue_capacity.min(1024) + 64;
-    let registry = Arc::new(registry);
     let world = World { sample_rate: options.sample_rate, block_size: options.block_size };
-    let (workers, links) = WorkerPool::start(options.workers, worker_capacity, Arc::clone(&registry), world)?;
+    let (links, queues) = worker_queues(options.workers, worker_capacity);
+    let workers = WorkerPool::start(queues, registry.resource_def_table(), world)?;
     let status = Arc::new(EngineStatus::default());
     let def_names = registry.resource_defs().iter().map(|d| d.name().into()).collect();
     let engine = Engine::new(&options, command_rx, event_tx, links, Arc::clone(&status), def_names);
-    let handle = EngineHandle::new(options, registry, command_tx, event_rx, status);
+    let handle = EngineHandle::new(options, Arc::new(registry), command_tx, event_rx, status);
     Ok(EngineParts { engine, handle, workers })
 }

@@ -1,8 +1,11 @@
+//! The worker protocol: the jobs the audio thread hands to workers and what they report
+//! back. Context: built on the audio thread (moves only), run on workers (NRT).
+
 use std::sync::Arc;
 
-use oscine_plugin_api::{Resource, ResourceArg, ResourceId};
+use oscine_plugin_api::{Resource, ResourceArg, ResourceDef, ResourceId};
 
-use crate::engine::{Garbage, ResourceDefId, ResourceIds};
+use super::{Garbage, ResourceDefId, ResourceIds};
 
 /// Work the audio thread hands to a worker.
 #[derive(Debug)]
@@ -67,4 +70,32 @@ pub enum WorkerResult {
         /// The values for the reply, or the plugin's reason.
         result: Result<Box<[ResourceArg]>, Box<str>>,
     },
+}
+
+/// Every registered ResourceDef, indexed by [`ResourceDefId`]: what a worker needs to run
+/// a job. Read-only once built, shared by the workers.
+#[derive(Clone, Default)]
+pub struct ResourceDefs(Arc<[Arc<dyn ResourceDef>]>);
+
+impl ResourceDefs {
+    /// The table, in id order. Context: NRT.
+    pub fn new(defs: Vec<Arc<dyn ResourceDef>>) -> Self {
+        ResourceDefs(defs.into())
+    }
+
+    /// The ResourceDef with id `id`. Context: any (an index).
+    pub fn get(&self, id: ResourceDefId) -> Option<&Arc<dyn ResourceDef>> {
+        self.0.get(id.0 as usize)
+    }
+
+    /// Every ResourceDef, in id order.
+    pub fn all(&self) -> &[Arc<dyn ResourceDef>] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ResourceDefs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.iter().map(|d| d.name())).finish()
+    }
 }

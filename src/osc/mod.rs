@@ -1,0 +1,15 @@
+//! The OSC protocol: what the server, the score reader and the renderer share. Packet
+//! checks before decoding, reading a message's arguments, parsing verbs into engine
+//! commands, the replies and their encoding, and the error codes.
+//!
+//! Context: NRT (the network thread, or the thread rendering a score).
+
+mod args;
+mod packet_check;
+pub mod replies;
+mod request_error;
+mod verbs;
+
+pub use packet_check::{check_packet, PacketError, MAX_BUNDLE_DEPTH, MAX_PACKET_SIZE};
+pub use request_error::{ErrorCode, RequestError};
+pub use verbs::{parse, Request, MAX_IDS_PER_MESSAGE, VERBS};
