@@ -59,8 +59,7 @@ pub fn build(options: EngineOptions, registry: Registry) -> Result<EngineParts, 
     let (links, queues) = worker_queues(options.workers, worker_capacity);
     let workers = WorkerPool::start(queues, registry.resource_def_table(), world)?;
     let status = Arc::new(EngineStatus::default());
-    let def_names = registry.resource_defs().iter().map(|d| d.name().into()).collect();
-    let engine = Engine::new(&options, command_rx, event_tx, links, Arc::clone(&status), def_names);
+    let engine = Engine::new(&options, command_rx, event_tx, links, Arc::clone(&status));
     let handle = EngineHandle::new(options, Arc::new(registry), command_tx, event_rx, status);
     Ok(EngineParts { engine, handle, workers })
 }

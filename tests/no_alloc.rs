@@ -236,3 +236,17 @@ fn timed_commands_scheduling_and_sample_accurate_changes_never_allocate() {
     assert!(events.iter().any(|e| matches!(e, Event::Error { .. })), "a full scheduler is an error");
     t.shutdown();
 }
+
+#[test]
+fn every_synth_is_one_allocation_made_off_the_audio_thread() {
+    let t = TestEngine::new(EngineOptions { block_size: 64, ..Default::default() });
+    // Built-in SynthDefs whose state owns no heap memory of its own.
+    for name in ["sine", "saw", "pulse", "noise", "pan", "asr-envelope", "sampler", "recorder", "test-frame"] {
+        // The builder's temporaries come and go; what stays is the Synth's one allocation.
+        let (synth, allocs, frees) = count(|| t.handle.build_synth(name, &[]).expect("synth builds"));
+        assert_eq!(allocs - frees, 1, "{name}: live allocations after building a synth");
+        let ((), _, freed) = count(|| drop(synth));
+        assert_eq!(freed, 1, "{name}: frees when the synth is dropped");
+    }
+    t.shutdown();
+}

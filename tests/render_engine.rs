@@ -422,3 +422,41 @@ fn a_nested_bundle_timed_later_applies_at_its_time_in_score_order() {
     assert_eq!((failure.address.as_str(), failure.code), ("/node/set", Some(21)));
     assert!((failure.seconds - 0.15).abs() < 1e-9);
 }
+
+#[test]
+fn a_synth_is_activated_at_its_exact_frame_and_sees_the_frame_of_every_sample() {
+    let mut score = Score::new();
+    // 0.0123 s is 590.4 frames: inside a block, and not on a block boundary.
+    let start = 0.0123;
+    score.at(start, [synth("test-frame", 1, &[])]);
+    score.end(0.03);
+    for block_size in [1, 7, 64, 256] {
+        let out = render_with(&score, options(2, block_size)).expect("render succeeds");
+        let first = frame(start);
+        assert!(out[0][..first].iter().all(|&x| x == 0.0), "block {block_size}: silent before its start");
+        for (n, &x) in out[0].iter().enumerate().skip(first) {
+            assert_eq!(x, n as f32, "block {block_size}: the frame of sample {n}");
+        }
+        assert!(out[1][first..].iter().all(|&x| x == first as f32), "block {block_size}: activated at {first}");
+    }
+}
+
+#[test]
+fn outputs_a_synth_leaves_untouched_are_cleared_not_stale() {
+    let mut score = Score::new();
+    // `replace` (0x4) on hardware output 0, after a dc that writes 1 there.
+    score.at(
+        0.0,
+        [
+            synth("test-dc", 1, &[("level", 1.0)]),
+            message("/synth/new", vec![s("test-untouched"), i(2), i(1), i(3), s("level"), f(0.5)]),
+            message("/synth/map/output", vec![i(2), i(0), i(0), i(0x1 | 0x4)]),
+        ],
+    );
+    score.at(0.01, [message("/node/set", vec![i(2), s("write"), f(0.0)])]);
+    score.end(0.02);
+    let out = render(&score, 1);
+    let changed = frame(0.01) / 64 * 64;
+    assert!(out[0][..changed].iter().all(|&x| x == 0.5), "it writes while asked to");
+    assert!(out[0][changed..].iter().all(|&x| x == 0.0), "then its output is silence, replacing the dc");
+}

@@ -12,17 +12,11 @@ pub struct AudioInputs<'a> {
 
 impl<'a> AudioInputs<'a> {
     /// Views `count` channels laid out one after another, `stride` samples apart, each
-    /// starting at `offset` and `frames` long.
+    /// starting at `offset` and `frames` long. Only the host builds these.
     ///
     /// # Panics
-    /// If the layout does not fit in `data` (a bug in the caller, checked once per call).
-    ///
-    /// ```
-    /// let data = [1.0, 2.0, 3.0, 4.0];
-    /// let inputs = oscine_plugin_api::AudioInputs::new(&data, 2, 2, 1, 1);
-    /// assert_eq!(inputs.channel(1), &[4.0]);
-    /// ```
-    pub fn new(data: &'a [f32], count: usize, stride: usize, offset: usize, frames: usize) -> Self {
+    /// If the layout does not fit in `data` (a bug in the host, checked once per call).
+    pub(crate) fn new(data: &'a [f32], count: usize, stride: usize, offset: usize, frames: usize) -> Self {
         assert!(offset + frames <= stride || count == 0);
         assert!(count * stride <= data.len());
         AudioInputs { data, stride, offset, frames, count }
@@ -63,18 +57,11 @@ pub struct AudioOutputs<'a> {
 
 impl<'a> AudioOutputs<'a> {
     /// Views `count` channels laid out one after another, `stride` samples apart, each
-    /// starting at `offset` and `frames` long.
+    /// starting at `offset` and `frames` long. Only the host builds these.
     ///
     /// # Panics
-    /// If the layout does not fit in `data`.
-    ///
-    /// ```
-    /// let mut data = [0.0; 4];
-    /// let mut outputs = oscine_plugin_api::AudioOutputs::new(&mut data, 2, 2, 0, 2);
-    /// outputs.channel(1).fill(0.5);
-    /// assert_eq!(data, [0.0, 0.0, 0.5, 0.5]);
-    /// ```
-    pub fn new(data: &'a mut [f32], count: usize, stride: usize, offset: usize, frames: usize) -> Self {
+    /// If the layout does not fit in `data` (a bug in the host).
+    pub(crate) fn new(data: &'a mut [f32], count: usize, stride: usize, offset: usize, frames: usize) -> Self {
         assert!(offset + frames <= stride || count == 0);
         assert!(count * stride <= data.len());
         AudioOutputs { data, stride, offset, frames, count }
@@ -104,15 +91,6 @@ impl<'a> AudioOutputs<'a> {
     ///
     /// # Panics
     /// If either index is out of range or `a == b`.
-    ///
-    /// ```
-    /// let mut data = [0.0; 2];
-    /// let mut outputs = oscine_plugin_api::AudioOutputs::new(&mut data, 2, 1, 0, 1);
-    /// let (l, r) = outputs.pair(0, 1);
-    /// l[0] = 1.0;
-    /// r[0] = 2.0;
-    /// assert_eq!(data, [1.0, 2.0]);
-    /// ```
     pub fn pair(&mut self, a: usize, b: usize) -> (&mut [f32], &mut [f32]) {
         assert!(a < self.count && b < self.count && a != b, "bad output pair");
         let (lo, hi, swap) = if a < b { (a, b, false) } else { (b, a, true) };
@@ -127,18 +105,45 @@ impl<'a> AudioOutputs<'a> {
     }
 
     /// Every channel in index order.
-    ///
-    /// ```
-    /// let mut data = [0.0; 4];
-    /// let mut outputs = oscine_plugin_api::AudioOutputs::new(&mut data, 2, 2, 1, 1);
-    /// for channel in outputs.channels() {
-    ///     channel.fill(1.0);
-    /// }
-    /// assert_eq!(data, [0.0, 1.0, 0.0, 1.0]);
-    /// ```
     pub fn channels(&mut self) -> impl Iterator<Item = &mut [f32]> + '_ {
         let (offset, frames) = (self.offset, self.frames);
         let used = self.count * self.stride;
         self.data[..used].chunks_exact_mut(self.stride.max(1)).map(move |c| &mut c[offset..offset + frames])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channels_are_views_at_their_offset() {
+        let data = [1.0, 2.0, 3.0, 4.0];
+        let inputs = AudioInputs::new(&data, 2, 2, 1, 1);
+        assert_eq!(inputs.channel(1), &[4.0]);
+        let mut data = [0.0; 4];
+        let mut outputs = AudioOutputs::new(&mut data, 2, 2, 0, 2);
+        outputs.channel(1).fill(0.5);
+        assert_eq!(data, [0.0, 0.0, 0.5, 0.5]);
+    }
+
+    #[test]
+    fn pair_gives_two_channels_in_the_order_asked() {
+        let mut data = [0.0; 2];
+        let mut outputs = AudioOutputs::new(&mut data, 2, 1, 0, 1);
+        let (r, l) = outputs.pair(1, 0);
+        l[0] = 1.0;
+        r[0] = 2.0;
+        assert_eq!(data, [1.0, 2.0]);
+    }
+
+    #[test]
+    fn channels_iterates_every_channel() {
+        let mut data = [0.0; 4];
+        let mut outputs = AudioOutputs::new(&mut data, 2, 2, 1, 1);
+        for channel in outputs.channels() {
+            channel.fill(1.0);
+        }
+        assert_eq!(data, [0.0, 1.0, 0.0, 1.0]);
     }
 }

@@ -1,22 +1,29 @@
 //! The plugin surface of Oscine: everything a plugin may see.
 //!
-//! A plugin registers [`SynthDef`]s with a [`Registrar`]. The engine calls a SynthDef on a
-//! non-realtime thread to build a [`Synth`] (its memory allocated there, never on the audio
-//! thread), links the Synth into its node tree, and from then on calls [`Synth::process`]
-//! on the audio thread once per block with a [`ProcessContext`] holding the Synth's controls
-//! and audio ports.
+//! A plugin describes each [`SynthDef`] once, as data ([`SynthDefInfo`]: name, audio
+//! ports, controls with defaults and ranges, resource ports, flags), and registers it with
+//! a [`Registrar`] as a [`SynthDefTable`]: the description, the layout of one Synth's
+//! state and a table of plain functions over it. The engine builds a Synth on a
+//! non-realtime thread (its state placed in the Synth's one allocation, never made on the
+//! audio thread), links it into its node tree, calls [`Synth::activate`] at the exact
+//! frame it starts sounding and then [`Synth::process`] once per block, which returns a
+//! [`ProcessStatus`].
 //!
 //! A plugin may also register [`ResourceDef`]s: kinds of shared [`Resource`] (sample
 //! buffers, tables) that clients create by id, Synths bind through resource ports, and
-//! non-realtime operations read or write on workers.
+//! non-realtime operations (dispatched by index) read or write on workers.
 //!
-//! Thread contexts are marked on every item:
-//! - **NRT** (non-realtime): may allocate, block and fail with a reason.
+//! Thread contexts are marked on every item (docs/plugins.md is the contract, thread by
+//! thread):
+//! - **NRT** (non-realtime): may allocate, block and fail with a [`PluginError`].
 //! - **RT** (the audio thread): must not allocate, free, lock, block, do I/O or panic.
+//!
+//! With the `harness` feature, the `harness` module runs a SynthDef's Synths the way the engine
+//! does, for a plugin's own tests.
 //!
 //! ```
 //! use oscine_plugin_api::{
-//!     AudioPort, ConstructError, ControlSpec, ProcessContext, Synth, SynthDef, World,
+//!     AudioPort, ControlSpec, PluginError, ProcessContext, ProcessStatus, Synth, SynthDef, SynthDefInfo, World,
 //! };
 //!
 //! /// Outputs a constant level.
@@ -24,45 +31,53 @@
 //! struct DcSynth;
 //!
 //! impl SynthDef for Dc {
-//!     fn name(&self) -> &str { "dc" }
-//!     fn audio_inputs(&self) -> &[AudioPort] { &[] }
-//!     fn audio_outputs(&self) -> &[AudioPort] {
-//!         const OUT: &[AudioPort] = &[AudioPort::new("out")];
-//!         OUT
+//!     type Synth = DcSynth;
+//!     fn info(&self) -> SynthDefInfo {
+//!         SynthDefInfo::new("dc")
+//!             .outputs(&[AudioPort::new("out")])
+//!             .controls(&[ControlSpec::new("level", 0.0, -1.0, 1.0)])
 //!     }
-//!     fn controls(&self) -> &[ControlSpec] {
-//!         const C: &[ControlSpec] = &[ControlSpec::new("level", 0.0, -1.0, 1.0)];
-//!         C
-//!     }
-//!     fn construct(&self, _: &World, _: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
-//!         Ok(Box::new(DcSynth))
+//!     fn construct(&self, _: &World, _: &[f32]) -> Result<DcSynth, PluginError> {
+//!         Ok(DcSynth)
 //!     }
 //! }
 //!
 //! impl Synth for DcSynth {
-//!     fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+//!     fn process(&mut self, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
 //!         let level = ctx.controls[0];
 //!         ctx.outputs.channel(0).fill(level);
+//!         ProcessStatus::Continue
 //!     }
 //! }
 //! ```
 #![deny(missing_docs)]
 
 mod audio;
+mod error;
+#[cfg(feature = "harness")]
+pub mod harness;
 mod process;
 mod registrar;
 mod resource;
 mod synth;
 mod synthdef;
+mod table;
 mod world;
 
 pub use audio::{AudioInputs, AudioOutputs};
+pub use error::PluginError;
 pub use process::ProcessContext;
 pub use registrar::Registrar;
 pub use resource::{
-    downcast, AcquireError, Lease, Mutability, NoResources, OperationSpec, PluginError, PortDirection, Resource,
-    ResourceAccess, ResourceArg, ResourceBinding, ResourceDef, ResourceId, ResourcePort, ResourcePorts,
+    downcast, AcquireError, Lease, Mutability, NoResources, OperationSpec, PortBindings, PortDirection, Resource,
+    ResourceAccess, ResourceArg, ResourceBinding, ResourceDef, ResourceDefInfo, ResourceId, ResourcePort,
+    ResourcePorts,
 };
-pub use synth::Synth;
-pub use synthdef::{AudioPort, ConstructError, ControlSpec, SynthDef};
+pub use synth::{ActivateContext, ProcessStatus, Synth};
+pub use synthdef::{AudioPort, ControlSpec, SynthDef, SynthDefInfo};
+pub use table::{Panicked, ProcessArgs, SynthDefTable};
 pub use world::World;
+
+/// The version of this crate a plugin was built against (its `Cargo.toml` version): a
+/// host refuses a plugin built against an API it does not speak.
+pub const API_VERSION: &str = env!("CARGO_PKG_VERSION");

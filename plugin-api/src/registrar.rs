@@ -1,22 +1,22 @@
 use std::sync::Arc;
 
-use crate::{ResourceDef, SynthDef};
+use crate::{ResourceDef, SynthDefTable};
 
 /// Where a plugin registers its definitions.
 ///
-/// Context: NRT, once, before the engine starts.
+/// Context: NRT, once per plugin, before the definitions are used.
 ///
 /// ```
 /// use std::sync::Arc;
-/// use oscine_plugin_api::{Registrar, ResourceDef, SynthDef};
+/// use oscine_plugin_api::{Registrar, ResourceDef, SynthDefTable};
 ///
 /// struct Names(Vec<String>);
 /// impl Registrar for Names {
-///     fn register_synthdef(&mut self, def: Arc<dyn SynthDef>) {
-///         self.0.push(def.name().to_owned());
+///     fn register_synthdef(&mut self, def: SynthDefTable) {
+///         self.0.push(def.info().name.to_string());
 ///     }
 ///     fn register_resource_def(&mut self, def: Arc<dyn ResourceDef>) {
-///         self.0.push(def.name().to_owned());
+///         self.0.push(def.info().name.to_string());
 ///     }
 /// }
 /// let mut names = Names(Vec::new());
@@ -24,7 +24,7 @@ use crate::{ResourceDef, SynthDef};
 /// ```
 pub trait Registrar {
     /// Adds a SynthDef. A later definition with the same name replaces an earlier one.
-    fn register_synthdef(&mut self, def: Arc<dyn SynthDef>);
+    fn register_synthdef(&mut self, def: SynthDefTable);
     /// Adds a ResourceDef. A later definition with the same name replaces an earlier one.
     fn register_resource_def(&mut self, def: Arc<dyn ResourceDef>);
 }

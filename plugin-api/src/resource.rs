@@ -1,8 +1,9 @@
 use std::any::Any;
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::World;
+use crate::{PluginError, World};
 
 /// A client-chosen resource id, in `0..max resources`.
 pub type ResourceId = i32;
@@ -82,10 +83,10 @@ impl ResourceArg {
 }
 
 /// An operation a ResourceDef offers clients (`/resource/perform`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OperationSpec {
     /// The name clients use.
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     /// Whether the operation writes its resources in place: it is then dispatched only
     /// when nothing else holds any of them.
     pub exclusive: bool,
@@ -94,43 +95,72 @@ pub struct OperationSpec {
     pub extra_resources: usize,
 }
 
-/// Why a plugin's non-realtime callback failed: a reason for the client.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PluginError {
-    /// The message sent to the client.
-    pub reason: String,
-}
-
-impl PluginError {
-    /// An error with a reason.
+impl OperationSpec {
+    /// A shared operation on one Resource.
     ///
     /// ```
-    /// assert_eq!(oscine_plugin_api::PluginError::new("no such file").to_string(), "no such file");
+    /// let op = oscine_plugin_api::OperationSpec::new("query");
+    /// assert!(!op.exclusive && op.extra_resources == 0);
     /// ```
-    pub fn new(reason: impl Into<String>) -> Self {
-        PluginError { reason: reason.into() }
+    pub const fn new(name: &'static str) -> Self {
+        OperationSpec { name: Cow::Borrowed(name), exclusive: false, extra_resources: 0 }
+    }
+
+    /// The same operation, run only when nothing else holds its Resources.
+    pub const fn exclusive(mut self) -> Self {
+        self.exclusive = true;
+        self
+    }
+
+    /// The same operation, holding `count` further Resources named after the operation.
+    pub const fn with_extra_resources(mut self, count: usize) -> Self {
+        self.extra_resources = count;
+        self
     }
 }
 
-impl fmt::Display for PluginError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.reason)
-    }
+/// What a ResourceDef says about itself: read once at registration and kept by the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResourceDefInfo {
+    /// The name clients use in `/resource/new` and Synths name in resource ports.
+    pub name: Cow<'static, str>,
+    /// Whether Resources of this kind are written after construction.
+    pub mutability: Mutability,
+    /// The operations clients may ask for; `perform` receives an index into this list.
+    pub operations: Vec<OperationSpec>,
 }
 
-impl std::error::Error for PluginError {}
+impl ResourceDefInfo {
+    /// A ResourceDef named `name` with no operations.
+    ///
+    /// ```
+    /// use oscine_plugin_api::{Mutability, OperationSpec, ResourceDefInfo};
+    /// let info = ResourceDefInfo::new("table", Mutability::Immutable).operations(&[OperationSpec::new("query")]);
+    /// assert_eq!(info.operations[0].name, "query");
+    /// ```
+    pub fn new(name: impl Into<Cow<'static, str>>, mutability: Mutability) -> Self {
+        ResourceDefInfo { name: name.into(), mutability, operations: Vec::new() }
+    }
+
+    /// With these operations, in index order.
+    pub fn operations(mut self, operations: &[OperationSpec]) -> Self {
+        self.operations = operations.to_vec();
+        self
+    }
+}
 
 /// A kind of Resource a plugin registers: how to build one from arguments, how to destroy
 /// it, and what operations it offers.
 ///
-/// Context: `construct`, `destroy` and `perform` run on worker threads and may run
-/// concurrently on different workers for different resources; plugin-wide state they
-/// share must be synchronized by the plugin.
+/// Context: `info` is called once, at registration. `construct`, `destroy` and `perform`
+/// run on worker threads and may run concurrently on different workers for different
+/// Resources; plugin-wide state they share must be synchronized by the plugin.
 pub trait ResourceDef: Send + Sync + 'static {
-    /// The name clients use in `/resource/new` and Synths name in resource ports.
-    fn name(&self) -> &str;
-    /// Whether Resources of this kind are written after construction.
-    fn mutability(&self) -> Mutability;
+    /// The ResourceDef's name, mutability and operations.
+    ///
+    /// Context: NRT, once.
+    fn info(&self) -> ResourceDefInfo;
     /// Builds a Resource from the client's arguments. May take long (load a file).
     ///
     /// Context: NRT (a worker).
@@ -142,23 +172,20 @@ pub trait ResourceDef: Send + Sync + 'static {
     fn destroy(&self, resource: Arc<dyn Resource>) {
         drop(resource);
     }
-    /// The operations clients may ask for.
-    fn operations(&self) -> &[OperationSpec] {
-        &[]
-    }
-    /// Runs operation `operation` on `resources` (this def's resource first, then the
-    /// extra ones, all held for the call) and returns values for the reply.
+    /// Runs operation `operation` (an index into [`ResourceDefInfo::operations`]) on
+    /// `resources` (this def's Resource first, then the extra ones, all held for the call)
+    /// and returns values for the reply.
     ///
     /// Context: NRT (a worker).
     fn perform(
         &self,
         world: &World,
-        operation: &str,
+        operation: usize,
         resources: &[Arc<dyn Resource>],
         args: &[ResourceArg],
     ) -> Result<Vec<ResourceArg>, PluginError> {
         let _ = (world, resources, args);
-        Err(PluginError::new(format!("no operation named '{operation}'")))
+        Err(PluginError::new(format!("no operation number {operation}")))
     }
 }
 
@@ -188,12 +215,12 @@ pub enum PortDirection {
 }
 
 /// A resource port of a SynthDef: a named slot bound to a Resource of one ResourceDef.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourcePort {
     /// The name clients use in `/synth/new` and `/node/set`.
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     /// The ResourceDef name a bound Resource must have.
-    pub def: &'static str,
+    pub def: Cow<'static, str>,
     /// Whether the Synth reads or writes it.
     pub direction: PortDirection,
 }
@@ -201,7 +228,7 @@ pub struct ResourcePort {
 impl ResourcePort {
     /// A port named `name` for Resources of ResourceDef `def`.
     pub const fn new(name: &'static str, def: &'static str, direction: PortDirection) -> Self {
-        ResourcePort { name, def, direction }
+        ResourcePort { name: Cow::Borrowed(name), def: Cow::Borrowed(def), direction }
     }
 }
 
@@ -221,27 +248,46 @@ impl fmt::Debug for ResourceBinding {
     }
 }
 
+/// The host's bindings of a Synth's resource ports, as [`ResourcePorts`] reads them.
+///
+/// Context: RT.
+pub trait PortBindings {
+    /// The id and Resource bound to `port`, if one is.
+    fn bound(&self, port: usize) -> Option<(ResourceId, &dyn Resource)>;
+}
+
+impl PortBindings for Vec<Option<ResourceBinding>> {
+    fn bound(&self, port: usize) -> Option<(ResourceId, &dyn Resource)> {
+        let binding = self.get(port)?.as_ref()?;
+        Some((binding.id, &*binding.resource))
+    }
+}
+
 /// A Synth's resource ports during one `process` call. Context: RT.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub struct ResourcePorts<'a> {
-    bindings: &'a [Option<ResourceBinding>],
+    bindings: &'a dyn PortBindings,
+}
+
+impl fmt::Debug for ResourcePorts<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ResourcePorts")
+    }
 }
 
 impl<'a> ResourcePorts<'a> {
-    /// A view of the bindings, by port index.
-    pub fn new(bindings: &'a [Option<ResourceBinding>]) -> Self {
+    pub(crate) fn new(bindings: &'a dyn PortBindings) -> Self {
         ResourcePorts { bindings }
     }
 
     /// The Resource bound to `port`, if one is bound and it is a `T`.
     pub fn get<T: Resource>(&self, port: usize) -> Option<&'a T> {
-        let binding = self.bindings.get(port)?.as_ref()?;
-        downcast::<T>(&*binding.resource)
+        downcast::<T>(self.bindings.bound(port)?.1)
     }
 
     /// The id bound to `port`.
     pub fn id(&self, port: usize) -> Option<ResourceId> {
-        self.bindings.get(port)?.as_ref().map(|b| b.id)
+        self.bindings.bound(port).map(|(id, _)| id)
     }
 }
 
@@ -254,7 +300,7 @@ pub enum AcquireError {
     NotLive,
     /// The Resource is Live but a free is pending: no new holders.
     FreePending,
-    /// The Resource is of another ResourceDef.
+    /// The Resource is of another ResourceDef (or not of the Rust type asked for).
     WrongType,
 }
 
@@ -274,11 +320,10 @@ impl fmt::Display for AcquireError {
 ///
 /// Context: RT only. Each successful [`acquire`](Self::acquire) must be matched by one
 /// [`release`](Self::release) of the same id within the same `process` call; [`Lease`]
-/// does that pairing by itself.
+/// does that pairing by itself, and checks the Resource's type.
 pub trait ResourceAccess {
-    /// Checks the id, state and ResourceDef name, counts one more holder and returns the
-    /// Resource.
-    fn acquire(&self, id: ResourceId, def: &str) -> Result<&dyn Resource, AcquireError>;
+    /// Checks the id and state, counts one more holder and returns the Resource.
+    fn acquire(&self, id: ResourceId) -> Result<&dyn Resource, AcquireError>;
     /// Counts one holder less; the last release of a Resource whose free is pending
     /// destroys it.
     fn release(&self, id: ResourceId);
@@ -289,7 +334,7 @@ pub trait ResourceAccess {
 pub struct NoResources;
 
 impl ResourceAccess for NoResources {
-    fn acquire(&self, _: ResourceId, _: &str) -> Result<&dyn Resource, AcquireError> {
+    fn acquire(&self, _: ResourceId) -> Result<&dyn Resource, AcquireError> {
         Err(AcquireError::OutOfRange)
     }
     fn release(&self, _: ResourceId) {}
@@ -305,9 +350,9 @@ pub struct Lease<'a, T: Resource> {
 }
 
 impl<'a, T: Resource> Lease<'a, T> {
-    /// Acquires `id`, which must be a Live Resource of ResourceDef `def` and a `T`.
-    pub fn acquire(access: &'a dyn ResourceAccess, id: ResourceId, def: &str) -> Result<Self, AcquireError> {
-        let resource = access.acquire(id, def)?;
+    /// Acquires `id`, which must be a Live Resource that is a `T`.
+    pub fn acquire(access: &'a dyn ResourceAccess, id: ResourceId) -> Result<Self, AcquireError> {
+        let resource = access.acquire(id)?;
         match downcast::<T>(resource) {
             Some(resource) => Ok(Lease { access, id, resource }),
             None => {
@@ -318,8 +363,8 @@ impl<'a, T: Resource> Lease<'a, T> {
     }
 
     /// Like [`acquire`](Self::acquire), without the reason.
-    pub fn try_acquire(access: &'a dyn ResourceAccess, id: ResourceId, def: &str) -> Option<Self> {
-        Self::acquire(access, id, def).ok()
+    pub fn try_acquire(access: &'a dyn ResourceAccess, id: ResourceId) -> Option<Self> {
+        Self::acquire(access, id).ok()
     }
 
     /// The id held.

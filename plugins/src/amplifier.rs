@@ -1,6 +1,8 @@
 //! `amplifier`: scales its input by a gain.
 
-use oscine_plugin_api::{AudioPort, ConstructError, ControlSpec, ProcessContext, Synth, SynthDef, World};
+use oscine_plugin_api::{
+    AudioPort, ControlSpec, PluginError, ProcessContext, ProcessStatus, Synth, SynthDef, SynthDefInfo, World,
+};
 
 use crate::common::{silence, MAX_GAIN};
 
@@ -15,49 +17,41 @@ const INPUTS: &[AudioPort] = &[AudioPort::new("in")];
 const OUTPUTS: &[AudioPort] = &[AudioPort::new("out")];
 
 impl SynthDef for Amplifier {
-    // Context: any. The descriptive methods return constants.
-    fn name(&self) -> &str {
-        "amplifier"
-    }
+    type Synth = AmplifierSynth;
 
-    fn audio_inputs(&self) -> &[AudioPort] {
-        INPUTS
-    }
-
-    fn audio_outputs(&self) -> &[AudioPort] {
-        OUTPUTS
-    }
-
-    fn controls(&self) -> &[ControlSpec] {
-        CONTROLS
+    // Context: NRT, once.
+    fn info(&self) -> SynthDefInfo {
+        SynthDefInfo::new("amplifier").inputs(INPUTS).outputs(OUTPUTS).controls(CONTROLS)
     }
 
     // Context: NRT
-    fn construct(&self, _world: &World, _controls: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
-        Ok(Box::new(AmplifierSynth))
+    fn construct(&self, _world: &World, _controls: &[f32]) -> Result<AmplifierSynth, PluginError> {
+        Ok(AmplifierSynth)
     }
 }
 
-struct AmplifierSynth;
+/// A running [`Amplifier`].
+pub struct AmplifierSynth;
 
 impl Synth for AmplifierSynth {
     // Context: RT
-    fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
         let &[gain, ..] = ctx.controls else {
             silence(&mut ctx.outputs);
-            return;
+            return ProcessStatus::Continue;
         };
         let input = ctx.inputs.channel(0);
         for (o, &x) in ctx.outputs.channel(0).iter_mut().zip(input) {
             *o = x * gain;
         }
+        ProcessStatus::Continue
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{Harness, RAGGED};
+    use oscine_plugin_api::harness::{Harness, RAGGED};
 
     fn ramp(frames: usize) -> Vec<f32> {
         (0..frames).map(|i| i as f32 / 100.0 - 3.0).collect()
@@ -66,7 +60,7 @@ mod tests {
     #[test]
     fn output_is_input_times_gain() {
         let input = ramp(700);
-        let mut h = Harness::new(&Amplifier, &[("gain", 2.5)]);
+        let mut h = Harness::new(Amplifier, &[("gain", 2.5)]);
         let out = h.run(&[&input], 700, RAGGED).outputs.remove(0);
         for (o, x) in out.iter().zip(&input) {
             assert_eq!(*o, x * 2.5);
@@ -76,7 +70,7 @@ mod tests {
     #[test]
     fn default_gain_is_unity_and_changes_apply_at_the_next_call() {
         let input = ramp(200);
-        let mut h = Harness::new(&Amplifier, &[]);
+        let mut h = Harness::new(Amplifier, &[]);
         let first = h.run(&[&input[..100]], 100, RAGGED).outputs.remove(0);
         assert_eq!(first, input[..100]);
         h.set("gain", 0.0);

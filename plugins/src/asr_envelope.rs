@@ -1,6 +1,8 @@
 //! `asr-envelope`: a gated attack-sustain-release envelope applied to its input.
 
-use oscine_plugin_api::{AudioPort, ConstructError, ControlSpec, ProcessContext, Synth, SynthDef, World};
+use oscine_plugin_api::{
+    AudioPort, ControlSpec, PluginError, ProcessContext, ProcessStatus, Synth, SynthDef, SynthDefInfo, World,
+};
 
 use crate::common::{frames_for, silence, MAX_GAIN, MAX_SEGMENT_SECONDS};
 
@@ -35,30 +37,20 @@ const INPUTS: &[AudioPort] = &[AudioPort::new("in")];
 const OUTPUTS: &[AudioPort] = &[AudioPort::new("out")];
 
 impl SynthDef for AsrEnvelope {
-    // Context: any. The descriptive methods return constants.
-    fn name(&self) -> &str {
-        "asr-envelope"
-    }
+    type Synth = AsrEnvelopeSynth;
 
-    fn audio_inputs(&self) -> &[AudioPort] {
-        INPUTS
-    }
-
-    fn audio_outputs(&self) -> &[AudioPort] {
-        OUTPUTS
-    }
-
-    fn controls(&self) -> &[ControlSpec] {
-        CONTROLS
-    }
-
-    fn sample_accurate_controls(&self) -> bool {
-        true
+    // Context: NRT, once.
+    fn info(&self) -> SynthDefInfo {
+        SynthDefInfo::new("asr-envelope")
+            .inputs(INPUTS)
+            .outputs(OUTPUTS)
+            .controls(CONTROLS)
+            .with_sample_accurate_controls()
     }
 
     // Context: NRT
-    fn construct(&self, _world: &World, _controls: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
-        Ok(Box::new(AsrEnvelopeSynth { stage: Stage::Attack, position: 0 }))
+    fn construct(&self, _world: &World, _controls: &[f32]) -> Result<AsrEnvelopeSynth, PluginError> {
+        Ok(AsrEnvelopeSynth { stage: Stage::Attack, position: 0 })
     }
 }
 
@@ -74,7 +66,8 @@ enum Stage {
     Finished,
 }
 
-struct AsrEnvelopeSynth {
+/// A running [`AsrEnvelope`].
+pub struct AsrEnvelopeSynth {
     stage: Stage,
     /// Frames into the current stage.
     position: u64,
@@ -105,10 +98,10 @@ impl AsrEnvelopeSynth {
 
 impl Synth for AsrEnvelopeSynth {
     // Context: RT
-    fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
         let &[attack, sustain, release, gate, ..] = ctx.controls else {
             silence(&mut ctx.outputs);
-            return;
+            return ProcessStatus::Continue;
         };
         let attack_frames = frames_for(attack, ctx.sample_rate);
         if gate <= 0.0 && matches!(self.stage, Stage::Attack | Stage::Sustain) {
@@ -171,7 +164,9 @@ impl Synth for AsrEnvelopeSynth {
             };
         }
         if finished || self.stage == Stage::Finished {
-            ctx.set_done();
+            ProcessStatus::Done
+        } else {
+            ProcessStatus::Continue
         }
     }
 }
@@ -179,14 +174,15 @@ impl Synth for AsrEnvelopeSynth {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{frames, ones, Harness, RAGGED};
+    use crate::test_support::{frames, ones};
+    use oscine_plugin_api::harness::{Harness, RAGGED};
 
     fn assert_close(actual: f32, expected: f32, what: &str) {
         assert!((actual - expected).abs() <= 1e-6 * expected.abs().max(1.0), "{what}: {actual} vs {expected}");
     }
 
     fn envelope(settings: &[(&str, f32)]) -> Harness {
-        Harness::new(&AsrEnvelope, settings)
+        Harness::new(AsrEnvelope, settings)
     }
 
     #[test]
@@ -269,7 +265,7 @@ mod tests {
         let mut h = envelope(&[("gate", 0.0)]);
         let render = h.run(&[&ones(200)], 200, RAGGED);
         assert!(render.outputs[0].iter().all(|&x| x == 0.0));
-        assert!(render.calls.iter().all(|c| c.done));
+        assert!(render.calls.iter().all(|c| c.done()));
     }
 
     #[test]
@@ -280,15 +276,15 @@ mod tests {
         h.set("gate", 0.0);
         let off = h.run(&[&input], 100, RAGGED);
         assert!(off.outputs[0].iter().all(|&x| x == 0.0));
-        assert!(off.calls.iter().all(|c| c.done));
+        assert!(off.calls.iter().all(|c| c.done()));
         h.set("gate", 1.0);
         let again = h.run(&[&input], 100, RAGGED);
         assert!(again.outputs[0].iter().all(|&x| x == 0.0));
-        assert!(again.calls.iter().all(|c| c.done));
+        assert!(again.calls.iter().all(|c| c.done()));
     }
 
     #[test]
     fn asks_for_sample_accurate_gates() {
-        assert!(AsrEnvelope.sample_accurate_controls());
+        assert!(AsrEnvelope.info().sample_accurate_controls);
     }
 }

@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use hound::{SampleFormat, WavReader, WavSpec, WavWriter};
 use oscine_plugin_api::{
-    downcast, Mutability, OperationSpec, PluginError, Resource, ResourceArg, ResourceDef, ResourceId, ResourcePorts,
-    World,
+    downcast, Mutability, OperationSpec, PluginError, Resource, ResourceArg, ResourceDef, ResourceDefInfo, ResourceId,
+    ResourcePorts, World,
 };
 
 /// Most channels a buffer may have.
@@ -116,10 +116,15 @@ impl AudioBuffer {
         let spec = reader.spec();
         let channels = usize::from(spec.channels);
         let frames = reader.duration() as usize;
-        let len = check_shape(channels, frames).map_err(|e| fail(e.reason))?;
+        let len = check_shape(channels, frames).map_err(|e| fail(e.reason().to_owned()))?;
         let sample_rate = f64::from(spec.sample_rate);
-        check_sample_rate(sample_rate).map_err(|e| fail(e.reason))?;
-        let buffer = AudioBuffer { channels, frames, sample_rate, samples: zeroed(len).map_err(|e| fail(e.reason))? };
+        check_sample_rate(sample_rate).map_err(|e| fail(e.reason().to_owned()))?;
+        let buffer = AudioBuffer {
+            channels,
+            frames,
+            sample_rate,
+            samples: zeroed(len).map_err(|e| fail(e.reason().to_owned()))?,
+        };
         let read = decode_into(&mut reader, encoding, &buffer.samples).map_err(|e| fail(e.to_string()))?;
         if read < len {
             return Err(fail(format!("the file ends after {read} of its {len} samples")));
@@ -565,28 +570,25 @@ impl AudioBufferDef {
     pub const NAME: &'static str = "audio-buffer";
 }
 
+/// The operations, in the order of their indices (`QUERY` and so on) that `perform` gets.
 const OPERATIONS: &[OperationSpec] = &[
-    OperationSpec { name: "query", exclusive: false, extra_resources: 0 },
-    OperationSpec { name: "write", exclusive: false, extra_resources: 0 },
-    OperationSpec { name: "zero", exclusive: true, extra_resources: 0 },
-    OperationSpec { name: "read", exclusive: true, extra_resources: 0 },
+    OperationSpec::new("query"),
+    OperationSpec::new("write"),
+    OperationSpec::new("zero").exclusive(),
+    OperationSpec::new("read").exclusive(),
 ];
+const QUERY: usize = 0;
+const WRITE: usize = 1;
+const ZERO: usize = 2;
+const READ: usize = 3;
 
 const USAGE: &str = "audio-buffer takes either channels, frames and an optional sample rate (an empty buffer), \
                      or the path of a WAV file to load";
 
 impl ResourceDef for AudioBufferDef {
-    // Context: any. The descriptive methods return constants.
-    fn name(&self) -> &str {
-        Self::NAME
-    }
-
-    fn mutability(&self) -> Mutability {
-        Mutability::Mutable
-    }
-
-    fn operations(&self) -> &[OperationSpec] {
-        OPERATIONS
+    // Context: NRT, once.
+    fn info(&self) -> ResourceDefInfo {
+        ResourceDefInfo::new(Self::NAME, Mutability::Mutable).operations(OPERATIONS)
     }
 
     // Context: NRT
@@ -611,24 +613,25 @@ impl ResourceDef for AudioBufferDef {
     fn perform(
         &self,
         _world: &World,
-        operation: &str,
+        operation: usize,
         resources: &[Arc<dyn Resource>],
         args: &[ResourceArg],
     ) -> Result<Vec<ResourceArg>, PluginError> {
-        if !OPERATIONS.iter().any(|op| op.name == operation) {
-            return Err(PluginError::new(format!("audio-buffer has no operation named '{operation}'")));
-        }
+        let Some(spec) = OPERATIONS.get(operation) else {
+            return Err(PluginError::new(format!("audio-buffer has no operation number {operation}")));
+        };
+        let name = &spec.name;
         let buffer = resources
             .first()
             .and_then(|r| downcast::<AudioBuffer>(&**r))
-            .ok_or_else(|| PluginError::new(format!("{operation}: the resource is not an audio buffer")))?;
+            .ok_or_else(|| PluginError::new(format!("{name}: the resource is not an audio buffer")))?;
         match (operation, args) {
-            ("query", []) => Ok(vec![
+            (QUERY, []) => Ok(vec![
                 ResourceArg::Int(buffer.channels() as i64),
                 ResourceArg::Int(buffer.frames() as i64),
                 ResourceArg::Float(buffer.sample_rate()),
             ]),
-            ("write", [ResourceArg::String(path), rest @ ..]) if rest.len() <= 1 => {
+            (WRITE, [ResourceArg::String(path), rest @ ..]) if rest.len() <= 1 => {
                 let format = match rest {
                     [] => WavFormat::default(),
                     [ResourceArg::String(name)] => WavFormat::from_name(name).ok_or_else(|| {
@@ -639,13 +642,13 @@ impl ResourceDef for AudioBufferDef {
                 buffer.write_wav(path, format)?;
                 Ok(vec![ResourceArg::String(path.clone()), ResourceArg::Int(buffer.frames() as i64)])
             }
-            ("zero", []) => {
+            (ZERO, []) => {
                 buffer.zero();
                 Ok(Vec::new())
             }
-            ("read", [ResourceArg::String(path)]) => Ok(vec![ResourceArg::Int(buffer.read_wav(path)? as i64)]),
-            ("query" | "zero", _) => Err(PluginError::new(format!("{operation} takes no arguments"))),
-            ("write", _) => Err(PluginError::new("write takes a path and an optional format")),
+            (READ, [ResourceArg::String(path)]) => Ok(vec![ResourceArg::Int(buffer.read_wav(path)? as i64)]),
+            (QUERY | ZERO, _) => Err(PluginError::new(format!("{name} takes no arguments"))),
+            (WRITE, _) => Err(PluginError::new("write takes a path and an optional format")),
             _ => Err(PluginError::new("read takes a path")),
         }
     }
@@ -662,11 +665,12 @@ fn count(arg: &ResourceArg, what: &str) -> Result<usize, PluginError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{TempDir, WORLD};
+    use crate::test_support::TempDir;
+    use oscine_plugin_api::harness::WORLD;
     use std::f64::consts::TAU;
 
     fn reason<T: fmt::Debug>(result: Result<T, PluginError>) -> String {
-        result.expect_err("should fail").reason
+        result.expect_err("should fail").reason().to_owned()
     }
 
     fn assert_reason<T: fmt::Debug>(result: Result<T, PluginError>, parts: &[&str]) {
@@ -1034,11 +1038,12 @@ mod tests {
 
     #[test]
     fn def_describes_itself() {
-        assert_eq!(AudioBufferDef.name(), "audio-buffer");
+        let info = AudioBufferDef.info();
+        assert_eq!(info.name, "audio-buffer");
         assert_eq!(AudioBufferDef::NAME, "audio-buffer");
-        assert_eq!(AudioBufferDef.mutability(), Mutability::Mutable);
+        assert_eq!(info.mutability, Mutability::Mutable);
         let ops: Vec<(&str, bool, usize)> =
-            AudioBufferDef.operations().iter().map(|o| (o.name, o.exclusive, o.extra_resources)).collect();
+            info.operations.iter().map(|o| (&*o.name, o.exclusive, o.extra_resources)).collect();
         assert_eq!(ops, [("query", false, 0), ("write", false, 0), ("zero", true, 0), ("read", true, 0)]);
     }
 
@@ -1089,8 +1094,13 @@ mod tests {
         assert_reason(construct(&[Int(1), Int(10), Float(f64::NAN)]), &["sample rate"]);
     }
 
+    /// The index of the operation named `op`, as the engine resolves a client's name.
+    fn index(op: &str) -> usize {
+        AudioBufferDef.info().operations.iter().position(|o| o.name == op).unwrap_or_else(|| panic!("no {op}"))
+    }
+
     fn perform(op: &str, resource: &Arc<dyn Resource>, args: &[ResourceArg]) -> Result<Vec<ResourceArg>, PluginError> {
-        AudioBufferDef.perform(&WORLD, op, std::slice::from_ref(resource), args)
+        AudioBufferDef.perform(&WORLD, index(op), std::slice::from_ref(resource), args)
     }
 
     #[test]
@@ -1170,15 +1180,18 @@ mod tests {
     }
 
     #[test]
-    fn operations_check_the_resource_and_the_name() {
+    fn operations_check_the_resource_and_the_index() {
         struct NotABuffer;
         impl Resource for NotABuffer {}
         let other: Arc<dyn Resource> = Arc::new(NotABuffer);
         for op in ["query", "write", "zero", "read"] {
             assert_reason(perform(op, &other, &[]), &[op, "not an audio buffer"]);
-            assert_reason(AudioBufferDef.perform(&WORLD, op, &[], &[]), &["not an audio buffer"]);
+            assert_reason(AudioBufferDef.perform(&WORLD, index(op), &[], &[]), &["not an audio buffer"]);
         }
+        // The engine resolves names to indices and refuses unknown names itself; an index
+        // past the list is refused here, whatever the resources.
         let r = construct(&[ResourceArg::Int(1), ResourceArg::Int(1)]).unwrap();
-        assert_reason(perform("normalize", &r, &[]), &["no operation named 'normalize'"]);
+        assert_reason(AudioBufferDef.perform(&WORLD, 4, std::slice::from_ref(&r), &[]), &["no operation number 4"]);
+        assert_reason(AudioBufferDef.perform(&WORLD, usize::MAX, &[], &[]), &["no operation number"]);
     }
 }

@@ -1,6 +1,8 @@
 //! `done-after`: says it is done once a given time has passed.
 
-use oscine_plugin_api::{AudioPort, ConstructError, ControlSpec, ProcessContext, Synth, SynthDef, World};
+use oscine_plugin_api::{
+    ControlSpec, PluginError, ProcessContext, ProcessStatus, Synth, SynthDef, SynthDefInfo, World,
+};
 
 use crate::common::frames_for;
 
@@ -17,30 +19,21 @@ pub struct DoneAfter;
 const CONTROLS: &[ControlSpec] = &[ControlSpec::new("seconds", 1.0, 0.0, 1.0e6)];
 
 impl SynthDef for DoneAfter {
-    // Context: any. The descriptive methods return constants.
-    fn name(&self) -> &str {
-        "done-after"
-    }
+    type Synth = DoneAfterSynth;
 
-    fn audio_inputs(&self) -> &[AudioPort] {
-        &[]
-    }
-
-    fn audio_outputs(&self) -> &[AudioPort] {
-        &[]
-    }
-
-    fn controls(&self) -> &[ControlSpec] {
-        CONTROLS
+    // Context: NRT, once.
+    fn info(&self) -> SynthDefInfo {
+        SynthDefInfo::new("done-after").controls(CONTROLS)
     }
 
     // Context: NRT
-    fn construct(&self, _world: &World, _controls: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
-        Ok(Box::new(DoneAfterSynth { elapsed: 0, done: false }))
+    fn construct(&self, _world: &World, _controls: &[f32]) -> Result<DoneAfterSynth, PluginError> {
+        Ok(DoneAfterSynth { elapsed: 0, done: false })
     }
 }
 
-struct DoneAfterSynth {
+/// A running [`DoneAfter`].
+pub struct DoneAfterSynth {
     /// Frames processed so far, including the current call's once counted.
     elapsed: u64,
     done: bool,
@@ -48,13 +41,15 @@ struct DoneAfterSynth {
 
 impl Synth for DoneAfterSynth {
     // Context: RT
-    fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
         self.elapsed += ctx.frames as u64;
         if let &[seconds, ..] = ctx.controls {
             self.done |= self.elapsed >= frames_for(seconds, ctx.sample_rate);
         }
         if self.done {
-            ctx.set_done();
+            ProcessStatus::Done
+        } else {
+            ProcessStatus::Continue
         }
     }
 }
@@ -62,11 +57,11 @@ impl Synth for DoneAfterSynth {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{Harness, RAGGED};
+    use oscine_plugin_api::harness::{Harness, RAGGED};
 
     /// Frame index just past the call that first said done.
     fn done_at(seconds: f32, frames: usize, chunks: &[usize]) -> Option<usize> {
-        let mut h = Harness::new(&DoneAfter, &[("seconds", seconds)]);
+        let mut h = Harness::new(DoneAfter, &[("seconds", seconds)]);
         let render = h.generate(frames, chunks);
         let first = render.first_done()?;
         render.assert_done_from(first);
@@ -106,13 +101,13 @@ mod tests {
 
     #[test]
     fn changing_the_duration_moves_the_deadline() {
-        let mut h = Harness::new(&DoneAfter, &[("seconds", 1.0)]);
+        let mut h = Harness::new(DoneAfter, &[("seconds", 1.0)]);
         assert!(h.generate(640, &[64]).first_done().is_none());
         h.set("seconds", 0.02); // 960 frames
         let render = h.generate(640, &[64]);
         assert_eq!(render.first_done().map(|c| c.start), Some(896));
         // Lengthening it afterwards does not undo done.
         h.set("seconds", 100.0);
-        assert!(h.generate(128, &[64]).calls.iter().all(|c| c.done));
+        assert!(h.generate(128, &[64]).calls.iter().all(|c| c.done()));
     }
 }

@@ -1,6 +1,8 @@
 //! `exponential-fade`: an exponential gain ramp applied to its input.
 
-use oscine_plugin_api::{AudioPort, ConstructError, ControlSpec, ProcessContext, Synth, SynthDef, World};
+use oscine_plugin_api::{
+    AudioPort, ControlSpec, PluginError, ProcessContext, ProcessStatus, Synth, SynthDef, SynthDefInfo, World,
+};
 
 use crate::common::{frames_for, silence, MAX_GAIN, MAX_SEGMENT_SECONDS};
 
@@ -29,30 +31,21 @@ const INPUTS: &[AudioPort] = &[AudioPort::new("in")];
 const OUTPUTS: &[AudioPort] = &[AudioPort::new("out")];
 
 impl SynthDef for ExponentialFade {
-    // Context: any. The descriptive methods return constants.
-    fn name(&self) -> &str {
-        "exponential-fade"
-    }
+    type Synth = ExponentialFadeSynth;
 
-    fn audio_inputs(&self) -> &[AudioPort] {
-        INPUTS
-    }
-
-    fn audio_outputs(&self) -> &[AudioPort] {
-        OUTPUTS
-    }
-
-    fn controls(&self) -> &[ControlSpec] {
-        CONTROLS
+    // Context: NRT, once.
+    fn info(&self) -> SynthDefInfo {
+        SynthDefInfo::new("exponential-fade").inputs(INPUTS).outputs(OUTPUTS).controls(CONTROLS)
     }
 
     // Context: NRT
-    fn construct(&self, _world: &World, _controls: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
-        Ok(Box::new(ExponentialFadeSynth { position: 0 }))
+    fn construct(&self, _world: &World, _controls: &[f32]) -> Result<ExponentialFadeSynth, PluginError> {
+        Ok(ExponentialFadeSynth { position: 0 })
     }
 }
 
-struct ExponentialFadeSynth {
+/// A running [`ExponentialFade`].
+pub struct ExponentialFadeSynth {
     /// Frames since the start, saturating: only whether it passed the duration matters
     /// after that.
     position: u64,
@@ -60,10 +53,10 @@ struct ExponentialFadeSynth {
 
 impl Synth for ExponentialFadeSynth {
     // Context: RT
-    fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
         let &[duration, start, end, ..] = ctx.controls else {
             silence(&mut ctx.outputs);
-            return;
+            return ProcessStatus::Continue;
         };
         let total = frames_for(duration, ctx.sample_rate);
         let input = ctx.inputs.channel(0);
@@ -88,7 +81,9 @@ impl Synth for ExponentialFadeSynth {
         self.position = self.position.saturating_add(output.len() as u64);
         // Some frame of this call was at or past the duration.
         if self.position > total {
-            ctx.set_done();
+            ProcessStatus::Done
+        } else {
+            ProcessStatus::Continue
         }
     }
 }
@@ -96,7 +91,8 @@ impl Synth for ExponentialFadeSynth {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{ones, Harness, RAGGED};
+    use crate::test_support::ones;
+    use oscine_plugin_api::harness::{Harness, RAGGED};
 
     fn ideal(start: f64, end: f64, total: f64, n: f64) -> f64 {
         start * (end / start).powf(n / total)
@@ -105,7 +101,7 @@ mod tests {
     #[test]
     fn curve_is_exponential_at_exact_frames() {
         let input = ones(60_000);
-        let mut h = Harness::new(&ExponentialFade, &[("duration", 1.0), ("start", 2.0), ("end", 0.002)]);
+        let mut h = Harness::new(ExponentialFade, &[("duration", 1.0), ("start", 2.0), ("end", 0.002)]);
         let render = h.run(&[&input], 50_000, RAGGED);
         let out = &render.outputs[0];
         assert_eq!(out[0], 2.0);
@@ -134,7 +130,7 @@ mod tests {
     fn done_timing_at_block_boundaries() {
         // 640 frames in 64-frame blocks: the fade fills exactly ten calls, and the
         // eleventh (starting at frame 640, the first at the end level) says done.
-        let mut h = Harness::new(&ExponentialFade, &[("duration", 640.0 / 48_000.0)]);
+        let mut h = Harness::new(ExponentialFade, &[("duration", 640.0 / 48_000.0)]);
         let render = h.run(&[&ones(1000)], 1000, &[64]);
         assert_eq!(render.first_done().map(|c| c.start), Some(640));
         render.assert_done_from(render.first_done().unwrap());
@@ -145,7 +141,7 @@ mod tests {
     #[test]
     fn rising_fade_and_input_multiplication() {
         let input: Vec<f32> = (0..1000).map(|i| (i as f32 * 0.1).cos()).collect();
-        let mut h = Harness::new(&ExponentialFade, &[("duration", 0.01), ("start", 0.01), ("end", 1.0)]);
+        let mut h = Harness::new(ExponentialFade, &[("duration", 0.01), ("start", 0.01), ("end", 1.0)]);
         let out = h.run(&[&input], 1000, RAGGED).outputs.remove(0);
         for (n, (o, x)) in out.iter().zip(&input).enumerate() {
             let gain = if n < 480 { ideal(0.01, 1.0, 480.0, n as f64) } else { 1.0 };
@@ -156,15 +152,15 @@ mod tests {
 
     #[test]
     fn zero_duration_is_the_end_level_and_done_at_once() {
-        let mut h = Harness::new(&ExponentialFade, &[("duration", 0.0), ("end", 0.5)]);
+        let mut h = Harness::new(ExponentialFade, &[("duration", 0.0), ("end", 0.5)]);
         let render = h.run(&[&ones(100)], 100, RAGGED);
         assert!(render.outputs[0].iter().all(|&x| x == 0.5));
-        assert!(render.calls.iter().all(|c| c.done));
+        assert!(render.calls.iter().all(|c| c.done()));
     }
 
     #[test]
     fn equal_levels_are_a_constant_gain() {
-        let mut h = Harness::new(&ExponentialFade, &[("duration", 0.001), ("start", 0.7), ("end", 0.7)]);
+        let mut h = Harness::new(ExponentialFade, &[("duration", 0.001), ("start", 0.7), ("end", 0.7)]);
         let render = h.run(&[&ones(100)], 100, RAGGED);
         assert!(render.outputs[0].iter().all(|&x| (x - 0.7).abs() < 1e-7));
         assert_eq!(render.first_done().map(|c| c.start), Some(0));

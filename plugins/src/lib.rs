@@ -20,12 +20,14 @@
 //! loaded from WAV files, that `sampler` plays and `recorder` fills.
 //!
 //! Every Synth allocates only in `construct` (the band-limited tables are built once per
-//! process and shared), and its `process` neither allocates, locks nor panics.
+//! process and shared), and its `process` neither allocates, locks nor panics. Where a
+//! SynthDef's documentation says its Synth "says done" in a call, `process` returns
+//! [`ProcessStatus::Done`](oscine_plugin_api::ProcessStatus::Done) from that call.
 #![deny(missing_docs)]
 
 use std::sync::Arc;
 
-use oscine_plugin_api::Registrar;
+use oscine_plugin_api::{Registrar, SynthDefTable};
 
 pub mod amplifier;
 pub mod asr_envelope;
@@ -66,35 +68,35 @@ pub use sine::Sine;
 pub fn register(registrar: &mut dyn Registrar) {
     drop(wavetable::SawTables::shared());
     registrar.register_resource_def(Arc::new(AudioBufferDef));
-    registrar.register_synthdef(Arc::new(Sine));
-    registrar.register_synthdef(Arc::new(Saw));
-    registrar.register_synthdef(Arc::new(Pulse));
-    registrar.register_synthdef(Arc::new(Noise));
-    registrar.register_synthdef(Arc::new(PatchCable));
-    registrar.register_synthdef(Arc::new(Amplifier));
-    registrar.register_synthdef(Arc::new(Pan));
-    registrar.register_synthdef(Arc::new(DoneAfter));
-    registrar.register_synthdef(Arc::new(AsrEnvelope));
-    registrar.register_synthdef(Arc::new(ExponentialFade));
-    registrar.register_synthdef(Arc::new(Sampler));
-    registrar.register_synthdef(Arc::new(Recorder));
+    registrar.register_synthdef(SynthDefTable::new(Sine));
+    registrar.register_synthdef(SynthDefTable::new(Saw));
+    registrar.register_synthdef(SynthDefTable::new(Pulse));
+    registrar.register_synthdef(SynthDefTable::new(Noise));
+    registrar.register_synthdef(SynthDefTable::new(PatchCable));
+    registrar.register_synthdef(SynthDefTable::new(Amplifier));
+    registrar.register_synthdef(SynthDefTable::new(Pan));
+    registrar.register_synthdef(SynthDefTable::new(DoneAfter));
+    registrar.register_synthdef(SynthDefTable::new(AsrEnvelope));
+    registrar.register_synthdef(SynthDefTable::new(ExponentialFade));
+    registrar.register_synthdef(SynthDefTable::new(Sampler));
+    registrar.register_synthdef(SynthDefTable::new(Recorder));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{Harness, RAGGED};
-    use oscine_plugin_api::{ResourceDef, SynthDef};
+    use oscine_plugin_api::harness::{Harness, RAGGED, WORLD};
+    use oscine_plugin_api::{NoResources, ProcessArgs, ResourceBinding, ResourceDef};
     use std::collections::HashSet;
 
     #[derive(Default)]
     struct Collect {
-        synthdefs: Vec<Arc<dyn SynthDef>>,
+        synthdefs: Vec<SynthDefTable>,
         resource_defs: Vec<Arc<dyn ResourceDef>>,
     }
 
     impl Registrar for Collect {
-        fn register_synthdef(&mut self, def: Arc<dyn SynthDef>) {
+        fn register_synthdef(&mut self, def: SynthDefTable) {
             self.synthdefs.push(def);
         }
 
@@ -109,13 +111,13 @@ mod tests {
         collect
     }
 
-    fn registered() -> Vec<Arc<dyn SynthDef>> {
+    fn registered() -> Vec<SynthDefTable> {
         collected().synthdefs
     }
 
     #[test]
     fn registers_all_twelve_synthdef_names_once() {
-        let mut names: Vec<String> = registered().iter().map(|d| d.name().to_owned()).collect();
+        let mut names: Vec<String> = registered().iter().map(|d| d.info().name.to_string()).collect();
         names.sort();
         assert_eq!(
             names,
@@ -138,21 +140,22 @@ mod tests {
 
     #[test]
     fn registers_the_audio_buffer_resource_def_once() {
-        let names: Vec<String> = collected().resource_defs.iter().map(|d| d.name().to_owned()).collect();
+        let names: Vec<String> = collected().resource_defs.iter().map(|d| d.info().name.to_string()).collect();
         assert_eq!(names, ["audio-buffer"]);
     }
 
     #[test]
     fn resource_ports_name_registered_defs_and_do_not_clash_with_controls() {
         let collect = collected();
-        let defs: HashSet<String> = collect.resource_defs.iter().map(|d| d.name().to_owned()).collect();
+        let defs: HashSet<String> = collect.resource_defs.iter().map(|d| d.info().name.to_string()).collect();
         let mut with_ports = 0;
-        for def in &collect.synthdefs {
+        for table in &collect.synthdefs {
+            let def = table.info();
             // Resource ports share `/node/set`'s name space with the controls.
-            let mut names: HashSet<&str> = def.controls().iter().map(|c| c.name).collect();
-            for port in def.resource_ports() {
-                assert!(names.insert(port.name), "{}: {} is taken", def.name(), port.name);
-                assert!(defs.contains(port.def), "{}.{}: no ResourceDef {}", def.name(), port.name, port.def);
+            let mut names: HashSet<&str> = def.controls.iter().map(|c| &*c.name).collect();
+            for port in &def.resource_ports {
+                assert!(names.insert(&port.name), "{}: {} is taken", def.name, port.name);
+                assert!(defs.contains(&*port.def), "{}.{}: no ResourceDef {}", def.name, port.name, port.def);
                 with_ports += 1;
             }
         }
@@ -161,15 +164,16 @@ mod tests {
 
     #[test]
     fn control_specs_are_consistent() {
-        for def in registered() {
+        for table in registered() {
+            let def = table.info();
             let mut names = HashSet::new();
-            for c in def.controls() {
-                assert!(names.insert(c.name), "{}: duplicate {}", def.name(), c.name);
+            for c in &def.controls {
+                assert!(names.insert(&c.name), "{}: duplicate {}", def.name, c.name);
                 assert!(c.min.is_finite() && c.max.is_finite() && c.default.is_finite());
                 assert!(
                     c.min <= c.default && c.default <= c.max,
                     "{}.{}: default {} outside {}..={}",
-                    def.name(),
+                    def.name,
                     c.name,
                     c.default,
                     c.min,
@@ -177,49 +181,100 @@ mod tests {
                 );
                 assert_eq!(c.clamp(c.default), c.default);
             }
-            let ports = def.audio_inputs().iter().chain(def.audio_outputs());
+            let ports = def.audio_inputs.iter().chain(&def.audio_outputs);
             let mut port_names = HashSet::new();
             for p in ports {
                 assert!(!p.name.is_empty());
-                assert!(port_names.insert(p.name), "{}: duplicate port {}", def.name(), p.name);
+                assert!(port_names.insert(&p.name), "{}: duplicate port {}", def.name, p.name);
             }
         }
     }
 
     #[test]
     fn every_synthdef_runs_with_its_defaults() {
-        for def in registered() {
-            let mut h = Harness::new(&*def, &[]);
+        for table in registered() {
+            let name = table.info().name.to_string();
+            let input_count = table.info().audio_inputs.len();
+            let mut h = Harness::from_table(table, WORLD, &[]).unwrap_or_else(|(name, e)| panic!("{name}: {e}"));
             let input: Vec<f32> = (0..500).map(|i| (i as f32 * 0.01).sin()).collect();
-            let inputs: Vec<&[f32]> = def.audio_inputs().iter().map(|_| &input[..]).collect();
+            let inputs: Vec<&[f32]> = (0..input_count).map(|_| &input[..]).collect();
             // The harness checks every output sample is written in every call.
             let render = h.run(&inputs, 500, RAGGED);
             for out in &render.outputs {
-                assert!(out.iter().all(|x| x.is_finite() && x.abs() <= 1.1), "{}", def.name());
+                assert!(out.iter().all(|x| x.is_finite() && x.abs() <= 1.1), "{name}");
             }
+        }
+    }
+
+    /// One Synth's state, in memory laid out for its table, built and dropped through it.
+    struct State<'a> {
+        table: &'a SynthDefTable,
+        place: std::ptr::NonNull<u8>,
+    }
+
+    impl<'a> State<'a> {
+        fn new(table: &'a SynthDefTable, controls: &[f32]) -> Self {
+            let layout = table.state_layout();
+            let place = if layout.size() == 0 {
+                // Zero-sized states are never read or written: any aligned pointer will do.
+                std::ptr::NonNull::new(layout.align() as *mut u8).unwrap()
+            } else {
+                // SAFETY: the size is non-zero.
+                let ptr = unsafe { std::alloc::alloc(layout) };
+                std::ptr::NonNull::new(ptr).unwrap_or_else(|| std::alloc::handle_alloc_error(layout))
+            };
+            // SAFETY: `place` is fresh memory of the table's layout.
+            let built = unsafe { table.construct(&WORLD, controls, place) };
+            if let Err(e) = built {
+                free(place, layout);
+                panic!("constructing {}: {e}", table.info().name);
+            }
+            State { table, place }
+        }
+    }
+
+    fn free(place: std::ptr::NonNull<u8>, layout: std::alloc::Layout) {
+        if layout.size() != 0 {
+            // SAFETY: allocated by `State::new` with this layout.
+            unsafe { std::alloc::dealloc(place.as_ptr(), layout) }
+        }
+    }
+
+    impl Drop for State<'_> {
+        fn drop(&mut self) {
+            // SAFETY: the state is live (built in `new`) and never used again.
+            let dropped = unsafe { self.table.drop_state(self.place) };
+            free(self.place, self.table.state_layout());
+            dropped.unwrap_or_else(|text| panic!("{} panicked in drop: {text}", self.table.info().name));
         }
     }
 
     #[test]
     fn missing_controls_give_silence_not_a_panic() {
-        use oscine_plugin_api::{AudioInputs, AudioOutputs, ProcessContext};
-        for def in registered() {
-            let defaults: Vec<f32> = def.controls().iter().map(|c| c.default).collect();
-            let mut synth = def.construct(&test_support::WORLD, &defaults).unwrap();
-            let inputs = vec![0.5; def.audio_inputs().len() * 16];
-            let mut outputs = vec![f32::NAN; def.audio_outputs().len() * 16];
-            let outs = def.audio_outputs().len();
-            let ins = def.audio_inputs().len();
-            let mut ctx = ProcessContext::new(
-                48_000.0,
-                16,
-                &[],
-                AudioInputs::new(&inputs, ins, 16, 0, 16),
-                AudioOutputs::new(&mut outputs, outs, 16, 0, 16),
-            );
-            synth.process(&mut ctx);
-            if !def.controls().is_empty() {
-                assert!(outputs.iter().all(|&x| x == 0.0), "{}", def.name());
+        for table in registered() {
+            let def = table.info();
+            let defaults: Vec<f32> = def.controls.iter().map(|c| c.default).collect();
+            let state = State::new(&table, &defaults);
+            let inputs = vec![0.5; def.audio_inputs.len() * 16];
+            let mut outputs = vec![f32::NAN; def.audio_outputs.len() * 16];
+            let ports: Vec<Option<ResourceBinding>> = vec![None; def.resource_ports.len()];
+            let args = ProcessArgs {
+                sample_rate: 48_000.0,
+                frame: 0,
+                frames: 16,
+                controls: &[],
+                inputs: &inputs,
+                outputs: &mut outputs,
+                stride: 16,
+                offset: 0,
+                ports: &ports,
+                access: &NoResources,
+            };
+            // SAFETY: the state is live and used by nothing else.
+            let status = unsafe { table.process(state.place, args) };
+            assert!(status.is_ok(), "{} panicked", def.name);
+            if !def.controls.is_empty() {
+                assert!(outputs.iter().all(|&x| x == 0.0), "{}", def.name);
             }
         }
     }

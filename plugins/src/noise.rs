@@ -1,6 +1,8 @@
 //! `noise`: seeded white noise.
 
-use oscine_plugin_api::{AudioPort, ConstructError, ControlSpec, ProcessContext, Synth, SynthDef, World};
+use oscine_plugin_api::{
+    AudioPort, ControlSpec, PluginError, ProcessContext, ProcessStatus, Synth, SynthDef, SynthDefInfo, World,
+};
 
 use crate::common::silence;
 
@@ -20,31 +22,22 @@ const OUTPUTS: &[AudioPort] = &[AudioPort::new("out")];
 const SEED: usize = 1;
 
 impl SynthDef for Noise {
-    // Context: any. The descriptive methods return constants.
-    fn name(&self) -> &str {
-        "noise"
-    }
+    type Synth = NoiseSynth;
 
-    fn audio_inputs(&self) -> &[AudioPort] {
-        &[]
-    }
-
-    fn audio_outputs(&self) -> &[AudioPort] {
-        OUTPUTS
-    }
-
-    fn controls(&self) -> &[ControlSpec] {
-        CONTROLS
+    // Context: NRT, once.
+    fn info(&self) -> SynthDefInfo {
+        SynthDefInfo::new("noise").outputs(OUTPUTS).controls(CONTROLS)
     }
 
     // Context: NRT
-    fn construct(&self, _world: &World, controls: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
+    fn construct(&self, _world: &World, controls: &[f32]) -> Result<NoiseSynth, PluginError> {
         let seed = controls.get(SEED).copied().unwrap_or(CONTROLS[SEED].default);
-        Ok(Box::new(NoiseSynth { seed, state: initial_state(seed) }))
+        Ok(NoiseSynth { seed, state: initial_state(seed) })
     }
 }
 
-struct NoiseSynth {
+/// A running [`Noise`].
+pub struct NoiseSynth {
     /// The seed control the state came from, to notice a new one.
     seed: f32,
     /// xorshift32 state; never zero, the generator's one fixed point.
@@ -53,10 +46,10 @@ struct NoiseSynth {
 
 impl Synth for NoiseSynth {
     // Context: RT
-    fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
         let &[amp, seed, ..] = ctx.controls else {
             silence(&mut ctx.outputs);
-            return;
+            return ProcessStatus::Continue;
         };
         if seed != self.seed {
             self.seed = seed;
@@ -73,6 +66,7 @@ impl Synth for NoiseSynth {
             *o = ((x as i32) >> 8) as f32 * scale;
         }
         self.state = x;
+        ProcessStatus::Continue
     }
 }
 
@@ -99,10 +93,10 @@ fn initial_state(seed: f32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{Harness, RAGGED};
+    use oscine_plugin_api::harness::{Harness, RAGGED};
 
     fn render(amp: f32, seed: f32, frames: usize, chunks: &[usize]) -> Vec<f32> {
-        let mut h = Harness::new(&Noise, &[("amp", amp), ("seed", seed)]);
+        let mut h = Harness::new(Noise, &[("amp", amp), ("seed", seed)]);
         h.generate(frames, chunks).outputs.remove(0)
     }
 
@@ -154,7 +148,7 @@ mod tests {
 
     #[test]
     fn changing_the_seed_restarts_its_sequence() {
-        let mut h = Harness::new(&Noise, &[("amp", 0.5), ("seed", 3.0)]);
+        let mut h = Harness::new(Noise, &[("amp", 0.5), ("seed", 3.0)]);
         h.generate(777, RAGGED);
         h.set("seed", 9.0);
         let after = h.generate(500, RAGGED).outputs.remove(0);

@@ -2,7 +2,9 @@
 
 use std::f64::consts::FRAC_PI_4;
 
-use oscine_plugin_api::{AudioPort, ConstructError, ControlSpec, ProcessContext, Synth, SynthDef, World};
+use oscine_plugin_api::{
+    AudioPort, ControlSpec, PluginError, ProcessContext, ProcessStatus, Synth, SynthDef, SynthDefInfo, World,
+};
 
 use crate::common::{silence, MAX_GAIN};
 
@@ -21,37 +23,28 @@ const INPUTS: &[AudioPort] = &[AudioPort::new("in")];
 const OUTPUTS: &[AudioPort] = &[AudioPort::new("left"), AudioPort::new("right")];
 
 impl SynthDef for Pan {
-    // Context: any. The descriptive methods return constants.
-    fn name(&self) -> &str {
-        "pan"
-    }
+    type Synth = PanSynth;
 
-    fn audio_inputs(&self) -> &[AudioPort] {
-        INPUTS
-    }
-
-    fn audio_outputs(&self) -> &[AudioPort] {
-        OUTPUTS
-    }
-
-    fn controls(&self) -> &[ControlSpec] {
-        CONTROLS
+    // Context: NRT, once.
+    fn info(&self) -> SynthDefInfo {
+        SynthDefInfo::new("pan").inputs(INPUTS).outputs(OUTPUTS).controls(CONTROLS)
     }
 
     // Context: NRT
-    fn construct(&self, _world: &World, _controls: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
-        Ok(Box::new(PanSynth))
+    fn construct(&self, _world: &World, _controls: &[f32]) -> Result<PanSynth, PluginError> {
+        Ok(PanSynth)
     }
 }
 
-struct PanSynth;
+/// A running [`Pan`].
+pub struct PanSynth;
 
 impl Synth for PanSynth {
     // Context: RT
-    fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
         let &[pos, amp, ..] = ctx.controls else {
             silence(&mut ctx.outputs);
-            return;
+            return ProcessStatus::Continue;
         };
         let (left_gain, right_gain) = gains(pos, amp);
         let input = ctx.inputs.channel(0);
@@ -60,6 +53,7 @@ impl Synth for PanSynth {
             *l = x * left_gain;
             *r = x * right_gain;
         }
+        ProcessStatus::Continue
     }
 }
 
@@ -77,11 +71,12 @@ fn gains(pos: f32, amp: f32) -> (f32, f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{ones, Harness, RAGGED};
+    use crate::test_support::ones;
+    use oscine_plugin_api::harness::{Harness, RAGGED};
     use std::f32::consts::FRAC_1_SQRT_2;
 
     fn pan(pos: f32, amp: f32, input: &[f32]) -> (Vec<f32>, Vec<f32>) {
-        let mut h = Harness::new(&Pan, &[("pos", pos), ("amp", amp)]);
+        let mut h = Harness::new(Pan, &[("pos", pos), ("amp", amp)]);
         let mut outputs = h.run(&[input], input.len(), RAGGED).outputs;
         let right = outputs.pop().unwrap();
         let left = outputs.pop().unwrap();

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use oscine_plugin_api::{AudioPort, ConstructError, ControlSpec, ProcessContext, Synth, SynthDef, World};
+use oscine_plugin_api::{
+    AudioPort, ControlSpec, PluginError, ProcessContext, ProcessStatus, Synth, SynthDef, SynthDefInfo, World,
+};
 
 use crate::common::{phase_from_turns, phase_increment, silence, MAX_FREQ};
 use crate::wavetable::{read, SawTables};
@@ -26,30 +28,21 @@ const CONTROLS: &[ControlSpec] = &[
 const OUTPUTS: &[AudioPort] = &[AudioPort::new("out")];
 
 impl SynthDef for Pulse {
-    // Context: any. The descriptive methods return constants.
-    fn name(&self) -> &str {
-        "pulse"
-    }
+    type Synth = PulseSynth;
 
-    fn audio_inputs(&self) -> &[AudioPort] {
-        &[]
-    }
-
-    fn audio_outputs(&self) -> &[AudioPort] {
-        OUTPUTS
-    }
-
-    fn controls(&self) -> &[ControlSpec] {
-        CONTROLS
+    // Context: NRT, once.
+    fn info(&self) -> SynthDefInfo {
+        SynthDefInfo::new("pulse").outputs(OUTPUTS).controls(CONTROLS)
     }
 
     // Context: NRT
-    fn construct(&self, _world: &World, _controls: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
-        Ok(Box::new(PulseSynth { tables: SawTables::shared(), phase: 0 }))
+    fn construct(&self, _world: &World, _controls: &[f32]) -> Result<PulseSynth, PluginError> {
+        Ok(PulseSynth { tables: SawTables::shared(), phase: 0 })
     }
 }
 
-struct PulseSynth {
+/// A running [`Pulse`].
+pub struct PulseSynth {
     tables: Arc<SawTables>,
     /// Fixed point, one cycle = 2^32.
     phase: u32,
@@ -57,10 +50,10 @@ struct PulseSynth {
 
 impl Synth for PulseSynth {
     // Context: RT
-    fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
         let &[freq, amp, width, ..] = ctx.controls else {
             silence(&mut ctx.outputs);
-            return;
+            return ProcessStatus::Continue;
         };
         let increment = phase_increment(freq, ctx.sample_rate);
         let table = self.tables.for_increment(increment);
@@ -79,17 +72,19 @@ impl Synth for PulseSynth {
             phase = phase.wrapping_add(increment);
         }
         self.phase = phase;
+        ProcessStatus::Continue
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{amplitude_at, windowed, worst_off_grid_db, Harness, RAGGED};
+    use crate::test_support::{amplitude_at, windowed, worst_off_grid_db};
+    use oscine_plugin_api::harness::{Harness, RAGGED};
     use std::f64::consts::PI;
 
     fn render(freq: f32, amp: f32, width: f32, frames: usize) -> Vec<f32> {
-        let mut h = Harness::new(&Pulse, &[("freq", freq), ("amp", amp), ("width", width)]);
+        let mut h = Harness::new(Pulse, &[("freq", freq), ("amp", amp), ("width", width)]);
         h.generate(frames, RAGGED).outputs.remove(0)
     }
 

@@ -1,7 +1,8 @@
 //! `recorder`: records its inputs into an `audio-buffer`.
 
 use oscine_plugin_api::{
-    AudioPort, ConstructError, ControlSpec, PortDirection, ProcessContext, ResourcePort, Synth, SynthDef, World,
+    AudioPort, ControlSpec, PluginError, PortDirection, ProcessContext, ProcessStatus, ResourcePort, Synth, SynthDef,
+    SynthDefInfo, World,
 };
 
 use crate::audio_buffer::{bound_buffer, AudioBufferDef, BindingKey};
@@ -39,34 +40,21 @@ const INPUTS: &[AudioPort] = &[AudioPort::new("left"), AudioPort::new("right")];
 const RESOURCE_PORTS: &[ResourcePort] = &[ResourcePort::new("buffer", AudioBufferDef::NAME, PortDirection::Output)];
 
 impl SynthDef for Recorder {
-    // Context: any. The descriptive methods return constants.
-    fn name(&self) -> &str {
-        "recorder"
-    }
+    type Synth = RecorderSynth;
 
-    fn audio_inputs(&self) -> &[AudioPort] {
-        INPUTS
-    }
-
-    fn audio_outputs(&self) -> &[AudioPort] {
-        &[]
-    }
-
-    fn controls(&self) -> &[ControlSpec] {
-        CONTROLS
-    }
-
-    fn resource_ports(&self) -> &[ResourcePort] {
-        RESOURCE_PORTS
+    // Context: NRT, once.
+    fn info(&self) -> SynthDefInfo {
+        SynthDefInfo::new("recorder").inputs(INPUTS).controls(CONTROLS).resource_ports(RESOURCE_PORTS)
     }
 
     // Context: NRT
-    fn construct(&self, _world: &World, _controls: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
-        Ok(Box::new(RecorderSynth { binding: None, position: 0, done: false }))
+    fn construct(&self, _world: &World, _controls: &[f32]) -> Result<RecorderSynth, PluginError> {
+        Ok(RecorderSynth { binding: None, position: 0, done: false })
     }
 }
 
-struct RecorderSynth {
+/// A running [`Recorder`].
+pub struct RecorderSynth {
     /// The binding recording started into; a different one restarts it.
     binding: Option<BindingKey>,
     /// The next frame to write, in `0..frames` until done.
@@ -77,11 +65,11 @@ struct RecorderSynth {
 
 impl Synth for RecorderSynth {
     // Context: RT
-    fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
         // Too few controls or inputs is an engine bug; record nothing rather than panic.
-        let &[looping, start, run, ..] = ctx.controls else { return };
+        let &[looping, start, run, ..] = ctx.controls else { return ProcessStatus::Continue };
         if ctx.inputs.len() < 2 {
-            return;
+            return ProcessStatus::Continue;
         }
         let bound = bound_buffer(&ctx.resources, 0);
         let key = bound.map(|(_, key)| key);
@@ -92,13 +80,12 @@ impl Synth for RecorderSynth {
                 self.position = buffer.frame_at_seconds(f64::from(start));
             }
         }
-        let Some((buffer, _)) = bound else { return };
+        let Some((buffer, _)) = bound else { return ProcessStatus::Continue };
         if self.done {
-            ctx.set_done();
-            return;
+            return ProcessStatus::Done;
         }
         if !is_on(run) {
-            return;
+            return ProcessStatus::Continue;
         }
 
         let looping = is_on(looping);
@@ -119,7 +106,9 @@ impl Synth for RecorderSynth {
         }
         self.position = position;
         if self.done {
-            ctx.set_done();
+            ProcessStatus::Done
+        } else {
+            ProcessStatus::Continue
         }
     }
 }
@@ -129,12 +118,12 @@ mod tests {
     use super::*;
     use crate::audio_buffer::AudioBuffer;
     use crate::sampler::Sampler;
-    use crate::test_support::{Call, Harness, RAGGED, WORLD};
+    use oscine_plugin_api::harness::{Call, Harness, RAGGED, WORLD};
     use oscine_plugin_api::Resource;
     use std::sync::Arc;
 
     fn recorder(settings: &[(&str, f32)], id: i32, buffer: &Arc<AudioBuffer>) -> Harness {
-        let mut h = Harness::new(&Recorder, settings);
+        let mut h = Harness::new(Recorder, settings);
         h.bind(0, Some((id, Arc::clone(buffer) as Arc<dyn Resource>)));
         h
     }
@@ -180,10 +169,10 @@ mod tests {
         let b = Arc::new(AudioBuffer::new(1, 128, WORLD.sample_rate).unwrap());
         let input = signal(300, 3);
         let render = recorder(&[], 1, &b).run(&[&input, &input], 300, &[64]);
-        assert_eq!(render.first_done(), Some(Call { start: 64, frames: 64, done: true }));
+        assert_eq!(render.first_done(), Some(Call { start: 64, frames: 64, status: ProcessStatus::Done }));
         render.assert_done_from(render.first_done().unwrap());
         let render = recorder(&[], 1, &b).run(&[&input, &input], 300, &[1]);
-        assert_eq!(render.first_done(), Some(Call { start: 127, frames: 1, done: true }));
+        assert_eq!(render.first_done(), Some(Call { start: 127, frames: 1, status: ProcessStatus::Done }));
         // From frame 100, the 28th input fills it; later input writes nowhere (frames
         // 0..100 keep what the previous recorder wrote).
         let render = recorder(&[("start", 100.0 / 48_000.0)], 1, &b).run(&[&input, &input], 300, &[10]);
@@ -256,7 +245,7 @@ mod tests {
 
     #[test]
     fn without_a_buffer_it_does_nothing() {
-        let mut h = Harness::new(&Recorder, &[]);
+        let mut h = Harness::new(Recorder, &[]);
         let input = signal(300, 10);
         assert!(h.run(&[&input, &input], 300, RAGGED).first_done().is_none());
         struct NotABuffer;
@@ -295,7 +284,7 @@ mod tests {
             source.write_frame(f, &[left[f], right[f]]);
         }
         let copy = Arc::new(AudioBuffer::new(2, frames, WORLD.sample_rate).unwrap());
-        let mut player = Harness::new(&Sampler, &[]);
+        let mut player = Harness::new(Sampler, &[]);
         player.bind(0, Some((1, Arc::clone(&source) as Arc<dyn Resource>)));
         let mut rec = recorder(&[], 2, &copy);
 
@@ -307,8 +296,8 @@ mod tests {
             }
             let played = player.generate(n, &[n]);
             let recorded = rec.run(&[&played.outputs[0], &played.outputs[1]], n, &[n]);
-            assert_eq!(played.calls[0].done, recorded.calls[0].done, "call at {elapsed}");
-            if played.calls[0].done && finished.is_none() {
+            assert_eq!(played.calls[0].done(), recorded.calls[0].done(), "call at {elapsed}");
+            if played.calls[0].done() && finished.is_none() {
                 finished = Some(elapsed);
             }
             elapsed += n;

@@ -1,7 +1,8 @@
 //! `sampler`: plays an `audio-buffer`.
 
 use oscine_plugin_api::{
-    AudioPort, ConstructError, ControlSpec, PortDirection, ProcessContext, ResourcePort, Synth, SynthDef, World,
+    AudioPort, ControlSpec, PluginError, PortDirection, ProcessContext, ProcessStatus, ResourcePort, Synth, SynthDef,
+    SynthDefInfo, World,
 };
 
 use crate::audio_buffer::{bound_buffer, AudioBuffer, AudioBufferDef, BindingKey};
@@ -54,34 +55,21 @@ const RESOURCE_PORTS: &[ResourcePort] = &[ResourcePort::new("buffer", AudioBuffe
 const MAX_STEP: f64 = 1.0e15;
 
 impl SynthDef for Sampler {
-    // Context: any. The descriptive methods return constants.
-    fn name(&self) -> &str {
-        "sampler"
-    }
+    type Synth = SamplerSynth;
 
-    fn audio_inputs(&self) -> &[AudioPort] {
-        &[]
-    }
-
-    fn audio_outputs(&self) -> &[AudioPort] {
-        OUTPUTS
-    }
-
-    fn controls(&self) -> &[ControlSpec] {
-        CONTROLS
-    }
-
-    fn resource_ports(&self) -> &[ResourcePort] {
-        RESOURCE_PORTS
+    // Context: NRT, once.
+    fn info(&self) -> SynthDefInfo {
+        SynthDefInfo::new("sampler").outputs(OUTPUTS).controls(CONTROLS).resource_ports(RESOURCE_PORTS)
     }
 
     // Context: NRT
-    fn construct(&self, _world: &World, _controls: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
-        Ok(Box::new(SamplerSynth { binding: None, index: 0, fraction: 0.0, done: false }))
+    fn construct(&self, _world: &World, _controls: &[f32]) -> Result<SamplerSynth, PluginError> {
+        Ok(SamplerSynth { binding: None, index: 0, fraction: 0.0, done: false })
     }
 }
 
-struct SamplerSynth {
+/// A running [`Sampler`].
+pub struct SamplerSynth {
     /// The binding playback started from; a different one restarts it.
     binding: Option<BindingKey>,
     /// The position's whole frames, in `0..frames` while playing. Whole frames and a
@@ -96,11 +84,11 @@ struct SamplerSynth {
 
 impl Synth for SamplerSynth {
     // Context: RT
-    fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
         // Too few controls or outputs is an engine bug; play silence rather than panic.
         let (&[rate, looping, start, amp, ..], 2..) = (ctx.controls, ctx.outputs.len()) else {
             silence(&mut ctx.outputs);
-            return;
+            return ProcessStatus::Continue;
         };
         let bound = bound_buffer(&ctx.resources, 0);
         let key = bound.map(|(_, key)| key);
@@ -114,12 +102,11 @@ impl Synth for SamplerSynth {
         }
         let Some((buffer, _)) = bound else {
             silence(&mut ctx.outputs);
-            return;
+            return ProcessStatus::Continue;
         };
         if self.done {
             silence(&mut ctx.outputs);
-            ctx.set_done();
-            return;
+            return ProcessStatus::Done;
         }
 
         let looping = is_on(looping);
@@ -175,7 +162,9 @@ impl Synth for SamplerSynth {
         right[played..].fill(0.0);
         (self.index, self.fraction) = (index, fraction);
         if self.done {
-            ctx.set_done();
+            ProcessStatus::Done
+        } else {
+            ProcessStatus::Continue
         }
     }
 }
@@ -194,7 +183,7 @@ fn frame(buffer: &AudioBuffer, index: usize, right_channel: usize) -> (f32, f32)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{Call, Harness, RAGGED, WORLD};
+    use oscine_plugin_api::harness::{Call, Harness, RAGGED, WORLD};
     use oscine_plugin_api::Resource;
     use std::sync::Arc;
 
@@ -211,7 +200,7 @@ mod tests {
     }
 
     fn sampler(settings: &[(&str, f32)], id: i32, buffer: &Arc<AudioBuffer>) -> Harness {
-        let mut h = Harness::new(&Sampler, settings);
+        let mut h = Harness::new(Sampler, settings);
         h.bind(0, Some((id, Arc::clone(buffer) as Arc<dyn Resource>)));
         h
     }
@@ -373,7 +362,7 @@ mod tests {
         }
         assert!(render.outputs[0][50..].iter().all(|&x| x == 0.0));
         // Frames 50..100 fill the first two calls; the second is done.
-        assert_eq!(render.first_done(), Some(Call { start: 175, frames: 25, done: true }));
+        assert_eq!(render.first_done(), Some(Call { start: 175, frames: 25, status: ProcessStatus::Done }));
         render.assert_done_from(render.first_done().unwrap());
     }
 
@@ -414,11 +403,11 @@ mod tests {
         let b = buffer(1, 128, WORLD.sample_rate);
         // Exactly two blocks: the second block holds frame 127 and is the done call.
         let render = sampler(&[], 1, &b).generate(256, &[64]);
-        assert_eq!(render.first_done(), Some(Call { start: 64, frames: 64, done: true }));
+        assert_eq!(render.first_done(), Some(Call { start: 64, frames: 64, status: ProcessStatus::Done }));
         render.assert_done_from(render.first_done().unwrap());
         // One frame per call: the call for frame 127 itself.
         let render = sampler(&[], 1, &b).generate(200, &[1]);
-        assert_eq!(render.first_done(), Some(Call { start: 127, frames: 1, done: true }));
+        assert_eq!(render.first_done(), Some(Call { start: 127, frames: 1, status: ProcessStatus::Done }));
         render.assert_done_from(render.first_done().unwrap());
         // 129 frames in blocks of 64: the third call (frames 128..192).
         let b = buffer(1, 129, WORLD.sample_rate);
@@ -443,7 +432,7 @@ mod tests {
 
     #[test]
     fn without_a_buffer_it_is_silent_and_not_done() {
-        let mut h = Harness::new(&Sampler, &[]);
+        let mut h = Harness::new(Sampler, &[]);
         let render = h.generate(300, RAGGED);
         assert!(render.outputs.iter().flatten().all(|&x| x == 0.0));
         assert!(render.first_done().is_none());

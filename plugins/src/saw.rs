@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use oscine_plugin_api::{AudioPort, ConstructError, ControlSpec, ProcessContext, Synth, SynthDef, World};
+use oscine_plugin_api::{
+    AudioPort, ControlSpec, PluginError, ProcessContext, ProcessStatus, Synth, SynthDef, SynthDefInfo, World,
+};
 
 use crate::common::{phase_increment, silence, MAX_FREQ};
 use crate::wavetable::{read, SawTables};
@@ -22,30 +24,21 @@ const CONTROLS: &[ControlSpec] =
 const OUTPUTS: &[AudioPort] = &[AudioPort::new("out")];
 
 impl SynthDef for Saw {
-    // Context: any. The descriptive methods return constants.
-    fn name(&self) -> &str {
-        "saw"
-    }
+    type Synth = SawSynth;
 
-    fn audio_inputs(&self) -> &[AudioPort] {
-        &[]
-    }
-
-    fn audio_outputs(&self) -> &[AudioPort] {
-        OUTPUTS
-    }
-
-    fn controls(&self) -> &[ControlSpec] {
-        CONTROLS
+    // Context: NRT, once.
+    fn info(&self) -> SynthDefInfo {
+        SynthDefInfo::new("saw").outputs(OUTPUTS).controls(CONTROLS)
     }
 
     // Context: NRT
-    fn construct(&self, _world: &World, _controls: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
-        Ok(Box::new(SawSynth { tables: SawTables::shared(), phase: 0 }))
+    fn construct(&self, _world: &World, _controls: &[f32]) -> Result<SawSynth, PluginError> {
+        Ok(SawSynth { tables: SawTables::shared(), phase: 0 })
     }
 }
 
-struct SawSynth {
+/// A running [`Saw`].
+pub struct SawSynth {
     tables: Arc<SawTables>,
     /// Fixed point, one cycle = 2^32.
     phase: u32,
@@ -53,10 +46,10 @@ struct SawSynth {
 
 impl Synth for SawSynth {
     // Context: RT
-    fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
         let &[freq, amp, ..] = ctx.controls else {
             silence(&mut ctx.outputs);
-            return;
+            return ProcessStatus::Continue;
         };
         let increment = phase_increment(freq, ctx.sample_rate);
         let table = self.tables.for_increment(increment);
@@ -66,17 +59,19 @@ impl Synth for SawSynth {
             phase = phase.wrapping_add(increment);
         }
         self.phase = phase;
+        ProcessStatus::Continue
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{amplitude_at, windowed, worst_off_grid_db, Harness, RAGGED};
+    use crate::test_support::{amplitude_at, windowed, worst_off_grid_db};
+    use oscine_plugin_api::harness::{Harness, RAGGED};
     use std::f64::consts::PI;
 
     fn render(freq: f32, amp: f32, frames: usize) -> Vec<f32> {
-        let mut h = Harness::new(&Saw, &[("freq", freq), ("amp", amp)]);
+        let mut h = Harness::new(Saw, &[("freq", freq), ("amp", amp)]);
         h.generate(frames, RAGGED).outputs.remove(0)
     }
 

@@ -1,6 +1,8 @@
 //! `sine`: a sine oscillator, the engine's benchmark Synth.
 
-use oscine_plugin_api::{AudioPort, ConstructError, ControlSpec, ProcessContext, Synth, SynthDef, World};
+use oscine_plugin_api::{
+    AudioPort, ControlSpec, PluginError, ProcessContext, ProcessStatus, Synth, SynthDef, SynthDefInfo, World,
+};
 
 use crate::common::{phase_increment, silence, MAX_FREQ};
 
@@ -16,40 +18,31 @@ const CONTROLS: &[ControlSpec] =
 const OUTPUTS: &[AudioPort] = &[AudioPort::new("out")];
 
 impl SynthDef for Sine {
-    // Context: any. The descriptive methods return constants.
-    fn name(&self) -> &str {
-        "sine"
-    }
+    type Synth = SineSynth;
 
-    fn audio_inputs(&self) -> &[AudioPort] {
-        &[]
-    }
-
-    fn audio_outputs(&self) -> &[AudioPort] {
-        OUTPUTS
-    }
-
-    fn controls(&self) -> &[ControlSpec] {
-        CONTROLS
+    // Context: NRT, once.
+    fn info(&self) -> SynthDefInfo {
+        SynthDefInfo::new("sine").outputs(OUTPUTS).controls(CONTROLS)
     }
 
     // Context: NRT
-    fn construct(&self, _world: &World, _controls: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
-        Ok(Box::new(SineSynth { phase: 0 }))
+    fn construct(&self, _world: &World, _controls: &[f32]) -> Result<SineSynth, PluginError> {
+        Ok(SineSynth { phase: 0 })
     }
 }
 
-struct SineSynth {
+/// A running [`Sine`].
+pub struct SineSynth {
     /// Fixed point, one cycle = 2^32, so it wraps without a branch.
     phase: u32,
 }
 
 impl Synth for SineSynth {
     // Context: RT
-    fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
         let &[freq, amp, ..] = ctx.controls else {
             silence(&mut ctx.outputs);
-            return;
+            return ProcessStatus::Continue;
         };
         let increment = phase_increment(freq, ctx.sample_rate);
         let mut phase = self.phase;
@@ -59,6 +52,7 @@ impl Synth for SineSynth {
             phase = phase.wrapping_add(increment);
         }
         self.phase = phase;
+        ProcessStatus::Continue
     }
 }
 
@@ -108,7 +102,8 @@ fn sin_quarter(x: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{amplitude_at, windowed, Harness, RAGGED, WORLD};
+    use crate::test_support::{amplitude_at, windowed};
+    use oscine_plugin_api::harness::{Harness, RAGGED, WORLD};
     use std::f64::consts::TAU;
 
     #[test]
@@ -141,7 +136,7 @@ mod tests {
 
     #[test]
     fn output_follows_the_ideal_sine() {
-        let mut h = Harness::new(&Sine, &[("freq", 1234.5), ("amp", 0.5)]);
+        let mut h = Harness::new(Sine, &[("freq", 1234.5), ("amp", 0.5)]);
         let render = h.generate(48_000, RAGGED);
         let out = &render.outputs[0];
         // The ideal sine at the fixed-point phase, so this isolates the sine approximation
@@ -159,7 +154,7 @@ mod tests {
 
     #[test]
     fn frequency_and_amplitude_are_right_at_an_inexact_step() {
-        let mut h = Harness::new(&Sine, &[("freq", 440.0), ("amp", 0.25)]);
+        let mut h = Harness::new(Sine, &[("freq", 440.0), ("amp", 0.25)]);
         let out = h.generate(48_000, RAGGED).outputs.remove(0);
         // One second holds 440 cycles; the first starts at sample 0 (no crossing before
         // it) and the 441st at sample 48000, past the end.
@@ -178,7 +173,7 @@ mod tests {
 
     #[test]
     fn frequency_change_keeps_the_phase_continuous() {
-        let mut h = Harness::new(&Sine, &[("freq", 100.0), ("amp", 1.0)]);
+        let mut h = Harness::new(Sine, &[("freq", 100.0), ("amp", 1.0)]);
         let mut out = h.generate(1000, RAGGED).outputs.remove(0);
         h.set("freq", 3000.0);
         out.extend(h.generate(1000, RAGGED).outputs.remove(0));
@@ -194,9 +189,9 @@ mod tests {
 
     #[test]
     fn zero_amplitude_and_zero_frequency_are_silent() {
-        let mut h = Harness::new(&Sine, &[("amp", 0.0)]);
+        let mut h = Harness::new(Sine, &[("amp", 0.0)]);
         assert!(h.generate(200, RAGGED).outputs[0].iter().all(|&x| x == 0.0));
-        let mut h = Harness::new(&Sine, &[("freq", 0.0), ("amp", 1.0)]);
+        let mut h = Harness::new(Sine, &[("freq", 0.0), ("amp", 1.0)]);
         assert!(h.generate(200, RAGGED).outputs[0].iter().all(|&x| x == 0.0));
     }
 }

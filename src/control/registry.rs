@@ -1,21 +1,23 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use oscine_plugin_api::{Registrar, ResourceDef, SynthDef};
+use oscine_plugin_api::{Registrar, ResourceDef, ResourceDefInfo, SynthDefTable};
 
 use crate::engine::{ControlNameId, ResourceDefId, ResourceDefs, SynthDefEntry};
 
-/// Every SynthDef and ResourceDef the engine knows, by name, with control and resource
-/// port names interned.
+/// Every SynthDef and ResourceDef the engine knows, by name, with what each said about
+/// itself cached, and control and resource port names interned.
 ///
 /// Context: built NRT before the engine starts and read-only afterwards. The audio thread
-/// and the workers share it read-only (through an `Arc` that outlives them), so they can
-/// look definitions up by id without any string map.
+/// and the workers share what they need of it read-only (each Synth holds its
+/// `SynthDefEntry`; the workers hold a ResourceDef table), so they look definitions up by
+/// id without any string map.
 #[derive(Default)]
 pub struct Registry {
     entries: HashMap<String, Arc<SynthDefEntry>>,
     control_names: HashMap<String, ControlNameId>,
     resource_defs: Vec<Arc<dyn ResourceDef>>,
+    resource_infos: Vec<ResourceDefInfo>,
     resource_def_ids: HashMap<String, ResourceDefId>,
 }
 
@@ -59,14 +61,19 @@ impl Registry {
         self.resource_def_ids.get(name).copied()
     }
 
-    /// The ResourceDef with id `id`. Context: any (an index).
-    pub fn resource_def(&self, id: ResourceDefId) -> Option<&Arc<dyn ResourceDef>> {
-        self.resource_defs.get(id.0 as usize)
+    /// What the ResourceDef with id `id` said about itself. Context: any (an index).
+    pub fn resource_def(&self, id: ResourceDefId) -> Option<&ResourceDefInfo> {
+        self.resource_infos.get(id.0 as usize)
     }
 
-    /// Every ResourceDef, in id order.
-    pub fn resource_defs(&self) -> &[Arc<dyn ResourceDef>] {
-        &self.resource_defs
+    /// What every ResourceDef said about itself, in id order.
+    pub fn resource_defs(&self) -> &[ResourceDefInfo] {
+        &self.resource_infos
+    }
+
+    /// The name of operation `index` of ResourceDef `def`.
+    pub fn operation_name(&self, def: ResourceDefId, index: u16) -> Option<&str> {
+        Some(&self.resource_def(def)?.operations.get(usize::from(index))?.name)
     }
 
     /// The ResourceDefs as the workers see them: a table indexed by id.
@@ -81,20 +88,38 @@ impl Registry {
 }
 
 impl Registrar for Registry {
-    fn register_synthdef(&mut self, def: Arc<dyn SynthDef>) {
-        let controls = def.controls().iter().map(|spec| self.intern(spec.name)).collect();
-        let ports = def.resource_ports().iter().map(|port| self.intern(port.name)).collect();
-        let entry = SynthDefEntry::new(def, controls, ports);
+    fn register_synthdef(&mut self, def: SynthDefTable) {
+        let info = def.info();
+        let controls = info.controls.iter().map(|spec| spec.name.clone()).collect::<Vec<_>>();
+        let ports = info.resource_ports.clone();
+        let controls = controls.iter().map(|name| self.intern(name)).collect();
+        let port_names = ports.iter().map(|port| self.intern(&port.name)).collect();
+        let port_defs = ports.iter().map(|port| self.resource_def_id(&port.def)).collect();
+        let entry = SynthDefEntry::new(def, controls, port_names, port_defs);
         self.entries.insert(entry.name().to_owned(), Arc::new(entry));
     }
 
     fn register_resource_def(&mut self, def: Arc<dyn ResourceDef>) {
-        match self.resource_def_ids.get(def.name()) {
-            Some(id) => self.resource_defs[id.0 as usize] = def,
+        let info = def.info();
+        let id = match self.resource_def_ids.get(&*info.name) {
+            Some(&id) => {
+                self.resource_defs[id.0 as usize] = def;
+                self.resource_infos[id.0 as usize] = info;
+                id
+            }
             None => {
                 let id = ResourceDefId(self.resource_defs.len() as u32);
-                self.resource_def_ids.insert(def.name().to_owned(), id);
+                self.resource_def_ids.insert(info.name.to_string(), id);
                 self.resource_defs.push(def);
+                self.resource_infos.push(info);
+                id
+            }
+        };
+        // SynthDefs registered before it whose resource ports name it can bind it now.
+        let name = self.resource_infos[id.0 as usize].name.clone();
+        for entry in self.entries.values_mut() {
+            if let Some(entry) = Arc::get_mut(entry) {
+                entry.resolve_port_defs(&name, id);
             }
         }
     }

@@ -2,13 +2,15 @@
 //! resource ports, calling the plugin's constructor, and allocating every buffer the Synth
 //! will use, so the audio thread only links it in. Context: NRT (the network thread).
 
+use std::alloc::Layout;
+use std::ptr::NonNull;
 use std::sync::Arc;
 
-use oscine_plugin_api::{ConstructError, ResourceId, World};
+use oscine_plugin_api::{ResourceId, World};
 
 use super::EngineHandle;
 use crate::engine::{
-    BusMapping, DoneFlags, OutputMappings, PendingChanges, PortRef, ResourceDefId, SynthDefEntry, SynthInstance,
+    BusMapping, OutputMappings, PendingChange, PortRef, ResourcePortSlot, SynthInstance, SynthLayout,
     MAX_PENDING_CHANGES,
 };
 
@@ -48,116 +50,121 @@ pub enum ControlKey<'a> {
 impl EngineHandle {
     /// Builds a Synth of the named SynthDef with initial control values and resource port
     /// bindings (a resource port takes an integer resource id as its value); its outputs
-    /// feed the first hardware outputs. Context: NRT (allocates).
-    pub fn build_synth(
-        &self,
-        def: &str,
-        initial: &[(ControlKey<'_>, f32)],
-    ) -> Result<Box<SynthInstance>, SynthBuildError> {
-        let entry = self.registry().get(def).ok_or_else(|| SynthBuildError::UnknownSynthDef(def.to_owned()))?;
-        let specs = entry.controls();
-        let ports = entry.def().resource_ports();
+    /// feed the first hardware outputs, its inputs start unmapped (silent), and its
+    /// resource ports are bound when the audio thread links it in.
+    ///
+    /// Context: NRT. Makes the Synth's one allocation and builds the plugin's state in it.
+    pub fn build_synth(&self, def: &str, initial: &[(ControlKey<'_>, f32)]) -> Result<SynthInstance, SynthBuildError> {
+        let registry = self.registry();
+        let entry = registry.get(def).ok_or_else(|| SynthBuildError::UnknownSynthDef(def.to_owned()))?;
         let unknown = |control: String| SynthBuildError::UnknownControl { def: def.to_owned(), control };
-        let mut controls = Vec::with_capacity(initial.len());
-        let mut resources = Vec::new();
+        let construct = |reason: String| SynthBuildError::Construct { def: def.to_owned(), reason };
+        let specs = entry.controls();
+        let mut controls: Vec<f32> = specs.iter().map(|s| s.default).collect();
+        let mut requests: Vec<Option<ResourceId>> = vec![None; entry.resource_port_count()];
         for (key, value) in initial {
             let port = match key {
                 ControlKey::Index(i) => entry.port_by_index(*i).ok_or_else(|| unknown(format!("index {i}")))?,
-                ControlKey::Name(name) => {
-                    let by_name = specs.iter().position(|s| s.name == *name).map(PortRef::Control);
-                    by_name
-                        .or_else(|| ports.iter().position(|p| p.name == *name).map(PortRef::Resource))
-                        .ok_or_else(|| unknown(format!("'{name}'")))?
-                }
+                ControlKey::Name(name) => registry
+                    .control_name_id(name)
+                    .and_then(|id| entry.port_by_name(id))
+                    .ok_or_else(|| unknown(format!("'{name}'")))?,
             };
             match port {
-                PortRef::Control(i) => controls.push((i, *value)),
+                PortRef::Control(i) => controls[i] = specs[i].clamp(*value),
                 PortRef::Resource(i) => {
                     if value.fract() != 0.0 || *value < 0.0 || *value > i32::MAX as f32 {
-                        return Err(SynthBuildError::Construct {
-                            def: def.to_owned(),
-                            reason: format!(
-                                "resource port '{}' takes an integer resource id, got {value}",
-                                ports[i].name
-                            ),
-                        });
+                        let name = &entry.info().resource_ports[i].name;
+                        return Err(construct(format!(
+                            "resource port '{name}' takes an integer resource id, got {value}"
+                        )));
                     }
-                    resources.push((i, *value as ResourceId));
+                    requests[i] = Some(*value as ResourceId);
                 }
             }
         }
-        let port_defs = ports.iter().map(|p| self.registry().resource_def_id(p.def)).collect();
-        let world = World { sample_rate: self.options().sample_rate, block_size: self.options().block_size };
-        Self::instance(Arc::clone(entry), &world, &controls, self.options().outputs, port_defs, &resources)
-            .map(Box::new)
-            .map_err(|e| SynthBuildError::Construct { def: def.to_owned(), reason: e.reason })
+        let options = self.options();
+        let world = World { sample_rate: options.sample_rate, block_size: options.block_size };
+        let layout = SynthLayout::new(entry, world.block_size).map_err(|e| construct(e.to_string()))?;
+        let memory = Memory::allocate(layout.total).map_err(construct)?;
+        let base = memory.0.as_ptr();
+        let b = world.block_size;
+        let (n_in, n_out) = (entry.input_count(), entry.output_count());
+        let at = |offset: u32| offset as usize;
+        let hardware = options.outputs;
+        // SAFETY: every write is inside the allocation at an offset `layout` computed for
+        // its type, so aligned and in bounds; each part is written once, in full.
+        unsafe {
+            write_all(base.add(at(layout.controls)).cast(), controls.iter().copied());
+            write_all(base.add(at(layout.inputs)).cast::<f32>(), std::iter::repeat_n(0.0, n_in * b));
+            write_all(base.add(at(layout.outputs)).cast::<f32>(), std::iter::repeat_n(0.0, n_out * b));
+            write_all(base.add(at(layout.input_maps)).cast::<Option<BusMapping>>(), std::iter::repeat_n(None, n_in));
+            let outputs = (0..n_out).map(|i| {
+                if i < hardware {
+                    OutputMappings::to(BusMapping::external(i as u32))
+                } else {
+                    OutputMappings::default()
+                }
+            });
+            write_all(base.add(at(layout.output_maps)).cast(), outputs);
+            write_all(
+                base.add(at(layout.pending)).cast(),
+                std::iter::repeat_n(PendingChange::default(), MAX_PENDING_CHANGES),
+            );
+        }
+        // SAFETY: the state's place is inside the allocation, aligned for the table's layout.
+        let state = unsafe { NonNull::new_unchecked(base.add(at(layout.state))) };
+        // SAFETY: the place is fresh memory of the table's state layout.
+        unsafe { entry.table().construct(&world, &controls, state) }.map_err(|e| construct(e.reason().to_owned()))?;
+        let ports =
+            requests.iter().enumerate().map(|(port, request)| ResourcePortSlot::new(entry.port_def(port), *request));
+        // SAFETY: as above; nothing can fail from here on, so the ports are always dropped
+        // by the instance.
+        unsafe { write_all(base.add(at(layout.ports)).cast(), ports) };
+        let memory = memory.into_raw();
+        // SAFETY: allocated with `layout.total` by the global allocator, and every part is
+        // initialized above.
+        Ok(unsafe { SynthInstance::from_parts(memory, layout, Arc::clone(entry), world.sample_rate) })
+    }
+}
+
+/// A Synth's allocation until it belongs to a `SynthInstance`: freed (without dropping
+/// anything in it) if building fails halfway.
+struct Memory(NonNull<u8>, Layout);
+
+impl Memory {
+    fn allocate(layout: Layout) -> Result<Memory, String> {
+        if layout.size() == 0 {
+            return Err("a synth's memory cannot be empty".into());
+        }
+        // SAFETY: the size is non-zero.
+        let ptr = unsafe { std::alloc::alloc(layout) };
+        NonNull::new(ptr)
+            .map(|p| Memory(p, layout))
+            .ok_or_else(|| format!("out of memory for a synth of {} bytes", layout.size()))
     }
 
-    /// Builds a Synth of `entry` with the given initial control values (index, value); the
-    /// others take their defaults. Output `i` feeds hardware output `i` when
-    /// `default_outputs` is at least `i + 1`; inputs start unmapped (silent). Resource
-    /// ports get the ids in `resources` (port, id) bound when the Synth is linked in on the
-    /// audio thread; `resource_defs` names the ResourceDef each port expects.
-    ///
-    /// Context: NRT (allocates every buffer the Synth will use on the audio thread).
-    fn instance(
-        entry: Arc<SynthDefEntry>,
-        world: &World,
-        initial: &[(usize, f32)],
-        default_outputs: usize,
-        resource_defs: Vec<Option<ResourceDefId>>,
-        resources: &[(usize, ResourceId)],
-    ) -> Result<SynthInstance, ConstructError> {
-        let specs = entry.controls();
-        let mut controls: Box<[f32]> = specs.iter().map(|s| s.default).collect();
-        for &(index, value) in initial {
-            let spec = specs.get(index).ok_or_else(|| {
-                ConstructError::new(format!("control index {index} out of range (0..{})", specs.len()))
-            })?;
-            controls[index] = spec.clamp(value);
-        }
-        let ports = entry.resource_port_count();
-        let mut resource_requests = vec![None; ports].into_boxed_slice();
-        for &(port, id) in resources {
-            let slot = resource_requests
-                .get_mut(port)
-                .ok_or_else(|| ConstructError::new(format!("resource port {port} out of range (0..{ports})")))?;
-            *slot = Some(id);
-        }
-        let synth = entry.def().construct(world, &controls)?;
-        let b = world.block_size;
-        let n_in = entry.input_count();
-        let n_out = entry.output_count();
-        let output_maps = (0..n_out)
-            .map(|i| {
-                let mut m = OutputMappings::default();
-                if i < default_outputs {
-                    m.maps[0] = Some(BusMapping::external(i as u32));
-                    m.len = 1;
-                }
-                m
-            })
-            .collect();
-        Ok(SynthInstance {
-            entry,
-            synth,
-            controls,
-            inputs: vec![0.0; n_in * b].into_boxed_slice(),
-            outputs: vec![0.0; n_out * b].into_boxed_slice(),
-            input_maps: vec![None; n_in].into_boxed_slice(),
-            output_maps,
-            resource_defs: resource_defs.into_boxed_slice(),
-            resource_requests,
-            resources: vec![None; ports].into_boxed_slice(),
-            block_size: b,
-            sample_rate: world.sample_rate,
-            done_flags: DoneFlags::NOTIFY,
-            active: false,
-            done: false,
-            faulted: false,
-            start_offset: 0,
-            stop_offset: None,
-            pending_changes: PendingChanges { len: 0, items: [(0, 0, 0.0); MAX_PENDING_CHANGES] },
-        })
+    fn into_raw(self) -> NonNull<u8> {
+        let ptr = self.0;
+        std::mem::forget(self);
+        ptr
+    }
+}
+
+impl Drop for Memory {
+    fn drop(&mut self) {
+        // SAFETY: allocated by `allocate` with this layout.
+        unsafe { std::alloc::dealloc(self.0.as_ptr(), self.1) }
+    }
+}
+
+/// Writes `values` one after another from `dst`.
+///
+/// # Safety
+/// `dst` must be valid and aligned for writes of as many `T`s as `values` yields.
+unsafe fn write_all<T>(dst: *mut T, values: impl Iterator<Item = T>) {
+    for (i, v) in values.enumerate() {
+        // SAFETY: passed on from the caller.
+        unsafe { dst.add(i).write(v) };
     }
 }

@@ -60,7 +60,6 @@ impl Engine {
         events: Producer<Event>,
         workers: WorkerLinks,
         status: Arc<EngineStatus>,
-        resource_def_names: Vec<Box<str>>,
     ) -> Self {
         let world = World { sample_rate: options.sample_rate, block_size: options.block_size };
         let block_seconds = options.block_size as f64 / options.sample_rate;
@@ -71,7 +70,7 @@ impl Engine {
             buses: AudioBuses::new(options.block_size, options.inputs, options.outputs, options.max_audio_buses),
             commands,
             outbox: Outbox::new(events, workers, Arc::clone(&status)),
-            resources: ResourcePool::new(options.max_resources, resource_def_names),
+            resources: ResourcePool::new(options.max_resources),
             pending: PendingWork::default(),
             clock: SampleClock::new(options.clock, options.sample_rate, options.block_size),
             scheduler: Scheduler::new(options.max_scheduled),
@@ -147,7 +146,8 @@ impl Engine {
 
         let mut became_done = std::mem::take(&mut self.became_done);
         let outbox = &mut self.outbox;
-        self.tree.process(&mut self.buses, &self.resources, &mut |id, outcome| match outcome {
+        let frame = self.clock.frame();
+        self.tree.process(&mut self.buses, &self.resources, frame, &mut |id, outcome| match outcome {
             // Capacity is the node capacity, so this never grows.
             ProcessOutcome::BecameDone => {
                 if became_done.len() < became_done.capacity() {

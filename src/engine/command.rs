@@ -42,7 +42,7 @@ pub enum Command {
         /// Whether it runs from this block on (else it waits for `SynthActivate`).
         activate: bool,
         /// The Synth, ready to run.
-        synth: Box<SynthInstance>,
+        synth: SynthInstance,
     },
     /// Start a Synth that was created inactive.
     SynthActivate {

@@ -9,7 +9,7 @@ use super::{SynthInstance, TreeSnapshot};
 #[derive(Debug)]
 pub enum Garbage {
     /// A freed Synth, or one whose command failed.
-    Synth(Box<SynthInstance>),
+    Synth(SynthInstance),
     /// A snapshot that could not be delivered.
     Snapshot(Box<TreeSnapshot>),
     /// A reference to a Resource the audio thread no longer needs (an old resource-port
@@ -19,10 +19,4 @@ pub enum Garbage {
     Args(Box<[ResourceArg]>),
     /// A message from a worker that could not be delivered.
     Text(Box<str>),
-}
-
-impl std::fmt::Debug for SynthInstance {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SynthInstance").field("def", &self.entry().name()).finish()
-    }
 }

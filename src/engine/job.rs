@@ -96,6 +96,6 @@ impl ResourceDefs {
 
 impl std::fmt::Debug for ResourceDefs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.0.iter().map(|d| d.name())).finish()
+        f.debug_struct("ResourceDefs").field("count", &self.0.len()).finish()
     }
 }

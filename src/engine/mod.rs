@@ -58,6 +58,6 @@ pub(crate) use node_id_map::NodeIdMap;
 pub(crate) use node_tree::{Freed, NodeTree};
 pub(crate) use resource_pool::ResourcePool;
 pub(crate) use scheduler::{Scheduled, Scheduler};
-pub(crate) use synth_instance::{OutputMappings, PendingChanges, ProcessOutcome};
+pub(crate) use synth_instance::{OutputMappings, PendingChange, ProcessOutcome, ResourcePortSlot, SynthLayout};
 pub(crate) use synthdef_entry::PortRef;
 pub(crate) use worker_links::{worker_queues, WorkerEnds, WorkerLinks};

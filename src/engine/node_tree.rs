@@ -11,7 +11,7 @@ const ROOT: u32 = 0;
 enum SlotKind {
     Free,
     Group { first: u32, last: u32, children: u32 },
-    Synth(Box<SynthInstance>),
+    Synth(SynthInstance),
 }
 
 struct NodeSlot {
@@ -37,7 +37,7 @@ pub struct NodeTree {
 
 /// What freeing a node hands back: its id and, for a Synth, the instance to be dropped
 /// off the audio thread.
-pub type Freed = (NodeId, Option<Box<SynthInstance>>);
+pub type Freed = (NodeId, Option<SynthInstance>);
 
 impl NodeTree {
     /// A tree holding only the root Group. Context: NRT.
@@ -102,8 +102,8 @@ impl NodeTree {
         id: NodeId,
         target: NodeId,
         action: AddAction,
-        synth: Box<SynthInstance>,
-    ) -> Result<(), (EngineError, Box<SynthInstance>)> {
+        synth: SynthInstance,
+    ) -> Result<(), (EngineError, SynthInstance)> {
         match self.prepare(id, target, action) {
             Ok(place) => {
                 self.take_slot(id, place, SlotKind::Synth(synth));
@@ -308,6 +308,7 @@ impl NodeTree {
         &mut self,
         buses: &mut AudioBuses,
         access: &dyn ResourceAccess,
+        frame: u64,
         on_outcome: &mut impl FnMut(NodeId, ProcessOutcome),
     ) {
         let mut cur = match self.slots[ROOT as usize].kind {
@@ -322,7 +323,7 @@ impl NodeTree {
                     continue;
                 }
                 SlotKind::Synth(synth) => {
-                    let outcome = synth.process(buses, access);
+                    let outcome = synth.process(buses, access, frame);
                     if matches!(outcome, ProcessOutcome::BecameDone | ProcessOutcome::Faulted) {
                         on_outcome(s.id, outcome);
                     }

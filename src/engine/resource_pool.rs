@@ -52,7 +52,6 @@ struct ResourceEntry {
 /// the pool is therefore not `Sync` and never leaves the audio thread.
 pub struct ResourcePool {
     entries: Box<[ResourceEntry]>,
-    def_names: Box<[Box<str>]>,
     destroys_due: Cell<u32>,
     live: usize,
 }
@@ -67,8 +66,8 @@ pub enum FreeOutcome {
 }
 
 impl ResourcePool {
-    /// A pool of `capacity` ids for ResourceDefs named `def_names` (by id). Context: NRT.
-    pub fn new(capacity: usize, def_names: Vec<Box<str>>) -> Self {
+    /// A pool of `capacity` ids. Context: NRT.
+    pub fn new(capacity: usize) -> Self {
         let nobody = Requester { client: ClientId(u32::MAX), seq: 0 };
         ResourcePool {
             entries: (0..capacity)
@@ -82,7 +81,6 @@ impl ResourcePool {
                     resource: None,
                 })
                 .collect(),
-            def_names: def_names.into_boxed_slice(),
             destroys_due: Cell::new(0),
             live: 0,
         }
@@ -311,11 +309,8 @@ impl ResourcePool {
 
 impl ResourceAccess for ResourcePool {
     // Context: RT.
-    fn acquire(&self, id: ResourceId, def: &str) -> Result<&dyn Resource, AcquireError> {
+    fn acquire(&self, id: ResourceId) -> Result<&dyn Resource, AcquireError> {
         let e = self.check_acquire(id, None)?;
-        if self.def_names.get(e.def.get().0 as usize).map(|n| &**n) != Some(def) {
-            return Err(AcquireError::WrongType);
-        }
         let resource = e.resource.as_ref().ok_or(AcquireError::NotLive)?;
         e.refcount.set(e.refcount.get() + 1);
         Ok(&**resource)

@@ -1,9 +1,9 @@
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::alloc::Layout;
+use std::ptr::NonNull;
 use std::sync::Arc;
 
 use oscine_plugin_api::{
-    AudioInputs, AudioOutputs, ProcessContext, Resource, ResourceAccess, ResourceBinding, ResourceId, ResourcePorts,
-    Synth,
+    PortBindings, ProcessArgs, ProcessStatus, Resource, ResourceAccess, ResourceBinding, ResourceId,
 };
 
 use super::{AudioBuses, BusMapping, DoneFlags, EngineError, ResourceDefId, ResourcePool, SynthDefEntry};
@@ -11,68 +11,258 @@ use super::{AudioBuses, BusMapping, DoneFlags, EngineError, ResourceDefId, Resou
 /// How many AudioBuses one Synth output port can feed at once.
 pub const MAX_BUSES_PER_OUTPUT: usize = 4;
 
-/// The buses one output port feeds.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OutputMappings {
-    pub(crate) len: usize,
-    pub(crate) maps: [Option<BusMapping>; MAX_BUSES_PER_OUTPUT],
-}
-
-impl OutputMappings {
-    /// The mapped buses, in the order they were added.
-    pub fn iter(&self) -> impl Iterator<Item = BusMapping> + '_ {
-        self.maps[..self.len].iter().flatten().copied()
-    }
-}
-
-/// A Synth as the engine holds it: the plugin's instance, its controls, its audio port
-/// buffers and bus mappings, its done flags and whether it runs.
-///
-/// Context: built NRT by the control side (`src/control/synth_builder.rs`, where every
-/// allocation happens), moved to the audio thread inside a command, processed there, and moved back to a worker to be
-/// dropped.
-pub struct SynthInstance {
-    pub(crate) entry: Arc<SynthDefEntry>,
-    pub(crate) synth: Box<dyn Synth>,
-    pub(crate) controls: Box<[f32]>,
-    pub(crate) inputs: Box<[f32]>,
-    pub(crate) outputs: Box<[f32]>,
-    pub(crate) input_maps: Box<[Option<BusMapping>]>,
-    pub(crate) output_maps: Box<[OutputMappings]>,
-    pub(crate) resource_defs: Box<[Option<ResourceDefId>]>,
-    pub(crate) resource_requests: Box<[Option<ResourceId>]>,
-    pub(crate) resources: Box<[Option<ResourceBinding>]>,
-    pub(crate) block_size: usize,
-    pub(crate) sample_rate: f64,
-    pub(crate) done_flags: DoneFlags,
-    pub(crate) active: bool,
-    pub(crate) done: bool,
-    pub(crate) faulted: bool,
-    pub(crate) start_offset: usize,
-    pub(crate) stop_offset: Option<usize>,
-    pub(crate) pending_changes: PendingChanges,
-}
-
-/// Control changes due at frames inside the coming block, for Synths whose SynthDef asks
-/// for sample-accurate controls: the block is processed in pieces split at these frames.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct PendingChanges {
-    pub(crate) len: usize,
-    pub(crate) items: [(usize, usize, f32); MAX_PENDING_CHANGES],
-}
-
 /// How many sample-accurate control changes one Synth can take per block; more are
 /// applied at the block's start.
 pub const MAX_PENDING_CHANGES: usize = 16;
 
+/// The buses one output port feeds.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct OutputMappings {
+    len: usize,
+    maps: [Option<BusMapping>; MAX_BUSES_PER_OUTPUT],
+}
+
+impl OutputMappings {
+    /// Feeding one bus.
+    pub(crate) fn to(mapping: BusMapping) -> Self {
+        let mut maps = OutputMappings::default();
+        maps.maps[0] = Some(mapping);
+        maps.len = 1;
+        maps
+    }
+
+    /// The mapped buses, in the order they were added.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = BusMapping> + '_ {
+        self.maps[..self.len].iter().flatten().copied()
+    }
+}
+
+/// A resource port of one Synth: the ResourceDef it expects and what it holds.
+#[derive(Debug)]
+pub(crate) struct ResourcePortSlot {
+    expected: Option<ResourceDefId>,
+    state: PortState,
+}
+
+#[derive(Debug)]
+enum PortState {
+    /// Nothing bound.
+    Unbound,
+    /// Asked for at creation; bound when the Synth is linked into the tree.
+    Requested(ResourceId),
+    /// Bound: the pool counts this Synth as a holder of `binding.id`.
+    Bound(ResourceBinding),
+    /// The Synth left the tree and let go of its holder count; the reference goes with
+    /// the Synth to a worker.
+    Released(Arc<dyn Resource>),
+}
+
+impl ResourcePortSlot {
+    /// A port expecting `expected`, to be bound to `request` when the Synth is linked in.
+    pub(crate) fn new(expected: Option<ResourceDefId>, request: Option<ResourceId>) -> Self {
+        ResourcePortSlot { expected, state: request.map_or(PortState::Unbound, PortState::Requested) }
+    }
+}
+
+/// The resource ports as the plugin reads them during `process`.
+struct Ports<'a>(&'a [ResourcePortSlot]);
+
+impl PortBindings for Ports<'_> {
+    fn bound(&self, port: usize) -> Option<(ResourceId, &dyn Resource)> {
+        match &self.0.get(port)?.state {
+            PortState::Bound(binding) => Some((binding.id, &*binding.resource)),
+            _ => None,
+        }
+    }
+}
+
+/// A control change due at a frame inside the coming block.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PendingChange {
+    offset: usize,
+    index: usize,
+    value: f32,
+}
+
+/// Where each part of a Synth's one allocation lies: controls, audio port buffers, bus
+/// mappings, resource ports, pending control changes, and the plugin's state.
+///
+/// Context: any (plain arithmetic).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SynthLayout {
+    pub(crate) total: Layout,
+    pub(crate) controls: u32,
+    pub(crate) inputs: u32,
+    pub(crate) outputs: u32,
+    pub(crate) input_maps: u32,
+    pub(crate) output_maps: u32,
+    pub(crate) ports: u32,
+    pub(crate) pending: u32,
+    pub(crate) state: u32,
+    pub(crate) block_size: u32,
+}
+
+/// Why a Synth's memory cannot be laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum LayoutError {
+    /// Larger than the engine lays out for one Synth (4 GiB).
+    #[error("a synth of this synthdef would need more than 4 GiB at this block size")]
+    TooLarge,
+}
+
+impl From<std::alloc::LayoutError> for LayoutError {
+    fn from(_: std::alloc::LayoutError) -> Self {
+        LayoutError::TooLarge
+    }
+}
+
+impl SynthLayout {
+    /// The layout of a Synth of `entry` in an engine with `block_size` frames per block.
+    pub(crate) fn new(entry: &SynthDefEntry, block_size: usize) -> Result<Self, LayoutError> {
+        let (n_in, n_out) = (entry.input_count(), entry.output_count());
+        let mut total = Layout::new::<()>();
+        let mut place = |part: Layout| -> Result<u32, LayoutError> {
+            let (grown, offset) = total.extend(part)?;
+            total = grown;
+            u32::try_from(total.size()).map_err(|_| LayoutError::TooLarge)?;
+            Ok(offset as u32)
+        };
+        let controls = place(Layout::array::<f32>(entry.controls().len())?)?;
+        let inputs = place(Layout::array::<f32>(n_in * block_size)?)?;
+        let outputs = place(Layout::array::<f32>(n_out * block_size)?)?;
+        let input_maps = place(Layout::array::<Option<BusMapping>>(n_in)?)?;
+        let output_maps = place(Layout::array::<OutputMappings>(n_out)?)?;
+        let ports = place(Layout::array::<ResourcePortSlot>(entry.resource_port_count())?)?;
+        let pending = place(Layout::array::<PendingChange>(MAX_PENDING_CHANGES)?)?;
+        let state = place(entry.table().state_layout())?;
+        Ok(SynthLayout {
+            total: total.pad_to_align(),
+            controls,
+            inputs,
+            outputs,
+            input_maps,
+            output_maps,
+            ports,
+            pending,
+            state,
+            block_size: u32::try_from(block_size).map_err(|_| LayoutError::TooLarge)?,
+        })
+    }
+}
+
+/// The parts of a Synth's allocation, borrowed at once (they never overlap).
+struct Parts<'a> {
+    controls: &'a mut [f32],
+    inputs: &'a mut [f32],
+    outputs: &'a mut [f32],
+    input_maps: &'a mut [Option<BusMapping>],
+    output_maps: &'a mut [OutputMappings],
+    ports: &'a mut [ResourcePortSlot],
+    pending: &'a mut [PendingChange],
+    state: NonNull<u8>,
+}
+
+/// A Synth as the engine holds it: the plugin's state, its controls, its audio port
+/// buffers and bus mappings, its resource ports, its done flags and whether it runs. All
+/// of it but a few words lives in one allocation, made off the audio thread.
+///
+/// Context: built NRT by the control side (`src/control/synth_builder.rs` allocates and
+/// fills the memory), moved to the audio thread inside a command, processed there, and
+/// moved back to a worker to be dropped.
+pub struct SynthInstance {
+    memory: NonNull<u8>,
+    layout: SynthLayout,
+    entry: Arc<SynthDefEntry>,
+    sample_rate: f64,
+    done_flags: DoneFlags,
+    active: bool,
+    activated: bool,
+    done: bool,
+    faulted: bool,
+    start_offset: u32,
+    stop_offset: Option<u32>,
+    pending_len: u32,
+}
+
+// SAFETY: the allocation is owned by the instance alone; what it holds (f32s, mappings,
+// `Arc<dyn Resource>` bindings, and the plugin's state, which `Synth` requires to be
+// `Send`) may move between threads.
+unsafe impl Send for SynthInstance {}
+
 /// Why a control could not be set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ControlOutOfRange {
+pub(crate) struct ControlOutOfRange {
     /// The Synth's control count.
-    pub count: usize,
+    pub(crate) count: usize,
 }
 
 impl SynthInstance {
+    /// Takes ownership of a Synth's allocation.
+    ///
+    /// Context: NRT.
+    ///
+    /// # Safety
+    /// `memory` was allocated by the global allocator with `layout.total`, and every part
+    /// `layout` names is initialized: the controls (clamped), the input and output buffers,
+    /// the mappings (`entry.input_count()` and `entry.output_count()` of them), the
+    /// resource ports (`entry.resource_port_count()`), every pending change, and the
+    /// plugin's state, built by `entry`'s table.
+    pub(crate) unsafe fn from_parts(
+        memory: NonNull<u8>,
+        layout: SynthLayout,
+        entry: Arc<SynthDefEntry>,
+        sample_rate: f64,
+    ) -> Self {
+        SynthInstance {
+            memory,
+            layout,
+            entry,
+            sample_rate,
+            done_flags: DoneFlags::NOTIFY,
+            active: false,
+            activated: false,
+            done: false,
+            faulted: false,
+            start_offset: 0,
+            stop_offset: None,
+            pending_len: 0,
+        }
+    }
+
+    fn parts(&mut self) -> Parts<'_> {
+        self.split().1
+    }
+
+    /// The SynthDef and the parts of the allocation, borrowed together.
+    fn split(&mut self) -> (&SynthDefEntry, Parts<'_>) {
+        let l = &self.layout;
+        let e = &*self.entry;
+        let base = self.memory.as_ptr();
+        let b = l.block_size as usize;
+        let (n_in, n_out) = (e.input_count(), e.output_count());
+        let at = |offset: u32| offset as usize;
+        // SAFETY: `from_parts`' contract: every part is initialized at its offset, the parts
+        // do not overlap, and `&mut self` makes this the only borrow of the allocation.
+        let parts = unsafe {
+            Parts {
+                controls: std::slice::from_raw_parts_mut(base.add(at(l.controls)).cast(), e.controls().len()),
+                inputs: std::slice::from_raw_parts_mut(base.add(at(l.inputs)).cast(), n_in * b),
+                outputs: std::slice::from_raw_parts_mut(base.add(at(l.outputs)).cast(), n_out * b),
+                input_maps: std::slice::from_raw_parts_mut(base.add(at(l.input_maps)).cast(), n_in),
+                output_maps: std::slice::from_raw_parts_mut(base.add(at(l.output_maps)).cast(), n_out),
+                ports: std::slice::from_raw_parts_mut(base.add(at(l.ports)).cast(), e.resource_port_count()),
+                pending: std::slice::from_raw_parts_mut(base.add(at(l.pending)).cast(), MAX_PENDING_CHANGES),
+                state: NonNull::new_unchecked(base.add(at(l.state))),
+            }
+        };
+        (e, parts)
+    }
+
+    fn view<T>(&self, offset: u32, len: usize) -> &[T] {
+        // SAFETY: as in `split`, for a part of `len` `T`s at `offset`; shared borrow.
+        unsafe { std::slice::from_raw_parts(self.memory.as_ptr().add(offset as usize).cast(), len) }
+    }
+
     /// The SynthDef this Synth was built from.
     pub fn entry(&self) -> &Arc<SynthDefEntry> {
         &self.entry
@@ -80,13 +270,13 @@ impl SynthInstance {
 
     /// Current control values.
     pub fn controls(&self) -> &[f32] {
-        &self.controls
+        self.view(self.layout.controls, self.entry.controls().len())
     }
 
     /// Maps input `port` (or unmaps it with `None`). Returns false if the port does not
     /// exist. Context: RT.
-    pub fn map_input(&mut self, port: usize, mapping: Option<BusMapping>) -> bool {
-        match self.input_maps.get_mut(port) {
+    pub(crate) fn map_input(&mut self, port: usize, mapping: Option<BusMapping>) -> bool {
+        match self.parts().input_maps.get_mut(port) {
             Some(slot) => {
                 *slot = mapping;
                 true
@@ -97,22 +287,21 @@ impl SynthInstance {
 
     /// Maps output `port`: `append` adds a bus to those it feeds, otherwise the mapping
     /// replaces them all (`None` silences the port). Context: RT.
-    pub fn map_output(&mut self, port: usize, mapping: Option<BusMapping>, append: bool) -> Result<(), MapOutputError> {
-        let maps = self.output_maps.get_mut(port).ok_or(MapOutputError::NoSuchPort)?;
+    pub(crate) fn map_output(
+        &mut self,
+        port: usize,
+        mapping: Option<BusMapping>,
+        append: bool,
+    ) -> Result<(), MapOutputError> {
+        let maps = self.parts().output_maps.get_mut(port).ok_or(MapOutputError::NoSuchPort)?;
         match (mapping, append) {
             (None, _) => *maps = OutputMappings::default(),
-            (Some(m), false) => {
-                *maps = OutputMappings::default();
-                maps.maps[0] = Some(m);
-                maps.len = 1;
-            }
+            (Some(m), false) => *maps = OutputMappings::to(m),
             (Some(m), true) => {
-                if maps.iter().any(|old| old.bus == m.bus && old.space == m.space) {
-                    for slot in maps.maps[..maps.len].iter_mut().flatten() {
-                        if slot.bus == m.bus && slot.space == m.space {
-                            *slot = m;
-                        }
-                    }
+                if let Some(slot) =
+                    maps.maps[..maps.len].iter_mut().flatten().find(|old| old.bus == m.bus && old.space == m.space)
+                {
+                    *slot = m;
                 } else if maps.len == MAX_BUSES_PER_OUTPUT {
                     return Err(MapOutputError::Full);
                 } else {
@@ -127,12 +316,12 @@ impl SynthInstance {
     /// Binds the resource ports requested at creation. On failure every binding made so
     /// far is released again (its reference stays inside, to be dropped with the Synth on
     /// a worker). Context: RT.
-    pub fn bind_requested_resources(&mut self, pool: &ResourcePool) -> Result<(), EngineError> {
-        for port in 0..self.resource_requests.len() {
-            let Some(id) = self.resource_requests[port] else { continue };
-            let expected = self.resource_defs.get(port).copied().flatten();
-            match pool.acquire_shared(id, expected) {
-                Ok(resource) => self.resources[port] = Some(ResourceBinding { id, resource }),
+    pub(crate) fn bind_requested_resources(&mut self, pool: &ResourcePool) -> Result<(), EngineError> {
+        let ports = self.parts().ports;
+        for (port, slot) in ports.iter_mut().enumerate() {
+            let PortState::Requested(id) = slot.state else { continue };
+            match pool.acquire_shared(id, slot.expected) {
+                Ok(resource) => slot.state = PortState::Bound(ResourceBinding { id, resource }),
                 Err(reason) => {
                     self.release_resources(pool);
                     return Err(EngineError::ResourceBind { port: port as u32, id, reason });
@@ -144,147 +333,171 @@ impl SynthInstance {
 
     /// Re-binds resource `port` to `id`. On success the old binding's reference comes
     /// back (to be dropped on a worker); on failure the old binding stays. Context: RT.
-    pub fn rebind_resource(
+    pub(crate) fn rebind_resource(
         &mut self,
         port: usize,
         id: ResourceId,
         pool: &ResourcePool,
     ) -> Result<Option<Arc<dyn Resource>>, EngineError> {
-        let expected = self.resource_defs.get(port).copied().flatten();
-        let resource = pool.acquire_shared(id, expected).map_err(|reason| EngineError::ResourceBind {
-            port: port as u32,
-            id,
-            reason,
-        })?;
-        let old = self.resources[port].replace(ResourceBinding { id, resource });
-        Ok(old.map(|b| {
-            pool.release(b.id);
-            b.resource
-        }))
+        let bind_error = |reason| EngineError::ResourceBind { port: port as u32, id, reason };
+        let slot = self.parts().ports.get_mut(port).ok_or(bind_error(oscine_plugin_api::AcquireError::OutOfRange))?;
+        let resource = pool.acquire_shared(id, slot.expected).map_err(bind_error)?;
+        let old = std::mem::replace(&mut slot.state, PortState::Bound(ResourceBinding { id, resource }));
+        Ok(Self::let_go(old, pool))
     }
 
     /// Unbinds resource `port`: releases its Resource and hands back the reference (to be
     /// dropped on a worker). Context: RT.
-    pub fn unbind_resource(&mut self, port: usize, pool: &ResourcePool) -> Option<Arc<dyn Resource>> {
-        let old = self.resources.get_mut(port)?.take()?;
-        if old.id >= 0 {
-            pool.release(old.id);
+    pub(crate) fn unbind_resource(&mut self, port: usize, pool: &ResourcePool) -> Option<Arc<dyn Resource>> {
+        let slot = self.parts().ports.get_mut(port)?;
+        Self::let_go(std::mem::replace(&mut slot.state, PortState::Unbound), pool)
+    }
+
+    /// Ends a port's old state: a bound Resource loses this holder.
+    fn let_go(old: PortState, pool: &ResourcePool) -> Option<Arc<dyn Resource>> {
+        match old {
+            PortState::Bound(binding) => {
+                pool.release(binding.id);
+                Some(binding.resource)
+            }
+            PortState::Released(resource) => Some(resource),
+            PortState::Unbound | PortState::Requested(_) => None,
         }
-        Some(old.resource)
     }
 
     /// Releases every bound Resource's holder count (the references stay inside until
-    /// the Synth is dropped on a worker). Context: RT.
-    pub fn release_resources(&mut self, pool: &ResourcePool) {
-        for binding in self.resources.iter().flatten() {
-            pool.release(binding.id);
-        }
-        // Keep the references but forget the ids so a second release is a no-op.
-        for (binding, request) in self.resources.iter_mut().zip(self.resource_requests.iter_mut()) {
-            if let Some(b) = binding {
-                b.id = -1;
-            }
-            *request = None;
+    /// the Synth is dropped on a worker); requests not yet bound are forgotten. Calling it
+    /// again does nothing. Context: RT.
+    pub(crate) fn release_resources(&mut self, pool: &ResourcePool) {
+        for slot in self.parts().ports.iter_mut() {
+            slot.state = match std::mem::replace(&mut slot.state, PortState::Unbound) {
+                PortState::Bound(binding) => {
+                    pool.release(binding.id);
+                    PortState::Released(binding.resource)
+                }
+                PortState::Requested(_) | PortState::Unbound => PortState::Unbound,
+                released @ PortState::Released(_) => released,
+            };
         }
     }
 
     /// The input mappings, by port.
-    pub fn input_mappings(&self) -> &[Option<BusMapping>] {
-        &self.input_maps
+    pub(crate) fn input_mappings(&self) -> &[Option<BusMapping>] {
+        self.view(self.layout.input_maps, self.entry.input_count())
     }
 
     /// The output mappings, by port.
-    pub fn output_mappings(&self) -> &[OutputMappings] {
-        &self.output_maps
+    pub(crate) fn output_mappings(&self) -> &[OutputMappings] {
+        self.view(self.layout.output_maps, self.entry.output_count())
     }
 
     /// What happens when this Synth says it is done.
-    pub fn done_flags(&self) -> DoneFlags {
+    pub(crate) fn done_flags(&self) -> DoneFlags {
         self.done_flags
     }
 
     /// Context: RT.
-    pub fn set_done_flags(&mut self, flags: DoneFlags) {
+    pub(crate) fn set_done_flags(&mut self, flags: DoneFlags) {
         self.done_flags = flags;
     }
 
     /// Whether the Synth is processed. Context: RT.
-    pub fn is_active(&self) -> bool {
+    pub(crate) fn is_active(&self) -> bool {
         self.active
     }
 
     /// Starts processing at frame `offset` of the next block: the frames before it stay
     /// silent. Activating a running Synth does nothing. Context: RT.
-    pub fn activate_at(&mut self, offset: usize) {
+    pub(crate) fn activate_at(&mut self, offset: usize) {
         if !self.active {
             self.active = true;
-            self.start_offset = offset.min(self.block_size);
+            self.start_offset = (offset as u32).min(self.layout.block_size);
         }
     }
 
     /// Whether a timed free is already stopping this Synth.
-    pub fn is_stopping(&self) -> bool {
+    pub(crate) fn is_stopping(&self) -> bool {
         self.stop_offset.is_some()
     }
 
     /// Processes only the frames before `offset` in the next block (the engine frees the
     /// Synth after that block). Context: RT.
-    pub fn stop_at(&mut self, offset: usize) {
-        self.stop_offset = Some(offset.min(self.block_size));
+    pub(crate) fn stop_at(&mut self, offset: usize) {
+        self.stop_offset = Some((offset as u32).min(self.layout.block_size));
     }
 
     /// Sets control `index` at frame `offset` of the next block if the SynthDef asks for
     /// sample-accurate controls, else now. Context: RT.
-    pub fn set_control_at(&mut self, index: usize, value: f32, offset: usize) -> Result<(), ControlOutOfRange> {
-        let count = self.controls.len();
-        let spec = *self.entry.controls().get(index).ok_or(ControlOutOfRange { count })?;
-        let p = &mut self.pending_changes;
-        if offset == 0 || !self.entry.def().sample_accurate_controls() || p.len == MAX_PENDING_CHANGES {
-            self.controls[index] = spec.clamp(value);
+    pub(crate) fn set_control_at(&mut self, index: usize, value: f32, offset: usize) -> Result<(), ControlOutOfRange> {
+        let (len, block_size) = (self.pending_len as usize, self.layout.block_size as usize);
+        let (entry, parts) = self.split();
+        let count = entry.controls().len();
+        let value = entry.controls().get(index).ok_or(ControlOutOfRange { count })?.clamp(value);
+        if offset == 0 || !entry.info().sample_accurate_controls || len == MAX_PENDING_CHANGES {
+            parts.controls[index] = value;
             return Ok(());
         }
         // Keep the list ordered by frame, arrival order within a frame.
-        let at = p.items[..p.len].iter().position(|c| c.0 > offset).unwrap_or(p.len);
-        p.items.copy_within(at..p.len, at + 1);
-        p.items[at] = (offset.min(self.block_size), index, spec.clamp(value));
-        p.len += 1;
+        let pending = parts.pending;
+        let at = pending[..len].iter().position(|c| c.offset > offset).unwrap_or(len);
+        pending.copy_within(at..len, at + 1);
+        pending[at] = PendingChange { offset: offset.min(block_size), index, value };
+        self.pending_len += 1;
         Ok(())
     }
 
-    /// Renders one block: reads mapped inputs, runs the plugin, writes mapped outputs. A
-    /// Synth started or stopped inside the block renders only its part of the block; one
-    /// with sample-accurate control changes due inside the block renders in pieces split
-    /// at those frames.
+    /// Renders one block starting at engine frame `frame`: reads mapped inputs, runs the
+    /// plugin, writes mapped outputs. A Synth started or stopped inside the block renders
+    /// only its part of the block, after `activate` at its first frame; one with
+    /// sample-accurate control changes due inside the block renders in pieces split at
+    /// those frames.
     ///
-    /// Context: RT. A panic in the plugin is caught here; the Synth then stays silent and
-    /// the result says so, so one bad Synth cannot take the audio thread down.
-    pub fn process(&mut self, buses: &mut AudioBuses, access: &dyn ResourceAccess) -> ProcessOutcome {
+    /// Context: RT. A panic in the plugin is caught by its table; the Synth then stays
+    /// silent and the result says so, so one bad Synth cannot take the audio thread down.
+    pub(crate) fn process(
+        &mut self,
+        buses: &mut AudioBuses,
+        access: &dyn ResourceAccess,
+        frame: u64,
+    ) -> ProcessOutcome {
+        let changes = std::mem::take(&mut self.pending_len) as usize;
         if !self.active || self.faulted {
             // Nothing renders, so timed changes due in this block simply take effect.
-            for i in 0..std::mem::replace(&mut self.pending_changes.len, 0) {
-                let (_, index, value) = self.pending_changes.items[i];
-                self.controls[index] = value;
+            let parts = self.parts();
+            for c in &parts.pending[..changes] {
+                parts.controls[c.index] = c.value;
             }
             return ProcessOutcome::Idle;
         }
-        let from = std::mem::take(&mut self.start_offset);
-        let to = self.stop_offset.unwrap_or(self.block_size).max(from);
+        let from = std::mem::take(&mut self.start_offset) as usize;
+        let to = self.stop_offset.unwrap_or(self.layout.block_size).max(from as u32) as usize;
+        if !self.activated {
+            self.activated = true;
+            let sample_rate = self.sample_rate;
+            let (entry, parts) = self.split();
+            // SAFETY: the state was built by this table and only this Synth uses it.
+            let started =
+                unsafe { entry.table().activate(parts.state, sample_rate, frame + from as u64, parts.controls) };
+            if started.is_err() {
+                self.faulted = true;
+                return ProcessOutcome::Faulted;
+            }
+        }
         let mut cursor = from;
         let mut said_done = false;
-        let changes = std::mem::replace(&mut self.pending_changes.len, 0);
         for i in 0..changes {
-            let (offset, index, value) = self.pending_changes.items[i];
-            if offset > cursor && offset < to {
-                match self.run(buses, access, cursor, offset) {
+            let change = self.parts().pending[i];
+            if change.offset > cursor && change.offset < to {
+                match self.run(buses, access, frame, cursor, change.offset) {
                     Some(done) => said_done |= done,
                     None => return ProcessOutcome::Faulted,
                 }
-                cursor = offset;
+                cursor = change.offset;
             }
-            self.controls[index] = value;
+            self.parts().controls[change.index] = change.value;
         }
         if cursor < to {
-            match self.run(buses, access, cursor, to) {
+            match self.run(buses, access, frame, cursor, to) {
                 Some(done) => said_done |= done,
                 None => return ProcessOutcome::Faulted,
             }
@@ -297,54 +510,86 @@ impl SynthInstance {
         }
     }
 
-    /// Runs the plugin over frames `from..to` of the block; `None` if it panicked.
-    fn run(&mut self, buses: &mut AudioBuses, access: &dyn ResourceAccess, from: usize, to: usize) -> Option<bool> {
-        let b = self.block_size;
-        let frames = to - from;
-        for (buffer, mapping) in self.inputs.chunks_exact_mut(b).zip(self.input_maps.iter()) {
+    /// Runs the plugin over frames `from..to` of the block that starts at `frame`;
+    /// whether it said done, or `None` if it panicked.
+    fn run(
+        &mut self,
+        buses: &mut AudioBuses,
+        access: &dyn ResourceAccess,
+        frame: u64,
+        from: usize,
+        to: usize,
+    ) -> Option<bool> {
+        let b = self.layout.block_size as usize;
+        let sample_rate = self.sample_rate;
+        let (entry, parts) = self.split();
+        for (buffer, mapping) in parts.inputs.chunks_exact_mut(b.max(1)).zip(parts.input_maps.iter()) {
             let part = &mut buffer[from..to];
             match mapping {
                 Some(m) => buses.read(*m, from, part),
                 None => part.fill(0.0),
             }
         }
-        let n_in = self.input_maps.len();
-        let n_out = self.output_maps.len();
-        let mut ctx = ProcessContext::new(
-            self.sample_rate,
-            frames,
-            &self.controls,
-            AudioInputs::new(&self.inputs, n_in, b, from, frames),
-            AudioOutputs::new(&mut self.outputs, n_out, b, from, frames),
-        )
-        .with_resources(ResourcePorts::new(&self.resources), access);
-        let synth = &mut self.synth;
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            synth.process(&mut ctx);
-            ctx.is_done()
-        }));
-        let said_done = match result {
-            Ok(done) => done,
-            Err(payload) => {
-                // Dropping the payload would free on the audio thread; a panicking plugin
-                // is already a failure, so its few bytes are leaked instead.
-                std::mem::forget(payload);
+        let args = ProcessArgs {
+            sample_rate,
+            frame: frame + from as u64,
+            frames: to - from,
+            controls: parts.controls,
+            inputs: parts.inputs,
+            outputs: parts.outputs,
+            stride: b,
+            offset: from,
+            ports: &Ports(parts.ports),
+            access,
+        };
+        // SAFETY: the state was built by this table and only this Synth uses it.
+        let status = match unsafe { entry.table().process(parts.state, args) } {
+            Ok(status) => status,
+            Err(_) => {
                 self.faulted = true;
                 return None;
             }
         };
-        for (buffer, maps) in self.outputs.chunks_exact(b).zip(self.output_maps.iter()) {
+        let parts = self.parts();
+        if status == ProcessStatus::OutputsUntouched {
+            for buffer in parts.outputs.chunks_exact_mut(b.max(1)) {
+                buffer[from..to].fill(0.0);
+            }
+        }
+        for (buffer, maps) in parts.outputs.chunks_exact(b.max(1)).zip(parts.output_maps.iter()) {
             for m in maps.iter() {
                 buses.write(m, from, &buffer[from..to]);
             }
         }
-        Some(said_done)
+        Some(status == ProcessStatus::Done)
+    }
+}
+
+impl Drop for SynthInstance {
+    // Context: NRT (a worker, or whoever tears the engine down).
+    fn drop(&mut self) {
+        let layout = self.layout;
+        let (entry, parts) = self.split();
+        // SAFETY: the state was built by this table and is never used again.
+        if let Err(text) = unsafe { entry.table().drop_state(parts.state) } {
+            tracing::error!("synthdef '{}' panicked while dropping a Synth: {text}", entry.name());
+        }
+        // SAFETY: the ports were initialized (`from_parts`) and are never used again.
+        unsafe { std::ptr::drop_in_place(parts.ports as *mut [ResourcePortSlot]) };
+        // SAFETY: allocated by the global allocator with this layout (`from_parts`).
+        unsafe { std::alloc::dealloc(self.memory.as_ptr(), layout.total) };
+    }
+}
+
+impl std::fmt::Debug for SynthInstance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SynthInstance").field("def", &self.entry.name()).finish()
     }
 }
 
 /// What one call of [`SynthInstance::process`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProcessOutcome {
+pub(crate) enum ProcessOutcome {
     /// Not active (or faulted earlier): nothing ran.
     Idle,
     /// Processed.
@@ -357,7 +602,7 @@ pub enum ProcessOutcome {
 
 /// Why an output mapping was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MapOutputError {
+pub(crate) enum MapOutputError {
     /// The Synth has no such output port.
     NoSuchPort,
     /// The port already feeds [`MAX_BUSES_PER_OUTPUT`] buses.

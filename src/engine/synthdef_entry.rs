@@ -1,23 +1,23 @@
-use std::sync::Arc;
+use oscine_plugin_api::{ControlSpec, SynthDefInfo, SynthDefTable};
 
-use oscine_plugin_api::{ControlSpec, SynthDef};
+use super::{ControlNameId, ResourceDefId};
 
-use super::ControlNameId;
-
-/// A registered SynthDef with what the engine derives from it once: the interned names of
-/// its controls and resource ports.
+/// A registered SynthDef with what the engine derives from it once: its description, the
+/// interned names of its controls and resource ports, and the ResourceDef each resource
+/// port expects.
 ///
-/// Context: built NRT at registration; read on any thread afterwards (immutable).
+/// Context: built NRT at registration; read on any thread afterwards (immutable). The
+/// audio thread calls into the plugin only through the table's `activate` and `process`.
 pub struct SynthDefEntry {
-    def: Arc<dyn SynthDef>,
-    name: String,
-    control_name_ids: Vec<ControlNameId>,
-    resource_port_name_ids: Vec<ControlNameId>,
+    table: SynthDefTable,
+    control_name_ids: Box<[ControlNameId]>,
+    resource_port_name_ids: Box<[ControlNameId]>,
+    port_defs: Box<[Option<ResourceDefId>]>,
 }
 
 /// A control or a resource port of a Synth, resolved from a name or an index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PortRef {
+pub(crate) enum PortRef {
     /// Control `i`.
     Control(usize),
     /// Resource port `i`.
@@ -25,32 +25,45 @@ pub enum PortRef {
 }
 
 impl SynthDefEntry {
+    /// `port_defs` names, per resource port, the ResourceDef a bound Resource must have
+    /// (`None`: no such ResourceDef is registered, so nothing can be bound there).
     pub(crate) fn new(
-        def: Arc<dyn SynthDef>,
+        table: SynthDefTable,
         control_name_ids: Vec<ControlNameId>,
         resource_port_name_ids: Vec<ControlNameId>,
+        port_defs: Vec<Option<ResourceDefId>>,
     ) -> Self {
-        let name = def.name().to_owned();
-        SynthDefEntry { def, name, control_name_ids, resource_port_name_ids }
+        SynthDefEntry {
+            table,
+            control_name_ids: control_name_ids.into(),
+            resource_port_name_ids: resource_port_name_ids.into(),
+            port_defs: port_defs.into(),
+        }
     }
 
-    /// The plugin's definition.
-    pub fn def(&self) -> &dyn SynthDef {
-        &*self.def
+    /// The plugin's table of functions.
+    pub(crate) fn table(&self) -> &SynthDefTable {
+        &self.table
+    }
+
+    /// What the SynthDef said about itself at registration.
+    pub fn info(&self) -> &SynthDefInfo {
+        self.table.info()
     }
 
     /// The SynthDef's name.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.info().name
     }
 
     /// The control specs, in index order.
     pub fn controls(&self) -> &[ControlSpec] {
-        self.def.controls()
+        &self.info().controls
     }
 
-    /// The control or resource port with an interned name. Context: RT (a short scan).
-    pub fn port_by_name(&self, name: ControlNameId) -> Option<PortRef> {
+    /// The control or resource port with an interned name. Context: RT (a short scan of
+    /// integers).
+    pub(crate) fn port_by_name(&self, name: ControlNameId) -> Option<PortRef> {
         if let Some(i) = self.control_name_ids.iter().position(|id| *id == name) {
             return Some(PortRef::Control(i));
         }
@@ -58,7 +71,7 @@ impl SynthDefEntry {
     }
 
     /// The control or resource port at `index`: controls first, then resource ports.
-    pub fn port_by_index(&self, index: usize) -> Option<PortRef> {
+    pub(crate) fn port_by_index(&self, index: usize) -> Option<PortRef> {
         let controls = self.control_name_ids.len();
         if index < controls {
             Some(PortRef::Control(index))
@@ -69,6 +82,22 @@ impl SynthDefEntry {
         }
     }
 
+    /// Records that the resource ports naming ResourceDef `name` expect id `id`.
+    /// Context: NRT (registration).
+    pub(crate) fn resolve_port_defs(&mut self, name: &str, id: ResourceDefId) {
+        let ports = &self.table.info().resource_ports;
+        for (slot, port) in self.port_defs.iter_mut().zip(ports) {
+            if port.def == name {
+                *slot = Some(id);
+            }
+        }
+    }
+
+    /// The ResourceDef resource port `port` expects.
+    pub(crate) fn port_def(&self, port: usize) -> Option<ResourceDefId> {
+        self.port_defs.get(port).copied().flatten()
+    }
+
     /// Resource port count.
     pub fn resource_port_count(&self) -> usize {
         self.resource_port_name_ids.len()
@@ -76,17 +105,17 @@ impl SynthDefEntry {
 
     /// Audio input count.
     pub fn input_count(&self) -> usize {
-        self.def.audio_inputs().len()
+        self.info().audio_inputs.len()
     }
 
     /// Audio output count.
     pub fn output_count(&self) -> usize {
-        self.def.audio_outputs().len()
+        self.info().audio_outputs.len()
     }
 }
 
 impl std::fmt::Debug for SynthDefEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SynthDefEntry").field("name", &self.name).finish()
+        f.debug_struct("SynthDefEntry").field("name", &self.name()).finish()
     }
 }

@@ -308,8 +308,8 @@ impl Server {
             Request::ResourceDefs => {
                 let mut args = Vec::new();
                 for def in self.handle.registry().resource_defs() {
-                    args.push(OscType::String(def.name().to_owned()));
-                    let ops: Vec<&str> = def.operations().iter().map(|op| op.name).collect();
+                    args.push(OscType::String(def.name.to_string()));
+                    let ops: Vec<&str> = def.operations.iter().map(|op| &*op.name).collect();
                     args.push(OscType::String(ops.join(",")));
                 }
                 self.reply(client, replies::message("/resource/list", args));
@@ -409,12 +409,7 @@ impl Server {
                     self.reply_and_notify(client, replies::message("/resource/destroyed", vec![OscType::Int(id)]))
                 }
                 Event::ResourcePerformed { client, id, operation: (def, index), result } => {
-                    let name = self
-                        .handle
-                        .registry()
-                        .resource_def(def)
-                        .and_then(|d| d.operations().get(index as usize).map(|op| op.name))
-                        .unwrap_or("?");
+                    let name = self.handle.registry().operation_name(def, index).unwrap_or("?");
                     match result {
                         Ok(values) => {
                             let mut args = vec![OscType::Int(id), OscType::String(name.to_owned())];

@@ -130,7 +130,7 @@ pub fn tree(snapshot: &TreeSnapshot) -> OscPacket {
                 args.push(OscType::Int(controls.len() as i32));
                 size += 48 + def.name().len();
                 for (spec, value) in specs.iter().zip(&snapshot.controls[controls.clone()]) {
-                    args.push(OscType::String(spec.name.to_owned()));
+                    args.push(OscType::String(spec.name.to_string()));
                     args.push(OscType::Float(*value));
                     size += 12 + spec.name.len();
                 }

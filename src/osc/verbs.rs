@@ -186,14 +186,13 @@ pub fn parse(
             let rdef = handle.registry().resource_def(def).ok_or_else(|| {
                 RequestError::new(ErrorCode::ResourceUnknown, format!("resource {id} has no definition"))
             })?;
-            let (index, op) =
-                rdef.operations().iter().enumerate().find(|(_, op)| op.name == name).ok_or_else(|| {
-                    let known: Vec<&str> = rdef.operations().iter().map(|op| op.name).collect();
-                    RequestError::new(
-                        ErrorCode::UnknownOperation,
-                        format!("'{}' has no operation '{name}' (it has: {})", rdef.name(), known.join(", ")),
-                    )
-                })?;
+            let (index, op) = rdef.operations.iter().enumerate().find(|(_, op)| op.name == name).ok_or_else(|| {
+                let known: Vec<&str> = rdef.operations.iter().map(|op| &*op.name).collect();
+                RequestError::new(
+                    ErrorCode::UnknownOperation,
+                    format!("'{}' has no operation '{name}' (it has: {})", rdef.name, known.join(", ")),
+                )
+            })?;
             let mut ids = vec![id];
             for _ in 0..op.extra_resources {
                 ids.push(a.int("resource id")?);

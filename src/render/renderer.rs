@@ -540,10 +540,7 @@ impl Session {
                 }
                 Event::ResourcePerformed { id, operation: (def, index), result: Err(reason), .. } => {
                     let registry = self.handle.registry();
-                    let name = registry
-                        .resource_def(def)
-                        .and_then(|d| d.operations().get(index as usize).map(|op| op.name))
-                        .unwrap_or("?");
+                    let name = registry.operation_name(def, index).unwrap_or("?");
                     let code = Some(ErrorCode::OperationFailed as i32);
                     return Err(fail(code, format!("resource {id} {name}: {reason}")));
                 }

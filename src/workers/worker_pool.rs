@@ -101,7 +101,7 @@ fn run_job(job: Job, defs: &ResourceDefs, world: &World) -> WorkerResult {
             let result = match defs.get(def) {
                 Some(def) => catch_unwind(AssertUnwindSafe(|| def.construct(world, &args)))
                     .map_err(panic_reason)
-                    .and_then(|r| r.map_err(|e| e.reason.into())),
+                    .and_then(|r| r.map_err(|e| e.reason().into())),
                 None => Err("unknown resource definition".into()),
             };
             WorkerResult::Constructed { id, result }
@@ -117,12 +117,9 @@ fn run_job(job: Job, defs: &ResourceDefs, world: &World) -> WorkerResult {
         Job::Perform { slot, def, operation, resources, args } => {
             let held: Vec<Arc<dyn Resource>> = resources.into_iter().flatten().collect();
             let result = match defs.get(def) {
-                Some(d) => match d.operations().get(operation as usize) {
-                    Some(op) => catch_unwind(AssertUnwindSafe(|| d.perform(world, op.name, &held, &args)))
-                        .map_err(panic_reason)
-                        .and_then(|r| r.map(Vec::into_boxed_slice).map_err(|e| e.reason.into())),
-                    None => Err("unknown operation".into()),
-                },
+                Some(d) => catch_unwind(AssertUnwindSafe(|| d.perform(world, usize::from(operation), &held, &args)))
+                    .map_err(panic_reason)
+                    .and_then(|r| r.map(Vec::into_boxed_slice).map_err(|e| e.reason().into())),
                 None => Err("unknown resource definition".into()),
             };
             // The references are dropped here, on the worker; the audio thread only

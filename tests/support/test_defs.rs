@@ -1,7 +1,10 @@
 //! SynthDefs whose output is exact, for checking the engine rather than DSP.
 use std::sync::Arc;
 
-use oscine_plugin_api::{AudioPort, ConstructError, ControlSpec, ProcessContext, Registrar, Synth, SynthDef, World};
+use oscine_plugin_api::{
+    ActivateContext, AudioPort, ControlSpec, PluginError, ProcessContext, ProcessStatus, Registrar, Synth, SynthDef,
+    SynthDefInfo, SynthDefTable, World,
+};
 
 const OUT: &[AudioPort] = &[AudioPort::new("out")];
 const IN: &[AudioPort] = &[AudioPort::new("in")];
@@ -15,130 +18,163 @@ pub struct Panicker;
 /// `test-done`: says done in its `after`-th call (1-based), outputs the call count.
 pub struct DoneAfterCalls;
 
-struct DcSynth;
-struct CopySynth;
-struct PanicSynth;
-struct DoneSynth(u32);
+pub struct DcSynth;
+pub struct CopySynth;
+pub struct PanicSynth;
+pub struct DoneSynth(u32);
 
 impl SynthDef for Dc {
-    fn name(&self) -> &str {
-        "test-dc"
+    type Synth = DcSynth;
+    fn info(&self) -> SynthDefInfo {
+        SynthDefInfo::new("test-dc").outputs(OUT).controls(&[ControlSpec::new("level", 1.0, -100.0, 100.0)])
     }
-    fn audio_inputs(&self) -> &[AudioPort] {
-        &[]
-    }
-    fn audio_outputs(&self) -> &[AudioPort] {
-        OUT
-    }
-    fn controls(&self) -> &[ControlSpec] {
-        const C: &[ControlSpec] = &[ControlSpec::new("level", 1.0, -100.0, 100.0)];
-        C
-    }
-    fn construct(&self, _: &World, _: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
-        Ok(Box::new(DcSynth))
+    fn construct(&self, _: &World, _: &[f32]) -> Result<DcSynth, PluginError> {
+        Ok(DcSynth)
     }
 }
 
 impl Synth for DcSynth {
-    fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
         let level = ctx.controls[0];
         ctx.outputs.channel(0).fill(level);
+        ProcessStatus::Continue
     }
 }
 
 impl SynthDef for CopyAdd {
-    fn name(&self) -> &str {
-        "test-copy"
+    type Synth = CopySynth;
+    fn info(&self) -> SynthDefInfo {
+        SynthDefInfo::new("test-copy").inputs(IN).outputs(OUT).controls(&[ControlSpec::new("add", 0.0, -100.0, 100.0)])
     }
-    fn audio_inputs(&self) -> &[AudioPort] {
-        IN
-    }
-    fn audio_outputs(&self) -> &[AudioPort] {
-        OUT
-    }
-    fn controls(&self) -> &[ControlSpec] {
-        const C: &[ControlSpec] = &[ControlSpec::new("add", 0.0, -100.0, 100.0)];
-        C
-    }
-    fn construct(&self, _: &World, _: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
-        Ok(Box::new(CopySynth))
+    fn construct(&self, _: &World, _: &[f32]) -> Result<CopySynth, PluginError> {
+        Ok(CopySynth)
     }
 }
 
 impl Synth for CopySynth {
-    fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
         let add = ctx.controls[0];
         let input = ctx.inputs.channel(0);
         for (o, i) in ctx.outputs.channel(0).iter_mut().zip(input) {
             *o = *i + add;
         }
+        ProcessStatus::Continue
     }
 }
 
 impl SynthDef for Panicker {
-    fn name(&self) -> &str {
-        "test-panic"
+    type Synth = PanicSynth;
+    fn info(&self) -> SynthDefInfo {
+        SynthDefInfo::new("test-panic").outputs(OUT).controls(&[ControlSpec::new("boom", 0.0, 0.0, 1.0)])
     }
-    fn audio_inputs(&self) -> &[AudioPort] {
-        &[]
-    }
-    fn audio_outputs(&self) -> &[AudioPort] {
-        OUT
-    }
-    fn controls(&self) -> &[ControlSpec] {
-        const C: &[ControlSpec] = &[ControlSpec::new("boom", 0.0, 0.0, 1.0)];
-        C
-    }
-    fn construct(&self, _: &World, _: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
-        Ok(Box::new(PanicSynth))
+    fn construct(&self, _: &World, _: &[f32]) -> Result<PanicSynth, PluginError> {
+        Ok(PanicSynth)
     }
 }
 
 impl Synth for PanicSynth {
-    fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
         if ctx.controls[0] == 1.0 {
             panic!("test-panic asked to panic");
         }
         ctx.outputs.channel(0).fill(0.25);
+        ProcessStatus::Continue
     }
 }
 
 impl SynthDef for DoneAfterCalls {
-    fn name(&self) -> &str {
-        "test-done"
+    type Synth = DoneSynth;
+    fn info(&self) -> SynthDefInfo {
+        SynthDefInfo::new("test-done").outputs(OUT).controls(&[ControlSpec::new("after", 1.0, 1.0, 1000.0)])
     }
-    fn audio_inputs(&self) -> &[AudioPort] {
-        &[]
-    }
-    fn audio_outputs(&self) -> &[AudioPort] {
-        OUT
-    }
-    fn controls(&self) -> &[ControlSpec] {
-        const C: &[ControlSpec] = &[ControlSpec::new("after", 1.0, 1.0, 1000.0)];
-        C
-    }
-    fn construct(&self, _: &World, _: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
-        Ok(Box::new(DoneSynth(0)))
+    fn construct(&self, _: &World, _: &[f32]) -> Result<DoneSynth, PluginError> {
+        Ok(DoneSynth(0))
     }
 }
 
 impl Synth for DoneSynth {
-    fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
         self.0 += 1;
         ctx.outputs.channel(0).fill(self.0 as f32);
         if self.0 as f32 >= ctx.controls[0] {
-            ctx.set_done();
+            ProcessStatus::Done
+        } else {
+            ProcessStatus::Continue
+        }
+    }
+}
+
+/// `test-frame`: writes the engine frame of every sample it renders to `frame`, and the
+/// frame its `activate` was told to `started`, so tests see the block's time and the exact
+/// start.
+pub struct Frame;
+pub struct FrameSynth {
+    started: Option<u64>,
+}
+
+impl SynthDef for Frame {
+    type Synth = FrameSynth;
+    fn info(&self) -> SynthDefInfo {
+        SynthDefInfo::new("test-frame").outputs(&[AudioPort::new("frame"), AudioPort::new("started")])
+    }
+    fn construct(&self, _: &World, _: &[f32]) -> Result<FrameSynth, PluginError> {
+        Ok(FrameSynth { started: None })
+    }
+}
+
+impl Synth for FrameSynth {
+    fn activate(&mut self, ctx: &ActivateContext<'_>) {
+        self.started = Some(ctx.frame);
+    }
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
+        let first = ctx.frame;
+        let (frames, started) = ctx.outputs.pair(0, 1);
+        for (i, x) in frames.iter_mut().enumerate() {
+            *x = (first + i as u64) as f32;
+        }
+        started.fill(self.started.map_or(-1.0, |f| f as f32));
+        ProcessStatus::Continue
+    }
+}
+
+/// `test-untouched`: writes `level` while `write` is 1; otherwise leaves its output
+/// untouched and says so, so the engine must write silence for it.
+pub struct Untouched;
+pub struct UntouchedSynth;
+
+impl SynthDef for Untouched {
+    type Synth = UntouchedSynth;
+    fn info(&self) -> SynthDefInfo {
+        SynthDefInfo::new("test-untouched")
+            .outputs(OUT)
+            .controls(&[ControlSpec::new("level", 0.5, -100.0, 100.0), ControlSpec::new("write", 1.0, 0.0, 1.0)])
+    }
+    fn construct(&self, _: &World, _: &[f32]) -> Result<UntouchedSynth, PluginError> {
+        Ok(UntouchedSynth)
+    }
+}
+
+impl Synth for UntouchedSynth {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
+        if ctx.controls[1] == 1.0 {
+            let level = ctx.controls[0];
+            ctx.outputs.channel(0).fill(level);
+            ProcessStatus::Continue
+        } else {
+            ProcessStatus::OutputsUntouched
         }
     }
 }
 
 pub fn register(registrar: &mut dyn Registrar) {
-    registrar.register_synthdef(Arc::new(Dc));
-    registrar.register_synthdef(Arc::new(CopyAdd));
-    registrar.register_synthdef(Arc::new(Panicker));
-    registrar.register_synthdef(Arc::new(DoneAfterCalls));
-    registrar.register_synthdef(Arc::new(Click));
-    registrar.register_synthdef(Arc::new(Step));
+    registrar.register_synthdef(SynthDefTable::new(Dc));
+    registrar.register_synthdef(SynthDefTable::new(CopyAdd));
+    registrar.register_synthdef(SynthDefTable::new(Panicker));
+    registrar.register_synthdef(SynthDefTable::new(DoneAfterCalls));
+    registrar.register_synthdef(SynthDefTable::new(Click));
+    registrar.register_synthdef(SynthDefTable::new(Step));
+    registrar.register_synthdef(SynthDefTable::new(Frame));
+    registrar.register_synthdef(SynthDefTable::new(Untouched));
 }
 
 /// Counts of what happened to `test-counted` Resources, shared by one test's defs.
@@ -171,17 +207,13 @@ impl Counted {
 /// (shared) and `write` (exclusive).
 pub struct CountedDef(pub Arc<Counters>);
 
-const COUNTED_OPS: &[oscine_plugin_api::OperationSpec] = &[
-    oscine_plugin_api::OperationSpec { name: "touch", exclusive: false, extra_resources: 0 },
-    oscine_plugin_api::OperationSpec { name: "write", exclusive: true, extra_resources: 0 },
-];
+const COUNTED_OPS: &[oscine_plugin_api::OperationSpec] =
+    &[oscine_plugin_api::OperationSpec::new("touch"), oscine_plugin_api::OperationSpec::new("write").exclusive()];
 
 impl oscine_plugin_api::ResourceDef for CountedDef {
-    fn name(&self) -> &str {
-        "test-counted"
-    }
-    fn mutability(&self) -> oscine_plugin_api::Mutability {
-        oscine_plugin_api::Mutability::Mutable
+    fn info(&self) -> oscine_plugin_api::ResourceDefInfo {
+        oscine_plugin_api::ResourceDefInfo::new("test-counted", oscine_plugin_api::Mutability::Mutable)
+            .operations(COUNTED_OPS)
     }
     fn construct(
         &self,
@@ -201,13 +233,10 @@ impl oscine_plugin_api::ResourceDef for CountedDef {
         }
         self.0.destroys.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
-    fn operations(&self) -> &[oscine_plugin_api::OperationSpec] {
-        COUNTED_OPS
-    }
     fn perform(
         &self,
         _: &World,
-        _: &str,
+        _: usize,
         resources: &[Arc<dyn oscine_plugin_api::Resource>],
         _: &[oscine_plugin_api::ResourceArg],
     ) -> Result<Vec<oscine_plugin_api::ResourceArg>, oscine_plugin_api::PluginError> {
@@ -222,35 +251,26 @@ impl oscine_plugin_api::ResourceDef for CountedDef {
 /// `test-holder`: binds a `test-counted` Resource on port `res` and checks it is alive
 /// every block; `pass` (0/1) also acquires resource `pass_id` per pass through a lease.
 pub struct Holder;
-struct HolderSynth;
+pub struct HolderSynth;
 
 const HOLDER_PORTS: &[oscine_plugin_api::ResourcePort] =
     &[oscine_plugin_api::ResourcePort::new("res", "test-counted", oscine_plugin_api::PortDirection::Input)];
 
 impl SynthDef for Holder {
-    fn name(&self) -> &str {
-        "test-holder"
+    type Synth = HolderSynth;
+    fn info(&self) -> SynthDefInfo {
+        SynthDefInfo::new("test-holder")
+            .outputs(OUT)
+            .controls(&[ControlSpec::new("pass_id", -1.0, -1.0, 1e6)])
+            .resource_ports(HOLDER_PORTS)
     }
-    fn audio_inputs(&self) -> &[AudioPort] {
-        &[]
-    }
-    fn audio_outputs(&self) -> &[AudioPort] {
-        OUT
-    }
-    fn controls(&self) -> &[ControlSpec] {
-        const C: &[ControlSpec] = &[ControlSpec::new("pass_id", -1.0, -1.0, 1e6)];
-        C
-    }
-    fn resource_ports(&self) -> &[oscine_plugin_api::ResourcePort] {
-        HOLDER_PORTS
-    }
-    fn construct(&self, _: &World, _: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
-        Ok(Box::new(HolderSynth))
+    fn construct(&self, _: &World, _: &[f32]) -> Result<HolderSynth, PluginError> {
+        Ok(HolderSynth)
     }
 }
 
 impl Synth for HolderSynth {
-    fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
         let bound = ctx.resources.get::<Counted>(0);
         if let Some(r) = bound {
             r.check_alive();
@@ -258,88 +278,72 @@ impl Synth for HolderSynth {
         let mut level = if bound.is_some() { 1.0 } else { 0.0 };
         let pass_id = ctx.controls[0];
         if pass_id >= 0.0 {
-            if let Some(lease) =
-                oscine_plugin_api::Lease::<Counted>::try_acquire(ctx.access, pass_id as i32, "test-counted")
-            {
+            if let Some(lease) = oscine_plugin_api::Lease::<Counted>::try_acquire(ctx.access, pass_id as i32) {
                 lease.check_alive();
                 level += 2.0;
             }
         }
         ctx.outputs.channel(0).fill(level);
+        ProcessStatus::Continue
     }
 }
 
 pub fn register_counted(registrar: &mut dyn Registrar, counters: Arc<Counters>) {
     registrar.register_resource_def(Arc::new(CountedDef(counters)));
-    registrar.register_synthdef(Arc::new(Holder));
+    registrar.register_synthdef(SynthDefTable::new(Holder));
 }
 
 /// `test-click`: writes 1.0 on the first frame it ever processes and 0.0 on every other, so
 /// its output shows exactly where it started.
 pub struct Click;
-struct ClickSynth {
+pub struct ClickSynth {
     fired: bool,
 }
 
 impl SynthDef for Click {
-    fn name(&self) -> &str {
-        "test-click"
+    type Synth = ClickSynth;
+    fn info(&self) -> SynthDefInfo {
+        SynthDefInfo::new("test-click").outputs(OUT)
     }
-    fn audio_inputs(&self) -> &[AudioPort] {
-        &[]
-    }
-    fn audio_outputs(&self) -> &[AudioPort] {
-        OUT
-    }
-    fn controls(&self) -> &[ControlSpec] {
-        &[]
-    }
-    fn construct(&self, _: &World, _: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
-        Ok(Box::new(ClickSynth { fired: false }))
+    fn construct(&self, _: &World, _: &[f32]) -> Result<ClickSynth, PluginError> {
+        Ok(ClickSynth { fired: false })
     }
 }
 
 impl Synth for ClickSynth {
-    fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
         let out = ctx.outputs.channel(0);
         out.fill(0.0);
         if !self.fired && !out.is_empty() {
             out[0] = 1.0;
             self.fired = true;
         }
+        ProcessStatus::Continue
     }
 }
 
 /// `test-step`: writes its control `level` to its one output, and asks for
 /// sample-accurate controls, so a change shows on the exact frame it lands on.
 pub struct Step;
-struct StepSynth;
+pub struct StepSynth;
 
 impl SynthDef for Step {
-    fn name(&self) -> &str {
-        "test-step"
+    type Synth = StepSynth;
+    fn info(&self) -> SynthDefInfo {
+        SynthDefInfo::new("test-step")
+            .outputs(OUT)
+            .controls(&[ControlSpec::new("level", 0.0, -100.0, 100.0)])
+            .with_sample_accurate_controls()
     }
-    fn audio_inputs(&self) -> &[AudioPort] {
-        &[]
-    }
-    fn audio_outputs(&self) -> &[AudioPort] {
-        OUT
-    }
-    fn controls(&self) -> &[ControlSpec] {
-        const C: &[ControlSpec] = &[ControlSpec::new("level", 0.0, -100.0, 100.0)];
-        C
-    }
-    fn sample_accurate_controls(&self) -> bool {
-        true
-    }
-    fn construct(&self, _: &World, _: &[f32]) -> Result<Box<dyn Synth>, ConstructError> {
-        Ok(Box::new(StepSynth))
+    fn construct(&self, _: &World, _: &[f32]) -> Result<StepSynth, PluginError> {
+        Ok(StepSynth)
     }
 }
 
 impl Synth for StepSynth {
-    fn process(&mut self, ctx: &mut ProcessContext<'_>) {
+    fn process(&mut self, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
         let level = ctx.controls[0];
         ctx.outputs.channel(0).fill(level);
+        ProcessStatus::Continue
     }
 }

@@ -1,0 +1,237 @@
+use std::alloc::Layout;
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
+
+use crate::{
+    ActivateContext, AudioInputs, AudioOutputs, PluginError, PortBindings, ProcessContext, ProcessStatus,
+    ResourceAccess, ResourcePorts, Synth, SynthDef, SynthDefInfo, World,
+};
+
+/// A registered SynthDef as the host sees it: its description, the memory layout of one
+/// Synth's state, and a table of plain functions over that state (construct in place,
+/// activate, process, drop). The host never calls into a plugin for metadata, and the only
+/// calls on the audio thread are [`activate`](Self::activate) and
+/// [`process`](Self::process).
+///
+/// Every function here catches a plugin's panic: a panic never unwinds into the host.
+///
+/// ```
+/// use oscine_plugin_api::{
+///     AudioPort, PluginError, ProcessContext, ProcessStatus, Synth, SynthDef, SynthDefInfo, SynthDefTable, World,
+/// };
+///
+/// struct Silence;
+/// struct SilenceSynth;
+/// impl SynthDef for Silence {
+///     type Synth = SilenceSynth;
+///     fn info(&self) -> SynthDefInfo {
+///         SynthDefInfo::new("silence").outputs(&[AudioPort::new("out")])
+///     }
+///     fn construct(&self, _: &World, _: &[f32]) -> Result<SilenceSynth, PluginError> {
+///         Ok(SilenceSynth)
+///     }
+/// }
+/// impl Synth for SilenceSynth {
+///     fn process(&mut self, _: &mut ProcessContext<'_>) -> ProcessStatus {
+///         ProcessStatus::OutputsUntouched
+///     }
+/// }
+///
+/// let table = SynthDefTable::new(Silence);
+/// assert_eq!(table.info().name, "silence");
+/// assert_eq!(table.state_layout().size(), 0);
+/// ```
+pub struct SynthDefTable {
+    info: SynthDefInfo,
+    state: Layout,
+    def: Box<dyn Any + Send + Sync>,
+    construct: ConstructFn,
+    activate: unsafe fn(NonNull<u8>, &ActivateContext<'_>),
+    process: unsafe fn(NonNull<u8>, &mut ProcessContext<'_>) -> ProcessStatus,
+    drop: unsafe fn(NonNull<u8>),
+}
+
+type ConstructFn = unsafe fn(&(dyn Any + Send + Sync), &World, &[f32], NonNull<u8>) -> Result<(), PluginError>;
+
+impl std::fmt::Debug for SynthDefTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SynthDefTable").field("name", &self.info.name).field("state", &self.state).finish()
+    }
+}
+
+/// A plugin panicked in `activate` or `process`. Its payload was not dropped (that would
+/// free memory on the audio thread): a panicking plugin leaks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Panicked;
+
+/// What the host hands [`SynthDefTable::process`]: plain data, from which the plugin side
+/// builds its [`ProcessContext`].
+///
+/// Context: RT.
+#[derive(Debug)]
+pub struct ProcessArgs<'a> {
+    /// Frames per second.
+    pub sample_rate: f64,
+    /// The engine's frame of this call's first frame.
+    pub frame: u64,
+    /// Frames to render.
+    pub frames: usize,
+    /// Every control's current value, in the SynthDef's control order.
+    pub controls: &'a [f32],
+    /// The input buffers: one channel per audio input, `stride` samples apart.
+    pub inputs: &'a [f32],
+    /// The output buffers, laid out like the inputs.
+    pub outputs: &'a mut [f32],
+    /// Samples from one channel's start to the next's (the block size).
+    pub stride: usize,
+    /// Where in each channel this call's frames start.
+    pub offset: usize,
+    /// The resource ports' bindings.
+    pub ports: &'a dyn PortBindings,
+    /// The resource pool, for Synths that acquire per pass.
+    pub access: &'a dyn ResourceAccess,
+}
+
+impl std::fmt::Debug for dyn PortBindings + '_ {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PortBindings")
+    }
+}
+
+impl SynthDefTable {
+    /// The table of `def`: asks it for its [`SynthDefInfo`] once.
+    ///
+    /// Context: NRT.
+    pub fn new<D: SynthDef>(def: D) -> Self {
+        unsafe fn construct<D: SynthDef>(
+            def: &(dyn Any + Send + Sync),
+            world: &World,
+            controls: &[f32],
+            place: NonNull<u8>,
+        ) -> Result<(), PluginError> {
+            let def = def.downcast_ref::<D>().ok_or_else(|| PluginError::new("synthdef table holds another type"))?;
+            let synth = catch_unwind(AssertUnwindSafe(|| def.construct(world, controls)))
+                .map_err(|payload| PluginError::new(format!("plugin panicked: {}", panic_text(&*payload))))??;
+            // SAFETY: the caller gives a place valid and aligned for `D::Synth`.
+            unsafe { place.cast::<D::Synth>().as_ptr().write(synth) };
+            Ok(())
+        }
+        unsafe fn activate<S: Synth>(place: NonNull<u8>, ctx: &ActivateContext<'_>) {
+            // SAFETY: the caller gives a place holding a live `S`, used by nobody else.
+            unsafe { place.cast::<S>().as_mut() }.activate(ctx)
+        }
+        unsafe fn process<S: Synth>(place: NonNull<u8>, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
+            // SAFETY: as for `activate`.
+            unsafe { place.cast::<S>().as_mut() }.process(ctx)
+        }
+        unsafe fn drop<S: Synth>(place: NonNull<u8>) {
+            // SAFETY: the caller gives a place holding a live `S` and never uses it again.
+            unsafe { place.cast::<S>().as_ptr().drop_in_place() }
+        }
+        let info = def.info();
+        SynthDefTable {
+            info,
+            state: Layout::new::<D::Synth>(),
+            def: Box::new(def),
+            construct: construct::<D>,
+            activate: activate::<D::Synth>,
+            process: process::<D::Synth>,
+            drop: drop::<D::Synth>,
+        }
+    }
+
+    /// What the SynthDef said about itself.
+    pub fn info(&self) -> &SynthDefInfo {
+        &self.info
+    }
+
+    /// The size and alignment of one Synth's state.
+    pub fn state_layout(&self) -> Layout {
+        self.state
+    }
+
+    /// Builds a Synth's state at `place`. On error nothing was written.
+    ///
+    /// Context: NRT.
+    ///
+    /// # Safety
+    /// `place` must be valid for writes of [`state_layout`](Self::state_layout) and aligned
+    /// to it, and must not hold a live state.
+    pub unsafe fn construct(&self, world: &World, controls: &[f32], place: NonNull<u8>) -> Result<(), PluginError> {
+        // SAFETY: passed on from the caller.
+        unsafe { (self.construct)(&*self.def, world, controls, place) }
+    }
+
+    /// Tells the Synth at `place` that it starts sounding at `frame`.
+    ///
+    /// Context: RT.
+    ///
+    /// # Safety
+    /// `place` must hold a state this table built, not used by anyone else meanwhile.
+    pub unsafe fn activate(
+        &self,
+        place: NonNull<u8>,
+        sample_rate: f64,
+        frame: u64,
+        controls: &[f32],
+    ) -> Result<(), Panicked> {
+        let ctx = ActivateContext::new(sample_rate, frame, controls);
+        // SAFETY: passed on from the caller.
+        let result = catch_unwind(AssertUnwindSafe(|| unsafe { (self.activate)(place, &ctx) }));
+        result.map_err(|payload| {
+            std::mem::forget(payload);
+            Panicked
+        })
+    }
+
+    /// Runs the Synth at `place` for one call.
+    ///
+    /// Context: RT.
+    ///
+    /// # Safety
+    /// As for [`activate`](Self::activate).
+    ///
+    /// # Panics
+    /// If the buffers in `args` do not fit the SynthDef's port counts (a bug in the host).
+    pub unsafe fn process(&self, place: NonNull<u8>, args: ProcessArgs<'_>) -> Result<ProcessStatus, Panicked> {
+        let n_in = self.info.audio_inputs.len();
+        let n_out = self.info.audio_outputs.len();
+        let mut ctx = ProcessContext {
+            sample_rate: args.sample_rate,
+            frame: args.frame,
+            frames: args.frames,
+            controls: args.controls,
+            inputs: AudioInputs::new(args.inputs, n_in, args.stride, args.offset, args.frames),
+            outputs: AudioOutputs::new(args.outputs, n_out, args.stride, args.offset, args.frames),
+            resources: ResourcePorts::new(args.ports),
+            access: args.access,
+        };
+        // SAFETY: passed on from the caller.
+        let result = catch_unwind(AssertUnwindSafe(|| unsafe { (self.process)(place, &mut ctx) }));
+        result.map_err(|payload| {
+            std::mem::forget(payload);
+            Panicked
+        })
+    }
+
+    /// Drops the Synth at `place`. A panic in its `Drop` is caught and returned as text.
+    ///
+    /// Context: NRT.
+    ///
+    /// # Safety
+    /// `place` must hold a state this table built; it is dead afterwards.
+    pub unsafe fn drop_state(&self, place: NonNull<u8>) -> Result<(), String> {
+        // SAFETY: passed on from the caller.
+        catch_unwind(AssertUnwindSafe(|| unsafe { (self.drop)(place) })).map_err(|p| panic_text(&*p))
+    }
+}
+
+/// A panic payload as text.
+pub(crate) fn panic_text(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
