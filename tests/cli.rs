@@ -91,3 +91,93 @@ fn rust_log_takes_precedence_over_log_level() {
     c.sync_quiet();
     assert!(server.log().lines().any(|l| l.contains("DEBUG") && l.contains("/group/new")), "{}", server.log());
 }
+
+/// `oscine` with no sound server reachable: an empty runtime directory and none named.
+fn oscine_without_servers(args: &[&str]) -> std::process::Output {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let empty = std::env::temp_dir().join(format!("oscine-no-servers-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_oscine"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("PIPEWIRE_RUNTIME_DIR")
+        .env_remove("PULSE_SERVER")
+        .env_remove("PULSE_RUNTIME_PATH")
+        .env("XDG_RUNTIME_DIR", &empty)
+        .output()
+        .expect("run oscine");
+    let _ = std::fs::remove_dir(&empty);
+    out
+}
+
+/// The hosts `--driver` names, with whether this build has each.
+const HOSTS: [(&str, &str, bool); 4] = [
+    ("pipewire", "PipeWire", cfg!(feature = "pipewire")),
+    ("pulse", "PulseAudio", cfg!(feature = "pulseaudio")),
+    ("jack", "JACK", cfg!(feature = "jack")),
+    ("alsa", "ALSA", true),
+];
+
+#[test]
+fn help_offers_the_hosts_this_build_has() {
+    let out = oscine(&["--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    for (flag, _, built) in HOSTS {
+        let offered = help.lines().any(|l| l.trim_start().starts_with(&format!("- {flag}:")));
+        assert_eq!(offered, built, "--driver {flag}:\n{help}");
+    }
+    for flag in ["auto", "cpal", "dummy"] {
+        assert!(help.lines().any(|l| l.trim_start().starts_with(&format!("- {flag}:"))), "{flag}:\n{help}");
+    }
+}
+
+#[test]
+fn devices_lists_every_host_of_the_build_and_says_which_servers_are_not_running() {
+    let out = oscine_without_servers(&["devices"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for (flag, label, built) in HOSTS {
+        let header = format!("host: {label} (--driver {flag})");
+        assert_eq!(text.contains(&header), built, "{header}:\n{text}");
+    }
+    // PipeWire and PulseAudio are found by their sockets, and there are none here.
+    for (_, label, built) in &HOSTS[..2] {
+        if *built {
+            assert!(text.contains(&format!("  (no {label} server is running)")), "{text}");
+        }
+    }
+    let missing: Vec<_> = HOSTS.iter().filter(|(_, _, built)| !built).map(|(_, label, _)| *label).collect();
+    let line = text.lines().find(|l| l.starts_with("not in this build: "));
+    match line {
+        Some(line) => assert!(missing.iter().all(|label| line.contains(label)), "{text}"),
+        None => assert!(missing.is_empty(), "{text}"),
+    }
+}
+
+#[test]
+fn a_host_whose_server_is_not_running_is_a_clear_error() {
+    for (flag, label, built) in &HOSTS[..2] {
+        if !built {
+            continue;
+        }
+        let out = oscine_without_servers(&["--driver", flag, "--port", "0"]);
+        assert_eq!(out.status.code(), Some(1), "{flag}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err.lines().last().unwrap_or_default();
+        assert_eq!(last, format!("oscine: no audio device: no {label} server is running"), "{err}");
+    }
+}
+
+#[test]
+fn a_host_missing_from_the_build_is_a_clear_error() {
+    for (flag, label, built) in HOSTS {
+        if built {
+            continue;
+        }
+        let out = oscine(&["--driver", flag, "--port", "0"]);
+        assert_eq!(out.status.code(), Some(1), "{flag}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("this build has no {label} host (build with --features")), "{err}");
+    }
+}

@@ -74,6 +74,7 @@ fn the_server_runs_on_jack_and_its_clock_follows_the_jack_period() {
     let jack = Jackd::start();
     let mut server = Server::start_on("jack", &[], &[("JACK_DEFAULT_SERVER", &jack.name)]);
     assert!(server.log().contains("cpal driver, 48000 Hz"), "{}", server.log());
+    assert!(server.log().contains("audio device: JACK Output [output] on JACK"), "{}", server.log());
     let mut c = server.client();
     c.ok("/synth/new", vec![s("sine"), i(1), i(0), i(1), s("freq"), f(220.0)], "/synth/new", 1);
     let first = c.status();
@@ -108,4 +109,54 @@ fn losing_the_jack_server_is_reported_and_quit_still_exits() {
     c.ok("/quit", vec![], "/quit", 0);
     let status = server.wait_exit(Duration::from_secs(8)).expect("oscine exits after /quit without its device");
     assert_eq!(status.code(), Some(1), "{}", server.log());
+}
+
+#[test]
+fn a_rate_or_buffer_size_other_than_the_jack_servers_is_a_clear_error() {
+    let jack = Jackd::start();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_oscine"))
+            .args(["--driver", "jack", "--port", "0"])
+            .args(args)
+            .env_remove("RUST_LOG")
+            .env("JACK_DEFAULT_SERVER", &jack.name)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run oscine");
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        err.lines().last().unwrap_or_default().to_owned()
+    };
+    assert_eq!(
+        run(&["--buffer-size", "512"]),
+        "oscine: cannot configure the audio device: the JACK server's period is 256 frames; it cannot take buffers of 512"
+    );
+    assert_eq!(
+        run(&["--sample-rate", "44100"]),
+        "oscine: cannot configure the audio device: the JACK server runs at 48000 Hz; it cannot take 44100 Hz"
+    );
+}
+
+#[test]
+fn devices_lists_the_running_jack_servers_devices() {
+    let jack = Jackd::start();
+    let out = Command::new(env!("CARGO_BIN_EXE_oscine"))
+        .arg("devices")
+        .env("JACK_DEFAULT_SERVER", &jack.name)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run oscine devices");
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let jack_part: Vec<&str> = text
+        .lines()
+        .skip_while(|l| *l != "host: JACK (--driver jack)")
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert!(
+        jack_part.contains(&"  JACK Output [output] (default output): output 2 ch @ 48000 Hz, input none"),
+        "{text}"
+    );
+    assert!(jack_part.contains(&"  JACK Input [input]: output none, input 2 ch @ 48000 Hz"), "{text}");
 }

@@ -23,8 +23,9 @@ pub struct Cli {
     pub port: u16,
 
     /// Audio driver: the default sound device (falling back to dummy when none opens),
-    /// cpal (the device, or fail), jack (cpal's JACK host), or dummy (no sound card;
-    /// paced by the wall clock).
+    /// cpal (the default host's device, or fail), one of cpal's hosts by name (its
+    /// device, or fail; only the hosts this build has are listed), or dummy (no sound
+    /// card; paced by the wall clock).
     #[arg(long, value_enum, default_value_t = DriverChoice::Auto)]
     pub driver: DriverChoice,
 
@@ -179,9 +180,22 @@ fn positive_seconds(text: &str) -> Result<f64, String> {
 pub enum DriverChoice {
     /// The default device; the dummy driver if none can be opened.
     Auto,
-    /// The sound device through cpal; fail if it cannot be opened.
+    /// The default host's device through cpal; fail if it cannot be opened.
     Cpal,
-    /// cpal's JACK host (needs a build with the `jack` feature and a running server).
+    /// cpal's PipeWire host (needs a running PipeWire server).
+    #[cfg_attr(not(feature = "pipewire"), value(hide = true))]
+    Pipewire,
+    /// cpal's PulseAudio host (needs a running PulseAudio server, or PipeWire's).
+    #[cfg_attr(not(feature = "pulseaudio"), value(hide = true))]
+    Pulse,
+    /// cpal's ALSA host: the sound card and ALSA's plugins directly.
+    #[cfg_attr(
+        not(any(target_os = "linux", target_os = "freebsd", target_os = "netbsd", target_os = "dragonfly")),
+        value(hide = true)
+    )]
+    Alsa,
+    /// cpal's JACK host (needs a running JACK server).
+    #[cfg_attr(not(feature = "jack"), value(hide = true))]
     Jack,
     /// No sound card: a thread paced by the wall clock.
     Dummy,

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use oscine::build;
 use oscine::control::Registry;
-use oscine::drivers::{CpalDriver, CpalOptions, Driver, DriverError, DummyDriver};
+use oscine::drivers::{CpalDriver, CpalHost, CpalOptions, Driver, DriverError, DummyDriver};
 use oscine::engine::EngineOptions;
 use oscine::network::{Server, ServerOptions};
 use tracing_subscriber::EnvFilter;
@@ -37,38 +37,47 @@ fn open_driver(cli: &Cli) -> Result<Box<dyn Driver>, DriverError> {
             cli.buffer_size.unwrap_or(DUMMY_BUFFER) as usize,
         )) as Box<dyn Driver>
     };
-    let cpal_options = |host: Option<&str>| CpalOptions {
-        host: host.map(str::to_owned),
+    let cpal_options = |host: Option<CpalHost>| CpalOptions {
+        host,
         device: cli.device.clone(),
         sample_rate: cli.sample_rate,
         outputs: cli.outputs,
         inputs: cli.inputs,
         buffer_size: cli.buffer_size,
     };
-    match cli.driver {
-        DriverChoice::Dummy => Ok(dummy()),
-        DriverChoice::Cpal => Ok(Box::new(CpalDriver::open(&cpal_options(None))?)),
-        DriverChoice::Jack => {
-            if !cfg!(feature = "jack") {
-                return Err(DriverError::NoDevice(
-                    "this build has no JACK support (build with --features jack)".into(),
-                ));
-            }
-            Ok(Box::new(CpalDriver::open(&cpal_options(Some("JACK")))?))
-        }
+    let host = match cli.driver {
+        DriverChoice::Dummy => return Ok(dummy()),
         DriverChoice::Auto if cli.device.is_none() && no_sound_card() => {
             tracing::warn!("no sound card found; using the dummy driver (no audio output)");
-            Ok(dummy())
+            return Ok(dummy());
         }
-        DriverChoice::Auto => match CpalDriver::open(&cpal_options(None)) {
-            Ok(d) => Ok(Box::new(d)),
-            Err(e) if cli.device.is_none() => {
-                tracing::warn!("no sound device ({e}); using the dummy driver (no audio output)");
-                Ok(dummy())
-            }
-            Err(e) => Err(e),
-        },
+        DriverChoice::Auto => {
+            return match open_cpal(&cpal_options(None)) {
+                Ok(d) => Ok(d),
+                Err(e) if cli.device.is_none() => {
+                    tracing::warn!("no sound device ({e}); using the dummy driver (no audio output)");
+                    Ok(dummy())
+                }
+                Err(e) => Err(e),
+            };
+        }
+        DriverChoice::Cpal => None,
+        DriverChoice::Pipewire => Some(CpalHost::PipeWire),
+        DriverChoice::Pulse => Some(CpalHost::PulseAudio),
+        DriverChoice::Alsa => Some(CpalHost::Alsa),
+        DriverChoice::Jack => Some(CpalHost::Jack),
+    };
+    open_cpal(&cpal_options(host))
+}
+
+fn open_cpal(options: &CpalOptions) -> Result<Box<dyn Driver>, DriverError> {
+    let driver = CpalDriver::open(options)?;
+    let name = driver.device_name();
+    match driver.device_id().filter(|id| *id != name) {
+        Some(id) => tracing::info!("audio device: {name} [{id}] on {}", driver.host_name()),
+        None => tracing::info!("audio device: {name} on {}", driver.host_name()),
     }
+    Ok(Box::new(driver))
 }
 
 /// Whether this machine plainly has no sound card and no sound server, so probing ALSA
@@ -81,6 +90,8 @@ fn no_sound_card() -> bool {
     let has_card = cards.lines().any(|l| l.trim_start().chars().next().is_some_and(|c| c.is_ascii_digit()));
     let runtime = std::env::var_os("XDG_RUNTIME_DIR").map(std::path::PathBuf::from);
     let has_server = std::env::var_os("PULSE_SERVER").is_some()
+        || std::env::var_os("PIPEWIRE_RUNTIME_DIR")
+            .is_some_and(|dir| std::path::Path::new(&dir).join("pipewire-0").exists())
         || runtime.is_some_and(|dir| dir.join("pulse/native").exists() || dir.join("pipewire-0").exists());
     !has_card && !has_server
 }

@@ -10,7 +10,7 @@ mod dummy;
 mod manual;
 
 pub use block_adapter::BlockAdapter;
-pub use cpal_driver::{list_devices, CpalDriver, CpalOptions};
+pub use cpal_driver::{list_devices, CpalDriver, CpalHost, CpalOptions};
 pub use driver::{Driver, DriverConfig, DriverError};
 pub use dummy::DummyDriver;
 pub use manual::ManualDriver;

@@ -71,7 +71,13 @@ fn run_worker(ends: WorkerEnds, defs: &ResourceDefs, world: &World) {
                     std::thread::sleep(IDLE_POLL);
                 }
             }
-            Err(_) if jobs.is_abandoned() => return,
+            // Seeing the audio side gone also shows every job it pushed before (rtrb 0.4),
+            // so one pushed between the failed pop and this check is still run.
+            Err(_) if jobs.is_abandoned() => {
+                if jobs.is_empty() {
+                    return;
+                }
+            }
             Err(_) => {
                 std::thread::sleep(idle);
                 idle = (idle * 2).min(IDLE_POLL_MAX);
