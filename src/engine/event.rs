@@ -73,8 +73,9 @@ pub enum Event {
     },
     /// A Resource was destroyed; its id is Free again.
     ResourceDestroyed {
-        /// The client that freed it (or asked for the shutdown).
-        client: ClientId,
+        /// The client that freed it (or asked for the shutdown); `None` for a shutdown no
+        /// client asked for.
+        client: Option<ClientId>,
         /// The Resource.
         id: ResourceId,
     },
@@ -100,8 +101,8 @@ pub enum Event {
     },
     /// Shutdown finished: every node is freed and every Resource destroyed.
     Stopped {
-        /// The client that asked.
-        client: ClientId,
+        /// The client that asked, if one did.
+        client: Option<ClientId>,
     },
 }
 

@@ -6,7 +6,7 @@ use oscine_plugin_api::{
     Synth,
 };
 
-use super::{AudioBuses, BusMapping, DoneFlags, EngineError, ResourceDefId, ResourcePool, SynthDefEntry};
+use super::{AudioBuses, BusMapping, DoneFlags, EngineError, Garbage, ResourceDefId, ResourcePool, SynthDefEntry};
 
 /// How many AudioBuses one Synth output port can feed at once.
 pub const MAX_BUSES_PER_OUTPUT: usize = 4;
@@ -124,22 +124,25 @@ impl SynthInstance {
         Ok(())
     }
 
-    /// Binds the resource ports requested at creation. On failure every binding made so
-    /// far is released again (its reference stays inside, to be dropped with the Synth on
-    /// a worker). Context: RT.
-    pub fn bind_requested_resources(&mut self, pool: &ResourcePool) -> Result<(), EngineError> {
+    /// Binds the resource ports requested at creation, each request once. On failure
+    /// every binding made so far is released again, and the Synth comes back released,
+    /// as garbage for a worker (its references are dropped there). Context: RT.
+    pub(crate) fn bind_requested_resources(
+        mut self: Box<Self>,
+        pool: &ResourcePool,
+    ) -> Result<Box<Self>, (EngineError, Garbage)> {
         for port in 0..self.resource_requests.len() {
-            let Some(id) = self.resource_requests[port] else { continue };
+            let Some(id) = self.resource_requests[port].take() else { continue };
             let expected = self.resource_defs.get(port).copied().flatten();
             match pool.acquire_shared(id, expected) {
                 Ok(resource) => self.resources[port] = Some(ResourceBinding { id, resource }),
                 Err(reason) => {
-                    self.release_resources(pool);
-                    return Err(EngineError::ResourceBind { port: port as u32, id, reason });
+                    let released = self.release_resources(pool);
+                    return Err((EngineError::ResourceBind { port: port as u32, id, reason }, released));
                 }
             }
         }
-        Ok(())
+        Ok(self)
     }
 
     /// Re-binds resource `port` to `id`. On success the old binding's reference comes
@@ -167,25 +170,19 @@ impl SynthInstance {
     /// dropped on a worker). Context: RT.
     pub fn unbind_resource(&mut self, port: usize, pool: &ResourcePool) -> Option<Arc<dyn Resource>> {
         let old = self.resources.get_mut(port)?.take()?;
-        if old.id >= 0 {
-            pool.release(old.id);
-        }
+        pool.release(old.id);
         Some(old.resource)
     }
 
-    /// Releases every bound Resource's holder count (the references stay inside until
-    /// the Synth is dropped on a worker). Context: RT.
-    pub fn release_resources(&mut self, pool: &ResourcePool) {
+    /// Releases every bound Resource's holder count and hands the Synth over as garbage
+    /// for a worker, which drops it with its references. A Synth's bindings hold the pool
+    /// until this is called, and once it is the Synth is gone: no hold is released
+    /// twice. Context: RT.
+    pub(crate) fn release_resources(self: Box<Self>, pool: &ResourcePool) -> Garbage {
         for binding in self.resources.iter().flatten() {
             pool.release(binding.id);
         }
-        // Keep the references but forget the ids so a second release is a no-op.
-        for (binding, request) in self.resources.iter_mut().zip(self.resource_requests.iter_mut()) {
-            if let Some(b) = binding {
-                b.id = -1;
-            }
-            *request = None;
-        }
+        Garbage::Synth(self)
     }
 
     /// The input mappings, by port.

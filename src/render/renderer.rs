@@ -571,7 +571,7 @@ impl Session {
     /// Frees every node and destroys every Resource through the engine, as the server
     /// does on `/quit`; whether that finished.
     fn shutdown(&mut self) -> bool {
-        if self.handle.status().failed || self.handle.send(Command::Shutdown { client: CLIENT }).is_err() {
+        if self.handle.status().failed || self.handle.send(Command::Shutdown { client: Some(CLIENT) }).is_err() {
             return false;
         }
         let started = Instant::now();
