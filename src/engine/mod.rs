@@ -7,7 +7,8 @@
 //! does I/O or formats text. Constructors (`new`, `worker_queues`) are NRT: they run before
 //! the audio thread starts. Commands come in through an rtrb FIFO, events go out through
 //! another, and anything the audio thread is finished with goes to a worker to be dropped.
-//! Nothing here imports the control side, the network side or the workers.
+//! Nothing here imports the control side, the network side or the workers; error codes come
+//! from the crate's leaf module [`error_code`](crate::error_code).
 
 mod audio_buses;
 mod audio_engine;
