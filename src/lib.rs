@@ -2,6 +2,8 @@
 //!
 //! Layers, one folder each, named for the thread their code runs on. A layer imports only
 //! the layers listed before it (docs/architecture.md draws the picture):
+//! - [`error_code`]: the table of stable `/error` codes; a leaf that imports nothing of the
+//!   crate, so the engine, the OSC protocol and the renderer share it.
 //! - [`engine`]: the audio thread's state and per-block process, and its protocol with the
 //!   other threads (RT).
 //! - [`workers`]: the worker pool for non-realtime jobs from the audio thread (NRT); knows
@@ -24,6 +26,7 @@ mod assembly;
 pub mod control;
 pub mod drivers;
 pub mod engine;
+pub mod error_code;
 pub mod network;
 pub mod osc;
 pub mod render;

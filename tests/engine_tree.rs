@@ -380,7 +380,7 @@ fn status_counts_nodes_commands_and_blocks() {
     let s = t.handle.status();
     assert_eq!((s.synths, s.groups, s.commands_processed, s.blocks, s.events_dropped), (1, 1, 2, 3, 0));
     assert_eq!(s.sample_rate, 48_000.0);
-    t.send(Command::Shutdown { client: CLIENT });
+    t.send(Command::Shutdown { client: Some(CLIENT) });
     t.render(1);
     assert!(t.take_events().iter().any(|e| matches!(e, Event::Stopped { .. })));
     assert_eq!(t.handle.status().synths, 0);

@@ -87,7 +87,7 @@ fn the_process_path_never_allocates_or_frees() {
         let events = t.take_events();
         assert!(events.iter().any(|e| matches!(e, Event::NodeEnded { id } if *id == base)), "{events:?}");
     }
-    t.send(Command::Shutdown { client: CLIENT });
+    t.send(Command::Shutdown { client: Some(CLIENT) });
     render_counted(&mut t, 2);
     assert_eq!(t.handle.status().garbage_leaked, 0);
     assert_eq!(t.handle.status().events_dropped, 0);
@@ -195,7 +195,7 @@ fn resource_transitions_acquire_release_and_rebinding_never_allocate() {
 
     // Shutdown: nodes freed, every Resource destroyed, all on the audio thread's side
     // without touching the heap.
-    t.send(Command::Shutdown { client: CLIENT });
+    t.send(Command::Shutdown { client: Some(CLIENT) });
     pump_until(&mut t, "shutdown", |e| e.iter().any(|e| matches!(e, Event::Stopped { .. })));
     assert!(t.driver.engine().resources_all_free());
     assert_eq!(counters.constructs.load(std::sync::atomic::Ordering::SeqCst), 4);

@@ -293,7 +293,7 @@ impl Harness {
     }
 
     fn shutdown(mut self) {
-        self.t.send(Command::Shutdown { client: CLIENT });
+        self.t.send(Command::Shutdown { client: Some(CLIENT) });
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut stopped = false;
         while !stopped && Instant::now() < deadline {

@@ -7,16 +7,15 @@ use rtrb::{Consumer, Producer};
 use super::clock::SampleClock;
 use super::control_changes::{apply_changes, outbox_error};
 use super::outbox::Outbox;
-use super::pending_work::PendingWork;
 use super::resource_pool::Requester;
 use super::synth_instance::MapOutputError;
 use super::ClockMode;
+use super::WorkerLinks;
 use super::{
     AudioBuses, BusMapping, ClientId, Command, ControlChanges, DoneFlags, EngineError, EngineOptions, EngineStatus,
-    Event, Garbage, NodeId, NodeTree, ProcessOutcome, ResourcePool, Scheduled, Scheduler, TimedCommand, Timetag,
+    Event, Garbage, NodeId, NodeTree, ProcessOutcome, ResourceSystem, Scheduled, Scheduler, TimedCommand, Timetag,
     MAX_BUSES_PER_OUTPUT, ROOT_NODE_ID,
 };
-use super::{Job, WorkerLinks};
 
 /// How much audio one DSP-load measuring window spans, in seconds.
 const LOAD_WINDOW_SECONDS: f64 = 0.5;
@@ -32,17 +31,22 @@ pub struct Engine {
     tree: NodeTree,
     buses: AudioBuses,
     commands: Consumer<TimedCommand>,
-    pub(super) outbox: Outbox,
-    pub(super) resources: ResourcePool,
-    pub(super) pending: PendingWork,
+    outbox: Outbox,
+    resources: ResourceSystem,
     clock: SampleClock,
     scheduler: Scheduler,
     last_late: Option<(ClientId, u32)>,
     status: Arc<EngineStatus>,
     became_done: Vec<NodeId>,
     stopping_synths: Vec<NodeId>,
-    stopping: Option<ClientId>,
+    stopping: Option<Stopping>,
     load: LoadMeter,
+}
+
+/// A shutdown under way, and who asked for it (no client for a signal's).
+#[derive(Clone, Copy)]
+struct Stopping {
+    client: Option<ClientId>,
 }
 
 struct LoadMeter {
@@ -70,8 +74,7 @@ impl Engine {
             buses: AudioBuses::new(options.block_size, options.inputs, options.outputs, options.max_audio_buses),
             commands,
             outbox: Outbox::new(events, workers, Arc::clone(&status)),
-            resources: ResourcePool::new(options.max_resources),
-            pending: PendingWork::default(),
+            resources: ResourceSystem::new(options.max_resources),
             clock: SampleClock::new(options.clock, options.sample_rate, options.block_size),
             scheduler: Scheduler::new(options.max_scheduled),
             last_late: None,
@@ -114,17 +117,17 @@ impl Engine {
     /// Where resource id `id` is in its lifecycle (Free when out of range): for drivers
     /// that wait on resource work, and for tests.
     pub fn resource_state(&self, id: oscine_plugin_api::ResourceId) -> super::ResourceState {
-        self.resources.state(id)
+        self.resources.pool().state(id)
     }
 
     /// How many Synths, leases and operations hold resource `id`.
     pub fn resource_holders(&self, id: oscine_plugin_api::ResourceId) -> u32 {
-        self.resources.refcount(id)
+        self.resources.pool().holders(id)
     }
 
     /// Whether every resource id is Free.
     pub fn resources_all_free(&self) -> bool {
-        self.resources.all_free()
+        self.resources.pool().all_free()
     }
 
     /// Renders one block: takes worker results, applies queued commands, processes the
@@ -140,14 +143,14 @@ impl Engine {
         };
         self.clock.begin_block(wall);
         self.buses.begin_block();
-        self.collect_worker_results();
+        self.resources.collect_worker_results(&mut self.outbox);
         self.apply_scheduled();
         self.apply_commands();
 
         let mut became_done = std::mem::take(&mut self.became_done);
         let outbox = &mut self.outbox;
         let frame = self.clock.frame();
-        self.tree.process(&mut self.buses, &self.resources, frame, &mut |id, outcome| match outcome {
+        self.tree.process(&mut self.buses, self.resources.pool(), frame, &mut |id, outcome| match outcome {
             // Capacity is the node capacity, so this never grows.
             ProcessOutcome::BecameDone => {
                 if became_done.len() < became_done.capacity() {
@@ -171,13 +174,11 @@ impl Engine {
             let _ = self.free_node(id);
         }
         self.stopping_synths.clear();
-        self.start_due_destroys();
-        self.answer_syncs();
-        self.check_stopped();
+        self.resource_bookkeeping();
 
         self.buses.end_block();
         self.status.set_counts(self.tree.synth_count(), self.tree.group_count());
-        self.status.set_resources(self.resources.live_count(), self.pending.running());
+        self.status.set_resources(self.resources.live_count(), self.resources.running());
         self.status.set_clock(self.scheduler.len(), self.clock.rate());
         self.status.add_block();
         self.clock.end_block();
@@ -190,12 +191,10 @@ impl Engine {
     ///
     /// Context: RT (the thread that calls `process_block`).
     pub fn service(&mut self) {
-        self.collect_worker_results();
+        self.resources.collect_worker_results(&mut self.outbox);
         self.apply_commands();
-        self.start_due_destroys();
-        self.answer_syncs();
-        self.check_stopped();
-        self.status.set_resources(self.resources.live_count(), self.pending.running());
+        self.resource_bookkeeping();
+        self.status.set_resources(self.resources.live_count(), self.resources.running());
         self.status.set_clock(self.scheduler.len(), self.clock.rate());
     }
 
@@ -272,7 +271,7 @@ impl Engine {
             applied += 1;
             // Every command takes its sequence number on arrival, so a /sync's barrier
             // covers work it will start later from the scheduler.
-            let seq = self.pending.next_seq();
+            let seq = self.resources.next_seq();
             let block_end = (self.clock.frame() + self.world.block_size as u64) as i64;
             match self.clock.frame_of(time) {
                 None => self.apply(command, 0, seq),
@@ -282,8 +281,10 @@ impl Engine {
                     if let Err(s) = self.scheduler.push(Scheduled { frame, seq, bundle, command }) {
                         let (client, kind) = (s.command.client(), s.command.kind());
                         self.dispose_command(s.command);
-                        let error = EngineError::SchedulerFull(self.scheduler.capacity());
-                        self.outbox.emit(Event::Error { client, command: kind, error });
+                        if let Some(client) = client {
+                            let error = EngineError::SchedulerFull(self.scheduler.capacity());
+                            self.outbox.emit(Event::Error { client, command: kind, error });
+                        }
                     }
                 }
             }
@@ -300,10 +301,12 @@ impl Engine {
         if frame < block_start {
             let (client, kind) = (command.client(), command.kind());
             self.status.add_late();
-            if self.last_late != Some((client, bundle)) || bundle == 0 {
-                self.last_late = Some((client, bundle));
-                let seconds = -self.clock.seconds_until(frame);
-                self.outbox.emit(Event::Late { client, command: kind, seconds });
+            if let Some(client) = client {
+                if self.last_late != Some((client, bundle)) || bundle == 0 {
+                    self.last_late = Some((client, bundle));
+                    let seconds = -self.clock.seconds_until(frame);
+                    self.outbox.emit(Event::Late { client, command: kind, seconds });
+                }
             }
             self.apply(command, 0, seq);
         } else {
@@ -337,20 +340,19 @@ impl Engine {
                     synth.activate_at(offset);
                 }
                 let bound = if self.tree.contains(id) {
-                    Err(EngineError::NodeIdInUse(id))
+                    Err((EngineError::NodeIdInUse(id), Garbage::Synth(synth)))
                 } else {
-                    synth.bind_requested_resources(&self.resources)
+                    synth.bind_requested_resources(self.resources.pool())
                 };
                 match bound {
-                    Err(error) => {
-                        self.outbox.dispose(Garbage::Synth(synth));
+                    Err((error, garbage)) => {
+                        self.outbox.dispose(garbage);
                         Err(error)
                     }
-                    Ok(()) => match self.tree.add_synth(id, target, action, synth) {
+                    Ok(synth) => match self.tree.add_synth(id, target, action, synth) {
                         Ok(()) => Ok(()),
-                        Err((error, mut synth)) => {
-                            synth.release_resources(&self.resources);
-                            self.outbox.dispose(Garbage::Synth(synth));
+                        Err((error, synth)) => {
+                            self.outbox.dispose(synth.release_resources(self.resources.pool()));
                             Err(error)
                         }
                     },
@@ -391,7 +393,7 @@ impl Engine {
                 }
             }
             Command::SetDoneFlags { id, flags, .. } => self.tree.synth_mut(id).map(|s| s.set_done_flags(flags)),
-            Command::NodeSet { id, changes, .. } => self.set_controls(client, id, &changes, offset),
+            Command::NodeSet { client, id, changes } => self.set_controls(client, id, &changes, offset),
             Command::NodeFree { id, .. } => match self.tree.synth_mut(id) {
                 // Already leaving at the end of this block: as good as gone.
                 Ok(synth) if synth.is_stopping() => Err(EngineError::NodeNotFound(id)),
@@ -403,7 +405,7 @@ impl Engine {
                 _ => self.free_node(id),
             },
             Command::GroupFreeAll { id, .. } => self.free_group_children(id),
-            Command::QueryTree { id, mut snapshot, .. } => match self.tree.snapshot(id, &mut snapshot) {
+            Command::QueryTree { client, id, mut snapshot } => match self.tree.snapshot(id, &mut snapshot) {
                 Ok(()) => {
                     self.outbox.emit(Event::Tree { client, snapshot });
                     Ok(())
@@ -413,32 +415,33 @@ impl Engine {
                     Err(e)
                 }
             },
-            Command::ResourceNew { id, def, args, .. } => self.resource_new(Requester { client, seq }, id, def, args),
-            Command::ResourceFree { id, .. } => self.resource_free(Requester { client, seq }, id),
-            Command::ResourcePerform { ids, def, operation, exclusive, args, .. } => {
-                self.resource_perform(Requester { client, seq }, ids, (def, operation), exclusive, args)
+            Command::ResourceNew { client, id, def, args } => {
+                self.resources.create(Requester { client, seq }, id, def, args, &mut self.outbox)
             }
-            Command::Sync { token, .. } => {
-                let barrier = seq;
-                if self.busy_for(client, barrier) {
-                    self.pending.defer_sync(client, token, barrier)
-                } else {
-                    self.outbox.emit(Event::Synced { client, token });
-                    Ok(())
-                }
+            Command::ResourceFree { client, id } => {
+                self.resources.free(Requester { client, seq }, id, &mut self.outbox)
             }
-            Command::Shutdown { .. } => {
+            Command::ResourcePerform { client, ids, def, operation, exclusive, args } => {
+                let by = Requester { client, seq };
+                self.resources.perform(by, ids, (def, operation), exclusive, args, &mut self.outbox)
+            }
+            // A `Sync`'s barrier is its own sequence number.
+            Command::Sync { client, token } => {
+                self.resources.sync(client, token, seq, &self.scheduler, &mut self.outbox)
+            }
+            Command::Shutdown { client } => {
                 while let Some(s) = self.scheduler.pop() {
                     self.dispose_command(s.command);
                 }
                 let result = self.free_group_children(ROOT_NODE_ID);
-                let by = Requester { client, seq };
-                let outbox = &mut self.outbox;
-                self.resources.free_all(by, |id, def, resource| outbox.dispatch(Job::Destroy { id, def, resource }));
-                self.stopping = Some(client);
+                let freer = client.map(|client| Requester { client, seq });
+                self.resources.shutdown(freer, &mut self.outbox);
+                self.stopping = Some(Stopping { client });
                 result
             }
         };
+        // A command no client sent (a signal's shutdown) has nobody to answer.
+        let Some(client) = client else { return };
         match result {
             Err(error) => self.outbox.emit(Event::Error { client, command: kind, error }),
             Ok(()) if kind.acknowledged() => self.outbox.emit(Event::Ack { client, command: kind, id: node }),
@@ -458,7 +461,7 @@ impl Engine {
         changes: &ControlChanges,
         offset: usize,
     ) -> Result<(), EngineError> {
-        let (outbox, pool) = (&mut self.outbox, &self.resources);
+        let (outbox, pool) = (&mut self.outbox, self.resources.pool());
         match self.tree.synth_mut(id) {
             Ok(synth) => {
                 let mut last_error = None;
@@ -497,12 +500,12 @@ impl Engine {
     }
 
     fn free_node(&mut self, id: NodeId) -> Result<(), EngineError> {
-        let (outbox, pool) = (&mut self.outbox, &self.resources);
+        let (outbox, pool) = (&mut self.outbox, self.resources.pool());
         self.tree.free(id, &mut |f| outbox.node_freed(f, pool))
     }
 
     fn free_group_children(&mut self, id: NodeId) -> Result<(), EngineError> {
-        let (outbox, pool) = (&mut self.outbox, &self.resources);
+        let (outbox, pool) = (&mut self.outbox, self.resources.pool());
         self.tree.free_children(id, &mut |f| outbox.node_freed(f, pool))
     }
 
@@ -512,30 +515,17 @@ impl Engine {
         if flags.contains(DoneFlags::NOTIFY) {
             self.outbox.emit(Event::NodeDone { id });
         }
-        let (outbox, pool) = (&mut self.outbox, &self.resources);
+        let (outbox, pool) = (&mut self.outbox, self.resources.pool());
         self.tree.apply_done_flags(id, flags, &mut |f| outbox.node_freed(f, pool));
     }
 
-    fn busy_for(&self, client: ClientId, barrier: u64) -> bool {
-        self.resources.busy_for(client, barrier)
-            || self.pending.perform_busy_for(client, barrier)
-            || self.scheduler.holds_for(client, barrier)
-    }
-
-    fn answer_syncs(&mut self) {
-        if !self.pending.has_waiting_syncs() {
-            return;
-        }
-        let (resources, scheduler, outbox) = (&self.resources, &self.scheduler, &mut self.outbox);
-        self.pending.release_syncs(
-            |client, barrier| resources.busy_for(client, barrier) || scheduler.holds_for(client, barrier),
-            |client, token| outbox.emit(Event::Synced { client, token }),
-        );
-    }
-
-    fn check_stopped(&mut self) {
-        if let Some(client) = self.stopping {
-            if self.resources.all_free() && self.pending.running() == 0 && self.scheduler.is_empty() {
+    /// The block's resource bookkeeping: destroys made due by releases, `/sync`s whose
+    /// work is done, and the end of a shutdown.
+    fn resource_bookkeeping(&mut self) {
+        self.resources.start_due_destroys(&mut self.outbox);
+        self.resources.answer_syncs(&self.scheduler, &mut self.outbox);
+        if let Some(Stopping { client }) = self.stopping {
+            if self.resources.is_idle() && self.scheduler.is_empty() {
                 self.stopping = None;
                 self.outbox.emit(Event::Stopped { client });
             }

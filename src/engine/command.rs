@@ -151,8 +151,9 @@ pub enum Command {
     },
     /// Free every node, then report `Stopped`: the engine is ready to be torn down.
     Shutdown {
-        /// Sender.
-        client: ClientId,
+        /// Sender: `None` for a shutdown no client asked for (a signal, the library's
+        /// user), which has nobody to answer.
+        client: Option<ClientId>,
     },
 }
 
@@ -258,13 +259,13 @@ impl Command {
             | Command::QueryTree { id, .. }
             | Command::ResourceNew { id, .. }
             | Command::ResourceFree { id, .. } => *id,
-            Command::ResourcePerform { ids, .. } => ids.as_slice().first().copied().unwrap_or(-1),
+            Command::ResourcePerform { ids, .. } => ids.first(),
             Command::Sync { .. } | Command::Shutdown { .. } => 0,
         }
     }
 
-    /// The sender.
-    pub fn client(&self) -> ClientId {
+    /// The sender, if a client sent it.
+    pub fn client(&self) -> Option<ClientId> {
         match self {
             Command::GroupNew { client, .. }
             | Command::GroupFreeAll { client, .. }
@@ -279,13 +280,14 @@ impl Command {
             | Command::ResourceNew { client, .. }
             | Command::ResourceFree { client, .. }
             | Command::ResourcePerform { client, .. }
-            | Command::Sync { client, .. }
-            | Command::Shutdown { client } => *client,
+            | Command::Sync { client, .. } => Some(*client),
+            Command::Shutdown { client } => *client,
         }
     }
 }
 
-/// Up to [`ResourceIds::CAPACITY`] resource ids, inline.
+/// One to [`ResourceIds::CAPACITY`] resource ids, inline: an operation's own Resource
+/// first, then the extra ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResourceIds {
     len: usize,
@@ -296,9 +298,9 @@ impl ResourceIds {
     /// The most Resources one operation holds.
     pub const CAPACITY: usize = 4;
 
-    /// The ids, or `None` if there are more than [`Self::CAPACITY`].
+    /// The ids, or `None` if there are none or more than [`Self::CAPACITY`].
     pub fn from_slice(ids: &[ResourceId]) -> Option<Self> {
-        if ids.len() > Self::CAPACITY {
+        if ids.is_empty() || ids.len() > Self::CAPACITY {
             return None;
         }
         let mut inline = [0; Self::CAPACITY];
@@ -308,6 +310,12 @@ impl ResourceIds {
 
     /// The ids.
     pub fn as_slice(&self) -> &[ResourceId] {
-        &self.ids[..self.len]
+        self.ids.get(..self.len).unwrap_or(&self.ids)
+    }
+
+    /// The first id: the Resource whose ResourceDef the operation belongs to.
+    pub fn first(&self) -> ResourceId {
+        let [first, ..] = self.ids;
+        first
     }
 }

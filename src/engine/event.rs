@@ -1,5 +1,7 @@
 use oscine_plugin_api::{AcquireError, ResourceArg, ResourceId};
 
+use crate::error_code::ErrorCode;
+
 use super::{ClientId, CommandKind, ControlNameId, NodeId, ResourceDefId, TreeSnapshot};
 
 /// What the audio thread reports. Plain data (the tree snapshot excepted, whose storage
@@ -73,8 +75,9 @@ pub enum Event {
     },
     /// A Resource was destroyed; its id is Free again.
     ResourceDestroyed {
-        /// The client that freed it (or asked for the shutdown).
-        client: ClientId,
+        /// The client that freed it (or asked for the shutdown); `None` for a shutdown no
+        /// client asked for.
+        client: Option<ClientId>,
         /// The Resource.
         id: ResourceId,
     },
@@ -100,12 +103,14 @@ pub enum Event {
     },
     /// Shutdown finished: every node is freed and every Resource destroyed.
     Stopped {
-        /// The client that asked.
-        client: ClientId,
+        /// The client that asked, if one did.
+        client: Option<ClientId>,
     },
 }
 
-/// Why the engine refused a command. Each variant has a stable numeric [`code`](Self::code).
+/// Why the engine refused a command. Each variant has a stable [`code`](Self::code).
+/// `Acquire` and `ResourceBind` share [`ErrorCode::ResourceUnavailable`]: to a client they
+/// are one condition, a Resource that cannot be held.
 #[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
 pub enum EngineError {
     /// The id is taken.
@@ -241,32 +246,32 @@ pub enum EngineError {
 
 impl EngineError {
     /// The error's stable code (documented in docs/osc-api.md).
-    pub fn code(&self) -> i32 {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            EngineError::NodeIdInUse(_) => 20,
-            EngineError::NodeNotFound(_) => 21,
-            EngineError::NotAGroup(_) => 22,
-            EngineError::NotASynth(_) => 23,
-            EngineError::RootGroup => 24,
-            EngineError::NodeCapacity(_) => 30,
-            EngineError::OutputMappingsFull { .. } => 31,
-            EngineError::ControlIndex { .. } => 40,
-            EngineError::ControlName { .. } => 41,
-            EngineError::InputPort { .. } => 42,
-            EngineError::OutputPort { .. } => 43,
-            EngineError::Bus { .. } => 44,
-            EngineError::ResourceIdValue { .. } => 45,
-            EngineError::ResourceIdOutOfRange { .. } => 60,
-            EngineError::ResourceIdInUse(_) => 61,
-            EngineError::ResourceNotLive(_) => 63,
-            EngineError::ResourceFreePending(_) => 64,
-            EngineError::Acquire { .. } => 65,
-            EngineError::ResourceBind { .. } => 65,
-            EngineError::ResourceBusy { .. } => 66,
-            EngineError::PerformCapacity(_) => 67,
-            EngineError::SchedulerFull(_) => 35,
-            EngineError::WorkersFull => 36,
-            EngineError::SyncCapacity(_) => 69,
+            EngineError::NodeIdInUse(_) => ErrorCode::NodeIdInUse,
+            EngineError::NodeNotFound(_) => ErrorCode::NodeNotFound,
+            EngineError::NotAGroup(_) => ErrorCode::NotAGroup,
+            EngineError::NotASynth(_) => ErrorCode::NotASynth,
+            EngineError::RootGroup => ErrorCode::RootGroup,
+            EngineError::NodeCapacity(_) => ErrorCode::NodeCapacity,
+            EngineError::OutputMappingsFull { .. } => ErrorCode::OutputMappingsFull,
+            EngineError::ControlIndex { .. } => ErrorCode::ControlIndex,
+            EngineError::ControlName { .. } => ErrorCode::ControlName,
+            EngineError::InputPort { .. } => ErrorCode::InputPort,
+            EngineError::OutputPort { .. } => ErrorCode::OutputPort,
+            EngineError::Bus { .. } => ErrorCode::Bus,
+            EngineError::ResourceIdValue { .. } => ErrorCode::ResourceIdValue,
+            EngineError::ResourceIdOutOfRange { .. } => ErrorCode::ResourceIdOutOfRange,
+            EngineError::ResourceIdInUse(_) => ErrorCode::ResourceIdInUse,
+            EngineError::ResourceNotLive(_) => ErrorCode::ResourceNotLive,
+            EngineError::ResourceFreePending(_) => ErrorCode::FreePending,
+            // One condition to a client: the Resource cannot be held (see the type's doc).
+            EngineError::Acquire { .. } | EngineError::ResourceBind { .. } => ErrorCode::ResourceUnavailable,
+            EngineError::ResourceBusy { .. } => ErrorCode::ResourceBusy,
+            EngineError::PerformCapacity(_) => ErrorCode::OperationCapacity,
+            EngineError::SchedulerFull(_) => ErrorCode::SchedulerFull,
+            EngineError::WorkersFull => ErrorCode::WorkersFull,
+            EngineError::SyncCapacity(_) => ErrorCode::SyncCapacity,
         }
     }
 }

@@ -7,7 +7,8 @@
 //! does I/O or formats text. Constructors (`new`, `worker_queues`) are NRT: they run before
 //! the audio thread starts. Commands come in through an rtrb FIFO, events go out through
 //! another, and anything the audio thread is finished with goes to a worker to be dropped.
-//! Nothing here imports the control side, the network side or the workers.
+//! Nothing here imports the control side, the network side or the workers; error codes come
+//! from the crate's leaf module [`error_code`](crate::error_code).
 
 mod audio_buses;
 mod audio_engine;
@@ -23,8 +24,8 @@ mod node_tree;
 mod options;
 mod outbox;
 mod pending_work;
-mod resource_commands;
 mod resource_pool;
+mod resource_system;
 mod scheduler;
 mod status;
 mod synth_instance;
@@ -57,6 +58,7 @@ pub(crate) use job::{Job, ResourceDefs, WorkerResult};
 pub(crate) use node_id_map::NodeIdMap;
 pub(crate) use node_tree::{Freed, NodeTree};
 pub(crate) use resource_pool::ResourcePool;
+pub(crate) use resource_system::ResourceSystem;
 pub(crate) use scheduler::{Scheduled, Scheduler};
 pub(crate) use synth_instance::{OutputMappings, PendingChange, ProcessOutcome, ResourcePortSlot, SynthLayout};
 pub(crate) use synthdef_entry::PortRef;

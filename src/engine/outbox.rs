@@ -64,9 +64,8 @@ impl Outbox {
     /// A node left the tree: its Resources are released, its Synth goes to a worker,
     /// clients hear `NodeEnded`.
     pub(crate) fn node_freed(&mut self, (id, synth): Freed, pool: &ResourcePool) {
-        if let Some(mut synth) = synth {
-            synth.release_resources(pool);
-            self.dispose(Garbage::Synth(synth));
+        if let Some(synth) = synth {
+            self.dispose(synth.release_resources(pool));
         }
         self.emit(Event::NodeEnded { id });
     }

@@ -59,9 +59,15 @@ impl PendingWork {
 
     /// Records a running operation; returns its slot. Context: RT.
     pub fn start_perform(&mut self, perform: RunningPerform) -> Result<u32, EngineError> {
-        let slot = self.performs.iter().position(Option::is_none).ok_or(EngineError::PerformCapacity(MAX_PERFORMS))?;
-        self.performs[slot] = Some(perform);
+        let (slot, free) = self
+            .performs
+            .iter_mut()
+            .enumerate()
+            .find(|(_, p)| p.is_none())
+            .ok_or(EngineError::PerformCapacity(MAX_PERFORMS))?;
+        *free = Some(perform);
         self.running += 1;
+        // Fewer than `MAX_PERFORMS` slots: the index fits.
         Ok(slot as u32)
     }
 
@@ -69,7 +75,7 @@ impl PendingWork {
     pub fn finish_perform(&mut self, slot: u32) -> Option<RunningPerform> {
         let p = self.performs.get_mut(slot as usize)?.take();
         if p.is_some() {
-            self.running -= 1;
+            self.running = self.running.saturating_sub(1);
         }
         p
     }
@@ -81,7 +87,7 @@ impl PendingWork {
 
     /// Whether an operation asked for by `client` at or before `barrier` is running.
     pub fn perform_busy_for(&self, client: ClientId, barrier: u64) -> bool {
-        self.running > 0 && self.performs.iter().flatten().any(|p| p.client == client && p.seq <= barrier)
+        self.running > 0 && performs_busy_for(&self.performs, client, barrier)
     }
 
     /// Queues a `/sync` that must wait for work up to `barrier`. Context: RT.
@@ -101,21 +107,24 @@ impl PendingWork {
         resource_busy: impl Fn(ClientId, u64) -> bool,
         mut ready: impl FnMut(ClientId, i32),
     ) {
-        let mut i = 0;
-        while i < self.syncs.len() {
-            let s = self.syncs[i];
-            if resource_busy(s.client, s.barrier) || self.perform_busy_for(s.client, s.barrier) {
-                i += 1;
-            } else {
-                // `remove` keeps order and never allocates.
-                self.syncs.remove(i);
+        let (performs, running) = (&self.performs, self.running);
+        // `retain` keeps order and never allocates.
+        self.syncs.retain(|s| {
+            let busy =
+                resource_busy(s.client, s.barrier) || (running > 0 && performs_busy_for(performs, s.client, s.barrier));
+            if !busy {
                 ready(s.client, s.token);
             }
-        }
+            busy
+        });
     }
 
     /// Whether any `/sync` is waiting.
     pub fn has_waiting_syncs(&self) -> bool {
         !self.syncs.is_empty()
     }
+}
+
+fn performs_busy_for(performs: &[Option<RunningPerform>], client: ClientId, barrier: u64) -> bool {
+    performs.iter().flatten().any(|p| p.client == client && p.seq <= barrier)
 }

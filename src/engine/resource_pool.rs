@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use oscine_plugin_api::{AcquireError, Resource, ResourceAccess, ResourceId};
 
-use super::{ClientId, EngineError};
+use super::{ClientId, EngineError, ResourceIds};
 
 /// A registered ResourceDef's index in the registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -22,72 +22,289 @@ pub enum ResourceState {
     Destroying,
 }
 
-/// Who asked for the asynchronous step an entry is in, so its notification reaches them
-/// and `/sync` can wait for it.
+/// The client and sequence number of a command that started an asynchronous step, so the
+/// step's notification reaches that client and its `/sync` can wait for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Requester {
     /// The client.
     pub client: ClientId,
-    /// The engine's sequence number of the step.
+    /// The engine's sequence number of the command.
     pub seq: u64,
 }
 
-struct ResourceEntry {
-    state: Cell<ResourceState>,
-    def: Cell<ResourceDefId>,
-    refcount: Cell<u32>,
-    free_pending: Cell<bool>,
-    requester: Cell<Requester>,
-    freer: Cell<Requester>,
-    resource: Option<Arc<dyn Resource>>,
+/// Who asked for a destroy: a client's `/resource/free` or `/quit`, or nobody (`None`: a
+/// shutdown asked for by a signal or by the library's user, with no client to answer).
+pub type Freer = Option<Requester>;
+
+/// A Live entry: the Resource, its holders, and the free waiting for them, if any.
+struct LiveEntry {
+    def: ResourceDefId,
+    resource: Arc<dyn Resource>,
+    /// Bound resource ports, running operations and per-pass leases. A `Cell` because
+    /// Synths acquire and release through the shared reference the tree is lent.
+    holders: Cell<u32>,
+    /// Set by a `/resource/free` (or shutdown) that found holders: nothing new may hold
+    /// it, and the last holder letting go makes its destroy due.
+    free_pending: Option<Freer>,
 }
 
-/// The fixed-size resource pool: per id its state, ResourceDef, holder count, pending
-/// free and the Resource itself.
-///
-/// Context: allocated NRT; every state transition and holder-count change happens on the
-/// audio thread (seeds/002: "All per-resource state mutation, refcount mutation, and
-/// lifecycle dispatch run on RT"). The holder counts are `Cell`s so Synths can acquire and
-/// release through a shared reference while the pool is lent to them during processing;
-/// the pool is therefore not `Sync` and never leaves the audio thread.
-pub struct ResourcePool {
-    entries: Box<[ResourceEntry]>,
-    destroys_due: Cell<u32>,
-    live: usize,
+impl LiveEntry {
+    fn holders(&self) -> u32 {
+        self.holders.get()
+    }
+
+    /// Counts one holder more (`acquirable` refused a full count). Context: RT.
+    fn hold(&self) -> &Arc<dyn Resource> {
+        self.holders.set(self.holders.get().saturating_add(1));
+        &self.resource
+    }
+}
+
+/// One resource id's lifecycle. What each state holds is what that state needs, so a
+/// Live entry always has its Resource and only a Live entry has holders.
+enum Slot {
+    Free,
+    Constructing {
+        def: ResourceDefId,
+        /// Whose `/resource/new` this is: it hears `/resource/ready` or `/resource/error`.
+        creator: Requester,
+        /// A free that arrived meanwhile: the destroy follows the construct.
+        free_pending: Option<Freer>,
+    },
+    Live(LiveEntry),
+    Destroying {
+        def: ResourceDefId,
+        /// Who hears `/resource/destroyed`.
+        freer: Freer,
+    },
+}
+
+/// What a finished construct led to.
+pub(crate) enum Published {
+    /// Constructing → Live.
+    Live {
+        /// Who asked for the construct.
+        creator: Requester,
+        /// The Resource's ResourceDef.
+        def: ResourceDefId,
+    },
+    /// Constructing → Destroying, for a free that arrived during the construct: the
+    /// Resource goes straight to a worker's destroy.
+    Destroy {
+        /// Who asked for the construct.
+        creator: Requester,
+        /// The Resource's ResourceDef.
+        def: ResourceDefId,
+        /// The Resource, for the destroy.
+        resource: Arc<dyn Resource>,
+    },
+    /// The id was not Constructing (a result nothing waits for): the Resource goes to a
+    /// worker to be dropped.
+    Unexpected(Arc<dyn Resource>),
 }
 
 /// What a `/resource/free` did.
-#[derive(Debug)]
-pub enum FreeOutcome {
-    /// Nothing holds it: destroy it now (the Resource goes to a worker).
-    Destroy(Arc<dyn Resource>),
+pub(crate) enum FreeOutcome {
+    /// Nothing holds it: Live → Destroying; the Resource goes to a worker's destroy.
+    Destroy(ResourceDefId, Arc<dyn Resource>),
     /// Held or still constructing: the destroy follows the last release or the publish.
     Deferred,
+}
+
+impl Slot {
+    fn state(&self) -> ResourceState {
+        match self {
+            Slot::Free => ResourceState::Free,
+            Slot::Constructing { .. } => ResourceState::Constructing,
+            Slot::Live(_) => ResourceState::Live,
+            Slot::Destroying { .. } => ResourceState::Destroying,
+        }
+    }
+
+    fn def(&self) -> Option<ResourceDefId> {
+        match self {
+            Slot::Free => None,
+            Slot::Constructing { def, .. } | Slot::Live(LiveEntry { def, .. }) | Slot::Destroying { def, .. } => {
+                Some(*def)
+            }
+        }
+    }
+
+    fn holders(&self) -> u32 {
+        match self {
+            Slot::Live(live) => live.holders(),
+            _ => 0,
+        }
+    }
+
+    /// Whether a free is pending (on a Constructing or Live entry).
+    fn free_pending(&self) -> bool {
+        matches!(
+            self,
+            Slot::Constructing { free_pending: Some(_), .. } | Slot::Live(LiveEntry { free_pending: Some(_), .. })
+        )
+    }
+
+    /// The freer of a Live entry whose free is pending and whose last holder let go.
+    fn due_destroy(&self) -> Option<Freer> {
+        match self {
+            Slot::Live(live) if live.holders() == 0 => live.free_pending,
+            _ => None,
+        }
+    }
+
+    /// Whether a construct or destroy asked for by `client` with a sequence number at most
+    /// `barrier` is under way here.
+    fn busy_for(&self, client: ClientId, barrier: u64) -> bool {
+        let step = match self {
+            Slot::Constructing { creator, .. } => Some(*creator),
+            Slot::Destroying { freer, .. } => *freer,
+            Slot::Free | Slot::Live(_) => None,
+        };
+        step.is_some_and(|r| r.client == client && r.seq <= barrier)
+    }
+
+    /// The Live entry, if `id` can take a new holder of ResourceDef `def` (any when `None`).
+    fn acquirable(&self, def: Option<ResourceDefId>) -> Result<&LiveEntry, AcquireError> {
+        let Slot::Live(live) = self else { return Err(AcquireError::NotLive) };
+        if live.free_pending.is_some() {
+            return Err(AcquireError::FreePending);
+        }
+        if def.is_some_and(|d| d != live.def) {
+            return Err(AcquireError::WrongType);
+        }
+        // Four billion holders cannot come from ports and operations, only from a plugin
+        // that leases without releasing: it is refused rather than miscounted.
+        if live.holders() == u32::MAX {
+            return Err(AcquireError::NotLive);
+        }
+        Ok(live)
+    }
+
+    // The transitions, one method each. Every one takes the slot's contents by value
+    // (`mem::replace` with `Free`, which owns nothing) and puts back what follows, so
+    // nothing is dropped here and the Resource only ever moves.
+
+    /// Free → Constructing.
+    fn begin_construct(&mut self, def: ResourceDefId, creator: Requester) -> bool {
+        if !matches!(self, Slot::Free) {
+            return false;
+        }
+        *self = Slot::Constructing { def, creator, free_pending: None };
+        true
+    }
+
+    /// Constructing → Live, or, with a free pending, Constructing → Destroying (the
+    /// Resource is never Live, never counted, never acquirable).
+    fn publish(&mut self, resource: Arc<dyn Resource>) -> Published {
+        match std::mem::replace(self, Slot::Free) {
+            Slot::Constructing { def, creator, free_pending: None } => {
+                *self = Slot::Live(LiveEntry { def, resource, holders: Cell::new(0), free_pending: None });
+                Published::Live { creator, def }
+            }
+            Slot::Constructing { def, creator, free_pending: Some(freer) } => {
+                *self = Slot::Destroying { def, freer };
+                Published::Destroy { creator, def, resource }
+            }
+            other => {
+                *self = other;
+                Published::Unexpected(resource)
+            }
+        }
+    }
+
+    /// Constructing → Free after a failed construct; returns its creator.
+    fn construct_failed(&mut self) -> Option<Requester> {
+        match std::mem::replace(self, Slot::Free) {
+            Slot::Constructing { creator, .. } => Some(creator),
+            other => {
+                *self = other;
+                None
+            }
+        }
+    }
+
+    /// Marks a free on a Constructing or held Live entry; the destroy starts later.
+    fn set_free_pending(&mut self, freer: Freer) {
+        if let Slot::Constructing { free_pending, .. } | Slot::Live(LiveEntry { free_pending, .. }) = self {
+            *free_pending = Some(freer);
+        }
+    }
+
+    /// Live → Destroying; hands back the Resource for the worker's destroy.
+    fn begin_destroy(&mut self, freer: Freer) -> Option<(ResourceDefId, Arc<dyn Resource>)> {
+        match std::mem::replace(self, Slot::Free) {
+            Slot::Live(LiveEntry { def, resource, .. }) => {
+                *self = Slot::Destroying { def, freer };
+                Some((def, resource))
+            }
+            other => {
+                *self = other;
+                None
+            }
+        }
+    }
+
+    /// Destroying → Free once the worker's destroy returned; returns who asked for it.
+    fn destroyed(&mut self) -> Option<Freer> {
+        match std::mem::replace(self, Slot::Free) {
+            Slot::Destroying { freer, .. } => Some(freer),
+            other => {
+                *self = other;
+                None
+            }
+        }
+    }
+}
+
+/// The Resources an operation passed its checks for, not yet held.
+pub(crate) struct CheckedOperation<'a> {
+    entries: [Option<&'a LiveEntry>; ResourceIds::CAPACITY],
+}
+
+impl CheckedOperation<'_> {
+    /// Counts the operation as a holder of each Resource and clones them for the job.
+    /// Context: RT.
+    pub(crate) fn hold(self) -> [Option<Arc<dyn Resource>>; ResourceIds::CAPACITY] {
+        self.entries.map(|e| e.map(|live| Arc::clone(live.hold())))
+    }
+}
+
+/// The fixed-size resource pool: per id its lifecycle state and what that state holds
+/// (ResourceDef, creator or freer, pending free, and when Live the holder count and the
+/// Resource itself).
+///
+/// Context: allocated NRT; every state transition and holder-count change happens on the
+/// audio thread (seeds/002: "All per-resource state mutation, refcount mutation, and
+/// lifecycle dispatch run on RT"). State transitions take `&mut self`; a Live slot's holder
+/// count is a `Cell` so Synths can acquire and release through a shared reference while the pool is
+/// lent to them during processing. The pool is therefore not `Sync` and never leaves the
+/// audio thread.
+pub struct ResourcePool {
+    slots: Box<[Slot]>,
+    destroys_due: Cell<u32>,
+    live: usize,
 }
 
 impl ResourcePool {
     /// A pool of `capacity` ids. Context: NRT.
     pub fn new(capacity: usize) -> Self {
-        let nobody = Requester { client: ClientId(u32::MAX), seq: 0 };
-        ResourcePool {
-            entries: (0..capacity)
-                .map(|_| ResourceEntry {
-                    state: Cell::new(ResourceState::Free),
-                    def: Cell::new(ResourceDefId(0)),
-                    refcount: Cell::new(0),
-                    free_pending: Cell::new(false),
-                    requester: Cell::new(nobody),
-                    freer: Cell::new(nobody),
-                    resource: None,
-                })
-                .collect(),
-            destroys_due: Cell::new(0),
-            live: 0,
-        }
+        // Ids are `ResourceId`s (i32): no more slots than they can name.
+        let capacity = capacity.min(ResourceId::MAX as usize);
+        ResourcePool { slots: (0..capacity).map(|_| Slot::Free).collect(), destroys_due: Cell::new(0), live: 0 }
     }
 
-    fn entry(&self, id: ResourceId) -> Option<&ResourceEntry> {
-        usize::try_from(id).ok().and_then(|i| self.entries.get(i))
+    fn slot(&self, id: ResourceId) -> Option<&Slot> {
+        usize::try_from(id).ok().and_then(|i| self.slots.get(i))
+    }
+
+    fn slot_mut(&mut self, id: ResourceId) -> Option<&mut Slot> {
+        usize::try_from(id).ok().and_then(|i| self.slots.get_mut(i))
+    }
+
+    /// Every slot with its id (capacity fits `ResourceId`, see `new`).
+    fn slots_mut(&mut self) -> impl Iterator<Item = (ResourceId, &mut Slot)> {
+        self.slots.iter_mut().enumerate().map(|(i, s)| (i as ResourceId, s))
     }
 
     /// Live Resources.
@@ -97,235 +314,203 @@ impl ResourcePool {
 
     /// The state of `id` (Free when out of range).
     pub fn state(&self, id: ResourceId) -> ResourceState {
-        self.entry(id).map_or(ResourceState::Free, |e| e.state.get())
+        self.slot(id).map_or(ResourceState::Free, Slot::state)
     }
 
-    /// Holders of `id`.
-    pub fn refcount(&self, id: ResourceId) -> u32 {
-        self.entry(id).map_or(0, |e| e.refcount.get())
+    /// Holders of `id` (0 unless Live).
+    pub fn holders(&self, id: ResourceId) -> u32 {
+        self.slot(id).map_or(0, Slot::holders)
     }
 
-    /// The ResourceDef of the entry at `id`.
+    /// The ResourceDef of the entry at `id` (none when Free).
     pub fn def_of(&self, id: ResourceId) -> Option<ResourceDefId> {
-        self.entry(id).filter(|e| e.state.get() != ResourceState::Free).map(|e| e.def.get())
-    }
-
-    /// Who asked for the step `id` is in.
-    pub fn requester(&self, id: ResourceId) -> Option<Requester> {
-        self.entry(id).map(|e| e.requester.get())
+        self.slot(id).and_then(Slot::def)
     }
 
     /// Whether every id is Free.
     pub fn all_free(&self) -> bool {
-        self.entries.iter().all(|e| e.state.get() == ResourceState::Free)
+        self.slots.iter().all(|s| matches!(s, Slot::Free))
     }
 
     /// Whether an asynchronous step (construct or destroy) asked for by `client` with a
     /// sequence number at most `barrier` is still running. Context: RT.
     pub fn busy_for(&self, client: ClientId, barrier: u64) -> bool {
-        self.entries.iter().any(|e| {
-            matches!(e.state.get(), ResourceState::Constructing | ResourceState::Destroying) && {
-                let r = e.requester.get();
-                r.client == client && r.seq <= barrier
-            }
-        })
+        self.slots.iter().any(|s| s.busy_for(client, barrier))
     }
 
-    fn check_range(&self, id: ResourceId) -> Result<&ResourceEntry, EngineError> {
-        self.entry(id).ok_or(EngineError::ResourceIdOutOfRange { id, capacity: self.entries.len() })
+    fn check_range(&self, id: ResourceId) -> Result<&Slot, EngineError> {
+        self.slot(id).ok_or(EngineError::ResourceIdOutOfRange { id, capacity: self.slots.len() })
     }
 
-    /// Free → Constructing. Context: RT.
-    pub fn begin_construct(&mut self, id: ResourceId, def: ResourceDefId, by: Requester) -> Result<(), EngineError> {
-        let e = self.check_range(id)?;
-        if e.state.get() != ResourceState::Free {
-            return Err(EngineError::ResourceIdInUse(id));
-        }
-        e.state.set(ResourceState::Constructing);
-        e.def.set(def);
-        e.refcount.set(0);
-        e.free_pending.set(false);
-        e.requester.set(by);
-        Ok(())
-    }
-
-    /// Constructing → Live. If a free arrived meanwhile, straight on to Destroying: the
-    /// Resource comes back to be sent to a worker. Context: RT.
-    pub fn publish(&mut self, id: ResourceId, resource: Arc<dyn Resource>) -> Result<(), Arc<dyn Resource>> {
-        let Some(i) = usize::try_from(id).ok().filter(|i| *i < self.entries.len()) else { return Err(resource) };
-        let e = &mut self.entries[i];
-        if e.state.get() != ResourceState::Constructing {
-            return Err(resource);
-        }
-        if e.free_pending.get() {
-            e.state.set(ResourceState::Destroying);
-            e.requester.set(e.freer.get());
-            return Err(resource);
-        }
-        e.state.set(ResourceState::Live);
-        e.resource = Some(resource);
-        self.live += 1;
-        Ok(())
-    }
-
-    /// Constructing → Free after a failed construct. Context: RT.
-    pub fn construct_failed(&mut self, id: ResourceId) {
-        if let Some(e) = self.entry(id) {
-            if e.state.get() == ResourceState::Constructing {
-                e.state.set(ResourceState::Free);
-                e.free_pending.set(false);
-            }
+    /// Free → Constructing, for `creator`'s `/resource/new`. Context: RT.
+    pub fn begin_construct(
+        &mut self,
+        id: ResourceId,
+        def: ResourceDefId,
+        creator: Requester,
+    ) -> Result<(), EngineError> {
+        let capacity = self.slots.len();
+        let slot = self.slot_mut(id).ok_or(EngineError::ResourceIdOutOfRange { id, capacity })?;
+        if slot.begin_construct(def, creator) {
+            Ok(())
+        } else {
+            Err(EngineError::ResourceIdInUse(id))
         }
     }
 
-    /// Handles `/resource/free`. Context: RT.
-    pub fn free(&mut self, id: ResourceId, by: Requester) -> Result<FreeOutcome, EngineError> {
-        let e = self.check_range(id)?;
-        match e.state.get() {
+    /// A construct returned its Resource: Constructing → Live, or straight on to
+    /// Destroying if a free arrived meanwhile. Context: RT.
+    pub(crate) fn publish(&mut self, id: ResourceId, resource: Arc<dyn Resource>) -> Published {
+        let Some(slot) = self.slot_mut(id) else { return Published::Unexpected(resource) };
+        let published = slot.publish(resource);
+        if let Published::Live { .. } = published {
+            self.live = self.live.saturating_add(1);
+        }
+        published
+    }
+
+    /// Constructing → Free after a failed construct; returns the creator, or `None` if
+    /// `id` was not Constructing. Context: RT.
+    pub fn construct_failed(&mut self, id: ResourceId) -> Option<Requester> {
+        self.slot_mut(id)?.construct_failed()
+    }
+
+    /// Handles `/resource/free` from `by`. Context: RT.
+    pub(crate) fn free(&mut self, id: ResourceId, by: Requester) -> Result<FreeOutcome, EngineError> {
+        let slot = self.check_range(id)?;
+        match slot.state() {
             ResourceState::Free | ResourceState::Destroying => Err(EngineError::ResourceNotLive(id)),
-            _ if e.free_pending.get() => Err(EngineError::ResourceFreePending(id)),
+            _ if slot.free_pending() => Err(EngineError::ResourceFreePending(id)),
             // The construct stays the creator's step (its /sync waits for it, it hears
             // /resource/ready); the destroy that follows is the freer's.
             ResourceState::Constructing => {
-                e.free_pending.set(true);
-                e.freer.set(by);
+                self.mark_free_pending(id, Some(by));
                 Ok(FreeOutcome::Deferred)
             }
-            ResourceState::Live if e.refcount.get() > 0 => {
-                e.free_pending.set(true);
-                e.freer.set(by);
+            ResourceState::Live if slot.holders() > 0 => {
+                self.mark_free_pending(id, Some(by));
                 Ok(FreeOutcome::Deferred)
             }
-            ResourceState::Live => {
-                e.requester.set(by);
-                Ok(FreeOutcome::Destroy(self.begin_destroy(id)))
-            }
+            ResourceState::Live => match self.begin_destroy(id, Some(by)) {
+                Some((def, resource)) => Ok(FreeOutcome::Destroy(def, resource)),
+                None => Err(EngineError::ResourceNotLive(id)),
+            },
         }
     }
 
-    /// Live → Destroying; hands back the Resource for the worker.
-    fn begin_destroy(&mut self, id: ResourceId) -> Arc<dyn Resource> {
-        let e = &mut self.entries[id as usize];
-        e.state.set(ResourceState::Destroying);
-        self.live -= 1;
-        e.resource.take().expect("a Live entry holds its Resource")
+    fn mark_free_pending(&mut self, id: ResourceId, freer: Freer) {
+        if let Some(slot) = self.slot_mut(id) {
+            slot.set_free_pending(freer);
+        }
     }
 
-    /// Destroying → Free once the worker's destroy returned. Context: RT.
-    pub fn destroyed(&mut self, id: ResourceId) {
-        if let Some(e) = self.entry(id) {
-            if e.state.get() == ResourceState::Destroying {
-                e.state.set(ResourceState::Free);
-                e.free_pending.set(false);
-                e.refcount.set(0);
-            }
+    /// Live → Destroying, for `freer`; hands back the Resource for the worker.
+    fn begin_destroy(&mut self, id: ResourceId, freer: Freer) -> Option<(ResourceDefId, Arc<dyn Resource>)> {
+        let taken = self.slot_mut(id)?.begin_destroy(freer);
+        if taken.is_some() {
+            self.live = self.live.saturating_sub(1);
         }
+        taken
+    }
+
+    /// Destroying → Free once the worker's destroy returned; returns who asked for the
+    /// destroy, or `None` if `id` was not Destroying. Context: RT.
+    pub fn destroyed(&mut self, id: ResourceId) -> Option<Freer> {
+        self.slot_mut(id)?.destroyed()
     }
 
     /// Starts the destroy of every Live Resource whose last holder let go while its free
     /// was pending. Context: RT.
     pub fn take_due_destroys(&mut self, mut destroy: impl FnMut(ResourceId, ResourceDefId, Arc<dyn Resource>)) {
-        if self.destroys_due.get() == 0 {
+        if self.destroys_due.replace(0) == 0 {
             return;
         }
-        self.destroys_due.set(0);
-        for i in 0..self.entries.len() {
-            let e = &self.entries[i];
-            if e.state.get() == ResourceState::Live && e.free_pending.get() && e.refcount.get() == 0 {
-                e.requester.set(e.freer.get());
-                let def = e.def.get();
-                let resource = self.begin_destroy(i as ResourceId);
-                destroy(i as ResourceId, def, resource);
+        let mut ended = 0;
+        for (id, slot) in self.slots_mut() {
+            let Some(freer) = slot.due_destroy() else { continue };
+            if let Some((def, resource)) = slot.begin_destroy(freer) {
+                ended += 1;
+                destroy(id, def, resource);
             }
         }
+        self.live = self.live.saturating_sub(ended);
     }
 
     /// Shutdown: every Live Resource nobody holds is destroyed now, the rest when released
-    /// or published. Context: RT.
-    pub fn free_all(&mut self, by: Requester, mut destroy: impl FnMut(ResourceId, ResourceDefId, Arc<dyn Resource>)) {
-        for i in 0..self.entries.len() {
-            let e = &self.entries[i];
-            match e.state.get() {
-                ResourceState::Constructing => {
-                    e.free_pending.set(true);
-                    e.freer.set(by);
-                }
-                ResourceState::Live if e.refcount.get() > 0 => {
-                    e.free_pending.set(true);
-                    e.freer.set(by);
-                }
+    /// or published; `freer` hears of each. Context: RT.
+    pub fn free_all(&mut self, freer: Freer, mut destroy: impl FnMut(ResourceId, ResourceDefId, Arc<dyn Resource>)) {
+        let mut ended = 0;
+        for (id, slot) in self.slots_mut() {
+            match slot.state() {
+                ResourceState::Constructing => slot.set_free_pending(freer),
+                ResourceState::Live if slot.holders() > 0 => slot.set_free_pending(freer),
                 ResourceState::Live => {
-                    e.requester.set(by);
-                    let def = e.def.get();
-                    let resource = self.begin_destroy(i as ResourceId);
-                    destroy(i as ResourceId, def, resource);
+                    if let Some((def, resource)) = slot.begin_destroy(freer) {
+                        ended += 1;
+                        destroy(id, def, resource);
+                    }
                 }
                 ResourceState::Free | ResourceState::Destroying => {}
             }
         }
+        self.live = self.live.saturating_sub(ended);
     }
 
-    /// Checks that `id` can be acquired as ResourceDef `def` (any def when `None`).
-    fn check_acquire(&self, id: ResourceId, def: Option<ResourceDefId>) -> Result<&ResourceEntry, AcquireError> {
-        let e = self.entry(id).ok_or(AcquireError::OutOfRange)?;
-        if e.state.get() != ResourceState::Live {
-            return Err(AcquireError::NotLive);
-        }
-        if e.free_pending.get() {
-            return Err(AcquireError::FreePending);
-        }
-        if def.is_some_and(|d| d != e.def.get()) {
-            return Err(AcquireError::WrongType);
-        }
-        Ok(e)
-    }
-
-    /// Acquires `id` for a resource port that expects ResourceDef `def`; returns a clone
-    /// of the Resource to keep (the caller must never drop it on the audio thread).
-    /// Context: RT.
+    /// Acquires `id` for a resource port that expects ResourceDef `def` (any when `None`);
+    /// returns a clone of the Resource to keep (the caller must never drop it on the audio
+    /// thread). Context: RT.
     pub fn acquire_shared(
         &self,
         id: ResourceId,
         def: Option<ResourceDefId>,
     ) -> Result<Arc<dyn Resource>, AcquireError> {
-        let e = self.check_acquire(id, def)?;
-        let resource = e.resource.as_ref().ok_or(AcquireError::NotLive)?;
-        e.refcount.set(e.refcount.get() + 1);
-        Ok(Arc::clone(resource))
+        let live = self.slot(id).ok_or(AcquireError::OutOfRange)?.acquirable(def)?;
+        Ok(Arc::clone(live.hold()))
     }
 
-    /// Whether every id can be held for an operation: Live, no free pending, and, for an
-    /// exclusive operation, held by nobody. Context: RT.
-    pub fn check_perform(&self, ids: &[ResourceId], exclusive: bool) -> Result<(), EngineError> {
-        for &id in ids {
-            self.check_acquire(id, None).map_err(|reason| EngineError::Acquire { id, reason })?;
-            if exclusive && self.refcount(id) > 0 {
-                return Err(EngineError::ResourceBusy { id, holders: self.refcount(id) });
-            }
+    /// Checks everything an operation of ResourceDef `def` on `ids` needs, before anything
+    /// changes: the first Resource is of `def`, every one can be held and, for an
+    /// exclusive operation, is held by nobody. Context: RT.
+    pub(crate) fn check_operation(
+        &self,
+        ids: &ResourceIds,
+        def: ResourceDefId,
+        exclusive: bool,
+    ) -> Result<CheckedOperation<'_>, EngineError> {
+        let first = ids.first();
+        if self.def_of(first).is_some_and(|d| d != def) {
+            return Err(EngineError::Acquire { id: first, reason: AcquireError::WrongType });
         }
-        Ok(())
+        let mut entries = [None; ResourceIds::CAPACITY];
+        for (entry, &id) in entries.iter_mut().zip(ids.as_slice()) {
+            let acquirable = self.slot(id).ok_or(AcquireError::OutOfRange).and_then(|s| s.acquirable(None));
+            let live = acquirable.map_err(|reason| EngineError::Acquire { id, reason })?;
+            if exclusive && live.holders() > 0 {
+                return Err(EngineError::ResourceBusy { id, holders: live.holders() });
+            }
+            *entry = Some(live);
+        }
+        Ok(CheckedOperation { entries })
     }
 }
 
 impl ResourceAccess for ResourcePool {
     // Context: RT.
     fn acquire(&self, id: ResourceId) -> Result<&dyn Resource, AcquireError> {
-        let e = self.check_acquire(id, None)?;
-        let resource = e.resource.as_ref().ok_or(AcquireError::NotLive)?;
-        e.refcount.set(e.refcount.get() + 1);
-        Ok(&**resource)
+        let live = self.slot(id).ok_or(AcquireError::OutOfRange)?.acquirable(None)?;
+        Ok(&**live.hold())
     }
 
     // Context: RT.
     fn release(&self, id: ResourceId) {
-        let Some(e) = self.entry(id) else { return };
-        let count = e.refcount.get();
+        let Some(Slot::Live(live)) = self.slot(id) else { return };
+        let count = live.holders();
         if count == 0 {
             return;
         }
-        e.refcount.set(count - 1);
-        if count == 1 && e.free_pending.get() {
-            self.destroys_due.set(self.destroys_due.get() + 1);
+        live.holders.set(count - 1);
+        if count == 1 && live.free_pending.is_some() {
+            self.destroys_due.set(self.destroys_due.get().saturating_add(1));
         }
     }
 }

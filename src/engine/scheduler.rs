@@ -98,7 +98,7 @@ impl Scheduler {
 
     /// Whether a command from `client` with a sequence number at most `barrier` waits.
     pub fn holds_for(&self, client: ClientId, barrier: u64) -> bool {
-        self.heap.iter().any(|s| s.seq <= barrier && s.command.client() == client)
+        self.heap.iter().any(|s| s.seq <= barrier && s.command.client() == Some(client))
     }
 }
 

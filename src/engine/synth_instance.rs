@@ -6,7 +6,7 @@ use oscine_plugin_api::{
     PortBindings, ProcessArgs, ProcessStatus, Resource, ResourceAccess, ResourceBinding, ResourceId,
 };
 
-use super::{AudioBuses, BusMapping, DoneFlags, EngineError, ResourceDefId, ResourcePool, SynthDefEntry};
+use super::{AudioBuses, BusMapping, DoneFlags, EngineError, Garbage, ResourceDefId, ResourcePool, SynthDefEntry};
 
 /// How many AudioBuses one Synth output port can feed at once.
 pub const MAX_BUSES_PER_OUTPUT: usize = 4;
@@ -50,11 +50,9 @@ enum PortState {
     Unbound,
     /// Asked for at creation; bound when the Synth is linked into the tree.
     Requested(ResourceId),
-    /// Bound: the pool counts this Synth as a holder of `binding.id`.
+    /// Bound: the pool counts this Synth as a holder of `binding.id` until the Synth is
+    /// released (and with that becomes garbage).
     Bound(ResourceBinding),
-    /// The Synth left the tree and let go of its holder count; the reference goes with
-    /// the Synth to a worker.
-    Released(Arc<dyn Resource>),
 }
 
 impl ResourcePortSlot {
@@ -314,21 +312,24 @@ impl SynthInstance {
     }
 
     /// Binds the resource ports requested at creation. On failure every binding made so
-    /// far is released again (its reference stays inside, to be dropped with the Synth on
-    /// a worker). Context: RT.
-    pub(crate) fn bind_requested_resources(&mut self, pool: &ResourcePool) -> Result<(), EngineError> {
-        let ports = self.parts().ports;
-        for (port, slot) in ports.iter_mut().enumerate() {
+    /// far is released again, and the Synth comes back released, as garbage for a worker
+    /// (its references are dropped there). Context: RT.
+    pub(crate) fn bind_requested_resources(mut self, pool: &ResourcePool) -> Result<Self, (EngineError, Garbage)> {
+        let mut failed = None;
+        for (port, slot) in self.parts().ports.iter_mut().enumerate() {
             let PortState::Requested(id) = slot.state else { continue };
             match pool.acquire_shared(id, slot.expected) {
                 Ok(resource) => slot.state = PortState::Bound(ResourceBinding { id, resource }),
                 Err(reason) => {
-                    self.release_resources(pool);
-                    return Err(EngineError::ResourceBind { port: port as u32, id, reason });
+                    failed = Some(EngineError::ResourceBind { port: port as u32, id, reason });
+                    break;
                 }
             }
         }
-        Ok(())
+        match failed {
+            None => Ok(self),
+            Some(error) => Err((error, self.release_resources(pool))),
+        }
     }
 
     /// Re-binds resource `port` to `id`. On success the old binding's reference comes
@@ -360,25 +361,21 @@ impl SynthInstance {
                 pool.release(binding.id);
                 Some(binding.resource)
             }
-            PortState::Released(resource) => Some(resource),
             PortState::Unbound | PortState::Requested(_) => None,
         }
     }
 
-    /// Releases every bound Resource's holder count (the references stay inside until
-    /// the Synth is dropped on a worker); requests not yet bound are forgotten. Calling it
-    /// again does nothing. Context: RT.
-    pub(crate) fn release_resources(&mut self, pool: &ResourcePool) {
-        for slot in self.parts().ports.iter_mut() {
-            slot.state = match std::mem::replace(&mut slot.state, PortState::Unbound) {
-                PortState::Bound(binding) => {
-                    pool.release(binding.id);
-                    PortState::Released(binding.resource)
-                }
-                PortState::Requested(_) | PortState::Unbound => PortState::Unbound,
-                released @ PortState::Released(_) => released,
-            };
+    /// Releases every bound Resource's holder count and hands the Synth over as garbage
+    /// for a worker, which drops it with its references. A Synth's bindings hold the pool
+    /// until this is called, and once it is the Synth is gone: no hold is released twice.
+    /// Context: RT.
+    pub(crate) fn release_resources(mut self, pool: &ResourcePool) -> Garbage {
+        for slot in self.parts().ports.iter() {
+            if let PortState::Bound(binding) = &slot.state {
+                pool.release(binding.id);
+            }
         }
+        Garbage::Synth(self)
     }
 
     /// The input mappings, by port.

@@ -323,7 +323,7 @@ impl Server {
                     tracing::info!("quit requested by {:?}", self.clients.addr(client));
                     // Queued with the rest of its datagram, after the commands before it, and
                     // never scheduled: the server stops taking commands from now on.
-                    let command = Command::Shutdown { client };
+                    let command = Command::Shutdown { client: Some(client) };
                     let time = Timetag::IMMEDIATE;
                     self.batch.push((TimedCommand { command, time, bundle, last_of_group: false }, client));
                     self.batch_addrs.push((msg.addr.clone(), client));
@@ -340,9 +340,8 @@ impl Server {
     }
 
     fn begin_quit(&mut self, client: Option<ClientId>) {
-        let sender = client.unwrap_or(ClientId(u32::MAX));
         // The queue may be full; keep trying from the event loop until it takes the command.
-        match self.handle.send(Command::Shutdown { client: sender }) {
+        match self.handle.send(Command::Shutdown { client }) {
             Ok(()) => self.quit = Some((client, Instant::now())),
             Err(_) => {
                 if let Some(c) = client {
@@ -406,7 +405,12 @@ impl Server {
                 }
                 Event::ResourceDestroyed { client, id } => {
                     self.resource_defs.remove(&id);
-                    self.reply_and_notify(client, replies::message("/resource/destroyed", vec![OscType::Int(id)]))
+                    let destroyed = replies::message("/resource/destroyed", vec![OscType::Int(id)]);
+                    match client {
+                        Some(client) => self.reply_and_notify(client, destroyed),
+                        // A shutdown on a signal: no client asked.
+                        None => self.notify_all(destroyed),
+                    }
                 }
                 Event::ResourcePerformed { client, id, operation: (def, index), result } => {
                     let name = self.handle.registry().operation_name(def, index).unwrap_or("?");

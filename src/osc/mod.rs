@@ -1,6 +1,7 @@
 //! The OSC protocol: what the server, the score reader and the renderer share. Packet
 //! checks before decoding, reading a message's arguments, parsing verbs into engine
-//! commands, the replies and their encoding, and the error codes.
+//! commands, the replies and their encoding, and the errors they carry (their codes are the
+//! crate's [`error_code`](crate::error_code) table, re-exported here).
 //!
 //! Context: NRT (the network thread, or the thread rendering a score).
 
@@ -10,6 +11,7 @@ pub mod replies;
 mod request_error;
 mod verbs;
 
+pub use crate::error_code::ErrorCode;
 pub use packet_check::{check_packet, PacketError, MAX_BUNDLE_DEPTH, MAX_PACKET_SIZE};
-pub use request_error::{ErrorCode, RequestError};
+pub use request_error::RequestError;
 pub use verbs::{parse, Request, MAX_IDS_PER_MESSAGE, VERBS};

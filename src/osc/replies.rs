@@ -53,7 +53,11 @@ fn clip(text: &str, max: usize) -> String {
 pub fn error(addr: &str, e: &RequestError) -> OscPacket {
     message(
         "/error",
-        vec![OscType::String(clip(addr, 256)), OscType::Int(e.code), OscType::String(clip(&e.message, MAX_ECHO))],
+        vec![
+            OscType::String(clip(addr, 256)),
+            OscType::Int(e.code.code()),
+            OscType::String(clip(&e.message, MAX_ECHO)),
+        ],
     )
 }
 

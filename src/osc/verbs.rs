@@ -179,12 +179,12 @@ pub fn parse(
             let name = a.string("operation")?;
             let def = *resource_defs.get(&id).ok_or_else(|| {
                 RequestError::new(
-                    ErrorCode::ResourceUnknown,
+                    ErrorCode::ResourceNotReady,
                     format!("resource {id} is not live (no /resource/ready for it)"),
                 )
             })?;
             let rdef = handle.registry().resource_def(def).ok_or_else(|| {
-                RequestError::new(ErrorCode::ResourceUnknown, format!("resource {id} has no definition"))
+                RequestError::new(ErrorCode::ResourceNotReady, format!("resource {id} has no definition"))
             })?;
             let (index, op) = rdef.operations.iter().enumerate().find(|(_, op)| op.name == name).ok_or_else(|| {
                 let known: Vec<&str> = rdef.operations.iter().map(|op| &*op.name).collect();

@@ -444,7 +444,7 @@ impl Session {
         // fast the workers are.
         self.settle(Some(item))?;
         let request = parse(&item.message.message, &self.handle, CLIENT, &self.resource_defs)
-            .map_err(|e| item.fail(Some(e.code), e.message))?;
+            .map_err(|e| item.fail(Some(e.code.code()), e.message))?;
         let Request::Commands(commands) = request else { return Ok(()) };
         for command in commands {
             let resource = match &command {
@@ -460,7 +460,7 @@ impl Session {
             };
             if let Err(full) = self.handle.send_at(command, item.message.time, item.bundle) {
                 // Cannot happen: every command is applied before the next is sent.
-                return Err(item.fail(Some(ErrorCode::QueueFull as i32), full.to_string()));
+                return Err(item.fail(Some(ErrorCode::QueueFull.code()), full.to_string()));
             }
             self.sent += 1;
             self.wait(Some(item), |s| s.handle.status().commands_processed >= s.sent)?;
@@ -526,7 +526,7 @@ impl Session {
             match event {
                 Event::Error { error, .. } => {
                     let e = RequestError::from(error);
-                    return Err(fail(Some(e.code), e.message));
+                    return Err(fail(Some(e.code.code()), e.message));
                 }
                 Event::ResourceReady { id, def, .. } => {
                     self.resource_defs.insert(id, def);
@@ -541,7 +541,7 @@ impl Session {
                 Event::ResourcePerformed { id, operation: (def, index), result: Err(reason), .. } => {
                     let registry = self.handle.registry();
                     let name = registry.operation_name(def, index).unwrap_or("?");
-                    let code = Some(ErrorCode::OperationFailed as i32);
+                    let code = Some(ErrorCode::OperationFailed.code());
                     return Err(fail(code, format!("resource {id} {name}: {reason}")));
                 }
                 Event::SynthFaulted { id } => return Err(RenderError::SynthFaulted { node: id, seconds }),
@@ -568,7 +568,7 @@ impl Session {
     /// Frees every node and destroys every Resource through the engine, as the server
     /// does on `/quit`; whether that finished.
     fn shutdown(&mut self) -> bool {
-        if self.handle.status().failed || self.handle.send(Command::Shutdown { client: CLIENT }).is_err() {
+        if self.handle.status().failed || self.handle.send(Command::Shutdown { client: Some(CLIENT) }).is_err() {
             return false;
         }
         let started = Instant::now();
