@@ -98,7 +98,7 @@ fn control_throughput() -> f64 {
     let start = Instant::now();
     while start.elapsed() < Duration::from_millis(500) {
         for i in 0..1000 {
-            let changes = ControlChanges::one(if i % 2 == 0 { freq } else { ControlRef::Index(1) }, 0.1);
+            let changes = ControlChanges::one((if i % 2 == 0 { freq } else { ControlRef::Index(1) }, 0.1));
             handle.send(Command::NodeSet { client: CLIENT, id: 1, changes }).unwrap();
             sent += 1;
         }

@@ -112,9 +112,9 @@ fn every_bad_command_gets_a_specific_error() {
     t.group(4, 0, BeforeNode);
     t.send(Command::NodeFree { client: CLIENT, id: 0 });
     t.send(Command::NodeFree { client: CLIENT, id: 55 });
-    t.send(Command::NodeSet { client: CLIENT, id: 1, changes: ControlChanges::one(ControlRef::Index(3), 1.0) });
+    t.send(Command::NodeSet { client: CLIENT, id: 1, changes: ControlChanges::one((ControlRef::Index(3), 1.0)) });
     let gain = t.handle.control_ref("after").expect("test-done's control is interned");
-    t.send(Command::NodeSet { client: CLIENT, id: 1, changes: ControlChanges::one(gain, 1.0) });
+    t.send(Command::NodeSet { client: CLIENT, id: 1, changes: ControlChanges::one((gain, 1.0)) });
     t.send(Command::MapInput { client: CLIENT, id: 1, port: 0, mapping: Some(BusMapping::internal(0)) });
     t.send(Command::MapOutput {
         client: CLIENT,
@@ -182,9 +182,9 @@ fn controls_set_by_index_and_name_are_clamped_and_take_effect_next_block() {
     t.synth("test-dc", 1, 0, TailOfGroup, &[("level", 0.5)]);
     assert!(t.render(1)[0].iter().all(|s| *s == 0.5));
     let level = t.handle.control_ref("level").unwrap();
-    t.send(Command::NodeSet { client: CLIENT, id: 1, changes: ControlChanges::one(level, -0.25) });
+    t.send(Command::NodeSet { client: CLIENT, id: 1, changes: ControlChanges::one((level, -0.25)) });
     assert!(t.render(1)[0].iter().all(|s| *s == -0.25));
-    t.send(Command::NodeSet { client: CLIENT, id: 1, changes: ControlChanges::one(ControlRef::Index(0), 1e9) });
+    t.send(Command::NodeSet { client: CLIENT, id: 1, changes: ControlChanges::one((ControlRef::Index(0), 1e9)) });
     assert!(t.render(1)[0].iter().all(|s| *s == 100.0));
     t.shutdown();
 }
@@ -347,7 +347,7 @@ fn a_panicking_synth_is_silenced_and_reported_while_others_play_on() {
     t.synth("test-dc", 1, 0, TailOfGroup, &[("level", 0.5)]);
     t.synth("test-panic", 2, 0, TailOfGroup, &[]);
     t.render(1);
-    t.send(Command::NodeSet { client: CLIENT, id: 2, changes: ControlChanges::one(ControlRef::Index(0), 1.0) });
+    t.send(Command::NodeSet { client: CLIENT, id: 2, changes: ControlChanges::one((ControlRef::Index(0), 1.0)) });
     let out = t.render(2);
     assert!(out[0][8..].iter().all(|s| *s == 0.5), "only the healthy synth remains audible");
     let events = t.take_events();
@@ -400,7 +400,7 @@ fn setting_a_group_sets_every_synth_inside_that_has_the_control() {
         map_out(&mut t, id, BusMapping::internal(id as u32 - 10));
     }
     let level = t.handle.control_ref("level").unwrap();
-    t.send(Command::NodeSet { client: CLIENT, id: 1, changes: ControlChanges::one(level, 0.25) });
+    t.send(Command::NodeSet { client: CLIENT, id: 1, changes: ControlChanges::one((level, 0.25)) });
     let snapshot = t.handle.tree_snapshot();
     t.send(Command::QueryTree { client: CLIENT, id: 0, snapshot });
     t.render(1);

@@ -55,18 +55,22 @@ fn the_process_path_never_allocates_or_frees() {
                 append: true,
             });
             t.send(Command::MapInput { client: CLIENT, id, port: 0, mapping: Some(BusMapping::internal(1)) });
-            t.send(Command::NodeSet { client: CLIENT, id, changes: ControlChanges::one(ControlRef::Index(0), 0.5) });
+            t.send(Command::NodeSet { client: CLIENT, id, changes: ControlChanges::one((ControlRef::Index(0), 0.5)) });
             t.send(Command::SetDoneFlags { client: CLIENT, id, flags: DoneFlags::FREE_SELF | DoneFlags::NOTIFY });
         }
         // A change sent to the whole Group reaches every Synth inside.
-        t.send(Command::NodeSet { client: CLIENT, id: base, changes: ControlChanges::one(ControlRef::Index(0), 0.3) });
+        t.send(Command::NodeSet {
+            client: CLIENT,
+            id: base,
+            changes: ControlChanges::one((ControlRef::Index(0), 0.3)),
+        });
         // A few failing commands: their Synths must travel back to a worker.
         t.synth("test-dc", base + 1, 0, TailOfGroup, &[]);
         t.synth("test-dc", 99_999, 12_345, TailOfGroup, &[]);
         t.send(Command::NodeSet {
             client: CLIENT,
             id: base + 1,
-            changes: ControlChanges::one(ControlRef::Index(99), 0.0),
+            changes: ControlChanges::one((ControlRef::Index(99), 0.0)),
         });
         let snapshot = t.handle.tree_snapshot();
         t.send(Command::QueryTree { client: CLIENT, id: 0, snapshot });
@@ -160,10 +164,10 @@ fn resource_transitions_acquire_release_and_rebinding_never_allocate() {
     }
     let res = t.handle.control_ref("res").unwrap();
     let pass = t.handle.control_ref("pass_id").unwrap();
-    t.send(Command::NodeSet { client: CLIENT, id: 10, changes: ControlChanges::one(res, 2.0) });
-    t.send(Command::NodeSet { client: CLIENT, id: 11, changes: ControlChanges::one(pass, 3.0) });
-    t.send(Command::NodeSet { client: CLIENT, id: 11, changes: ControlChanges::one(res, 15.0) }); // fails, keeps 1
-                                                                                                  // Operations: shared on a held Resource, exclusive on an unheld one, exclusive refused.
+    t.send(Command::NodeSet { client: CLIENT, id: 10, changes: ControlChanges::one((res, 2.0)) });
+    t.send(Command::NodeSet { client: CLIENT, id: 11, changes: ControlChanges::one((pass, 3.0)) });
+    t.send(Command::NodeSet { client: CLIENT, id: 11, changes: ControlChanges::one((res, 15.0)) }); // fails, keeps 1
+                                                                                                    // Operations: shared on a held Resource, exclusive on an unheld one, exclusive refused.
     let perform = |t: &mut TestEngine, id: i32, exclusive: bool| {
         let ids = ResourceIds::from_slice(&[id]).unwrap();
         let operation = if exclusive { 1 } else { 0 };
@@ -217,7 +221,7 @@ fn timed_commands_scheduling_and_sample_accurate_changes_never_allocate() {
         let synth = t.handle.build_synth(def, &[]).unwrap();
         let command = Command::SynthNew { client: CLIENT, id, target: 0, action: TailOfGroup, activate: true, synth };
         t.handle.send_at(command, at(3.0), 1).unwrap();
-        let change = ControlChanges::one(ControlRef::Index(0), 0.25);
+        let change = ControlChanges::one((ControlRef::Index(0), 0.25));
         t.handle.send_at(Command::NodeSet { client: CLIENT, id, changes: change }, at(4.0), 1).unwrap();
         t.handle.send_at(Command::NodeFree { client: CLIENT, id }, at(6.0), 1).unwrap();
     }

@@ -121,7 +121,7 @@ impl Harness {
             Op::Rebind { synth, id } | Op::Lease { synth, id } => {
                 let node = self.model.synths.get(synth).map_or(99_999, |s| s.0);
                 let index = if matches!(op, Op::Rebind { .. }) { 1 } else { 0 };
-                let changes = ControlChanges::one(ControlRef::Index(index), id.max(0) as f32);
+                let changes = ControlChanges::one((ControlRef::Index(index), id.max(0) as f32));
                 Command::NodeSet { client, id: node, changes }
             }
             Op::Release { synth } => {
@@ -433,7 +433,7 @@ fn a_resource_port_set_to_minus_one_is_unbound_and_released() {
     h.step(&Op::Hold { id: 0 });
     assert_eq!(h.t.driver.engine().resource_holders(0), 1);
     let node = h.model.synths[0].0;
-    let changes = ControlChanges::one(ControlRef::Index(1), -1.0);
+    let changes = ControlChanges::one((ControlRef::Index(1), -1.0));
     h.t.send(Command::NodeSet { client: CLIENT, id: node, changes });
     h.t.driver.render_block();
     assert!(h.t.errors().is_empty());

@@ -101,7 +101,7 @@ impl EngineHandle {
             write_all(base.add(at(layout.input_maps)).cast::<Option<BusMapping>>(), std::iter::repeat_n(None, n_in));
             let outputs = (0..n_out).map(|i| {
                 if i < hardware {
-                    OutputMappings::to(BusMapping::external(i as u32))
+                    OutputMappings::one(BusMapping::external(i as u32))
                 } else {
                     OutputMappings::default()
                 }

@@ -1,8 +1,8 @@
 use oscine_plugin_api::{ResourceArg, ResourceId};
 
 use super::{
-    AddAction, BusMapping, ClientId, ControlChanges, DoneFlags, NodeId, ResourceDefId, SynthInstance, Timetag,
-    TreeSnapshot,
+    AddAction, BusMapping, ClientId, ControlChanges, DoneFlags, InlineVec, NodeId, ResourceDefId, SynthInstance,
+    Timetag, TreeSnapshot,
 };
 
 /// A typed request to the audio thread. Built on the network side (which validates what it
@@ -290,32 +290,27 @@ impl Command {
 /// first, then the extra ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResourceIds {
-    len: usize,
-    ids: [ResourceId; ResourceIds::CAPACITY],
+    first: ResourceId,
+    all: InlineVec<ResourceId, 4>,
 }
 
 impl ResourceIds {
     /// The most Resources one operation holds.
-    pub const CAPACITY: usize = 4;
+    pub const CAPACITY: usize = InlineVec::<ResourceId, 4>::CAPACITY;
 
     /// The ids, or `None` if there are none or more than [`Self::CAPACITY`].
     pub fn from_slice(ids: &[ResourceId]) -> Option<Self> {
-        if ids.is_empty() || ids.len() > Self::CAPACITY {
-            return None;
-        }
-        let mut inline = [0; Self::CAPACITY];
-        inline[..ids.len()].copy_from_slice(ids);
-        Some(ResourceIds { len: ids.len(), ids: inline })
+        let (&first, _) = ids.split_first()?;
+        Some(ResourceIds { first, all: InlineVec::from_slice(ids)? })
     }
 
     /// The ids.
     pub fn as_slice(&self) -> &[ResourceId] {
-        self.ids.get(..self.len).unwrap_or(&self.ids)
+        self.all.as_slice()
     }
 
     /// The first id: the Resource whose ResourceDef the operation belongs to.
     pub fn first(&self) -> ResourceId {
-        let [first, ..] = self.ids;
-        first
+        self.first
     }
 }

@@ -1,5 +1,7 @@
 //! The small value types commands and events carry.
 
+use super::InlineVec;
+
 /// A client-chosen node id. The root Group is 0; ids are non-negative.
 pub type NodeId = i32;
 
@@ -51,62 +53,9 @@ pub enum ControlRef {
     Name(ControlNameId),
 }
 
-/// Up to [`ControlChanges::CAPACITY`] control changes for one Synth, carried inline so a
-/// `/node/set` with several pairs is one command, applied in one block.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ControlChanges {
-    len: usize,
-    items: [(ControlRef, f32); ControlChanges::CAPACITY],
-}
-
-impl ControlChanges {
-    /// The most changes one command carries.
-    pub const CAPACITY: usize = 16;
-
-    /// No changes.
-    pub fn new() -> Self {
-        ControlChanges { len: 0, items: [(ControlRef::Index(0), 0.0); Self::CAPACITY] }
-    }
-
-    /// A single change.
-    pub fn one(control: ControlRef, value: f32) -> Self {
-        let mut c = Self::new();
-        c.items[0] = (control, value);
-        c.len = 1;
-        c
-    }
-
-    /// Adds a change; false when already full.
-    pub fn push(&mut self, control: ControlRef, value: f32) -> bool {
-        if self.len == Self::CAPACITY {
-            return false;
-        }
-        self.items[self.len] = (control, value);
-        self.len += 1;
-        true
-    }
-
-    /// The changes, in the order given.
-    pub fn iter(&self) -> impl Iterator<Item = (ControlRef, f32)> + '_ {
-        self.items[..self.len].iter().copied()
-    }
-
-    /// How many changes.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-}
-
-impl Default for ControlChanges {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+/// Up to 16 control changes for one Synth, carried inline so a `/node/set` with several
+/// pairs is one command, applied in one block.
+pub type ControlChanges = InlineVec<(ControlRef, f32), 16>;
 
 /// What a Synth does when it says it is done (Methcla's done flags; bits combine).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -18,6 +18,7 @@ mod control_changes;
 mod event;
 mod garbage;
 mod ids;
+mod inline_vec;
 mod job;
 mod node_id_map;
 mod node_tree;
@@ -42,6 +43,7 @@ pub use ids::{
     AddAction, BusMapping, BusSpace, ClientId, ControlChanges, ControlNameId, ControlRef, DoneFlags, NodeId,
     ROOT_NODE_ID,
 };
+pub use inline_vec::InlineVec;
 pub use options::{EngineOptions, OptionsError};
 pub use pending_work::{MAX_PENDING_SYNCS, MAX_PERFORMS};
 pub use resource_pool::{ResourceDefId, ResourceState};

@@ -289,20 +289,6 @@ impl NodeTree {
         }
     }
 
-    /// The slot after `cur` in depth-first order, not descending into `cur`, or NONE.
-    fn next_in_order(&self, mut cur: u32, top: u32) -> u32 {
-        loop {
-            if cur == top {
-                return NONE;
-            }
-            let s = &self.slots[cur as usize];
-            if s.next != NONE {
-                return s.next;
-            }
-            cur = s.parent;
-        }
-    }
-
     /// Processes every active Synth in depth-first order. Context: RT.
     pub fn process(
         &mut self,
@@ -311,26 +297,15 @@ impl NodeTree {
         frame: u64,
         on_outcome: &mut impl FnMut(NodeId, ProcessOutcome),
     ) {
-        let mut cur = match self.slots[ROOT as usize].kind {
-            SlotKind::Group { first, .. } => first,
-            _ => NONE,
-        };
-        while cur != NONE {
-            let s = &mut self.slots[cur as usize];
-            match &mut s.kind {
-                SlotKind::Group { first, .. } if *first != NONE => {
-                    cur = *first;
-                    continue;
+        let mut walk = Walk::below(&self.slots, ROOT);
+        while let Some((slot, _)) = walk.next(&self.slots) {
+            let s = &mut self.slots[slot as usize];
+            if let SlotKind::Synth(synth) = &mut s.kind {
+                let outcome = synth.process(buses, access, frame);
+                if matches!(outcome, ProcessOutcome::BecameDone | ProcessOutcome::Faulted) {
+                    on_outcome(s.id, outcome);
                 }
-                SlotKind::Synth(synth) => {
-                    let outcome = synth.process(buses, access, frame);
-                    if matches!(outcome, ProcessOutcome::BecameDone | ProcessOutcome::Faulted) {
-                        on_outcome(s.id, outcome);
-                    }
-                }
-                _ => {}
             }
-            cur = self.next_in_order(cur, ROOT);
         }
     }
 
@@ -341,21 +316,15 @@ impl NodeTree {
         f: &mut impl FnMut(NodeId, &mut SynthInstance),
     ) -> Result<(), EngineError> {
         let top = self.ids.get(id).ok_or(EngineError::NodeNotFound(id))?;
-        let mut cur = match self.slots[top as usize].kind {
-            SlotKind::Group { first, .. } => first,
-            _ => return Err(EngineError::NotAGroup(id)),
-        };
-        while cur != NONE {
-            let s = &mut self.slots[cur as usize];
-            match &mut s.kind {
-                SlotKind::Group { first, .. } if *first != NONE => {
-                    cur = *first;
-                    continue;
-                }
-                SlotKind::Synth(synth) => f(s.id, synth),
-                _ => {}
+        if !matches!(self.slots[top as usize].kind, SlotKind::Group { .. }) {
+            return Err(EngineError::NotAGroup(id));
+        }
+        let mut walk = Walk::below(&self.slots, top);
+        while let Some((slot, _)) = walk.next(&self.slots) {
+            let s = &mut self.slots[slot as usize];
+            if let SlotKind::Synth(synth) = &mut s.kind {
+                f(s.id, synth);
             }
-            cur = self.next_in_order(cur, top);
         }
         Ok(())
     }
@@ -369,46 +338,71 @@ impl NodeTree {
         out.clear();
         let parent_id = |s: &NodeSlot| if s.parent == NONE { s.id } else { self.slots[s.parent as usize].id };
         out.push_group(id, parent_id(&self.slots[top as usize]), 0, children);
-        let mut depth = 1u32;
-        let mut cur = match self.slots[top as usize].kind {
-            SlotKind::Group { first, .. } => first,
-            _ => NONE,
-        };
-        while cur != NONE {
-            let s = &self.slots[cur as usize];
+        let mut walk = Walk::below(&self.slots, top);
+        while let Some((slot, depth)) = walk.next(&self.slots) {
+            let s = &self.slots[slot as usize];
             match &s.kind {
-                SlotKind::Group { first, children, .. } => {
-                    out.push_group(s.id, parent_id(s), depth, *children);
-                    if *first != NONE {
-                        depth += 1;
-                        cur = *first;
-                        continue;
-                    }
-                }
+                SlotKind::Group { children, .. } => out.push_group(s.id, parent_id(s), depth, *children),
                 SlotKind::Synth(synth) => {
                     out.push_synth(s.id, parent_id(s), depth, synth.entry(), synth.is_active(), synth.controls())
                 }
                 SlotKind::Free => {}
             }
-            // Climb while there is no next sibling, tracking depth.
-            loop {
-                if cur == top {
-                    cur = NONE;
-                    break;
-                }
-                let s = &self.slots[cur as usize];
-                if s.next != NONE {
-                    cur = s.next;
-                    break;
-                }
-                cur = s.parent;
-                depth -= 1;
-                if cur == top {
-                    cur = NONE;
-                    break;
+        }
+        Ok(())
+    }
+}
+
+/// A depth-first, pre-order walk over the nodes below one Group, by slot index, with each
+/// node's depth below it (its children are at depth 1). It borrows the slots only while
+/// stepping, so the caller may change a node between steps (not the tree's links).
+///
+/// Context: RT.
+struct Walk {
+    next: u32,
+    depth: u32,
+    top: u32,
+}
+
+impl Walk {
+    fn below(slots: &[NodeSlot], top: u32) -> Walk {
+        let next = match slots[top as usize].kind {
+            SlotKind::Group { first, .. } => first,
+            _ => NONE,
+        };
+        Walk { next, depth: 1, top }
+    }
+
+    /// The next node and its depth.
+    fn next(&mut self, slots: &[NodeSlot]) -> Option<(u32, u32)> {
+        let cur = self.next;
+        if cur == NONE {
+            return None;
+        }
+        let depth = self.depth;
+        match slots[cur as usize].kind {
+            SlotKind::Group { first, .. } if first != NONE => {
+                self.next = first;
+                self.depth += 1;
+            }
+            _ => {
+                // Climb until a node has a next sibling, or the walk is back at the top.
+                let mut c = cur;
+                loop {
+                    let s = &slots[c as usize];
+                    if s.next != NONE {
+                        self.next = s.next;
+                        break;
+                    }
+                    c = s.parent;
+                    self.depth -= 1;
+                    if c == self.top || c == NONE {
+                        self.next = NONE;
+                        break;
+                    }
                 }
             }
         }
-        Ok(())
+        Some((cur, depth))
     }
 }

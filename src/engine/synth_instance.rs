@@ -6,7 +6,9 @@ use oscine_plugin_api::{
     PortBindings, ProcessArgs, ProcessStatus, Resource, ResourceAccess, ResourceBinding, ResourceId,
 };
 
-use super::{AudioBuses, BusMapping, DoneFlags, EngineError, Garbage, ResourceDefId, ResourcePool, SynthDefEntry};
+use super::{
+    AudioBuses, BusMapping, DoneFlags, EngineError, Garbage, InlineVec, ResourceDefId, ResourcePool, SynthDefEntry,
+};
 
 /// How many AudioBuses one Synth output port can feed at once.
 pub const MAX_BUSES_PER_OUTPUT: usize = 4;
@@ -15,27 +17,8 @@ pub const MAX_BUSES_PER_OUTPUT: usize = 4;
 /// applied at the block's start.
 pub const MAX_PENDING_CHANGES: usize = 16;
 
-/// The buses one output port feeds.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct OutputMappings {
-    len: usize,
-    maps: [Option<BusMapping>; MAX_BUSES_PER_OUTPUT],
-}
-
-impl OutputMappings {
-    /// Feeding one bus.
-    pub(crate) fn to(mapping: BusMapping) -> Self {
-        let mut maps = OutputMappings::default();
-        maps.maps[0] = Some(mapping);
-        maps.len = 1;
-        maps
-    }
-
-    /// The mapped buses, in the order they were added.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = BusMapping> + '_ {
-        self.maps[..self.len].iter().flatten().copied()
-    }
-}
+/// The buses one output port feeds, in the order they were added.
+pub(crate) type OutputMappings = InlineVec<BusMapping, MAX_BUSES_PER_OUTPUT>;
 
 /// A resource port of one Synth: the ResourceDef it expects and what it holds.
 #[derive(Debug)]
@@ -293,18 +276,12 @@ impl SynthInstance {
     ) -> Result<(), MapOutputError> {
         let maps = self.parts().output_maps.get_mut(port).ok_or(MapOutputError::NoSuchPort)?;
         match (mapping, append) {
-            (None, _) => *maps = OutputMappings::default(),
-            (Some(m), false) => *maps = OutputMappings::to(m),
+            (None, _) => maps.clear(),
+            (Some(m), false) => *maps = OutputMappings::one(m),
             (Some(m), true) => {
-                if let Some(slot) =
-                    maps.maps[..maps.len].iter_mut().flatten().find(|old| old.bus == m.bus && old.space == m.space)
-                {
-                    *slot = m;
-                } else if maps.len == MAX_BUSES_PER_OUTPUT {
-                    return Err(MapOutputError::Full);
-                } else {
-                    maps.maps[maps.len] = Some(m);
-                    maps.len += 1;
+                match maps.as_mut_slice().iter_mut().find(|old| old.bus == m.bus && old.space == m.space) {
+                    Some(slot) => *slot = m,
+                    None => maps.push(m).map_err(|_| MapOutputError::Full)?,
                 }
             }
         }

@@ -383,7 +383,7 @@ fn control_pairs(handle: &EngineHandle, a: &mut Args<'_>) -> Result<ControlChang
             }
         };
         let value = a.number("control value")?;
-        if !changes.push(control, value) {
+        if changes.push((control, value)).is_err() {
             return Err(RequestError::new(
                 ErrorCode::ArgumentCount,
                 format!("at most {} control/value pairs per message", ControlChanges::CAPACITY),
