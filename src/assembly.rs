@@ -56,8 +56,9 @@ pub fn build(options: EngineOptions, registry: Registry) -> Result<EngineParts, 
     let worker_capacity =
         2 * options.max_nodes + 2 * options.max_resources + options.command_queue_capacity.min(1024) + 64;
     let world = World { sample_rate: options.sample_rate, block_size: options.block_size };
-    let (links, queues) = worker_queues(options.workers, worker_capacity);
+    let (mut links, queues) = worker_queues(options.workers, worker_capacity);
     let workers = WorkerPool::start(queues, registry.resource_def_table(), world)?;
+    links.attach(workers.threads());
     let status = Arc::new(EngineStatus::default());
     let def_names = registry.resource_defs().iter().map(|d| d.name().into()).collect();
     let engine = Engine::new(&options, command_rx, event_tx, links, Arc::clone(&status), def_names);

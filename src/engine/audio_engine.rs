@@ -130,7 +130,7 @@ impl Engine {
 
     /// Renders one block: takes worker results, applies queued commands, processes the
     /// tree, applies done flags, starts due destroys, answers waiting `/sync`s, publishes
-    /// status.
+    /// status, and wakes the threads waiting for what it sent (one non-blocking wake each).
     ///
     /// Context: RT. Never allocates, frees, locks or blocks.
     pub fn process_block(&mut self) {
@@ -181,6 +181,7 @@ impl Engine {
         self.status.set_clock(self.scheduler.len(), self.clock.rate());
         self.status.add_block();
         self.clock.end_block();
+        self.outbox.wake();
         self.measure_load(started.elapsed().as_secs_f64());
     }
 
@@ -197,6 +198,7 @@ impl Engine {
         self.check_stopped();
         self.status.set_resources(self.resources.live_count(), self.pending.running());
         self.status.set_clock(self.scheduler.len(), self.clock.rate());
+        self.outbox.wake();
     }
 
     /// The first frame of the next (or current) block.

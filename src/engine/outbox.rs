@@ -7,7 +7,9 @@ use super::{Job, WorkerLinks};
 
 /// Everything the audio thread sends out: events to the network side and garbage to the
 /// workers. Kept apart from the node tree so the tree can report freed nodes straight
-/// into it while it is being changed.
+/// into it while it is being changed. What it sends in a block reaches the other threads
+/// at once; the threads waiting for it are woken by [`wake`](Self::wake) at the block's
+/// end.
 ///
 /// Context: RT.
 pub(crate) struct Outbox {
@@ -20,6 +22,13 @@ pub(crate) struct Outbox {
 impl Outbox {
     pub(crate) fn new(events: Producer<Event>, workers: WorkerLinks, status: Arc<EngineStatus>) -> Self {
         Outbox { events, workers, status, pending_drops: 0 }
+    }
+
+    /// Wakes the workers that were handed jobs (or wait for room for their results) since
+    /// the last call: one wake per waiting thread per block, however much was sent. Call
+    /// at the end of each block.
+    pub(crate) fn wake(&mut self) {
+        self.workers.wake();
     }
 
     /// Sends an event to the network side; a full queue loses the event and counts it
