@@ -16,7 +16,7 @@ use super::{
     Event, Garbage, NodeId, NodeTree, ProcessOutcome, ResourcePool, Scheduled, Scheduler, TimedCommand, Timetag,
     MAX_BUSES_PER_OUTPUT, ROOT_NODE_ID,
 };
-use super::{Job, WorkerLinks};
+use super::{EventSignal, Job, WorkerLinks};
 
 /// How much audio one DSP-load measuring window spans, in seconds.
 const LOAD_WINDOW_SECONDS: f64 = 0.5;
@@ -58,6 +58,7 @@ impl Engine {
         options: &EngineOptions,
         commands: Consumer<TimedCommand>,
         events: Producer<Event>,
+        signal: Arc<EventSignal>,
         workers: WorkerLinks,
         status: Arc<EngineStatus>,
         resource_def_names: Vec<Box<str>>,
@@ -70,7 +71,7 @@ impl Engine {
             tree: NodeTree::new(options.max_nodes),
             buses: AudioBuses::new(options.block_size, options.inputs, options.outputs, options.max_audio_buses),
             commands,
-            outbox: Outbox::new(events, workers, Arc::clone(&status)),
+            outbox: Outbox::new(events, signal, workers, Arc::clone(&status)),
             resources: ResourcePool::new(options.max_resources, resource_def_names),
             pending: PendingWork::default(),
             clock: SampleClock::new(options.clock, options.sample_rate, options.block_size),
