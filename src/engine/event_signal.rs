@@ -11,14 +11,14 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 ///
 /// On Linux it is an eventfd opened with `EFD_NONBLOCK`, which the network thread's event
 /// loop waits on with the UDP socket ([`AsRawFd`]): the audio thread's
-/// [`notify`](Self::notify) is one 8-byte `write(2)`, which never sleeps (the kernel takes
+/// `notify` is one 8-byte `write(2)`, which never sleeps (the kernel takes
 /// only the eventfd's wait-queue spinlock), never allocates and takes no user-space lock.
 /// A flag makes the audio thread write only when the network thread has taken the
 /// previous signal, so a block with many events, or many blocks while the network thread
 /// is busy, cost one write. Elsewhere there is no descriptor: the flag alone is set, and
 /// the network thread looks at the event FIFO every millisecond.
 ///
-/// Context: [`notify`](Self::notify) RT (the audio thread), [`take`](Self::take) NRT
+/// Context: `notify` RT (the audio thread), [`take`](Self::take) NRT
 /// (the network thread).
 #[derive(Debug)]
 pub struct EventSignal {

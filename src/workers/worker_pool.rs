@@ -8,7 +8,7 @@ use crate::engine::{Job, ResourceDefs, WorkerEnds, WorkerResult};
 
 /// The worker threads. Each has a job FIFO from the audio thread and a result FIFO back,
 /// and sleeps (parked) while it has nothing to do: the audio thread wakes it at the end of
-/// a block that handed it work (see [`WorkerEnds`]).
+/// a block that handed it work (`WorkerEnds::next_job`).
 ///
 /// Context: created and joined on NRT threads. A worker exits once the audio thread's
 /// end of its FIFO is gone and every job is done, so joining after the engine is dropped
