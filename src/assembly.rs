@@ -7,7 +7,7 @@ use oscine_plugin_api::World;
 use rtrb::RingBuffer;
 
 use crate::control::{EngineHandle, Registry};
-use crate::engine::{worker_queues, Engine, EngineOptions, EngineStatus, OptionsError};
+use crate::engine::{worker_queues, Engine, EngineOptions, EngineStatus, EventSignal, OptionsError};
 use crate::workers::WorkerPool;
 
 /// The three parts an engine is made of: the audio thread's state, the non-realtime
@@ -32,6 +32,9 @@ pub enum BuildError {
     /// A worker thread could not be started.
     #[error("cannot start worker threads: {0}")]
     Workers(#[from] std::io::Error),
+    /// The audio thread's signal to the network thread (an eventfd) could not be opened.
+    #[error("cannot open the event signal: {0}")]
+    Signal(std::io::Error),
 }
 
 /// Allocates everything an engine needs for `options` and connects the parts.
@@ -56,10 +59,12 @@ pub fn build(options: EngineOptions, registry: Registry) -> Result<EngineParts, 
     let worker_capacity =
         2 * options.max_nodes + 2 * options.max_resources + options.command_queue_capacity.min(1024) + 64;
     let world = World { sample_rate: options.sample_rate, block_size: options.block_size };
-    let (links, queues) = worker_queues(options.workers, worker_capacity);
+    let signal = Arc::new(EventSignal::new().map_err(BuildError::Signal)?);
+    let (mut links, queues) = worker_queues(options.workers, worker_capacity);
     let workers = WorkerPool::start(queues, registry.resource_def_table(), world)?;
+    links.attach(workers.threads());
     let status = Arc::new(EngineStatus::default());
-    let engine = Engine::new(&options, command_rx, event_tx, links, Arc::clone(&status));
-    let handle = EngineHandle::new(options, Arc::new(registry), command_tx, event_rx, status);
+    let engine = Engine::new(&options, command_rx, event_tx, Arc::clone(&signal), links, Arc::clone(&status));
+    let handle = EngineHandle::new(options, Arc::new(registry), command_tx, event_rx, signal, status);
     Ok(EngineParts { engine, handle, workers })
 }

@@ -4,7 +4,8 @@ use rtrb::{Consumer, Producer};
 
 use super::Registry;
 use crate::engine::{
-    Command, ControlRef, EngineOptions, EngineStatus, Event, StatusSnapshot, TimedCommand, Timetag, TreeSnapshot,
+    Command, ControlRef, EngineOptions, EngineStatus, Event, EventSignal, StatusSnapshot, TimedCommand, Timetag,
+    TreeSnapshot,
 };
 
 /// The control side's end of the engine: it builds Synths (see
@@ -16,6 +17,7 @@ pub struct EngineHandle {
     registry: Arc<Registry>,
     commands: Producer<TimedCommand>,
     events: Consumer<Event>,
+    signal: Arc<EventSignal>,
     status: Arc<EngineStatus>,
 }
 
@@ -33,9 +35,10 @@ impl EngineHandle {
         registry: Arc<Registry>,
         commands: Producer<TimedCommand>,
         events: Consumer<Event>,
+        signal: Arc<EventSignal>,
         status: Arc<EngineStatus>,
     ) -> Self {
-        EngineHandle { options, registry, commands, events, status }
+        EngineHandle { options, registry, commands, events, signal, status }
     }
 
     /// The options the engine was built with.
@@ -106,6 +109,13 @@ impl EngineHandle {
             }
         }
         Ok(())
+    }
+
+    /// The audio thread's signal that it has pushed events: wait for it (on Linux, its
+    /// descriptor becomes readable), [`take`](EventSignal::take) it, then drain
+    /// [`poll_event`](Self::poll_event).
+    pub fn event_signal(&self) -> &Arc<EventSignal> {
+        &self.signal
     }
 
     /// The next event from the audio thread, if any.

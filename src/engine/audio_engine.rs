@@ -16,6 +16,7 @@ use super::{
     Event, Garbage, NodeId, NodeTree, ProcessOutcome, ResourceSystem, Scheduled, Scheduler, TimedCommand, Timetag,
     MAX_BUSES_PER_OUTPUT, ROOT_NODE_ID,
 };
+use super::EventSignal;
 
 /// How much audio one DSP-load measuring window spans, in seconds.
 const LOAD_WINDOW_SECONDS: f64 = 0.5;
@@ -62,6 +63,7 @@ impl Engine {
         options: &EngineOptions,
         commands: Consumer<TimedCommand>,
         events: Producer<Event>,
+        signal: Arc<EventSignal>,
         workers: WorkerLinks,
         status: Arc<EngineStatus>,
     ) -> Self {
@@ -73,7 +75,7 @@ impl Engine {
             tree: NodeTree::new(options.max_nodes),
             buses: AudioBuses::new(options.block_size, options.inputs, options.outputs, options.max_audio_buses),
             commands,
-            outbox: Outbox::new(events, workers, Arc::clone(&status)),
+            outbox: Outbox::new(events, signal, workers, Arc::clone(&status)),
             resources: ResourceSystem::new(options.max_resources),
             clock: SampleClock::new(options.clock, options.sample_rate, options.block_size),
             scheduler: Scheduler::new(options.max_scheduled),
@@ -132,7 +134,7 @@ impl Engine {
 
     /// Renders one block: takes worker results, applies queued commands, processes the
     /// tree, applies done flags, starts due destroys, answers waiting `/sync`s, publishes
-    /// status.
+    /// status, and wakes the threads waiting for what it sent (one non-blocking wake each).
     ///
     /// Context: RT. Never allocates, frees, locks or blocks.
     pub fn process_block(&mut self) {
@@ -182,6 +184,7 @@ impl Engine {
         self.status.set_clock(self.scheduler.len(), self.clock.rate());
         self.status.add_block();
         self.clock.end_block();
+        self.outbox.wake();
         self.measure_load(started.elapsed().as_secs_f64());
     }
 
@@ -196,6 +199,7 @@ impl Engine {
         self.resource_bookkeeping();
         self.status.set_resources(self.resources.live_count(), self.resources.running());
         self.status.set_clock(self.scheduler.len(), self.clock.rate());
+        self.outbox.wake();
     }
 
     /// The first frame of the next (or current) block.

@@ -16,6 +16,7 @@ mod clock;
 mod command;
 mod control_changes;
 mod event;
+mod event_signal;
 mod garbage;
 mod ids;
 mod inline_vec;
@@ -39,6 +40,7 @@ pub use audio_engine::Engine;
 pub use clock::ClockMode;
 pub use command::{Command, CommandKind, ResourceIds, TimedCommand};
 pub use event::{EngineError, Event};
+pub use event_signal::EventSignal;
 pub use ids::{
     AddAction, BusMapping, BusSpace, ClientId, ControlChanges, ControlNameId, ControlRef, DoneFlags, NodeId,
     ROOT_NODE_ID,

@@ -2,29 +2,51 @@ use std::sync::Arc;
 
 use rtrb::Producer;
 
-use super::{EngineStatus, Event, Freed, Garbage, ResourcePool};
+use super::{EngineStatus, Event, EventSignal, Freed, Garbage, ResourcePool};
 use super::{Job, WorkerLinks};
 
 /// Everything the audio thread sends out: events to the network side and garbage to the
 /// workers. Kept apart from the node tree so the tree can report freed nodes straight
-/// into it while it is being changed.
+/// into it while it is being changed. What it sends in a block reaches the other threads
+/// at once; the threads waiting for it are woken by [`wake`](Self::wake) at the block's
+/// end.
 ///
 /// Context: RT.
 pub(crate) struct Outbox {
     pub(crate) events: Producer<Event>,
     pub(crate) workers: WorkerLinks,
     pub(crate) status: Arc<EngineStatus>,
+    signal: Arc<EventSignal>,
+    /// An event was pushed since the last wake.
+    emitted: bool,
     pending_drops: u64,
 }
 
 impl Outbox {
-    pub(crate) fn new(events: Producer<Event>, workers: WorkerLinks, status: Arc<EngineStatus>) -> Self {
-        Outbox { events, workers, status, pending_drops: 0 }
+    pub(crate) fn new(
+        events: Producer<Event>,
+        signal: Arc<EventSignal>,
+        workers: WorkerLinks,
+        status: Arc<EngineStatus>,
+    ) -> Self {
+        Outbox { events, workers, status, signal, emitted: false, pending_drops: 0 }
+    }
+
+    /// Wakes the network thread if events were pushed, and the workers that were handed
+    /// jobs (or wait for room for their results), since the last call: one wake per
+    /// waiting thread per block, however much was sent. Call at the end of each block.
+    pub(crate) fn wake(&mut self) {
+        if self.emitted {
+            self.emitted = false;
+            self.signal.notify();
+        }
+        self.workers.wake();
     }
 
     /// Sends an event to the network side; a full queue loses the event and counts it
     /// (anything it carried goes to a worker).
     pub(crate) fn emit(&mut self, event: Event) {
+        self.emitted = true;
         if let Err(rtrb::PushError::Full(event)) = self.events.push(event) {
             self.status.add_event_dropped();
             match event {

@@ -1,5 +1,17 @@
 //! The worker queues: one job FIFO and one result FIFO per worker, made here so the engine
-//! owns both ends of its worker protocol.
+//! owns both ends of its worker protocol, and how each side waits for the other.
+//!
+//! A worker with nothing to do parks ([`std::thread::park`]). The audio thread unparks
+//! it at the end of a block in which it pushed a job to it, once per block however many
+//! jobs it pushed. `Thread::unpark` never blocks and never allocates: on Linux (and the
+//! BSDs and Windows) it is an atomic swap plus, only if the worker is actually parked, one
+//! futex wake; on Apple systems it posts a dispatch semaphore. A worker whose result FIFO
+//! is full parks too, after raising its `wants_room` flag; the audio thread unparks it at
+//! the end of a block in which it took results from it.
+
+use std::sync::atomic::{fence, AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::Thread;
 
 use rtrb::{Consumer, Producer, RingBuffer};
 
@@ -7,53 +19,84 @@ use super::{Job, WorkerResult};
 
 /// The audio thread's ends of the worker FIFOs.
 ///
-/// Context: RT after construction.
+/// Context: RT after construction (and after [`attach`](Self::attach)); dropped NRT.
 pub(crate) struct WorkerLinks {
-    jobs: Vec<Producer<Job>>,
-    results: Vec<Consumer<WorkerResult>>,
+    links: Vec<Link>,
     next: usize,
+}
+
+/// The audio thread's end of one worker.
+struct Link {
+    jobs: Producer<Job>,
+    results: Consumer<WorkerResult>,
+    wants_room: Arc<AtomicBool>,
+    /// The worker's thread, to unpark; `None` until the pool has started it.
+    thread: Option<Thread>,
+    /// A job was pushed since the last wake.
+    pushed: bool,
+    /// A result was taken since the last wake.
+    drained: bool,
 }
 
 /// One worker's ends of its FIFOs: jobs from the audio thread, results back to it.
 ///
 /// Context: NRT (the worker thread that owns it).
 pub struct WorkerEnds {
-    /// Jobs from the audio thread, in the order it dispatched them.
-    pub jobs: Consumer<Job>,
-    /// Results for the audio thread, collected at the start of every block.
-    pub results: Producer<WorkerResult>,
+    jobs: Consumer<Job>,
+    results: Producer<WorkerResult>,
+    /// Raised by the worker while it waits for room in `results`; lowered by the audio
+    /// thread when it wakes the worker.
+    wants_room: Arc<AtomicBool>,
 }
 
 /// Makes the FIFOs for `workers` workers, each with room for `capacity` jobs and as many
 /// results. Context: NRT (allocates).
 pub(crate) fn worker_queues(workers: usize, capacity: usize) -> (WorkerLinks, Vec<WorkerEnds>) {
-    let mut links = WorkerLinks { jobs: Vec::with_capacity(workers), results: Vec::with_capacity(workers), next: 0 };
+    let mut links = WorkerLinks { links: Vec::with_capacity(workers), next: 0 };
     let mut ends = Vec::with_capacity(workers);
     for _ in 0..workers {
         let (job_tx, job_rx) = RingBuffer::<Job>::new(capacity);
         let (result_tx, result_rx) = RingBuffer::<WorkerResult>::new(capacity);
-        links.jobs.push(job_tx);
-        links.results.push(result_rx);
-        ends.push(WorkerEnds { jobs: job_rx, results: result_tx });
+        let wants_room = Arc::new(AtomicBool::new(false));
+        links.links.push(Link {
+            jobs: job_tx,
+            results: result_rx,
+            wants_room: Arc::clone(&wants_room),
+            thread: None,
+            pushed: false,
+            drained: false,
+        });
+        ends.push(WorkerEnds { jobs: job_rx, results: result_tx, wants_room });
     }
     (links, ends)
 }
 
 impl WorkerLinks {
+    /// Gives the links the worker threads to wake, in the order of the
+    /// [`WorkerEnds`] that [`worker_queues`] returned. Context: NRT, before the audio
+    /// thread starts.
+    pub(crate) fn attach(&mut self, threads: impl IntoIterator<Item = Thread>) {
+        for (link, thread) in self.links.iter_mut().zip(threads) {
+            link.thread = Some(thread);
+        }
+    }
+
     /// Free job slots across all workers. Context: RT.
     pub(crate) fn free_slots(&self) -> usize {
-        self.jobs.iter().map(|p| p.slots()).sum()
+        self.links.iter().map(|l| l.jobs.slots()).sum()
     }
 
     /// Hands a job to the next worker with room, round robin; gives it back if every
-    /// queue is full. Context: RT.
+    /// queue is full. The worker is woken by the next [`wake`](Self::wake). Context: RT.
     pub(crate) fn dispatch(&mut self, job: Job) -> Result<(), Job> {
-        let n = self.jobs.len();
+        let n = self.links.len();
         let mut job = job;
         for i in 0..n {
             let w = (self.next + i) % n;
-            match self.jobs[w].push(job) {
+            let link = &mut self.links[w];
+            match link.jobs.push(job) {
                 Ok(()) => {
+                    link.pushed = true;
                     self.next = (w + 1) % n;
                     return Ok(());
                 }
@@ -65,6 +108,184 @@ impl WorkerLinks {
 
     /// The next result any worker has posted. Context: RT.
     pub(crate) fn pop_result(&mut self) -> Option<WorkerResult> {
-        self.results.iter_mut().find_map(|r| r.pop().ok())
+        self.links.iter_mut().find_map(|link| {
+            let result = link.results.pop().ok()?;
+            link.drained = true;
+            Some(result)
+        })
+    }
+
+    /// Wakes every worker that was handed a job since the last call, and every worker
+    /// waiting for room in a result FIFO that has been drained since: at most one
+    /// `Thread::unpark` per worker, which never blocks and costs a system call only if
+    /// the worker is parked. Call once at the end of each block. Context: RT.
+    pub(crate) fn wake(&mut self) {
+        let mut fenced = false;
+        for link in &mut self.links {
+            let mut wake = link.pushed;
+            if link.drained {
+                if !fenced {
+                    // Pairs with the worker's fence between raising `wants_room` and looking
+                    // for room: either it sees the results taken, or this sees its flag.
+                    fence(Ordering::SeqCst);
+                    fenced = true;
+                }
+                wake |= link.wants_room.swap(false, Ordering::Relaxed);
+            }
+            if wake {
+                if let Some(thread) = &link.thread {
+                    thread.unpark();
+                }
+            }
+            link.pushed = false;
+            link.drained = false;
+        }
+    }
+}
+
+impl Drop for WorkerLinks {
+    /// Lets go of every FIFO end, then wakes each worker so that it notices, finishes its
+    /// queue and exits. Context: NRT (the engine is dropped once the driver has stopped).
+    fn drop(&mut self) {
+        for mut link in self.links.drain(..) {
+            let thread = link.thread.take();
+            drop(link);
+            if let Some(thread) = thread {
+                thread.unpark();
+            }
+        }
+    }
+}
+
+impl WorkerEnds {
+    /// The next job, in the order the audio thread dispatched them; parks the calling
+    /// worker while there is none. `None` once the audio thread's end is gone and every
+    /// job is taken. Context: NRT (the worker thread).
+    pub fn next_job(&mut self) -> Option<Job> {
+        loop {
+            if let Ok(job) = self.jobs.pop() {
+                return Some(job);
+            }
+            if self.jobs.is_abandoned() {
+                fence(Ordering::Acquire);
+                return self.jobs.pop().ok();
+            }
+            // The audio thread unparks after every block that pushed to this worker, and
+            // once more when it lets go of the FIFOs; a wake that came since the look
+            // above makes `park` return at once, and a spurious return just looks again.
+            std::thread::park();
+        }
+    }
+
+    /// Hands a result to the audio thread. While the result FIFO is full (the audio
+    /// thread takes every result at the start of each block, so only a burst within one
+    /// block can fill it), the worker parks until the audio thread has taken some; the
+    /// result is never lost, unless the audio thread's end is gone, when it is dropped.
+    /// Context: NRT (the worker thread).
+    pub fn post(&mut self, result: WorkerResult) {
+        let mut pending = result;
+        while let Err(rtrb::PushError::Full(back)) = self.results.push(pending) {
+            if self.results.is_abandoned() {
+                return;
+            }
+            pending = back;
+            self.wants_room.store(true, Ordering::Relaxed);
+            // Pairs with the fence in `WorkerLinks::wake`.
+            fence(Ordering::SeqCst);
+            if self.results.slots() == 0 && !self.results.is_abandoned() {
+                std::thread::park();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::engine::Garbage;
+
+    fn job() -> Job {
+        Job::Drop(Garbage::Text("x".into()))
+    }
+
+    /// A worker thread: each job becomes a `Dropped` result.
+    fn start(ends: WorkerEnds) -> std::thread::JoinHandle<usize> {
+        std::thread::spawn(move || {
+            let mut ends = ends;
+            let mut done = 0;
+            while let Some(job) = ends.next_job() {
+                drop(job);
+                ends.post(WorkerResult::Dropped);
+                done += 1;
+            }
+            done
+        })
+    }
+
+    /// Plays the audio thread: takes results and wakes, block after block, until `n` came.
+    fn collect(links: &mut WorkerLinks, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut got = 0;
+        while got < n {
+            assert!(Instant::now() < deadline, "{got} of {n} results");
+            while links.pop_result().is_some() {
+                got += 1;
+            }
+            links.wake();
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn a_parked_worker_runs_the_jobs_of_a_block_after_one_wake() {
+        let (mut links, mut ends) = worker_queues(1, 64);
+        let worker = start(ends.pop().unwrap());
+        links.attach([worker.thread().clone()]);
+        for round in 0..20 {
+            for _ in 0..round % 5 + 1 {
+                assert!(links.dispatch(job()).is_ok());
+            }
+            links.wake();
+            collect(&mut links, round % 5 + 1);
+        }
+        drop(links);
+        assert_eq!(worker.join().unwrap(), (0..20).map(|r| r % 5 + 1).sum::<usize>());
+    }
+
+    #[test]
+    fn a_worker_with_a_full_result_fifo_waits_and_loses_nothing() {
+        // Room for 4 jobs and 4 results. Nine jobs handed over without taking a result
+        // means the worker has taken at least five, and found the result FIFO full.
+        let (mut links, mut ends) = worker_queues(1, 4);
+        let worker = start(ends.pop().unwrap());
+        links.attach([worker.thread().clone()]);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut sent = 0;
+        while sent < 9 {
+            assert!(Instant::now() < deadline, "{sent} jobs taken");
+            while sent < 9 && links.dispatch(job()).is_ok() {
+                sent += 1;
+            }
+            links.wake();
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        collect(&mut links, 9);
+        drop(links);
+        assert_eq!(worker.join().unwrap(), 9);
+    }
+
+    #[test]
+    fn dropping_the_links_wakes_a_parked_worker_which_then_exits() {
+        let (links, mut ends) = worker_queues(1, 4);
+        let worker = start(ends.pop().unwrap());
+        let mut links = links;
+        links.attach([worker.thread().clone()]);
+        assert!(links.dispatch(job()).is_ok());
+        links.wake();
+        collect(&mut links, 1);
+        drop(links);
+        assert_eq!(worker.join().unwrap(), 1);
     }
 }

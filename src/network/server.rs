@@ -6,14 +6,17 @@ use std::time::{Duration, Instant};
 use rosc::{OscMessage, OscPacket, OscType};
 use tokio::net::UdpSocket;
 
+use super::event_wait::EventWait;
 use super::ClientTable;
 use crate::control::EngineHandle;
 use crate::engine::{ClientId, Command, Event, ResourceDefId, TimedCommand, Timetag};
 use crate::osc::{check_packet, parse, replies, ErrorCode, PacketError, Request, RequestError, MAX_PACKET_SIZE};
 use oscine_plugin_api::{ResourceArg, ResourceId};
 
-/// How often the network thread collects events from the audio thread.
-const EVENT_POLL: Duration = Duration::from_millis(1);
+/// How often the network thread looks at what no event announces: whether blocks still
+/// come (see [`AUDIO_STALL`]), whether the engine failed or dropped events, a shutdown
+/// still to queue or overdue. Events themselves wake it as they come.
+const HOUSEKEEPING: Duration = Duration::from_millis(250);
 
 /// How long the engine may go without rendering a block before the server tells clients
 /// that audio has stopped (the device's server quit, the device was unplugged).
@@ -87,7 +90,8 @@ impl Server {
     /// engine handle. The caller then stops the driver and joins the workers.
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> EngineHandle {
         let mut buf = vec![0u8; MAX_PACKET_SIZE + 1];
-        let mut tick = tokio::time::interval(EVENT_POLL);
+        let mut events = EventWait::new(self.handle.event_signal());
+        let mut tick = tokio::time::interval(HOUSEKEEPING);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         tokio::pin!(shutdown);
         loop {
@@ -96,6 +100,7 @@ impl Server {
                     Ok((n, from)) => self.on_datagram(&buf[..n], from),
                     Err(e) => tracing::debug!("udp receive failed: {e}"),
                 },
+                () = events.wait() => self.pump_events(),
                 _ = tick.tick() => {
                     self.pump_events();
                     if self.signalled && self.quit.is_none() {
@@ -371,7 +376,11 @@ impl Server {
         }
     }
 
+    /// Turns every waiting event into replies, then compares the status with what has been
+    /// reported.
     fn pump_events(&mut self) {
+        // Before draining, so that events pushed from now on signal again.
+        self.handle.event_signal().take();
         while let Some(event) = self.handle.poll_event() {
             match event {
                 Event::Ack { client, command, id } => self.reply(client, replies::ack(replies::address(command), id)),

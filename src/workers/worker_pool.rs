@@ -1,23 +1,14 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use std::thread::JoinHandle;
-use std::time::Duration;
+use std::thread::{JoinHandle, Thread};
 
 use oscine_plugin_api::{Resource, World};
 
 use crate::engine::{Job, ResourceDefs, WorkerEnds, WorkerResult};
 
-/// How long a worker that just finished a job sleeps before looking at its queue again.
-/// The audio thread never wakes a worker (that would be a system call on the audio
-/// thread), so workers poll; each empty look doubles the sleep up to [`IDLE_POLL_MAX`],
-/// which bounds how late an idle worker notices new work while keeping an idle server
-/// nearly asleep.
-const IDLE_POLL: Duration = Duration::from_micros(100);
-
-/// The longest sleep between looks at an empty queue.
-const IDLE_POLL_MAX: Duration = Duration::from_millis(2);
-
-/// The worker threads. Each has a job FIFO from the audio thread and a result FIFO back.
+/// The worker threads. Each has a job FIFO from the audio thread and a result FIFO back,
+/// and sleeps (parked) while it has nothing to do: the audio thread wakes it at the end of
+/// a block that handed it work (`WorkerEnds::next_job`).
 ///
 /// Context: created and joined on NRT threads. A worker exits once the audio thread's
 /// end of its FIFO is gone and every job is done, so joining after the engine is dropped
@@ -40,6 +31,12 @@ impl WorkerPool {
         Ok(WorkerPool { threads })
     }
 
+    /// The worker threads, in the order of the queues given to [`start`](Self::start): for
+    /// the audio thread's end of the queues, which wakes them. Context: NRT.
+    pub(crate) fn threads(&self) -> impl Iterator<Item = Thread> + '_ {
+        self.threads.iter().map(|t| t.thread().clone())
+    }
+
     /// Waits for every worker to finish. Call after the engine (and its links) is dropped.
     /// Context: NRT.
     pub fn join(self) {
@@ -52,37 +49,12 @@ impl WorkerPool {
 }
 
 // Context: NRT (a worker thread).
-fn run_worker(ends: WorkerEnds, defs: &ResourceDefs, world: &World) {
-    let WorkerEnds { mut jobs, mut results } = ends;
-    let mut idle = IDLE_POLL;
-    loop {
-        match jobs.pop() {
-            Ok(job) => {
-                idle = IDLE_POLL;
-                let result = run_job(job, defs, world);
-                // The result FIFO is as large as the job FIFO, and the audio thread drains
-                // it every block; if it is full anyway, wait rather than lose the result.
-                let mut pending = result;
-                while let Err(rtrb::PushError::Full(back)) = results.push(pending) {
-                    if results.is_abandoned() {
-                        break;
-                    }
-                    pending = back;
-                    std::thread::sleep(IDLE_POLL);
-                }
-            }
-            // Seeing the audio side gone also shows every job it pushed before (rtrb 0.4),
-            // so one pushed between the failed pop and this check is still run.
-            Err(_) if jobs.is_abandoned() => {
-                if jobs.is_empty() {
-                    return;
-                }
-            }
-            Err(_) => {
-                std::thread::sleep(idle);
-                idle = (idle * 2).min(IDLE_POLL_MAX);
-            }
-        }
+fn run_worker(mut ends: WorkerEnds, defs: &ResourceDefs, world: &World) {
+    // Parks while there is no job; returns once the engine is gone and the queue is empty.
+    while let Some(job) = ends.next_job() {
+        let result = run_job(job, defs, world);
+        // Parks while the result FIFO is full, rather than lose the result.
+        ends.post(result);
     }
 }
 
