@@ -33,9 +33,21 @@ impl Jackd {
             .stderr(Stdio::null())
             .spawn()
             .expect("jackd (Debian: jackd2) must be installed to run this test");
-        // The server needs a moment before clients can connect.
-        std::thread::sleep(Duration::from_millis(1000));
-        Jackd { child, name, _turn: turn }
+        let mut jack = Jackd { child, name, _turn: turn };
+        // Clients can connect once jack_wait (from jackd2 too) sees the server.
+        let waited = Command::new("jack_wait")
+            .args(["--wait", "--server", &jack.name, "--timeout", "20"])
+            .env("JACK_NO_START_SERVER", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("jack_wait (Debian: jackd2) must be installed to run this test");
+        if !waited.success() {
+            jack.stop();
+            panic!("jackd {} did not come up within 20 s (jack_wait: {waited})", jack.name);
+        }
+        jack
     }
 }
 
@@ -77,15 +89,21 @@ fn the_server_runs_on_jack_and_its_clock_follows_the_jack_period() {
     assert!(server.log().contains("audio device: JACK Output [output] on JACK"), "{}", server.log());
     let mut c = server.client();
     c.ok("/synth/new", vec![s("sine"), i(1), i(0), i(1), s("freq"), f(220.0)], "/synth/new", 1);
+    // The blocks between two status reads took at most the outer interval and at least
+    // the inner one.
+    let outer = Instant::now();
     let first = c.status();
-    let started = Instant::now();
+    let inner = Instant::now();
     std::thread::sleep(Duration::from_millis(1000));
+    let inner = inner.elapsed().as_secs_f64();
     let second = c.status();
-    let elapsed = started.elapsed().as_secs_f64();
+    let outer = outer.elapsed().as_secs_f64();
     assert_eq!(second.synths, 1);
-    // JACK's dummy backend paces 48 kHz: about 750 blocks of 64 frames a second.
+    // JACK's dummy backend paces 48 kHz: about 750 blocks of 64 frames a second, four per
+    // 256-frame period.
     let blocks = (second.blocks - first.blocks) as f64;
-    assert!(blocks > 300.0 * elapsed && blocks < 900.0 * elapsed, "{blocks} blocks in {elapsed:.2} s");
+    assert!(blocks < 900.0 * outer + 4.0, "{blocks} blocks in at most {outer:.3} s");
+    assert!(blocks > 300.0 * inner, "{blocks} blocks in at least {inner:.3} s");
     assert!((second.rate_estimate - 48_000.0).abs() < 480.0, "rate estimate {}", second.rate_estimate);
     c.ok("/quit", vec![], "/quit", 0);
     let status = server.wait_exit(Duration::from_secs(5)).expect("oscine exits after /quit");

@@ -6,8 +6,6 @@
 //! (codes 1-3) have an empty address.
 mod support;
 
-use std::time::Duration;
-
 use rosc::{OscArray, OscPacket, OscType};
 use support::server::{assert_error, encode, f, i, msg, s, NodeKind, Server};
 
@@ -397,7 +395,7 @@ fn errors_reach_each_sender_only() {
     watcher.sync_quiet();
     a.sync_quiet();
     b.sync_quiet();
-    assert!(a.recv_timeout(Duration::from_millis(50)).is_none());
+    a.sync_quiet();
 }
 
 /// docs/osc-api.md: the mapping verbs refuse "flags outside `0x7`" with 13, also when

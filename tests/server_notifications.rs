@@ -2,8 +2,6 @@
 //! them, and `/synced` comes after the reply to every earlier command of its client.
 mod support;
 
-use std::time::Duration;
-
 use rosc::{OscMessage, OscType};
 use support::server::{assert_error, f, i, msg, s, wait_tree, Client, Server};
 
@@ -74,9 +72,11 @@ fn done_and_ended_reach_notified_clients_only() {
 
     // Flags apply once: set after the synth is done, they do nothing.
     c.ok("/synth/property/doneFlags/set", vec![i(52), i(0x21)], "/synth/property/doneFlags/set", 52);
-    std::thread::sleep(Duration::from_millis(50));
-    assert!(c.tree(0).node(52).is_some());
+    // Each /sync is answered in a block after the one that set the flags (and after the
+    // previous /sync's): had the flags freed the synth, /node/ended would come first.
     a.sync_quiet();
+    b.sync_quiet();
+    assert!(c.tree(0).node(52).is_some());
 
     // Free the preceding and following nodes (0x02 | 0x04), or every sibling (0x08).
     c.ok("/group/new", vec![i(80), i(0), i(1)], "/group/new", 80);
@@ -197,7 +197,7 @@ fn synced_follows_every_earlier_reply_of_its_client() {
     assert_eq!(engine, engine_replies);
     assert_eq!(parsed, parse_errors);
     // And nothing is left over.
-    assert!(a.collect_for(Duration::from_millis(100)).is_empty());
+    a.sync_quiet();
 
     // The other client got its own replies, in order.
     for k in 0..20 {

@@ -10,13 +10,13 @@ use super::outbox::Outbox;
 use super::resource_pool::Requester;
 use super::synth_instance::MapOutputError;
 use super::ClockMode;
+use super::EventSignal;
 use super::WorkerLinks;
 use super::{
     AudioBuses, BusMapping, ClientId, Command, ControlChanges, DoneFlags, EngineError, EngineOptions, EngineStatus,
     Event, Garbage, NodeId, NodeTree, ProcessOutcome, ResourceSystem, Scheduled, Scheduler, TimedCommand, Timetag,
     MAX_BUSES_PER_OUTPUT, ROOT_NODE_ID,
 };
-use super::EventSignal;
 
 /// How much audio one DSP-load measuring window spans, in seconds.
 const LOAD_WINDOW_SECONDS: f64 = 0.5;

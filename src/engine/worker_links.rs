@@ -36,7 +36,17 @@ struct Link {
     pushed: bool,
     /// A result was taken since the last wake.
     drained: bool,
+    /// Jobs handed to the worker whose results have not come back: what it has queued
+    /// and what it is running.
+    outstanding: usize,
+    /// Blocks in a row that ended with jobs outstanding and no result back: a worker
+    /// stuck in a long job.
+    stalled_blocks: u32,
 }
+
+/// Blocks without a result after which a worker with outstanding jobs counts as busy
+/// whatever its count.
+const STALLED_AFTER_BLOCKS: u32 = 2;
 
 /// One worker's ends of its FIFOs: jobs from the audio thread, results back to it.
 ///
@@ -65,6 +75,8 @@ pub(crate) fn worker_queues(workers: usize, capacity: usize) -> (WorkerLinks, Ve
             thread: None,
             pushed: false,
             drained: false,
+            outstanding: 0,
+            stalled_blocks: 0,
         });
         ends.push(WorkerEnds { jobs: job_rx, results: result_tx, wants_room });
     }
@@ -86,24 +98,29 @@ impl WorkerLinks {
         self.links.iter().map(|l| l.jobs.slots()).sum()
     }
 
-    /// Hands a job to the next worker with room, round robin; gives it back if every
-    /// queue is full. The worker is woken by the next [`wake`](Self::wake). Context: RT.
+    /// Hands a job to the least busy worker with room: one that is making progress
+    /// before one that has returned nothing for a few blocks, then the fewest jobs whose
+    /// results have not come back, then round robin; so a job stuck in a plugin holds up
+    /// no other while another worker makes progress. Gives the job back if every queue is full. The
+    /// worker is woken by the next [`wake`](Self::wake). Context: RT.
     pub(crate) fn dispatch(&mut self, job: Job) -> Result<(), Job> {
         let n = self.links.len();
-        let mut job = job;
-        for i in 0..n {
-            let w = (self.next + i) % n;
-            let link = &mut self.links[w];
-            match link.jobs.push(job) {
-                Ok(()) => {
-                    link.pushed = true;
-                    self.next = (w + 1) % n;
-                    return Ok(());
-                }
-                Err(rtrb::PushError::Full(back)) => job = back,
+        let least_busy =
+            (0..n).map(|i| (self.next + i) % n).filter(|&w| self.links[w].jobs.slots() > 0).min_by_key(|&w| {
+                let link = &self.links[w];
+                (link.stalled_blocks >= STALLED_AFTER_BLOCKS, link.outstanding)
+            });
+        let Some(w) = least_busy else { return Err(job) };
+        let link = &mut self.links[w];
+        match link.jobs.push(job) {
+            Ok(()) => {
+                link.pushed = true;
+                link.outstanding += 1;
+                self.next = (w + 1) % n;
+                Ok(())
             }
+            Err(rtrb::PushError::Full(back)) => Err(back),
         }
-        Err(job)
     }
 
     /// The next result any worker has posted. Context: RT.
@@ -111,6 +128,7 @@ impl WorkerLinks {
         self.links.iter_mut().find_map(|link| {
             let result = link.results.pop().ok()?;
             link.drained = true;
+            link.outstanding = link.outstanding.saturating_sub(1);
             Some(result)
         })
     }
@@ -138,6 +156,8 @@ impl WorkerLinks {
                 }
             }
             link.pushed = false;
+            link.stalled_blocks =
+                if link.outstanding > 0 && !link.drained { link.stalled_blocks.saturating_add(1) } else { 0 };
             link.drained = false;
         }
     }

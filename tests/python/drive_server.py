@@ -4,7 +4,7 @@
 Usage: drive_server.py HOST PORT
 
 Creates a group and a sine synth in it, sets a control, checks the node tree, frees the
-group, syncs, and exits 0. On any unexpected reply (or none within two seconds) it prints
+group, syncs, and exits 0. On any unexpected reply (or none within ten seconds) it prints
 what went wrong and exits 1; if python-osc is missing it exits 2.
 
 Uses python-osc's message builder and parser over a plain UDP socket, so replies come
@@ -24,7 +24,7 @@ except ImportError as error:
           file=sys.stderr)
     sys.exit(2)
 
-TIMEOUT_SECONDS = 2.0
+TIMEOUT_SECONDS = 10.0
 GROUP = 1
 SYNTH = 1001
 

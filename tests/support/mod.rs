@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod alloc_counter;
+pub mod in_process;
 pub mod server;
 pub mod test_defs;
 

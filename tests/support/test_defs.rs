@@ -347,3 +347,107 @@ impl Synth for StepSynth {
         ProcessStatus::Continue
     }
 }
+
+/// `test-gated`: a ResourceDef whose construct blocks until the test lets it through, so
+/// a test can hold a construct running for as long as it needs, whatever the machine's
+/// speed. Its Resource keeps the construct's first argument; operation `value` (shared)
+/// returns it.
+///
+/// Each construct first tells the test it started ([`Gate::wait_entered`]), then waits
+/// for one [`Gate::open`]. If the test drops its [`Gate`], every construct waiting or to
+/// come fails at once, so a failing test never leaves a worker stuck.
+pub struct GatedDef {
+    entered: std::sync::Mutex<std::sync::mpsc::Sender<i64>>,
+    gate: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+    /// How many `test-gated` Resources were destroyed.
+    pub destroys: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// The test's side of a [`GatedDef`].
+pub struct Gate {
+    entered: std::sync::mpsc::Receiver<i64>,
+    open: std::sync::mpsc::Sender<()>,
+    /// How many `test-gated` Resources were destroyed.
+    pub destroys: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// A `test-gated` Resource.
+pub struct Gated {
+    pub value: i64,
+}
+
+impl oscine_plugin_api::Resource for Gated {}
+
+/// How long [`Gate::wait_entered`] waits for a construct to start on a worker.
+pub const GATE_ENTER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// A `test-gated` definition and the gate that controls it.
+pub fn gated() -> (GatedDef, Gate) {
+    let (entered_tx, entered_rx) = std::sync::mpsc::channel();
+    let (open_tx, open_rx) = std::sync::mpsc::channel();
+    let destroys = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let def = GatedDef {
+        entered: std::sync::Mutex::new(entered_tx),
+        gate: std::sync::Mutex::new(open_rx),
+        destroys: Arc::clone(&destroys),
+    };
+    (def, Gate { entered: entered_rx, open: open_tx, destroys })
+}
+
+impl Gate {
+    /// Waits until a construct is running on a worker (at most [`GATE_ENTER_TIMEOUT`]);
+    /// returns its first argument.
+    #[track_caller]
+    pub fn wait_entered(&self) -> i64 {
+        self.entered
+            .recv_timeout(GATE_ENTER_TIMEOUT)
+            .unwrap_or_else(|e| panic!("no test-gated construct started within {GATE_ENTER_TIMEOUT:?}: {e}"))
+    }
+
+    /// Lets one waiting (or the next) construct finish.
+    pub fn open(&self) {
+        self.open.send(()).expect("the test-gated definition is alive");
+    }
+
+    /// How many `test-gated` Resources were destroyed so far.
+    pub fn destroyed(&self) -> u64 {
+        self.destroys.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+const GATED_OPS: &[oscine_plugin_api::OperationSpec] = &[oscine_plugin_api::OperationSpec::new("value")];
+
+impl oscine_plugin_api::ResourceDef for GatedDef {
+    fn info(&self) -> oscine_plugin_api::ResourceDefInfo {
+        oscine_plugin_api::ResourceDefInfo::new("test-gated", oscine_plugin_api::Mutability::Immutable)
+            .operations(GATED_OPS)
+    }
+    fn construct(
+        &self,
+        _: &World,
+        args: &[oscine_plugin_api::ResourceArg],
+    ) -> Result<Arc<dyn oscine_plugin_api::Resource>, oscine_plugin_api::PluginError> {
+        let value = args.first().and_then(|a| a.as_int()).unwrap_or(0);
+        // The test may be gone already; then the gate below is closed for good too.
+        let _ = self.entered.lock().unwrap().send(value);
+        match self.gate.lock().unwrap().recv() {
+            Ok(()) => Ok(Arc::new(Gated { value })),
+            Err(_) => Err(oscine_plugin_api::PluginError::new("the test dropped its gate")),
+        }
+    }
+    fn destroy(&self, resource: Arc<dyn oscine_plugin_api::Resource>) {
+        if oscine_plugin_api::downcast::<Gated>(&*resource).is_some() {
+            self.destroys.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    fn perform(
+        &self,
+        _: &World,
+        _: usize,
+        resources: &[Arc<dyn oscine_plugin_api::Resource>],
+        _: &[oscine_plugin_api::ResourceArg],
+    ) -> Result<Vec<oscine_plugin_api::ResourceArg>, oscine_plugin_api::PluginError> {
+        let gated = oscine_plugin_api::downcast::<Gated>(&*resources[0]).expect("a test-gated resource");
+        Ok(vec![oscine_plugin_api::ResourceArg::Int(gated.value)])
+    }
+}
