@@ -1,7 +1,9 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Parser, ValueEnum};
+use oscine::render::WavFormat;
 
 /// The default UDP port: clear of scsynth (57110) and sclang (57120).
 pub const DEFAULT_PORT: u16 = 57130;
@@ -133,8 +135,8 @@ pub struct RenderArgs {
 
     /// Sample format of the output file: 32-bit float, or 16/24-bit integer (clipped to
     /// full scale, no dither).
-    #[arg(long, value_enum, default_value_t = FormatChoice::Float)]
-    pub format: FormatChoice,
+    #[arg(long, default_value_t = WavFormat::default(), value_parser = wav_format())]
+    pub format: WavFormat,
 
     /// Most Groups and Synths at once.
     #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
@@ -157,15 +159,11 @@ pub struct RenderArgs {
     pub resource_timeout: f64,
 }
 
-/// The sample format of a rendered WAV file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatChoice {
-    /// 32-bit IEEE float.
-    Float,
-    /// 16-bit integer PCM.
-    Int16,
-    /// 24-bit integer PCM.
-    Int24,
+/// Parses `--format`: one of the [`WavFormat`] names, each listed in the help with what
+/// it stores.
+fn wav_format() -> impl TypedValueParser<Value = WavFormat> {
+    PossibleValuesParser::new(WavFormat::ALL.map(|f| PossibleValue::new(f.name()).help(f.description())))
+        .try_map(|name| name.parse::<WavFormat>())
 }
 
 fn positive_seconds(text: &str) -> Result<f64, String> {

@@ -4,9 +4,9 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use oscine::render::{OutputFormat, RenderOptions, Renderer, WavInput, WavOutput};
+use oscine::render::{RenderOptions, Renderer, WavInput, WavOutput};
 
-use super::{FormatChoice, RenderArgs};
+use super::RenderArgs;
 
 fn fail(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("oscine render: {message}");
@@ -49,12 +49,7 @@ pub fn render(args: &RenderArgs) -> ExitCode {
         resource_timeout: Duration::from_secs_f64(args.resource_timeout),
         progress: terminal,
     };
-    let format = match args.format {
-        FormatChoice::Float => OutputFormat::Float,
-        FormatChoice::Int16 => OutputFormat::Int16,
-        FormatChoice::Int24 => OutputFormat::Int24,
-    };
-    let mut output = match WavOutput::create(&args.output, options.outputs, options.sample_rate, format) {
+    let mut output = match WavOutput::create(&args.output, options.outputs, options.sample_rate, args.format) {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
