@@ -39,13 +39,13 @@ pub fn render(args: &RenderArgs) -> ExitCode {
     let terminal = std::io::stderr().is_terminal();
     let options = RenderOptions {
         sample_rate: args.sample_rate,
-        block_size: args.block_size as usize,
+        block_size: args.engine.block_size as usize,
         outputs: args.outputs as usize,
         inputs,
-        max_nodes: args.max_nodes as usize,
-        max_resources: args.max_resources as usize,
-        max_audio_buses: args.max_audio_buses as usize,
-        workers: args.workers as usize,
+        max_nodes: args.engine.max_nodes as usize,
+        max_resources: args.engine.max_resources as usize,
+        max_audio_buses: args.engine.max_audio_buses as usize,
+        workers: args.engine.workers as usize,
         resource_timeout: Duration::from_secs_f64(args.resource_timeout),
         progress: terminal,
     };
