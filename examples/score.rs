@@ -11,7 +11,7 @@
 
 use std::process::ExitCode;
 
-use oscine::render::{OutputFormat, RenderOptions, Renderer, WavOutput};
+use oscine::render::{RenderOptions, Renderer, WavFormat, WavOutput};
 use oscine::score::{message, Score};
 use rosc::OscType;
 
@@ -66,16 +66,15 @@ fn main() -> ExitCode {
     println!("wrote {} bundles ({} s) to {score_path}", score.len(), score.duration());
     let Some(wav_path) = args.get(1) else { return ExitCode::SUCCESS };
     let options = RenderOptions::default();
-    let rendered = WavOutput::create(wav_path, options.outputs, options.sample_rate, OutputFormat::Float).and_then(
-        |mut output| {
+    let rendered =
+        WavOutput::create(wav_path, options.outputs, options.sample_rate, WavFormat::Float).and_then(|mut output| {
             let bytes = score
                 .to_bytes()
                 .map_err(|e| oscine::render::RenderError::Output { path: score_path.into(), reason: e.to_string() })?;
             let report = Renderer::new(options).render(&bytes, &mut output)?;
             output.finish()?;
             Ok(report)
-        },
-    );
+        });
     match rendered {
         Ok(report) => {
             println!("rendered {:.3} s to {wav_path} ({:.0}x realtime)", report.seconds(), report.speed());

@@ -35,6 +35,34 @@ fn every_flag_has_help() {
     assert!(help.contains("devices") && help.contains("render"), "{help}");
 }
 
+/// The `[default: ...]` that `help` (long help) shows for `flag`.
+fn default_in_help(help: &str, flag: &str) -> String {
+    let mut lines = help.lines().skip_while(|l| !l.trim_start().starts_with(&format!("{flag} ")));
+    assert!(lines.next().is_some(), "no {flag} in:\n{help}");
+    let line = lines
+        .take_while(|l| !l.trim_start().starts_with('-'))
+        .find_map(|l| l.trim().strip_prefix("[default: "))
+        .unwrap_or_else(|| panic!("{flag} shows no default:\n{help}"));
+    line.trim_end_matches(']').to_owned()
+}
+
+#[test]
+fn serve_and_render_show_the_same_defaults_for_the_engine_flags() {
+    let serve = String::from_utf8(oscine(&["--help"]).stdout).unwrap();
+    let render = String::from_utf8(oscine(&["render", "--help"]).stdout).unwrap();
+    let defaults = oscine::engine::EngineOptions::default();
+    for (flag, value) in [
+        ("--block-size", defaults.block_size),
+        ("--workers", defaults.workers),
+        ("--max-nodes", defaults.max_nodes),
+        ("--max-resources", defaults.max_resources),
+        ("--max-audio-buses", defaults.max_audio_buses),
+    ] {
+        assert_eq!(default_in_help(&serve, flag), value.to_string(), "oscine --help, {flag}");
+        assert_eq!(default_in_help(&render, flag), value.to_string(), "oscine render --help, {flag}");
+    }
+}
+
 #[test]
 fn bad_flags_exit_non_zero_with_a_message() {
     for args in [

@@ -5,7 +5,7 @@ mod support;
 use std::path::PathBuf;
 
 use oscine::control::Registry;
-use oscine::render::{OutputFormat, RenderError, RenderOptions, Renderer, WavOutput};
+use oscine::render::{RenderError, RenderOptions, Renderer, WavFormat, WavOutput};
 use oscine::score::{message, read_score, Score, ScoreErrorKind};
 use rosc::{OscMessage, OscType};
 
@@ -287,12 +287,9 @@ fn rendering_the_same_score_twice_gives_bit_identical_files() {
     write_wav(&wav, &samples);
     let bytes = determinism_score(&wav).to_bytes().unwrap();
     let mut files = Vec::new();
-    for (workers, block_size, format) in [
-        (1, 64, OutputFormat::Float),
-        (4, 64, OutputFormat::Float),
-        (2, 64, OutputFormat::Float),
-        (2, 64, OutputFormat::Int24),
-    ] {
+    for (workers, block_size, format) in
+        [(1, 64, WavFormat::Float), (4, 64, WavFormat::Float), (2, 64, WavFormat::Float), (2, 64, WavFormat::Int24)]
+    {
         let out = TempFile::new("out.wav");
         let options = RenderOptions { workers, block_size, ..RenderOptions::default() };
         let mut sink = WavOutput::create(&out.0, 2, 48_000, format).unwrap();
@@ -312,7 +309,7 @@ fn rendering_the_same_score_twice_gives_bit_identical_files() {
     assert!(samples.iter().step_by(2).any(|x| *x != 0.0) && samples.iter().skip(1).step_by(2).any(|x| *x != 0.0));
     // A second int24 render matches the first.
     let out = TempFile::new("again.wav");
-    let mut sink = WavOutput::create(&out.0, 2, 48_000, OutputFormat::Int24).unwrap();
+    let mut sink = WavOutput::create(&out.0, 2, 48_000, WavFormat::Int24).unwrap();
     Renderer::with_registry(RenderOptions::default(), registry()).render(&bytes, &mut sink).unwrap();
     sink.finish().unwrap();
     assert_eq!(std::fs::read(&out.0).unwrap(), files[3].0);

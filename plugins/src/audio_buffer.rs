@@ -1,18 +1,18 @@
 //! `audio-buffer`: the sample buffer Resource that `sampler` plays and `recorder` fills, its
-//! ResourceDef, and its WAV file I/O.
+//! ResourceDef, and its loading and saving of WAV files (through [`crate::wav`]).
 
 use std::fmt;
-use std::fs::{self, File};
-use std::io::BufReader;
+use std::fs;
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use hound::{SampleFormat, WavReader, WavSpec, WavWriter};
 use oscine_plugin_api::{
     downcast, Mutability, OperationSpec, PluginError, Resource, ResourceArg, ResourceDef, ResourceDefInfo, ResourceId,
     ResourcePorts, World,
 };
+
+use crate::wav::{self, WavFormat, WavReader, WavWriter};
 
 /// Most channels a buffer may have.
 pub const MAX_CHANNELS: usize = 1024;
@@ -28,10 +28,6 @@ pub const MIN_SAMPLE_RATE: f64 = 1.0;
 
 /// Highest sample rate a buffer may have, in Hz: the largest a WAV header can carry.
 pub const MAX_SAMPLE_RATE: f64 = u32::MAX as f64;
-
-/// The largest data chunk a WAV file can hold: the RIFF size field is 32 bits and also
-/// counts the header after it (60 bytes at most for what hound writes).
-const MAX_WAV_DATA_BYTES: u64 = u32::MAX as u64 - 60;
 
 /// A block of audio: `channels` channels of `frames` frames each, at `sample_rate` frames
 /// per second.
@@ -94,9 +90,9 @@ impl AudioBuffer {
     }
 
     /// A buffer holding a WAV file, at the file's sample rate. Reads 8, 16, 24 and 32-bit
-    /// integer and 32-bit float files; integers are scaled by `2^-(bits - 1)`, so full
-    /// scale is `[-1, 1)` (32-bit values within 2^-25 of the top round to 1.0 in `f32`), and
-    /// floats are taken as they are.
+    /// integer and 32-bit float files, as [`WavReader`] does: integers are scaled by
+    /// `2^-(bits - 1)`, so full scale is `[-1, 1)` (32-bit values within 2^-25 of the top
+    /// round to 1.0 in `f32`), and floats are taken as they are.
     ///
     /// The samples stream from the file straight into the buffer, so loading needs no
     /// memory beyond the buffer itself, and the buffer is allocated only once the header
@@ -112,12 +108,11 @@ impl AudioBuffer {
     pub fn from_wav(path: impl AsRef<Path>) -> Result<AudioBuffer, PluginError> {
         let path = path.as_ref();
         let fail = |reason: String| load_error(path, reason);
-        let (mut reader, encoding) = open_wav(path)?;
-        let spec = reader.spec();
-        let channels = usize::from(spec.channels);
-        let frames = reader.duration() as usize;
+        let mut reader = WavReader::open(path).map_err(|e| fail(e.to_string()))?;
+        let channels = reader.channels();
+        let frames = reader.frames() as usize;
         let len = check_shape(channels, frames).map_err(|e| fail(e.reason().to_owned()))?;
-        let sample_rate = f64::from(spec.sample_rate);
+        let sample_rate = f64::from(reader.sample_rate());
         check_sample_rate(sample_rate).map_err(|e| fail(e.reason().to_owned()))?;
         let buffer = AudioBuffer {
             channels,
@@ -125,7 +120,7 @@ impl AudioBuffer {
             sample_rate,
             samples: zeroed(len).map_err(|e| fail(e.reason().to_owned()))?,
         };
-        let read = decode_into(&mut reader, encoding, &buffer.samples).map_err(|e| fail(e.to_string()))?;
+        let read = decode_into(&mut reader, &buffer.samples).map_err(|e| fail(e.to_string()))?;
         if read < len {
             return Err(fail(format!("the file ends after {read} of its {len} samples")));
         }
@@ -147,17 +142,17 @@ impl AudioBuffer {
     pub fn read_wav(&self, path: impl AsRef<Path>) -> Result<usize, PluginError> {
         let path = path.as_ref();
         let fail = |reason: String| load_error(path, reason);
-        let (mut reader, encoding) = open_wav(path)?;
-        let file_channels = usize::from(reader.spec().channels);
+        let mut reader = WavReader::open(path).map_err(|e| fail(e.to_string()))?;
+        let file_channels = reader.channels();
         if file_channels != self.channels {
             return Err(fail(format!(
                 "the file has {file_channels} channels and the buffer {}; they must match",
                 self.channels
             )));
         }
-        let frames = (reader.duration() as usize).min(self.frames);
+        let frames = (reader.frames() as usize).min(self.frames);
         let len = frames * self.channels;
-        let read = decode_into(&mut reader, encoding, &self.samples[..len]).map_err(|e| fail(e.to_string()))?;
+        let read = decode_into(&mut reader, &self.samples[..len]).map_err(|e| fail(e.to_string()))?;
         if read < len {
             return Err(fail(format!("the file ends after {read} of its {len} samples")));
         }
@@ -165,8 +160,9 @@ impl AudioBuffer {
     }
 
     /// Writes the whole buffer to a WAV file at its sample rate (rounded to whole Hz),
-    /// replacing any file there. Integer formats scale by `2^(bits - 1)`, round to nearest,
-    /// and clip to the format's range (so `1.0` becomes the largest positive value); NaN
+    /// replacing any file there. Integer formats are quantized as
+    /// [`WavFormat::quantize`] says: scaled by `2^(bits - 1)`, rounded to nearest and
+    /// clipped to the format's range (so `1.0` becomes the largest positive value); NaN
     /// becomes 0. Reading the file back therefore gives every sample within half a step of
     /// the original, and exactly the original for samples already on the format's grid.
     ///
@@ -181,51 +177,22 @@ impl AudioBuffer {
         let fail = |reason: String| PluginError::new(format!("cannot write '{}': {reason}", path.display()));
         let bytes_per_sample = u64::from(format.bits() / 8);
         let data_bytes = self.samples.len() as u64 * bytes_per_sample;
-        if data_bytes > MAX_WAV_DATA_BYTES {
+        if data_bytes > wav::MAX_DATA_BYTES {
             return Err(fail(format!("{data_bytes} bytes of {} samples do not fit in a WAV file", format.name())));
         }
-        // In 1..=u32::MAX by construction.
+        // In 1..=u32::MAX by construction, and the channels in 1..=1024.
         let sample_rate = self.sample_rate.round() as u32;
-        // The header's byte rate is 32 bits too (and hound would overflow computing it).
-        if u64::from(sample_rate) * bytes_per_sample * self.channels as u64 > u64::from(u32::MAX) {
-            return Err(fail(format!(
-                "{sample_rate} Hz of {} channels of {} samples is too many bytes per second for a WAV header",
-                self.channels,
-                format.name()
-            )));
-        }
-        let spec = WavSpec {
-            channels: self.channels as u16,
-            sample_rate,
-            bits_per_sample: format.bits(),
-            sample_format: if format == WavFormat::Float { SampleFormat::Float } else { SampleFormat::Int },
-        };
-        let mut writer = WavWriter::create(path, spec).map_err(|e| fail(e.to_string()))?;
-        let written = self.encode_into(&mut writer, format).and_then(|()| writer.finalize());
+        let mut writer =
+            WavWriter::create(path, self.channels as u16, sample_rate, format).map_err(|e| fail(e.to_string()))?;
+        let written = self
+            .samples
+            .iter()
+            .try_for_each(|sample| writer.write_sample(f32::from_bits(sample.load(Ordering::Relaxed))))
+            .and_then(|()| writer.finalize());
         if let Err(e) = written {
             // The file is one this call created, and its header would not match its data.
             let _ = fs::remove_file(path);
             return Err(fail(e.to_string()));
-        }
-        Ok(())
-    }
-
-    /// Context: NRT.
-    fn encode_into<W: std::io::Write + std::io::Seek>(
-        &self,
-        writer: &mut WavWriter<W>,
-        format: WavFormat,
-    ) -> Result<(), hound::Error> {
-        // The saturating float-to-int cast turns NaN into 0 and infinities into the ends of
-        // the range, so only the clamp to the format's range is left to do.
-        let quantize = |x: f32, full_scale: f32, max: i32| ((x * full_scale).round() as i32).clamp(-max - 1, max);
-        for sample in self.samples.iter() {
-            let x = f32::from_bits(sample.load(Ordering::Relaxed));
-            match format {
-                WavFormat::Float => writer.write_sample(x)?,
-                WavFormat::Int16 => writer.write_sample(quantize(x, 32_768.0, i32::from(i16::MAX)) as i16)?,
-                WavFormat::Int24 => writer.write_sample(quantize(x, 8_388_608.0, (1 << 23) - 1))?,
-            }
         }
         Ok(())
     }
@@ -376,63 +343,6 @@ pub(crate) fn bound_buffer<'a>(ports: &ResourcePorts<'a>, port: usize) -> Option
     Some((buffer, BindingKey { id, address: std::ptr::from_ref(buffer).addr() }))
 }
 
-/// A sample encoding [`AudioBuffer::write_wav`] can write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum WavFormat {
-    /// 32-bit IEEE float: lossless, and what `write` uses unless told otherwise.
-    #[default]
-    Float,
-    /// 16-bit integer.
-    Int16,
-    /// 24-bit integer.
-    Int24,
-}
-
-impl WavFormat {
-    /// The format a client names: `"float"`, `"int16"` or `"int24"`.
-    ///
-    /// ```
-    /// use oscine_plugins::WavFormat;
-    /// assert_eq!(WavFormat::from_name("int24"), Some(WavFormat::Int24));
-    /// assert_eq!(WavFormat::from_name("int8"), None);
-    /// ```
-    pub fn from_name(name: &str) -> Option<WavFormat> {
-        match name {
-            "float" => Some(WavFormat::Float),
-            "int16" => Some(WavFormat::Int16),
-            "int24" => Some(WavFormat::Int24),
-            _ => None,
-        }
-    }
-
-    /// The name clients use.
-    pub fn name(self) -> &'static str {
-        match self {
-            WavFormat::Float => "float",
-            WavFormat::Int16 => "int16",
-            WavFormat::Int24 => "int24",
-        }
-    }
-
-    fn bits(self) -> u16 {
-        match self {
-            WavFormat::Float => 32,
-            WavFormat::Int16 => 16,
-            WavFormat::Int24 => 24,
-        }
-    }
-}
-
-/// How a file's samples become `f32`s.
-#[derive(Debug, Clone, Copy)]
-enum Encoding {
-    Float,
-    /// An integer format, and the power of two that maps its full scale to 1.
-    Int {
-        scale: f32,
-    },
-}
-
 /// The number of samples in the buffer for a shape, if the shape is allowed.
 ///
 /// Context: NRT.
@@ -480,65 +390,17 @@ fn load_error(path: &Path, reason: impl fmt::Display) -> PluginError {
     PluginError::new(format!("cannot load '{}': {reason}", path.display()))
 }
 
-/// Opens a WAV file, checks its encoding is one we read and that the file is as long as
-/// its header says.
-///
-/// Context: NRT (file I/O).
-fn open_wav(path: &Path) -> Result<(WavReader<BufReader<File>>, Encoding), PluginError> {
-    let fail = |reason: String| load_error(path, reason);
-    let file = File::open(path).map_err(|e| fail(e.to_string()))?;
-    let file_len = file.metadata().map_err(|e| fail(e.to_string()))?.len();
-    let reader = WavReader::new(BufReader::new(file)).map_err(|e| match e {
-        hound::Error::Unsupported => fail("unsupported WAV encoding (only integer PCM and float are read)".into()),
-        e => fail(format!("not a readable WAV file ({e})")),
-    })?;
-    let spec = reader.spec();
-    let encoding = match (spec.sample_format, spec.bits_per_sample) {
-        (SampleFormat::Float, 32) => Encoding::Float,
-        (SampleFormat::Int, bits @ (8 | 16 | 24 | 32)) => Encoding::Int { scale: 0.5_f32.powi(i32::from(bits) - 1) },
-        (format, bits) => {
-            let kind = if format == SampleFormat::Float { "float" } else { "integer" };
-            return Err(fail(format!(
-                "unsupported sample format: {bits}-bit {kind} (8, 16, 24 and 32-bit integer and 32-bit float are read)"
-            )));
-        }
-    };
-    // Each sample takes at least this many bytes of the file (more if the bits are padded).
-    let min_bytes = u64::from(reader.len()) * u64::from(spec.bits_per_sample.div_ceil(8));
-    if min_bytes > file_len {
-        return Err(fail(format!(
-            "the header promises {min_bytes} bytes of samples, but the file has {file_len} bytes"
-        )));
-    }
-    Ok((reader, encoding))
-}
-
 /// Decodes samples from `reader` into `dest` in order until either runs out, and returns
 /// how many it stored.
 ///
 /// Context: NRT (file I/O).
-fn decode_into(
-    reader: &mut WavReader<BufReader<File>>,
-    encoding: Encoding,
-    dest: &[AtomicU32],
-) -> Result<usize, hound::Error> {
+fn decode_into(reader: &mut WavReader, dest: &[AtomicU32]) -> Result<usize, wav::WavError> {
     let mut stored = 0;
-    // `dest` comes first in each zip, so a full buffer stops the reading without pulling
+    // `dest` comes first in the zip, so a full buffer stops the reading without pulling
     // another sample from the file.
-    match encoding {
-        Encoding::Float => {
-            for (d, s) in dest.iter().zip(reader.samples::<f32>()) {
-                d.store(s?.to_bits(), Ordering::Relaxed);
-                stored += 1;
-            }
-        }
-        Encoding::Int { scale } => {
-            for (d, s) in dest.iter().zip(reader.samples::<i32>()) {
-                // The scale is a power of two, so this is exact for up to 24 bits.
-                d.store((s? as f32 * scale).to_bits(), Ordering::Relaxed);
-                stored += 1;
-            }
-        }
+    for (d, s) in dest.iter().zip(reader.samples()) {
+        d.store(s?.to_bits(), Ordering::Relaxed);
+        stored += 1;
     }
     Ok(stored)
 }
@@ -634,10 +496,10 @@ impl ResourceDef for AudioBufferDef {
             (WRITE, [ResourceArg::String(path), rest @ ..]) if rest.len() <= 1 => {
                 let format = match rest {
                     [] => WavFormat::default(),
-                    [ResourceArg::String(name)] => WavFormat::from_name(name).ok_or_else(|| {
-                        PluginError::new(format!("write: unknown format '{name}' (float, int16 or int24)"))
-                    })?,
-                    _ => return Err(PluginError::new("write: the format is a name: float, int16 or int24")),
+                    [ResourceArg::String(name)] => {
+                        name.parse::<WavFormat>().map_err(|e| PluginError::new(format!("write: {e}")))?
+                    }
+                    _ => return Err(PluginError::new(format!("write: the format is a name: {}", WavFormat::names()))),
                 };
                 buffer.write_wav(path, format)?;
                 Ok(vec![ResourceArg::String(path.clone()), ResourceArg::Int(buffer.frames() as i64)])
@@ -666,6 +528,7 @@ fn count(arg: &ResourceArg, what: &str) -> Result<usize, PluginError> {
 mod tests {
     use super::*;
     use crate::test_support::TempDir;
+    use hound::{SampleFormat, WavReader, WavSpec, WavWriter};
     use oscine_plugin_api::harness::WORLD;
     use std::f64::consts::TAU;
 
@@ -1016,16 +879,6 @@ mod tests {
         let fast = AudioBuffer::new(1, 10, 2_000_000_000.0).unwrap();
         fast.write_wav(&path, WavFormat::Int16).unwrap();
         assert_eq!(AudioBuffer::from_wav(&path).unwrap().sample_rate(), 2_000_000_000.0);
-    }
-
-    #[test]
-    fn wav_format_names() {
-        for format in [WavFormat::Float, WavFormat::Int16, WavFormat::Int24] {
-            assert_eq!(WavFormat::from_name(format.name()), Some(format));
-        }
-        assert_eq!(WavFormat::default(), WavFormat::Float);
-        assert_eq!(WavFormat::from_name("Float"), None);
-        assert_eq!(WavFormat::from_name(""), None);
     }
 
     fn construct(args: &[ResourceArg]) -> Result<Arc<dyn Resource>, PluginError> {

@@ -17,7 +17,8 @@
 //! | `recorder` | `left`, `right` | | `loop`, `start`, `run` | `buffer` (written) |
 //!
 //! The one ResourceDef is `audio-buffer` ([`AudioBufferDef`]): sample buffers, empty or
-//! loaded from WAV files, that `sampler` plays and `recorder` fills.
+//! loaded from WAV files, that `sampler` plays and `recorder` fills. Their WAV reading and
+//! writing is the [`wav`] module, which `oscine render` uses for its files too.
 //!
 //! Every Synth allocates only in `construct` (the band-limited tables are built once per
 //! process and shared), and its `process` neither allocates, locks nor panics. Where a
@@ -45,11 +46,12 @@ pub mod saw;
 pub mod sine;
 #[cfg(test)]
 mod test_support;
+pub mod wav;
 mod wavetable;
 
 pub use amplifier::Amplifier;
 pub use asr_envelope::AsrEnvelope;
-pub use audio_buffer::{AudioBuffer, AudioBufferDef, WavFormat};
+pub use audio_buffer::{AudioBuffer, AudioBufferDef};
 pub use done_after::DoneAfter;
 pub use exponential_fade::ExponentialFade;
 pub use noise::Noise;
@@ -60,6 +62,7 @@ pub use recorder::Recorder;
 pub use sampler::Sampler;
 pub use saw::Saw;
 pub use sine::Sine;
+pub use wav::WavFormat;
 
 /// Registers every built-in ResourceDef and SynthDef.
 ///

@@ -1,10 +1,20 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Parser, ValueEnum};
+use oscine::engine::EngineOptions;
+use oscine::render::{RenderOptions, WavFormat};
 
 /// The default UDP port: clear of scsynth (57110) and sclang (57120).
 pub const DEFAULT_PORT: u16 = 57130;
+
+/// The engine's own defaults, which the engine flags default to.
+static ENGINE: LazyLock<EngineOptions> = LazyLock::new(EngineOptions::default);
+
+/// The renderer's own defaults, which `oscine render`'s flags default to.
+static RENDER: LazyLock<RenderOptions> = LazyLock::new(RenderOptions::default);
 
 /// Oscine: a realtime audio engine server controlled over OSC.
 #[derive(Debug, Parser)]
@@ -37,11 +47,6 @@ pub struct Cli {
     #[arg(long, value_parser = clap::value_parser!(u32).range(8000..=768000))]
     pub sample_rate: Option<u32>,
 
-    /// Engine block size in frames: the engine renders in blocks of this size whatever
-    /// the device's buffer size.
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=8192))]
-    pub block_size: u32,
-
     /// Device buffer size in frames [default: the device's; 256 for dummy].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=65536))]
     pub buffer_size: Option<u32>,
@@ -54,30 +59,67 @@ pub struct Cli {
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub outputs: Option<u16>,
 
-    /// Worker threads for non-realtime work.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
-    pub workers: u32,
-
-    /// Most Groups and Synths at once.
-    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
-    pub max_nodes: u32,
-
-    /// Resource ids (0 to this minus one).
-    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
-    pub max_resources: u32,
+    /// The engine's sizes.
+    #[command(flatten)]
+    pub engine: EngineArgs,
 
     /// Timed commands (from bundles with a future timetag) the scheduler holds.
-    #[arg(long, default_value_t = 8192, value_parser = clap::value_parser!(u32).range(1..=4_194_304))]
+    #[arg(
+        long,
+        default_value_t = ENGINE.max_scheduled as u32,
+        value_parser = clap::value_parser!(u32).range(1..=4_194_304),
+    )]
     pub max_scheduled: u32,
-
-    /// Internal audio buses.
-    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(0..=65536))]
-    pub max_audio_buses: u32,
 
     /// Log level: error, warn, info, debug or trace (RUST_LOG, when set, takes precedence
     /// and may name modules, e.g. RUST_LOG=oscine::network=debug).
     #[arg(long, default_value = "info")]
     pub log_level: tracing_subscriber::filter::LevelFilter,
+}
+
+/// The engine flags the server and `oscine render` share.
+#[derive(Debug, clap::Args)]
+pub struct EngineArgs {
+    /// Engine block size in frames: the engine renders in blocks of this size whatever
+    /// the device's buffer size.
+    #[arg(
+        long,
+        default_value_t = ENGINE.block_size as u32,
+        value_parser = clap::value_parser!(u32).range(1..=8192),
+    )]
+    pub block_size: u32,
+
+    /// Worker threads for non-realtime work.
+    #[arg(
+        long,
+        default_value_t = ENGINE.workers as u32,
+        value_parser = clap::value_parser!(u32).range(1..=64),
+    )]
+    pub workers: u32,
+
+    /// Most Groups and Synths at once.
+    #[arg(
+        long,
+        default_value_t = ENGINE.max_nodes as u32,
+        value_parser = clap::value_parser!(u32).range(1..=1_048_576),
+    )]
+    pub max_nodes: u32,
+
+    /// Resource ids (0 to this minus one).
+    #[arg(
+        long,
+        default_value_t = ENGINE.max_resources as u32,
+        value_parser = clap::value_parser!(u32).range(1..=1_048_576),
+    )]
+    pub max_resources: u32,
+
+    /// Internal audio buses.
+    #[arg(
+        long,
+        default_value_t = ENGINE.max_audio_buses as u32,
+        value_parser = clap::value_parser!(u32).range(0..=65536),
+    )]
+    pub max_audio_buses: u32,
 }
 
 /// What `oscine` can do besides serving.
@@ -99,7 +141,15 @@ pub enum Subcommand {
 }
 
 /// `oscine render`: the score, the output and the engine it renders with.
+///
+/// The engine flags are the server's, with the render's own help for two of them.
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("block_size", |a| a.help(
+    "Engine block size in frames. Synth starts and stops, and control changes for SynthDefs that ask for \
+     sample-accurate controls, land on their exact frame whatever the block size; other control changes take \
+     effect at the start of their block",
+)))]
+#[command(mut_arg("workers", |a| a.help("Worker threads for resource work (constructs, destroys, operations)")))]
 pub struct RenderArgs {
     /// The score to render (length-prefixed OSC bundles, timetags in seconds from the start).
     pub score: PathBuf,
@@ -108,11 +158,11 @@ pub struct RenderArgs {
     pub output: PathBuf,
 
     /// Sample rate in Hz of the render and of the output file.
-    #[arg(long, default_value_t = 48_000, value_parser = clap::value_parser!(u32).range(8000..=768000))]
+    #[arg(long, default_value_t = RENDER.sample_rate, value_parser = clap::value_parser!(u32).range(8000..=768000))]
     pub sample_rate: u32,
 
     /// Hardware output channels: the channels of the output file.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, default_value_t = RENDER.outputs as u16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub outputs: u16,
 
     /// A WAV file to play into the hardware inputs (its sample rate must be the render's;
@@ -125,47 +175,25 @@ pub struct RenderArgs {
     #[arg(long, value_parser = clap::value_parser!(u16).range(0..=256))]
     pub input_channels: Option<u16>,
 
-    /// Engine block size in frames. Synth starts and stops, and control changes for
-    /// SynthDefs that ask for sample-accurate controls, land on their exact frame whatever
-    /// the block size; other control changes take effect at the start of their block.
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=8192))]
-    pub block_size: u32,
-
     /// Sample format of the output file: 32-bit float, or 16/24-bit integer (clipped to
     /// full scale, no dither).
-    #[arg(long, value_enum, default_value_t = FormatChoice::Float)]
-    pub format: FormatChoice,
+    #[arg(long, default_value_t = WavFormat::default(), value_parser = wav_format())]
+    pub format: WavFormat,
 
-    /// Most Groups and Synths at once.
-    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
-    pub max_nodes: u32,
-
-    /// Resource ids (0 to this minus one).
-    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
-    pub max_resources: u32,
-
-    /// Internal audio buses.
-    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(0..=65536))]
-    pub max_audio_buses: u32,
-
-    /// Worker threads for resource work (constructs, destroys, operations).
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
-    pub workers: u32,
+    /// The engine's sizes.
+    #[command(flatten)]
+    pub engine: EngineArgs,
 
     /// Seconds to wait for one resource construct, destroy or operation before giving up.
-    #[arg(long, default_value_t = 60.0, value_parser = positive_seconds)]
+    #[arg(long, default_value_t = RENDER.resource_timeout.as_secs_f64(), value_parser = positive_seconds)]
     pub resource_timeout: f64,
 }
 
-/// The sample format of a rendered WAV file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatChoice {
-    /// 32-bit IEEE float.
-    Float,
-    /// 16-bit integer PCM.
-    Int16,
-    /// 24-bit integer PCM.
-    Int24,
+/// Parses `--format`: one of the [`WavFormat`] names, each listed in the help with what
+/// it stores.
+fn wav_format() -> impl TypedValueParser<Value = WavFormat> {
+    PossibleValuesParser::new(WavFormat::ALL.map(|f| PossibleValue::new(f.name()).help(f.description())))
+        .try_map(|name| name.parse::<WavFormat>())
 }
 
 fn positive_seconds(text: &str) -> Result<f64, String> {
@@ -199,4 +227,51 @@ pub enum DriverChoice {
     Jack,
     /// No sound card: a thread paced by the wall clock.
     Dummy,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn engine_flags_default_to_the_engine_defaults_in_both_commands() {
+        let serve = Cli::try_parse_from(["oscine"]).unwrap();
+        let Some(Subcommand::Render(render)) =
+            Cli::try_parse_from(["oscine", "render", "in.osc", "out.wav"]).unwrap().command
+        else {
+            panic!("not a render")
+        };
+        let defaults = EngineOptions::default();
+        for engine in [&serve.engine, &render.engine] {
+            assert_eq!(engine.block_size as usize, defaults.block_size);
+            assert_eq!(engine.workers as usize, defaults.workers);
+            assert_eq!(engine.max_nodes as usize, defaults.max_nodes);
+            assert_eq!(engine.max_resources as usize, defaults.max_resources);
+            assert_eq!(engine.max_audio_buses as usize, defaults.max_audio_buses);
+        }
+        assert_eq!(serve.max_scheduled as usize, defaults.max_scheduled);
+        let defaults = RenderOptions::default();
+        assert_eq!(render.sample_rate, defaults.sample_rate);
+        assert_eq!(render.outputs as usize, defaults.outputs);
+        assert_eq!(render.resource_timeout, defaults.resource_timeout.as_secs_f64());
+        assert_eq!(render.format, WavFormat::Float);
+    }
+
+    #[test]
+    fn format_takes_every_wav_format_name() {
+        for format in WavFormat::ALL {
+            let cli =
+                Cli::try_parse_from(["oscine", "render", "in.osc", "out.wav", "--format", format.name()]).unwrap();
+            let Some(Subcommand::Render(render)) = cli.command else { panic!("not a render") };
+            assert_eq!(render.format, format);
+        }
+        assert!(Cli::try_parse_from(["oscine", "render", "in.osc", "out.wav", "--format", "int8"]).is_err());
+    }
 }

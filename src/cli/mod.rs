@@ -6,7 +6,7 @@ mod serve;
 
 use clap::Parser;
 
-pub use args::{Cli, DriverChoice, FormatChoice, RenderArgs, Subcommand};
+pub use args::{Cli, DriverChoice, RenderArgs, Subcommand};
 
 /// Parses the command line and runs what it asks for.
 pub fn main() -> std::process::ExitCode {

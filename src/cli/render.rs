@@ -4,9 +4,9 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use oscine::render::{OutputFormat, RenderOptions, Renderer, WavInput, WavOutput};
+use oscine::render::{RenderOptions, Renderer, WavInput, WavOutput};
 
-use super::{FormatChoice, RenderArgs};
+use super::RenderArgs;
 
 fn fail(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("oscine render: {message}");
@@ -39,22 +39,17 @@ pub fn render(args: &RenderArgs) -> ExitCode {
     let terminal = std::io::stderr().is_terminal();
     let options = RenderOptions {
         sample_rate: args.sample_rate,
-        block_size: args.block_size as usize,
+        block_size: args.engine.block_size as usize,
         outputs: args.outputs as usize,
         inputs,
-        max_nodes: args.max_nodes as usize,
-        max_resources: args.max_resources as usize,
-        max_audio_buses: args.max_audio_buses as usize,
-        workers: args.workers as usize,
+        max_nodes: args.engine.max_nodes as usize,
+        max_resources: args.engine.max_resources as usize,
+        max_audio_buses: args.engine.max_audio_buses as usize,
+        workers: args.engine.workers as usize,
         resource_timeout: Duration::from_secs_f64(args.resource_timeout),
         progress: terminal,
     };
-    let format = match args.format {
-        FormatChoice::Float => OutputFormat::Float,
-        FormatChoice::Int16 => OutputFormat::Int16,
-        FormatChoice::Int24 => OutputFormat::Int24,
-    };
-    let mut output = match WavOutput::create(&args.output, options.outputs, options.sample_rate, format) {
+    let mut output = match WavOutput::create(&args.output, options.outputs, options.sample_rate, args.format) {
         Ok(o) => o,
         Err(e) => return fail(e),
     };

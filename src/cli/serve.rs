@@ -106,14 +106,14 @@ pub fn serve(cli: &Cli) -> ExitCode {
     let config = driver.config();
     let options = EngineOptions {
         sample_rate: config.sample_rate,
-        block_size: cli.block_size as usize,
+        block_size: cli.engine.block_size as usize,
         inputs: config.inputs,
         outputs: config.outputs,
-        max_audio_buses: cli.max_audio_buses as usize,
-        max_nodes: cli.max_nodes as usize,
-        max_resources: cli.max_resources as usize,
+        max_audio_buses: cli.engine.max_audio_buses as usize,
+        max_nodes: cli.engine.max_nodes as usize,
+        max_resources: cli.engine.max_resources as usize,
         max_scheduled: cli.max_scheduled as usize,
-        workers: cli.workers as usize,
+        workers: cli.engine.workers as usize,
         ..EngineOptions::default()
     };
     let parts = match build(options.clone(), Registry::with_builtins()) {

@@ -1,10 +1,8 @@
-use std::fs::File;
-use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 
-use hound::{SampleFormat, WavIntoSamples, WavReader, WavSpec, WavWriter};
+use oscine_plugins::wav::{WavFormat, WavReader, WavWriter};
 
-use super::{OutputFormat, RenderError};
+use super::RenderError;
 
 /// Where a render's hardware outputs go, block by block.
 pub trait FrameSink {
@@ -69,23 +67,16 @@ impl FrameSource for MemorySource {
     }
 }
 
-enum Samples {
-    Float(WavIntoSamples<BufReader<File>, f32>),
-    Int(WavIntoSamples<BufReader<File>, i32>, f32),
-}
-
 /// Hardware inputs from a WAV file: file channel `c` feeds input channel `c`; inputs the
 /// file lacks are silent, file channels beyond the inputs are ignored, and every input is
-/// silent once the file ends. Reads 8/16/24/32-bit integer files (scaled by
-/// `2^-(bits-1)`, as `audio-buffer` reads them) and 32-bit float files.
+/// silent once the file ends. Reads what `audio-buffer` reads, the same way
+/// ([`oscine_plugins::wav::WavReader`]): 8/16/24/32-bit integer files (scaled by
+/// `2^-(bits-1)`) and 32-bit float files.
 ///
 /// Context: NRT (file I/O).
 pub struct WavInput {
     path: PathBuf,
-    channels: usize,
-    sample_rate: u32,
-    frames: u64,
-    samples: Samples,
+    reader: WavReader,
     ended: bool,
 }
 
@@ -93,9 +84,9 @@ impl std::fmt::Debug for WavInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WavInput")
             .field("path", &self.path)
-            .field("channels", &self.channels)
-            .field("sample_rate", &self.sample_rate)
-            .field("frames", &self.frames)
+            .field("channels", &self.channels())
+            .field("sample_rate", &self.sample_rate())
+            .field("frames", &self.frames())
             .finish()
     }
 }
@@ -104,44 +95,29 @@ impl WavInput {
     /// Opens a WAV file and reads its header.
     ///
     /// # Errors
-    /// [`RenderError::Input`] when the file cannot be opened or is not a WAV file in a
-    /// supported encoding.
+    /// [`RenderError::Input`] when the file cannot be opened, is not a WAV file in a
+    /// supported encoding, or is shorter than its header says.
     pub fn open(path: impl AsRef<Path>) -> Result<WavInput, RenderError> {
         let path = path.as_ref().to_path_buf();
-        let fail = |reason: String| RenderError::Input { path: path.clone(), reason };
-        let reader = WavReader::open(&path).map_err(|e| fail(e.to_string()))?;
-        let spec = reader.spec();
-        let frames = u64::from(reader.duration());
-        let samples = match (spec.sample_format, spec.bits_per_sample) {
-            (SampleFormat::Float, 32) => Samples::Float(reader.into_samples()),
-            (SampleFormat::Int, bits @ 8..=32) => {
-                Samples::Int(reader.into_samples(), (2.0f64).powi(1 - i32::from(bits)) as f32)
-            }
-            (format, bits) => return Err(fail(format!("unsupported encoding: {bits}-bit {format:?}"))),
-        };
-        Ok(WavInput {
-            channels: usize::from(spec.channels),
-            sample_rate: spec.sample_rate,
-            frames,
-            samples,
-            ended: false,
-            path,
-        })
+        match WavReader::open(&path) {
+            Ok(reader) => Ok(WavInput { path, reader, ended: false }),
+            Err(e) => Err(RenderError::Input { path, reason: e.to_string() }),
+        }
     }
 
     /// The file's channels.
     pub fn channels(&self) -> usize {
-        self.channels
+        self.reader.channels()
     }
 
     /// The file's sample rate.
     pub fn sample_rate(&self) -> u32 {
-        self.sample_rate
+        self.reader.sample_rate()
     }
 
     /// The file's length in frames.
     pub fn frames(&self) -> u64 {
-        self.frames
+        self.reader.frames()
     }
 
     /// The file's path.
@@ -153,11 +129,7 @@ impl WavInput {
         if self.ended {
             return Ok(0.0);
         }
-        let next = match &mut self.samples {
-            Samples::Float(s) => s.next(),
-            Samples::Int(s, scale) => s.next().map(|r| r.map(|x| x as f32 * *scale)),
-        };
-        match next {
+        match self.reader.samples().next() {
             Some(Ok(x)) => Ok(x),
             Some(Err(e)) => Err(RenderError::Input { path: self.path.clone(), reason: e.to_string() }),
             None => {
@@ -178,7 +150,7 @@ impl FrameSource for WavInput {
             if self.ended {
                 break;
             }
-            for c in 0..self.channels {
+            for c in 0..self.channels() {
                 let x = self.next_sample()?;
                 if c < inputs {
                     planar[c * stride + f] = x;
@@ -199,8 +171,8 @@ impl FrameSource for WavInput {
 pub struct WavOutput {
     path: PathBuf,
     temporary: PathBuf,
-    writer: Option<WavWriter<BufWriter<File>>>,
-    format: OutputFormat,
+    writer: Option<WavWriter>,
+    format: WavFormat,
     frames: u64,
 }
 
@@ -219,23 +191,14 @@ impl WavOutput {
         path: impl AsRef<Path>,
         channels: usize,
         sample_rate: u32,
-        format: OutputFormat,
+        format: WavFormat,
     ) -> Result<WavOutput, RenderError> {
         let path = path.as_ref().to_path_buf();
         let fail = |reason: String| RenderError::Output { path: path.clone(), reason };
         let channels = u16::try_from(channels).map_err(|_| fail(format!("{channels} channels is too many")))?;
         let name = path.file_name().ok_or_else(|| fail("not a file name".into()))?.to_string_lossy();
         let temporary = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
-        let spec = WavSpec {
-            channels,
-            sample_rate,
-            bits_per_sample: format.bits(),
-            sample_format: match format {
-                OutputFormat::Float => SampleFormat::Float,
-                OutputFormat::Int16 | OutputFormat::Int24 => SampleFormat::Int,
-            },
-        };
-        let writer = WavWriter::create(&temporary, spec).map_err(|e| fail(e.to_string()))?;
+        let writer = WavWriter::create(&temporary, channels, sample_rate, format).map_err(|e| fail(e.to_string()))?;
         Ok(WavOutput { path, temporary, writer: Some(writer), format, frames: 0 })
     }
 
@@ -275,11 +238,7 @@ impl FrameSink for WavOutput {
         let mut result = Ok(());
         for f in 0..frames {
             for c in 0..channels {
-                let x = planar[c * stride + f];
-                result = match self.format {
-                    OutputFormat::Float => writer.write_sample(x),
-                    format => writer.write_sample(format.quantize(x)),
-                };
+                result = writer.write_sample(planar[c * stride + f]);
                 if result.is_err() {
                     break;
                 }

@@ -46,5 +46,6 @@ mod options;
 mod renderer;
 
 pub use io::{FrameSink, FrameSource, MemorySink, MemorySource, WavInput, WavOutput};
-pub use options::{OutputFormat, RenderOptions};
+pub use options::RenderOptions;
+pub use oscine_plugins::wav::WavFormat;
 pub use renderer::{CommandFailure, RenderError, RenderReport, Renderer};

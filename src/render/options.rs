@@ -2,38 +2,6 @@ use std::time::Duration;
 
 use crate::engine::{ClockMode, EngineOptions};
 
-/// How the output file stores samples.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OutputFormat {
-    /// 32-bit IEEE float: the engine's samples exactly, beyond full scale included.
-    #[default]
-    Float,
-    /// 16-bit integer PCM.
-    Int16,
-    /// 24-bit integer PCM.
-    Int24,
-}
-
-impl OutputFormat {
-    /// Bits per sample.
-    pub fn bits(self) -> u16 {
-        match self {
-            OutputFormat::Float => 32,
-            OutputFormat::Int16 => 16,
-            OutputFormat::Int24 => 24,
-        }
-    }
-
-    /// The integer a sample becomes in an integer format: `round(x × 2^(bits−1))`,
-    /// clamped to the format's range (so full scale is `[-1, 1)`, the inverse of how
-    /// `audio-buffer` reads integer files); NaN becomes 0. No dither, so renders stay
-    /// bit-identical.
-    pub fn quantize(self, x: f32) -> i32 {
-        let scale = (1i64 << (self.bits() - 1)) as f64;
-        (x as f64 * scale).round().clamp(-scale, scale - 1.0) as i32
-    }
-}
-
 /// What an offline render runs with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RenderOptions {
@@ -100,21 +68,5 @@ impl RenderOptions {
             // Every node may end in one block, each with a notification.
             event_queue_capacity: (2 * self.max_nodes + defaults.event_queue_capacity).min(1 << 20),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quantizes_to_the_integer_grid_with_clamping() {
-        assert_eq!(OutputFormat::Int16.quantize(0.5), 16_384);
-        assert_eq!(OutputFormat::Int16.quantize(1.0), 32_767);
-        assert_eq!(OutputFormat::Int16.quantize(-1.0), -32_768);
-        assert_eq!(OutputFormat::Int16.quantize(-3.0), -32_768);
-        assert_eq!(OutputFormat::Int24.quantize(0.25), 1 << 21);
-        assert_eq!(OutputFormat::Int24.quantize(f32::NAN), 0);
-        assert_eq!(OutputFormat::Int24.quantize(2.0), (1 << 23) - 1);
     }
 }
