@@ -1,4 +1,3 @@
-use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -9,9 +8,11 @@ use tokio::net::UdpSocket;
 use super::event_wait::EventWait;
 use super::ClientTable;
 use crate::control::EngineHandle;
-use crate::engine::{ClientId, Command, Event, ResourceDefId, TimedCommand, Timetag};
-use crate::osc::{check_packet, parse, replies, ErrorCode, PacketError, Request, RequestError, MAX_PACKET_SIZE};
-use oscine_plugin_api::{ResourceArg, ResourceId};
+use crate::engine::{ClientId, Command, Event, TimedCommand, Timetag};
+use crate::osc::{
+    check_packet, parse, replies, ErrorCode, LiveResources, PacketError, Request, RequestError, MAX_PACKET_SIZE,
+};
+use oscine_plugin_api::ResourceArg;
 
 /// How often the network thread looks at what no event announces: whether blocks still
 /// come (see [`AUDIO_STALL`]), whether the engine failed or dropped events, a shutdown
@@ -50,7 +51,7 @@ pub struct Server {
     quit: Option<(Option<ClientId>, Instant)>,
     signalled: bool,
     stopped: bool,
-    resource_defs: HashMap<ResourceId, ResourceDefId>,
+    resources: LiveResources,
     bundles: u32,
     batch: Vec<(TimedCommand, ClientId)>,
     batch_addrs: Vec<(String, ClientId)>,
@@ -74,7 +75,7 @@ impl Server {
             quit: None,
             signalled: false,
             stopped: false,
-            resource_defs: HashMap::new(),
+            resources: LiveResources::new(),
             bundles: 0,
             batch: Vec::new(),
             batch_addrs: Vec::new(),
@@ -267,7 +268,7 @@ impl Server {
 
     fn on_message(&mut self, msg: &OscMessage, client: ClientId, time: Timetag, bundle: u32) {
         tracing::debug!(client = ?self.clients.addr(client), "{} {:?}", msg.addr, msg.args);
-        let request = match parse(msg, &self.handle, client, &self.resource_defs) {
+        let request = match parse(msg, &self.handle, client, &self.resources) {
             Ok(r) => r,
             Err(e) => return self.reply_error(client, &msg.addr, e),
         };
@@ -382,6 +383,7 @@ impl Server {
         // Before draining, so that events pushed from now on signal again.
         self.handle.event_signal().take();
         while let Some(event) = self.handle.poll_event() {
+            self.resources.observe(&event);
             match event {
                 Event::Ack { client, command, id } => self.reply(client, replies::ack(replies::address(command), id)),
                 Event::Error { client, command, error } => {
@@ -400,20 +402,15 @@ impl Server {
                         &RequestError::new(ErrorCode::SynthFaulted, format!("synth {id} panicked and was silenced")),
                     ));
                 }
-                Event::ResourceReady { client, id, def } => {
-                    // What the network side knows of each Resource comes from the audio
-                    // thread's own reports, so it stays bounded by the pool and current.
-                    self.resource_defs.insert(id, def);
+                Event::ResourceReady { client, id, .. } => {
                     self.reply_and_notify(client, replies::message("/resource/ready", vec![OscType::Int(id)]))
                 }
                 Event::ResourceFailed { client, id, reason } => {
-                    self.resource_defs.remove(&id);
                     tracing::warn!("resource {id} failed to construct: {reason}");
                     let args = vec![OscType::Int(id), OscType::String(reason.into())];
                     self.reply_and_notify(client, replies::message("/resource/error", args));
                 }
                 Event::ResourceDestroyed { client, id } => {
-                    self.resource_defs.remove(&id);
                     let destroyed = replies::message("/resource/destroyed", vec![OscType::Int(id)]);
                     match client {
                         Some(client) => self.reply_and_notify(client, destroyed),

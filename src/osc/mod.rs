@@ -6,12 +6,16 @@
 //! Context: NRT (the network thread, or the thread rendering a score).
 
 mod args;
+mod live_resources;
 mod packet_check;
 pub mod replies;
 mod request_error;
+mod verb;
 mod verbs;
 
 pub use crate::error_code::ErrorCode;
+pub use live_resources::LiveResources;
 pub use packet_check::{check_packet, PacketError, MAX_BUNDLE_DEPTH, MAX_PACKET_SIZE};
 pub use request_error::RequestError;
-pub use verbs::{parse, Request, MAX_IDS_PER_MESSAGE, VERBS};
+pub use verb::{Verb, VERBS};
+pub use verbs::{parse, Request, MAX_IDS_PER_MESSAGE};

@@ -2,31 +2,15 @@
 
 use rosc::{OscMessage, OscPacket, OscType};
 
-use super::RequestError;
+use super::{RequestError, Verb};
 use crate::engine::{CommandKind, NodeInfoKind, StatusSnapshot, TreeSnapshot};
 
 /// Tree replies stop adding nodes past this many bytes so they fit one datagram.
 const TREE_REPLY_BUDGET: usize = 60_000;
 
-/// The OSC address clients use for each command kind.
+/// The address replies about a command of `kind` name: its native verb's.
 pub fn address(kind: CommandKind) -> &'static str {
-    match kind {
-        CommandKind::GroupNew => "/group/new",
-        CommandKind::GroupFreeAll => "/group/freeAll",
-        CommandKind::SynthNew => "/synth/new",
-        CommandKind::SynthActivate => "/synth/activate",
-        CommandKind::MapInput => "/synth/map/input",
-        CommandKind::MapOutput => "/synth/map/output",
-        CommandKind::SetDoneFlags => "/synth/property/doneFlags/set",
-        CommandKind::NodeSet => "/node/set",
-        CommandKind::NodeFree => "/node/free",
-        CommandKind::QueryTree => "/node/tree",
-        CommandKind::ResourceNew => "/resource/new",
-        CommandKind::ResourceFree => "/resource/free",
-        CommandKind::ResourcePerform => "/resource/perform",
-        CommandKind::Sync => "/sync",
-        CommandKind::Shutdown => "/quit",
-    }
+    Verb::native(kind).address()
 }
 
 /// A message with the given address and arguments.

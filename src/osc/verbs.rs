@@ -1,13 +1,11 @@
-use std::collections::HashMap;
-
-use oscine_plugin_api::{ResourceArg, ResourceId};
+use oscine_plugin_api::ResourceArg;
 use rosc::{OscMessage, OscType};
 
 use super::args::{type_name, Args};
-use super::{ErrorCode, RequestError};
+use super::{ErrorCode, LiveResources, RequestError, Verb};
 use crate::control::{ControlKey, EngineHandle, SynthBuildError};
 use crate::engine::{
-    AddAction, BusMapping, ClientId, Command, ControlChanges, ControlRef, DoneFlags, NodeId, ResourceDefId, ResourceIds,
+    AddAction, BusMapping, ClientId, Command, ControlChanges, ControlRef, DoneFlags, NodeId, ResourceIds,
 };
 
 /// What a message asks for.
@@ -33,39 +31,8 @@ pub enum Request {
 /// command and gets its own answer, so a single datagram cannot flood the queues.
 pub const MAX_IDS_PER_MESSAGE: usize = 64;
 
-/// Every address the server answers, in the order docs/osc-api.md lists them.
-pub const VERBS: &[&str] = &[
-    "/group/new",
-    "/group/freeAll",
-    "/synth/new",
-    "/synth/construct",
-    "/synth/activate",
-    "/synth/map/input",
-    "/synth/map/output",
-    "/synth/map/output/add",
-    "/synth/property/doneFlags/set",
-    "/node/set",
-    "/node/free",
-    "/node/tree",
-    "/synthdef/list",
-    "/resource/new",
-    "/resource/free",
-    "/resource/perform",
-    "/resource/list",
-    "/notify",
-    "/status",
-    "/sync",
-    "/version",
-    "/quit",
-    "/s_new",
-    "/n_set",
-    "/n_free",
-    "/g_new",
-    "/g_freeAll",
-];
-
 /// Translates one message into a request. Builds Synths here, off the audio thread.
-/// `resource_defs` tells which ResourceDef each resource id was created with, as far as
+/// `resources` tells which ResourceDef each resource id was created with, as far as
 /// the network side knows (the audio thread checks again).
 ///
 /// Context: NRT (network thread).
@@ -73,34 +40,37 @@ pub fn parse(
     msg: &OscMessage,
     handle: &EngineHandle,
     client: ClientId,
-    resource_defs: &HashMap<ResourceId, ResourceDefId>,
+    resources: &LiveResources,
 ) -> Result<Request, RequestError> {
     let mut a = Args::new(&msg.args);
-    let commands = match msg.addr.as_str() {
-        "/group/new" => {
+    let Some(verb) = Verb::from_address(&msg.addr) else {
+        return Err(RequestError::new(ErrorCode::UnknownVerb, format!("unknown command '{}'", msg.addr)));
+    };
+    let commands = match verb {
+        Verb::GroupNew => {
             let (id, target, action) = (a.node_id("node id")?, a.node_id("target id")?, add_action(&mut a)?);
             vec![Command::GroupNew { client, id, target, action }]
         }
-        "/g_new" => {
+        Verb::GNew => {
             let id = a.node_id("node id")?;
             let action = add_action(&mut a)?;
             let target = a.node_id("target id")?;
             vec![Command::GroupNew { client, id, target, action }]
         }
-        "/group/freeAll" | "/g_freeAll" => {
+        Verb::GroupFreeAll | Verb::GFreeAll => {
             let mut ids = vec![Command::GroupFreeAll { client, id: a.node_id("group id")? }];
             while !a.is_empty() {
                 ids.push(Command::GroupFreeAll { client, id: a.node_id("group id")? });
             }
             ids
         }
-        "/synth/new" | "/synth/construct" => {
+        Verb::SynthNew | Verb::SynthConstruct => {
             let def = a.string("synthdef name")?;
             let (id, target, action) = (a.node_id("node id")?, a.node_id("target id")?, add_action(&mut a)?);
-            let activate = msg.addr == "/synth/new";
+            let activate = verb == Verb::SynthNew;
             vec![synth_new(handle, client, def, id, target, action, activate, &mut a)?]
         }
-        "/s_new" => {
+        Verb::SNew => {
             let def = a.string("synthdef name")?;
             let id = a.int("node id")?;
             if id < 0 {
@@ -113,16 +83,16 @@ pub fn parse(
             let target = a.node_id("target id")?;
             vec![synth_new(handle, client, def, id, target, action, true, &mut a)?]
         }
-        "/synth/activate" => ids(&mut a, "synth id", |id| Command::SynthActivate { client, id })?,
-        "/synth/map/input" => {
+        Verb::SynthActivate => ids(&mut a, "synth id", |id| Command::SynthActivate { client, id })?,
+        Verb::MapInput => {
             let (id, port, bus) = (a.node_id("synth id")?, port(&mut a)?, a.int("bus id")?);
             let mapping = mapping(bus, a.int_or("flags", 0)?, false)?;
             vec![Command::MapInput { client, id, port, mapping }]
         }
-        "/synth/map/output" | "/synth/map/output/add" => {
+        Verb::MapOutput | Verb::MapOutputAdd => {
             let (id, port, bus) = (a.node_id("synth id")?, port(&mut a)?, a.int("bus id")?);
             let mapping = mapping(bus, a.int_or("flags", 0)?, true)?;
-            let append = msg.addr.ends_with("/add");
+            let append = verb == Verb::MapOutputAdd;
             if append && mapping.is_none() {
                 return Err(RequestError::new(
                     ErrorCode::ArgumentValue,
@@ -131,7 +101,7 @@ pub fn parse(
             }
             vec![Command::MapOutput { client, id, port, mapping, append }]
         }
-        "/synth/property/doneFlags/set" => {
+        Verb::SetDoneFlags => {
             let id = a.node_id("synth id")?;
             let bits = a.int("flags")?;
             let flags = DoneFlags::from_bits(bits).ok_or_else(|| {
@@ -139,7 +109,7 @@ pub fn parse(
             })?;
             vec![Command::SetDoneFlags { client, id, flags }]
         }
-        "/node/set" | "/n_set" => {
+        Verb::NodeSet | Verb::NSet => {
             let id = a.node_id("synth id")?;
             let changes = control_pairs(handle, &mut a)?;
             if changes.is_empty() {
@@ -147,18 +117,18 @@ pub fn parse(
             }
             vec![Command::NodeSet { client, id, changes }]
         }
-        "/node/free" | "/n_free" => {
+        Verb::NodeFree | Verb::NFree => {
             let mut v = vec![Command::NodeFree { client, id: a.node_id("node id")? }];
             while !a.is_empty() {
                 v.push(Command::NodeFree { client, id: a.node_id("node id")? });
             }
             v
         }
-        "/node/tree" => {
+        Verb::NodeTree => {
             let id = a.int_or("group id", 0)?;
             vec![Command::QueryTree { client, id, snapshot: handle.tree_snapshot() }]
         }
-        "/resource/new" => {
+        Verb::ResourceNew => {
             let name = a.string("resource definition name")?;
             let id = a.int("resource id")?;
             let def = handle.registry().resource_def_id(name).ok_or_else(|| {
@@ -167,17 +137,17 @@ pub fn parse(
             let args = resource_args(&mut a, true)?;
             vec![Command::ResourceNew { client, id, def, args }]
         }
-        "/resource/free" => {
+        Verb::ResourceFree => {
             let mut v = vec![Command::ResourceFree { client, id: a.int("resource id")? }];
             while !a.is_empty() {
                 v.push(Command::ResourceFree { client, id: a.int("resource id")? });
             }
             v
         }
-        "/resource/perform" => {
+        Verb::ResourcePerform => {
             let id = a.int("resource id")?;
             let name = a.string("operation")?;
-            let def = *resource_defs.get(&id).ok_or_else(|| {
+            let def = resources.def_of(id).ok_or_else(|| {
                 RequestError::new(
                     ErrorCode::ResourceNotReady,
                     format!("resource {id} is not live (no /resource/ready for it)"),
@@ -202,24 +172,21 @@ pub fn parse(
             let args = resource_args(&mut a, false)?;
             vec![Command::ResourcePerform { client, ids, def, operation: index as u16, exclusive: op.exclusive, args }]
         }
-        "/sync" => vec![Command::Sync { client, token: a.int_or("token", 0)? }],
-        "/notify" => {
+        Verb::Sync => vec![Command::Sync { client, token: a.int_or("token", 0)? }],
+        Verb::Notify => {
             let on = a.int_or("flag", 1)?;
             a.finish()?;
             return Ok(Request::Notify(on != 0));
         }
-        "/status" | "/version" | "/quit" | "/synthdef/list" | "/resource/list" => {
+        Verb::Status | Verb::Version | Verb::Quit | Verb::SynthDefList | Verb::ResourceList => {
             a.finish()?;
-            return Ok(match msg.addr.as_str() {
-                "/status" => Request::Status,
-                "/version" => Request::Version,
-                "/synthdef/list" => Request::SynthDefs,
-                "/resource/list" => Request::ResourceDefs,
+            return Ok(match verb {
+                Verb::Status => Request::Status,
+                Verb::Version => Request::Version,
+                Verb::SynthDefList => Request::SynthDefs,
+                Verb::ResourceList => Request::ResourceDefs,
                 _ => Request::Quit,
             });
-        }
-        other => {
-            return Err(RequestError::new(ErrorCode::UnknownVerb, format!("unknown command '{other}'")));
         }
     };
     a.finish()?;

@@ -1,4 +1,4 @@
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{BinaryHeap, HashSet};
 use std::fmt;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -10,10 +10,8 @@ use oscine_plugin_api::ResourceId;
 use super::{FrameSink, FrameSource, MemorySink, RenderOptions};
 use crate::control::{EngineHandle, Registry};
 use crate::drivers::ManualDriver;
-use crate::engine::{
-    ClientId, ClockMode, Command, Engine, Event, NodeId, ResourceDefId, ResourceState, SampleClock, Timetag,
-};
-use crate::osc::{parse, ErrorCode, Request, RequestError};
+use crate::engine::{ClientId, ClockMode, Command, Engine, Event, NodeId, ResourceState, SampleClock, Timetag};
+use crate::osc::{parse, ErrorCode, LiveResources, Request, RequestError};
 use crate::score::{ScoreBundle, ScoreError, ScoreErrorKind, ScoreMessage, ScoreReader};
 use crate::{build, BuildError};
 
@@ -221,7 +219,7 @@ impl Renderer {
         let mut session = Session {
             driver: ManualDriver::with_engine(parts.engine),
             handle: parts.handle,
-            resource_defs: HashMap::new(),
+            resources: LiveResources::new(),
             resource_ids: HashSet::new(),
             sent: 0,
             block_start: 0,
@@ -374,7 +372,7 @@ struct Session {
     handle: EngineHandle,
     /// Which ResourceDef each Live resource id has, kept as the server keeps it: from
     /// `/resource/ready` until `/resource/destroyed`.
-    resource_defs: HashMap<ResourceId, ResourceDefId>,
+    resources: LiveResources,
     /// Resource ids that may have work running: every id a resource command named, until
     /// it is seen Free.
     resource_ids: HashSet<ResourceId>,
@@ -443,7 +441,7 @@ impl Session {
         // before the next message is even parsed, so parsing sees the same state however
         // fast the workers are.
         self.settle(Some(item))?;
-        let request = parse(&item.message.message, &self.handle, CLIENT, &self.resource_defs)
+        let request = parse(&item.message.message, &self.handle, CLIENT, &self.resources)
             .map_err(|e| item.fail(Some(e.code.code()), e.message))?;
         let Request::Commands(commands) = request else { return Ok(()) };
         for command in commands {
@@ -523,20 +521,14 @@ impl Session {
             None => RenderError::Engine { seconds, message },
         };
         while let Some(event) = self.handle.poll_event() {
+            self.resources.observe(&event);
             match event {
                 Event::Error { error, .. } => {
                     let e = RequestError::from(error);
                     return Err(fail(Some(e.code.code()), e.message));
                 }
-                Event::ResourceReady { id, def, .. } => {
-                    self.resource_defs.insert(id, def);
-                }
                 Event::ResourceFailed { id, reason, .. } => {
-                    self.resource_defs.remove(&id);
                     return Err(fail(None, format!("resource {id} failed to construct: {reason}")));
-                }
-                Event::ResourceDestroyed { id, .. } => {
-                    self.resource_defs.remove(&id);
                 }
                 Event::ResourcePerformed { id, operation: (def, index), result: Err(reason), .. } => {
                     let registry = self.handle.registry();

@@ -1,0 +1,121 @@
+//! Every address the server answers, written once: the [`Verb`] enum, its addresses and
+//! [`VERBS`] all come from the one list below.
+
+use crate::engine::CommandKind;
+
+macro_rules! verbs {
+    ($($(#[doc = $doc:literal])* $verb:ident = $address:literal,)*) => {
+        /// An address the server answers.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum Verb {
+            $($(#[doc = $doc])* $verb,)*
+        }
+
+        impl Verb {
+            /// Every verb, in the order docs/osc-api.md lists them.
+            pub const ALL: &'static [Verb] = &[$(Verb::$verb,)*];
+
+            /// The OSC address.
+            pub fn address(self) -> &'static str {
+                match self {
+                    $(Verb::$verb => $address,)*
+                }
+            }
+        }
+
+        /// Every address the server answers, in the order docs/osc-api.md lists them.
+        pub const VERBS: &[&str] = &[$($address,)*];
+    };
+}
+
+verbs! {
+    /// `/group/new`.
+    GroupNew = "/group/new",
+    /// `/group/freeAll`.
+    GroupFreeAll = "/group/freeAll",
+    /// `/synth/new`.
+    SynthNew = "/synth/new",
+    /// `/synth/construct`.
+    SynthConstruct = "/synth/construct",
+    /// `/synth/activate`.
+    SynthActivate = "/synth/activate",
+    /// `/synth/map/input`.
+    MapInput = "/synth/map/input",
+    /// `/synth/map/output`.
+    MapOutput = "/synth/map/output",
+    /// `/synth/map/output/add`.
+    MapOutputAdd = "/synth/map/output/add",
+    /// `/synth/property/doneFlags/set`.
+    SetDoneFlags = "/synth/property/doneFlags/set",
+    /// `/node/set`.
+    NodeSet = "/node/set",
+    /// `/node/free`.
+    NodeFree = "/node/free",
+    /// `/node/tree`.
+    NodeTree = "/node/tree",
+    /// `/synthdef/list`.
+    SynthDefList = "/synthdef/list",
+    /// `/resource/new`.
+    ResourceNew = "/resource/new",
+    /// `/resource/free`.
+    ResourceFree = "/resource/free",
+    /// `/resource/perform`.
+    ResourcePerform = "/resource/perform",
+    /// `/resource/list`.
+    ResourceList = "/resource/list",
+    /// `/notify`.
+    Notify = "/notify",
+    /// `/status`.
+    Status = "/status",
+    /// `/sync`.
+    Sync = "/sync",
+    /// `/version`.
+    Version = "/version",
+    /// `/quit`.
+    Quit = "/quit",
+    /// scsynth's `/s_new`.
+    SNew = "/s_new",
+    /// scsynth's `/n_set`.
+    NSet = "/n_set",
+    /// scsynth's `/n_free`.
+    NFree = "/n_free",
+    /// scsynth's `/g_new`.
+    GNew = "/g_new",
+    /// scsynth's `/g_freeAll`.
+    GFreeAll = "/g_freeAll",
+}
+
+impl Verb {
+    /// The verb with this address.
+    ///
+    /// ```
+    /// use oscine::osc::Verb;
+    /// assert_eq!(Verb::from_address("/n_set"), Some(Verb::NSet));
+    /// assert_eq!(Verb::from_address("/n_sat"), None);
+    /// ```
+    pub fn from_address(address: &str) -> Option<Verb> {
+        Verb::ALL.iter().copied().find(|v| v.address() == address)
+    }
+
+    /// The native verb whose commands are of `kind`: the address replies about them name.
+    pub fn native(kind: CommandKind) -> Verb {
+        match kind {
+            CommandKind::GroupNew => Verb::GroupNew,
+            CommandKind::GroupFreeAll => Verb::GroupFreeAll,
+            CommandKind::SynthNew => Verb::SynthNew,
+            CommandKind::SynthActivate => Verb::SynthActivate,
+            CommandKind::MapInput => Verb::MapInput,
+            CommandKind::MapOutput => Verb::MapOutput,
+            CommandKind::SetDoneFlags => Verb::SetDoneFlags,
+            CommandKind::NodeSet => Verb::NodeSet,
+            CommandKind::NodeFree => Verb::NodeFree,
+            CommandKind::QueryTree => Verb::NodeTree,
+            CommandKind::ResourceNew => Verb::ResourceNew,
+            CommandKind::ResourceFree => Verb::ResourceFree,
+            CommandKind::ResourcePerform => Verb::ResourcePerform,
+            CommandKind::Sync => Verb::Sync,
+            CommandKind::Shutdown => Verb::Quit,
+        }
+    }
+}
