@@ -109,11 +109,11 @@ fn done_and_ended_reach_notified_clients_only() {
     // Free the group (0x10): the group's nodes, then the group, end after the done.
     c.ok("/group/new", vec![i(60), i(0), i(1)], "/group/new", 60);
     c.ok("/synth/new", vec![s("sine"), i(61), i(60), i(1)], "/synth/new", 61);
-    done_after(&mut c, 62, 60, 0.02, 0x30);
     c.ok("/synth/new", vec![s("sine"), i(63), i(60), i(1)], "/synth/new", 63);
+    done_after(&mut c, 62, 60, 0.02, 0x30);
     for n in [&mut a, &mut b] {
         expect_note(n, "/node/done", 62);
-        for id in [61, 62, 63, 60] {
+        for id in [61, 63, 62, 60] {
             expect_note(n, "/node/ended", id);
         }
     }
