@@ -16,6 +16,7 @@ use crate::engine::{
 
 /// Why a Synth could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SynthBuildError {
     /// No SynthDef has the name.
     #[error("no synthdef named '{0}'")]

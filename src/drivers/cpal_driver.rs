@@ -18,6 +18,7 @@ const CONVERT_FRAMES: usize = 4096;
 /// A build has ALSA always, and each of the others when built with its cargo feature
 /// (`pipewire` and `pulseaudio` by default, `jack` on request).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CpalHost {
     /// The PipeWire server, through its own API.
     PipeWire,

@@ -15,6 +15,7 @@ pub struct DriverConfig {
 
 /// Why a driver could not open or start.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum DriverError {
     /// No device matched.
     #[error("no audio device: {0}")]

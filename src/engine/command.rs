@@ -10,6 +10,7 @@ use super::{
 /// in arrival order. Every failure comes back as an [`Event::Error`](super::Event) naming
 /// the client and the [`CommandKind`].
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Command {
     /// Create an empty Group.
     GroupNew {
@@ -174,6 +175,7 @@ pub struct TimedCommand {
 
 /// Which kind of command an error is about (so the network side can name the OSC verb).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CommandKind {
     /// [`Command::GroupNew`].
     GroupNew,

@@ -7,6 +7,7 @@ use super::{ClientId, CommandKind, ControlNameId, NodeId, ResourceDefId, TreeSna
 /// What the audio thread reports. Plain data (the tree snapshot excepted, whose storage
 /// came from the network side); the network side turns events into OSC.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Event {
     /// A Synth with the notify done flag said it is done.
     NodeDone {
@@ -112,6 +113,7 @@ pub enum Event {
 /// `Acquire` and `ResourceBind` share [`ErrorCode::ResourceUnavailable`]: to a client they
 /// are one condition, a Resource that cannot be held.
 #[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum EngineError {
     /// The id is taken.
     #[error("node id {0} is already in use")]

@@ -51,6 +51,7 @@ impl Default for EngineOptions {
 
 /// Why options cannot make an engine.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum OptionsError {
     /// A size that must be positive is zero.
     #[error("{name} must be at least 1")]

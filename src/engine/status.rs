@@ -32,6 +32,7 @@ pub struct EngineStatus {
 
 /// One reading of every [`EngineStatus`] counter.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[non_exhaustive]
 pub struct StatusSnapshot {
     /// Synths in the tree.
     pub synths: u32,

@@ -18,6 +18,7 @@ pub struct TreeSnapshot {
 
 /// One node in a [`TreeSnapshot`].
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct NodeInfo {
     /// The node's id.
     pub id: NodeId,
@@ -31,6 +32,7 @@ pub struct NodeInfo {
 
 /// Group or Synth details of a [`NodeInfo`].
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum NodeInfoKind {
     /// A Group, with its child count.
     Group {

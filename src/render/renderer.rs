@@ -52,6 +52,7 @@ impl fmt::Display for CommandFailure {
 
 /// Why a render stopped.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RenderError {
     /// The score's framing or timetags are wrong.
     #[error("bad score: {0}")]
@@ -113,6 +114,7 @@ pub enum RenderError {
 
 /// What a finished render did.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct RenderReport {
     /// Frames written per channel: `round(T × rate)` for the latest score time `T`.
     pub frames: u64,

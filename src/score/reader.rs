@@ -57,6 +57,7 @@ pub struct ScoreError {
 
 /// The reasons a score cannot be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ScoreErrorKind {
     /// The score holds no bundle at all.
     #[error("the score is empty: it holds no bundles")]

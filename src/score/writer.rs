@@ -19,6 +19,7 @@ pub fn message(addr: &str, args: Vec<OscType>) -> OscMessage {
 
 /// Why a score cannot be written.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ScoreWriteError {
     /// A time is negative, not finite, or too large for a timetag (2^32 s and more).
     #[error("bundle {index}: {seconds} is not a time in seconds from 0 to 2^32")]
