@@ -1,4 +1,7 @@
 //! The small value types commands and events carry.
+//!
+//! Context: any: plain values; every function here is arithmetic or a match, and never
+//! allocates or blocks.
 
 use super::InlineVec;
 
@@ -11,7 +14,7 @@ pub const ROOT_NODE_ID: NodeId = 0;
 /// Which client sent a command, as numbered by the network side. The engine only hands it
 /// back in events so replies reach their sender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ClientId(pub u32);
+pub struct ClientId(pub u64);
 
 /// A control name interned by the SynthDef registry, so the audio thread compares
 /// integers, never strings.

@@ -2,6 +2,8 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use slotmap::{new_key_type, Key, KeyData, SlotMap};
+
 use crate::engine::ClientId;
 
 /// How many clients the server remembers; past this, the longest-silent client that did
@@ -10,6 +12,12 @@ const MAX_CLIENTS: usize = 4096;
 
 /// A client silent this long may be forgotten when the table is full.
 const FORGET_AFTER: Duration = Duration::from_secs(60);
+
+new_key_type! {
+    /// A client's slot in the table, with the generation that makes a reused slot a
+    /// different key.
+    struct ClientKey;
+}
 
 struct Client {
     addr: SocketAddr,
@@ -20,12 +28,23 @@ struct Client {
 /// Every UDP peer that has sent a datagram, numbered so the engine can carry a small id
 /// instead of an address; and which of them asked for notifications.
 ///
+/// A [`ClientId`] is a generational key: once a client is forgotten, its id names nobody,
+/// even after its slot holds a new client, so a reply still in flight for a forgotten
+/// client is dropped rather than sent to a stranger.
+///
 /// Context: NRT (network thread).
 #[derive(Default)]
 pub struct ClientTable {
-    by_addr: HashMap<SocketAddr, ClientId>,
-    clients: HashMap<ClientId, Client>,
-    next: u32,
+    by_addr: HashMap<SocketAddr, ClientKey>,
+    clients: SlotMap<ClientKey, Client>,
+}
+
+fn id(key: ClientKey) -> ClientId {
+    ClientId(key.data().as_ffi())
+}
+
+fn key(id: ClientId) -> ClientKey {
+    KeyData::from_ffi(id.0).into()
 }
 
 impl ClientTable {
@@ -37,44 +56,39 @@ impl ClientTable {
     /// The id of `addr`, assigning one on first contact.
     pub fn id_of(&mut self, addr: SocketAddr) -> ClientId {
         let now = Instant::now();
-        if let Some(id) = self.by_addr.get(&addr) {
-            if let Some(c) = self.clients.get_mut(id) {
+        if let Some(&key) = self.by_addr.get(&addr) {
+            if let Some(c) = self.clients.get_mut(key) {
                 c.last_seen = now;
             }
-            return *id;
+            return id(key);
         }
         if self.clients.len() >= MAX_CLIENTS {
             self.forget_silent(now);
         }
-        let id = ClientId(self.next);
-        self.next = self.next.wrapping_add(1);
-        self.by_addr.insert(addr, id);
-        self.clients.insert(id, Client { addr, notify: false, last_seen: now });
-        id
+        let key = self.clients.insert(Client { addr, notify: false, last_seen: now });
+        self.by_addr.insert(addr, key);
+        id(key)
     }
 
     fn forget_silent(&mut self, now: Instant) {
-        let stale: Vec<ClientId> = self
-            .clients
-            .iter()
-            .filter(|(_, c)| !c.notify && now.duration_since(c.last_seen) > FORGET_AFTER)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in stale {
-            if let Some(c) = self.clients.remove(&id) {
-                self.by_addr.remove(&c.addr);
+        let by_addr = &mut self.by_addr;
+        self.clients.retain(|_, c| {
+            let keep = c.notify || now.duration_since(c.last_seen) <= FORGET_AFTER;
+            if !keep {
+                by_addr.remove(&c.addr);
             }
-        }
+            keep
+        });
     }
 
     /// The address of client `id`, if still known.
     pub fn addr(&self, id: ClientId) -> Option<SocketAddr> {
-        self.clients.get(&id).map(|c| c.addr)
+        self.clients.get(key(id)).map(|c| c.addr)
     }
 
     /// Turns notifications on or off for a client.
     pub fn set_notify(&mut self, id: ClientId, on: bool) {
-        if let Some(c) = self.clients.get_mut(&id) {
+        if let Some(c) = self.clients.get_mut(key(id)) {
             c.notify = on;
         }
     }
@@ -82,5 +96,26 @@ impl ClientTable {
     /// Addresses of every client that asked for notifications.
     pub fn notified(&self) -> impl Iterator<Item = SocketAddr> + '_ {
         self.clients.values().filter(|c| c.notify).map(|c| c.addr)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_forgotten_clients_id_names_nobody_even_when_its_slot_is_reused() {
+        let mut table = ClientTable::new();
+        let a: SocketAddr = "127.0.0.1:1000".parse().unwrap();
+        let old = table.id_of(a);
+        assert_eq!(table.id_of(a), old);
+        assert_eq!(table.addr(old), Some(a));
+        // Forget it as a full table would, then let another peer take the slot.
+        table.forget_silent(Instant::now() + FORGET_AFTER * 2);
+        let b: SocketAddr = "127.0.0.1:2000".parse().unwrap();
+        let new = table.id_of(b);
+        assert_ne!(new, old);
+        assert_eq!(table.addr(old), None);
+        assert_eq!(table.addr(new), Some(b));
     }
 }
