@@ -13,8 +13,8 @@
 //! buffers, tables) that clients create by id, Synths bind through resource ports, and
 //! non-realtime operations (dispatched by index) read or write on workers.
 //!
-//! Thread contexts are marked on every item (docs/plugins.md is the contract, thread by
-//! thread):
+//! Thread contexts are marked on every function the engine calls and every type a Synth
+//! uses on the audio thread (docs/plugins.md is the contract, thread by thread):
 //! - **NRT** (non-realtime): may allocate, block and fail with a [`PluginError`].
 //! - **RT** (the audio thread): must not allocate, free, lock, block, do I/O or panic.
 //!
@@ -78,6 +78,8 @@ pub use synthdef::{AudioPort, ControlSpec, SynthDef, SynthDefInfo};
 pub use table::{Panicked, ProcessArgs, SynthDefTable};
 pub use world::World;
 
-/// The version of this crate a plugin was built against (its `Cargo.toml` version): a
-/// host refuses a plugin built against an API it does not speak.
+/// The version of this crate a plugin was built against (its `Cargo.toml` version), for a
+/// host to refuse a plugin built against an API it does not speak. Nothing checks it yet:
+/// plugins are compiled into the host, against the same crate; loading them from dynamic
+/// libraries is the next step.
 pub const API_VERSION: &str = env!("CARGO_PKG_VERSION");

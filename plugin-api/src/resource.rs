@@ -12,10 +12,12 @@ pub type ResourceId = i32;
 /// non-realtime operations: a sample buffer, a wavetable, an analysis result.
 ///
 /// The engine treats a Resource as opaque; consumers get a typed reference after a check
-/// of the ResourceDef's name and of the Rust type (see [`ResourcePorts::get`] and
-/// [`ResourceAccess`]). A Resource is `Sync` because the audio thread and a worker may
-/// read it at once: payloads that are written while shared use atomics or other
-/// data-race-free storage (the engine's mutation contract is in docs/architecture.md).
+/// of the Rust type, a downcast (see [`ResourcePorts::get`] and [`Lease`]); a resource
+/// port also checks the ResourceDef when it binds, by the index the engine resolved its
+/// name to at registration, so no name is compared on the audio thread. A Resource is
+/// `Sync` because the audio thread and a worker may read it at once: payloads that are
+/// written while shared use atomics or other data-race-free storage (the engine's
+/// mutation contract is in docs/architecture.md and docs/plugins.md).
 pub trait Resource: Any + Send + Sync {}
 
 impl fmt::Debug for dyn Resource {

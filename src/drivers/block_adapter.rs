@@ -1,3 +1,8 @@
+//! Device buffers of any size to the engine's fixed blocks.
+//!
+//! Context: RT: every function here runs on the audio thread, except `BlockAdapter::new`
+//! (NRT, when the driver starts). `failed` is a plain read, on either.
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::engine::Engine;

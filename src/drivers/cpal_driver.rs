@@ -1,3 +1,10 @@
+//! The cpal driver: a sound device through one of cpal's hosts.
+//!
+//! Context: NRT: every function here runs on the control side (finding hosts and devices,
+//! building, starting and stopping streams), except the stream callbacks built in
+//! `build_output` and `build_input` (RT, marked inside them) and `stream_error` (cpal's
+//! error callback, marked).
+
 use std::fmt::Write as _;
 use std::sync::Arc;
 

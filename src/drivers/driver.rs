@@ -1,3 +1,7 @@
+//! The `Driver` trait, its configuration and its errors.
+//!
+//! Context: NRT: a driver is opened, started and stopped on the control side.
+
 use crate::engine::Engine;
 
 /// The audio format a driver runs at; the engine must be built with the same rate.

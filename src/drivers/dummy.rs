@@ -1,3 +1,8 @@
+//! The dummy driver: a thread paced by the wall clock, for machines with no sound card.
+//!
+//! Context: NRT: every function here runs on the control side, except the body of the
+//! `oscine-audio` thread that `start` spawns, whose loop is the audio thread (RT, marked).
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;

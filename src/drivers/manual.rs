@@ -1,3 +1,8 @@
+//! The manual driver: the calling thread renders block by block.
+//!
+//! Context: NRT: the calling thread (a test, a benchmark, the renderer) plays the audio
+//! thread's part; `render` allocates the channels it returns.
+
 use super::driver::check_rate;
 use super::{Driver, DriverConfig, DriverError};
 use crate::engine::Engine;

@@ -1,3 +1,8 @@
+//! The AudioBuses: hardware inputs, hardware outputs and internal buses.
+//!
+//! Context: RT: every function here runs on the audio thread, except `AudioBuses::new`
+//! (NRT, when the engine is built).
+
 use super::{BusMapping, BusSpace};
 
 /// The engine's AudioBuses: hardware inputs, hardware outputs and internal buses, one

@@ -1,3 +1,9 @@
+//! The `Engine`: the state the audio thread owns and the block it renders.
+//!
+//! Context: RT: every method here runs on the thread that drives the engine (the audio
+//! thread, or the thread rendering a score), except `Engine::new` (NRT, in
+//! `oscine::build`) and the engine's drop (NRT, once the driver has stopped calling it).
+
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -59,6 +65,8 @@ struct LoadMeter {
 }
 
 impl Engine {
+    /// An engine for `options`, connected to the FIFO ends, the signal and the worker
+    /// links `oscine::build` made. Context: NRT (before the audio thread starts).
     pub(crate) fn new(
         options: &EngineOptions,
         commands: Consumer<TimedCommand>,
@@ -94,12 +102,12 @@ impl Engine {
         }
     }
 
-    /// The engine's sample rate and block size.
+    /// The engine's sample rate and block size. Context: any (a copy).
     pub fn world(&self) -> World {
         self.world
     }
 
-    /// The status counters this engine publishes.
+    /// The status counters this engine publishes. Context: any (a reference to atomics).
     pub fn status(&self) -> &Arc<EngineStatus> {
         &self.status
     }
@@ -453,8 +461,6 @@ impl Engine {
         }
     }
 
-    /// Applies every valid change; each invalid one is reported, and the last error
-    /// becomes the command's result.
     /// Sets controls of a Synth, or of every Synth inside a Group (as scsynth's `/n_set`
     /// does: Synths without a named control are skipped). On a Synth every invalid change
     /// is reported, and the last error becomes the command's result.

@@ -1,3 +1,8 @@
+//! The sample clock: where each block starts in frames and in time, and timetags as frames.
+//!
+//! Context: RT: every function here runs on the audio thread, except `SampleClock::new`
+//! (NRT, when the engine is built).
+
 use super::Timetag;
 
 /// How the engine maps timetags to frames.

@@ -1,3 +1,9 @@
+//! Commands: what the network side asks of the audio thread.
+//!
+//! Context: any. A command is built on the network thread (NRT) and applied on the audio
+//! thread (RT); the functions here are plain matches and copies, which neither allocate
+//! nor block, on whichever thread holds the command.
+
 use oscine_plugin_api::{ResourceArg, ResourceId};
 
 use super::{

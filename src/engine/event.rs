@@ -1,3 +1,8 @@
+//! Events and engine errors: what the audio thread reports.
+//!
+//! Context: any. An event is made on the audio thread (RT) and turned into OSC on the
+//! network thread (NRT); `EngineError::code` is a plain match, used on either.
+
 use oscine_plugin_api::{AcquireError, ResourceArg, ResourceId};
 
 use crate::error_code::ErrorCode;

@@ -1,6 +1,9 @@
 //! How the audio thread tells the network thread that events are waiting, without ever
 //! blocking: one write to a non-blocking eventfd, at most once per block, and not again
 //! until the network thread has taken the signal.
+//!
+//! Context: each function is marked: `EventSignal::new` NRT (when the engine is built),
+//! `notify` RT (the audio thread), `take` and the descriptor NRT (the network thread).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -85,6 +88,7 @@ impl EventSignal {
 #[cfg(any(target_os = "linux", target_os = "android"))]
 impl AsRawFd for EventSignal {
     /// The eventfd, readable while a signal is pending: for the network thread's poller.
+    /// Context: NRT (the network thread).
     fn as_raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
     }
@@ -92,6 +96,7 @@ impl AsRawFd for EventSignal {
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 impl AsFd for EventSignal {
+    // Context: NRT (the network thread).
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }

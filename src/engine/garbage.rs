@@ -1,3 +1,6 @@
+//! What the audio thread hands to a worker to drop. Context: made on the audio thread
+//! (RT, by moving values in), dropped on a worker (NRT).
+
 use std::sync::Arc;
 
 use oscine_plugin_api::{Resource, ResourceArg};

@@ -1,5 +1,7 @@
 //! A vector of at most `N` small `Copy` values stored inline, for what commands and
 //! Synths carry without a heap allocation.
+//!
+//! Context: any: no function here allocates, frees or blocks.
 
 use std::mem::MaybeUninit;
 

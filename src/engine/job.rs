@@ -88,7 +88,7 @@ impl ResourceDefs {
         self.0.get(id.0 as usize)
     }
 
-    /// Every ResourceDef, in id order.
+    /// Every ResourceDef, in id order. Context: any.
     pub fn all(&self) -> &[Arc<dyn ResourceDef>] {
         &self.0
     }

@@ -1,3 +1,8 @@
+//! The map from client-chosen node ids to node slots.
+//!
+//! Context: RT: every function here runs on the audio thread, except `NodeIdMap::new`
+//! (NRT, when the engine is built).
+
 use super::NodeId;
 
 const EMPTY: NodeId = -1;

@@ -1,3 +1,8 @@
+//! The node tree: Groups and Synths in fixed slots, and the one walk over them.
+//!
+//! Context: RT: every function here runs on the audio thread, except `NodeTree::new`
+//! (NRT, when the engine is built).
+
 use oscine_plugin_api::ResourceAccess;
 
 use super::{

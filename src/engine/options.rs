@@ -1,3 +1,7 @@
+//! The sizes an engine is built with.
+//!
+//! Context: NRT: options are made and checked before an engine is built.
+
 use super::ClockMode;
 
 /// The sizes an engine is built with. Every capacity is allocated once, when the engine is

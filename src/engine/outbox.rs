@@ -1,3 +1,9 @@
+//! What the audio thread sends out (events, jobs and garbage), and the wakes at the end of
+//! a block.
+//!
+//! Context: RT: every function here runs on the audio thread, except `Outbox::new` (NRT,
+//! when the engine is built).
+
 use std::sync::Arc;
 
 use rtrb::Producer;
@@ -23,6 +29,7 @@ pub(crate) struct Outbox {
 }
 
 impl Outbox {
+    /// Context: NRT (when the engine is built).
     pub(crate) fn new(
         events: Producer<Event>,
         signal: Arc<EventSignal>,

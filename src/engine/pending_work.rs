@@ -1,3 +1,8 @@
+//! The asynchronous work in flight on the workers, as the audio thread tracks it.
+//!
+//! Context: RT: every function here runs on the audio thread, except
+//! `PendingWork::default` (NRT, when the engine is built: it allocates the fixed tables).
+
 use super::{ClientId, EngineError, ResourceDefId, ResourceIds};
 
 /// The most resource operations running at once.
@@ -39,6 +44,7 @@ pub struct PendingWork {
 }
 
 impl Default for PendingWork {
+    // Context: NRT (allocates the fixed tables, when the engine is built).
     fn default() -> Self {
         PendingWork {
             performs: vec![None; MAX_PERFORMS].into_boxed_slice(),

@@ -1,3 +1,9 @@
+//! The resource pool: every resource id's lifecycle state and holders.
+//!
+//! Context: RT: every function here runs on the audio thread, except `ResourcePool::new`
+//! (NRT, when the engine is built). The read-only accessors (`state`, `holders`,
+//! `def_of`, `all_free`, `live_count`) run on whichever thread drives the engine.
+
 use std::cell::Cell;
 use std::sync::Arc;
 

@@ -1,3 +1,8 @@
+//! The scheduler: timed commands waiting for their block.
+//!
+//! Context: RT: every function here runs on the audio thread, except `Scheduler::new`
+//! (NRT, when the engine is built).
+
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 

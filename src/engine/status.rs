@@ -1,3 +1,9 @@
+//! The status counters the audio thread publishes through atomics.
+//!
+//! Context: any: every function here is one relaxed atomic load or store, which never
+//! blocks or allocates. Each counter has one writer: the `pub(crate)` setters run on the
+//! audio thread (RT); the public ones name their thread; `snapshot` runs anywhere.
+
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
 
 /// Counters the audio thread publishes through atomics, so anyone can read the engine's
@@ -159,12 +165,14 @@ impl EngineStatus {
     pub(crate) fn set_pending_drops(&self, n: u64) {
         self.pending_drops.store(n, Relaxed);
     }
-    /// Records the rate the driver runs at. Context: the driver's thread.
+    /// Records the rate the engine runs at. Context: NRT (`Engine::new`, when the engine is
+    /// built).
     pub fn set_sample_rate(&self, rate: f64) {
         self.sample_rate.store(rate.to_bits(), Relaxed);
     }
     /// Records that the driver lost its device: no more blocks will be rendered.
-    /// Context: the driver's thread (cpal's error callback).
+    /// Context: cpal's error callback, or the network thread when no block has come for
+    /// 2 s.
     pub fn set_device_lost(&self) {
         self.device_lost.store(true, Relaxed);
     }

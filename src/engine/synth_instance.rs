@@ -1,3 +1,12 @@
+//! A Synth as the engine holds it: the instance and its one allocation.
+//!
+//! Context: RT: every function here runs on the audio thread, except those marked
+//! otherwise: `SynthLayout::new` (any: arithmetic), `ResourcePortSlot::new` and
+//! `SynthInstance::from_parts` (NRT, the control side building a Synth), and the
+//! instance's drop (NRT, a worker).
+//! The read-only accessors (`entry`, `controls`) run on any thread that holds the
+//! instance.
+
 use std::alloc::Layout;
 use std::ptr::NonNull;
 use std::sync::Arc;
@@ -40,6 +49,7 @@ enum PortState {
 
 impl ResourcePortSlot {
     /// A port expecting `expected`, to be bound to `request` when the Synth is linked in.
+    /// Context: NRT (the control side, building a Synth).
     pub(crate) fn new(expected: Option<ResourceDefId>, request: Option<ResourceId>) -> Self {
         ResourcePortSlot { expected, state: request.map_or(PortState::Unbound, PortState::Requested) }
     }

@@ -1,3 +1,9 @@
+//! A registered SynthDef as the engine keeps it.
+//!
+//! Context: any: an entry is built NRT at registration (`new` and `resolve_port_defs`,
+//! marked) and is immutable afterwards; every accessor reads it, on the network thread,
+//! the audio thread or a worker, without allocating.
+
 use oscine_plugin_api::{ControlSpec, SynthDefInfo, SynthDefTable};
 
 use super::{ControlNameId, ResourceDefId};
@@ -26,7 +32,9 @@ pub(crate) enum PortRef {
 
 impl SynthDefEntry {
     /// `port_defs` names, per resource port, the ResourceDef a bound Resource must have
-    /// (`None`: no such ResourceDef is registered, so nothing can be bound there).
+    /// (`None`: no ResourceDef of the port's name is registered; the pool then checks no
+    /// ResourceDef when binding, as `acquire_shared` with `None` accepts any, and only the
+    /// plugin's downcast tells the kind). Context: NRT (registration).
     pub(crate) fn new(
         table: SynthDefTable,
         control_name_ids: Vec<ControlNameId>,

@@ -1,3 +1,8 @@
+//! OSC timetags.
+//!
+//! Context: any: every function here is arithmetic on a `u64`, and `Timetag::now` reads
+//! the system clock (marked).
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Seconds between the NTP epoch (1900) and the Unix epoch (1970).

@@ -1,3 +1,8 @@
+//! Node-tree snapshots for `/node/tree`.
+//!
+//! Context: allocated NRT (the network thread), filled RT (the audio thread), read NRT
+//! again; each function is marked.
+
 use std::sync::Arc;
 
 use super::{NodeId, SynthDefEntry};

@@ -8,6 +8,10 @@
 //! futex wake; on Apple systems it posts a dispatch semaphore. A worker whose result FIFO
 //! is full parks too, after raising its `wants_room` flag; the audio thread unparks it at
 //! the end of a block in which it took results from it.
+//!
+//! Context: each function is marked: the audio thread's end (`WorkerLinks`) is RT once the
+//! workers are attached, and NRT to make (`worker_queues`), attach and drop; the workers'
+//! end (`WorkerEnds`) is NRT, on the worker threads.
 
 use std::sync::atomic::{fence, AtomicBool, Ordering};
 use std::sync::Arc;

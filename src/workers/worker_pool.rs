@@ -1,3 +1,8 @@
+//! The worker threads and the jobs they run.
+//!
+//! Context: NRT: `WorkerPool`'s methods run on the thread that builds and tears down the
+//! engine; `run_worker` and `run_job` on the worker threads.
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread::{JoinHandle, Thread};
