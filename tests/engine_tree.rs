@@ -419,3 +419,56 @@ fn setting_a_group_sets_every_synth_inside_that_has_the_control() {
     assert_eq!((level_of(10), level_of(11), level_of(13)), (Some(0.25), Some(0.25), Some(1.0)));
     t.shutdown();
 }
+
+#[test]
+fn a_resource_port_naming_an_unregistered_resource_def_binds_nothing() {
+    use oscine_plugin_api::{
+        AudioPort, PluginError, PortDirection, ProcessContext, ProcessStatus, ResourcePort, Synth, SynthDef,
+        SynthDefInfo, SynthDefTable, World,
+    };
+    struct Wants;
+    struct WantsSynth;
+    impl SynthDef for Wants {
+        type Synth = WantsSynth;
+        fn info(&self) -> SynthDefInfo {
+            SynthDefInfo::new("test-wants-missing")
+                .outputs(&[AudioPort::new("out")])
+                .resource_ports(&[ResourcePort::new("table", "no-such-def", PortDirection::Input)])
+        }
+        fn construct(&self, _: &World, _: &[f32]) -> Result<WantsSynth, PluginError> {
+            Ok(WantsSynth)
+        }
+    }
+    impl Synth for WantsSynth {
+        fn process(&mut self, _: &mut ProcessContext<'_>) -> ProcessStatus {
+            ProcessStatus::OutputsUntouched
+        }
+    }
+    let mut t = support::TestEngine::with_registry(EngineOptions::default(), |r| {
+        use oscine_plugin_api::Registrar;
+        r.register_synthdef(SynthDefTable::new(Wants));
+    });
+    // An audio-buffer is Live at id 0: of another kind than the port names.
+    let args = vec![oscine_plugin_api::ResourceArg::Int(1), oscine_plugin_api::ResourceArg::Int(8)].into_boxed_slice();
+    let def = t.handle.registry().resource_def_id("audio-buffer").unwrap();
+    t.send(Command::ResourceNew { client: CLIENT, id: 0, def, args });
+    for _ in 0..1000 {
+        t.render(1);
+        if t.events.iter().any(|e| matches!(e, Event::ResourceReady { .. })) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert!(t.events.iter().any(|e| matches!(e, Event::ResourceReady { .. })), "the buffer is ready");
+    let synth =
+        t.handle.build_synth("test-wants-missing", &[(oscine::control::ControlKey::Name("table"), 0.0)]).unwrap();
+    t.send(Command::SynthNew { client: CLIENT, id: 1, target: 0, action: HeadOfGroup, activate: true, synth });
+    t.render(1);
+    assert!(
+        t.errors()
+            .iter()
+            .any(|e| matches!(e, EngineError::ResourceBind { reason: oscine_plugin_api::AcquireError::WrongType, .. })),
+        "the bind is refused"
+    );
+    t.shutdown();
+}

@@ -12,7 +12,7 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 
 use oscine_plugin_api::{
-    PortBindings, ProcessArgs, ProcessStatus, Resource, ResourceAccess, ResourceBinding, ResourceId,
+    AcquireError, PortBindings, ProcessArgs, ProcessStatus, Resource, ResourceAccess, ResourceBinding, ResourceId,
 };
 
 use super::{
@@ -52,6 +52,17 @@ impl ResourcePortSlot {
     /// Context: NRT (the control side, building a Synth).
     pub(crate) fn new(expected: Option<ResourceDefId>, request: Option<ResourceId>) -> Self {
         ResourcePortSlot { expected, state: request.map_or(PortState::Unbound, PortState::Requested) }
+    }
+}
+
+impl ResourcePortSlot {
+    /// Acquires `id` for this port: it must be a Live Resource of the ResourceDef the
+    /// port expects; a port naming a ResourceDef nobody registered binds nothing.
+    fn acquire(&self, id: ResourceId, pool: &ResourcePool) -> Result<Arc<dyn Resource>, AcquireError> {
+        match self.expected {
+            Some(def) => pool.acquire_shared(id, Some(def)),
+            None => Err(AcquireError::WrongType),
+        }
     }
 }
 
@@ -305,7 +316,7 @@ impl SynthInstance {
         let mut failed = None;
         for (port, slot) in self.parts().ports.iter_mut().enumerate() {
             let PortState::Requested(id) = slot.state else { continue };
-            match pool.acquire_shared(id, slot.expected) {
+            match slot.acquire(id, pool) {
                 Ok(resource) => slot.state = PortState::Bound(ResourceBinding { id, resource }),
                 Err(reason) => {
                     failed = Some(EngineError::ResourceBind { port: port as u32, id, reason });
@@ -328,8 +339,8 @@ impl SynthInstance {
         pool: &ResourcePool,
     ) -> Result<Option<Arc<dyn Resource>>, EngineError> {
         let bind_error = |reason| EngineError::ResourceBind { port: port as u32, id, reason };
-        let slot = self.parts().ports.get_mut(port).ok_or(bind_error(oscine_plugin_api::AcquireError::OutOfRange))?;
-        let resource = pool.acquire_shared(id, slot.expected).map_err(bind_error)?;
+        let slot = self.parts().ports.get_mut(port).ok_or(bind_error(AcquireError::OutOfRange))?;
+        let resource = slot.acquire(id, pool).map_err(bind_error)?;
         let old = std::mem::replace(&mut slot.state, PortState::Bound(ResourceBinding { id, resource }));
         Ok(Self::let_go(old, pool))
     }

@@ -32,9 +32,8 @@ pub(crate) enum PortRef {
 
 impl SynthDefEntry {
     /// `port_defs` names, per resource port, the ResourceDef a bound Resource must have
-    /// (`None`: no ResourceDef of the port's name is registered; the pool then checks no
-    /// ResourceDef when binding, as `acquire_shared` with `None` accepts any, and only the
-    /// plugin's downcast tells the kind). Context: NRT (registration).
+    /// (`None`: no ResourceDef of the port's name is registered, so nothing can be bound
+    /// there). Context: NRT (registration).
     pub(crate) fn new(
         table: SynthDefTable,
         control_name_ids: Vec<ControlNameId>,
