@@ -8,11 +8,11 @@ use tokio::net::UdpSocket;
 use super::event_wait::EventWait;
 use super::ClientTable;
 use crate::control::EngineHandle;
-use crate::engine::{ClientId, Command, Event, TimedCommand, Timetag};
+use crate::engine::{ClientId, Command, TimedCommand, Timetag};
 use crate::osc::{
-    check_packet, parse, replies, ErrorCode, LiveResources, PacketError, Request, RequestError, MAX_PACKET_SIZE,
+    check_packet, parse, replies, replies::EventReply, ErrorCode, LiveResources, PacketError, Request, RequestError,
+    MAX_PACKET_SIZE,
 };
-use oscine_plugin_api::ResourceArg;
 
 /// How often the network thread looks at what no event announces: whether blocks still
 /// come (see [`AUDIO_STALL`]), whether the engine failed or dropped events, a shutdown
@@ -384,61 +384,13 @@ impl Server {
         self.handle.event_signal().take();
         while let Some(event) = self.handle.poll_event() {
             self.resources.observe(&event);
-            match event {
-                Event::Ack { client, command, id } => self.reply(client, replies::ack(replies::address(command), id)),
-                Event::Error { client, command, error } => {
-                    self.reply_error(client, replies::address(command), error.into())
-                }
-                Event::Synced { client, token } => {
-                    self.reply(client, replies::message("/synced", vec![OscType::Int(token)]))
-                }
-                Event::Tree { client, snapshot } => self.reply(client, replies::tree(&snapshot)),
-                Event::NodeDone { id } => self.notify_all(replies::message("/node/done", vec![OscType::Int(id)])),
-                Event::NodeEnded { id } => self.notify_all(replies::message("/node/ended", vec![OscType::Int(id)])),
-                Event::SynthFaulted { id } => {
-                    tracing::error!("synth {id} panicked in its process and was silenced");
-                    self.notify_all(replies::error(
-                        "/synth/process",
-                        &RequestError::new(ErrorCode::SynthFaulted, format!("synth {id} panicked and was silenced")),
-                    ));
-                }
-                Event::ResourceReady { client, id, .. } => {
-                    self.reply_and_notify(client, replies::message("/resource/ready", vec![OscType::Int(id)]))
-                }
-                Event::ResourceFailed { client, id, reason } => {
-                    tracing::warn!("resource {id} failed to construct: {reason}");
-                    let args = vec![OscType::Int(id), OscType::String(reason.into())];
-                    self.reply_and_notify(client, replies::message("/resource/error", args));
-                }
-                Event::ResourceDestroyed { client, id } => {
-                    let destroyed = replies::message("/resource/destroyed", vec![OscType::Int(id)]);
-                    match client {
-                        Some(client) => self.reply_and_notify(client, destroyed),
-                        // A shutdown on a signal: no client asked.
-                        None => self.notify_all(destroyed),
-                    }
-                }
-                Event::ResourcePerformed { client, id, operation: (def, index), result } => {
-                    let name = self.handle.registry().operation_name(def, index).unwrap_or("?");
-                    match result {
-                        Ok(values) => {
-                            let mut args = vec![OscType::Int(id), OscType::String(name.to_owned())];
-                            args.extend(values.iter().map(resource_arg_to_osc));
-                            self.reply(client, replies::message("/resource/performed", args));
-                        }
-                        Err(reason) => self.reply_error(
-                            client,
-                            "/resource/perform",
-                            RequestError::new(ErrorCode::OperationFailed, format!("resource {id} {name}: {reason}")),
-                        ),
-                    }
-                }
-                Event::Late { client, command, seconds } => {
-                    tracing::debug!("late by {seconds:.6} s: {}", replies::address(command));
-                    let args = vec![OscType::String(replies::address(command).to_owned()), OscType::Double(seconds)];
-                    self.reply(client, replies::message("/late", args));
-                }
-                Event::Stopped { .. } => self.stopped = true,
+            match replies::for_event(event, self.handle.registry()) {
+                EventReply::Sender(client, packet) => self.reply(client, packet),
+                EventReply::SenderError(client, addr, error) => self.reply_error(client, addr, error),
+                EventReply::Notified(packet) => self.notify_all(packet),
+                EventReply::SenderAndNotified(Some(client), packet) => self.reply_and_notify(client, packet),
+                EventReply::SenderAndNotified(None, packet) => self.notify_all(packet),
+                EventReply::Stopped => self.stopped = true,
             }
         }
         let status = self.handle.status();
@@ -475,15 +427,6 @@ impl Server {
             // Nothing processes commands any more; nothing will confirm the shutdown.
             self.stopped = true;
         }
-    }
-}
-
-fn resource_arg_to_osc(arg: &ResourceArg) -> OscType {
-    match arg {
-        ResourceArg::Int(i) => i32::try_from(*i).map(OscType::Int).unwrap_or(OscType::Long(*i)),
-        ResourceArg::Float(f) => OscType::Double(*f),
-        ResourceArg::String(s) => OscType::String(s.clone()),
-        ResourceArg::Blob(b) => OscType::Blob(b.clone()),
     }
 }
 

@@ -2,8 +2,11 @@
 
 use rosc::{OscMessage, OscPacket, OscType};
 
-use super::{RequestError, Verb};
-use crate::engine::{CommandKind, NodeInfoKind, StatusSnapshot, TreeSnapshot};
+use oscine_plugin_api::ResourceArg;
+
+use super::{ErrorCode, RequestError, Verb};
+use crate::control::Registry;
+use crate::engine::{ClientId, CommandKind, Event, NodeInfoKind, StatusSnapshot, TreeSnapshot};
 
 /// Tree replies stop adding nodes past this many bytes so they fit one datagram.
 const TREE_REPLY_BUDGET: usize = 60_000;
@@ -135,4 +138,81 @@ pub fn tree(snapshot: &TreeSnapshot) -> OscPacket {
     let mut all = vec![OscType::Int(group), OscType::Int(count), OscType::Int(truncated as i32)];
     all.extend(args);
     message("/node/tree", all)
+}
+
+/// What the server sends for one engine event, and to whom.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum EventReply {
+    /// To the client the event names.
+    Sender(ClientId, OscPacket),
+    /// An `/error` for the client the event names, about the command at this address.
+    SenderError(ClientId, &'static str, RequestError),
+    /// To every client with notifications on.
+    Notified(OscPacket),
+    /// To the client the event names (if any) and to every notified client, once each.
+    SenderAndNotified(Option<ClientId>, OscPacket),
+    /// The engine confirmed a shutdown: nothing to send.
+    Stopped,
+}
+
+/// The reply or notification an engine event becomes. Context: NRT.
+pub fn for_event(event: Event, registry: &Registry) -> EventReply {
+    let int = OscType::Int;
+    match event {
+        Event::Ack { client, command, id } => EventReply::Sender(client, ack(address(command), id)),
+        Event::Error { client, command, error } => EventReply::SenderError(client, address(command), error.into()),
+        Event::Synced { client, token } => EventReply::Sender(client, message("/synced", vec![int(token)])),
+        Event::Tree { client, snapshot } => EventReply::Sender(client, tree(&snapshot)),
+        Event::NodeDone { id } => EventReply::Notified(message("/node/done", vec![int(id)])),
+        Event::NodeEnded { id } => EventReply::Notified(message("/node/ended", vec![int(id)])),
+        Event::SynthFaulted { id } => {
+            tracing::error!("synth {id} panicked in its process and was silenced");
+            let e = RequestError::new(ErrorCode::SynthFaulted, format!("synth {id} panicked and was silenced"));
+            EventReply::Notified(error("/synth/process", &e))
+        }
+        Event::ResourceReady { client, id, .. } => {
+            EventReply::SenderAndNotified(Some(client), message("/resource/ready", vec![int(id)]))
+        }
+        Event::ResourceFailed { client, id, reason } => {
+            tracing::warn!("resource {id} failed to construct: {reason}");
+            let args = vec![int(id), OscType::String(reason.into())];
+            EventReply::SenderAndNotified(Some(client), message("/resource/error", args))
+        }
+        // A shutdown on a signal names no client.
+        Event::ResourceDestroyed { client, id } => {
+            EventReply::SenderAndNotified(client, message("/resource/destroyed", vec![int(id)]))
+        }
+        Event::ResourcePerformed { client, id, operation: (def, index), result } => {
+            let name = registry.operation_name(def, index).unwrap_or("?");
+            match result {
+                Ok(values) => {
+                    let mut args = vec![int(id), OscType::String(name.to_owned())];
+                    args.extend(values.iter().map(resource_arg));
+                    EventReply::Sender(client, message("/resource/performed", args))
+                }
+                Err(reason) => EventReply::SenderError(
+                    client,
+                    Verb::ResourcePerform.address(),
+                    RequestError::new(ErrorCode::OperationFailed, format!("resource {id} {name}: {reason}")),
+                ),
+            }
+        }
+        Event::Late { client, command, seconds } => {
+            tracing::debug!("late by {seconds:.6} s: {}", address(command));
+            let args = vec![OscType::String(address(command).to_owned()), OscType::Double(seconds)];
+            EventReply::Sender(client, message("/late", args))
+        }
+        Event::Stopped { .. } => EventReply::Stopped,
+    }
+}
+
+/// A resource operation's result value as OSC: integers as int32 when they fit.
+fn resource_arg(arg: &ResourceArg) -> OscType {
+    match arg {
+        ResourceArg::Int(i) => i32::try_from(*i).map(OscType::Int).unwrap_or(OscType::Long(*i)),
+        ResourceArg::Float(f) => OscType::Double(*f),
+        ResourceArg::String(s) => OscType::String(s.clone()),
+        ResourceArg::Blob(b) => OscType::Blob(b.clone()),
+    }
 }
