@@ -235,17 +235,16 @@ impl FrameSink for WavOutput {
     fn write(&mut self, planar: &[f32], stride: usize, frames: usize) -> Result<(), RenderError> {
         let Some(writer) = self.writer.as_mut() else { return Ok(()) };
         let channels = planar.len() / stride.max(1);
-        let mut result = Ok(());
         for f in 0..frames {
             for c in 0..channels {
-                result = writer.write_sample(planar[c * stride + f]);
-                if result.is_err() {
-                    break;
-                }
+                // The first failure ends the write; nothing after it may hide it.
+                writer
+                    .write_sample(planar[c * stride + f])
+                    .map_err(|e| RenderError::Output { path: self.path.clone(), reason: e.to_string() })?;
             }
         }
         self.frames += frames as u64;
-        result.map_err(|e| RenderError::Output { path: self.path.clone(), reason: e.to_string() })
+        Ok(())
     }
 }
 
