@@ -77,7 +77,11 @@ fn run_job(job: Job, defs: &ResourceDefs, world: &World) -> WorkerResult {
     }
     match job {
         Job::Drop(garbage) => {
-            drop(garbage);
+            // The last reference to a Resource (or a Synth's state) may run a plugin's
+            // `Drop`; a panic there is logged and the worker lives on.
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(garbage))) {
+                tracing::error!("dropping what the audio thread let go of: {}", panic_reason(payload));
+            }
             WorkerResult::Dropped
         }
         Job::Construct { id, def, args } => {
@@ -110,5 +114,60 @@ fn run_job(job: Job, defs: &ResourceDefs, world: &World) -> WorkerResult {
             drop(held);
             WorkerResult::Performed { slot, result }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::time::{Duration, Instant};
+
+    use oscine_plugin_api::Resource;
+
+    use super::*;
+    use crate::engine::{worker_queues, Garbage};
+
+    struct PanicsOnDrop;
+    impl Resource for PanicsOnDrop {}
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("a Resource that panics when dropped");
+        }
+    }
+
+    static DROPPED: AtomicU32 = AtomicU32::new(0);
+    struct Counted;
+    impl Resource for Counted {}
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            DROPPED.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_panic_while_dropping_garbage_leaves_the_worker_running() {
+        let (mut links, queues) = worker_queues(1, 8);
+        let world = World { sample_rate: 48_000.0, block_size: 64 };
+        let pool = WorkerPool::start(queues, ResourceDefs::default(), world).unwrap();
+        links.attach(pool.threads());
+        let panics: Arc<dyn Resource> = Arc::new(PanicsOnDrop);
+        let counted: Arc<dyn Resource> = Arc::new(Counted);
+        assert!(links.dispatch(Job::Drop(Garbage::Resource(panics))).is_ok());
+        assert!(links.dispatch(Job::Drop(Garbage::Resource(counted))).is_ok());
+        links.wake();
+        let mut results = 0;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while results < 2 && Instant::now() < deadline {
+            while let Some(result) = links.pop_result() {
+                assert!(matches!(result, WorkerResult::Dropped));
+                results += 1;
+            }
+            links.wake();
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(results, 2, "both drops are reported");
+        assert_eq!(DROPPED.load(Ordering::SeqCst), 1, "the job after the panic ran");
+        drop(links);
+        pool.join();
     }
 }
