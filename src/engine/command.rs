@@ -298,6 +298,8 @@ impl Command {
 /// first, then the extra ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResourceIds {
+    /// `all`'s first id, kept apart so reading it needs no check of a list that
+    /// `from_slice` never lets be empty.
     first: ResourceId,
     all: InlineVec<ResourceId, 4>,
 }
