@@ -53,6 +53,7 @@
 #![deny(missing_docs)]
 
 mod audio;
+mod descriptor;
 mod error;
 #[cfg(feature = "harness")]
 pub mod harness;
@@ -65,6 +66,7 @@ mod table;
 mod world;
 
 pub use audio::{AudioInputs, AudioOutputs};
+pub use descriptor::PluginDescriptor;
 pub use error::PluginError;
 pub use process::ProcessContext;
 pub use registrar::Registrar;
@@ -78,8 +80,13 @@ pub use synthdef::{AudioPort, ControlSpec, SynthDef, SynthDefInfo};
 pub use table::{Panicked, ProcessArgs, SynthDefTable};
 pub use world::World;
 
-/// The version of this crate a plugin was built against (its `Cargo.toml` version), for a
-/// host to refuse a plugin built against an API it does not speak. Nothing checks it yet:
-/// plugins are compiled into the host, against the same crate; loading them from dynamic
-/// libraries is the next step.
+/// The version of this crate a plugin was built against (its `Cargo.toml` version). A
+/// plugin library's entry carries it, and `abi::register` refuses a plugin whose API
+/// version this crate does not speak (`abi::api_compatible`: Cargo's semver rule).
 pub const API_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The layout version of the C table a plugin library exports (`abi`): it changes
+/// whenever that layout does, whatever [`API_VERSION`] does. A host reads a library's
+/// with the `oscine_plugin_abi_version` symbol before anything else, and loads only a
+/// library whose ABI version equals its own.
+pub const ABI_VERSION: u32 = 1;
