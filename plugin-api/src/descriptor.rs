@@ -3,8 +3,8 @@ use crate::Registrar;
 /// A plugin's identity and its registration function.
 ///
 /// A built-in plugin hands its descriptor to the host directly; a plugin library exports
-/// it with `export_plugin!`, and the host reaches it through the
-/// C table in `abi`.
+/// it with [`export_plugin!`](crate::export_plugin), and the host reaches it through the
+/// C table in [`abi`](crate::abi).
 ///
 /// ```
 /// use oscine_plugin_api::{PluginDescriptor, Registrar};

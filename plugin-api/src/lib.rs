@@ -52,6 +52,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod abi;
 mod audio;
 mod descriptor;
 mod error;
@@ -81,11 +82,11 @@ pub use table::{Panicked, ProcessArgs, SynthDefTable};
 pub use world::World;
 
 /// The version of this crate a plugin was built against (its `Cargo.toml` version). A
-/// plugin library's entry carries it, and `abi::register` refuses a plugin whose API
-/// version this crate does not speak (`abi::api_compatible`: Cargo's semver rule).
+/// plugin library's entry carries it, and [`abi::register`] refuses a plugin whose API
+/// version this crate does not speak ([`abi::api_compatible`]: Cargo's semver rule).
 pub const API_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// The layout version of the C table a plugin library exports (`abi`): it changes
+/// The layout version of the C table a plugin library exports ([`abi`]): it changes
 /// whenever that layout does, whatever [`API_VERSION`] does. A host reads a library's
 /// with the `oscine_plugin_abi_version` symbol before anything else, and loads only a
 /// library whose ABI version equals its own.
