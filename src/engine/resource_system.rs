@@ -7,15 +7,20 @@ use oscine_plugin_api::{Resource, ResourceAccess, ResourceArg, ResourceId};
 
 use super::outbox::Outbox;
 use super::pending_work::{PendingWork, RunningPerform};
-use super::resource_pool::{FreeOutcome, Freer, Published, Requester};
+use super::resource_pool::{FreeOutcome, Freer, HeldOperation, Published, Requester};
 use super::WorkerResult;
-use super::{ClientId, EngineError, Event, Garbage, Job, ResourceDefId, ResourceIds, ResourcePool, Scheduler};
+use super::{
+    ClientId, EngineError, Event, Garbage, Job, ResourceDefId, ResourceDefRef, ResourceIds, ResourcePool, Scheduler,
+};
 
 /// The resource system as the Engine drives it: the [`ResourcePool`] (every id's
 /// lifecycle and holders) and the [`PendingWork`] (running operations, waiting `/sync`s
 /// and the sequence numbers that order them). It starts constructs, frees and operations
 /// on workers, takes their results back, and answers `/sync`s; whatever it reports or
 /// hands to a worker goes through the [`Outbox`] it is given.
+///
+/// Every ResourceDef it is given or takes back from the pool leaves it in a [`Job`] or as
+/// [`Garbage`], never dropped here: a ResourceDef's destructor is a plugin's code.
 ///
 /// Context: allocated NRT with fixed capacities; every method after `new` runs on the
 /// audio thread and never allocates, frees, locks or blocks.
@@ -56,21 +61,24 @@ impl ResourceSystem {
         self.pool.all_free() && self.pending.running() == 0
     }
 
-    /// `ResourceNew`: Free → Constructing, and the construct goes to a worker.
+    /// `ResourceNew`: Free → Constructing, and the construct goes to a worker with the
+    /// ResourceDef it runs; a refused one sends its ResourceDef and arguments to a worker
+    /// to drop.
     pub(crate) fn create(
         &mut self,
         creator: Requester,
         id: ResourceId,
-        def: ResourceDefId,
+        def: ResourceDefRef,
         args: Box<[ResourceArg]>,
         outbox: &mut Outbox,
     ) -> Result<(), EngineError> {
         match self.pool.begin_construct(id, def, creator) {
-            Ok(()) => {
+            Ok(def) => {
                 outbox.dispatch(Job::Construct { id, def, args });
                 Ok(())
             }
-            Err(e) => {
+            Err((e, def)) => {
+                outbox.dispose(Garbage::ResourceDef(def));
                 outbox.dispose(Garbage::Args(args));
                 Err(e)
             }
@@ -103,8 +111,8 @@ impl ResourceSystem {
         });
         match checked {
             Ok((slot, checked)) => {
-                let resources = checked.hold();
-                outbox.dispatch(Job::Perform { slot, def: operation.0, operation: operation.1, resources, args });
+                let HeldOperation { def, resources } = checked.hold();
+                outbox.dispatch(Job::Perform { slot, def, operation: operation.1, resources, args });
                 Ok(())
             }
             Err(e) => {
@@ -154,7 +162,10 @@ impl ResourceSystem {
             WorkerResult::Dropped => outbox.dropped(),
             WorkerResult::Constructed { id, result: Ok(resource) } => self.constructed(id, resource, outbox),
             WorkerResult::Constructed { id, result: Err(reason) } => match self.pool.construct_failed(id) {
-                Some(creator) => outbox.emit(Event::ResourceFailed { client: creator.client, id, reason }),
+                Some((creator, def)) => {
+                    outbox.dispose(Garbage::ResourceDef(def));
+                    outbox.emit(Event::ResourceFailed { client: creator.client, id, reason });
+                }
                 None => outbox.dispose(Garbage::Text(reason)),
             },
             WorkerResult::Destroyed { id } => {
@@ -183,7 +194,7 @@ impl ResourceSystem {
             Published::Live { creator, def } => outbox.emit(Event::ResourceReady { client: creator.client, id, def }),
             Published::Destroy { creator, def, resource } => {
                 // Freed while it was being built: ready, then destroyed at once.
-                outbox.emit(Event::ResourceReady { client: creator.client, id, def });
+                outbox.emit(Event::ResourceReady { client: creator.client, id, def: def.id });
                 outbox.dispatch(Job::Destroy { id, def, resource });
             }
             Published::Unexpected(resource) => outbox.dispose(Garbage::Resource(resource)),
