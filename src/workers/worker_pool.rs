@@ -133,10 +133,95 @@ mod tests {
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::time::{Duration, Instant};
 
-    use oscine_plugin_api::Resource;
+    use std::sync::Mutex;
+
+    use oscine_plugin_api::{PluginError, Resource, ResourceArg, ResourceDef, ResourceDefInfo};
 
     use super::*;
-    use crate::engine::{worker_queues, Garbage};
+    use crate::engine::{worker_queues, Garbage, ResourceDefId, ResourceIds, WorkerLinks};
+
+    /// Plays the audio thread until one result comes back.
+    fn next_result(links: &mut WorkerLinks) -> WorkerResult {
+        links.wake();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(result) = links.pop_result() {
+                return result;
+            }
+            assert!(Instant::now() < deadline, "no result from the worker");
+            links.wake();
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// A ResourceDef that is in no table: it logs what it runs, and the thread that drops
+    /// it.
+    struct Carried(Arc<Mutex<Vec<String>>>);
+    struct Built;
+    impl Resource for Built {}
+    impl ResourceDef for Carried {
+        fn info(&self) -> ResourceDefInfo {
+            ResourceDefInfo::new("carried", oscine_plugin_api::Mutability::Mutable)
+        }
+        fn construct(&self, _: &World, _: &[ResourceArg]) -> Result<Arc<dyn Resource>, PluginError> {
+            self.0.lock().unwrap().push("construct".into());
+            Ok(Arc::new(Built))
+        }
+        fn destroy(&self, _: Arc<dyn Resource>) {
+            self.0.lock().unwrap().push("destroy".into());
+        }
+        fn perform(
+            &self,
+            _: &World,
+            operation: usize,
+            resources: &[Arc<dyn Resource>],
+            _: &[ResourceArg],
+        ) -> Result<Vec<ResourceArg>, PluginError> {
+            self.0.lock().unwrap().push(format!("perform {operation} on {}", resources.len()));
+            Ok(vec![ResourceArg::Int(42)])
+        }
+    }
+    impl Drop for Carried {
+        fn drop(&mut self) {
+            let thread = std::thread::current().name().unwrap_or("unnamed").to_owned();
+            self.0.lock().unwrap().push(format!("dropped on {thread}"));
+        }
+    }
+
+    #[test]
+    fn jobs_run_the_resource_def_they_carry_and_a_worker_drops_it() {
+        let (mut links, queues) = worker_queues(1, 8);
+        let world = World { sample_rate: 48_000.0, block_size: 64 };
+        let pool = WorkerPool::start(queues, world).unwrap();
+        links.attach(pool.threads());
+        let log = Arc::new(Mutex::new(Vec::new()));
+        // No registry, no table: an id nothing else knows.
+        let def = ResourceDefRef::new(ResourceDefId(u32::MAX), Arc::new(Carried(Arc::clone(&log))));
+
+        assert!(links.dispatch(Job::Construct { id: 7, def: def.clone(), args: Box::new([]) }).is_ok());
+        let WorkerResult::Constructed { id: 7, result: Ok(resource) } = next_result(&mut links) else {
+            panic!("the construct failed");
+        };
+        let mut resources: [Option<Arc<dyn Resource>>; ResourceIds::CAPACITY] = Default::default();
+        resources[0] = Some(Arc::clone(&resource));
+        let perform = Job::Perform { slot: 3, def: def.clone(), operation: 1, resources, args: Box::new([]) };
+        assert!(links.dispatch(perform).is_ok());
+        let WorkerResult::Performed { slot: 3, result: Ok(values) } = next_result(&mut links) else {
+            panic!("the operation failed");
+        };
+        assert_eq!(values.len(), 1);
+        assert_eq!(values[0].as_int(), Some(42));
+        // The last reference goes with the destroy.
+        assert!(links.dispatch(Job::Destroy { id: 7, def, resource }).is_ok());
+        assert!(matches!(next_result(&mut links), WorkerResult::Destroyed { id: 7 }));
+        assert_eq!(
+            *log.lock().unwrap(),
+            ["construct", "perform 1 on 1", "destroy", "dropped on oscine-worker-0"],
+            "each job ran the ResourceDef it carried, and the worker dropped the last reference"
+        );
+        drop(links);
+        pool.join();
+    }
 
     struct PanicsOnDrop;
     impl Resource for PanicsOnDrop {}
