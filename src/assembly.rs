@@ -61,7 +61,7 @@ pub fn build(options: EngineOptions, registry: Registry) -> Result<EngineParts, 
     let world = World { sample_rate: options.sample_rate, block_size: options.block_size };
     let signal = Arc::new(EventSignal::new().map_err(BuildError::Signal)?);
     let (mut links, queues) = worker_queues(options.workers, worker_capacity);
-    let workers = WorkerPool::start(queues, registry.resource_def_table(), world)?;
+    let workers = WorkerPool::start(queues, world)?;
     links.attach(workers.threads());
     let status = Arc::new(EngineStatus::default());
     let engine = Engine::new(&options, command_rx, event_tx, Arc::clone(&signal), links, Arc::clone(&status));

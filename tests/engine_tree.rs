@@ -450,7 +450,7 @@ fn a_resource_port_naming_an_unregistered_resource_def_binds_nothing() {
     });
     // An audio-buffer is Live at id 0: of another kind than the port names.
     let args = vec![oscine_plugin_api::ResourceArg::Int(1), oscine_plugin_api::ResourceArg::Int(8)].into_boxed_slice();
-    let def = t.handle.registry().resource_def_id("audio-buffer").unwrap();
+    let def = t.handle.registry().resource_def_ref("audio-buffer").unwrap();
     t.send(Command::ResourceNew { client: CLIENT, id: 0, def, args });
     for _ in 0..1000 {
         t.render(1);

@@ -135,18 +135,20 @@ fn resource_transitions_acquire_release_and_rebinding_never_allocate() {
     let c = Arc::clone(&counters);
     let options = EngineOptions { block_size: 64, max_nodes: 64, max_resources: 16, ..Default::default() };
     let mut t = TestEngine::with_registry(options, move |r| register_counted(r, c));
-    let counted = t.handle.registry().resource_def_id("test-counted").unwrap();
-    let buffer = t.handle.registry().resource_def_id("audio-buffer").unwrap();
+    let counted_def = t.handle.registry().resource_def_ref("test-counted").unwrap();
+    let counted = counted_def.id;
+    let buffer = t.handle.registry().resource_def_ref("audio-buffer").unwrap();
     let ready =
         |n: usize| move |e: &[Event]| e.iter().filter(|e| matches!(e, Event::ResourceReady { .. })).count() >= n;
 
     // Constructs: the audio thread's Free -> Constructing -> Live.
     for id in 0..4 {
-        t.send(Command::ResourceNew { client: CLIENT, id, def: counted, args: Box::new([]) });
+        t.send(Command::ResourceNew { client: CLIENT, id, def: counted_def.clone(), args: Box::new([]) });
     }
     let args = vec![ResourceArg::Int(2), ResourceArg::Int(4800)].into_boxed_slice();
     t.send(Command::ResourceNew { client: CLIENT, id: 5, def: buffer, args });
-    t.send(Command::ResourceNew { client: CLIENT, id: 6, def: counted, args: Box::new([ResourceArg::Int(1)]) });
+    let fails = Box::new([ResourceArg::Int(1)]);
+    t.send(Command::ResourceNew { client: CLIENT, id: 6, def: counted_def.clone(), args: fails });
     pump_until(&mut t, "five resources ready", ready(5));
 
     // Binding at creation, per-pass leases, re-binding, a Synth on a buffer.

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use oscine::engine::{
     AddAction, Command, CommandKind, ControlChanges, ControlRef, EngineError, EngineOptions, Event, NodeId,
-    ResourceDefId, ResourceIds, ResourceState,
+    ResourceDefRef, ResourceIds, ResourceState,
 };
 use oscine_plugin_api::{ResourceArg, ResourceId};
 use proptest::prelude::*;
@@ -83,7 +83,7 @@ struct Harness {
     t: TestEngine,
     model: Model,
     counters: Arc<Counters>,
-    def: ResourceDefId,
+    def: ResourceDefRef,
     steps: usize,
 }
 
@@ -94,7 +94,7 @@ impl Harness {
         let options =
             EngineOptions { block_size: 16, max_nodes: 256, max_resources: IDS as usize, ..Default::default() };
         let t = TestEngine::with_registry(options, move |r| register_counted(r, c));
-        let def = t.handle.registry().resource_def_id("test-counted").expect("registered");
+        let def = t.handle.registry().resource_def_ref("test-counted").expect("registered");
         Harness { t, model: Model::new(), counters, def, steps: 0 }
     }
 
@@ -106,7 +106,7 @@ impl Harness {
         let command = match *op {
             Op::New { id, fail } => {
                 let args = vec![ResourceArg::Int(if fail { 1 } else { 0 })].into_boxed_slice();
-                Command::ResourceNew { client, id, def: self.def, args }
+                Command::ResourceNew { client, id, def: self.def.clone(), args }
             }
             Op::Free { id } => Command::ResourceFree { client, id },
             Op::Hold { id } => {
@@ -131,7 +131,7 @@ impl Harness {
             Op::Perform { id, exclusive } => Command::ResourcePerform {
                 client,
                 ids: ResourceIds::from_slice(&[id]).unwrap(),
-                def: self.def,
+                def: self.def.id,
                 operation: if exclusive { 1 } else { 0 },
                 exclusive,
                 args: Box::new([]),

@@ -3,15 +3,15 @@ use std::sync::Arc;
 
 use oscine_plugin_api::{Registrar, ResourceDef, ResourceDefInfo, SynthDefTable};
 
-use crate::engine::{ControlNameId, ResourceDefId, ResourceDefs, SynthDefEntry};
+use crate::engine::{ControlNameId, ResourceDefId, ResourceDefRef, SynthDefEntry};
 
 /// Every SynthDef and ResourceDef the engine knows, by name, with what each said about
 /// itself cached, and control and resource port names interned.
 ///
 /// Context: built NRT before the engine starts and read-only afterwards. The audio thread
-/// and the workers share what they need of it read-only (each Synth holds its
-/// `SynthDefEntry`; the workers hold a ResourceDef table), so they look definitions up by
-/// id without any string map.
+/// and the workers never look anything up in it: each Synth holds its `SynthDefEntry`,
+/// and each `/resource/new` carries its ResourceDef ([`ResourceDefRef`]), which the
+/// resource pool keeps for the Resource's operations and destroy.
 #[derive(Default)]
 pub struct Registry {
     entries: HashMap<String, Arc<SynthDefEntry>>,
@@ -61,6 +61,15 @@ impl Registry {
         self.resource_def_ids.get(name).copied()
     }
 
+    /// The ResourceDef named `name`, with its id, for a [`Command::ResourceNew`] to carry.
+    ///
+    /// [`Command::ResourceNew`]: crate::engine::Command::ResourceNew
+    pub fn resource_def_ref(&self, name: &str) -> Option<ResourceDefRef> {
+        let id = self.resource_def_id(name)?;
+        let code = self.resource_defs.get(id.0 as usize)?;
+        Some(ResourceDefRef::new(id, Arc::clone(code)))
+    }
+
     /// What the ResourceDef with id `id` said about itself. Context: any (an index).
     pub fn resource_def(&self, id: ResourceDefId) -> Option<&ResourceDefInfo> {
         self.resource_infos.get(id.0 as usize)
@@ -74,11 +83,6 @@ impl Registry {
     /// The name of operation `index` of ResourceDef `def`.
     pub fn operation_name(&self, def: ResourceDefId, index: u16) -> Option<&str> {
         Some(&self.resource_def(def)?.operations.get(usize::from(index))?.name)
-    }
-
-    /// The ResourceDefs as the workers see them: a table indexed by id.
-    pub(crate) fn resource_def_table(&self) -> ResourceDefs {
-        ResourceDefs::new(self.resource_defs.clone())
     }
 
     fn intern(&mut self, name: &str) -> ControlNameId {

@@ -231,9 +231,10 @@ impl Engine {
 
     /// Worker slots a command may need in the worst case: every Synth freed, every
     /// Resource destroyed, every re-bound resource port handing back its old Resource,
-    /// and what the command carries.
+    /// and what the command carries (two for a refused `ResourceNew`: its ResourceDef and
+    /// its arguments).
     fn worker_reserve(&self) -> usize {
-        self.tree.synth_count() + self.resources.live_count() + ControlChanges::CAPACITY + 1
+        self.tree.synth_count() + self.resources.live_count() + ControlChanges::CAPACITY + 2
     }
 
     fn has_reserve(&self, needs_event: bool) -> bool {
@@ -331,9 +332,11 @@ impl Engine {
         match command {
             Command::SynthNew { synth, .. } => self.outbox.dispose(Garbage::Synth(synth)),
             Command::QueryTree { snapshot, .. } => self.outbox.dispose(Garbage::Snapshot(snapshot)),
-            Command::ResourceNew { args, .. } | Command::ResourcePerform { args, .. } => {
-                self.outbox.dispose(Garbage::Args(args))
+            Command::ResourceNew { def, args, .. } => {
+                self.outbox.dispose(Garbage::ResourceDef(def));
+                self.outbox.dispose(Garbage::Args(args));
             }
+            Command::ResourcePerform { args, .. } => self.outbox.dispose(Garbage::Args(args)),
             _ => {}
         }
     }

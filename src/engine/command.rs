@@ -7,8 +7,8 @@
 use oscine_plugin_api::{ResourceArg, ResourceId};
 
 use super::{
-    AddAction, BusMapping, ClientId, ControlChanges, DoneFlags, InlineVec, NodeId, ResourceDefId, SynthInstance,
-    Timetag, TreeSnapshot,
+    AddAction, BusMapping, ClientId, ControlChanges, DoneFlags, InlineVec, NodeId, ResourceDefId, ResourceDefRef,
+    SynthInstance, Timetag, TreeSnapshot,
 };
 
 /// A typed request to the audio thread. Built on the network side (which validates what it
@@ -122,8 +122,10 @@ pub enum Command {
         client: ClientId,
         /// The new Resource's id.
         id: ResourceId,
-        /// Its ResourceDef.
-        def: ResourceDefId,
+        /// Its ResourceDef: the id the engine checks and reports, and the code the
+        /// construct (and later the Resource's operations and destroy) runs. The audio
+        /// thread hands it on to a worker, whatever becomes of the command.
+        def: ResourceDefRef,
         /// The construct arguments (handed on to the worker).
         args: Box<[ResourceArg]>,
     },

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use oscine_plugin_api::{Resource, ResourceArg};
 
-use super::{SynthInstance, TreeSnapshot};
+use super::{ResourceDefRef, SynthInstance, TreeSnapshot};
 
 /// Something the audio thread is done with and must not drop itself: it travels to a
 /// worker, which drops it.
@@ -18,6 +18,10 @@ pub enum Garbage {
     /// A reference to a Resource the audio thread no longer needs (an old resource-port
     /// binding); dropping it may free the Resource.
     Resource(Arc<dyn Resource>),
+    /// A ResourceDef the audio thread no longer needs: the pool's reference after a
+    /// failed construct, or the one a refused `ResourceNew` carried; dropping the last
+    /// reference runs the ResourceDef's own destructor.
+    ResourceDef(ResourceDefRef),
     /// Arguments or results of a resource command that went nowhere.
     Args(Box<[ResourceArg]>),
     /// A message from a worker that could not be delivered.

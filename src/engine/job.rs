@@ -3,11 +3,13 @@
 
 use std::sync::Arc;
 
-use oscine_plugin_api::{Resource, ResourceArg, ResourceDef, ResourceId};
+use oscine_plugin_api::{Resource, ResourceArg, ResourceId};
 
-use super::{Garbage, ResourceDefId, ResourceIds};
+use super::{Garbage, ResourceDefRef, ResourceIds};
 
-/// Work the audio thread hands to a worker.
+/// Work the audio thread hands to a worker. Each job that runs a ResourceDef's code
+/// carries that ResourceDef, so a worker needs no table of definitions: it runs the one
+/// it is given, and drops that reference when the job is done.
 #[derive(Debug)]
 pub enum Job {
     /// Drop something the audio thread must not free itself.
@@ -16,8 +18,8 @@ pub enum Job {
     Construct {
         /// Its id.
         id: ResourceId,
-        /// Its ResourceDef.
-        def: ResourceDefId,
+        /// Its ResourceDef, whose `construct` the worker runs.
+        def: ResourceDefRef,
         /// The client's arguments.
         args: Box<[ResourceArg]>,
     },
@@ -25,8 +27,9 @@ pub enum Job {
     Destroy {
         /// Its id.
         id: ResourceId,
-        /// Its ResourceDef.
-        def: ResourceDefId,
+        /// Its ResourceDef, whose `destroy` the worker runs: the pool's reference, kept
+        /// since the construct.
+        def: ResourceDefRef,
         /// The pool's reference.
         resource: Arc<dyn Resource>,
     },
@@ -34,8 +37,8 @@ pub enum Job {
     Perform {
         /// The audio thread's slot for the running operation.
         slot: u32,
-        /// The ResourceDef.
-        def: ResourceDefId,
+        /// The ResourceDef of the first Resource, whose `perform` the worker runs.
+        def: ResourceDefRef,
         /// The operation's index.
         operation: u16,
         /// The held Resources, in `ids` order.
@@ -70,32 +73,4 @@ pub enum WorkerResult {
         /// The values for the reply, or the plugin's reason.
         result: Result<Box<[ResourceArg]>, Box<str>>,
     },
-}
-
-/// Every registered ResourceDef, indexed by [`ResourceDefId`]: what a worker needs to run
-/// a job. Read-only once built, shared by the workers.
-#[derive(Clone, Default)]
-pub struct ResourceDefs(Arc<[Arc<dyn ResourceDef>]>);
-
-impl ResourceDefs {
-    /// The table, in id order. Context: NRT.
-    pub fn new(defs: Vec<Arc<dyn ResourceDef>>) -> Self {
-        ResourceDefs(defs.into())
-    }
-
-    /// The ResourceDef with id `id`. Context: any (an index).
-    pub fn get(&self, id: ResourceDefId) -> Option<&Arc<dyn ResourceDef>> {
-        self.0.get(id.0 as usize)
-    }
-
-    /// Every ResourceDef, in id order. Context: any.
-    pub fn all(&self) -> &[Arc<dyn ResourceDef>] {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for ResourceDefs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ResourceDefs").field("count", &self.0.len()).finish()
-    }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use oscine_plugin_api::{AcquireError, Resource, ResourceAccess, ResourceId};
 
-use super::{ClientId, EngineError, ResourceIds};
+use super::{ClientId, EngineError, ResourceDefRef, ResourceIds};
 
 /// A registered ResourceDef's index in the registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,9 +42,10 @@ pub struct Requester {
 /// shutdown asked for by a signal or by the library's user, with no client to answer).
 pub type Freer = Option<Requester>;
 
-/// A Live entry: the Resource, its holders, and the free waiting for them, if any.
+/// A Live entry: its ResourceDef, the Resource, its holders, and the free waiting for
+/// them, if any.
 struct LiveEntry {
-    def: ResourceDefId,
+    def: ResourceDefRef,
     resource: Arc<dyn Resource>,
     /// Bound resource ports, running operations and per-pass leases. A `Cell` because
     /// Synths acquire and release through the shared reference the tree is lent.
@@ -67,11 +68,13 @@ impl LiveEntry {
 }
 
 /// One resource id's lifecycle. What each state holds is what that state needs, so a
-/// Live entry always has its Resource and only a Live entry has holders.
+/// Live entry always has its Resource and only a Live entry has holders. The ResourceDef
+/// comes in with the construct and stays until it leaves in the destroy job (or as
+/// garbage, after a failed construct): a Destroying entry keeps only its id.
 enum Slot {
     Free,
     Constructing {
-        def: ResourceDefId,
+        def: ResourceDefRef,
         /// Whose `/resource/new` this is: it hears `/resource/ready` or `/resource/error`.
         creator: Requester,
         /// A free that arrived meanwhile: the destroy follows the construct.
@@ -79,6 +82,7 @@ enum Slot {
     },
     Live(LiveEntry),
     Destroying {
+        /// The ResourceDef's id only: its code went with the destroy job.
         def: ResourceDefId,
         /// Who hears `/resource/destroyed`.
         freer: Freer,
@@ -86,12 +90,13 @@ enum Slot {
 }
 
 /// What a finished construct led to.
+#[must_use]
 pub(crate) enum Published {
     /// Constructing → Live.
     Live {
         /// Who asked for the construct.
         creator: Requester,
-        /// The Resource's ResourceDef.
+        /// The id of the Resource's ResourceDef.
         def: ResourceDefId,
     },
     /// Constructing → Destroying, for a free that arrived during the construct: the
@@ -99,8 +104,8 @@ pub(crate) enum Published {
     Destroy {
         /// Who asked for the construct.
         creator: Requester,
-        /// The Resource's ResourceDef.
-        def: ResourceDefId,
+        /// The Resource's ResourceDef, for the destroy.
+        def: ResourceDefRef,
         /// The Resource, for the destroy.
         resource: Arc<dyn Resource>,
     },
@@ -110,9 +115,11 @@ pub(crate) enum Published {
 }
 
 /// What a `/resource/free` did.
+#[must_use]
 pub(crate) enum FreeOutcome {
-    /// Nothing holds it: Live → Destroying; the Resource goes to a worker's destroy.
-    Destroy(ResourceDefId, Arc<dyn Resource>),
+    /// Nothing holds it: Live → Destroying; the ResourceDef and the Resource go to a
+    /// worker's destroy.
+    Destroy(ResourceDefRef, Arc<dyn Resource>),
     /// Held or still constructing: the destroy follows the last release or the publish.
     Deferred,
 }
@@ -130,9 +137,8 @@ impl Slot {
     fn def(&self) -> Option<ResourceDefId> {
         match self {
             Slot::Free => None,
-            Slot::Constructing { def, .. } | Slot::Live(LiveEntry { def, .. }) | Slot::Destroying { def, .. } => {
-                Some(*def)
-            }
+            Slot::Constructing { def, .. } | Slot::Live(LiveEntry { def, .. }) => Some(def.id),
+            Slot::Destroying { def, .. } => Some(*def),
         }
     }
 
@@ -176,7 +182,7 @@ impl Slot {
         if live.free_pending.is_some() {
             return Err(AcquireError::FreePending);
         }
-        if def.is_some_and(|d| d != live.def) {
+        if def.is_some_and(|d| d != live.def.id) {
             return Err(AcquireError::WrongType);
         }
         // Four billion holders cannot come from ports and operations, only from a plugin
@@ -191,13 +197,15 @@ impl Slot {
     // (`mem::replace` with `Free`, which owns nothing) and puts back what follows, so
     // nothing is dropped here and the Resource only ever moves.
 
-    /// Free → Constructing.
-    fn begin_construct(&mut self, def: ResourceDefId, creator: Requester) -> bool {
+    /// Free → Constructing: keeps `def` and hands back a clone of it for the construct
+    /// job; a slot that is not Free hands `def` back untouched.
+    fn begin_construct(&mut self, def: ResourceDefRef, creator: Requester) -> Result<ResourceDefRef, ResourceDefRef> {
         if !matches!(self, Slot::Free) {
-            return false;
+            return Err(def);
         }
+        let for_job = def.clone();
         *self = Slot::Constructing { def, creator, free_pending: None };
-        true
+        Ok(for_job)
     }
 
     /// Constructing → Live, or, with a free pending, Constructing → Destroying (the
@@ -205,11 +213,12 @@ impl Slot {
     fn publish(&mut self, resource: Arc<dyn Resource>) -> Published {
         match std::mem::replace(self, Slot::Free) {
             Slot::Constructing { def, creator, free_pending: None } => {
+                let id = def.id;
                 *self = Slot::Live(LiveEntry { def, resource, holders: Cell::new(0), free_pending: None });
-                Published::Live { creator, def }
+                Published::Live { creator, def: id }
             }
             Slot::Constructing { def, creator, free_pending: Some(freer) } => {
-                *self = Slot::Destroying { def, freer };
+                *self = Slot::Destroying { def: def.id, freer };
                 Published::Destroy { creator, def, resource }
             }
             other => {
@@ -219,10 +228,11 @@ impl Slot {
         }
     }
 
-    /// Constructing → Free after a failed construct; returns its creator.
-    fn construct_failed(&mut self) -> Option<Requester> {
+    /// Constructing → Free after a failed construct; returns its creator and its
+    /// ResourceDef.
+    fn construct_failed(&mut self) -> Option<(Requester, ResourceDefRef)> {
         match std::mem::replace(self, Slot::Free) {
-            Slot::Constructing { creator, .. } => Some(creator),
+            Slot::Constructing { creator, def, .. } => Some((creator, def)),
             other => {
                 *self = other;
                 None
@@ -237,11 +247,12 @@ impl Slot {
         }
     }
 
-    /// Live → Destroying; hands back the Resource for the worker's destroy.
-    fn begin_destroy(&mut self, freer: Freer) -> Option<(ResourceDefId, Arc<dyn Resource>)> {
+    /// Live → Destroying; hands back the ResourceDef and the Resource for the worker's
+    /// destroy.
+    fn begin_destroy(&mut self, freer: Freer) -> Option<(ResourceDefRef, Arc<dyn Resource>)> {
         match std::mem::replace(self, Slot::Free) {
             Slot::Live(LiveEntry { def, resource, .. }) => {
-                *self = Slot::Destroying { def, freer };
+                *self = Slot::Destroying { def: def.id, freer };
                 Some((def, resource))
             }
             other => {
@@ -265,14 +276,25 @@ impl Slot {
 
 /// The Resources an operation passed its checks for, not yet held.
 pub(crate) struct CheckedOperation<'a> {
+    /// The first Resource's entry, whose ResourceDef runs the operation.
+    first: &'a LiveEntry,
     entries: [Option<&'a LiveEntry>; ResourceIds::CAPACITY],
 }
 
+/// What an operation's job takes from the pool: the ResourceDef that runs it and the
+/// Resources it holds, in `ids` order.
+#[must_use]
+pub(crate) struct HeldOperation {
+    pub(crate) def: ResourceDefRef,
+    pub(crate) resources: [Option<Arc<dyn Resource>>; ResourceIds::CAPACITY],
+}
+
 impl CheckedOperation<'_> {
-    /// Counts the operation as a holder of each Resource and clones them for the job.
-    /// Context: RT.
-    pub(crate) fn hold(self) -> [Option<Arc<dyn Resource>>; ResourceIds::CAPACITY] {
-        self.entries.map(|e| e.map(|live| Arc::clone(live.hold())))
+    /// Counts the operation as a holder of each Resource and clones them, and the first
+    /// one's ResourceDef, for the job (atomic increments only). Context: RT.
+    pub(crate) fn hold(self) -> HeldOperation {
+        let resources = self.entries.map(|e| e.map(|live| Arc::clone(live.hold())));
+        HeldOperation { def: self.first.def.clone(), resources }
     }
 }
 
@@ -348,20 +370,20 @@ impl ResourcePool {
         self.slot(id).ok_or(EngineError::ResourceIdOutOfRange { id, capacity: self.slots.len() })
     }
 
-    /// Free → Constructing, for `creator`'s `/resource/new`. Context: RT.
+    /// Free → Constructing, for `creator`'s `/resource/new`: the slot keeps `def` until
+    /// the destroy job, and a clone of it comes back for the construct job. A refusal
+    /// hands `def` back with the error, for a worker to drop. Context: RT.
     pub fn begin_construct(
         &mut self,
         id: ResourceId,
-        def: ResourceDefId,
+        def: ResourceDefRef,
         creator: Requester,
-    ) -> Result<(), EngineError> {
+    ) -> Result<ResourceDefRef, (EngineError, ResourceDefRef)> {
         let capacity = self.slots.len();
-        let slot = self.slot_mut(id).ok_or(EngineError::ResourceIdOutOfRange { id, capacity })?;
-        if slot.begin_construct(def, creator) {
-            Ok(())
-        } else {
-            Err(EngineError::ResourceIdInUse(id))
-        }
+        let Some(slot) = self.slot_mut(id) else {
+            return Err((EngineError::ResourceIdOutOfRange { id, capacity }, def));
+        };
+        slot.begin_construct(def, creator).map_err(|def| (EngineError::ResourceIdInUse(id), def))
     }
 
     /// A construct returned its Resource: Constructing → Live, or straight on to
@@ -375,9 +397,10 @@ impl ResourcePool {
         published
     }
 
-    /// Constructing → Free after a failed construct; returns the creator, or `None` if
-    /// `id` was not Constructing. Context: RT.
-    pub fn construct_failed(&mut self, id: ResourceId) -> Option<Requester> {
+    /// Constructing → Free after a failed construct; returns the creator and the
+    /// ResourceDef (for a worker to drop), or `None` if `id` was not Constructing.
+    /// Context: RT.
+    pub fn construct_failed(&mut self, id: ResourceId) -> Option<(Requester, ResourceDefRef)> {
         self.slot_mut(id)?.construct_failed()
     }
 
@@ -411,7 +434,7 @@ impl ResourcePool {
     }
 
     /// Live → Destroying, for `freer`; hands back the Resource for the worker.
-    fn begin_destroy(&mut self, id: ResourceId, freer: Freer) -> Option<(ResourceDefId, Arc<dyn Resource>)> {
+    fn begin_destroy(&mut self, id: ResourceId, freer: Freer) -> Option<(ResourceDefRef, Arc<dyn Resource>)> {
         let taken = self.slot_mut(id)?.begin_destroy(freer);
         if taken.is_some() {
             self.live = self.live.saturating_sub(1);
@@ -427,7 +450,7 @@ impl ResourcePool {
 
     /// Starts the destroy of every Live Resource whose last holder let go while its free
     /// was pending. Context: RT.
-    pub fn take_due_destroys(&mut self, mut destroy: impl FnMut(ResourceId, ResourceDefId, Arc<dyn Resource>)) {
+    pub fn take_due_destroys(&mut self, mut destroy: impl FnMut(ResourceId, ResourceDefRef, Arc<dyn Resource>)) {
         if self.destroys_due.replace(0) == 0 {
             return;
         }
@@ -444,7 +467,7 @@ impl ResourcePool {
 
     /// Shutdown: every Live Resource nobody holds is destroyed now, the rest when released
     /// or published; `freer` hears of each. Context: RT.
-    pub fn free_all(&mut self, freer: Freer, mut destroy: impl FnMut(ResourceId, ResourceDefId, Arc<dyn Resource>)) {
+    pub fn free_all(&mut self, freer: Freer, mut destroy: impl FnMut(ResourceId, ResourceDefRef, Arc<dyn Resource>)) {
         let mut ended = 0;
         for (id, slot) in self.slots_mut() {
             match slot.state() {
@@ -487,16 +510,20 @@ impl ResourcePool {
         if self.def_of(first).is_some_and(|d| d != def) {
             return Err(EngineError::Acquire { id: first, reason: AcquireError::WrongType });
         }
-        let mut entries = [None; ResourceIds::CAPACITY];
-        for (entry, &id) in entries.iter_mut().zip(ids.as_slice()) {
-            let acquirable = self.slot(id).ok_or(AcquireError::OutOfRange).and_then(|s| s.acquirable(None));
-            let live = acquirable.map_err(|reason| EngineError::Acquire { id, reason })?;
+        let acquirable = |id| {
+            let live = self.slot(id).ok_or(AcquireError::OutOfRange).and_then(|s| s.acquirable(None));
+            let live = live.map_err(|reason| EngineError::Acquire { id, reason })?;
             if exclusive && live.holders() > 0 {
                 return Err(EngineError::ResourceBusy { id, holders: live.holders() });
             }
-            *entry = Some(live);
+            Ok(live)
+        };
+        let first = acquirable(first)?;
+        let mut entries = [None; ResourceIds::CAPACITY];
+        for (entry, &id) in entries.iter_mut().zip(ids.as_slice()) {
+            *entry = Some(acquirable(id)?);
         }
-        Ok(CheckedOperation { entries })
+        Ok(CheckedOperation { first, entries })
     }
 }
 

@@ -7,15 +7,20 @@ use oscine_plugin_api::{Resource, ResourceAccess, ResourceArg, ResourceId};
 
 use super::outbox::Outbox;
 use super::pending_work::{PendingWork, RunningPerform};
-use super::resource_pool::{FreeOutcome, Freer, Published, Requester};
+use super::resource_pool::{FreeOutcome, Freer, HeldOperation, Published, Requester};
 use super::WorkerResult;
-use super::{ClientId, EngineError, Event, Garbage, Job, ResourceDefId, ResourceIds, ResourcePool, Scheduler};
+use super::{
+    ClientId, EngineError, Event, Garbage, Job, ResourceDefId, ResourceDefRef, ResourceIds, ResourcePool, Scheduler,
+};
 
 /// The resource system as the Engine drives it: the [`ResourcePool`] (every id's
 /// lifecycle and holders) and the [`PendingWork`] (running operations, waiting `/sync`s
 /// and the sequence numbers that order them). It starts constructs, frees and operations
 /// on workers, takes their results back, and answers `/sync`s; whatever it reports or
 /// hands to a worker goes through the [`Outbox`] it is given.
+///
+/// Every ResourceDef it is given or takes back from the pool leaves it in a [`Job`] or as
+/// [`Garbage`], never dropped here: a ResourceDef's destructor is a plugin's code.
 ///
 /// Context: allocated NRT with fixed capacities; every method after `new` runs on the
 /// audio thread and never allocates, frees, locks or blocks.
@@ -56,21 +61,24 @@ impl ResourceSystem {
         self.pool.all_free() && self.pending.running() == 0
     }
 
-    /// `ResourceNew`: Free → Constructing, and the construct goes to a worker.
+    /// `ResourceNew`: Free → Constructing, and the construct goes to a worker with the
+    /// ResourceDef it runs; a refused one sends its ResourceDef and arguments to a worker
+    /// to drop.
     pub(crate) fn create(
         &mut self,
         creator: Requester,
         id: ResourceId,
-        def: ResourceDefId,
+        def: ResourceDefRef,
         args: Box<[ResourceArg]>,
         outbox: &mut Outbox,
     ) -> Result<(), EngineError> {
         match self.pool.begin_construct(id, def, creator) {
-            Ok(()) => {
+            Ok(def) => {
                 outbox.dispatch(Job::Construct { id, def, args });
                 Ok(())
             }
-            Err(e) => {
+            Err((e, def)) => {
+                outbox.dispose(Garbage::ResourceDef(def));
                 outbox.dispose(Garbage::Args(args));
                 Err(e)
             }
@@ -103,8 +111,8 @@ impl ResourceSystem {
         });
         match checked {
             Ok((slot, checked)) => {
-                let resources = checked.hold();
-                outbox.dispatch(Job::Perform { slot, def: operation.0, operation: operation.1, resources, args });
+                let HeldOperation { def, resources } = checked.hold();
+                outbox.dispatch(Job::Perform { slot, def, operation: operation.1, resources, args });
                 Ok(())
             }
             Err(e) => {
@@ -154,7 +162,10 @@ impl ResourceSystem {
             WorkerResult::Dropped => outbox.dropped(),
             WorkerResult::Constructed { id, result: Ok(resource) } => self.constructed(id, resource, outbox),
             WorkerResult::Constructed { id, result: Err(reason) } => match self.pool.construct_failed(id) {
-                Some(creator) => outbox.emit(Event::ResourceFailed { client: creator.client, id, reason }),
+                Some((creator, def)) => {
+                    outbox.dispose(Garbage::ResourceDef(def));
+                    outbox.emit(Event::ResourceFailed { client: creator.client, id, reason });
+                }
                 None => outbox.dispose(Garbage::Text(reason)),
             },
             WorkerResult::Destroyed { id } => {
@@ -183,7 +194,7 @@ impl ResourceSystem {
             Published::Live { creator, def } => outbox.emit(Event::ResourceReady { client: creator.client, id, def }),
             Published::Destroy { creator, def, resource } => {
                 // Freed while it was being built: ready, then destroyed at once.
-                outbox.emit(Event::ResourceReady { client: creator.client, id, def });
+                outbox.emit(Event::ResourceReady { client: creator.client, id, def: def.id });
                 outbox.dispatch(Job::Destroy { id, def, resource });
             }
             Published::Unexpected(resource) => outbox.dispose(Garbage::Resource(resource)),
@@ -205,5 +216,191 @@ impl ResourceSystem {
             |client, barrier| pool.busy_for(client, barrier) || scheduler.holds_for(client, barrier),
             |client, token| outbox.emit(Event::Synced { client, token }),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The resource system driven by hand, with the test playing the worker, so it can
+    //! look at every job and at the ResourceDef's reference count between the steps.
+
+    use std::sync::Weak;
+
+    use oscine_plugin_api::{PluginError, ResourceDef, ResourceDefInfo, World};
+    use rtrb::{Consumer, RingBuffer};
+
+    use super::super::{worker_queues, EngineStatus, EventSignal, ResourceState, WorkerEnds};
+    use super::*;
+
+    struct Nothing;
+    impl Resource for Nothing {}
+
+    /// A ResourceDef no registry holds: the test's Weak sees exactly who keeps it alive.
+    struct Unregistered;
+    impl ResourceDef for Unregistered {
+        fn info(&self) -> ResourceDefInfo {
+            ResourceDefInfo::new("unregistered", oscine_plugin_api::Mutability::Mutable)
+        }
+        fn construct(&self, _: &World, _: &[ResourceArg]) -> Result<Arc<dyn Resource>, PluginError> {
+            Ok(Arc::new(Nothing))
+        }
+        fn destroy(&self, _: Arc<dyn Resource>) {}
+        fn perform(
+            &self,
+            _: &World,
+            _: usize,
+            _: &[Arc<dyn Resource>],
+            _: &[ResourceArg],
+        ) -> Result<Vec<ResourceArg>, PluginError> {
+            Ok(Vec::new())
+        }
+    }
+
+    const CLIENT: ClientId = ClientId(1);
+
+    struct Rig {
+        system: ResourceSystem,
+        outbox: Outbox,
+        events: Consumer<Event>,
+        worker: WorkerEnds,
+        seq: u64,
+    }
+
+    impl Rig {
+        fn new() -> Self {
+            let (tx, events) = RingBuffer::new(64);
+            let (links, mut ends) = worker_queues(1, 64);
+            let signal = Arc::new(EventSignal::new().unwrap());
+            let outbox = Outbox::new(tx, signal, links, Arc::new(EngineStatus::default()));
+            Rig { system: ResourceSystem::new(4), outbox, events, worker: ends.pop().unwrap(), seq: 0 }
+        }
+
+        fn requester(&mut self) -> Requester {
+            self.seq += 1;
+            Requester { client: CLIENT, seq: self.seq }
+        }
+
+        fn create(&mut self, id: ResourceId, def: ResourceDefRef) -> Result<(), EngineError> {
+            let creator = self.requester();
+            self.system.create(creator, id, def, Box::new([]), &mut self.outbox)
+        }
+
+        fn free(&mut self, id: ResourceId) {
+            let by = self.requester();
+            self.system.free(by, id, &mut self.outbox).unwrap();
+        }
+
+        /// The next job the audio thread handed to the worker.
+        fn job(&mut self) -> Job {
+            self.worker.try_next_job().expect("a job was dispatched")
+        }
+
+        /// Plays the worker posting `result`, then the audio thread taking it.
+        fn answer(&mut self, result: WorkerResult) {
+            self.worker.post(result);
+            self.system.collect_worker_results(&mut self.outbox);
+        }
+
+        /// Constructs `id` and publishes it, dropping the construct job's reference.
+        fn make_live(&mut self, id: ResourceId, def: ResourceDefRef) {
+            self.create(id, def).unwrap();
+            let Job::Construct { def, .. } = self.job() else { panic!("not a construct") };
+            drop(def);
+            self.answer(WorkerResult::Constructed { id, result: Ok(Arc::new(Nothing)) });
+            assert_eq!(self.system.pool().state(id), ResourceState::Live);
+        }
+
+        fn event(&mut self) -> Event {
+            self.events.pop().expect("an event")
+        }
+    }
+
+    fn unregistered() -> (ResourceDefRef, Weak<dyn ResourceDef>) {
+        let code: Arc<dyn ResourceDef> = Arc::new(Unregistered);
+        let weak = Arc::downgrade(&code);
+        (ResourceDefRef::new(ResourceDefId(7), code), weak)
+    }
+
+    fn is(code: &Arc<dyn ResourceDef>, weak: &Weak<dyn ResourceDef>) -> bool {
+        weak.upgrade().is_some_and(|def| Arc::ptr_eq(code, &def))
+    }
+
+    #[test]
+    fn a_failed_construct_hands_its_resource_def_to_a_worker() {
+        let mut rig = Rig::new();
+        let (def, weak) = unregistered();
+        rig.create(0, def).unwrap();
+        let Job::Construct { id: 0, def, .. } = rig.job() else { panic!("not a construct") };
+        assert!(is(&def.code, &weak), "the construct carries the command's ResourceDef");
+        drop(def); // the worker is done with the job's reference
+        rig.answer(WorkerResult::Constructed { id: 0, result: Err("asked to fail".into()) });
+        assert!(matches!(rig.event(), Event::ResourceFailed { id: 0, .. }));
+        assert_eq!(rig.system.pool().state(0), ResourceState::Free);
+        assert!(weak.upgrade().is_some(), "the audio thread let go of the ResourceDef itself");
+        let Job::Drop(Garbage::ResourceDef(garbage)) = rig.job() else { panic!("not the ResourceDef's garbage") };
+        assert!(is(&garbage.code, &weak));
+        drop(garbage); // the worker drops the garbage
+        assert!(weak.upgrade().is_none(), "the worker held the last reference");
+    }
+
+    #[test]
+    fn a_refused_resource_new_hands_its_resource_def_to_a_worker() {
+        let mut rig = Rig::new();
+        let (def, weak) = unregistered();
+        rig.make_live(0, def.clone());
+        for id in [0, 4, -1] {
+            // In use, then out of range on either side.
+            assert!(rig.create(id, def.clone()).is_err());
+            let Job::Drop(Garbage::ResourceDef(garbage)) = rig.job() else { panic!("not the ResourceDef") };
+            assert!(is(&garbage.code, &weak));
+            assert!(matches!(rig.job(), Job::Drop(Garbage::Args(_))));
+        }
+        drop(def);
+        rig.system.shutdown(None, &mut rig.outbox);
+        let Job::Destroy { id: 0, def, .. } = rig.job() else { panic!("not a destroy") };
+        drop(def);
+        assert!(weak.upgrade().is_none(), "the refusals kept no reference");
+    }
+
+    #[test]
+    fn perform_and_destroy_jobs_take_the_resource_def_from_the_slot() {
+        let mut rig = Rig::new();
+        let (def, weak) = unregistered();
+        rig.make_live(1, def);
+        assert!(matches!(rig.event(), Event::ResourceReady { id: 1, def: ResourceDefId(7), .. }));
+        assert_eq!(weak.strong_count(), 1, "only the slot holds it");
+
+        let by = rig.requester();
+        let ids = ResourceIds::from_slice(&[1]).unwrap();
+        rig.system.perform(by, ids, (ResourceDefId(7), 0), false, Box::new([]), &mut rig.outbox).unwrap();
+        let Job::Perform { slot, def, resources, .. } = rig.job() else { panic!("not a perform") };
+        assert!(is(&def.code, &weak), "the operation runs the Resource's ResourceDef");
+        assert_eq!(weak.strong_count(), 2, "the slot keeps its own");
+        drop((def, resources));
+        rig.answer(WorkerResult::Performed { slot, result: Ok(Box::new([])) });
+
+        rig.free(1);
+        let Job::Destroy { id: 1, def, resource } = rig.job() else { panic!("not a destroy") };
+        assert!(is(&def.code, &weak), "the destroy carries the slot's ResourceDef");
+        assert_eq!(rig.system.pool().def_of(1), Some(ResourceDefId(7)), "Destroying keeps the id");
+        drop((def, resource));
+        assert!(weak.upgrade().is_none(), "the slot gave its reference to the destroy");
+        rig.answer(WorkerResult::Destroyed { id: 1 });
+        assert_eq!(rig.system.pool().state(1), ResourceState::Free);
+    }
+
+    #[test]
+    fn a_resource_freed_while_constructing_is_destroyed_with_its_resource_def() {
+        let mut rig = Rig::new();
+        let (def, weak) = unregistered();
+        rig.create(2, def).unwrap();
+        rig.free(2);
+        let Job::Construct { def, .. } = rig.job() else { panic!("not a construct") };
+        drop(def);
+        rig.answer(WorkerResult::Constructed { id: 2, result: Ok(Arc::new(Nothing)) });
+        let Job::Destroy { id: 2, def, resource } = rig.job() else { panic!("not a destroy") };
+        assert!(is(&def.code, &weak));
+        drop((def, resource));
+        assert!(weak.upgrade().is_none());
     }
 }

@@ -201,6 +201,12 @@ impl WorkerEnds {
         }
     }
 
+    /// The next job if there is one, without waiting: for tests that play the worker.
+    #[cfg(test)]
+    pub(crate) fn try_next_job(&mut self) -> Option<Job> {
+        self.jobs.pop().ok()
+    }
+
     /// Hands a result to the audio thread. While the result FIFO is full (the audio
     /// thread takes every result at the start of each block, so only a burst within one
     /// block can fill it), the worker parks until the audio thread has taken some; the

@@ -131,7 +131,7 @@ pub fn parse(
         Verb::ResourceNew => {
             let name = a.string("resource definition name")?;
             let id = a.int("resource id")?;
-            let def = handle.registry().resource_def_id(name).ok_or_else(|| {
+            let def = handle.registry().resource_def_ref(name).ok_or_else(|| {
                 RequestError::new(ErrorCode::UnknownResourceDef, format!("no resource definition named '{name}'"))
             })?;
             let args = resource_args(&mut a, true)?;

@@ -9,7 +9,7 @@ use std::thread::{JoinHandle, Thread};
 
 use oscine_plugin_api::{Resource, World};
 
-use crate::engine::{Job, ResourceDefs, WorkerEnds, WorkerResult};
+use crate::engine::{Job, ResourceDefRef, WorkerEnds, WorkerResult};
 
 /// The worker threads. Each has a job FIFO from the audio thread and a result FIFO back,
 /// and sleeps (parked) while it has nothing to do: the audio thread wakes it at the end of
@@ -18,19 +18,23 @@ use crate::engine::{Job, ResourceDefs, WorkerEnds, WorkerResult};
 /// Context: created and joined on NRT threads. A worker exits once the audio thread's
 /// end of its FIFO is gone and every job is done, so joining after the engine is dropped
 /// drains everything.
+///
+/// A worker holds no table of definitions: every job that runs a ResourceDef's code
+/// carries that ResourceDef, so a ResourceDef registered while the server runs is run
+/// like any other, and one the registry no longer offers still serves the Resources it
+/// built.
 pub struct WorkerPool {
     threads: Vec<JoinHandle<()>>,
 }
 
 impl WorkerPool {
     /// Starts one thread per pair of FIFO ends. Context: NRT.
-    pub fn start(queues: Vec<WorkerEnds>, defs: ResourceDefs, world: World) -> std::io::Result<WorkerPool> {
+    pub fn start(queues: Vec<WorkerEnds>, world: World) -> std::io::Result<WorkerPool> {
         let mut threads = Vec::with_capacity(queues.len());
         for (index, ends) in queues.into_iter().enumerate() {
-            let thread = std::thread::Builder::new().name(format!("oscine-worker-{index}")).spawn({
-                let defs = defs.clone();
-                move || run_worker(ends, &defs, &world)
-            })?;
+            let thread = std::thread::Builder::new()
+                .name(format!("oscine-worker-{index}"))
+                .spawn(move || run_worker(ends, &world))?;
             threads.push(thread);
         }
         Ok(WorkerPool { threads })
@@ -54,27 +58,20 @@ impl WorkerPool {
 }
 
 // Context: NRT (a worker thread).
-fn run_worker(mut ends: WorkerEnds, defs: &ResourceDefs, world: &World) {
+fn run_worker(mut ends: WorkerEnds, world: &World) {
     // Parks while there is no job; returns once the engine is gone and the queue is empty.
     while let Some(job) = ends.next_job() {
-        let result = run_job(job, defs, world);
+        let result = run_job(job, world);
         // Parks while the result FIFO is full, rather than lose the result.
         ends.post(result);
     }
 }
 
-/// Runs one job. Plugin callbacks that panic become failures with a reason, so the
-/// worker lives on and the audio thread always hears back.
+/// Runs one job, with the ResourceDef it carries, which is dropped here once the job is
+/// done. Plugin callbacks that panic become failures with a reason, so the worker lives
+/// on and the audio thread always hears back.
 // Context: NRT (a worker thread).
-fn run_job(job: Job, defs: &ResourceDefs, world: &World) -> WorkerResult {
-    fn panic_reason(payload: Box<dyn std::any::Any + Send>) -> Box<str> {
-        let text = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
-        format!("plugin panicked: {text}").into()
-    }
+fn run_job(job: Job, world: &World) -> WorkerResult {
     match job {
         Job::Drop(garbage) => {
             // The last reference to a Resource (or a Synth's state) may run a plugin's
@@ -85,36 +82,50 @@ fn run_job(job: Job, defs: &ResourceDefs, world: &World) -> WorkerResult {
             WorkerResult::Dropped
         }
         Job::Construct { id, def, args } => {
-            let result = match defs.get(def) {
-                Some(def) => catch_unwind(AssertUnwindSafe(|| def.construct(world, &args)))
-                    .map_err(panic_reason)
-                    .and_then(|r| r.map_err(|e| e.reason().into())),
-                None => Err("unknown resource definition".into()),
-            };
+            let result = catch_unwind(AssertUnwindSafe(|| def.code.construct(world, &args)))
+                .map_err(panic_reason)
+                .and_then(|r| r.map_err(|e| e.reason().into()));
+            drop_def(def);
             WorkerResult::Constructed { id, result }
         }
         Job::Destroy { id, def, resource } => {
-            if let Some(def) = defs.get(def) {
-                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| def.destroy(resource))) {
-                    tracing::error!("destroying resource {id}: {}", panic_reason(payload));
-                }
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| def.code.destroy(resource))) {
+                tracing::error!("destroying resource {id}: {}", panic_reason(payload));
             }
+            drop_def(def);
             WorkerResult::Destroyed { id }
         }
         Job::Perform { slot, def, operation, resources, args } => {
             let held: Vec<Arc<dyn Resource>> = resources.into_iter().flatten().collect();
-            let result = match defs.get(def) {
-                Some(d) => catch_unwind(AssertUnwindSafe(|| d.perform(world, usize::from(operation), &held, &args)))
+            let result =
+                catch_unwind(AssertUnwindSafe(|| def.code.perform(world, usize::from(operation), &held, &args)))
                     .map_err(panic_reason)
-                    .and_then(|r| r.map(Vec::into_boxed_slice).map_err(|e| e.reason().into())),
-                None => Err("unknown resource definition".into()),
-            };
+                    .and_then(|r| r.map(Vec::into_boxed_slice).map_err(|e| e.reason().into()));
             // The references are dropped here, on the worker; the audio thread only
             // releases its holder counts.
             drop(held);
+            drop_def(def);
             WorkerResult::Performed { slot, result }
         }
     }
+}
+
+/// Drops a job's reference to its ResourceDef. The last one runs the ResourceDef's own
+/// destructor, a plugin's code: a panic there is logged and the worker lives on.
+// Context: NRT (a worker thread).
+fn drop_def(def: ResourceDefRef) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(def))) {
+        tracing::error!("dropping a resource definition: {}", panic_reason(payload));
+    }
+}
+
+fn panic_reason(payload: Box<dyn std::any::Any + Send>) -> Box<str> {
+    let text = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    format!("plugin panicked: {text}").into()
 }
 
 #[cfg(test)]
@@ -122,10 +133,95 @@ mod tests {
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::time::{Duration, Instant};
 
-    use oscine_plugin_api::Resource;
+    use std::sync::Mutex;
+
+    use oscine_plugin_api::{PluginError, Resource, ResourceArg, ResourceDef, ResourceDefInfo};
 
     use super::*;
-    use crate::engine::{worker_queues, Garbage};
+    use crate::engine::{worker_queues, Garbage, ResourceDefId, ResourceIds, WorkerLinks};
+
+    /// Plays the audio thread until one result comes back.
+    fn next_result(links: &mut WorkerLinks) -> WorkerResult {
+        links.wake();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(result) = links.pop_result() {
+                return result;
+            }
+            assert!(Instant::now() < deadline, "no result from the worker");
+            links.wake();
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// A ResourceDef that is in no table: it logs what it runs, and the thread that drops
+    /// it.
+    struct Carried(Arc<Mutex<Vec<String>>>);
+    struct Built;
+    impl Resource for Built {}
+    impl ResourceDef for Carried {
+        fn info(&self) -> ResourceDefInfo {
+            ResourceDefInfo::new("carried", oscine_plugin_api::Mutability::Mutable)
+        }
+        fn construct(&self, _: &World, _: &[ResourceArg]) -> Result<Arc<dyn Resource>, PluginError> {
+            self.0.lock().unwrap().push("construct".into());
+            Ok(Arc::new(Built))
+        }
+        fn destroy(&self, _: Arc<dyn Resource>) {
+            self.0.lock().unwrap().push("destroy".into());
+        }
+        fn perform(
+            &self,
+            _: &World,
+            operation: usize,
+            resources: &[Arc<dyn Resource>],
+            _: &[ResourceArg],
+        ) -> Result<Vec<ResourceArg>, PluginError> {
+            self.0.lock().unwrap().push(format!("perform {operation} on {}", resources.len()));
+            Ok(vec![ResourceArg::Int(42)])
+        }
+    }
+    impl Drop for Carried {
+        fn drop(&mut self) {
+            let thread = std::thread::current().name().unwrap_or("unnamed").to_owned();
+            self.0.lock().unwrap().push(format!("dropped on {thread}"));
+        }
+    }
+
+    #[test]
+    fn jobs_run_the_resource_def_they_carry_and_a_worker_drops_it() {
+        let (mut links, queues) = worker_queues(1, 8);
+        let world = World { sample_rate: 48_000.0, block_size: 64 };
+        let pool = WorkerPool::start(queues, world).unwrap();
+        links.attach(pool.threads());
+        let log = Arc::new(Mutex::new(Vec::new()));
+        // No registry, no table: an id nothing else knows.
+        let def = ResourceDefRef::new(ResourceDefId(u32::MAX), Arc::new(Carried(Arc::clone(&log))));
+
+        assert!(links.dispatch(Job::Construct { id: 7, def: def.clone(), args: Box::new([]) }).is_ok());
+        let WorkerResult::Constructed { id: 7, result: Ok(resource) } = next_result(&mut links) else {
+            panic!("the construct failed");
+        };
+        let mut resources: [Option<Arc<dyn Resource>>; ResourceIds::CAPACITY] = Default::default();
+        resources[0] = Some(Arc::clone(&resource));
+        let perform = Job::Perform { slot: 3, def: def.clone(), operation: 1, resources, args: Box::new([]) };
+        assert!(links.dispatch(perform).is_ok());
+        let WorkerResult::Performed { slot: 3, result: Ok(values) } = next_result(&mut links) else {
+            panic!("the operation failed");
+        };
+        assert_eq!(values.len(), 1);
+        assert_eq!(values[0].as_int(), Some(42));
+        // The last reference goes with the destroy.
+        assert!(links.dispatch(Job::Destroy { id: 7, def, resource }).is_ok());
+        assert!(matches!(next_result(&mut links), WorkerResult::Destroyed { id: 7 }));
+        assert_eq!(
+            *log.lock().unwrap(),
+            ["construct", "perform 1 on 1", "destroy", "dropped on oscine-worker-0"],
+            "each job ran the ResourceDef it carried, and the worker dropped the last reference"
+        );
+        drop(links);
+        pool.join();
+    }
 
     struct PanicsOnDrop;
     impl Resource for PanicsOnDrop {}
@@ -148,7 +244,7 @@ mod tests {
     fn a_panic_while_dropping_garbage_leaves_the_worker_running() {
         let (mut links, queues) = worker_queues(1, 8);
         let world = World { sample_rate: 48_000.0, block_size: 64 };
-        let pool = WorkerPool::start(queues, ResourceDefs::default(), world).unwrap();
+        let pool = WorkerPool::start(queues, world).unwrap();
         links.attach(pool.threads());
         let panics: Arc<dyn Resource> = Arc::new(PanicsOnDrop);
         let counted: Arc<dyn Resource> = Arc::new(Counted);
