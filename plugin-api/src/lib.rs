@@ -18,6 +18,13 @@
 //! - **NRT** (non-realtime): may allocate, block and fail with a [`PluginError`].
 //! - **RT** (the audio thread): must not allocate, free, lock, block, do I/O or panic.
 //!
+//! A plugin is compiled into its host, or built as a dynamic library (a `cdylib`, possibly
+//! by another `rustc`) that names itself in a [`PluginDescriptor`] and exports it with
+//! [`export_plugin!`]. Host and library then speak only the C ABI of [`abi`]: a
+//! `#[repr(C)]` table versioned by [`ABI_VERSION`], through which [`abi::register`] turns
+//! the library's definitions into ordinary [`SynthDefTable`]s and `Arc<dyn ResourceDef>`s
+//! that keep the library loaded while they, or their Resources, live.
+//!
 //! With the `harness` feature, the `harness` module runs a SynthDef's Synths the way the engine
 //! does, for a plugin's own tests.
 //!
