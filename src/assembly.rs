@@ -65,6 +65,6 @@ pub fn build(options: EngineOptions, registry: Registry) -> Result<EngineParts, 
     links.attach(workers.threads());
     let status = Arc::new(EngineStatus::default());
     let engine = Engine::new(&options, command_rx, event_tx, Arc::clone(&signal), links, Arc::clone(&status));
-    let handle = EngineHandle::new(options, Arc::new(registry), command_tx, event_rx, signal, status);
+    let handle = EngineHandle::new(options, registry, command_tx, event_rx, signal, status);
     Ok(EngineParts { engine, handle, workers })
 }

@@ -101,6 +101,11 @@ error_codes! {
     UnknownOperation = 70, "unknown operation", "The Resource's ResourceDef has no operation with this name.";
     ResourceNotReady = 71, "resource not ready",
         "The server has sent no `/resource/ready` for the id since it was last Free.";
+    PluginRefused = 80, "plugin refused",
+        "A plugin library was refused; the message names the file and the step that failed.";
+    UnknownPlugin = 81, "unknown plugin", "No loaded plugin has the name.";
+    BuiltInPlugin = 82, "built-in plugin", "A built-in plugin cannot be unloaded or reloaded.";
+    PluginsUnavailable = 83, "plugins unavailable", "This server has no plugin loader.";
 }
 
 impl ErrorCode {

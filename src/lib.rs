@@ -27,6 +27,7 @@ pub mod control;
 pub mod drivers;
 pub mod engine;
 pub mod error_code;
+pub mod loader;
 pub mod network;
 pub mod osc;
 pub mod render;

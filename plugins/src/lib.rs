@@ -28,7 +28,7 @@
 
 use std::sync::Arc;
 
-use oscine_plugin_api::{Registrar, SynthDefTable};
+use oscine_plugin_api::{PluginDescriptor, Registrar, SynthDefTable};
 
 pub mod amplifier;
 pub mod asr_envelope;
@@ -63,6 +63,11 @@ pub use sampler::Sampler;
 pub use saw::Saw;
 pub use sine::Sine;
 pub use wav::WavFormat;
+
+/// Oscine's built-in plugin, as the server installs it: through the same registration as
+/// a plugin library's.
+pub const PLUGIN: PluginDescriptor =
+    PluginDescriptor { name: "oscine-builtins", version: env!("CARGO_PKG_VERSION"), register };
 
 /// Registers every built-in ResourceDef and SynthDef.
 ///

@@ -72,6 +72,15 @@ pub struct Cli {
     )]
     pub max_scheduled: u32,
 
+    /// Plugin libraries to load.
+    #[command(flatten)]
+    pub plugins: PluginArgs,
+
+    /// Reload a plugin library when its file changes, and load new libraries that appear
+    /// in a plugin path directory.
+    #[arg(long)]
+    pub watch_plugins: bool,
+
     /// Log level: error, warn, info, debug or trace (RUST_LOG, when set, takes precedence
     /// and may name modules, e.g. RUST_LOG=oscine::network=debug).
     #[arg(long, default_value = "info")]
@@ -123,6 +132,20 @@ pub struct EngineArgs {
     pub max_audio_buses: u32,
 }
 
+/// The plugin flags the server and `oscine render` share.
+#[derive(Debug, clap::Args)]
+pub struct PluginArgs {
+    /// A directory whose plugin libraries (*.so on Linux) are loaded at start; repeatable.
+    /// OSCINE_PLUGIN_PATH gives directories separated by ':' when no flag does.
+    #[arg(long = "plugin-path", value_name = "DIR", env = "OSCINE_PLUGIN_PATH", value_delimiter = ':')]
+    pub plugin_path: Vec<PathBuf>,
+
+    /// Seconds a plugin library may take to load in the probe (a child process) before it
+    /// is refused.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = positive_seconds)]
+    pub plugin_probe_timeout: f64,
+}
+
 /// What `oscine` can do besides serving.
 #[derive(Debug, clap::Subcommand)]
 pub enum Subcommand {
@@ -139,6 +162,21 @@ pub enum Subcommand {
     construct) stops the render with the byte offset of the message in the score; no output \
     file is written then. A progress bar shows on a terminal.")]
     Render(RenderArgs),
+    /// Plugin libraries.
+    #[command(subcommand)]
+    Plugin(PluginSubcommand),
+}
+
+/// `oscine plugin ...`.
+#[derive(Debug, clap::Subcommand)]
+pub enum PluginSubcommand {
+    /// Open a plugin library in this process and print what it registers, as JSON (the
+    /// server runs this in a child process before it opens a library itself). Exits with
+    /// 0 for a plugin this server can load, 2 otherwise.
+    Probe {
+        /// The library file.
+        path: PathBuf,
+    },
 }
 
 /// `oscine render`: the score, the output and the engine it renders with.
@@ -184,6 +222,11 @@ pub struct RenderArgs {
     /// The engine's sizes.
     #[command(flatten)]
     pub engine: EngineArgs,
+
+    /// Plugin libraries to load before rendering (a library that is refused stops the
+    /// render).
+    #[command(flatten)]
+    pub plugins: PluginArgs,
 
     /// Seconds to wait for one resource construct, destroy or operation before giving up.
     #[arg(long, default_value_t = RENDER.resource_timeout.as_secs_f64(), value_parser = positive_seconds)]

@@ -1,12 +1,13 @@
 //! Command-line parsing and the daemon's start-up and shutdown sequence.
 
 mod args;
+mod plugins;
 mod render;
 mod serve;
 
 use clap::Parser;
 
-pub use args::{Cli, DriverChoice, RenderArgs, Subcommand};
+pub use args::{Cli, DriverChoice, PluginArgs, PluginSubcommand, RenderArgs, Subcommand};
 
 /// Parses the command line and runs what it asks for.
 pub fn main() -> std::process::ExitCode {
@@ -17,6 +18,7 @@ pub fn main() -> std::process::ExitCode {
             std::process::ExitCode::SUCCESS
         }
         Some(Subcommand::Render(args)) => render::render(args),
+        Some(Subcommand::Plugin(PluginSubcommand::Probe { path })) => plugins::probe(path),
         None => serve::serve(&cli),
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use oscine::render::{RenderOptions, Renderer, WavInput, WavOutput};
 
-use super::RenderArgs;
+use super::{plugins, RenderArgs};
 
 fn fail(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("oscine render: {message}");
@@ -53,11 +53,23 @@ pub fn render(args: &RenderArgs) -> ExitCode {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
-    let mut renderer = Renderer::new(options);
+    let mut loader = match plugins::loader(&args.plugins) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let (registry, loaded) = plugins::registry(&mut loader, &args.plugins);
+    if let Some(refused) = loaded.refused.first() {
+        let _ = std::fs::remove_dir_all(loader.private_dir());
+        return fail(refused);
+    }
+    let private_dir = loader.private_dir().to_owned();
+    let mut renderer = Renderer::with_registry(options, registry);
     if let Some(input) = input {
         renderer = renderer.with_input(input);
     }
-    let report = match renderer.render(&score, &mut output) {
+    let rendered = renderer.render(&score, &mut output);
+    let _ = std::fs::remove_dir_all(&private_dir);
+    let report = match rendered {
         Ok(report) => report,
         // Dropping `output` removes the partial file.
         Err(e) => return fail(format!("{}: {e}", args.score.display())),

@@ -2,13 +2,13 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use oscine::build;
-use oscine::control::Registry;
 use oscine::drivers::{CpalDriver, CpalHost, CpalOptions, Driver, DriverError, DummyDriver};
 use oscine::engine::EngineOptions;
-use oscine::network::{Server, ServerOptions};
+use oscine::loader::start_loader_thread;
+use oscine::network::{PluginService, Server, ServerOptions};
 use tracing_subscriber::EnvFilter;
 
-use super::{Cli, DriverChoice};
+use super::{plugins, Cli, DriverChoice};
 
 const DUMMY_SAMPLE_RATE: u32 = 48_000;
 /// The dummy driver's frames per wake: 21 ms at 48 kHz. Each wake of its thread costs a
@@ -118,9 +118,27 @@ pub fn serve(cli: &Cli) -> ExitCode {
         workers: cli.engine.workers as usize,
         ..EngineOptions::default()
     };
-    let parts = match build(options.clone(), Registry::with_builtins()) {
+    let mut loader = match plugins::loader(&cli.plugins) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let private_dir = loader.private_dir().to_owned();
+    let (registry, loaded) = plugins::registry(&mut loader, &cli.plugins);
+    for (name, version, file) in &loaded.installed {
+        tracing::info!("loaded plugin {name} {version} from {}", file.display());
+    }
+    for refused in &loaded.refused {
+        tracing::error!("{refused}");
+    }
+    let parts = match build(options.clone(), registry) {
         Ok(p) => p,
         Err(e) => return fail(e),
+    };
+    let (report_tx, reports) = tokio::sync::mpsc::unbounded_channel();
+    let watch = cli.watch_plugins.then(|| cli.plugins.plugin_path.clone());
+    let loader = match start_loader_thread(loader, watch, report_tx) {
+        Ok(l) => l,
+        Err(e) => return fail(format!("cannot start the plugin loader: {e}")),
     };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(r) => r,
@@ -128,7 +146,12 @@ pub fn serve(cli: &Cli) -> ExitCode {
     };
     let bind = SocketAddr::new(cli.bind, cli.port);
     let server = match runtime.block_on(Server::bind(&ServerOptions { bind }, parts.handle)) {
-        Ok(s) => s,
+        Ok(s) => s.with_plugins(PluginService {
+            loader,
+            reports,
+            plugin_dirs: cli.plugins.plugin_path.clone(),
+            watch: cli.watch_plugins,
+        }),
         Err(e) => return fail(format!("cannot listen on udp {bind}: {e}")),
     };
     if let Err(e) = driver.start(parts.engine) {
@@ -160,6 +183,8 @@ pub fn serve(cli: &Cli) -> ExitCode {
     driver.stop();
     drop(handle);
     parts.workers.join();
+    // Open libraries stay mapped; their private copies go.
+    let _ = std::fs::remove_dir_all(&private_dir);
     tracing::info!("stopped");
     ExitCode::SUCCESS
 }

@@ -14,7 +14,7 @@ use crate::engine::{
 /// Context: NRT, one thread at a time (it holds the single producer of the command FIFO).
 pub struct EngineHandle {
     options: EngineOptions,
-    registry: Arc<Registry>,
+    registry: Registry,
     commands: Producer<TimedCommand>,
     events: Consumer<Event>,
     signal: Arc<EventSignal>,
@@ -32,7 +32,7 @@ pub struct QueueFull {
 impl EngineHandle {
     pub(crate) fn new(
         options: EngineOptions,
-        registry: Arc<Registry>,
+        registry: Registry,
         commands: Producer<TimedCommand>,
         events: Consumer<Event>,
         signal: Arc<EventSignal>,
@@ -47,8 +47,14 @@ impl EngineHandle {
     }
 
     /// The SynthDefs the engine knows.
-    pub fn registry(&self) -> &Arc<Registry> {
+    pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// The definitions, to install or remove plugins. Synths built before keep the
+    /// definitions they were built from.
+    pub fn registry_mut(&mut self) -> &mut Registry {
+        &mut self.registry
     }
 
     /// The live status counters.

@@ -2,9 +2,11 @@
 //! the audio thread, sending commands, receiving events. Context: NRT (the network thread).
 
 mod engine_handle;
+mod plugin;
 mod registry;
 mod synth_builder;
 
 pub use engine_handle::{EngineHandle, QueueFull};
+pub use plugin::{InstallError, InstallMode, PluginDefinitions, PluginRecord, PluginSource, UninstallError};
 pub use registry::Registry;
 pub use synth_builder::{ControlKey, SynthBuildError};

@@ -1,8 +1,10 @@
 //! A registered SynthDef as the engine keeps it.
 //!
-//! Context: any: an entry is built NRT at registration (`new` and `resolve_port_defs`,
+//! Context: any: an entry is built NRT at registration (`new` and `with_port_defs`,
 //! marked) and is immutable afterwards; every accessor reads it, on the network thread,
 //! the audio thread or a worker, without allocating.
+
+use std::sync::Arc;
 
 use oscine_plugin_api::{ControlSpec, SynthDefInfo, SynthDefTable};
 
@@ -15,7 +17,7 @@ use super::{ControlNameId, ResourceDefId};
 /// Context: built NRT at registration; read on any thread afterwards (immutable). The
 /// audio thread calls into the plugin only through the table's `activate` and `process`.
 pub struct SynthDefEntry {
-    table: SynthDefTable,
+    table: Arc<SynthDefTable>,
     control_name_ids: Box<[ControlNameId]>,
     resource_port_name_ids: Box<[ControlNameId]>,
     port_defs: Box<[Option<ResourceDefId>]>,
@@ -35,7 +37,7 @@ impl SynthDefEntry {
     /// (`None`: no ResourceDef of the port's name is registered, so nothing can be bound
     /// there). Context: NRT (registration).
     pub(crate) fn new(
-        table: SynthDefTable,
+        table: Arc<SynthDefTable>,
         control_name_ids: Vec<ControlNameId>,
         resource_port_name_ids: Vec<ControlNameId>,
         port_defs: Vec<Option<ResourceDefId>>,
@@ -89,15 +91,20 @@ impl SynthDefEntry {
         }
     }
 
-    /// Records that the resource ports naming ResourceDef `name` expect id `id`.
-    /// Context: NRT (registration).
-    pub(crate) fn resolve_port_defs(&mut self, name: &str, id: ResourceDefId) {
-        let ports = &self.table.info().resource_ports;
-        for (slot, port) in self.port_defs.iter_mut().zip(ports) {
-            if port.def == name {
-                *slot = Some(id);
-            }
+    /// The same SynthDef with its resource ports expecting `port_defs` (ResourceDefs
+    /// registered, replaced or removed since). Context: NRT (registration).
+    pub(crate) fn with_port_defs(&self, port_defs: Vec<Option<ResourceDefId>>) -> Self {
+        SynthDefEntry {
+            table: Arc::clone(&self.table),
+            control_name_ids: self.control_name_ids.clone(),
+            resource_port_name_ids: self.resource_port_name_ids.clone(),
+            port_defs: port_defs.into(),
         }
+    }
+
+    /// The ResourceDef each resource port expects, in port order.
+    pub(crate) fn port_defs(&self) -> &[Option<ResourceDefId>] {
+        &self.port_defs
     }
 
     /// The ResourceDef resource port `port` expects.

@@ -10,4 +10,4 @@ mod event_wait;
 mod server;
 
 pub use clients::ClientTable;
-pub use server::{Server, ServerOptions};
+pub use server::{PluginService, Server, ServerOptions};

@@ -7,11 +7,12 @@ use tokio::net::UdpSocket;
 
 use super::event_wait::EventWait;
 use super::ClientTable;
-use crate::control::EngineHandle;
+use crate::control::{EngineHandle, InstallMode, PluginSource};
 use crate::engine::{ClientId, Command, TimedCommand, Timetag};
+use crate::loader::{LoadError, LoadStep, LoaderHandle, LoaderReport, LoaderRequest};
 use crate::osc::{
-    check_packet, parse, replies, replies::EventReply, ErrorCode, LiveResources, PacketError, Request, RequestError,
-    MAX_PACKET_SIZE,
+    check_packet, parse, replies, replies::EventReply, ErrorCode, LiveResources, PacketError, PluginRequest, Request,
+    RequestError, MAX_PACKET_SIZE,
 };
 
 /// How often the network thread looks at what no event announces: whether blocks still
@@ -31,6 +32,20 @@ const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(3);
 pub struct ServerOptions {
     /// The UDP address to bind.
     pub bind: SocketAddr,
+}
+
+/// The server's end of the plugin loader thread.
+#[derive(Debug)]
+pub struct PluginService {
+    /// Where load requests go.
+    pub loader: LoaderHandle,
+    /// What the loader thread reports.
+    pub reports: tokio::sync::mpsc::UnboundedReceiver<LoaderReport>,
+    /// The plugin path: a library appearing in one of these directories is loaded when
+    /// files are watched.
+    pub plugin_dirs: Vec<std::path::PathBuf>,
+    /// Whether library files are watched (`--watch-plugins`).
+    pub watch: bool,
 }
 
 /// The UDP OSC server: decodes datagrams, answers queries, sends commands to the engine
@@ -55,6 +70,7 @@ pub struct Server {
     bundles: u32,
     batch: Vec<(TimedCommand, ClientId)>,
     batch_addrs: Vec<(String, ClientId)>,
+    plugins: Option<PluginService>,
 }
 
 impl Server {
@@ -79,7 +95,14 @@ impl Server {
             bundles: 0,
             batch: Vec::new(),
             batch_addrs: Vec::new(),
+            plugins: None,
         })
+    }
+
+    /// Serves `/plugin/*` through this loader thread.
+    pub fn with_plugins(mut self, plugins: PluginService) -> Self {
+        self.plugins = Some(plugins);
+        self
     }
 
     /// The address actually bound (useful with port 0).
@@ -102,6 +125,7 @@ impl Server {
                     Err(e) => tracing::debug!("udp receive failed: {e}"),
                 },
                 () = events.wait() => self.pump_events(),
+                Some(report) = next_report(&mut self.plugins) => self.on_loader_report(report),
                 _ = tick.tick() => {
                     self.pump_events();
                     if self.signalled && self.quit.is_none() {
@@ -320,6 +344,7 @@ impl Server {
                 }
                 self.reply(client, replies::message("/resource/list", args));
             }
+            Request::Plugin(request) => self.on_plugin_request(client, &msg.addr, request),
             Request::Notify(on) => {
                 self.clients.set_notify(client, on);
                 self.reply(client, replies::ack("/notify", on as i32));
@@ -341,6 +366,136 @@ impl Server {
                         RequestError::new(ErrorCode::ShuttingDown, "already shutting down"),
                     );
                 }
+            }
+        }
+    }
+
+    fn on_plugin_request(&mut self, client: ClientId, addr: &str, request: PluginRequest) {
+        if request == PluginRequest::List {
+            return self.reply(client, replies::plugin_list(self.handle.registry()));
+        }
+        let Some(plugins) = &self.plugins else {
+            let error = RequestError::new(ErrorCode::PluginsUnavailable, "this server has no plugin loader");
+            return self.reply_error(client, addr, error);
+        };
+        let load = match request {
+            PluginRequest::Load(path) => {
+                LoaderRequest::Load { file: path.into(), replacing: None, requester: Some(client) }
+            }
+            PluginRequest::Reload(name) => match self.handle.registry().plugin(&name).map(|p| p.source().clone()) {
+                None => {
+                    let error =
+                        RequestError::new(ErrorCode::UnknownPlugin, format!("no plugin named '{name}' is loaded"));
+                    return self.reply_error(client, addr, error);
+                }
+                Some(PluginSource::BuiltIn) => {
+                    let error = RequestError::new(
+                        ErrorCode::BuiltInPlugin,
+                        format!("'{name}' is built into the server and cannot be reloaded"),
+                    );
+                    return self.reply_error(client, addr, error);
+                }
+                Some(PluginSource::Library(file)) => {
+                    LoaderRequest::Load { file, replacing: Some(name), requester: Some(client) }
+                }
+            },
+            PluginRequest::Unload(name) => {
+                match self.handle.registry_mut().uninstall(&name) {
+                    Ok(record) => {
+                        tracing::info!("unloaded plugin {} {}", record.name(), record.version());
+                        self.reply_and_notify(client, replies::plugin_unloaded(&name));
+                    }
+                    Err(e) => {
+                        let code = match e {
+                            crate::control::UninstallError::BuiltIn(_) => ErrorCode::BuiltInPlugin,
+                            _ => ErrorCode::UnknownPlugin,
+                        };
+                        self.reply_error(client, addr, RequestError::new(code, e.to_string()));
+                    }
+                }
+                return;
+            }
+            PluginRequest::List => unreachable!("answered above"),
+        };
+        if !plugins.loader.send(load) {
+            let error = RequestError::new(ErrorCode::PluginsUnavailable, "the plugin loader has stopped");
+            self.reply_error(client, addr, error);
+        }
+    }
+
+    fn on_loader_report(&mut self, report: LoaderReport) {
+        match report {
+            LoaderReport::Loaded { file, replacing, requester, result } => {
+                let mode = match &replacing {
+                    Some(name) => InstallMode::Replace(name),
+                    None => InstallMode::New,
+                };
+                let installed = result.and_then(|plugin| {
+                    self.handle
+                        .registry_mut()
+                        .install(plugin, mode)
+                        .map_err(|e| LoadError::new(&file, LoadStep::Register, e.to_string()))
+                });
+                let addr = if replacing.is_some() { "/plugin/reload" } else { "/plugin/load" };
+                match installed {
+                    Ok(()) => {
+                        let name = replacing.clone().unwrap_or_default();
+                        let record = match &replacing {
+                            Some(_) => self.handle.registry().plugin(&name),
+                            None => self.handle.registry().plugins().last(),
+                        };
+                        let Some(record) = record else { return };
+                        tracing::info!(
+                            "{} plugin {} {} from {}",
+                            if replacing.is_some() { "reloaded" } else { "loaded" },
+                            record.name(),
+                            record.version(),
+                            file.display()
+                        );
+                        let packet = replies::plugin_loaded(replacing.is_some(), record);
+                        if let (Some(plugins), PluginSource::Library(source)) = (&self.plugins, record.source()) {
+                            if plugins.watch {
+                                plugins.loader.send(LoaderRequest::WatchFileOf(source.clone()));
+                            }
+                        }
+                        match requester {
+                            Some(client) => self.reply_and_notify(client, packet),
+                            None => self.notify_all(packet),
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!("{e}");
+                        if let Some(client) = requester {
+                            self.reply(
+                                client,
+                                replies::error(addr, &RequestError::new(ErrorCode::PluginRefused, e.to_string())),
+                            );
+                        }
+                        self.notify_all(replies::plugin_failed(&e));
+                    }
+                }
+            }
+            LoaderReport::FileChanged(file) => {
+                let Some(plugins) = &self.plugins else { return };
+                let installed = self.handle.registry().plugins().iter().find(|p| match p.source() {
+                    PluginSource::Library(source) => *source == file,
+                    PluginSource::BuiltIn => false,
+                });
+                let replacing = match installed {
+                    Some(record) => {
+                        tracing::info!("plugin library {} changed; reloading {}", file.display(), record.name());
+                        Some(record.name().to_owned())
+                    }
+                    None if file.parent().is_some_and(|dir| {
+                        plugins.plugin_dirs.iter().any(|d| std::fs::canonicalize(d).is_ok_and(|d| d == dir))
+                    }) =>
+                    {
+                        tracing::info!("new plugin library {}; loading it", file.display());
+                        None
+                    }
+                    None => return,
+                };
+                plugins.loader.send(LoaderRequest::Load { file, replacing, requester: None });
             }
         }
     }
@@ -427,6 +582,18 @@ impl Server {
             // Nothing processes commands any more; nothing will confirm the shutdown.
             self.stopped = true;
         }
+    }
+}
+
+/// The loader thread's next report; never, without a loader.
+async fn next_report(plugins: &mut Option<PluginService>) -> Option<LoaderReport> {
+    match plugins {
+        Some(p) => match p.reports.recv().await {
+            Some(report) => Some(report),
+            // The loader thread has ended: nothing more will come.
+            None => std::future::pending().await,
+        },
+        None => std::future::pending().await,
     }
 }
 

@@ -18,4 +18,4 @@ pub use live_resources::LiveResources;
 pub use packet_check::{check_packet, PacketError, MAX_BUNDLE_DEPTH, MAX_PACKET_SIZE};
 pub use request_error::RequestError;
 pub use verb::{Verb, VERBS};
-pub use verbs::{parse, Request, MAX_IDS_PER_MESSAGE};
+pub use verbs::{parse, PluginRequest, Request, MAX_IDS_PER_MESSAGE};

@@ -216,3 +216,55 @@ fn resource_arg(arg: &ResourceArg) -> OscType {
         ResourceArg::Blob(b) => OscType::Blob(b.clone()),
     }
 }
+
+/// `/plugin/list` then, per plugin: `s:name s:version s:path s:synthdefs s:resource-defs
+/// i:retired`, the path `built-in` for built-in plugins, the names comma-separated, and
+/// `retired` the earlier builds still open.
+pub fn plugin_list(registry: &Registry) -> OscPacket {
+    let mut args = Vec::new();
+    for plugin in registry.plugins() {
+        args.push(OscType::String(plugin.name().to_owned()));
+        args.push(OscType::String(plugin.version().to_owned()));
+        args.push(OscType::String(plugin_path(plugin.source())));
+        args.push(OscType::String(plugin.synthdefs().join(",")));
+        args.push(OscType::String(plugin.resource_defs().join(",")));
+        args.push(count(plugin.retired_open() as u64));
+    }
+    message("/plugin/list", args)
+}
+
+fn plugin_path(source: &crate::control::PluginSource) -> String {
+    match source {
+        crate::control::PluginSource::BuiltIn => "built-in".to_owned(),
+        crate::control::PluginSource::Library(file) => file.display().to_string(),
+    }
+}
+
+/// `/plugin/loaded` or `/plugin/reloaded` `s:name s:version s:path`.
+pub fn plugin_loaded(reloaded: bool, record: &crate::control::PluginRecord) -> OscPacket {
+    message(
+        if reloaded { "/plugin/reloaded" } else { "/plugin/loaded" },
+        vec![
+            OscType::String(record.name().to_owned()),
+            OscType::String(record.version().to_owned()),
+            OscType::String(plugin_path(record.source())),
+        ],
+    )
+}
+
+/// `/plugin/failed s:path s:step s:message`.
+pub fn plugin_failed(e: &crate::loader::LoadError) -> OscPacket {
+    message(
+        "/plugin/failed",
+        vec![
+            OscType::String(clip(&e.file.display().to_string(), MAX_ECHO)),
+            OscType::String(e.step.name().to_owned()),
+            OscType::String(clip(&e.message, MAX_ECHO)),
+        ],
+    )
+}
+
+/// `/plugin/unloaded s:name`.
+pub fn plugin_unloaded(name: &str) -> OscPacket {
+    message("/plugin/unloaded", vec![OscType::String(name.to_owned())])
+}

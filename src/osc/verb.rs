@@ -64,6 +64,14 @@ verbs! {
     ResourcePerform = "/resource/perform",
     /// `/resource/list`.
     ResourceList = "/resource/list",
+    /// `/plugin/load`.
+    PluginLoad = "/plugin/load",
+    /// `/plugin/reload`.
+    PluginReload = "/plugin/reload",
+    /// `/plugin/unload`.
+    PluginUnload = "/plugin/unload",
+    /// `/plugin/list`.
+    PluginList = "/plugin/list",
     /// `/notify`.
     Notify = "/notify",
     /// `/status`.

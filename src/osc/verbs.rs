@@ -23,8 +23,23 @@ pub enum Request {
     ResourceDefs,
     /// Turn notifications on or off for the sender.
     Notify(bool),
+    /// Load, reload, unload or list plugins.
+    Plugin(PluginRequest),
     /// Shut the server down.
     Quit,
+}
+
+/// What a `/plugin/*` verb asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PluginRequest {
+    /// Load the plugin library at this path.
+    Load(String),
+    /// Load a new build of the named plugin from the file it was loaded from.
+    Reload(String),
+    /// Remove the named plugin's definitions.
+    Unload(String),
+    /// Reply with every plugin.
+    List,
 }
 
 /// The most ids one multi-id message (`/node/free 1 2 3 ...`) may carry: each id is a
@@ -178,13 +193,27 @@ pub fn parse(
             a.finish()?;
             return Ok(Request::Notify(on != 0));
         }
-        Verb::Status | Verb::Version | Verb::Quit | Verb::SynthDefList | Verb::ResourceList => {
+        Verb::PluginLoad | Verb::PluginReload | Verb::PluginUnload => {
+            let what = if verb == Verb::PluginLoad { "library path" } else { "plugin name" };
+            let text = a.string(what)?.to_owned();
+            a.finish()?;
+            if text.is_empty() {
+                return Err(RequestError::new(ErrorCode::ArgumentValue, format!("the {what} is empty")));
+            }
+            return Ok(Request::Plugin(match verb {
+                Verb::PluginLoad => PluginRequest::Load(text),
+                Verb::PluginReload => PluginRequest::Reload(text),
+                _ => PluginRequest::Unload(text),
+            }));
+        }
+        Verb::Status | Verb::Version | Verb::Quit | Verb::SynthDefList | Verb::ResourceList | Verb::PluginList => {
             a.finish()?;
             return Ok(match verb {
                 Verb::Status => Request::Status,
                 Verb::Version => Request::Version,
                 Verb::SynthDefList => Request::SynthDefs,
                 Verb::ResourceList => Request::ResourceDefs,
+                Verb::PluginList => Request::Plugin(PluginRequest::List),
                 _ => Request::Quit,
             });
         }
