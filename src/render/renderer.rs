@@ -445,7 +445,16 @@ impl Session {
         self.settle(Some(item))?;
         let request = parse(&item.message.message, &self.handle, CLIENT, &self.resources)
             .map_err(|e| item.fail(Some(e.code.code()), e.message))?;
-        let Request::Commands(commands) = request else { return Ok(()) };
+        let commands = match request {
+            Request::Commands(commands) => commands,
+            Request::Plugin(_) => {
+                return Err(item.fail(
+                    Some(ErrorCode::PluginsUnavailable.code()),
+                    "a score cannot load plugins; give oscine render --plugin-path instead".into(),
+                ))
+            }
+            _ => return Ok(()),
+        };
         for command in commands {
             let resource = match &command {
                 Command::ResourceNew { id, .. } | Command::ResourceFree { id, .. } => {

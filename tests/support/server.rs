@@ -145,6 +145,11 @@ impl Server {
         }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The UDP port it listens on.
     pub fn port(&self) -> u16 {
         self.addr.port()
