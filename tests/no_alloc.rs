@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 use oscine::control::ControlKey;
 use oscine::drivers::BlockAdapter;
 use oscine::engine::{
-    AddAction::*, BusMapping, Command, ControlChanges, ControlRef, DoneFlags, EngineOptions, Event, ResourceIds,
-    Timetag,
+    AddAction::*, BusMapping, Command, ControlChanges, ControlRef, DoneFlags, EngineOptions, Event, ResourceDefId,
+    ResourceDefRef, ResourceIds, Timetag,
 };
-use oscine_plugin_api::ResourceArg;
+use oscine_plugin_api::{ResourceArg, ResourceDef};
 use support::alloc_counter::{count, CountingAllocator};
-use support::test_defs::{register_counted, Counters};
+use support::test_defs::{register_counted, CountedDef, Counters};
 use support::{TestEngine, CLIENT};
 
 #[global_allocator]
@@ -206,6 +206,88 @@ fn resource_transitions_acquire_release_and_rebinding_never_allocate() {
     assert!(t.driver.engine().resources_all_free());
     assert_eq!(counters.constructs.load(std::sync::atomic::Ordering::SeqCst), 4);
     assert_eq!(counters.destroys.load(std::sync::atomic::Ordering::SeqCst), 4);
+    assert_eq!(t.handle.status().garbage_leaked, 0);
+    t.shutdown();
+}
+
+/// Sends the commands `make` builds around a fresh ResourceDef that no registry holds, lets
+/// go of the test's own reference, and renders counted blocks until the last reference is
+/// gone and `done` holds for the events. Whenever the audio thread holds the last one (a failed construct's slot, a
+/// refused command's), dropping it there would free it inside a counted block.
+fn resource_def_held_only_by_the_engine(
+    t: &mut TestEngine,
+    what: &str,
+    make: impl FnOnce(ResourceDefRef) -> Vec<Command>,
+    done: impl Fn(&[Event]) -> bool,
+) -> Vec<Event> {
+    let code: Arc<dyn ResourceDef> = Arc::new(CountedDef(Arc::new(Counters::default())));
+    let weak = Arc::downgrade(&code);
+    for command in make(ResourceDefRef::new(ResourceDefId(1000), code)) {
+        t.send(command);
+    }
+    // Upgrading leaves a reference only between counted blocks, on this thread.
+    pump_until(t, what, |e| done(e) && weak.upgrade().is_none())
+}
+
+#[test]
+fn a_resource_def_only_the_engine_holds_is_never_freed_on_the_audio_thread() {
+    let options = EngineOptions { block_size: 64, max_nodes: 16, max_resources: 8, ..Default::default() };
+    let mut t = TestEngine::new(options);
+    let new = |id, def: &ResourceDefRef, args: &[ResourceArg]| Command::ResourceNew {
+        client: CLIENT,
+        id,
+        def: def.clone(),
+        args: args.to_vec().into_boxed_slice(),
+    };
+    resource_def_held_only_by_the_engine(
+        &mut t,
+        "a failed construct",
+        |def| vec![new(1, &def, &[ResourceArg::Int(1)])],
+        |e| e.iter().any(|e| matches!(e, Event::ResourceFailed { id: 1, .. })),
+    );
+    resource_def_held_only_by_the_engine(
+        &mut t,
+        "a refused /resource/new",
+        |def| vec![new(99, &def, &[])],
+        |e| e.iter().any(|e| matches!(e, Event::Error { .. })),
+    );
+    resource_def_held_only_by_the_engine(
+        &mut t,
+        "a free during the construct",
+        // The second `/resource/new` of id 2 is refused: the id is Constructing.
+        |def| vec![new(2, &def, &[]), new(2, &def, &[]), Command::ResourceFree { client: CLIENT, id: 2 }],
+        |e| e.iter().any(|e| matches!(e, Event::ResourceDestroyed { id: 2, .. })),
+    );
+
+    // Live, performed on and freed: the slot's reference goes with the destroy.
+    let code: Arc<dyn ResourceDef> = Arc::new(CountedDef(Arc::new(Counters::default())));
+    let weak = Arc::downgrade(&code);
+    t.send(new(3, &ResourceDefRef::new(ResourceDefId(1000), code), &[]));
+    pump_until(&mut t, "ready", |e| e.iter().any(|e| matches!(e, Event::ResourceReady { id: 3, .. })));
+    let ids = ResourceIds::from_slice(&[3]).unwrap();
+    let def = ResourceDefId(1000);
+    t.send(Command::ResourcePerform { client: CLIENT, ids, def, operation: 0, exclusive: false, args: Box::new([]) });
+    t.send(Command::ResourceFree { client: CLIENT, id: 3 });
+    pump_until(&mut t, "the operation and the destroy", |e| {
+        e.iter().any(|e| matches!(e, Event::ResourcePerformed { .. }))
+            && e.iter().any(|e| matches!(e, Event::ResourceDestroyed { id: 3, .. }))
+            && weak.upgrade().is_none()
+    });
+
+    // Shutdown: a Live Resource is destroyed, and a `/resource/new` still scheduled is
+    // dropped.
+    let code: Arc<dyn ResourceDef> = Arc::new(CountedDef(Arc::new(Counters::default())));
+    let weak = Arc::downgrade(&code);
+    let def = ResourceDefRef::new(ResourceDefId(1000), code);
+    let in_a_minute = Timetag(Timetag::now().0 + (60u64 << 32));
+    t.handle.send_at(new(5, &def, &[]), in_a_minute, 0).unwrap();
+    t.send(new(4, &def, &[]));
+    drop(def);
+    pump_until(&mut t, "ready", |e| e.iter().any(|e| matches!(e, Event::ResourceReady { id: 4, .. })));
+    t.send(Command::Shutdown { client: Some(CLIENT) });
+    pump_until(&mut t, "shutdown", |e| {
+        e.iter().any(|e| matches!(e, Event::Stopped { .. })) && weak.upgrade().is_none()
+    });
     assert_eq!(t.handle.status().garbage_leaked, 0);
     t.shutdown();
 }
