@@ -3,7 +3,7 @@
 //! ports, and outputs poisoned before every call so an unwritten sample shows up.
 //!
 //! Enabled by the `harness` feature (in `[dev-dependencies]`:
-//! `oscine-plugin-api = { version = "0.2", features = ["harness"] }`).
+//! `oscine-plugin-api = { version = "0.3", features = ["harness"] }`).
 //!
 //! ```
 //! use oscine_plugin_api::harness::{Harness, RAGGED};

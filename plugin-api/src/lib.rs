@@ -18,6 +18,13 @@
 //! - **NRT** (non-realtime): may allocate, block and fail with a [`PluginError`].
 //! - **RT** (the audio thread): must not allocate, free, lock, block, do I/O or panic.
 //!
+//! A plugin is compiled into its host, or built as a dynamic library (a `cdylib`, possibly
+//! by another `rustc`) that names itself in a [`PluginDescriptor`] and exports it with
+//! [`export_plugin!`]. Host and library then speak only the C ABI of [`abi`]: a
+//! `#[repr(C)]` table versioned by [`ABI_VERSION`], through which [`abi::register`] turns
+//! the library's definitions into ordinary [`SynthDefTable`]s and `Arc<dyn ResourceDef>`s
+//! that keep the library loaded while they, or their Resources, live.
+//!
 //! With the `harness` feature, the `harness` module runs a SynthDef's Synths the way the engine
 //! does, for a plugin's own tests.
 //!
@@ -52,7 +59,9 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod abi;
 mod audio;
+mod descriptor;
 mod error;
 #[cfg(feature = "harness")]
 pub mod harness;
@@ -65,6 +74,7 @@ mod table;
 mod world;
 
 pub use audio::{AudioInputs, AudioOutputs};
+pub use descriptor::PluginDescriptor;
 pub use error::PluginError;
 pub use process::ProcessContext;
 pub use registrar::Registrar;
@@ -78,8 +88,13 @@ pub use synthdef::{AudioPort, ControlSpec, SynthDef, SynthDefInfo};
 pub use table::{Panicked, ProcessArgs, SynthDefTable};
 pub use world::World;
 
-/// The version of this crate a plugin was built against (its `Cargo.toml` version), for a
-/// host to refuse a plugin built against an API it does not speak. Nothing checks it yet:
-/// plugins are compiled into the host, against the same crate; loading them from dynamic
-/// libraries is the next step.
+/// The version of this crate a plugin was built against (its `Cargo.toml` version). A
+/// plugin library's entry carries it, and [`abi::register`] refuses a plugin whose API
+/// version this crate does not speak ([`abi::api_compatible`]: Cargo's semver rule).
 pub const API_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The layout version of the C table a plugin library exports ([`abi`]): it changes
+/// whenever that layout does, whatever [`API_VERSION`] does. A host reads a library's
+/// with the `oscine_plugin_abi_version` symbol before anything else, and loads only a
+/// library whose ABI version equals its own.
+pub const ABI_VERSION: u32 = 1;

@@ -3,6 +3,7 @@ use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 
+use crate::abi::ForeignSynthDef;
 use crate::{
     ActivateContext, AudioInputs, AudioOutputs, PluginError, PortBindings, ProcessContext, ProcessStatus,
     ResourceAccess, ResourcePorts, Synth, SynthDef, SynthDefInfo, World,
@@ -45,6 +46,19 @@ use crate::{
 pub struct SynthDefTable {
     info: SynthDefInfo,
     state: Layout,
+    kind: Kind,
+}
+
+/// Where a table's functions are.
+enum Kind {
+    /// Compiled with the host (or with the plugin, on a plugin library's side).
+    Native(Native),
+    /// In a plugin library, behind its C table.
+    Foreign(ForeignSynthDef),
+}
+
+/// A native SynthDef and the functions over its Synths.
+struct Native {
     def: Box<dyn Any + Send + Sync>,
     construct: ConstructFn,
     activate: unsafe fn(NonNull<u8>, &ActivateContext<'_>),
@@ -56,7 +70,11 @@ type ConstructFn = unsafe fn(&(dyn Any + Send + Sync), &World, &[f32], NonNull<u
 
 impl std::fmt::Debug for SynthDefTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SynthDefTable").field("name", &self.info.name).field("state", &self.state).finish()
+        f.debug_struct("SynthDefTable")
+            .field("name", &self.info.name)
+            .field("state", &self.state)
+            .field("foreign", &matches!(self.kind, Kind::Foreign(_)))
+            .finish()
     }
 }
 
@@ -133,12 +151,26 @@ impl SynthDefTable {
         SynthDefTable {
             info,
             state: Layout::new::<D::Synth>(),
-            def: Box::new(def),
-            construct: construct::<D>,
-            activate: activate::<D::Synth>,
-            process: process::<D::Synth>,
-            drop: drop::<D::Synth>,
+            kind: Kind::Native(Native {
+                def: Box::new(def),
+                construct: construct::<D>,
+                activate: activate::<D::Synth>,
+                process: process::<D::Synth>,
+                drop: drop::<D::Synth>,
+            }),
         }
+    }
+
+    /// The table of a plugin library's SynthDef: the host's copy of its description and
+    /// layout, and its C table.
+    pub(crate) fn foreign(info: SynthDefInfo, state: Layout, def: ForeignSynthDef) -> Self {
+        SynthDefTable { info, state, kind: Kind::Foreign(def) }
+    }
+
+    /// Whether the SynthDef is in a plugin library, called through its C table
+    /// ([`abi::register`](crate::abi::register) made this table).
+    pub fn is_foreign(&self) -> bool {
+        matches!(self.kind, Kind::Foreign(_))
     }
 
     /// What the SynthDef said about itself.
@@ -159,8 +191,12 @@ impl SynthDefTable {
     /// `place` must be valid for writes of [`state_layout`](Self::state_layout) and aligned
     /// to it, and must not hold a live state.
     pub unsafe fn construct(&self, world: &World, controls: &[f32], place: NonNull<u8>) -> Result<(), PluginError> {
-        // SAFETY: passed on from the caller.
-        unsafe { (self.construct)(&*self.def, world, controls, place) }
+        match &self.kind {
+            // SAFETY: passed on from the caller.
+            Kind::Native(n) => unsafe { (n.construct)(&*n.def, world, controls, place) },
+            // SAFETY: passed on from the caller.
+            Kind::Foreign(f) => unsafe { f.construct(world, controls, place) },
+        }
     }
 
     /// Tells the Synth at `place` that it starts sounding at `frame`.
@@ -176,9 +212,14 @@ impl SynthDefTable {
         frame: u64,
         controls: &[f32],
     ) -> Result<(), Panicked> {
+        let native = match &self.kind {
+            Kind::Native(n) => n,
+            // SAFETY: passed on from the caller.
+            Kind::Foreign(f) => return unsafe { f.activate(place, sample_rate, frame, controls) },
+        };
         let ctx = ActivateContext::new(sample_rate, frame, controls);
         // SAFETY: passed on from the caller.
-        let result = catch_unwind(AssertUnwindSafe(|| unsafe { (self.activate)(place, &ctx) }));
+        let result = catch_unwind(AssertUnwindSafe(|| unsafe { (native.activate)(place, &ctx) }));
         result.map_err(|payload| {
             std::mem::forget(payload);
             Panicked
@@ -195,6 +236,11 @@ impl SynthDefTable {
     /// # Panics
     /// If the buffers in `args` do not fit the SynthDef's port counts (a bug in the host).
     pub unsafe fn process(&self, place: NonNull<u8>, args: ProcessArgs<'_>) -> Result<ProcessStatus, Panicked> {
+        let native = match &self.kind {
+            Kind::Native(n) => n,
+            // SAFETY: passed on from the caller.
+            Kind::Foreign(f) => return unsafe { f.process(place, args) },
+        };
         let n_in = self.info.audio_inputs.len();
         let n_out = self.info.audio_outputs.len();
         let mut ctx = ProcessContext {
@@ -208,7 +254,7 @@ impl SynthDefTable {
             access: args.access,
         };
         // SAFETY: passed on from the caller.
-        let result = catch_unwind(AssertUnwindSafe(|| unsafe { (self.process)(place, &mut ctx) }));
+        let result = catch_unwind(AssertUnwindSafe(|| unsafe { (native.process)(place, &mut ctx) }));
         result.map_err(|payload| {
             std::mem::forget(payload);
             Panicked
@@ -222,8 +268,14 @@ impl SynthDefTable {
     /// # Safety
     /// `place` must hold a state this table built; it is dead afterwards.
     pub unsafe fn drop_state(&self, place: NonNull<u8>) -> Result<(), String> {
-        // SAFETY: passed on from the caller.
-        catch_unwind(AssertUnwindSafe(|| unsafe { (self.drop)(place) })).map_err(|p| panic_text(&*p))
+        match &self.kind {
+            // SAFETY: passed on from the caller.
+            Kind::Native(n) => {
+                catch_unwind(AssertUnwindSafe(|| unsafe { (n.drop)(place) })).map_err(|p| panic_text(&*p))
+            }
+            // SAFETY: passed on from the caller.
+            Kind::Foreign(f) => unsafe { f.drop_state(place) },
+        }
     }
 }
 
