@@ -307,3 +307,139 @@ impl std::fmt::Debug for Registry {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use oscine_plugin_api::{
+        AudioPort, Mutability, PluginError, PortDirection, ProcessContext, ProcessStatus, Resource, ResourceArg,
+        ResourceDef, ResourceDefInfo, ResourcePort, Synth, SynthDef, SynthDefInfo, SynthDefTable, World,
+    };
+
+    use super::*;
+
+    struct Def(&'static str, &'static [ResourcePort]);
+    struct Voice;
+    impl SynthDef for Def {
+        type Synth = Voice;
+        fn info(&self) -> SynthDefInfo {
+            SynthDefInfo::new(self.0).outputs(&[AudioPort::new("out")]).resource_ports(self.1)
+        }
+        fn construct(&self, _: &World, _: &[f32]) -> Result<Voice, PluginError> {
+            Ok(Voice)
+        }
+    }
+    impl Synth for Voice {
+        fn process(&mut self, _: &mut ProcessContext<'_>) -> ProcessStatus {
+            ProcessStatus::OutputsUntouched
+        }
+    }
+    struct Table(&'static str);
+    impl ResourceDef for Table {
+        fn info(&self) -> ResourceDefInfo {
+            ResourceDefInfo::new(self.0, Mutability::Immutable)
+        }
+        fn construct(&self, _: &World, _: &[ResourceArg]) -> Result<Arc<dyn Resource>, PluginError> {
+            Err(PluginError::new("not in these tests"))
+        }
+    }
+
+    const PORT: &[ResourcePort] = &[ResourcePort::new("table", "table", PortDirection::Input)];
+
+    fn plugin(name: &str, synthdefs: &[&'static str], tables: &[&'static str]) -> PluginDefinitions {
+        PluginDefinitions {
+            name: name.into(),
+            version: "1.0.0".into(),
+            source: PluginSource::Library(format!("/p/{name}.so").into()),
+            synthdefs: synthdefs.iter().map(|n| SynthDefTable::new(Def(n, PORT))).collect(),
+            resource_defs: tables.iter().map(|n| Arc::new(Table(n)) as Arc<dyn ResourceDef>).collect(),
+            library: Some(Arc::new(name.to_owned())),
+        }
+    }
+
+    #[test]
+    fn the_built_in_plugin_is_installed_like_any_other() {
+        let registry = Registry::with_builtins();
+        let builtins = registry.plugin("oscine-builtins").unwrap();
+        assert_eq!(builtins.source(), &PluginSource::BuiltIn);
+        assert!(builtins.synthdefs().iter().any(|n| n == "sine"));
+        assert_eq!(builtins.resource_defs(), ["audio-buffer"]);
+        assert!(registry.get("sine").is_some());
+    }
+
+    #[test]
+    fn names_taken_by_another_plugin_are_refused_and_nothing_changes() {
+        let mut registry = Registry::with_builtins();
+        registry.install(plugin("a", &["voice"], &["table"]), InstallMode::New).unwrap();
+        let before = (registry.entries().len(), registry.resource_defs().len(), registry.plugins().len());
+        let clash = |r: &mut Registry, p| r.install(p, InstallMode::New).unwrap_err().to_string();
+        assert_eq!(
+            clash(&mut registry, plugin("b", &["x", "sine"], &[])),
+            "SynthDef 'sine' is already defined by plugin 'oscine-builtins'"
+        );
+        assert_eq!(
+            clash(&mut registry, plugin("b", &[], &["table"])),
+            "ResourceDef 'table' is already defined by plugin 'a'"
+        );
+        assert!(clash(&mut registry, plugin("a", &["other"], &[]))
+            .contains("a plugin named 'a' is already loaded from /p/a.so"));
+        assert_eq!(clash(&mut registry, plugin("b", &["y", "y"], &[])), "the plugin registers SynthDef 'y' twice");
+        assert_eq!(clash(&mut registry, plugin("", &[], &[])), "the plugin has an empty name");
+        assert_eq!(before, (registry.entries().len(), registry.resource_defs().len(), registry.plugins().len()));
+        assert!(registry.get("x").is_none());
+    }
+
+    #[test]
+    fn a_new_build_replaces_the_old_definitions_and_retires_its_library() {
+        let mut registry = Registry::new();
+        let first = plugin("a", &["voice", "gone"], &["table"]);
+        // What a Synth built from the first build keeps (a foreign table holds its library).
+        let kept = Arc::clone(first.library.as_ref().unwrap());
+        registry.install(first, InstallMode::New).unwrap();
+        let old_voice = Arc::clone(registry.get("voice").unwrap());
+        let old_table = registry.resource_def_id("table").unwrap();
+        assert_eq!(old_voice.port_def(0), Some(old_table));
+
+        let renamed = registry.install(plugin("b", &["voice"], &[]), InstallMode::Replace("a")).unwrap_err();
+        assert_eq!(renamed.to_string(), "the library now calls itself 'b', not 'a'");
+        registry.install(plugin("a", &["voice"], &["table"]), InstallMode::Replace("a")).unwrap();
+        let new_voice = registry.get("voice").unwrap();
+        assert!(!Arc::ptr_eq(new_voice, &old_voice));
+        assert!(registry.get("gone").is_none(), "a SynthDef the new build lacks is gone");
+        let new_table = registry.resource_def_id("table").unwrap();
+        assert_ne!(new_table, old_table, "a ResourceDef registered again gets a new id");
+        assert_eq!(new_voice.port_def(0), Some(new_table));
+        assert!(registry.resource_def_ref("table").is_some());
+        // The old definition is still described, for replies about its Resources.
+        assert_eq!(registry.resource_def(old_table).unwrap().name, "table");
+        assert_eq!(registry.resource_defs().len(), 1);
+
+        // The old library is open while something built from it is alive.
+        let record = registry.plugin("a").unwrap();
+        assert_eq!(record.retired_open(), 1);
+        drop((old_voice, kept));
+        assert_eq!(registry.plugin("a").unwrap().retired_open(), 0);
+    }
+
+    #[test]
+    fn unloading_removes_the_definitions_and_ports_that_named_them_bind_nothing() {
+        let mut registry = Registry::new();
+        registry.install(plugin("tables", &[], &["table"]), InstallMode::New).unwrap();
+        registry.install(plugin("voices", &["voice"], &[]), InstallMode::New).unwrap();
+        assert!(registry.get("voice").unwrap().port_def(0).is_some());
+        let record = registry.uninstall("tables").unwrap();
+        assert_eq!(record.name(), "tables");
+        assert!(registry.resource_def_id("table").is_none());
+        assert_eq!(registry.get("voice").unwrap().port_def(0), None);
+        // Loaded again, the port finds it again.
+        registry.install(plugin("tables", &[], &["table"]), InstallMode::New).unwrap();
+        assert_eq!(registry.get("voice").unwrap().port_def(0), registry.resource_def_id("table"));
+        assert_eq!(registry.uninstall("nope").unwrap_err(), UninstallError::UnknownPlugin("nope".into()));
+        let mut builtins = Registry::with_builtins();
+        assert_eq!(
+            builtins.uninstall("oscine-builtins").unwrap_err(),
+            UninstallError::BuiltIn("oscine-builtins".into())
+        );
+    }
+}

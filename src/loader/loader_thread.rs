@@ -73,8 +73,10 @@ pub fn start_loader_thread(
     reports: UnboundedSender<LoaderReport>,
 ) -> std::io::Result<LoaderHandle> {
     let (requests, inbox) = crossbeam_channel::unbounded();
+    // Watching starts before this returns, so a change made once the server listens is
+    // seen.
+    let mut watcher = watch.map(|dirs| FileWatcher::start(&dirs));
     std::thread::Builder::new().name("oscine-plugin-loader".into()).spawn(move || {
-        let mut watcher = watch.map(|dirs| FileWatcher::start(&dirs));
         run(&mut loader, &inbox, watcher.as_mut(), &reports);
     })?;
     Ok(LoaderHandle { requests })
