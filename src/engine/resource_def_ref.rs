@@ -18,8 +18,8 @@ use super::ResourceDefId;
 ///
 /// Cloning it is an atomic increment (allowed on the audio thread); dropping it may run
 /// the ResourceDef's own destructor (a plugin's code), so the audio thread never drops
-/// one: every `ResourceDefRef` it holds is moved into a [`Job`](super::Job) or into
-/// [`Garbage`](super::Garbage), and every function of the engine that hands one back
+/// one: every `ResourceDefRef` it holds is moved into a worker job or into
+/// garbage, and every function of the engine that hands one back
 /// makes its caller take it (`#[must_use]`).
 #[derive(Clone)]
 #[must_use = "the audio thread must hand a ResourceDefRef to a worker (a job or garbage), never drop it"]
