@@ -343,3 +343,17 @@ fn watching_the_plugin_path_reloads_a_library_when_its_file_changes() {
     assert_eq!(reloaded.args[0], s(PLUGIN));
     assert!(server.log().contains("changed; reloading oscine-example-fm"), "{}", server.log());
 }
+
+#[test]
+fn the_plugin_path_may_come_from_the_environment() {
+    let dir = TempDir::new("env");
+    let plugins = dir.path("plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    std::fs::copy(build_example_plugin(), plugins.join(LIBRARY)).unwrap();
+    let path = format!("{}:{}", dir.path("missing").display(), plugins.display());
+    let server = Server::start_on("dummy", &[], &[("OSCINE_PLUGIN_PATH", &path)]);
+    let mut c = server.client();
+    assert!(listed(&plugin_list(&mut c), PLUGIN).is_some(), "{}", server.log());
+    let refused = server.log().lines().find(|l| l.contains("missing")).map(str::to_owned);
+    assert!(refused.is_some_and(|l| l.contains("ERROR") && l.contains("cannot read the directory")));
+}

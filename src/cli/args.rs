@@ -136,14 +136,27 @@ pub struct EngineArgs {
 #[derive(Debug, clap::Args)]
 pub struct PluginArgs {
     /// A directory whose plugin libraries (*.so on Linux) are loaded at start; repeatable.
-    /// OSCINE_PLUGIN_PATH gives directories separated by ':' when no flag does.
-    #[arg(long = "plugin-path", value_name = "DIR", env = "OSCINE_PLUGIN_PATH", value_delimiter = ':')]
+    /// Without this flag, the directories of OSCINE_PLUGIN_PATH (separated by ':').
+    #[arg(long = "plugin-path", value_name = "DIR")]
     pub plugin_path: Vec<PathBuf>,
 
     /// Seconds a plugin library may take to load in the probe (a child process) before it
     /// is refused.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = positive_seconds)]
     pub plugin_probe_timeout: f64,
+}
+
+impl PluginArgs {
+    /// The plugin path: the `--plugin-path` directories, or else OSCINE_PLUGIN_PATH's; empty
+    /// entries name no directory.
+    pub fn dirs(&self) -> Vec<PathBuf> {
+        let dirs = if self.plugin_path.is_empty() {
+            std::env::var_os("OSCINE_PLUGIN_PATH").map(|v| std::env::split_paths(&v).collect()).unwrap_or_default()
+        } else {
+            self.plugin_path.clone()
+        };
+        dirs.into_iter().filter(|d: &PathBuf| !d.as_os_str().is_empty()).collect()
+    }
 }
 
 /// What `oscine` can do besides serving.

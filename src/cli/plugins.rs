@@ -38,6 +38,6 @@ pub fn loader(args: &PluginArgs) -> Result<PluginLoader, String> {
 /// The built-in plugin and every library of the plugin path.
 pub fn registry(loader: &mut PluginLoader, args: &PluginArgs) -> (Registry, PluginPathReport) {
     let mut registry = Registry::with_builtins();
-    let report = load_plugin_path(loader, &mut registry, &args.plugin_path);
+    let report = load_plugin_path(loader, &mut registry, &args.dirs());
     (registry, report)
 }

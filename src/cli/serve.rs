@@ -135,7 +135,8 @@ pub fn serve(cli: &Cli) -> ExitCode {
         Err(e) => return fail(e),
     };
     let (report_tx, reports) = tokio::sync::mpsc::unbounded_channel();
-    let watch = cli.watch_plugins.then(|| cli.plugins.plugin_path.clone());
+    let plugin_dirs = cli.plugins.dirs();
+    let watch = cli.watch_plugins.then(|| plugin_dirs.clone());
     let loader = match start_loader_thread(loader, watch, report_tx) {
         Ok(l) => l,
         Err(e) => return fail(format!("cannot start the plugin loader: {e}")),
@@ -146,12 +147,7 @@ pub fn serve(cli: &Cli) -> ExitCode {
     };
     let bind = SocketAddr::new(cli.bind, cli.port);
     let server = match runtime.block_on(Server::bind(&ServerOptions { bind }, parts.handle)) {
-        Ok(s) => s.with_plugins(PluginService {
-            loader,
-            reports,
-            plugin_dirs: cli.plugins.plugin_path.clone(),
-            watch: cli.watch_plugins,
-        }),
+        Ok(s) => s.with_plugins(PluginService { loader, reports, plugin_dirs, watch: cli.watch_plugins }),
         Err(e) => return fail(format!("cannot listen on udp {bind}: {e}")),
     };
     if let Err(e) = driver.start(parts.engine) {

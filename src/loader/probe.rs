@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 use super::open::{open, register};
 use super::{LoadError, LoadStep};
 
+/// How much of the end of the probe's standard error is kept, for the error message.
+const PROBE_STDERR_KEPT: usize = 16 * 1024;
+
 /// How often the loader looks whether the probe has finished.
 const PROBE_POLL: Duration = Duration::from_millis(5);
 
@@ -235,8 +238,14 @@ impl ProbeCommand {
             out
         });
         let err_reader = std::thread::spawn(move || {
-            let mut err = Vec::new();
-            let _ = (&mut stderr).take(64 * 1024).read_to_end(&mut err);
+            // Read to the end, so a chatty library never blocks on a full pipe; keep the tail.
+            let (mut err, mut chunk) = (Vec::new(), [0u8; 4096]);
+            while let Ok(n @ 1..) = stderr.read(&mut chunk) {
+                err.extend_from_slice(&chunk[..n]);
+                if err.len() > PROBE_STDERR_KEPT {
+                    err.drain(..err.len() - PROBE_STDERR_KEPT);
+                }
+            }
             err
         });
         let deadline = Instant::now() + self.timeout;
