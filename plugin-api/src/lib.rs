@@ -71,6 +71,7 @@ mod resource;
 mod synth;
 mod synthdef;
 mod table;
+mod ugen;
 mod world;
 
 pub use audio::{AudioInputs, AudioOutputs};
@@ -86,6 +87,7 @@ pub use resource::{
 pub use synth::{ActivateContext, ProcessStatus, Synth};
 pub use synthdef::{AudioPort, ControlSpec, SynthDef, SynthDefInfo};
 pub use table::{Panicked, ProcessArgs, SynthDefTable};
+pub use ugen::Rate;
 pub use world::World;
 
 /// The version of this crate a plugin was built against (its `Cargo.toml` version). A
