@@ -4,6 +4,8 @@
 //! the layers listed before it (docs/architecture.md draws the picture):
 //! - [`error_code`]: the table of stable `/error` codes; a leaf that imports nothing of the
 //!   crate, so the engine, the OSC protocol and the renderer share it.
+//! - [`scgf`]: reading SynthDef files (SCgf, `.scsyndef`) into defs of ugens; a leaf that
+//!   imports only the plugin API's `Rate`.
 //! - [`engine`]: the audio thread's state and per-block process, and its protocol with the
 //!   other threads (RT).
 //! - [`workers`]: the worker pool for non-realtime jobs from the audio thread (NRT); knows
@@ -31,6 +33,7 @@ pub mod loader;
 pub mod network;
 pub mod osc;
 pub mod render;
+pub mod scgf;
 pub mod score;
 pub mod workers;
 
