@@ -106,6 +106,8 @@ error_codes! {
     UnknownPlugin = 81, "unknown plugin", "No loaded plugin has the name.";
     BuiltInPlugin = 82, "built-in plugin", "A built-in plugin cannot be unloaded or reloaded.";
     PluginsUnavailable = 83, "plugins unavailable", "This server has no plugin loader.";
+    SynthDefRefused = 90, "synthdef refused",
+        "A SynthDef file or graph was refused; the message names the def and the problem.";
 }
 
 impl ErrorCode {

@@ -29,6 +29,7 @@ pub mod control;
 pub mod drivers;
 pub mod engine;
 pub mod error_code;
+pub mod graph;
 pub mod loader;
 pub mod network;
 pub mod osc;

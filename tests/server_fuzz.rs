@@ -74,6 +74,11 @@ const ADDRESSES: &[&str] = &[
     "/plugin/reload",
     "/plugin/unload",
     "/plugin/list",
+    "/c_set",
+    "/d_recv",
+    "/d_load",
+    "/d_loadDir",
+    "/d_free",
     "/node",
     "/synth/new/",
     "//",
@@ -193,7 +198,14 @@ fn plausible_args(r: &mut Rng, addr: &str) -> Vec<OscType> {
             (0..1 + r.below(4)).map(|_| id(r)).collect()
         }
         "/node/tree" | "/sync" | "/notify" => vec![id(r)],
-        "/plugin/load" | "/plugin/reload" | "/plugin/unload" => vec![word(r)],
+        "/plugin/load" | "/plugin/reload" | "/plugin/unload" | "/d_load" | "/d_loadDir" | "/d_free" => vec![word(r)],
+        "/c_set" => vec![id(r), f(random_float(r))],
+        "/d_recv" => {
+            let n = r.below(64);
+            let mut bytes = b"SCgf\0\0\0\x02\0\x01".to_vec();
+            bytes.extend(r.bytes(n));
+            vec![OscType::Blob(bytes)]
+        }
         _ => vec![],
     }
 }

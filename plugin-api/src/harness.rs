@@ -229,6 +229,7 @@ impl Harness {
                 offset,
                 ports: &self.resources,
                 access: &NoResources,
+                buses: &mut crate::NoBuses,
             };
             // SAFETY: the state is live and only the harness uses it.
             let status = unsafe { self.table.process(self.state, args) }

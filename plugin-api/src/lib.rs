@@ -61,6 +61,7 @@
 
 pub mod abi;
 mod audio;
+mod buses;
 mod descriptor;
 mod error;
 #[cfg(feature = "harness")]
@@ -75,6 +76,7 @@ mod ugen;
 mod world;
 
 pub use audio::{AudioInputs, AudioOutputs};
+pub use buses::{Buses, NoBuses};
 pub use descriptor::PluginDescriptor;
 pub use error::PluginError;
 pub use process::ProcessContext;
@@ -86,8 +88,10 @@ pub use resource::{
 };
 pub use synth::{ActivateContext, ProcessStatus, Synth};
 pub use synthdef::{AudioPort, ControlSpec, SynthDef, SynthDefInfo};
-pub use table::{Panicked, ProcessArgs, SynthDefTable};
-pub use ugen::Rate;
+pub use table::{DynamicSynthDef, Panicked, ProcessArgs, SynthDefTable};
+pub use ugen::{
+    DoneAction, InputSpec, Rate, Rgen, UGen, UGenTable, Unit, UnitContext, UnitIo, UnitSpec, Wire, WireMut,
+};
 pub use world::World;
 
 /// The version of this crate a plugin was built against (its `Cargo.toml` version). A

@@ -1,4 +1,4 @@
-use crate::{AudioInputs, AudioOutputs, ResourceAccess, ResourcePorts};
+use crate::{AudioInputs, AudioOutputs, Buses, ResourceAccess, ResourcePorts};
 
 /// What a Synth sees during one `process` call.
 ///
@@ -24,6 +24,12 @@ pub struct ProcessContext<'a> {
     pub resources: ResourcePorts<'a>,
     /// The engine's resource pool, for Synths that acquire per pass.
     pub access: &'a dyn ResourceAccess,
+    /// The engine's buses by number, for Synths that address buses themselves (graph
+    /// Synths' `In` and `Out`) rather than through mapped ports. Frame `i` of this call is
+    /// frame `offset + i` of the engine's block.
+    pub buses: &'a mut dyn Buses,
+    /// Where in the engine's block this call's first frame is.
+    pub offset: usize,
 }
 
 impl std::fmt::Debug for dyn ResourceAccess + '_ {

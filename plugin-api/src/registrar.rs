@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use crate::{ResourceDef, SynthDefTable};
+use crate::{ResourceDef, SynthDefTable, UGenTable};
 
 /// Where a plugin registers its definitions.
 ///
@@ -8,7 +8,7 @@ use crate::{ResourceDef, SynthDefTable};
 ///
 /// ```
 /// use std::sync::Arc;
-/// use oscine_plugin_api::{Registrar, ResourceDef, SynthDefTable};
+/// use oscine_plugin_api::{Registrar, ResourceDef, SynthDefTable, UGenTable};
 ///
 /// struct Names(Vec<String>);
 /// impl Registrar for Names {
@@ -17,6 +17,9 @@ use crate::{ResourceDef, SynthDefTable};
 ///     }
 ///     fn register_resource_def(&mut self, def: Arc<dyn ResourceDef>) {
 ///         self.0.push(def.info().name.to_string());
+///     }
+///     fn register_ugen(&mut self, ugen: UGenTable) {
+///         self.0.push(ugen.name().to_string());
 ///     }
 /// }
 /// let mut names = Names(Vec::new());
@@ -27,4 +30,7 @@ pub trait Registrar {
     fn register_synthdef(&mut self, def: SynthDefTable);
     /// Adds a ResourceDef. A later definition with the same name replaces an earlier one.
     fn register_resource_def(&mut self, def: Arc<dyn ResourceDef>);
+    /// Adds a UGen, for SynthDefs made from graphs. A later UGen with the same class name
+    /// replaces an earlier one.
+    fn register_ugen(&mut self, ugen: UGenTable);
 }

@@ -35,6 +35,13 @@ pub enum ProcessStatus {
     /// No output channel was written: the engine clears them (a gate that is closed, a
     /// sampler with nothing bound).
     OutputsUntouched,
+    /// Every output channel was written, and the Synth asks for a done action (a graph
+    /// Synth's `EnvGen` that ended with `doneAction: 2`): the engine applies it after this
+    /// block, instead of the Synth's done flags.
+    DoneAction(crate::DoneAction),
+    /// The Synth cannot go on (one of a graph Synth's units panicked): the engine
+    /// silences it and reports the fault, as for a panic.
+    Faulted,
 }
 
 /// What a Synth sees when it starts sounding.

@@ -5,7 +5,7 @@ use std::ptr::NonNull;
 
 use crate::abi::ForeignSynthDef;
 use crate::{
-    ActivateContext, AudioInputs, AudioOutputs, PluginError, PortBindings, ProcessContext, ProcessStatus,
+    ActivateContext, AudioInputs, AudioOutputs, Buses, PluginError, PortBindings, ProcessContext, ProcessStatus,
     ResourceAccess, ResourcePorts, Synth, SynthDef, SynthDefInfo, World,
 };
 
@@ -49,10 +49,48 @@ pub struct SynthDefTable {
     kind: Kind,
 }
 
+/// A SynthDef whose Synths' state is laid out at run time rather than being one Rust
+/// type: a graph Synth, whose units and wire buffers are placed one after another in the
+/// Synth's one allocation.
+///
+/// # Safety
+/// [`state_layout`](Self::state_layout) must be the same on every call, and every method
+/// must stay within the `place` it is given, which holds a state `construct` built.
+pub unsafe trait DynamicSynthDef: Send + Sync + 'static {
+    /// The SynthDef's name, ports, controls and flags. Context: NRT, once.
+    fn info(&self) -> SynthDefInfo;
+    /// The size and alignment of one Synth's state. Context: any.
+    fn state_layout(&self) -> Layout;
+    /// Builds a Synth's state at `place`; on error nothing is left to drop.
+    ///
+    /// Context: NRT.
+    ///
+    /// # Safety
+    /// `place` is valid for writes of `state_layout()` and aligned to it.
+    unsafe fn construct(&self, world: &World, controls: &[f32], place: NonNull<u8>) -> Result<(), PluginError>;
+    /// As [`Synth::activate`]. Context: RT.
+    ///
+    /// # Safety
+    /// `place` holds a live state this def built, used by nobody else meanwhile.
+    unsafe fn activate(&self, place: NonNull<u8>, ctx: &ActivateContext<'_>);
+    /// As [`Synth::process`]. Context: RT.
+    ///
+    /// # Safety
+    /// As for `activate`.
+    unsafe fn process(&self, place: NonNull<u8>, ctx: &mut ProcessContext<'_>) -> ProcessStatus;
+    /// Drops the state at `place`. Context: NRT.
+    ///
+    /// # Safety
+    /// `place` holds a live state this def built; it is dead afterwards.
+    unsafe fn drop_state(&self, place: NonNull<u8>);
+}
+
 /// Where a table's functions are.
 enum Kind {
     /// Compiled with the host (or with the plugin, on a plugin library's side).
     Native(Native),
+    /// Laid out at run time.
+    Dynamic(Box<dyn DynamicSynthDef>),
     /// In a plugin library, behind its C table.
     Foreign(ForeignSynthDef),
 }
@@ -109,6 +147,8 @@ pub struct ProcessArgs<'a> {
     pub ports: &'a dyn PortBindings,
     /// The resource pool, for Synths that acquire per pass.
     pub access: &'a dyn ResourceAccess,
+    /// The buses by number.
+    pub buses: &'a mut dyn Buses,
 }
 
 impl std::fmt::Debug for dyn PortBindings + '_ {
@@ -161,10 +201,23 @@ impl SynthDefTable {
         }
     }
 
+    /// The table of a SynthDef whose state is laid out at run time.
+    ///
+    /// Context: NRT.
+    pub fn dynamic(def: impl DynamicSynthDef) -> Self {
+        let info = def.info();
+        SynthDefTable { info, state: def.state_layout(), kind: Kind::Dynamic(Box::new(def)) }
+    }
+
     /// The table of a plugin library's SynthDef: the host's copy of its description and
     /// layout, and its C table.
     pub(crate) fn foreign(info: SynthDefInfo, state: Layout, def: ForeignSynthDef) -> Self {
         SynthDefTable { info, state, kind: Kind::Foreign(def) }
+    }
+
+    /// Whether the SynthDef's state is laid out at run time ([`SynthDefTable::dynamic`]).
+    pub fn is_dynamic(&self) -> bool {
+        matches!(self.kind, Kind::Dynamic(_))
     }
 
     /// Whether the SynthDef is in a plugin library, called through its C table
@@ -194,6 +247,11 @@ impl SynthDefTable {
         match &self.kind {
             // SAFETY: passed on from the caller.
             Kind::Native(n) => unsafe { (n.construct)(&*n.def, world, controls, place) },
+            Kind::Dynamic(d) => catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: passed on from the caller.
+                unsafe { d.construct(world, controls, place) }
+            }))
+            .map_err(|payload| PluginError::new(format!("plugin panicked: {}", panic_text(&*payload))))?,
             // SAFETY: passed on from the caller.
             Kind::Foreign(f) => unsafe { f.construct(world, controls, place) },
         }
@@ -212,14 +270,15 @@ impl SynthDefTable {
         frame: u64,
         controls: &[f32],
     ) -> Result<(), Panicked> {
-        let native = match &self.kind {
-            Kind::Native(n) => n,
+        let ctx = ActivateContext::new(sample_rate, frame, controls);
+        let result = match &self.kind {
+            // SAFETY: passed on from the caller.
+            Kind::Native(n) => catch_unwind(AssertUnwindSafe(|| unsafe { (n.activate)(place, &ctx) })),
+            // SAFETY: passed on from the caller.
+            Kind::Dynamic(d) => catch_unwind(AssertUnwindSafe(|| unsafe { d.activate(place, &ctx) })),
             // SAFETY: passed on from the caller.
             Kind::Foreign(f) => return unsafe { f.activate(place, sample_rate, frame, controls) },
         };
-        let ctx = ActivateContext::new(sample_rate, frame, controls);
-        // SAFETY: passed on from the caller.
-        let result = catch_unwind(AssertUnwindSafe(|| unsafe { (native.activate)(place, &ctx) }));
         result.map_err(|payload| {
             std::mem::forget(payload);
             Panicked
@@ -236,11 +295,10 @@ impl SynthDefTable {
     /// # Panics
     /// If the buffers in `args` do not fit the SynthDef's port counts (a bug in the host).
     pub unsafe fn process(&self, place: NonNull<u8>, args: ProcessArgs<'_>) -> Result<ProcessStatus, Panicked> {
-        let native = match &self.kind {
-            Kind::Native(n) => n,
+        if let Kind::Foreign(f) = &self.kind {
             // SAFETY: passed on from the caller.
-            Kind::Foreign(f) => return unsafe { f.process(place, args) },
-        };
+            return unsafe { f.process(place, args) };
+        }
         let n_in = self.info.audio_inputs.len();
         let n_out = self.info.audio_outputs.len();
         let mut ctx = ProcessContext {
@@ -252,9 +310,16 @@ impl SynthDefTable {
             outputs: AudioOutputs::new(args.outputs, n_out, args.stride, args.offset, args.frames),
             resources: ResourcePorts::new(args.ports),
             access: args.access,
+            buses: args.buses,
+            offset: args.offset,
         };
-        // SAFETY: passed on from the caller.
-        let result = catch_unwind(AssertUnwindSafe(|| unsafe { (native.process)(place, &mut ctx) }));
+        let result = match &self.kind {
+            // SAFETY: passed on from the caller.
+            Kind::Native(n) => catch_unwind(AssertUnwindSafe(|| unsafe { (n.process)(place, &mut ctx) })),
+            // SAFETY: passed on from the caller.
+            Kind::Dynamic(d) => catch_unwind(AssertUnwindSafe(|| unsafe { d.process(place, &mut ctx) })),
+            Kind::Foreign(_) => unreachable!("handled above"),
+        };
         result.map_err(|payload| {
             std::mem::forget(payload);
             Panicked
@@ -272,6 +337,10 @@ impl SynthDefTable {
             // SAFETY: passed on from the caller.
             Kind::Native(n) => {
                 catch_unwind(AssertUnwindSafe(|| unsafe { (n.drop)(place) })).map_err(|p| panic_text(&*p))
+            }
+            // SAFETY: passed on from the caller.
+            Kind::Dynamic(d) => {
+                catch_unwind(AssertUnwindSafe(|| unsafe { d.drop_state(place) })).map_err(|p| panic_text(&*p))
             }
             // SAFETY: passed on from the caller.
             Kind::Foreign(f) => unsafe { f.drop_state(place) },

@@ -46,6 +46,7 @@ pub mod saw;
 pub mod sine;
 #[cfg(test)]
 mod test_support;
+pub mod ugens;
 pub mod wav;
 mod wavetable;
 
@@ -88,6 +89,7 @@ pub fn register(registrar: &mut dyn Registrar) {
     registrar.register_synthdef(SynthDefTable::new(ExponentialFade));
     registrar.register_synthdef(SynthDefTable::new(Sampler));
     registrar.register_synthdef(SynthDefTable::new(Recorder));
+    ugens::register(registrar);
 }
 
 #[cfg(test)]
@@ -101,6 +103,7 @@ mod tests {
     struct Collect {
         synthdefs: Vec<SynthDefTable>,
         resource_defs: Vec<Arc<dyn ResourceDef>>,
+        ugens: Vec<oscine_plugin_api::UGenTable>,
     }
 
     impl Registrar for Collect {
@@ -110,6 +113,10 @@ mod tests {
 
         fn register_resource_def(&mut self, def: Arc<dyn ResourceDef>) {
             self.resource_defs.push(def);
+        }
+
+        fn register_ugen(&mut self, ugen: oscine_plugin_api::UGenTable) {
+            self.ugens.push(ugen);
         }
     }
 
@@ -277,6 +284,7 @@ mod tests {
                 offset: 0,
                 ports: &ports,
                 access: &NoResources,
+                buses: &mut oscine_plugin_api::NoBuses,
             };
             // SAFETY: the state is live and used by nothing else.
             let status = unsafe { table.process(state.place, args) };

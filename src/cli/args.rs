@@ -130,6 +130,14 @@ pub struct EngineArgs {
         value_parser = clap::value_parser!(u32).range(0..=65536),
     )]
     pub max_audio_buses: u32,
+
+    /// Control buses.
+    #[arg(
+        long,
+        default_value_t = ENGINE.max_control_buses as u32,
+        value_parser = clap::value_parser!(u32).range(0..=1_048_576),
+    )]
+    pub max_control_buses: u32,
 }
 
 /// The plugin flags the server and `oscine render` share.
@@ -312,6 +320,7 @@ mod tests {
             assert_eq!(engine.max_nodes as usize, defaults.max_nodes);
             assert_eq!(engine.max_resources as usize, defaults.max_resources);
             assert_eq!(engine.max_audio_buses as usize, defaults.max_audio_buses);
+            assert_eq!(engine.max_control_buses as usize, defaults.max_control_buses);
         }
         assert_eq!(serve.max_scheduled as usize, defaults.max_scheduled);
         let defaults = RenderOptions::default();

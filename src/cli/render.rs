@@ -45,6 +45,7 @@ pub fn render(args: &RenderArgs) -> ExitCode {
         max_nodes: args.engine.max_nodes as usize,
         max_resources: args.engine.max_resources as usize,
         max_audio_buses: args.engine.max_audio_buses as usize,
+        max_control_buses: args.engine.max_control_buses as usize,
         workers: args.engine.workers as usize,
         resource_timeout: Duration::from_secs_f64(args.resource_timeout),
         progress: terminal,

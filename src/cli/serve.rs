@@ -112,6 +112,7 @@ pub fn serve(cli: &Cli) -> ExitCode {
         inputs: config.inputs,
         outputs: config.outputs,
         max_audio_buses: cli.engine.max_audio_buses as usize,
+        max_control_buses: cli.engine.max_control_buses as usize,
         max_nodes: cli.engine.max_nodes as usize,
         max_resources: cli.engine.max_resources as usize,
         max_scheduled: cli.max_scheduled as usize,

@@ -2,11 +2,13 @@
 //! the audio thread, sending commands, receiving events. Context: NRT (the network thread).
 
 mod engine_handle;
+mod graph_defs;
 mod plugin;
 mod registry;
 mod synth_builder;
 
 pub use engine_handle::{EngineHandle, QueueFull};
+pub use graph_defs::{GraphDefError, GraphDefRequest};
 pub use plugin::{InstallError, InstallMode, PluginDefinitions, PluginRecord, PluginSource, UninstallError};
 pub use registry::Registry;
 pub use synth_builder::{ControlKey, SynthBuildError};

@@ -6,7 +6,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
 
-use oscine_plugin_api::{PluginDescriptor, PluginError, Registrar, ResourceDef, SynthDefTable};
+use oscine_plugin_api::{PluginDescriptor, PluginError, Registrar, ResourceDef, SynthDefTable, UGenTable};
 
 /// Where a plugin's code lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +29,8 @@ pub struct PluginDefinitions {
     pub synthdefs: Vec<SynthDefTable>,
     /// Its ResourceDefs.
     pub resource_defs: Vec<Arc<dyn ResourceDef>>,
+    /// Its UGens, for SynthDefs made from graphs.
+    pub ugens: Vec<UGenTable>,
     /// The open library its code is in (none for built-in plugins): the registry keeps it
     /// open while the plugin is installed.
     pub library: Option<Arc<dyn Any + Send + Sync>>,
@@ -38,13 +40,16 @@ impl PluginDefinitions {
     /// Runs a compiled-in plugin's registration. A panic in it is an error.
     pub fn built_in(descriptor: &PluginDescriptor) -> Result<PluginDefinitions, PluginError> {
         #[derive(Default)]
-        struct Collect(Vec<SynthDefTable>, Vec<Arc<dyn ResourceDef>>);
+        struct Collect(Vec<SynthDefTable>, Vec<Arc<dyn ResourceDef>>, Vec<UGenTable>);
         impl Registrar for Collect {
             fn register_synthdef(&mut self, def: SynthDefTable) {
                 self.0.push(def);
             }
             fn register_resource_def(&mut self, def: Arc<dyn ResourceDef>) {
                 self.1.push(def);
+            }
+            fn register_ugen(&mut self, ugen: UGenTable) {
+                self.2.push(ugen);
             }
         }
         let mut collect = Collect::default();
@@ -62,6 +67,7 @@ impl PluginDefinitions {
             source: PluginSource::BuiltIn,
             synthdefs: collect.0,
             resource_defs: collect.1,
+            ugens: collect.2,
             library: None,
         })
     }
@@ -87,6 +93,7 @@ pub struct PluginRecord {
     pub(super) source: PluginSource,
     pub(super) synthdefs: Vec<String>,
     pub(super) resource_defs: Vec<String>,
+    pub(super) ugens: Vec<String>,
     pub(super) library: Option<Arc<dyn Any + Send + Sync>>,
     pub(super) retired: Vec<Weak<dyn Any + Send + Sync>>,
 }
@@ -115,6 +122,11 @@ impl PluginRecord {
     /// Its ResourceDef names, in registration order.
     pub fn resource_defs(&self) -> &[String] {
         &self.resource_defs
+    }
+
+    /// Its UGen class names, in registration order.
+    pub fn ugens(&self) -> &[String] {
+        &self.ugens
     }
 
     /// How many earlier builds of this plugin are still open, kept by Synths or Resources
@@ -161,7 +173,7 @@ pub enum InstallError {
     /// A definition's name is taken.
     #[error("{kind} '{name}' is already defined by {owner}")]
     Clash {
-        /// `SynthDef` or `ResourceDef`.
+        /// `SynthDef`, `ResourceDef` or `UGen`.
         kind: &'static str,
         /// The name.
         name: String,

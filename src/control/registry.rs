@@ -1,7 +1,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use oscine_plugin_api::{Registrar, ResourceDef, ResourceDefInfo, SynthDefTable};
+use oscine_plugin_api::{Registrar, ResourceDef, ResourceDefInfo, SynthDefTable, UGenTable};
 
 use super::plugin::{InstallError, InstallMode, PluginDefinitions, PluginRecord, PluginSource, UninstallError};
 use crate::engine::{ControlNameId, ResourceDefId, ResourceDefRef, SynthDefEntry};
@@ -26,6 +26,8 @@ pub struct Registry {
     /// By id, never removed: replies name the operations of Resources of an old def.
     resource_infos: Vec<ResourceDefInfo>,
     resource_def_ids: HashMap<String, ResourceDefId>,
+    /// By class name, for SynthDefs made from graphs.
+    ugens: HashMap<String, Arc<UGenTable>>,
     plugins: Vec<PluginRecord>,
 }
 
@@ -97,6 +99,16 @@ impl Registry {
         Some(&self.resource_def(def)?.operations.get(usize::from(index))?.name)
     }
 
+    /// The UGen with this class name.
+    pub fn ugen(&self, name: &str) -> Option<&Arc<UGenTable>> {
+        self.ugens.get(name)
+    }
+
+    /// How many UGens are registered.
+    pub fn ugen_count(&self) -> usize {
+        self.ugens.len()
+    }
+
     /// The installed plugins, in the order they were installed.
     pub fn plugins(&self) -> &[PluginRecord] {
         &self.plugins
@@ -128,6 +140,7 @@ impl Registry {
             source: plugin.source,
             synthdefs: plugin.synthdefs.iter().map(|t| t.info().name.to_string()).collect(),
             resource_defs: plugin.resource_defs.iter().map(|d| d.info().name.to_string()).collect(),
+            ugens: plugin.ugens.iter().map(|u| u.name().to_owned()).collect(),
             library: plugin.library,
             retired,
         };
@@ -137,9 +150,25 @@ impl Registry {
         for table in plugin.synthdefs {
             self.add_synthdef(table);
         }
+        for ugen in plugin.ugens {
+            self.ugens.insert(ugen.name().to_owned(), Arc::new(ugen));
+        }
         self.plugins.push(record);
         self.resolve_port_defs();
         Ok(())
+    }
+
+    /// Installs a SynthDef made from a graph, replacing any SynthDef of its name for new
+    /// Synths (as scsynth's `/d_recv` does).
+    pub fn install_graph(&mut self, table: SynthDefTable) {
+        self.add_synthdef(table);
+    }
+
+    /// Removes a SynthDef made from a graph; Synths built from it keep it.
+    pub fn remove_graph(&mut self, name: &str) {
+        if self.entries.get(name).is_some_and(|e| e.is_graph()) {
+            self.entries.remove(name);
+        }
     }
 
     /// Removes a plugin loaded from a library: its definitions serve no new Synth or
@@ -190,6 +219,7 @@ impl Registry {
                 .iter()
                 .find(|p| match kind {
                     "SynthDef" => p.synthdefs.iter().any(|n| n == name),
+                    "UGen" => p.ugens.iter().any(|n| n == name),
                     _ => p.resource_defs.iter().any(|n| n == name),
                 })
                 .map(|p| format!("plugin '{}'", p.name))
@@ -222,6 +252,18 @@ impl Registry {
                 return Err(InstallError::Clash { kind: "ResourceDef", name, owner });
             }
         }
+        let mut seen = HashSet::new();
+        for ugen in &plugin.ugens {
+            let name = ugen.name().to_owned();
+            if !seen.insert(name.clone()) {
+                return Err(InstallError::Duplicate { kind: "UGen", name });
+            }
+            let own = replaced_record.is_some_and(|r| r.ugens.contains(&name));
+            if self.ugens.contains_key(&name) && !own {
+                let owner = owner("UGen", &name);
+                return Err(InstallError::Clash { kind: "UGen", name, owner });
+            }
+        }
         Ok(replaced)
     }
 
@@ -233,6 +275,9 @@ impl Registry {
             if let Some(id) = self.resource_def_ids.remove(name) {
                 self.resource_defs[id.0 as usize] = None;
             }
+        }
+        for name in &record.ugens {
+            self.ugens.remove(name);
         }
     }
 
@@ -296,6 +341,10 @@ impl Registrar for Registry {
         self.add_resource_def(def);
         self.resolve_port_defs();
     }
+
+    fn register_ugen(&mut self, ugen: UGenTable) {
+        self.ugens.insert(ugen.name().to_owned(), Arc::new(ugen));
+    }
 }
 
 impl std::fmt::Debug for Registry {
@@ -354,6 +403,7 @@ mod tests {
             source: PluginSource::Library(format!("/p/{name}.so").into()),
             synthdefs: synthdefs.iter().map(|n| SynthDefTable::new(Def(n, PORT))).collect(),
             resource_defs: tables.iter().map(|n| Arc::new(Table(n)) as Arc<dyn ResourceDef>).collect(),
+            ugens: Vec::new(),
             library: Some(Arc::new(name.to_owned())),
         }
     }

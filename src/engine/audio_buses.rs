@@ -45,6 +45,52 @@ impl AudioBuses {
         }
     }
 
+    /// Hardware output channels.
+    pub fn hardware_outputs(&self) -> usize {
+        self.external_out_written.len()
+    }
+
+    /// Hardware input channels.
+    pub fn hardware_inputs(&self) -> usize {
+        self.external_in.len() / self.block_size.max(1)
+    }
+
+    /// Internal buses.
+    pub fn internal_buses(&self) -> usize {
+        self.internal_written.len()
+    }
+
+    /// Reads hardware output `bus` (what Synths wrote to it so far this block; zeros if
+    /// nobody did, unless `feedback`) into `dst` from frame `offset`. Context: RT.
+    pub fn read_output(&self, bus: u32, offset: usize, dst: &mut [f32], feedback: bool) {
+        let b = self.block_size;
+        let bus = bus as usize;
+        let written = self.external_out_written.get(bus).copied();
+        let src = if written == Some(self.block) || (feedback && written.is_some()) {
+            self.external_out.get(bus * b + offset..bus * b + offset + dst.len())
+        } else {
+            None
+        };
+        match src {
+            Some(src) => dst.copy_from_slice(src),
+            None => dst.fill(0.0),
+        }
+    }
+
+    /// Writes into hardware input `bus` from frame `offset`, for the Synths after this one
+    /// to read: the driver wrote it this block, so a write adds (or, with `replace`,
+    /// overwrites). Context: RT.
+    pub fn write_input(&mut self, bus: u32, offset: usize, src: &[f32], replace: bool) {
+        let b = self.block_size;
+        let start = bus as usize * b + offset;
+        let Some(dst) = self.external_in.get_mut(start..(start + src.len()).min((bus as usize + 1) * b)) else {
+            return;
+        };
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = if replace { *s } else { *d + *s };
+        }
+    }
+
     /// Starts a new block: nothing has been written yet. Context: RT.
     pub fn begin_block(&mut self) {
         self.block += 1;

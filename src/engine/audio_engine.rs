@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use oscine_plugin_api::World;
+use oscine_plugin_api::{DoneAction, World};
 use rtrb::{Consumer, Producer};
 
 use super::clock::SampleClock;
@@ -19,9 +19,9 @@ use super::ClockMode;
 use super::EventSignal;
 use super::WorkerLinks;
 use super::{
-    AudioBuses, BusMapping, ClientId, Command, ControlChanges, DoneFlags, EngineError, EngineOptions, EngineStatus,
-    Event, Garbage, NodeId, NodeTree, ProcessOutcome, ResourceSystem, Scheduled, Scheduler, TimedCommand, Timetag,
-    MAX_BUSES_PER_OUTPUT, ROOT_NODE_ID,
+    AudioBuses, BusMapping, ClientId, Command, ControlBuses, ControlChanges, DoneFlags, EngineError, EngineOptions,
+    EngineStatus, Event, Garbage, NodeId, NodeTree, NumberedBuses, ProcessOutcome, ResourceSystem, Scheduled,
+    Scheduler, TimedCommand, Timetag, MAX_BUSES_PER_OUTPUT, ROOT_NODE_ID,
 };
 
 /// How much audio one DSP-load measuring window spans, in seconds.
@@ -37,6 +37,7 @@ pub struct Engine {
     world: World,
     tree: NodeTree,
     buses: AudioBuses,
+    control_buses: ControlBuses,
     commands: Consumer<TimedCommand>,
     outbox: Outbox,
     resources: ResourceSystem,
@@ -44,7 +45,7 @@ pub struct Engine {
     scheduler: Scheduler,
     last_late: Option<(ClientId, u32)>,
     status: Arc<EngineStatus>,
-    became_done: Vec<NodeId>,
+    became_done: Vec<(NodeId, Option<DoneAction>)>,
     stopping_synths: Vec<NodeId>,
     stopping: Option<Stopping>,
     load: LoadMeter,
@@ -82,6 +83,7 @@ impl Engine {
             world,
             tree: NodeTree::new(options.max_nodes),
             buses: AudioBuses::new(options.block_size, options.inputs, options.outputs, options.max_audio_buses),
+            control_buses: ControlBuses::new(options.max_control_buses),
             commands,
             outbox: Outbox::new(events, signal, workers, Arc::clone(&status)),
             resources: ResourceSystem::new(options.max_resources),
@@ -153,6 +155,7 @@ impl Engine {
         };
         self.clock.begin_block(wall);
         self.buses.begin_block();
+        self.control_buses.begin_block();
         self.resources.collect_worker_results(&mut self.outbox);
         self.apply_scheduled();
         self.apply_commands();
@@ -160,11 +163,17 @@ impl Engine {
         let mut became_done = std::mem::take(&mut self.became_done);
         let outbox = &mut self.outbox;
         let frame = self.clock.frame();
-        self.tree.process(&mut self.buses, self.resources.pool(), frame, &mut |id, outcome| match outcome {
+        let mut buses = NumberedBuses { audio: &mut self.buses, control: &mut self.control_buses };
+        self.tree.process(&mut buses, self.resources.pool(), frame, &mut |id, outcome| match outcome {
             // Capacity is the node capacity, so this never grows.
             ProcessOutcome::BecameDone => {
                 if became_done.len() < became_done.capacity() {
-                    became_done.push(id);
+                    became_done.push((id, None));
+                }
+            }
+            ProcessOutcome::DoneAction(action) => {
+                if became_done.len() < became_done.capacity() {
+                    became_done.push((id, Some(action)));
                 }
             }
             ProcessOutcome::Faulted => {
@@ -173,8 +182,8 @@ impl Engine {
             }
             ProcessOutcome::Idle | ProcessOutcome::Ran => {}
         });
-        for &id in &became_done {
-            self.on_done(id);
+        for &(id, action) in &became_done {
+            self.on_done(id, action);
         }
         became_done.clear();
         self.became_done = became_done;
@@ -441,6 +450,14 @@ impl Engine {
                 self.resources.perform(by, ids, (def, operation), exclusive, args, &mut self.outbox)
             }
             // A `Sync`'s barrier is its own sequence number.
+            Command::ControlBusSet { bus, value, .. } => {
+                if (bus as usize) < self.control_buses.count() {
+                    self.control_buses.set(bus as usize, value);
+                    Ok(())
+                } else {
+                    Err(EngineError::Bus { bus, count: self.control_buses.count() })
+                }
+            }
             Command::Sync { client, token } => {
                 self.resources.sync(client, token, seq, &self.scheduler, &mut self.outbox)
             }
@@ -522,9 +539,16 @@ impl Engine {
         self.tree.free_children(id, &mut |f| outbox.node_freed(f, pool))
     }
 
-    fn on_done(&mut self, id: NodeId) {
+    fn on_done(&mut self, id: NodeId, action: Option<DoneAction>) {
         let Ok(synth) = self.tree.synth_mut(id) else { return };
-        let flags = synth.done_flags();
+        let flags = match action {
+            None => synth.done_flags(),
+            Some(DoneAction::PauseSelf) => {
+                synth.pause();
+                return;
+            }
+            Some(action) => done_action_flags(action),
+        };
         if flags.contains(DoneFlags::NOTIFY) {
             self.outbox.emit(Event::NodeDone { id });
         }
@@ -544,4 +568,23 @@ impl Engine {
             }
         }
     }
+}
+
+/// The done flags a done action stands for. Actions 5–12 act on the neighbour as 3 and 4
+/// do (free it, with everything in it if it is a Group), and 7–10 free only this Synth:
+/// docs/ugens.md lists these differences from scsynth.
+fn done_action_flags(action: DoneAction) -> DoneFlags {
+    let flags = match action {
+        DoneAction::None | DoneAction::PauseSelf => DoneFlags::NONE,
+        DoneAction::FreeSelfAndPrevious
+        | DoneAction::FreeSelfAndFreeAllInPrevious
+        | DoneAction::FreeSelfAndDeepFreePrevious => DoneFlags::FREE_PRECEDING,
+        DoneAction::FreeSelfAndNext | DoneAction::FreeSelfAndFreeAllInNext | DoneAction::FreeSelfAndDeepFreeNext => {
+            DoneFlags::FREE_FOLLOWING
+        }
+        DoneAction::FreeAllInGroup => DoneFlags::FREE_ALL_SIBLINGS,
+        DoneAction::FreeGroup => DoneFlags::FREE_PARENT,
+        _ => DoneFlags::NONE,
+    };
+    flags | DoneFlags::FREE_SELF
 }

@@ -151,6 +151,15 @@ pub enum Command {
         /// The operation's arguments.
         args: Box<[ResourceArg]>,
     },
+    /// Set a control bus (scsynth's `/c_set`).
+    ControlBusSet {
+        /// Sender.
+        client: ClientId,
+        /// The bus.
+        bus: u32,
+        /// Its new value.
+        value: f32,
+    },
     /// Reply `Synced` once every earlier command has been applied.
     Sync {
         /// Sender.
@@ -211,6 +220,8 @@ pub enum CommandKind {
     ResourceFree,
     /// [`Command::ResourcePerform`].
     ResourcePerform,
+    /// [`Command::ControlBusSet`].
+    ControlBusSet,
     /// [`Command::Sync`].
     Sync,
     /// [`Command::Shutdown`].
@@ -249,6 +260,7 @@ impl Command {
             Command::ResourceNew { .. } => CommandKind::ResourceNew,
             Command::ResourceFree { .. } => CommandKind::ResourceFree,
             Command::ResourcePerform { .. } => CommandKind::ResourcePerform,
+            Command::ControlBusSet { .. } => CommandKind::ControlBusSet,
             Command::Sync { .. } => CommandKind::Sync,
             Command::Shutdown { .. } => CommandKind::Shutdown,
         }
@@ -270,6 +282,7 @@ impl Command {
             | Command::ResourceNew { id, .. }
             | Command::ResourceFree { id, .. } => *id,
             Command::ResourcePerform { ids, .. } => ids.first(),
+            Command::ControlBusSet { bus, .. } => *bus as NodeId,
             Command::Sync { .. } | Command::Shutdown { .. } => 0,
         }
     }
@@ -290,6 +303,7 @@ impl Command {
             | Command::ResourceNew { client, .. }
             | Command::ResourceFree { client, .. }
             | Command::ResourcePerform { client, .. }
+            | Command::ControlBusSet { client, .. }
             | Command::Sync { client, .. } => Some(*client),
             Command::Shutdown { client } => *client,
         }

@@ -6,7 +6,7 @@
 use oscine_plugin_api::ResourceAccess;
 
 use super::{
-    AddAction, AudioBuses, DoneFlags, EngineError, NodeId, NodeIdMap, ProcessOutcome, SynthInstance, TreeSnapshot,
+    AddAction, DoneFlags, EngineError, NodeId, NodeIdMap, NumberedBuses, ProcessOutcome, SynthInstance, TreeSnapshot,
     ROOT_NODE_ID,
 };
 
@@ -297,7 +297,7 @@ impl NodeTree {
     /// Processes every active Synth in depth-first order. Context: RT.
     pub fn process(
         &mut self,
-        buses: &mut AudioBuses,
+        buses: &mut NumberedBuses<'_>,
         access: &dyn ResourceAccess,
         frame: u64,
         on_outcome: &mut impl FnMut(NodeId, ProcessOutcome),
@@ -307,7 +307,10 @@ impl NodeTree {
             let s = &mut self.slots[slot as usize];
             if let SlotKind::Synth(synth) = &mut s.kind {
                 let outcome = synth.process(buses, access, frame);
-                if matches!(outcome, ProcessOutcome::BecameDone | ProcessOutcome::Faulted) {
+                if matches!(
+                    outcome,
+                    ProcessOutcome::BecameDone | ProcessOutcome::Faulted | ProcessOutcome::DoneAction(_)
+                ) {
                     on_outcome(s.id, outcome);
                 }
             }

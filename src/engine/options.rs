@@ -18,6 +18,8 @@ pub struct EngineOptions {
     pub outputs: usize,
     /// Internal AudioBuses.
     pub max_audio_buses: usize,
+    /// Control buses (scsynth's `c` buses).
+    pub max_control_buses: usize,
     /// Groups and Synths, not counting the root Group.
     pub max_nodes: usize,
     /// Resource ids (`0..max_resources`).
@@ -42,6 +44,7 @@ impl Default for EngineOptions {
             inputs: 2,
             outputs: 2,
             max_audio_buses: 128,
+            max_control_buses: 16384,
             max_nodes: 1024,
             max_resources: 1024,
             max_scheduled: 8192,
@@ -104,6 +107,7 @@ impl EngineOptions {
             ("inputs", self.inputs, 1024),
             ("outputs", self.outputs, 1024),
             ("max audio buses", self.max_audio_buses, 1 << 16),
+            ("max control buses", self.max_control_buses, 1 << 20),
         ] {
             if value > max {
                 return Err(OptionsError::TooLarge { name, max, value });

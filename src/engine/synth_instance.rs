@@ -12,11 +12,12 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 
 use oscine_plugin_api::{
-    AcquireError, PortBindings, ProcessArgs, ProcessStatus, Resource, ResourceAccess, ResourceBinding, ResourceId,
+    AcquireError, DoneAction, PortBindings, ProcessArgs, ProcessStatus, Resource, ResourceAccess, ResourceBinding,
+    ResourceId,
 };
 
 use super::{
-    AudioBuses, BusMapping, DoneFlags, EngineError, Garbage, InlineVec, ResourceDefId, ResourcePool, SynthDefEntry,
+    BusMapping, DoneFlags, EngineError, Garbage, InlineVec, NumberedBuses, ResourceDefId, ResourcePool, SynthDefEntry,
 };
 
 /// How many AudioBuses one Synth output port can feed at once.
@@ -396,6 +397,12 @@ impl SynthInstance {
         self.done_flags = flags;
     }
 
+    /// Stops processing it (a done action pausing its Synth); it stays in the tree.
+    /// Context: RT.
+    pub(crate) fn pause(&mut self) {
+        self.active = false;
+    }
+
     /// Whether the Synth is processed. Context: RT.
     pub(crate) fn is_active(&self) -> bool {
         self.active
@@ -451,7 +458,7 @@ impl SynthInstance {
     /// silent and the result says so, so one bad Synth cannot take the audio thread down.
     pub(crate) fn process(
         &mut self,
-        buses: &mut AudioBuses,
+        buses: &mut NumberedBuses<'_>,
         access: &dyn ResourceAccess,
         frame: u64,
     ) -> ProcessOutcome {
@@ -480,11 +487,14 @@ impl SynthInstance {
         }
         let mut cursor = from;
         let mut said_done = false;
+        let mut action = None;
         for i in 0..changes {
             let change = self.parts().pending[i];
             if change.offset > cursor && change.offset < to {
                 match self.run(buses, access, frame, cursor, change.offset) {
-                    Some(done) => said_done |= done,
+                    Some(Said::Done) => said_done = true,
+                    Some(Said::Action(a)) => action = action.or(Some(a)),
+                    Some(Said::Nothing) => {}
                     None => return ProcessOutcome::Faulted,
                 }
                 cursor = change.offset;
@@ -493,9 +503,14 @@ impl SynthInstance {
         }
         if cursor < to {
             match self.run(buses, access, frame, cursor, to) {
-                Some(done) => said_done |= done,
+                Some(Said::Done) => said_done = true,
+                Some(Said::Action(a)) => action = action.or(Some(a)),
+                Some(Said::Nothing) => {}
                 None => return ProcessOutcome::Faulted,
             }
+        }
+        if let Some(action) = action {
+            return ProcessOutcome::DoneAction(action);
         }
         if said_done && !self.done {
             self.done = true;
@@ -505,23 +520,23 @@ impl SynthInstance {
         }
     }
 
-    /// Runs the plugin over frames `from..to` of the block that starts at `frame`;
-    /// whether it said done, or `None` if it panicked.
+    /// Runs the plugin over frames `from..to` of the block that starts at `frame`; what it
+    /// said about being done, or `None` if it panicked or faulted.
     fn run(
         &mut self,
-        buses: &mut AudioBuses,
+        buses: &mut NumberedBuses<'_>,
         access: &dyn ResourceAccess,
         frame: u64,
         from: usize,
         to: usize,
-    ) -> Option<bool> {
+    ) -> Option<Said> {
         let b = self.layout.block_size as usize;
         let sample_rate = self.sample_rate;
         let (entry, parts) = self.split();
         for (buffer, mapping) in parts.inputs.chunks_exact_mut(b.max(1)).zip(parts.input_maps.iter()) {
             let part = &mut buffer[from..to];
             match mapping {
-                Some(m) => buses.read(*m, from, part),
+                Some(m) => buses.audio.read(*m, from, part),
                 None => part.fill(0.0),
             }
         }
@@ -536,14 +551,15 @@ impl SynthInstance {
             offset: from,
             ports: &Ports(parts.ports),
             access,
+            buses: &mut *buses,
         };
         // SAFETY: the state was built by this table and only this Synth uses it.
         let status = match unsafe { entry.table().process(parts.state, args) } {
-            Ok(status) => status,
-            Err(_) => {
+            Ok(ProcessStatus::Faulted) | Err(_) => {
                 self.faulted = true;
                 return None;
             }
+            Ok(status) => status,
         };
         let parts = self.parts();
         if status == ProcessStatus::OutputsUntouched {
@@ -553,11 +569,22 @@ impl SynthInstance {
         }
         for (buffer, maps) in parts.outputs.chunks_exact(b.max(1)).zip(parts.output_maps.iter()) {
             for m in maps.iter() {
-                buses.write(m, from, &buffer[from..to]);
+                buses.audio.write(m, from, &buffer[from..to]);
             }
         }
-        Some(status == ProcessStatus::Done)
+        Some(match status {
+            ProcessStatus::Done => Said::Done,
+            ProcessStatus::DoneAction(action) => Said::Action(action),
+            _ => Said::Nothing,
+        })
     }
+}
+
+/// What one run of a Synth's plugin said about being done.
+enum Said {
+    Nothing,
+    Done,
+    Action(DoneAction),
 }
 
 impl Drop for SynthInstance {
@@ -591,6 +618,8 @@ pub(crate) enum ProcessOutcome {
     Ran,
     /// Processed, and said it is done for the first time.
     BecameDone,
+    /// Processed, and asked for a done action (which replaces its done flags).
+    DoneAction(DoneAction),
     /// The plugin panicked during this call.
     Faulted,
 }

@@ -60,6 +60,11 @@ impl SynthDefEntry {
         self.table.info()
     }
 
+    /// Whether the SynthDef was made from a graph (SCgf), rather than by a plugin.
+    pub fn is_graph(&self) -> bool {
+        self.table.is_dynamic()
+    }
+
     /// The SynthDef's name.
     pub fn name(&self) -> &str {
         &self.info().name

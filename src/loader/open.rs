@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use oscine_plugin_api::abi::{self, AbiVersionFn, EntryFn, PluginEntry, PluginHeader};
-use oscine_plugin_api::{Registrar, ResourceDef, SynthDefTable, ABI_VERSION, API_VERSION};
+use oscine_plugin_api::{Registrar, ResourceDef, SynthDefTable, UGenTable, ABI_VERSION, API_VERSION};
 
 use super::{LoadError, LoadStep};
 
@@ -83,6 +83,7 @@ fn dlopen(path: &Path) -> Result<libloading::Library, libloading::Error> {
 pub(crate) struct Collected {
     pub(crate) synthdefs: Vec<SynthDefTable>,
     pub(crate) resource_defs: Vec<Arc<dyn ResourceDef>>,
+    pub(crate) ugens: Vec<UGenTable>,
 }
 
 impl Registrar for Collected {
@@ -91,6 +92,9 @@ impl Registrar for Collected {
     }
     fn register_resource_def(&mut self, def: Arc<dyn ResourceDef>) {
         self.resource_defs.push(def);
+    }
+    fn register_ugen(&mut self, ugen: UGenTable) {
+        self.ugens.push(ugen);
     }
 }
 

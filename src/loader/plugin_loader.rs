@@ -114,6 +114,7 @@ impl PluginLoader {
             source: PluginSource::Library(found.to_owned()),
             synthdefs: collected.synthdefs,
             resource_defs: collected.resource_defs,
+            ugens: collected.ugens,
             library: Some(library),
         })
     }

@@ -345,6 +345,18 @@ impl Server {
                 self.reply(client, replies::message("/resource/list", args));
             }
             Request::Plugin(request) => self.on_plugin_request(client, &msg.addr, request),
+            Request::GraphDefs(request, completion) => match self.handle.apply_graph_defs(&request) {
+                Ok(names) => {
+                    tracing::debug!("{}: installed {}", msg.addr, names.join(", "));
+                    self.reply(client, replies::message("/done", vec![OscType::String(msg.addr.clone())]));
+                    if let Some(bytes) = completion {
+                        self.on_completion(&bytes, client, time, bundle);
+                    }
+                }
+                Err(e) => {
+                    self.reply_error(client, &msg.addr, RequestError::new(ErrorCode::SynthDefRefused, e.to_string()))
+                }
+            },
             Request::Notify(on) => {
                 self.clients.set_notify(client, on);
                 self.reply(client, replies::ack("/notify", on as i32));
@@ -367,6 +379,26 @@ impl Server {
                     );
                 }
             }
+        }
+    }
+
+    /// Handles a command's completion message (an OSC packet's bytes) as if it came next
+    /// from the same client.
+    fn on_completion(&mut self, bytes: &[u8], client: ClientId, time: Timetag, bundle: u32) {
+        if let Err(e) = check_packet(bytes) {
+            return self.reply_error(
+                client,
+                "",
+                RequestError::new(ErrorCode::MalformedPacket, format!("completion message: {e}")),
+            );
+        }
+        match rosc::decoder::decode_udp(bytes) {
+            Ok(([], packet)) => self.on_packet(packet, client, time, bundle),
+            _ => self.reply_error(
+                client,
+                "",
+                RequestError::new(ErrorCode::MalformedPacket, "completion message: cannot decode it"),
+            ),
         }
     }
 

@@ -102,6 +102,14 @@ impl<'a> Args<'a> {
         }
     }
 
+    /// A blob.
+    pub fn blob(&mut self, name: &str) -> Result<&'a [u8], RequestError> {
+        match self.next(name, "blob")? {
+            OscType::Blob(b) => Ok(b.as_slice()),
+            other => Err(self.wrong_type(name, "blob", other)),
+        }
+    }
+
     /// A node id: a non-negative int32.
     pub fn node_id(&mut self, name: &str) -> Result<i32, RequestError> {
         let id = self.int(name)?;

@@ -92,6 +92,16 @@ verbs! {
     GNew = "/g_new",
     /// scsynth's `/g_freeAll`.
     GFreeAll = "/g_freeAll",
+    /// scsynth's `/c_set`.
+    CSet = "/c_set",
+    /// scsynth's `/d_recv`.
+    DRecv = "/d_recv",
+    /// scsynth's `/d_load`.
+    DLoad = "/d_load",
+    /// scsynth's `/d_loadDir`.
+    DLoadDir = "/d_loadDir",
+    /// scsynth's `/d_free`.
+    DFree = "/d_free",
 }
 
 impl Verb {
@@ -122,6 +132,7 @@ impl Verb {
             CommandKind::ResourceNew => Verb::ResourceNew,
             CommandKind::ResourceFree => Verb::ResourceFree,
             CommandKind::ResourcePerform => Verb::ResourcePerform,
+            CommandKind::ControlBusSet => Verb::CSet,
             CommandKind::Sync => Verb::Sync,
             CommandKind::Shutdown => Verb::Quit,
         }

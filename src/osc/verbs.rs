@@ -3,7 +3,7 @@ use rosc::{OscMessage, OscType};
 
 use super::args::{type_name, Args};
 use super::{ErrorCode, LiveResources, RequestError, Verb};
-use crate::control::{ControlKey, EngineHandle, SynthBuildError};
+use crate::control::{ControlKey, EngineHandle, GraphDefRequest, SynthBuildError};
 use crate::engine::{
     AddAction, BusMapping, ClientId, Command, ControlChanges, ControlRef, DoneFlags, NodeId, ResourceIds,
 };
@@ -25,6 +25,9 @@ pub enum Request {
     Notify(bool),
     /// Load, reload, unload or list plugins.
     Plugin(PluginRequest),
+    /// Receive, load or free SynthDefs made from graphs (scsynth's `/d_*`), then, once
+    /// that succeeded, handle the completion message (an OSC packet's bytes), if any.
+    GraphDefs(GraphDefRequest, Option<Vec<u8>>),
     /// Shut the server down.
     Quit,
 }
@@ -205,6 +208,36 @@ pub fn parse(
                 Verb::PluginReload => PluginRequest::Reload(text),
                 _ => PluginRequest::Unload(text),
             }));
+        }
+        Verb::CSet => {
+            let mut v = Vec::new();
+            loop {
+                let bus = a.int("control bus")?;
+                let bus = u32::try_from(bus).map_err(|_| {
+                    RequestError::new(ErrorCode::ArgumentValue, format!("control bus must be non-negative, got {bus}"))
+                })?;
+                v.push(Command::ControlBusSet { client, bus, value: a.number("control bus value")? });
+                if a.is_empty() {
+                    break v;
+                }
+            }
+        }
+        Verb::DRecv | Verb::DLoad | Verb::DLoadDir => {
+            let request = match verb {
+                Verb::DRecv => GraphDefRequest::Receive(a.blob("synthdef bytes")?.to_vec()),
+                Verb::DLoad => GraphDefRequest::Load(a.string("path")?.to_owned()),
+                _ => GraphDefRequest::LoadDir(a.string("directory")?.to_owned()),
+            };
+            let completion = if a.is_empty() { None } else { Some(a.blob("completion message")?.to_vec()) };
+            a.finish()?;
+            return Ok(Request::GraphDefs(request, completion));
+        }
+        Verb::DFree => {
+            let mut names = vec![a.string("synthdef name")?.to_owned()];
+            while !a.is_empty() {
+                names.push(a.string("synthdef name")?.to_owned());
+            }
+            return Ok(Request::GraphDefs(GraphDefRequest::Free(names), None));
         }
         Verb::Status | Verb::Version | Verb::Quit | Verb::SynthDefList | Verb::ResourceList | Verb::PluginList => {
             a.finish()?;

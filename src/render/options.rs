@@ -19,6 +19,8 @@ pub struct RenderOptions {
     pub max_resources: usize,
     /// Internal AudioBuses.
     pub max_audio_buses: usize,
+    /// Control buses.
+    pub max_control_buses: usize,
     /// Worker threads for resource work.
     pub workers: usize,
     /// How long to wait for one resource construct, destroy or operation before giving
@@ -39,6 +41,7 @@ impl Default for RenderOptions {
             max_nodes: engine.max_nodes,
             max_resources: engine.max_resources,
             max_audio_buses: engine.max_audio_buses,
+            max_control_buses: engine.max_control_buses,
             workers: engine.workers,
             resource_timeout: Duration::from_secs(60),
             progress: false,
@@ -57,6 +60,7 @@ impl RenderOptions {
             inputs: self.inputs,
             outputs: self.outputs,
             max_audio_buses: self.max_audio_buses,
+            max_control_buses: self.max_control_buses,
             max_nodes: self.max_nodes,
             max_resources: self.max_resources,
             // Commands are queued just before the block they fall in and applied at once,

@@ -443,7 +443,12 @@ impl Session {
         // before the next message is even parsed, so parsing sees the same state however
         // fast the workers are.
         self.settle(Some(item))?;
-        let request = parse(&item.message.message, &self.handle, CLIENT, &self.resources)
+        self.apply(item, &item.message.message)
+    }
+
+    /// Applies `message`, which is `item`'s or came in its completion message.
+    fn apply(&mut self, item: &Item, message: &rosc::OscMessage) -> Result<(), RenderError> {
+        let request = parse(message, &self.handle, CLIENT, &self.resources)
             .map_err(|e| item.fail(Some(e.code.code()), e.message))?;
         let commands = match request {
             Request::Commands(commands) => commands,
@@ -452,6 +457,26 @@ impl Session {
                     Some(ErrorCode::PluginsUnavailable.code()),
                     "a score cannot load plugins; give oscine render --plugin-path instead".into(),
                 ))
+            }
+            Request::GraphDefs(request, completion) => {
+                self.handle
+                    .apply_graph_defs(&request)
+                    .map_err(|e| item.fail(Some(ErrorCode::SynthDefRefused.code()), e.to_string()))?;
+                if let Some(bytes) = completion {
+                    let packet = match rosc::decoder::decode_udp(&bytes) {
+                        Ok(([], packet)) => packet,
+                        _ => {
+                            return Err(item.fail(
+                                Some(ErrorCode::MalformedPacket.code()),
+                                "the completion message cannot be decoded".into(),
+                            ))
+                        }
+                    };
+                    for message in flatten(packet) {
+                        self.apply(item, &message)?;
+                    }
+                }
+                return Ok(());
             }
             _ => return Ok(()),
         };
@@ -585,5 +610,13 @@ impl Session {
             std::thread::sleep(POLL);
         }
         false
+    }
+}
+
+/// The messages of a packet, bundles opened, in order.
+fn flatten(packet: rosc::OscPacket) -> Vec<rosc::OscMessage> {
+    match packet {
+        rosc::OscPacket::Message(m) => vec![m],
+        rosc::OscPacket::Bundle(b) => b.content.into_iter().flat_map(flatten).collect(),
     }
 }

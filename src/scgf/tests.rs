@@ -2,8 +2,6 @@
 //! make_fixtures.py) against the descriptions written with them, hostile bytes, and
 //! random mutations.
 
-use std::time::{Duration, Instant};
-
 use oscine_plugin_api::Rate;
 use proptest::prelude::*;
 use serde_json::Value;
@@ -256,14 +254,13 @@ const SINE_CONSTANT_COUNT: usize = 15;
 
 #[test]
 fn huge_counts_are_refused_before_allocating() {
-    let start = Instant::now();
     let err = read_synthdefs(&patched("sine", SINE_CONSTANT_COUNT, &[0x7f, 0xff, 0xff, 0xff])).unwrap_err();
     assert!(matches!(err.problem(), Problem::CountTooLarge { count: 0x7fff_ffff, .. }), "{err}");
     assert_eq!(err.offset(), SINE_CONSTANT_COUNT);
     let err = read_synthdefs(&patched("sine", SINE_CONSTANT_COUNT, &[0xff, 0xff, 0xff, 0xfe])).unwrap_err();
     assert_eq!(err.to_string(), "synthdef 'sine': the constant count is negative (-2) at byte 15");
-    // Every 32-bit count of every fixture set huge: the def count, and the first 4-byte
-    // field that reads as a count wherever it is, must all be refused or read quickly.
+    // Every 32-bit field of every fixture set huge: whatever reads it as a count refuses it
+    // against the bytes left, before allocating anything for it.
     for &(_, bytes, _) in FIXTURES {
         for at in 0..bytes.len().saturating_sub(4) {
             let mut huge = bytes.to_vec();
@@ -273,7 +270,6 @@ fn huge_counts_are_refused_before_allocating() {
     }
     let err = read_synthdefs(&patched("sine", 8, &[0x7f, 0xff])).unwrap_err();
     assert!(matches!(err.problem(), Problem::CountTooLarge { .. }), "{err}");
-    assert!(start.elapsed() < Duration::from_secs(5));
 }
 
 #[test]

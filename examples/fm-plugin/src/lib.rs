@@ -191,6 +191,9 @@ mod tests {
             fn register_resource_def(&mut self, def: Arc<dyn ResourceDef>) {
                 self.0.push(def.info().name.to_string());
             }
+            fn register_ugen(&mut self, ugen: oscine_plugin_api::UGenTable) {
+                self.0.push(ugen.name().to_string());
+            }
         }
         let mut names = Names::default();
         (PLUGIN.register)(&mut names);

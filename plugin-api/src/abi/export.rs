@@ -95,7 +95,16 @@ pub(crate) unsafe extern "C" fn register(
         // SAFETY: the entry's descriptor is a `&'static PluginDescriptor` (PluginEntry::new),
         // and the host's registrar lives for the call.
         let (descriptor, host) = unsafe { (&*(descriptor as *const PluginDescriptor), &*registrar) };
-        (descriptor.register)(&mut Exporter { host });
+        let mut exporter = Exporter { host, ugens: Vec::new() };
+        (descriptor.register)(&mut exporter);
+        if !exporter.ugens.is_empty() {
+            return Err(PluginError::new(format!(
+                "plugin '{}' registers UGens ({}), which plugin ABI version {} does not carry",
+                descriptor.name,
+                exporter.ugens.join(", "),
+                crate::ABI_VERSION
+            )));
+        }
         Ok(())
     })
 }
@@ -103,9 +112,15 @@ pub(crate) unsafe extern "C" fn register(
 /// The plugin's `Registrar` during an export: turns each definition into its C table.
 struct Exporter<'a> {
     host: &'a FfiRegistrar,
+    /// The UGens the plugin registered, which this ABI version cannot hand over.
+    ugens: Vec<String>,
 }
 
 impl Registrar for Exporter<'_> {
+    fn register_ugen(&mut self, ugen: crate::UGenTable) {
+        self.ugens.push(ugen.name().to_owned());
+    }
+
     fn register_synthdef(&mut self, def: SynthDefTable) {
         let layout = def.state_layout();
         let def = Box::into_raw(Box::new(def));
@@ -266,15 +281,17 @@ unsafe extern "C" fn synth_process(def: *const c_void, place: *mut u8, args: *co
                 offset: args.offset,
                 ports: &ports,
                 access: &access,
+                // ABI version 1 carries no bus access: a plugin library's Synths use ports.
+                buses: &mut crate::NoBuses,
             };
             synthdef(def).process(place, args).ok()
         }
     }));
     match result {
         Ok(Some(ProcessStatus::Continue)) => STATUS_CONTINUE,
-        Ok(Some(ProcessStatus::Done)) => STATUS_DONE,
+        Ok(Some(ProcessStatus::Done | ProcessStatus::DoneAction(_))) => STATUS_DONE,
         Ok(Some(ProcessStatus::OutputsUntouched)) => STATUS_OUTPUTS_UNTOUCHED,
-        Ok(None) => STATUS_PANICKED,
+        Ok(None | Some(ProcessStatus::Faulted)) => STATUS_PANICKED,
         Err(payload) => {
             std::mem::forget(payload);
             STATUS_PANICKED

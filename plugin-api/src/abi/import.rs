@@ -122,7 +122,7 @@ pub unsafe fn register(
     }
     for def in collector.defs {
         match def {
-            Definition::Synth(table) => registrar.register_synthdef(table),
+            Definition::Synth(table) => registrar.register_synthdef(*table),
             Definition::Resource(def) => registrar.register_resource_def(def),
         }
     }
@@ -159,7 +159,7 @@ fn reason(error: String) -> PluginError {
 }
 
 enum Definition {
-    Synth(SynthDefTable),
+    Synth(Box<SynthDefTable>),
     Resource(Arc<dyn ResourceDef>),
 }
 
@@ -206,7 +206,7 @@ unsafe extern "C" fn collect_synthdef(ctx: *mut c_void, def: *const FfiSynthDef)
                 info.name, def.state_size, def.state_align
             ))
         })?;
-        Ok(Definition::Synth(SynthDefTable::foreign(info, layout, foreign)))
+        Ok(Definition::Synth(Box::new(SynthDefTable::foreign(info, layout, foreign))))
     })
 }
 

@@ -15,7 +15,7 @@
 //! ```
 //! use std::sync::Arc;
 //! use oscine_plugin_api::abi::{self, PluginEntry};
-//! use oscine_plugin_api::{PluginDescriptor, Registrar, ResourceDef, SynthDefTable};
+//! use oscine_plugin_api::{PluginDescriptor, Registrar, ResourceDef, SynthDefTable, UGenTable};
 //!
 //! fn register(_: &mut dyn Registrar) {}
 //! const PLUGIN: PluginDescriptor = PluginDescriptor { name: "empty", version: "0.1.0", register };
@@ -29,6 +29,9 @@
 //!     }
 //!     fn register_resource_def(&mut self, def: Arc<dyn ResourceDef>) {
 //!         self.0.push(def.info().name.to_string());
+//!     }
+//!     fn register_ugen(&mut self, ugen: UGenTable) {
+//!         self.0.push(ugen.name().to_string());
 //!     }
 //! }
 //!

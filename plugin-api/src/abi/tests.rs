@@ -245,6 +245,9 @@ impl Registrar for Defs {
     fn register_resource_def(&mut self, def: Arc<dyn ResourceDef>) {
         self.resource_defs.push(def);
     }
+    fn register_ugen(&mut self, ugen: crate::UGenTable) {
+        panic!("no test plugin registers a UGen, got {}", ugen.name());
+    }
 }
 
 impl Defs {
@@ -462,6 +465,7 @@ fn read_through_lease(table: &SynthDefTable, lease: f32, pool: &Pool) -> f32 {
         offset: 0,
         ports: &no_ports,
         access: pool,
+        buses: &mut crate::NoBuses,
     };
     // SAFETY: the state is live, used by nobody else.
     let status = unsafe { table.process(place, args) }.unwrap();

@@ -1,0 +1,65 @@
+use std::fmt;
+
+/// The engine's buses as a Synth that addresses them by number sees them (a graph Synth's
+/// `In` and `Out`), numbered as scsynth numbers them: audio buses from 0 are the hardware
+/// outputs, then the hardware inputs, then the internal buses; control buses from 0.
+///
+/// Within a block, the first write to an audio bus assigns and later writes add (or, with
+/// `replace`, overwrite); a bus nobody wrote this block reads as zeros unless read with
+/// `feedback`, which reads whatever it holds (last block's contents until someone writes
+/// it). Control buses keep their value from block to block; the first write to one in a
+/// block assigns, later writes add (or overwrite, with `replace`).
+///
+/// Context: RT. A bus number out of range reads zeros and writes nothing.
+pub trait Buses {
+    /// Hardware output channels: audio buses `0..hardware_outputs()`.
+    fn hardware_outputs(&self) -> usize;
+    /// Hardware input channels: the audio buses after the outputs.
+    fn hardware_inputs(&self) -> usize;
+    /// Every audio bus: hardware outputs, hardware inputs and internal buses.
+    fn audio_buses(&self) -> usize;
+    /// Control buses.
+    fn control_buses(&self) -> usize;
+    /// Reads `dst.len()` frames of audio bus `bus`, from frame `offset` of the block.
+    fn read_audio(&self, bus: usize, offset: usize, dst: &mut [f32], feedback: bool);
+    /// Writes `src` into audio bus `bus` from frame `offset` of the block.
+    fn write_audio(&mut self, bus: usize, offset: usize, src: &[f32], replace: bool);
+    /// Control bus `bus`'s value.
+    fn read_control(&self, bus: usize) -> f32;
+    /// Writes `value` into control bus `bus`.
+    fn write_control(&mut self, bus: usize, value: f32, replace: bool);
+}
+
+impl fmt::Debug for dyn Buses + '_ {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Buses").field("audio", &self.audio_buses()).field("control", &self.control_buses()).finish()
+    }
+}
+
+/// No buses at all: what a Synth sees where the host gives it none (a harness, a plugin
+/// library's Synth).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoBuses;
+
+impl Buses for NoBuses {
+    fn hardware_outputs(&self) -> usize {
+        0
+    }
+    fn hardware_inputs(&self) -> usize {
+        0
+    }
+    fn audio_buses(&self) -> usize {
+        0
+    }
+    fn control_buses(&self) -> usize {
+        0
+    }
+    fn read_audio(&self, _: usize, _: usize, dst: &mut [f32], _: bool) {
+        dst.fill(0.0);
+    }
+    fn write_audio(&mut self, _: usize, _: usize, _: &[f32], _: bool) {}
+    fn read_control(&self, _: usize) -> f32 {
+        0.0
+    }
+    fn write_control(&mut self, _: usize, _: f32, _: bool) {}
+}

@@ -1,0 +1,236 @@
+use std::fmt;
+
+use crate::{Buses, DoneAction, ResourceAccess, Rgen};
+
+use super::Rate;
+
+/// Where one input of a unit reads from: a constant or another unit's output, with its
+/// rate. Made by the host when it builds a graph Synth.
+#[derive(Debug, Clone, Copy)]
+pub struct Wire {
+    ptr: *const f32,
+    rate: Rate,
+}
+
+/// Where one output of a unit writes to.
+#[derive(Debug, Clone, Copy)]
+pub struct WireMut {
+    ptr: *mut f32,
+    rate: Rate,
+}
+
+// SAFETY: a wire points into its Synth's own allocation (or its SynthDef's constants),
+// which moves between threads with the Synth and is used by one thread at a time.
+unsafe impl Send for Wire {}
+// SAFETY: as for `Wire`.
+unsafe impl Send for WireMut {}
+
+impl Wire {
+    /// A wire reading from `ptr`: one value at scalar and control rate, a block at audio
+    /// rate.
+    ///
+    /// # Safety
+    /// `ptr` must stay valid for reads of a block (audio rate) or one value (otherwise)
+    /// for as long as the wire is used, and nothing may write there while a unit reads it.
+    pub const unsafe fn new(ptr: *const f32, rate: Rate) -> Wire {
+        Wire { ptr, rate }
+    }
+}
+
+impl WireMut {
+    /// A wire writing to `ptr`.
+    ///
+    /// # Safety
+    /// As for [`Wire::new`], for writes; no other wire of the same unit may overlap it.
+    pub const unsafe fn new(ptr: *mut f32, rate: Rate) -> WireMut {
+        WireMut { ptr, rate }
+    }
+}
+
+/// What a graph Synth's units share during one call: the engine's parameters, the
+/// Synth's controls, the buses, the resource pool, the Synth's random generator, and the
+/// done action a unit asks for.
+///
+/// Context: RT. Made by the host for each call of a graph Synth.
+pub struct UnitContext<'c> {
+    /// Frames per second.
+    pub sample_rate: f64,
+    /// The engine's block size.
+    pub block_size: usize,
+    /// The engine frame of this call's first frame.
+    pub frame: u64,
+    /// Where in the engine's block this call's frames start (for bus reads and writes).
+    pub offset: usize,
+    /// The Synth's control values, in control order.
+    pub controls: &'c [f32],
+    /// The buses, numbered as scsynth numbers them.
+    pub buses: &'c mut dyn Buses,
+    /// The resource pool (buffers by number are Resources by id).
+    pub access: &'c dyn ResourceAccess,
+    /// The Synth's random generator.
+    pub rgen: &'c mut Rgen,
+    done: Option<DoneAction>,
+}
+
+impl<'c> UnitContext<'c> {
+    /// A context for one call.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        sample_rate: f64,
+        block_size: usize,
+        frame: u64,
+        offset: usize,
+        controls: &'c [f32],
+        buses: &'c mut dyn Buses,
+        access: &'c dyn ResourceAccess,
+        rgen: &'c mut Rgen,
+    ) -> Self {
+        UnitContext { sample_rate, block_size, frame, offset, controls, buses, access, rgen, done: None }
+    }
+
+    /// Asks for a done action; when several units ask in one call, the largest number
+    /// wins (SuperCollider's actions grow in reach with their number).
+    pub fn done(&mut self, action: DoneAction) {
+        if action != DoneAction::None && self.done.is_none_or(|d| d.code() < action.code()) {
+            self.done = Some(action);
+        }
+    }
+
+    /// The done action asked for during this call, if any.
+    pub fn done_action(&self) -> Option<DoneAction> {
+        self.done
+    }
+}
+
+impl fmt::Debug for UnitContext<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnitContext").field("frame", &self.frame).field("offset", &self.offset).finish()
+    }
+}
+
+/// One unit's inputs and outputs for one call, and the Synth's shared [`UnitContext`].
+///
+/// An input at audio rate is `frames()` values long; at control or scalar rate it is one
+/// value. An output is `frames()` values long at audio rate, one otherwise. Inputs and
+/// outputs never overlap, so input slices may be held while outputs are written.
+///
+/// Context: RT.
+pub struct UnitIo<'a, 'c> {
+    frames: usize,
+    inputs: &'a [Wire],
+    outputs: &'a [WireMut],
+    /// What the Synth's units share.
+    pub ctx: &'a mut UnitContext<'c>,
+}
+
+impl<'a, 'c> UnitIo<'a, 'c> {
+    /// A unit's view for a call of `frames` frames.
+    ///
+    /// # Safety
+    /// Every wire must be valid for `frames` values at audio rate (one otherwise), and no
+    /// output may overlap an input or another output.
+    pub unsafe fn new(frames: usize, inputs: &'a [Wire], outputs: &'a [WireMut], ctx: &'a mut UnitContext<'c>) -> Self {
+        UnitIo { frames, inputs, outputs, ctx }
+    }
+
+    /// Frames this call computes at audio rate.
+    #[inline]
+    pub fn frames(&self) -> usize {
+        self.frames
+    }
+
+    /// The number of inputs.
+    #[inline]
+    pub fn num_inputs(&self) -> usize {
+        self.inputs.len()
+    }
+
+    /// The number of outputs.
+    #[inline]
+    pub fn num_outputs(&self) -> usize {
+        self.outputs.len()
+    }
+
+    /// The rate of input `i`.
+    #[inline]
+    pub fn input_rate(&self, i: usize) -> Rate {
+        self.inputs[i].rate
+    }
+
+    /// Input `i`: `frames()` values at audio rate, one otherwise.
+    ///
+    /// # Panics
+    /// If there is no input `i` (the UGen's `build` checks the count).
+    #[inline]
+    pub fn input(&self, i: usize) -> &'a [f32] {
+        let wire = self.inputs[i];
+        let len = if wire.rate == Rate::Audio { self.frames } else { 1 };
+        // SAFETY: `new`'s contract: valid for `len` values, not written meanwhile.
+        unsafe { std::slice::from_raw_parts(wire.ptr, len) }
+    }
+
+    /// The first value of input `i` (its value, at control or scalar rate).
+    #[inline]
+    pub fn in0(&self, i: usize) -> f32 {
+        // SAFETY: as for `input`; every wire holds at least one value.
+        unsafe { *self.inputs[i].ptr }
+    }
+
+    /// Output `i`: `frames()` values at audio rate, one otherwise.
+    #[inline]
+    pub fn output(&mut self, i: usize) -> &mut [f32] {
+        let wire = self.outputs[i];
+        let len = if wire.rate == Rate::Audio { self.frames } else { 1 };
+        // SAFETY: `new`'s contract; the borrow of `self` keeps it the only view.
+        unsafe { std::slice::from_raw_parts_mut(wire.ptr, len) }
+    }
+
+    /// Output `i` and the shared context at once (for units that read buses into an
+    /// output).
+    #[inline]
+    pub fn output_with_context(&mut self, i: usize) -> (&mut [f32], &mut UnitContext<'c>) {
+        let wire = self.outputs[i];
+        let len = if wire.rate == Rate::Audio { self.frames } else { 1 };
+        // SAFETY: `new`'s contract; the output and the context are distinct memory.
+        (unsafe { std::slice::from_raw_parts_mut(wire.ptr, len) }, &mut *self.ctx)
+    }
+
+    /// Outputs `a` and `b` at once.
+    ///
+    /// # Panics
+    /// If `a == b` or either is out of range.
+    #[inline]
+    pub fn output_pair(&mut self, a: usize, b: usize) -> (&mut [f32], &mut [f32]) {
+        assert_ne!(a, b, "two views of one output");
+        let (wa, wb) = (self.outputs[a], self.outputs[b]);
+        let len = |w: WireMut| if w.rate == Rate::Audio { self.frames } else { 1 };
+        // SAFETY: `new`'s contract: distinct outputs do not overlap.
+        unsafe { (std::slice::from_raw_parts_mut(wa.ptr, len(wa)), std::slice::from_raw_parts_mut(wb.ptr, len(wb))) }
+    }
+
+    /// Every output at once, in order.
+    pub fn outputs(&mut self) -> impl Iterator<Item = &mut [f32]> + '_ {
+        let frames = self.frames;
+        self.outputs.iter().map(move |w| {
+            let len = if w.rate == Rate::Audio { frames } else { 1 };
+            // SAFETY: `new`'s contract: distinct outputs do not overlap.
+            unsafe { std::slice::from_raw_parts_mut(w.ptr, len) }
+        })
+    }
+
+    /// The rate of output `i`.
+    #[inline]
+    pub fn output_rate(&self, i: usize) -> Rate {
+        self.outputs[i].rate
+    }
+}
+
+impl fmt::Debug for UnitIo<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnitIo")
+            .field("frames", &self.frames)
+            .field("inputs", &self.inputs.len())
+            .field("outputs", &self.outputs.len())
+            .finish()
+    }
+}

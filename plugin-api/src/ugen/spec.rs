@@ -1,0 +1,47 @@
+use super::Rate;
+
+/// One input of a unit, as the graph describes it.
+///
+/// Context: any (plain data).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InputSpec {
+    /// How often the input changes: a constant or a scalar-rate unit's output is
+    /// [`Rate::Scalar`].
+    pub rate: Rate,
+    /// The input's value when it is a constant of the graph.
+    pub constant: Option<f32>,
+}
+
+/// What the graph says about one unit, for its UGen to check before it builds it.
+///
+/// Context: NRT (a SynthDef being built from a graph).
+#[derive(Debug, Clone, Copy)]
+pub struct UnitSpec<'a> {
+    /// The UGen's class name, as the graph names it (`SinOsc`, `BinaryOpUGen`).
+    pub name: &'a str,
+    /// The unit's rate.
+    pub rate: Rate,
+    /// The special index: the operator of a `BinaryOpUGen` or `UnaryOpUGen`, the first
+    /// control of a `Control`, and so on.
+    pub special_index: i16,
+    /// Its inputs, in order.
+    pub inputs: &'a [InputSpec],
+    /// The rate of each of its outputs.
+    pub outputs: &'a [Rate],
+    /// The engine's sample rate.
+    pub sample_rate: f64,
+    /// The engine's block size: the most frames an audio-rate unit computes per call.
+    pub block_size: usize,
+}
+
+impl UnitSpec<'_> {
+    /// The rate of input `i` ([`Rate::Scalar`] if there is no such input).
+    pub fn input_rate(&self, i: usize) -> Rate {
+        self.inputs.get(i).map_or(Rate::Scalar, |input| input.rate)
+    }
+
+    /// The value of input `i` if it is a constant.
+    pub fn constant(&self, i: usize) -> Option<f32> {
+        self.inputs.get(i).and_then(|input| input.constant)
+    }
+}

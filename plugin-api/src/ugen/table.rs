@@ -1,0 +1,162 @@
+use std::alloc::Layout;
+use std::any::Any;
+use std::borrow::Cow;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
+
+use crate::table::panic_text;
+use crate::{Panicked, PluginError};
+
+use super::{UGen, Unit, UnitIo, UnitSpec};
+
+/// A registered UGen as the host sees it: its class name, the layout of one unit's state,
+/// and plain functions over that state (build in place, init, next, drop). Every function
+/// catches the UGen's panics.
+///
+/// ```
+/// use oscine_plugin_api::{PluginError, Rate, UGen, UGenTable, Unit, UnitIo, UnitSpec};
+///
+/// /// Outputs its input times two.
+/// struct Double;
+/// struct DoubleUnit;
+/// impl UGen for Double {
+///     type Unit = DoubleUnit;
+///     fn build(&self, spec: &UnitSpec<'_>) -> Result<DoubleUnit, PluginError> {
+///         if spec.inputs.len() != 1 {
+///             return Err(PluginError::new("Double takes one input"));
+///         }
+///         Ok(DoubleUnit)
+///     }
+/// }
+/// impl Unit for DoubleUnit {
+///     fn next(&mut self, io: &mut UnitIo<'_, '_>) {
+///         let input = io.input(0);
+///         for (o, i) in io.output(0).iter_mut().zip(input) {
+///             *o = 2.0 * i;
+///         }
+///     }
+/// }
+/// let table = UGenTable::new("Double", Double);
+/// assert_eq!(table.name(), "Double");
+/// ```
+pub struct UGenTable {
+    name: Cow<'static, str>,
+    state: Layout,
+    ugen: Box<dyn Any + Send + Sync>,
+    build: BuildFn,
+    init: unsafe fn(NonNull<u8>, &mut UnitIo<'_, '_>),
+    next: unsafe fn(NonNull<u8>, &mut UnitIo<'_, '_>),
+    drop: unsafe fn(NonNull<u8>),
+}
+
+type BuildFn = unsafe fn(&(dyn Any + Send + Sync), &UnitSpec<'_>, NonNull<u8>) -> Result<(), PluginError>;
+
+impl std::fmt::Debug for UGenTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UGenTable").field("name", &self.name).field("state", &self.state).finish()
+    }
+}
+
+impl UGenTable {
+    /// The table of `ugen`, registered as `name` (a SuperCollider class name).
+    ///
+    /// Context: NRT.
+    pub fn new<U: UGen>(name: impl Into<Cow<'static, str>>, ugen: U) -> Self {
+        unsafe fn build<U: UGen>(
+            ugen: &(dyn Any + Send + Sync),
+            spec: &UnitSpec<'_>,
+            place: NonNull<u8>,
+        ) -> Result<(), PluginError> {
+            let ugen = ugen.downcast_ref::<U>().ok_or_else(|| PluginError::new("ugen table holds another type"))?;
+            let unit = catch_unwind(AssertUnwindSafe(|| ugen.build(spec)))
+                .map_err(|payload| PluginError::new(format!("ugen panicked: {}", panic_text(&*payload))))??;
+            // SAFETY: the caller gives a place valid and aligned for `U::Unit`.
+            unsafe { place.cast::<U::Unit>().as_ptr().write(unit) };
+            Ok(())
+        }
+        unsafe fn init<T: Unit>(place: NonNull<u8>, io: &mut UnitIo<'_, '_>) {
+            // SAFETY: the caller gives a place holding a live `T`, used by nobody else.
+            unsafe { place.cast::<T>().as_mut() }.init(io)
+        }
+        unsafe fn next<T: Unit>(place: NonNull<u8>, io: &mut UnitIo<'_, '_>) {
+            // SAFETY: as for `init`.
+            unsafe { place.cast::<T>().as_mut() }.next(io)
+        }
+        unsafe fn drop<T: Unit>(place: NonNull<u8>) {
+            // SAFETY: the caller gives a place holding a live `T` and never uses it again.
+            unsafe { place.cast::<T>().as_ptr().drop_in_place() }
+        }
+        UGenTable {
+            name: name.into(),
+            state: Layout::new::<U::Unit>(),
+            ugen: Box::new(ugen),
+            build: build::<U>,
+            init: init::<U::Unit>,
+            next: next::<U::Unit>,
+            drop: drop::<U::Unit>,
+        }
+    }
+
+    /// The class name graphs use.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The size and alignment of one unit's state.
+    pub fn state_layout(&self) -> Layout {
+        self.state
+    }
+
+    /// Builds a unit at `place`. On error nothing was written.
+    ///
+    /// Context: NRT.
+    ///
+    /// # Safety
+    /// `place` must be valid for writes of [`state_layout`](Self::state_layout) and aligned
+    /// to it, and hold no live unit.
+    pub unsafe fn build(&self, spec: &UnitSpec<'_>, place: NonNull<u8>) -> Result<(), PluginError> {
+        // SAFETY: passed on from the caller.
+        unsafe { (self.build)(&*self.ugen, spec, place) }
+    }
+
+    /// Runs the unit's [`Unit::init`].
+    ///
+    /// Context: RT. A panic is caught (its payload leaked, never freed here).
+    ///
+    /// # Safety
+    /// `place` must hold a unit this table built, used by nobody else meanwhile.
+    #[inline]
+    pub unsafe fn init(&self, place: NonNull<u8>, io: &mut UnitIo<'_, '_>) -> Result<(), Panicked> {
+        // SAFETY: passed on from the caller.
+        catch_unwind(AssertUnwindSafe(|| unsafe { (self.init)(place, io) })).map_err(|payload| {
+            std::mem::forget(payload);
+            Panicked
+        })
+    }
+
+    /// Runs the unit's [`Unit::next`].
+    ///
+    /// Context: RT. A panic is caught (its payload leaked).
+    ///
+    /// # Safety
+    /// As for [`init`](Self::init).
+    #[inline]
+    pub unsafe fn next(&self, place: NonNull<u8>, io: &mut UnitIo<'_, '_>) -> Result<(), Panicked> {
+        // SAFETY: passed on from the caller.
+        catch_unwind(AssertUnwindSafe(|| unsafe { (self.next)(place, io) })).map_err(|payload| {
+            std::mem::forget(payload);
+            Panicked
+        })
+    }
+
+    /// Drops the unit at `place`; a panic in its `Drop` is returned as text.
+    ///
+    /// Context: NRT.
+    ///
+    /// # Safety
+    /// `place` must hold a unit this table built; it is dead afterwards.
+    pub unsafe fn drop_unit(&self, place: NonNull<u8>) -> Result<(), String> {
+        // SAFETY: passed on from the caller.
+        catch_unwind(AssertUnwindSafe(|| unsafe { (self.drop)(place) })).map_err(|p| panic_text(&*p))
+    }
+}

@@ -1,0 +1,108 @@
+//! Bus input and output: `Out`, `ReplaceOut`, `OffsetOut`, `In`, `InFeedback`.
+//!
+//! Buses are numbered as scsynth numbers them (hardware outputs, hardware inputs, then
+//! internal buses); at audio rate they are audio buses, at control rate control buses.
+
+use oscine_plugin_api::{PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
+
+use super::{expect_inputs, expect_rate};
+
+pub(super) fn register(registrar: &mut dyn Registrar) {
+    registrar.register_ugen(UGenTable::new("Out", Out { replace: false }));
+    registrar.register_ugen(UGenTable::new("ReplaceOut", Out { replace: true }));
+    // Oscine starts a Synth at its exact frame, so `Out` is already sample-exact.
+    registrar.register_ugen(UGenTable::new("OffsetOut", Out { replace: false }));
+    registrar.register_ugen(UGenTable::new("In", In { feedback: false }));
+    registrar.register_ugen(UGenTable::new("InFeedback", In { feedback: true }));
+}
+
+/// Writes inputs `1..` to buses `bus..`, where input 0 is `bus`: added to what the block
+/// holds, or replacing it.
+struct Out {
+    replace: bool,
+}
+
+struct OutUnit {
+    replace: bool,
+    audio: bool,
+}
+
+impl UGen for Out {
+    type Unit = OutUnit;
+    fn build(&self, spec: &UnitSpec<'_>) -> Result<OutUnit, PluginError> {
+        expect_rate(spec, &[Rate::Control, Rate::Audio])?;
+        expect_inputs(spec, 2, usize::MAX)?;
+        let audio = spec.rate == Rate::Audio;
+        if audio {
+            if let Some(i) = (1..spec.inputs.len()).find(|&i| spec.input_rate(i) != Rate::Audio) {
+                return Err(PluginError::new(format!("{}.ar: input {i} is not audio rate", spec.name)));
+            }
+        }
+        Ok(OutUnit { replace: self.replace, audio })
+    }
+}
+
+impl Unit for OutUnit {
+    fn init(&mut self, _io: &mut UnitIo<'_, '_>) {}
+
+    fn next(&mut self, io: &mut UnitIo<'_, '_>) {
+        // A negative or NaN bus number writes nothing.
+        let Some(bus) = bus_number(io.in0(0)) else { return };
+        for k in 1..io.num_inputs() {
+            let input = io.input(k);
+            if self.audio {
+                let offset = io.ctx.offset;
+                io.ctx.buses.write_audio(bus + k - 1, offset, input, self.replace);
+            } else {
+                io.ctx.buses.write_control(bus + k - 1, input[0], self.replace);
+            }
+        }
+    }
+}
+
+/// Reads buses `bus..bus + outputs` (input 0 is `bus`).
+struct In {
+    feedback: bool,
+}
+
+struct InUnit {
+    feedback: bool,
+    audio: bool,
+}
+
+impl UGen for In {
+    type Unit = InUnit;
+    fn build(&self, spec: &UnitSpec<'_>) -> Result<InUnit, PluginError> {
+        expect_rate(spec, &[Rate::Scalar, Rate::Control, Rate::Audio])?;
+        expect_inputs(spec, 1, 1)?;
+        Ok(InUnit { feedback: self.feedback, audio: spec.rate == Rate::Audio })
+    }
+}
+
+impl InUnit {
+    fn read(&self, io: &mut UnitIo<'_, '_>) {
+        let bus = bus_number(io.in0(0));
+        for k in 0..io.num_outputs() {
+            let (dst, ctx) = io.output_with_context(k);
+            match bus {
+                None => dst.fill(0.0),
+                Some(bus) if self.audio => ctx.buses.read_audio(bus + k, ctx.offset, dst, self.feedback),
+                Some(bus) => dst.fill(ctx.buses.read_control(bus + k)),
+            }
+        }
+    }
+}
+
+impl Unit for InUnit {
+    fn init(&mut self, io: &mut UnitIo<'_, '_>) {
+        self.read(io);
+    }
+    fn next(&mut self, io: &mut UnitIo<'_, '_>) {
+        self.read(io);
+    }
+}
+
+/// A bus number input as an index: none for a negative number or NaN.
+fn bus_number(value: f32) -> Option<usize> {
+    (value >= 0.0).then_some(value as usize)
+}

@@ -1,0 +1,48 @@
+//! The built-in UGens, for SynthDefs made from SuperCollider graphs (SCgf): each file is
+//! one family, registered by SuperCollider class name. docs/ugens.md lists them with their
+//! rates and how closely each matches scsynth.
+
+use oscine_plugin_api::{PluginError, Rate, Registrar, UnitSpec};
+
+mod control;
+mod io;
+mod sine;
+
+/// Registers every built-in UGen.
+pub fn register(registrar: &mut dyn Registrar) {
+    control::register(registrar);
+    io::register(registrar);
+    sine::register(registrar);
+}
+
+/// Refuses a spec whose input count is outside `min..=max`.
+pub(crate) fn expect_inputs(spec: &UnitSpec<'_>, min: usize, max: usize) -> Result<(), PluginError> {
+    let n = spec.inputs.len();
+    if n < min || n > max {
+        let want = if min == max { format!("{min}") } else { format!("{min} to {max}") };
+        return Err(PluginError::new(format!("{} takes {want} inputs, got {n}", spec.name)));
+    }
+    Ok(())
+}
+
+/// Refuses a spec whose output count is not `count`.
+pub(crate) fn expect_outputs(spec: &UnitSpec<'_>, count: usize) -> Result<(), PluginError> {
+    if spec.outputs.len() != count {
+        return Err(PluginError::new(format!("{} has {count} outputs, got {}", spec.name, spec.outputs.len())));
+    }
+    Ok(())
+}
+
+/// Refuses a spec at a rate not in `rates`.
+pub(crate) fn expect_rate(spec: &UnitSpec<'_>, rates: &[Rate]) -> Result<(), PluginError> {
+    if !rates.contains(&spec.rate) {
+        let names: Vec<&str> = rates.iter().map(|r| r.suffix()).collect();
+        return Err(PluginError::new(format!(
+            "{} runs at {}, not {}",
+            spec.name,
+            names.join(" or "),
+            spec.rate.suffix()
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,11 @@
+//! Graph SynthDefs: a SynthDef made from an SCgf graph ([`crate::scgf`]) and the UGens
+//! plugins register. Building the plan runs NRT (when a def arrives); a graph Synth runs
+//! its units on the audio thread, each block, inside the Synth's one allocation.
+//!
+//! Context: `GraphSynthDef::new` and `construct` NRT; `process` RT.
+
+mod plan;
+mod synthdef;
+
+pub use plan::GraphError;
+pub use synthdef::GraphSynthDef;

@@ -1,0 +1,253 @@
+//! A graph SynthDef as a plugin-API SynthDef whose state is laid out at run time.
+
+use std::alloc::Layout;
+use std::ptr::NonNull;
+use std::sync::Arc;
+
+use oscine_plugin_api::{
+    ActivateContext, ControlSpec, DynamicSynthDef, PluginError, ProcessContext, ProcessStatus, Rate, Rgen,
+    SynthDefInfo, UGenTable, UnitContext, UnitIo, Wire, WireMut, World,
+};
+
+use super::plan::{Header, Plan, Source};
+use super::GraphError;
+use crate::scgf::GraphDef;
+
+/// A SynthDef made from an SCgf graph: each Synth holds one unit per ugen of the graph,
+/// their wires and a random generator, in its one allocation, and runs the units in the
+/// graph's order: scalar-rate units once when the Synth starts, control-rate units once
+/// per block, audio-rate units a block at a time.
+pub struct GraphSynthDef {
+    info: SynthDefInfo,
+    plan: Plan,
+    sample_rate: f64,
+    seeds: std::sync::atomic::AtomicU32,
+}
+
+impl GraphSynthDef {
+    /// Lays out `def` for an engine of `world`'s block size, with the UGens `ugen` finds
+    /// by class name. Context: NRT.
+    pub fn new(
+        def: &GraphDef,
+        world: &World,
+        ugen: &dyn Fn(&str) -> Option<Arc<UGenTable>>,
+    ) -> Result<GraphSynthDef, GraphError> {
+        let plan = Plan::new(def, world.block_size, ugen)?;
+        let mut controls: Vec<ControlSpec> = def
+            .initial_values
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| ControlSpec::named(format!("#{i}"), v, f32::NEG_INFINITY, f32::INFINITY))
+            .collect();
+        for (name, first, count) in def.controls() {
+            for k in 0..count {
+                if let Some(c) = controls.get_mut((first + k) as usize) {
+                    c.name = if k == 0 { name.clone().into() } else { format!("{name}[{k}]").into() };
+                }
+            }
+        }
+        let info = SynthDefInfo::new(def.name.clone()).controls(&controls);
+        Ok(GraphSynthDef { info, plan, sample_rate: world.sample_rate, seeds: 0.into() })
+    }
+
+    /// The number of units.
+    pub fn unit_count(&self) -> usize {
+        self.plan.units.len()
+    }
+
+    /// Builds one Synth and drops it, so that every unit's UGen checks its inputs, rates
+    /// and outputs now rather than at the first `/s_new`. Context: NRT.
+    pub fn check(&self, world: &World) -> Result<(), String> {
+        let layout = self.plan.layout;
+        let place = if layout.size() == 0 {
+            NonNull::new(layout.align() as *mut u8).expect("an alignment is never 0")
+        } else {
+            // SAFETY: a non-zero size.
+            NonNull::new(unsafe { std::alloc::alloc(layout) }).ok_or("out of memory")?
+        };
+        let controls: Vec<f32> = self.info.controls.iter().map(|c| c.default).collect();
+        // SAFETY: `place` is laid out for this state and holds nothing.
+        let built = unsafe { self.construct(world, &controls, place) };
+        if built.is_ok() {
+            // SAFETY: built just above, never used again.
+            unsafe { self.drop_state(place) };
+        }
+        if layout.size() != 0 {
+            // SAFETY: allocated above with this layout.
+            unsafe { std::alloc::dealloc(place.as_ptr(), layout) };
+        }
+        built.map_err(|e| e.reason().to_owned())
+    }
+
+    /// Runs every unit of the given rates for `frames` frames; false if one panicked.
+    ///
+    /// Context: RT.
+    ///
+    /// # Safety
+    /// `place` holds a state `construct` built, used by nobody else meanwhile.
+    unsafe fn run(&self, place: NonNull<u8>, frames: usize, init: bool, ctx: &mut UnitContext<'_>) -> bool {
+        let base = place.as_ptr();
+        // SAFETY: the tables were written by `construct` and stay valid with the state.
+        let (inputs, outputs) = unsafe {
+            (
+                std::slice::from_raw_parts(base.add(self.plan.inputs_at) as *const Wire, self.plan.input_count),
+                std::slice::from_raw_parts(base.add(self.plan.outputs_at) as *const WireMut, self.plan.output_count),
+            )
+        };
+        for unit in &self.plan.units {
+            if !init && unit.rate == Rate::Scalar {
+                continue;
+            }
+            let unit_frames = if init || unit.rate != Rate::Audio { 1 } else { frames };
+            let ins = &inputs[unit.first_input..unit.first_input + unit.inputs.len()];
+            let outs = &outputs[unit.first_output..unit.first_output + unit.outputs.len()];
+            // SAFETY: the wires point into this state's wire area (or the plan's
+            // constants), each output its own, disjoint from every input.
+            let mut io = unsafe { UnitIo::new(unit_frames, ins, outs, ctx) };
+            // SAFETY: `construct` built this unit at this offset.
+            let unit_place = unsafe { NonNull::new_unchecked(base.add(unit.state)) };
+            // SAFETY: as above; the unit is used by nobody else meanwhile.
+            let ran = unsafe {
+                if init {
+                    unit.table.init(unit_place, &mut io)
+                } else {
+                    unit.table.next(unit_place, &mut io)
+                }
+            };
+            if ran.is_err() {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+// SAFETY: the layout is computed once, in `new`; every method stays within its state.
+unsafe impl DynamicSynthDef for GraphSynthDef {
+    fn info(&self) -> SynthDefInfo {
+        self.info.clone()
+    }
+
+    fn state_layout(&self) -> Layout {
+        self.plan.layout
+    }
+
+    unsafe fn construct(&self, _world: &World, _controls: &[f32], place: NonNull<u8>) -> Result<(), PluginError> {
+        let base = place.as_ptr();
+        let seed = self.seeds.fetch_add(1, std::sync::atomic::Ordering::Relaxed) as i32;
+        // SAFETY: the header is at offset 0 of a place laid out for it.
+        unsafe {
+            (base as *mut Header).write(Header {
+                rgen: Rgen::new(seed),
+                initialized: false,
+                faulted: false,
+                done: false,
+            })
+        };
+        // SAFETY: the wire area is inside the place; zeroed floats are valid.
+        let wires = unsafe { base.add(self.plan.wires_at) as *mut f32 };
+        unsafe { std::ptr::write_bytes(wires, 0, self.plan.wire_floats) };
+        let input_table = unsafe { base.add(self.plan.inputs_at) as *mut Wire };
+        let output_table = unsafe { base.add(self.plan.outputs_at) as *mut WireMut };
+        for unit in &self.plan.units {
+            for (k, source) in unit.inputs.iter().enumerate() {
+                let wire = match *source {
+                    // SAFETY: constants live in the plan, as long as every Synth of it; a
+                    // missing constant (checked by the reader) would read the first.
+                    Source::Constant(c) => unsafe {
+                        Wire::new(
+                            self.plan
+                                .constants
+                                .as_ptr()
+                                .add((c as usize).min(self.plan.constants.len().saturating_sub(1))),
+                            Rate::Scalar,
+                        )
+                    },
+                    // SAFETY: the wire is inside this state's wire area.
+                    Source::Wire(offset, rate) => unsafe { Wire::new(wires.add(offset), rate) },
+                };
+                // SAFETY: the table has a slot for every input.
+                unsafe { input_table.add(unit.first_input + k).write(wire) };
+            }
+            for (k, &(offset, rate)) in unit.outputs.iter().enumerate() {
+                // SAFETY: each output has its own wire, inside the wire area.
+                unsafe { output_table.add(unit.first_output + k).write(WireMut::new(wires.add(offset), rate)) };
+            }
+        }
+        for (built, unit) in self.plan.units.iter().enumerate() {
+            let spec = self.plan.spec(unit, self.sample_rate);
+            // SAFETY: the unit's offset is laid out for its state.
+            let unit_place = unsafe { NonNull::new_unchecked(base.add(unit.state)) };
+            // SAFETY: as above, and nothing lives there yet.
+            if let Err(e) = unsafe { unit.table.build(&spec, unit_place) } {
+                for earlier in &self.plan.units[..built] {
+                    // SAFETY: built above, never used again.
+                    let _ = unsafe { earlier.table.drop_unit(NonNull::new_unchecked(base.add(earlier.state))) };
+                }
+                return Err(PluginError::new(format!("ugen {built} ({}): {}", unit.name, e.reason())));
+            }
+        }
+        Ok(())
+    }
+
+    unsafe fn activate(&self, _place: NonNull<u8>, _ctx: &ActivateContext<'_>) {
+        // The units start at the Synth's first process call, which can read buses.
+    }
+
+    unsafe fn process(&self, place: NonNull<u8>, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
+        // SAFETY: the header is at offset 0 of a live state.
+        let header = unsafe { &mut *(place.as_ptr() as *mut Header) };
+        if header.faulted {
+            return ProcessStatus::Faulted;
+        }
+        let mut units = UnitContext::new(
+            ctx.sample_rate,
+            self.plan.block_size,
+            ctx.frame,
+            ctx.offset,
+            ctx.controls,
+            &mut *ctx.buses,
+            ctx.access,
+            &mut header.rgen,
+        );
+        if !header.initialized {
+            header.initialized = true;
+            // SAFETY: a live state, used by nobody else.
+            if !unsafe { self.run(place, 1, true, &mut units) } {
+                header.faulted = true;
+                return ProcessStatus::Faulted;
+            }
+        }
+        // SAFETY: as above.
+        if !unsafe { self.run(place, ctx.frames, false, &mut units) } {
+            header.faulted = true;
+            return ProcessStatus::Faulted;
+        }
+        match units.done_action() {
+            Some(action) if !header.done => {
+                header.done = true;
+                ProcessStatus::DoneAction(action)
+            }
+            // Graph Synths write buses themselves; they have no output ports.
+            _ => ProcessStatus::OutputsUntouched,
+        }
+    }
+
+    unsafe fn drop_state(&self, place: NonNull<u8>) {
+        let base = place.as_ptr();
+        for unit in &self.plan.units {
+            // SAFETY: every unit was built by `construct`, and is dropped once, here.
+            if let Err(text) = unsafe { unit.table.drop_unit(NonNull::new_unchecked(base.add(unit.state))) } {
+                tracing::error!("ugen {} panicked while dropping: {text}", unit.name);
+            }
+        }
+        // SAFETY: the header was written by `construct`.
+        unsafe { std::ptr::drop_in_place(base as *mut Header) };
+    }
+}
+
+impl std::fmt::Debug for GraphSynthDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GraphSynthDef").field("name", &self.info.name).field("units", &self.plan.units.len()).finish()
+    }
+}
