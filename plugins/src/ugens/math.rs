@@ -144,3 +144,35 @@ pub(crate) fn wrap(x: f32, lo: f32, hi: f32) -> f32 {
     }
     y - range * ((y - lo) / range).floor()
 }
+
+/// `2 ** x`, correctly rounded (through `f64`), as scsynth's control-rate code computes it.
+#[inline(always)]
+pub(crate) fn exp2(x: f32) -> f32 {
+    f64::from(x).exp2() as f32
+}
+
+/// `log2(x)`, correctly rounded (through `f64`).
+#[inline(always)]
+pub(crate) fn log2(x: f32) -> f32 {
+    f64::from(x).log2() as f32
+}
+
+/// `log2(x)` as scsynth's audio-rate (vector) code gives it for the values it handles:
+/// exact for positive `x`, and −127 for 0 (the exponent of 0's bits), where the control-rate
+/// code gives −∞. (scsynth's values for a negative `x` are meaningless; this gives NaN.)
+#[inline(always)]
+pub(crate) fn log2_audio(x: f32) -> f32 {
+    if x == 0.0 {
+        -127.0
+    } else {
+        log2(x)
+    }
+}
+
+/// `1 / x` refined by one Newton step, as scsynth's reciprocal is: NaN for 0, where plain
+/// division gives an infinity.
+#[inline(always)]
+pub(crate) fn reciprocal(x: f32) -> f32 {
+    let r = 1.0 / x;
+    r * (2.0 - x * r)
+}

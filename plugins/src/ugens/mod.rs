@@ -21,6 +21,7 @@ mod signal;
 mod sine;
 #[cfg(test)]
 mod testing;
+mod unary_op;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {
@@ -30,6 +31,7 @@ pub fn register(registrar: &mut dyn Registrar) {
     io::register(registrar);
     rate_conversion::register(registrar);
     sine::register(registrar);
+    unary_op::register(registrar);
 }
 
 /// Refuses a spec whose input count is outside `min..=max`.
