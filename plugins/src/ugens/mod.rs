@@ -16,6 +16,7 @@ mod control;
 mod dc;
 mod io;
 mod math;
+mod mix;
 mod rate_conversion;
 mod signal;
 mod sine;
@@ -29,6 +30,7 @@ pub fn register(registrar: &mut dyn Registrar) {
     control::register(registrar);
     dc::register(registrar);
     io::register(registrar);
+    mix::register(registrar);
     rate_conversion::register(registrar);
     sine::register(registrar);
     unary_op::register(registrar);
