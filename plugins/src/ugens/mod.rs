@@ -15,6 +15,7 @@ mod binary_op;
 mod control;
 mod dc;
 mod io;
+mod line;
 mod math;
 mod mix;
 mod rate_conversion;
@@ -30,6 +31,7 @@ pub fn register(registrar: &mut dyn Registrar) {
     control::register(registrar);
     dc::register(registrar);
     io::register(registrar);
+    line::register(registrar);
     mix::register(registrar);
     rate_conversion::register(registrar);
     sine::register(registrar);
