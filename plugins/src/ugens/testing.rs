@@ -36,6 +36,10 @@ pub(crate) fn run<U: UGen>(
     run_until_done(ugen, rate, special_index, inputs, blocks).map(|(first, values, _)| (first, values))
 }
 
+/// The output at `init`, the values after, and the first done action asked for, with its
+/// block.
+pub(crate) type RunUntilDone = (f32, Vec<f32>, Option<(usize, DoneAction)>);
+
 /// [`run`], also giving the first block in which the unit asked for a done action, and
 /// the action.
 pub(crate) fn run_until_done<U: UGen>(
@@ -44,7 +48,7 @@ pub(crate) fn run_until_done<U: UGen>(
     special_index: i16,
     inputs: &[Input],
     blocks: usize,
-) -> Result<(f32, Vec<f32>, Option<(usize, DoneAction)>), oscine_plugin_api::PluginError> {
+) -> Result<RunUntilDone, oscine_plugin_api::PluginError> {
     let specs: Vec<InputSpec> = inputs
         .iter()
         .map(|i| match i {
@@ -103,7 +107,6 @@ pub(crate) fn run_until_done<U: UGen>(
         } else {
             unit.next(&mut io);
         }
-        drop(io);
         ctx.done_action()
     };
     fill(&mut buffers, None);
