@@ -14,6 +14,7 @@ use oscine_plugin_api::{PluginError, Rate, Registrar, UnitSpec};
 mod binary_op;
 mod control;
 mod dc;
+mod impulse;
 mod io;
 mod line;
 mod math;
@@ -30,6 +31,7 @@ pub fn register(registrar: &mut dyn Registrar) {
     binary_op::register(registrar);
     control::register(registrar);
     dc::register(registrar);
+    impulse::register(registrar);
     io::register(registrar);
     line::register(registrar);
     mix::register(registrar);
