@@ -14,6 +14,7 @@ use oscine_plugin_api::{PluginError, Rate, Registrar, UnitSpec};
 mod binary_op;
 mod control;
 mod dc;
+mod fsine;
 mod impulse;
 mod io;
 mod line;
@@ -31,6 +32,7 @@ pub fn register(registrar: &mut dyn Registrar) {
     binary_op::register(registrar);
     control::register(registrar);
     dc::register(registrar);
+    fsine::register(registrar);
     impulse::register(registrar);
     io::register(registrar);
     line::register(registrar);
