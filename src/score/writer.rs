@@ -175,14 +175,15 @@ mod tests {
     }
 
     #[test]
-    fn refuses_bad_times_and_oversized_bundles() {
+    fn refuses_bad_times_and_writes_bundles_of_any_size() {
         for t in [-1.0, f64::NAN, f64::INFINITY, 5e9] {
             let mut score = Score::new();
             score.end(t);
             assert!(matches!(score.to_bytes(), Err(ScoreWriteError::Time { index: 0, .. })), "{t}");
         }
         let mut score = Score::new();
-        score.at(0.0, [message("/resource/new", vec![OscType::Blob(vec![0; 70_000])])]);
-        assert!(matches!(score.to_bytes(), Err(ScoreWriteError::Bundle { .. })));
+        score.at(0.0, [message("/d_recv", vec![OscType::Blob(vec![0; 70_000])])]);
+        let bundles = read_score(&score.to_bytes().unwrap()).unwrap();
+        assert_eq!(bundles[0].messages[0].message.args, [OscType::Blob(vec![0; 70_000])]);
     }
 }
