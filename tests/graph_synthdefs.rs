@@ -136,3 +136,40 @@ fn graph_defs_are_received_loaded_freed_and_refused_over_the_server() {
     assert_error(&m, "/c_set", 44);
     c.sync_quiet();
 }
+
+#[test]
+fn local_buses_carry_a_synths_signal_into_its_next_block() {
+    use support::scgf::{Graph, In, Ugen};
+    let dir = TempDir::new("local");
+    // LocalIn reads what LocalOut wrote a block earlier: the sine, one block late.
+    let graph = Graph {
+        name: "feedback",
+        constants: vec![0.0],
+        params: vec![("freq", 1000.0)],
+        ugens: vec![
+            Ugen { name: "Control", rate: 1, special: 0, inputs: vec![], outputs: vec![1] },
+            Ugen { name: "LocalIn", rate: 2, special: 0, inputs: vec![In::Const(0)], outputs: vec![2] },
+            Ugen { name: "SinOsc", rate: 2, special: 0, inputs: vec![In::Ugen(0, 0), In::Const(0)], outputs: vec![2] },
+            Ugen { name: "LocalOut", rate: 2, special: 0, inputs: vec![In::Ugen(2, 0)], outputs: vec![] },
+            Ugen { name: "Out", rate: 2, special: 0, inputs: vec![In::Const(0), In::Ugen(1, 0)], outputs: vec![] },
+        ],
+        variants: vec![],
+    };
+    let mut score = Score::new();
+    score.at(0.0, [message("/d_recv", vec![blob(file(&[graph]))])]);
+    score.at(0.0, [message("/s_new", vec![s("feedback"), i(1000), i(0), i(0)])]);
+    score.end(640.0 / 48_000.0);
+    let (score_path, out) = (dir.0.join("score.osc"), dir.0.join("out.wav"));
+    score.write(&score_path).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_oscine"))
+        .args(["render", "--outputs", "1"])
+        .arg(&score_path)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let data: Vec<f32> = hound::WavReader::open(&out).unwrap().into_samples::<f32>().map(Result::unwrap).collect();
+    assert_eq!(data.len(), 640);
+    assert!(data[..64].iter().all(|x| *x == 0.0), "the first block reads the default");
+    assert_eq!(data[64..], sine_reference(1000.0, 48_000.0, 576)[..]);
+}
