@@ -11,12 +11,17 @@
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, UnitSpec};
 
+mod binary_op;
 mod control;
 mod io;
+mod signal;
 mod sine;
+#[cfg(test)]
+mod testing;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {
+    binary_op::register(registrar);
     control::register(registrar);
     io::register(registrar);
     sine::register(registrar);
