@@ -14,6 +14,7 @@ use oscine_plugin_api::{PluginError, Rate, Registrar, UnitSpec};
 mod binary_op;
 mod control;
 mod io;
+mod pan;
 mod signal;
 mod sine;
 #[cfg(test)]
@@ -24,6 +25,7 @@ pub fn register(registrar: &mut dyn Registrar) {
     binary_op::register(registrar);
     control::register(registrar);
     io::register(registrar);
+    pan::register(registrar);
     sine::register(registrar);
 }
 
