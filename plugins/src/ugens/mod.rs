@@ -13,6 +13,7 @@ use oscine_plugin_api::{PluginError, Rate, Registrar, UnitSpec};
 
 mod binary_op;
 mod control;
+mod delay;
 mod io;
 mod pan;
 mod signal;
@@ -24,6 +25,7 @@ mod testing;
 pub fn register(registrar: &mut dyn Registrar) {
     binary_op::register(registrar);
     control::register(registrar);
+    delay::register(registrar);
     io::register(registrar);
     pan::register(registrar);
     sine::register(registrar);
