@@ -14,21 +14,27 @@ use oscine_plugin_api::{PluginError, Rate, Registrar, UnitSpec};
 mod binary_op;
 mod control;
 mod delay;
+mod info;
 mod io;
 mod pan;
+mod range;
 mod signal;
 mod sine;
 #[cfg(test)]
 mod testing;
+mod trigger;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {
     binary_op::register(registrar);
     control::register(registrar);
     delay::register(registrar);
+    info::register(registrar);
     io::register(registrar);
     pan::register(registrar);
+    range::register(registrar);
     sine::register(registrar);
+    trigger::register(registrar);
 }
 
 /// Refuses a spec whose input count is outside `min..=max`.
