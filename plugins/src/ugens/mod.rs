@@ -13,28 +13,35 @@ use oscine_plugin_api::{PluginError, Rate, Registrar, UnitSpec};
 
 mod binary_op;
 mod control;
+mod dc;
 mod delay;
 mod info;
 mod io;
+mod math;
 mod pan;
 mod range;
+mod rate_conversion;
 mod signal;
 mod sine;
+mod trigger;
+mod unary_op;
 #[cfg(test)]
 mod testing;
-mod trigger;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {
     binary_op::register(registrar);
     control::register(registrar);
+    dc::register(registrar);
     delay::register(registrar);
     info::register(registrar);
     io::register(registrar);
     pan::register(registrar);
     range::register(registrar);
+    rate_conversion::register(registrar);
     sine::register(registrar);
     trigger::register(registrar);
+    unary_op::register(registrar);
 }
 
 /// Refuses a spec whose input count is outside `min..=max`.
