@@ -11,6 +11,7 @@
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, UnitSpec};
 
+mod band_limited;
 mod control;
 mod io;
 mod lf_osc;
@@ -18,6 +19,7 @@ mod sine;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {
+    band_limited::register(registrar);
     control::register(registrar);
     io::register(registrar);
     lf_osc::register(registrar);
