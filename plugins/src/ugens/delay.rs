@@ -139,8 +139,9 @@ impl DelayUnit {
         let input = io.input(0);
         let delay_in = io.input(2);
         let decay_in = if self.kind == Kind::Delay { None } else { Some(io.input(3)) };
-        let mut delay_ramp = self.delay.ramp(io, 2);
-        let mut decay_ramp = if self.kind == Kind::Delay { None } else { Some(self.decay.ramp(io, 3)) };
+        let (mut delay_held, mut decay_held) = (self.delay, self.decay);
+        let mut delay_ramp = delay_held.running(io, 2);
+        let mut decay_ramp = if self.kind == Kind::Delay { None } else { Some(decay_held.running(io, 3)) };
         let out = io.output(0);
         for i in 0..frames {
             let seconds = if delay_in.len() > 1 {
@@ -186,6 +187,8 @@ impl DelayUnit {
             out[i] = if starting { 0.0 } else { y };
             self.computed += 1;
         }
+        drop((delay_ramp, decay_ramp));
+        (self.delay, self.decay) = (delay_held, decay_held);
     }
 }
 

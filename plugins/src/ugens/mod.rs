@@ -11,12 +11,14 @@
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, UnitSpec};
 
+mod band_limited;
 mod binary_op;
 mod control;
 mod dc;
 mod delay;
 mod info;
 mod io;
+mod lf_osc;
 mod math;
 mod pan;
 mod range;
@@ -30,12 +32,14 @@ mod testing;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {
+    band_limited::register(registrar);
     binary_op::register(registrar);
     control::register(registrar);
     dc::register(registrar);
     delay::register(registrar);
     info::register(registrar);
     io::register(registrar);
+    lf_osc::register(registrar);
     pan::register(registrar);
     range::register(registrar);
     rate_conversion::register(registrar);

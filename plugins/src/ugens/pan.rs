@@ -121,10 +121,11 @@ impl PanUnit {
         let a = io.input(0);
         let b = if signals > 1 { io.input(1) } else { a };
         let mut pos_audio = Audio(io.input(signals));
-        let mut pos_ramp = self.pos.ramp(io, signals);
+        let (mut pos_held, mut level_held) = (self.pos, self.level);
+        let mut pos_ramp = pos_held.running(io, signals);
         let level_input = if self.has_level { Some(signals + 1) } else { None };
         let mut level_audio = level_input.map(|i| Audio(io.input(i)));
-        let mut level_ramp = level_input.map(|i| self.level.ramp(io, i));
+        let mut level_ramp = level_input.map(|i| level_held.running(io, i));
         let one = |v: &[f32], i: usize| if v.len() > 1 { v[i] } else { v[0] };
         let kind = self.kind;
         let (audio_pos, audio_level) = (self.audio_pos && self.audio, self.audio_level && self.audio);
@@ -159,6 +160,10 @@ impl PanUnit {
                 }
                 Kind::Fade => io.output(0)[i] = x * gl + y * gr,
             }
+        }
+        drop((pos_ramp, level_ramp));
+        if ramped {
+            (self.pos, self.level) = (pos_held, level_held);
         }
     }
 }
