@@ -1,16 +1,28 @@
 //! The built-in UGens, for SynthDefs made from SuperCollider graphs (SCgf): each file is
 //! one family, registered by SuperCollider class name. docs/ugens.md lists them with their
 //! rates and how closely each matches scsynth.
+//!
+//! SuperCollider (scsynth, sclang) and supriya are GPL; Oscine is MIT/Apache. These UGens
+//! are written from SuperCollider's documentation, textbook DSP and scsynth's observable
+//! output (the conformance suite renders both and compares), never from SuperCollider's
+//! or supriya's source, which is not to be read, fetched or copied for this work.
+//! RT rules: `Unit::init` and `Unit::next` run on the audio thread and must not allocate,
+//! lock, block, do I/O or panic; check input and output counts in `UGen::build`.
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, UnitSpec};
 
+mod biquad;
 mod control;
+mod envelope;
+mod filter;
 mod io;
 mod sine;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {
+    biquad::register(registrar);
     control::register(registrar);
+    envelope::register(registrar);
     io::register(registrar);
     sine::register(registrar);
 }
