@@ -13,17 +13,23 @@ use oscine_plugin_api::{PluginError, Rate, Registrar, UnitSpec};
 
 mod biquad;
 mod control;
+mod decay;
 mod envelope;
 mod filter;
 mod io;
+mod lag;
+mod simple_filter;
 mod sine;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {
     biquad::register(registrar);
     control::register(registrar);
+    decay::register(registrar);
     envelope::register(registrar);
     io::register(registrar);
+    lag::register(registrar);
+    simple_filter::register(registrar);
     sine::register(registrar);
 }
 
