@@ -31,14 +31,14 @@ impl Recurrence for LeakDc {
             Glide::ToNew
         }
     }
-    fn coefs(c: [f32; 3], _: f64) -> [f64; 3] {
-        [f64::from(c[0]), 0.0, 0.0]
+    fn coefs(c: [f32; 4], _: f64) -> [f64; 4] {
+        [f64::from(c[0]), 0.0, 0.0, 0.0]
     }
-    fn start(x0: f64, _: &[f64; 3]) -> ([f64; 2], f64) {
+    fn start(x0: f64, _: &[f64; 4]) -> ([f64; 2], f64) {
         ([x0, 0.0], 0.0)
     }
     #[inline(always)]
-    fn tick(c: &[f64; 3], x: f64, s: &mut [f64; 2]) -> f64 {
+    fn tick(c: &[f64; 4], x: f64, s: &mut [f64; 2]) -> f64 {
         let y = x - s[0] + c[0] * s[1];
         *s = [x, y];
         y
@@ -53,14 +53,14 @@ impl Recurrence for Integrator {
     fn glide(_: bool) -> Glide {
         Glide::FromOld
     }
-    fn coefs(c: [f32; 3], _: f64) -> [f64; 3] {
-        [f64::from(c[0]), 0.0, 0.0]
+    fn coefs(c: [f32; 4], _: f64) -> [f64; 4] {
+        [f64::from(c[0]), 0.0, 0.0, 0.0]
     }
-    fn start(x0: f64, _: &[f64; 3]) -> (f64, f64) {
+    fn start(x0: f64, _: &[f64; 4]) -> (f64, f64) {
         (0.0, x0)
     }
     #[inline(always)]
-    fn tick(c: &[f64; 3], x: f64, y1: &mut f64) -> f64 {
+    fn tick(c: &[f64; 4], x: f64, y1: &mut f64) -> f64 {
         *y1 = x + c[0] * *y1;
         *y1
     }
@@ -75,14 +75,14 @@ impl Recurrence for Decay {
     fn glide(_: bool) -> Glide {
         Glide::FromOld
     }
-    fn coefs(c: [f32; 3], steps: f64) -> [f64; 3] {
-        [decay_pole(c[0], steps), 0.0, 0.0]
+    fn coefs(c: [f32; 4], steps: f64) -> [f64; 4] {
+        [decay_pole(c[0], steps), 0.0, 0.0, 0.0]
     }
-    fn start(x0: f64, _: &[f64; 3]) -> (f64, f64) {
+    fn start(x0: f64, _: &[f64; 4]) -> (f64, f64) {
         (x0, x0)
     }
     #[inline(always)]
-    fn tick(c: &[f64; 3], x: f64, y1: &mut f64) -> f64 {
+    fn tick(c: &[f64; 4], x: f64, y1: &mut f64) -> f64 {
         *y1 = x + c[0] * *y1;
         *y1
     }
@@ -98,14 +98,14 @@ impl Recurrence for Decay2 {
     fn glide(_: bool) -> Glide {
         Glide::FromOld
     }
-    fn coefs(c: [f32; 3], steps: f64) -> [f64; 3] {
-        [decay_pole(c[0], steps), decay_pole(c[1], steps), 0.0]
+    fn coefs(c: [f32; 4], steps: f64) -> [f64; 4] {
+        [decay_pole(c[0], steps), decay_pole(c[1], steps), 0.0, 0.0]
     }
-    fn start(x0: f64, _: &[f64; 3]) -> ([f64; 2], f64) {
+    fn start(x0: f64, _: &[f64; 4]) -> ([f64; 2], f64) {
         ([x0, x0], 0.0)
     }
     #[inline(always)]
-    fn tick(c: &[f64; 3], x: f64, s: &mut [f64; 2]) -> f64 {
+    fn tick(c: &[f64; 4], x: f64, s: &mut [f64; 2]) -> f64 {
         s[0] = x + c[0] * s[0];
         s[1] = x + c[1] * s[1];
         s[1] - s[0]

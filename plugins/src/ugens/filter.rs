@@ -112,8 +112,8 @@ pub(crate) fn glide<const N: usize>(
     *coefs = new;
 }
 
-/// A filter of one signal input (input 0) and up to three control inputs after it, whose
-/// coefficients (up to three) come from the controls alone.
+/// A filter of one signal input (input 0) and up to four control inputs after it, whose
+/// coefficients (up to four) come from the controls alone.
 pub(crate) trait Recurrence: Send + Sync + 'static {
     /// Control inputs after the signal.
     const CONTROLS: usize;
@@ -123,12 +123,12 @@ pub(crate) trait Recurrence: Send + Sync + 'static {
     /// control rate.
     fn glide(audio: bool) -> Glide;
     /// The coefficients for `controls`, at `steps` frames per second.
-    fn coefs(controls: [f32; 3], steps: f64) -> [f64; 3];
+    fn coefs(controls: [f32; 4], steps: f64) -> [f64; 4];
     /// The state when the Synth starts, from the first input frame, and the output
     /// written then (for the units after this one to start from).
-    fn start(x0: f64, coefs: &[f64; 3]) -> (Self::State, f64);
+    fn start(x0: f64, coefs: &[f64; 4]) -> (Self::State, f64);
     /// One frame.
-    fn tick(coefs: &[f64; 3], x: f64, state: &mut Self::State) -> f64;
+    fn tick(coefs: &[f64; 4], x: f64, state: &mut Self::State) -> f64;
 }
 
 /// The UGen of one [`Recurrence`], at audio or control rate.
@@ -143,8 +143,8 @@ impl<R> Default for Filter<R> {
 pub(crate) struct FilterUnit<R: Recurrence> {
     steps: f64,
     glide: Glide,
-    controls: [f32; 3],
-    coefs: [f64; 3],
+    controls: [f32; 4],
+    coefs: [f64; 4],
     state: R::State,
 }
 
@@ -159,16 +159,16 @@ impl<R: Recurrence> oscine_plugin_api::UGen for Filter<R> {
         Ok(FilterUnit {
             steps: if audio { spec.sample_rate } else { spec.sample_rate / spec.block_size as f64 },
             glide: R::glide(audio),
-            controls: [0.0; 3],
-            coefs: [0.0; 3],
-            state: R::start(0.0, &[0.0; 3]).0,
+            controls: [0.0; 4],
+            coefs: [0.0; 4],
+            state: R::start(0.0, &[0.0; 4]).0,
         })
     }
 }
 
 impl<R: Recurrence> FilterUnit<R> {
-    fn controls(io: &oscine_plugin_api::UnitIo<'_, '_>) -> [f32; 3] {
-        let mut controls = [0.0; 3];
+    fn controls(io: &oscine_plugin_api::UnitIo<'_, '_>) -> [f32; 4] {
+        let mut controls = [0.0; 4];
         for (k, c) in controls.iter_mut().enumerate().take(R::CONTROLS) {
             *c = io.in0(1 + k);
         }
@@ -192,7 +192,7 @@ impl<R: Recurrence> oscine_plugin_api::Unit for FilterUnit<R> {
         let mut state = self.state;
         let out = io.output(0);
         let frames = out.len();
-        let mut tick = |i: usize, c: &[f64; 3]| {
+        let mut tick = |i: usize, c: &[f64; 4]| {
             out[i] = R::tick(c, f64::from(at(input, i)), &mut state) as f32;
         };
         if controls != self.controls {

@@ -35,14 +35,14 @@ impl<const S: usize> Recurrence for Lag<S> {
     fn glide(_: bool) -> Glide {
         Glide::ToNew
     }
-    fn coefs(c: [f32; 3], steps: f64) -> [f64; 3] {
-        [decay_pole(c[0], steps), 0.0, 0.0]
+    fn coefs(c: [f32; 4], steps: f64) -> [f64; 4] {
+        [decay_pole(c[0], steps), 0.0, 0.0, 0.0]
     }
-    fn start(x0: f64, _: &[f64; 3]) -> ([f64; S], f64) {
+    fn start(x0: f64, _: &[f64; 4]) -> ([f64; S], f64) {
         ([x0; S], x0)
     }
     #[inline(always)]
-    fn tick(c: &[f64; 3], x: f64, y: &mut [f64; S]) -> f64 {
+    fn tick(c: &[f64; 4], x: f64, y: &mut [f64; S]) -> f64 {
         let mut v = x;
         for stage in y.iter_mut() {
             v += c[0] * (*stage - v);
@@ -61,14 +61,14 @@ impl Recurrence for LagUd {
     fn glide(_: bool) -> Glide {
         Glide::ToNew
     }
-    fn coefs(c: [f32; 3], steps: f64) -> [f64; 3] {
-        [decay_pole(c[0], steps), decay_pole(c[1], steps), 0.0]
+    fn coefs(c: [f32; 4], steps: f64) -> [f64; 4] {
+        [decay_pole(c[0], steps), decay_pole(c[1], steps), 0.0, 0.0]
     }
-    fn start(x0: f64, _: &[f64; 3]) -> (f64, f64) {
+    fn start(x0: f64, _: &[f64; 4]) -> (f64, f64) {
         (x0, x0)
     }
     #[inline(always)]
-    fn tick(c: &[f64; 3], x: f64, y1: &mut f64) -> f64 {
+    fn tick(c: &[f64; 4], x: f64, y1: &mut f64) -> f64 {
         let b = if x > *y1 { c[0] } else { c[1] };
         *y1 = x + b * (*y1 - x);
         *y1

@@ -18,8 +18,12 @@ mod envelope;
 mod filter;
 mod io;
 mod lag;
+mod median;
+mod moog;
+mod resonator;
 mod simple_filter;
 mod sine;
+mod slew;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {
@@ -29,7 +33,11 @@ pub fn register(registrar: &mut dyn Registrar) {
     envelope::register(registrar);
     io::register(registrar);
     lag::register(registrar);
+    median::register(registrar);
+    moog::register(registrar);
+    resonator::register(registrar);
     simple_filter::register(registrar);
+    slew::register(registrar);
     sine::register(registrar);
 }
 

@@ -24,7 +24,7 @@ pub(super) fn register(registrar: &mut dyn Registrar) {
 }
 
 /// Runs the first frame from a zero state: the started state and the first output.
-fn first_frame<R: Recurrence<State: Default>>(x0: f64, coefs: &[f64; 3]) -> (R::State, f64) {
+fn first_frame<R: Recurrence<State: Default>>(x0: f64, coefs: &[f64; 4]) -> (R::State, f64) {
     let mut state = R::State::default();
     let out = R::tick(coefs, x0, &mut state);
     (state, out)
@@ -38,14 +38,14 @@ impl Recurrence for OnePole {
     fn glide(_: bool) -> Glide {
         Glide::FromOld
     }
-    fn coefs(c: [f32; 3], _: f64) -> [f64; 3] {
-        [f64::from(c[0]), 0.0, 0.0]
+    fn coefs(c: [f32; 4], _: f64) -> [f64; 4] {
+        [f64::from(c[0]), 0.0, 0.0, 0.0]
     }
-    fn start(x0: f64, coefs: &[f64; 3]) -> (f64, f64) {
+    fn start(x0: f64, coefs: &[f64; 4]) -> (f64, f64) {
         first_frame::<Self>(x0, coefs)
     }
     #[inline(always)]
-    fn tick(c: &[f64; 3], x: f64, y1: &mut f64) -> f64 {
+    fn tick(c: &[f64; 4], x: f64, y1: &mut f64) -> f64 {
         *y1 = (1.0 - c[0].abs()) * x + c[0] * *y1;
         *y1
     }
@@ -59,16 +59,16 @@ impl Recurrence for OneZero {
     fn glide(_: bool) -> Glide {
         Glide::FromOld
     }
-    fn coefs(c: [f32; 3], _: f64) -> [f64; 3] {
-        [f64::from(c[0]), 0.0, 0.0]
+    fn coefs(c: [f32; 4], _: f64) -> [f64; 4] {
+        [f64::from(c[0]), 0.0, 0.0, 0.0]
     }
-    fn start(x0: f64, _: &[f64; 3]) -> (f64, f64) {
+    fn start(x0: f64, _: &[f64; 4]) -> (f64, f64) {
         // The first frame is taken as the one before it; scsynth's first output is the
         // input itself.
         (x0, x0)
     }
     #[inline(always)]
-    fn tick(c: &[f64; 3], x: f64, x1: &mut f64) -> f64 {
+    fn tick(c: &[f64; 4], x: f64, x1: &mut f64) -> f64 {
         let y = (1.0 - c[0].abs()) * x + c[0] * *x1;
         *x1 = x;
         y
@@ -76,9 +76,9 @@ impl Recurrence for OneZero {
 }
 
 /// The two-pole and two-zero filters' coefficients: `2·r·cos(2π·freq / rate)`, `r²`.
-fn pole_pair(c: [f32; 3], steps: f64) -> [f64; 3] {
+fn pole_pair(c: [f32; 4], steps: f64) -> [f64; 4] {
     let (freq, radius) = (f64::from(c[0]), f64::from(c[1]));
-    [2.0 * radius * (TAU * freq / steps).cos(), radius * radius, 0.0]
+    [2.0 * radius * (TAU * freq / steps).cos(), radius * radius, 0.0, 0.0]
 }
 
 /// The two-pole and two-zero filters ramp in thirds at audio rate and take new
@@ -99,14 +99,14 @@ impl Recurrence for TwoPole {
     fn glide(audio: bool) -> Glide {
         pole_pair_glide(audio)
     }
-    fn coefs(c: [f32; 3], steps: f64) -> [f64; 3] {
+    fn coefs(c: [f32; 4], steps: f64) -> [f64; 4] {
         pole_pair(c, steps)
     }
-    fn start(x0: f64, coefs: &[f64; 3]) -> ([f64; 2], f64) {
+    fn start(x0: f64, coefs: &[f64; 4]) -> ([f64; 2], f64) {
         first_frame::<Self>(x0, coefs)
     }
     #[inline(always)]
-    fn tick(c: &[f64; 3], x: f64, y: &mut [f64; 2]) -> f64 {
+    fn tick(c: &[f64; 4], x: f64, y: &mut [f64; 2]) -> f64 {
         let y0 = x + c[0] * y[0] - c[1] * y[1];
         *y = [y0, y[0]];
         y0
@@ -121,14 +121,14 @@ impl Recurrence for TwoZero {
     fn glide(audio: bool) -> Glide {
         pole_pair_glide(audio)
     }
-    fn coefs(c: [f32; 3], steps: f64) -> [f64; 3] {
+    fn coefs(c: [f32; 4], steps: f64) -> [f64; 4] {
         pole_pair(c, steps)
     }
-    fn start(x0: f64, coefs: &[f64; 3]) -> ([f64; 2], f64) {
+    fn start(x0: f64, coefs: &[f64; 4]) -> ([f64; 2], f64) {
         first_frame::<Self>(x0, coefs)
     }
     #[inline(always)]
-    fn tick(c: &[f64; 3], x: f64, xs: &mut [f64; 2]) -> f64 {
+    fn tick(c: &[f64; 4], x: f64, xs: &mut [f64; 2]) -> f64 {
         let y = x - c[0] * xs[0] + c[1] * xs[1];
         *xs = [x, xs[0]];
         y
@@ -147,16 +147,16 @@ macro_rules! fir {
             fn glide(_: bool) -> Glide {
                 Glide::ToNew
             }
-            fn coefs(_: [f32; 3], _: f64) -> [f64; 3] {
-                [0.0; 3]
+            fn coefs(_: [f32; 4], _: f64) -> [f64; 4] {
+                [0.0; 4]
             }
-            fn start(x0: f64, coefs: &[f64; 3]) -> ([f64; 2], f64) {
+            fn start(x0: f64, coefs: &[f64; 4]) -> ([f64; 2], f64) {
                 let mut state = [x0, x0];
                 let out = Self::tick(coefs, x0, &mut state);
                 ([x0, x0], out)
             }
             #[inline(always)]
-            fn tick(_: &[f64; 3], x: f64, xs: &mut [f64; 2]) -> f64 {
+            fn tick(_: &[f64; 4], x: f64, xs: &mut [f64; 2]) -> f64 {
                 let y = $gain * (x + $k1 * xs[0] + $k2 * xs[1]);
                 *xs = [x, xs[0]];
                 y
