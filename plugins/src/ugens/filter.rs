@@ -117,6 +117,9 @@ pub(crate) fn glide<const N: usize>(
 pub(crate) trait Recurrence: Send + Sync + 'static {
     /// Control inputs after the signal.
     const CONTROLS: usize;
+    /// Whether audio-rate control inputs are read every frame (their coefficients
+    /// computed every frame) rather than once a call.
+    const AUDIO_CONTROLS: bool = false;
     /// What the filter remembers between frames.
     type State: Copy + Send + 'static;
     /// How the coefficients move when the controls change, at audio rate (`audio`) or
@@ -124,6 +127,11 @@ pub(crate) trait Recurrence: Send + Sync + 'static {
     fn glide(audio: bool) -> Glide;
     /// The coefficients for `controls`, at `steps` frames per second.
     fn coefs(controls: [f32; 4], steps: f64) -> [f64; 4];
+    /// The coefficients for one frame's values of audio-rate controls (with
+    /// [`AUDIO_CONTROLS`](Self::AUDIO_CONTROLS)).
+    fn frame_coefs(controls: [f32; 4], steps: f64) -> [f64; 4] {
+        Self::coefs(controls, steps)
+    }
     /// The state when the Synth starts, from the first input frame, and the output
     /// written then (for the units after this one to start from).
     fn start(x0: f64, coefs: &[f64; 4]) -> (Self::State, f64);
@@ -142,6 +150,8 @@ impl<R> Default for Filter<R> {
 
 pub(crate) struct FilterUnit<R: Recurrence> {
     steps: f64,
+    /// Whether some control input is read every frame.
+    audio_controls: bool,
     glide: Glide,
     controls: [f32; 4],
     coefs: [f64; 4],
@@ -159,6 +169,7 @@ impl<R: Recurrence> oscine_plugin_api::UGen for Filter<R> {
         Ok(FilterUnit {
             steps: if audio { spec.sample_rate } else { spec.sample_rate / spec.block_size as f64 },
             glide: R::glide(audio),
+            audio_controls: audio && R::AUDIO_CONTROLS && (1..=R::CONTROLS).any(|i| spec.input_rate(i) == Rate::Audio),
             controls: [0.0; 4],
             coefs: [0.0; 4],
             state: R::start(0.0, &[0.0; 4]).0,
@@ -176,6 +187,26 @@ impl<R: Recurrence> FilterUnit<R> {
     }
 }
 
+impl<R: Recurrence> FilterUnit<R> {
+    /// A call with the coefficients computed every frame from the controls' values then.
+    fn next_audio_controls(&mut self, io: &mut oscine_plugin_api::UnitIo<'_, '_>) {
+        let input = io.input(0);
+        let mut controls: [&[f32]; 4] = [&[0.0]; 4];
+        for (k, c) in controls.iter_mut().enumerate().take(R::CONTROLS) {
+            *c = io.input(1 + k);
+        }
+        let mut state = self.state;
+        for (i, out) in io.output(0).iter_mut().enumerate() {
+            let values = controls.map(|c| at(c, i));
+            let coefs = R::frame_coefs(values, self.steps);
+            *out = R::tick(&coefs, f64::from(at(input, i)), &mut state) as f32;
+        }
+        self.state = state;
+        self.controls = Self::controls(io);
+        self.coefs = R::coefs(self.controls, self.steps);
+    }
+}
+
 impl<R: Recurrence> oscine_plugin_api::Unit for FilterUnit<R> {
     fn init(&mut self, io: &mut oscine_plugin_api::UnitIo<'_, '_>) {
         self.controls = Self::controls(io);
@@ -187,6 +218,10 @@ impl<R: Recurrence> oscine_plugin_api::Unit for FilterUnit<R> {
     }
 
     fn next(&mut self, io: &mut oscine_plugin_api::UnitIo<'_, '_>) {
+        if self.audio_controls {
+            self.next_audio_controls(io);
+            return;
+        }
         let input = io.input(0);
         let controls = Self::controls(io);
         let mut state = self.state;

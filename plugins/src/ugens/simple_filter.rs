@@ -30,23 +30,32 @@ fn first_frame<R: Recurrence<State: Default>>(x0: f64, coefs: &[f64; 4]) -> (R::
     (state, out)
 }
 
-/// `OnePole(in, coef)`: `y = (1 - |coef|)·x + coef·y1`.
+/// `OnePole(in, coef)`: `y = (1 - |coef|)·x + coef·y1`. An audio-rate `coef` is read
+/// every frame, and then (as scsynth does) without the absolute value: `y = (1 - coef)·x
+/// + coef·y1`.
 pub(crate) struct OnePole;
 impl Recurrence for OnePole {
     const CONTROLS: usize = 1;
+    const AUDIO_CONTROLS: bool = true;
     type State = f64;
     fn glide(_: bool) -> Glide {
         Glide::FromOld
     }
+    /// `[coef, 0]`: the input's weight is `1 - |coef|`.
     fn coefs(c: [f32; 4], _: f64) -> [f64; 4] {
         [f64::from(c[0]), 0.0, 0.0, 0.0]
+    }
+    /// `[coef, 1]`: the input's weight is `1 - coef`.
+    fn frame_coefs(c: [f32; 4], _: f64) -> [f64; 4] {
+        [f64::from(c[0]), 1.0, 0.0, 0.0]
     }
     fn start(x0: f64, coefs: &[f64; 4]) -> (f64, f64) {
         first_frame::<Self>(x0, coefs)
     }
     #[inline(always)]
     fn tick(c: &[f64; 4], x: f64, y1: &mut f64) -> f64 {
-        *y1 = (1.0 - c[0].abs()) * x + c[0] * *y1;
+        let weight = if c[1] == 0.0 { 1.0 - c[0].abs() } else { 1.0 - c[0] };
+        *y1 = weight * x + c[0] * *y1;
         *y1
     }
 }

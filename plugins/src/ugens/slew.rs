@@ -55,16 +55,9 @@ impl Unit for SlewUnit {
         let down = -f64::from(io.in0(2)) * self.period;
         let mut level = self.level;
         for (i, out) in io.output(0).iter_mut().enumerate() {
-            let step = f64::from(at(input, i)) - level;
-            // Written as two comparisons so that inverted limits do not panic (as
-            // `clamp` would).
-            level += if step > up {
-                up
-            } else if step < down {
-                down
-            } else {
-                step
-            };
+            // Not `clamp`, which panics on inverted limits: with `up` below `down`, the
+            // step is `down`, as in scsynth.
+            level += (f64::from(at(input, i)) - level).min(up).max(down);
             *out = level as f32;
         }
         self.level = level;
