@@ -133,7 +133,7 @@ impl UGen for EnvGen {
         expect_rate(spec, &[Rate::Control, Rate::Audio])?;
         expect_inputs(spec, FIRST_SEGMENT, usize::MAX)?;
         expect_outputs(spec, 1)?;
-        if (spec.inputs.len() - FIRST_SEGMENT) % 4 != 0 {
+        if !(spec.inputs.len() - FIRST_SEGMENT).is_multiple_of(4) {
             return Err(PluginError::new(format!(
                 "EnvGen's envelope has {} values after its 4-value header, not 4 a segment",
                 spec.inputs.len() - FIRST_SEGMENT
@@ -409,7 +409,7 @@ impl LinenUnit {
             self.ramp_to(io.in0(2), io.in0(1));
         }
         self.prev_gate = gate;
-        let out = match self.stage {
+        match self.stage {
             LinenStage::Attack | LinenStage::Release => {
                 let out = self.level;
                 self.level += self.slope;
@@ -438,8 +438,7 @@ impl LinenUnit {
                 0.0
             }
             LinenStage::Idle => 0.0,
-        };
-        out
+        }
     }
 }
 

@@ -35,10 +35,10 @@ mod signal;
 mod simple_filter;
 mod sine;
 mod slew;
-mod trigger;
-mod unary_op;
 #[cfg(test)]
 mod testing;
+mod trigger;
+mod unary_op;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {

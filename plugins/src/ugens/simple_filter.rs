@@ -165,6 +165,8 @@ macro_rules! fir {
                 ([x0, x0], out)
             }
             #[inline(always)]
+            // The coefficients are written out as the filter's formula reads.
+            #[allow(clippy::neg_multiply)]
             fn tick(_: &[f64; 4], x: f64, xs: &mut [f64; 2]) -> f64 {
                 let y = $gain * (x + $k1 * xs[0] + $k2 * xs[1]);
                 *xs = [x, xs[0]];
