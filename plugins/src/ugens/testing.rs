@@ -98,7 +98,7 @@ pub(crate) fn run_until_done<U: UGen>(
         // SAFETY: as above; the output is its own buffer.
         let outs = [unsafe { WireMut::new(out.as_mut_ptr(), rate) }];
         let mut buses = NoBuses;
-        let mut ctx = UnitContext::new(SAMPLE_RATE, BLOCK, 0, 0, &controls, &mut buses, &NoResources, rgen);
+        let mut ctx = UnitContext::new(SAMPLE_RATE, BLOCK, 0, 0, &controls, &mut buses, &NoResources, rgen, &mut []);
         let frames = if init || rate != Rate::Audio { 1 } else { BLOCK };
         // SAFETY: every wire holds a block; none overlaps another.
         let mut io = unsafe { UnitIo::new(frames, &wires, &outs, &mut ctx) };
