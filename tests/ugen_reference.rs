@@ -98,9 +98,8 @@ fn check(case: &Case, cases: &Cases) -> Result<(), String> {
 fn envelopes_and_filters_render_as_scsynth_does() {
     let text = std::fs::read_to_string(fixtures().join("cases.json")).expect("cases.json");
     let cases: Cases = serde_json::from_str(&text).expect("cases.json parses");
-    let only: Vec<String> = std::env::var("UGEN_REFERENCE")
-        .map(|v| v.split(',').map(str::to_owned).collect())
-        .unwrap_or_default();
+    let only: Vec<String> =
+        std::env::var("UGEN_REFERENCE").map(|v| v.split(',').map(str::to_owned).collect()).unwrap_or_default();
     let registry = Registry::with_builtins();
     let (mut passed, mut skipped, mut failed) = (0, Vec::new(), Vec::new());
     for case in &cases.cases {

@@ -133,7 +133,7 @@ impl UGen for EnvGen {
         expect_rate(spec, &[Rate::Control, Rate::Audio])?;
         expect_inputs(spec, FIRST_SEGMENT, usize::MAX)?;
         expect_outputs(spec, 1)?;
-        if (spec.inputs.len() - FIRST_SEGMENT) % 4 != 0 {
+        if !(spec.inputs.len() - FIRST_SEGMENT).is_multiple_of(4) {
             return Err(PluginError::new(format!(
                 "EnvGen's envelope has {} values after its 4-value header, not 4 a segment",
                 spec.inputs.len() - FIRST_SEGMENT
@@ -409,7 +409,7 @@ impl LinenUnit {
             self.ramp_to(io.in0(2), io.in0(1));
         }
         self.prev_gate = gate;
-        let out = match self.stage {
+        match self.stage {
             LinenStage::Attack | LinenStage::Release => {
                 let out = self.level;
                 self.level += self.slope;
@@ -438,8 +438,7 @@ impl LinenUnit {
                 0.0
             }
             LinenStage::Idle => 0.0,
-        };
-        out
+        }
     }
 }
 
@@ -450,5 +449,78 @@ impl Unit for LinenUnit {
 
     fn next(&mut self, io: &mut UnitIo<'_, '_>) {
         io.output(0)[0] = self.step(io);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use oscine_plugin_api::{DoneAction, Rate};
+
+    use super::super::unit_runner::Runner;
+    use super::{EnvGen, Linen};
+
+    /// EnvGen's inputs for a line from 0 to 1 in `seconds`, with done action 2.
+    fn line(seconds: f32) -> Vec<f32> {
+        vec![1.0, 1.0, 0.0, 1.0, 2.0, 0.0, 1.0, -99.0, -99.0, 1.0, seconds, 1.0, 0.0]
+    }
+
+    fn envgen(rate: Rate, values: &[f32]) -> Runner<EnvGen> {
+        Runner::new(&EnvGen, rate, &vec![Rate::Scalar; values.len()], values).expect("builds")
+    }
+
+    #[test]
+    fn envgen_asks_for_its_done_action_once_in_the_call_where_it_ends() {
+        // 100 frames: the init step and 99 more, so the end is in the second block.
+        let mut env = envgen(Rate::Audio, &line(100.0 / 48000.0));
+        assert_eq!(env.init(), 0.0);
+        let (first, done) = env.next(64);
+        assert_eq!(done, None);
+        assert!((first[0] - 0.01).abs() < 1e-6, "{}", first[0]);
+        let (second, done) = env.next(64);
+        assert_eq!(done, Some(DoneAction::FreeSelf));
+        assert_eq!(second[35], 1.0);
+        assert!(env.next(64).1.is_none(), "asked for again");
+    }
+
+    #[test]
+    fn envgen_output_does_not_depend_on_how_calls_split_the_frames() {
+        let whole: Vec<f32> = {
+            let mut env = envgen(Rate::Audio, &line(0.003));
+            env.init();
+            (0..4).flat_map(|_| env.next(64).0).collect()
+        };
+        let mut env = envgen(Rate::Audio, &line(0.003));
+        env.init();
+        // A Synth started 40 frames into a block: a first call of 24 frames.
+        let mut split = env.next(24).0;
+        split.extend((0..3).flat_map(|_| env.next(64).0));
+        split.extend(env.next(40).0);
+        assert_eq!(whole, split);
+    }
+
+    #[test]
+    fn envgen_refuses_an_envelope_of_partial_segments() {
+        let mut values = line(1.0);
+        values.pop();
+        assert!(Runner::new(&EnvGen, Rate::Audio, &vec![Rate::Scalar; values.len()], &values).is_err());
+    }
+
+    #[test]
+    fn linen_ramps_holds_releases_and_then_asks_for_its_done_action() {
+        // Attack 2 blocks to 0.5, release 2 blocks (times of 2.5 blocks, truncated),
+        // done action 2.
+        let block = 64.0 / 48000.0;
+        let rates = [Rate::Control; 5];
+        let mut linen = Runner::new(&Linen, Rate::Control, &rates, &[1.0, 2.5 * block, 0.5, 2.5 * block, 2.0]).unwrap();
+        let mut values = vec![linen.init()];
+        for k in 0..8 {
+            if k == 3 {
+                linen.set(0, 0.0);
+            }
+            let (v, done) = linen.next(1);
+            values.push(v[0]);
+            assert_eq!(done.is_some(), k == 6, "block {k}");
+        }
+        assert_eq!(values, [0.0, 0.25, 0.5, 0.5, 0.5, 0.5, 0.25, 0.0, 0.0]);
     }
 }

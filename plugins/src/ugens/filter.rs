@@ -242,3 +242,39 @@ impl<R: Recurrence> oscine_plugin_api::Unit for FilterUnit<R> {
         self.state = state;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{glide, Glide};
+
+    fn schedule(kind: Glide, frames: usize) -> Vec<f64> {
+        let mut coefs = [0.0];
+        let mut seen = vec![f64::NAN; frames];
+        glide(kind, &mut coefs, [1.0], frames, |i, c| seen[i] = c[0]);
+        assert_eq!(coefs, [1.0]);
+        seen
+    }
+
+    #[test]
+    fn thirds_step_every_three_frames_and_end_at_the_new_values() {
+        let c = schedule(Glide::Thirds, 64);
+        assert_eq!(&c[..3], &[0.0; 3]);
+        assert!((c[3] - 1.0 / 21.0).abs() < 1e-12);
+        assert!((c[62] - 20.0 / 21.0).abs() < 1e-12);
+        assert!((c[63] - 1.0).abs() < 1e-12);
+        assert_eq!(schedule(Glide::Thirds, 2), [1.0, 1.0]);
+    }
+
+    #[test]
+    fn linear_glides_start_at_the_old_values_or_end_at_the_new_ones() {
+        let from = schedule(Glide::FromOld, 64);
+        assert_eq!(from[0], 0.0);
+        assert!((from[63] - 63.0 / 64.0).abs() < 1e-12);
+        let to = schedule(Glide::ToNew, 64);
+        assert!((to[0] - 1.0 / 64.0).abs() < 1e-12);
+        assert!((to[63] - 1.0).abs() < 1e-12);
+        // At control rate (one frame a call): the old values, or the new ones.
+        assert_eq!(schedule(Glide::FromOld, 1), [0.0]);
+        assert_eq!(schedule(Glide::ToNew, 1), [1.0]);
+    }
+}

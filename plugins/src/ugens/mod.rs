@@ -24,6 +24,8 @@ mod resonator;
 mod simple_filter;
 mod sine;
 mod slew;
+#[cfg(test)]
+mod unit_runner;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {
