@@ -11,36 +11,50 @@
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, UnitSpec};
 
+mod binary_op;
 mod biquad;
 mod control;
+mod dc;
 mod decay;
 mod envelope;
 mod filter;
 mod io;
 mod lag;
+mod math;
 mod median;
+mod mix;
 mod moog;
+mod rate_conversion;
 mod resonator;
+mod signal;
 mod simple_filter;
 mod sine;
 mod slew;
+#[cfg(test)]
+mod testing;
+mod unary_op;
 #[cfg(test)]
 mod unit_runner;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {
+    binary_op::register(registrar);
     biquad::register(registrar);
     control::register(registrar);
+    dc::register(registrar);
     decay::register(registrar);
     envelope::register(registrar);
     io::register(registrar);
     lag::register(registrar);
     median::register(registrar);
+    mix::register(registrar);
     moog::register(registrar);
+    rate_conversion::register(registrar);
     resonator::register(registrar);
     simple_filter::register(registrar);
     slew::register(registrar);
     sine::register(registrar);
+    unary_op::register(registrar);
 }
 
 /// Refuses a spec whose input count is outside `min..=max`.
