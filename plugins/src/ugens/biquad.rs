@@ -11,7 +11,7 @@ use std::marker::PhantomData;
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
 
-use super::filter::{at, ramp, Controls};
+use super::filter::{at, ramp, Controls, Zap};
 use super::{expect_inputs, expect_outputs, expect_rate};
 
 pub(super) fn register(registrar: &mut dyn Registrar) {
@@ -221,7 +221,8 @@ impl<K: Kind> Unit for BiquadUnit<K> {
                 tick(i, &c);
             }
         }
-        self.y1 = y1;
-        self.y2 = y2;
+        let mut state = [y1, y2];
+        state.zap();
+        [self.y1, self.y2] = state;
     }
 }
