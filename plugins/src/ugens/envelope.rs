@@ -194,8 +194,10 @@ impl EnvGenUnit {
             self.counter = i32::MAX;
             return;
         };
-        let segments = io.in0(NUM_STAGES) as i32;
-        if stage + 1 >= segments {
+        // In 64 bits: the stage and the counts come from inputs, and may be anything.
+        let next = i64::from(stage) + 1;
+        let segments = i64::from(io.in0(NUM_STAGES) as i32);
+        if next >= segments {
             self.counter = i32::MAX;
             self.segment = Segment::Constant;
             if !self.done {
@@ -205,9 +207,9 @@ impl EnvGenUnit {
                     io.ctx.done(action);
                 }
             }
-        } else if stage + 1 == io.in0(RELEASE_NODE) as i32 && !self.released {
+        } else if next == i64::from(io.in0(RELEASE_NODE) as i32) && !self.released {
             let loop_node = io.in0(LOOP_NODE) as i32;
-            if (0..segments).contains(&loop_node) {
+            if (0..segments).contains(&i64::from(loop_node)) {
                 self.start_segment(io, loop_node);
             } else {
                 self.counter = i32::MAX;
@@ -215,7 +217,8 @@ impl EnvGenUnit {
                 self.level = self.end_level;
             }
         } else {
-            self.start_segment(io, stage + 1);
+            // `next` is below `segments`, an i32.
+            self.start_segment(io, next as i32);
         }
     }
 
@@ -522,5 +525,29 @@ mod tests {
             assert_eq!(done.is_some(), k == 6, "block {k}");
         }
         assert_eq!(values, [0.0, 0.25, 0.5, 0.5, 0.5, 0.5, 0.25, 0.0, 0.0]);
+    }
+}
+
+#[cfg(test)]
+mod edge_tests {
+    use oscine_plugin_api::Rate;
+
+    use super::super::unit_runner::Runner;
+    use super::EnvGen;
+
+    #[test]
+    fn envgen_survives_any_envelope_header() {
+        for (segments, release, looped) in
+            [(i32::MAX as f32, 1e10, 1e10), (-5.0, -1e10, 3.0), (3.0, 1e10, -1e10), (f32::NAN, f32::NAN, f32::NAN)]
+        {
+            let values = [1.0, 1.0, 0.0, 1.0, 2.0, 0.0, segments, release, looped, 1.0, 0.001, 1.0, 0.0];
+            let mut env = Runner::new(&EnvGen, Rate::Audio, &[Rate::Scalar; 13], &values).unwrap();
+            env.init();
+            env.next(64);
+            env.set(0, -2.0);
+            env.next(64);
+            env.set(0, 1.0);
+            env.next(64);
+        }
     }
 }
