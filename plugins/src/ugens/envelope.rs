@@ -66,7 +66,7 @@ const FIRST_SEGMENT: usize = 9;
 /// After the last segment the level holds at its target and the done action is asked for.
 ///
 /// An audio-rate gate is read every sample; any other once per step.
-struct EnvGen;
+pub(crate) struct EnvGen;
 
 /// What the envelope is doing.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -110,7 +110,7 @@ impl Segment {
     }
 }
 
-struct EnvGenUnit {
+pub(crate) struct EnvGenUnit {
     audio_gate: bool,
     steps_per_second: f64,
     segment: Segment,
@@ -360,7 +360,7 @@ impl Unit for EnvGenUnit {
 /// until the gate falls to 0 or below, and falls to 0 in `releaseTime` (a gate of -1 − t
 /// or below: in t seconds). One step after reaching 0 it asks for the done action.
 /// The gate is not read during the attack.
-struct Linen;
+pub(crate) struct Linen;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LinenStage {
@@ -373,7 +373,7 @@ enum LinenStage {
     Idle,
 }
 
-struct LinenUnit {
+pub(crate) struct LinenUnit {
     steps_per_second: f64,
     stage: LinenStage,
     level: f32,

@@ -20,9 +20,9 @@ pub(super) fn register(registrar: &mut dyn Registrar) {
     registrar.register_ugen(UGenTable::new("MoogFF", MoogFF));
 }
 
-struct MoogFF;
+pub(crate) struct MoogFF;
 
-struct MoogFFUnit {
+pub(crate) struct MoogFFUnit {
     /// Seconds per frame.
     period: f64,
     freq: f32,

@@ -85,3 +85,74 @@ impl<U: UGen> Runner<U> {
         self.call(frames, false)
     }
 }
+
+/// Runs `ugen` with `inputs` inputs, every input at each of a set of awkward values in
+/// turn (and the signal at another), at audio and control rate: it must never panic.
+#[cfg(test)]
+pub(crate) fn survives_awkward_inputs<U: UGen>(ugen: &U, inputs: usize) {
+    const AWKWARD: [f32; 12] =
+        [0.0, 1.0, -1.0, 1e30, -1e30, f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e-30, 24000.0, 48000.0, 1e6];
+    for rate in [Rate::Audio, Rate::Control] {
+        for &control in &AWKWARD {
+            for &signal in &AWKWARD[..6] {
+                let mut values = vec![control; inputs];
+                values[0] = signal;
+                let rates: Vec<Rate> = (0..inputs).map(|i| if i == 0 { rate } else { Rate::Control }).collect();
+                let Ok(mut unit) = Runner::new(ugen, rate, &rates, &values) else { continue };
+                unit.init();
+                unit.next(24);
+                unit.set(0, 0.5);
+                unit.next(64);
+                unit.set(inputs - 1, 0.0);
+                unit.next(64);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::biquad::{Biquad, Bpf, Brf, Hpf, Lpf, Rhpf, Rlpf};
+    use super::super::decay::{Decay, Decay2, Integrator, LeakDc};
+    use super::super::envelope::{EnvGen, Linen};
+    use super::super::filter::Filter;
+    use super::super::lag::{Lag, LagUd};
+    use super::super::median::Median;
+    use super::super::moog::MoogFF;
+    use super::super::resonator::{Formlet, Resonz, Ringz};
+    use super::super::simple_filter::{Hpz2, Lpz1, OnePole, OneZero, TwoPole, TwoZero};
+    use super::super::slew::{Ramp, Slew};
+    use super::survives_awkward_inputs;
+
+    #[test]
+    fn envelopes_and_filters_survive_awkward_inputs() {
+        survives_awkward_inputs(&EnvGen, 13);
+        survives_awkward_inputs(&EnvGen, 17);
+        survives_awkward_inputs(&Linen, 5);
+        survives_awkward_inputs(&Biquad::<Lpf>::default(), 2);
+        survives_awkward_inputs(&Biquad::<Hpf>::default(), 2);
+        survives_awkward_inputs(&Biquad::<Bpf>::default(), 3);
+        survives_awkward_inputs(&Biquad::<Brf>::default(), 3);
+        survives_awkward_inputs(&Biquad::<Rlpf>::default(), 3);
+        survives_awkward_inputs(&Biquad::<Rhpf>::default(), 3);
+        survives_awkward_inputs(&Filter::<OnePole>::default(), 2);
+        survives_awkward_inputs(&Filter::<OneZero>::default(), 2);
+        survives_awkward_inputs(&Filter::<TwoPole>::default(), 3);
+        survives_awkward_inputs(&Filter::<TwoZero>::default(), 3);
+        survives_awkward_inputs(&Filter::<Lpz1>::default(), 1);
+        survives_awkward_inputs(&Filter::<Hpz2>::default(), 1);
+        survives_awkward_inputs(&Filter::<Lag<3>>::default(), 2);
+        survives_awkward_inputs(&Filter::<LagUd>::default(), 3);
+        survives_awkward_inputs(&Filter::<LeakDc>::default(), 2);
+        survives_awkward_inputs(&Filter::<Integrator>::default(), 2);
+        survives_awkward_inputs(&Filter::<Decay>::default(), 2);
+        survives_awkward_inputs(&Filter::<Decay2>::default(), 3);
+        survives_awkward_inputs(&Filter::<Resonz>::default(), 3);
+        survives_awkward_inputs(&Filter::<Ringz>::default(), 3);
+        survives_awkward_inputs(&Filter::<Formlet>::default(), 4);
+        survives_awkward_inputs(&Slew, 3);
+        survives_awkward_inputs(&Ramp, 2);
+        survives_awkward_inputs(&Median, 2);
+        survives_awkward_inputs(&MoogFF, 4);
+    }
+}
