@@ -11,19 +11,26 @@
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, UnitSpec};
 
+mod band_limited;
 mod binary_op;
 mod biquad;
 mod control;
 mod dc;
 mod decay;
+mod delay;
 mod envelope;
 mod filter;
+mod info;
 mod io;
 mod lag;
+mod lf_osc;
+mod line;
 mod math;
 mod median;
 mod mix;
 mod moog;
+mod pan;
+mod range;
 mod rate_conversion;
 mod resonator;
 mod signal;
@@ -32,28 +39,37 @@ mod sine;
 mod slew;
 #[cfg(test)]
 mod testing;
+mod trigger;
 mod unary_op;
 #[cfg(test)]
 mod unit_runner;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {
+    band_limited::register(registrar);
     binary_op::register(registrar);
     biquad::register(registrar);
     control::register(registrar);
     dc::register(registrar);
     decay::register(registrar);
+    delay::register(registrar);
     envelope::register(registrar);
+    info::register(registrar);
     io::register(registrar);
     lag::register(registrar);
+    lf_osc::register(registrar);
+    line::register(registrar);
     median::register(registrar);
     mix::register(registrar);
     moog::register(registrar);
+    pan::register(registrar);
+    range::register(registrar);
     rate_conversion::register(registrar);
     resonator::register(registrar);
     simple_filter::register(registrar);
-    slew::register(registrar);
     sine::register(registrar);
+    slew::register(registrar);
+    trigger::register(registrar);
     unary_op::register(registrar);
 }
 

@@ -1,0 +1,423 @@
+//! The non-band-limited oscillators: `LFSaw`, `LFTri`, `LFCub`, `LFPar`, `LFPulse`,
+//! `VarSaw` and `Impulse`.
+//!
+//! Each keeps its phase in an `f64` and steps it by `freq · k / rate` computed in `f32`
+//! (`k` is 2 for the saw and cubic, 4 for the triangle and parabola, 1 for the others;
+//! `rate` is the sample rate, or the block rate at control rate), as scsynth does: the
+//! renders match scsynth's to the last bit. An audio-rate `freq` is read sample by sample,
+//! a control-rate one once per block. Like scsynth's, these oscillators compute their
+//! first value when the Synth starts (`init`) and, except `VarSaw` and `Impulse`, step
+//! past it, so the first frame a Synth plays is one step into the waveform (`LFSaw.ar(440)`
+//! starts at 2·440/48000, not 0).
+//!
+//! What scsynth does that may surprise (docs/ugens.md lists these too):
+//! - `LFTri`, `LFCub` and `LFPar` only wrap their phase upwards: a negative frequency
+//!   makes them run off without bound.
+//! - `LFPulse` and `VarSaw` read `width` once per block (the first sample of an
+//!   audio-rate one) and take a new width only when a cycle starts. On the frame a cycle
+//!   starts, `LFPulse` outputs 1 if the width is at most 0.5 and 0 otherwise, so even a
+//!   width of 0 or 1 gives a one-sample pulse or gap.
+//! - `Impulse` reads its phase offset as a control-rate input ramped across each block,
+//!   even at audio rate.
+//!
+//! Context: `build` NRT; `init` and `next` RT.
+
+use oscine_plugin_api::{PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
+
+use super::{expect_inputs, expect_outputs, expect_rate};
+
+pub(super) fn register(registrar: &mut dyn Registrar) {
+    registrar.register_ugen(UGenTable::new("LFSaw", Phasor(Shape::Saw)));
+    registrar.register_ugen(UGenTable::new("LFTri", Phasor(Shape::Tri)));
+    registrar.register_ugen(UGenTable::new("LFCub", Phasor(Shape::Cub)));
+    registrar.register_ugen(UGenTable::new("LFPar", Phasor(Shape::Par)));
+    registrar.register_ugen(UGenTable::new("LFPulse", LfPulse));
+    registrar.register_ugen(UGenTable::new("VarSaw", VarSaw));
+    registrar.register_ugen(UGenTable::new("Impulse", Impulse));
+}
+
+/// Value `i` of an input: sample `i` at audio rate, its one value otherwise.
+#[inline(always)]
+pub(crate) fn at(input: &[f32], i: usize) -> f32 {
+    if input.len() > 1 {
+        input[i]
+    } else {
+        input[0]
+    }
+}
+
+/// `k / rate` as scsynth keeps it, in `f32`: the phase step per Hz of frequency for a
+/// unit at `spec`'s rate (per sample at audio rate, per block at control rate).
+pub(crate) fn freq_mul(spec: &UnitSpec<'_>, k: f64) -> f32 {
+    let frames_per_step = if spec.rate == Rate::Audio { 1.0 } else { spec.block_size as f64 };
+    (k * frames_per_step / spec.sample_rate) as f32
+}
+
+/// Checks the common shape of an oscillator: audio or control rate, `min..=max` inputs,
+/// one output.
+fn expect_oscillator(spec: &UnitSpec<'_>, min: usize, max: usize) -> Result<(), PluginError> {
+    expect_rate(spec, &[Rate::Control, Rate::Audio])?;
+    expect_inputs(spec, min, max)?;
+    expect_outputs(spec, 1)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Saw,
+    Tri,
+    Cub,
+    Par,
+}
+
+/// `LFSaw`, `LFTri`, `LFCub`, `LFPar` `(freq, iphase)`.
+///
+/// - `LFSaw`: the phase, from `iphase` in `[-1, 1)`, rising by `2·freq/rate`.
+/// - `LFTri`: the phase runs `[-1, 3)` by `4·freq/rate`, folded down above 1; `iphase` 0
+///   starts at 0 going up.
+/// - `LFCub`: a cubic sine-like wave: `z²(6 − 4z) − 1` of the phase `z` folded into
+///   `[0, 1]`, the phase starting at `iphase + 0.5` and running `[0, 2)` by `2·freq/rate`.
+/// - `LFPar`: parabolas, `1 − z²` and `z² − 1` in turn, the phase running `[-1, 3)` by
+///   `4·freq/rate`.
+struct Phasor(Shape);
+
+struct PhasorUnit {
+    shape: Shape,
+    phase: f64,
+    mul: f32,
+}
+
+impl UGen for Phasor {
+    type Unit = PhasorUnit;
+    fn build(&self, spec: &UnitSpec<'_>) -> Result<PhasorUnit, PluginError> {
+        expect_oscillator(spec, 2, 2)?;
+        let k = match self.0 {
+            Shape::Saw | Shape::Cub => 2.0,
+            Shape::Tri | Shape::Par => 4.0,
+        };
+        Ok(PhasorUnit { shape: self.0, phase: 0.0, mul: freq_mul(spec, k) })
+    }
+}
+
+impl PhasorUnit {
+    /// The value at the current phase, then a step of `freq`.
+    #[inline(always)]
+    fn tick(&mut self, freq: f32) -> f32 {
+        let step = f64::from(freq * self.mul);
+        match self.shape {
+            Shape::Saw => {
+                let z = self.phase as f32;
+                self.phase += step;
+                if self.phase >= 1.0 {
+                    self.phase -= 2.0;
+                } else if self.phase <= -1.0 {
+                    self.phase += 2.0;
+                }
+                z
+            }
+            Shape::Tri => {
+                let z = if self.phase > 1.0 { 2.0 - self.phase } else { self.phase };
+                self.phase += step;
+                if self.phase >= 3.0 {
+                    self.phase -= 4.0;
+                }
+                z as f32
+            }
+            Shape::Cub => {
+                let z = if self.phase < 1.0 {
+                    self.phase
+                } else if self.phase < 2.0 {
+                    2.0 - self.phase
+                } else {
+                    self.phase -= 2.0;
+                    self.phase
+                } as f32;
+                self.phase += step;
+                z * z * (6.0 - 4.0 * z) - 1.0
+            }
+            Shape::Par => {
+                let out = if self.phase < 1.0 {
+                    let z = self.phase as f32;
+                    1.0 - z * z
+                } else if self.phase < 3.0 {
+                    let z = (self.phase - 2.0) as f32;
+                    z * z - 1.0
+                } else {
+                    self.phase -= 4.0;
+                    let z = self.phase as f32;
+                    1.0 - z * z
+                };
+                self.phase += step;
+                out
+            }
+        }
+    }
+}
+
+impl Unit for PhasorUnit {
+    fn init(&mut self, io: &mut UnitIo<'_, '_>) {
+        self.phase = f64::from(io.in0(1));
+        if self.shape == Shape::Cub {
+            self.phase += 0.5;
+        }
+        let freq = io.in0(0);
+        io.output(0)[0] = self.tick(freq);
+    }
+
+    fn next(&mut self, io: &mut UnitIo<'_, '_>) {
+        let freq = io.input(0);
+        for (i, out) in io.output(0).iter_mut().enumerate() {
+            *out = self.tick(at(freq, i));
+        }
+    }
+}
+
+/// `LFPulse.ar(freq, iphase, width)`: 1 while the phase (from `iphase`, rising by
+/// `freq/rate` in `[0, 1)`) is below the width, 0 after it. The width is read once per
+/// block and taken when a cycle starts.
+struct LfPulse;
+
+struct LfPulseUnit {
+    phase: f64,
+    duty: f32,
+    mul: f32,
+}
+
+impl UGen for LfPulse {
+    type Unit = LfPulseUnit;
+    fn build(&self, spec: &UnitSpec<'_>) -> Result<LfPulseUnit, PluginError> {
+        expect_oscillator(spec, 3, 3)?;
+        Ok(LfPulseUnit { phase: 0.0, duty: 0.0, mul: freq_mul(spec, 1.0) })
+    }
+}
+
+impl LfPulseUnit {
+    #[inline(always)]
+    fn tick(&mut self, freq: f32, width: f32) -> f32 {
+        let z = if self.phase >= 1.0 {
+            self.phase -= 1.0;
+            self.duty = width;
+            // scsynth's first frame of a cycle: high unless the pulse is wider than half.
+            if width <= 0.5 {
+                1.0
+            } else {
+                0.0
+            }
+        } else if self.phase < f64::from(self.duty) {
+            1.0
+        } else {
+            0.0
+        };
+        self.phase += f64::from(freq * self.mul);
+        z
+    }
+}
+
+impl Unit for LfPulseUnit {
+    fn init(&mut self, io: &mut UnitIo<'_, '_>) {
+        self.phase = f64::from(io.in0(1));
+        self.duty = io.in0(2);
+        let (freq, width) = (io.in0(0), io.in0(2));
+        io.output(0)[0] = self.tick(freq, width);
+    }
+
+    fn next(&mut self, io: &mut UnitIo<'_, '_>) {
+        let (freq, width) = (io.input(0), io.in0(2));
+        for (i, out) in io.output(0).iter_mut().enumerate() {
+            *out = self.tick(at(freq, i), width);
+        }
+    }
+}
+
+/// `VarSaw.ar(freq, iphase, width)`: a triangle whose rising part takes `width` of the
+/// cycle (clipped to `[0.001, 0.999]`): from -1 up to 1 and back down. The width is read
+/// once per block and taken when a cycle starts. Unlike the other oscillators, its first
+/// frame is at `iphase` itself; its value when the Synth starts is 0.
+struct VarSaw;
+
+struct VarSawUnit {
+    phase: f64,
+    duty: f64,
+    rise: f64,
+    fall: f64,
+    mul: f32,
+}
+
+impl UGen for VarSaw {
+    type Unit = VarSawUnit;
+    fn build(&self, spec: &UnitSpec<'_>) -> Result<VarSawUnit, PluginError> {
+        expect_oscillator(spec, 3, 3)?;
+        Ok(VarSawUnit { phase: 0.0, duty: 0.5, rise: 4.0, fall: 4.0, mul: freq_mul(spec, 1.0) })
+    }
+}
+
+impl VarSawUnit {
+    fn take_width(&mut self, width: f32) {
+        let duty = width.clamp(0.001, 0.999);
+        self.duty = f64::from(duty);
+        self.rise = f64::from(2.0 / duty);
+        self.fall = f64::from(2.0 / (1.0 - duty));
+    }
+}
+
+impl Unit for VarSawUnit {
+    fn init(&mut self, io: &mut UnitIo<'_, '_>) {
+        self.phase = f64::from(io.in0(1));
+        self.take_width(io.in0(2));
+        io.output(0)[0] = 0.0;
+    }
+
+    fn next(&mut self, io: &mut UnitIo<'_, '_>) {
+        let (freq, width) = (io.input(0), io.in0(2));
+        for (i, out) in io.output(0).iter_mut().enumerate() {
+            if self.phase >= 1.0 {
+                self.phase -= 1.0;
+                self.take_width(width);
+            }
+            let z = if self.phase < self.duty { self.phase * self.rise } else { (1.0 - self.phase) * self.fall };
+            *out = (z - 1.0) as f32;
+            self.phase += f64::from(at(freq, i) * self.mul);
+        }
+    }
+}
+
+/// `Impulse.ar(freq, phase)`: 1 on each frame in which a phasor rising by `freq/rate`
+/// wraps, else 0; 1 on the first frame when the phase offset is 0 (and so a single
+/// impulse for a frequency of 0). A negative frequency runs the phasor down.
+///
+/// The offset (in cycles, wrapped into `[0, 1)` in `f32`) shifts the phasor by its change
+/// from frame to frame; a shift that wraps it fires nothing, only the frequency's step
+/// does. scsynth reads the offset as a control-rate input ramped across each block, even
+/// an audio-rate one, and steps the phasor into frame `n` by the frequency of frame `n − 1`.
+struct Impulse;
+
+struct ImpulseUnit {
+    /// The phasor, offset included.
+    phase: f64,
+    /// The wrapped offset last applied.
+    offset: f32,
+    /// The offset input's value in the last block, which this block's ramp starts from.
+    held: f32,
+    /// The step of the last frame's frequency, taken before this frame's check.
+    step: f64,
+    /// The first frame is still to play: it repeats the value `init` computed.
+    first: bool,
+    fires_first: bool,
+    mul: f32,
+}
+
+impl UGen for Impulse {
+    type Unit = ImpulseUnit;
+    fn build(&self, spec: &UnitSpec<'_>) -> Result<ImpulseUnit, PluginError> {
+        expect_oscillator(spec, 1, 2)?;
+        Ok(ImpulseUnit {
+            phase: 0.0,
+            offset: 0.0,
+            held: 0.0,
+            step: 0.0,
+            first: true,
+            fires_first: false,
+            mul: freq_mul(spec, 1.0),
+        })
+    }
+}
+
+/// `x` wrapped into `[0, 1)` in `f32`.
+#[inline(always)]
+fn wrap01(x: f32) -> f32 {
+    if (0.0..1.0).contains(&x) {
+        x
+    } else {
+        let w = x - x.floor();
+        // A tiny negative `x` rounds up to 1.
+        if w >= 1.0 {
+            0.0
+        } else {
+            w
+        }
+    }
+}
+
+impl ImpulseUnit {
+    /// One frame after the first: the offset's change, the last frame's step, the check.
+    #[inline(always)]
+    fn tick(&mut self, offset: f32, freq: f32) -> f32 {
+        let offset = wrap01(offset);
+        let step = self.step;
+        self.step = f64::from(freq * self.mul);
+        if offset != self.offset {
+            self.phase += f64::from(offset) - f64::from(self.offset);
+            self.offset = offset;
+            // Shifting the phase never fires: wrap it away from the side the step crosses.
+            if step >= 0.0 {
+                if self.phase >= 1.0 {
+                    self.phase -= self.phase.floor();
+                }
+            } else if self.phase <= 0.0 {
+                self.phase -= self.phase.floor();
+                if self.phase == 0.0 {
+                    self.phase = 1.0;
+                }
+            }
+        }
+        self.phase += step;
+        if step >= 0.0 {
+            if self.phase >= 1.0 {
+                self.phase -= 1.0;
+                return 1.0;
+            }
+            if self.phase < 0.0 {
+                self.phase -= self.phase.floor();
+            }
+        } else {
+            if self.phase <= 0.0 {
+                self.phase += 1.0;
+                return 1.0;
+            }
+            if self.phase >= 1.0 {
+                self.phase -= self.phase.floor();
+            }
+        }
+        0.0
+    }
+}
+
+impl Unit for ImpulseUnit {
+    fn init(&mut self, io: &mut UnitIo<'_, '_>) {
+        let offset = if io.num_inputs() > 1 { io.in0(1) } else { 0.0 };
+        self.held = offset;
+        self.offset = wrap01(offset);
+        self.phase = f64::from(self.offset);
+        self.fires_first = self.offset == 0.0;
+        // Running down, a phasor that fired at 0 next fires at -1.
+        if self.fires_first && io.in0(0) < 0.0 {
+            self.phase = 1.0;
+        }
+        io.output(0)[0] = if self.fires_first { 1.0 } else { 0.0 };
+    }
+
+    fn next(&mut self, io: &mut UnitIo<'_, '_>) {
+        let freq = io.input(0);
+        let frames = io.frames();
+        let (mut offset, slope) = if io.num_inputs() > 1 {
+            let new = io.in0(1);
+            let slope = (new - self.held) * (1.0 / frames as f32);
+            (std::mem::replace(&mut self.held, new), slope)
+        } else {
+            (0.0, 0.0)
+        };
+        for (i, out) in io.output(0).iter_mut().enumerate() {
+            *out = if self.first {
+                self.first = false;
+                self.step = f64::from(at(freq, i) * self.mul);
+                if self.fires_first {
+                    1.0
+                } else {
+                    0.0
+                }
+            } else {
+                self.tick(offset, at(freq, i))
+            };
+            offset += slope;
+        }
+    }
+}
