@@ -59,11 +59,6 @@ pub(crate) fn ramp<const N: usize>(
     *coefs = new;
 }
 
-/// The control inputs a filter's coefficients come from, as last seen, so that they are
-/// recomputed only when one changes (compared exactly, as the graph's floats).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Controls<const M: usize>(pub(crate) [f32; M]);
-
 /// A filter's state as it is kept between calls: values too small to matter (at most
 /// 1e-15, which keeps denormals out of the recurrence), absurdly large (1e15 or more) or
 /// NaN become 0, so that silence costs no more than sound and one bad input frame does

@@ -61,7 +61,8 @@ impl<U: UGen> Runner<U> {
         // SAFETY: the output is its own buffer of a block.
         let outs = [unsafe { WireMut::new(self.out.as_mut_ptr(), self.rate) }];
         let mut buses = NoBuses;
-        let mut ctx = UnitContext::new(SAMPLE_RATE, BLOCK, 0, 0, &[], &mut buses, &NoResources, &mut self.rgen);
+        let mut ctx =
+            UnitContext::new(SAMPLE_RATE, BLOCK, 0, 0, &[], &mut buses, &NoResources, &mut self.rgen, &mut []);
         let frames = if self.rate == Rate::Audio { frames } else { 1 };
         // SAFETY: every wire holds a block; none overlaps another.
         let mut io = unsafe { UnitIo::new(frames, &wires, &outs, &mut ctx) };
@@ -129,12 +130,12 @@ mod tests {
         survives_awkward_inputs(&EnvGen, 13);
         survives_awkward_inputs(&EnvGen, 17);
         survives_awkward_inputs(&Linen, 5);
-        survives_awkward_inputs(&Biquad::<Lpf>::default(), 2);
-        survives_awkward_inputs(&Biquad::<Hpf>::default(), 2);
-        survives_awkward_inputs(&Biquad::<Bpf>::default(), 3);
-        survives_awkward_inputs(&Biquad::<Brf>::default(), 3);
-        survives_awkward_inputs(&Biquad::<Rlpf>::default(), 3);
-        survives_awkward_inputs(&Biquad::<Rhpf>::default(), 3);
+        survives_awkward_inputs(&Filter::<Biquad<Lpf>>::default(), 2);
+        survives_awkward_inputs(&Filter::<Biquad<Hpf>>::default(), 2);
+        survives_awkward_inputs(&Filter::<Biquad<Bpf>>::default(), 3);
+        survives_awkward_inputs(&Filter::<Biquad<Brf>>::default(), 3);
+        survives_awkward_inputs(&Filter::<Biquad<Rlpf>>::default(), 3);
+        survives_awkward_inputs(&Filter::<Biquad<Rhpf>>::default(), 3);
         survives_awkward_inputs(&Filter::<OnePole>::default(), 2);
         survives_awkward_inputs(&Filter::<OneZero>::default(), 2);
         survives_awkward_inputs(&Filter::<TwoPole>::default(), 3);
