@@ -42,6 +42,8 @@ mod slew;
 mod testing;
 mod trigger;
 mod unary_op;
+#[cfg(test)]
+mod unit_runner;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {
