@@ -15,6 +15,10 @@ mod band_limited;
 mod control;
 mod io;
 mod lf_osc;
+mod noise;
+#[cfg(test)]
+mod probe;
+mod random;
 mod sine;
 
 /// Registers every built-in UGen.
@@ -23,6 +27,8 @@ pub fn register(registrar: &mut dyn Registrar) {
     control::register(registrar);
     io::register(registrar);
     lf_osc::register(registrar);
+    noise::register(registrar);
+    random::register(registrar);
     sine::register(registrar);
 }
 
