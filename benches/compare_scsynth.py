@@ -3,12 +3,15 @@
 
 N oscillators (sine or saw, each at its own frequency, all mixed onto output 0) play for
 D seconds at 48 kHz, block size 64, stereo float WAV out. Both servers render a score in
-scsynth's NRT format: scsynth with `scsynth -N`, Oscine with `oscine render`. Each case
-runs several times and the fastest run counts (the least disturbed by the machine).
+scsynth's NRT format: scsynth with `scsynth -N`, Oscine with `oscine render`, twice: the
+same score as scsynth (the SynthDefs as SCgf graphs on Oscine's UGens), and a score in
+its own verbs (its built-in `sine` and `saw`). Each case runs several times and the
+fastest run counts (the least disturbed by the machine).
 
-Needs: scsynth and sclang (Debian: supercollider-server, supercollider-language), python-osc,
-and a release build of Oscine (`cargo build --release`). sclang compiles the two SynthDefs
-(run headless as root it needs QTWEBENGINE_CHROMIUM_FLAGS=--no-sandbox, set here).
+Needs: scsynth (Debian: supercollider-server), python-osc, a release build of Oscine
+(`cargo build --release`), and supriya (`pip install --pre supriya`) or sclang
+(supercollider-language) to compile the two SynthDefs; run headless as root sclang needs
+QTWEBENGINE_CHROMIUM_FLAGS=--no-sandbox, set here.
 
     python3 benches/compare_scsynth.py [--seconds 60] [--runs 3]
 """
@@ -28,6 +31,19 @@ SynthDef(\\sine, { |freq = 440, amp = 0.1| Out.ar(0, SinOsc.ar(freq, 0, amp)) })
 SynthDef(\\saw, { |freq = 440, amp = 0.1| Out.ar(0, Saw.ar(freq, amp)) }).writeDefFile("{dir}");
 0.exit;
 """
+
+
+def compile_with_supriya(defdir):
+    """Writes sine.scsyndef and saw.scsyndef as sclang would: `SinOsc.ar(freq, 0, amp)`
+    and `Saw.ar(freq, amp)` multiply by `amp` in a BinaryOpUGen."""
+    import supriya
+    from supriya import SynthDefBuilder, ugens
+
+    for name, osc in [("sine", lambda f: ugens.SinOsc.ar(frequency=f)), ("saw", lambda f: ugens.Saw.ar(frequency=f))]:
+        with SynthDefBuilder(freq=440.0, amp=0.1) as b:
+            ugens.Out.ar(bus=0, source=osc(b["freq"]) * b["amp"])
+        with open(os.path.join(defdir, name + ".scsyndef"), "wb") as f:
+            f.write(supriya.ugens.compile_synthdefs(b.build(name=name)))
 
 
 def write(path, bundles):
@@ -74,13 +90,17 @@ def main():
     args = p.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        script = os.path.join(tmp, "defs.scd")
-        with open(script, "w") as f:
-            f.write(SYNTHDEFS.replace("{dir}", tmp))
-        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox")
-        subprocess.run(["sclang", script], check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       timeout=120)
-        print(f"{'case':<12} {'scsynth s':>10} {'oscine s':>10} {'oscine/scsynth':>15}")
+        try:
+            compile_with_supriya(tmp)
+        except ImportError:
+            script = os.path.join(tmp, "defs.scd")
+            with open(script, "w") as f:
+                f.write(SYNTHDEFS.replace("{dir}", tmp))
+            env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox")
+            subprocess.run(["sclang", script], check=True, env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=120)
+        print(f"{'case':<12} {'scsynth s':>10} {'graph s':>10} {'built-in s':>10} {'graph/scsynth':>14} "
+              f"{'built-in/scsynth':>17} {'graph/built-in':>15}")
         for synth in ["sine", "saw"]:
             for n in [100, 1000]:
                 sc_score = os.path.join(tmp, f"sc-{synth}-{n}.osc")
@@ -89,9 +109,16 @@ def main():
                 oscine_score(os_score, synth, n, args.seconds)
                 sc = fastest(["scsynth", "-N", sc_score, "_", os.path.join(tmp, "sc.wav"), "48000", "WAV", "float",
                               "-o", "2", "-n", "4096", "-z", "64"], args.runs)
-                osc = fastest([args.oscine, "render", os_score, os.path.join(tmp, "os.wav"), "--sample-rate", "48000",
-                               "--outputs", "2", "--block-size", "64", "--max-nodes", "4096"], args.runs)
-                print(f"{synth + ' x' + str(n):<12} {sc:>10.3f} {osc:>10.3f} {osc / sc:>15.2f}")
+                render = [args.oscine, "render"]
+                flags = ["--sample-rate", "48000", "--outputs", "2", "--input-channels", "0", "--block-size", "64",
+                         "--max-nodes", "4096"]
+                try:
+                    graph = fastest(render + [sc_score, os.path.join(tmp, "og.wav")] + flags, args.runs)
+                except subprocess.CalledProcessError:
+                    graph = float("nan")  # a UGen of the def is missing
+                osc = fastest(render + [os_score, os.path.join(tmp, "os.wav")] + flags, args.runs)
+                print(f"{synth + ' x' + str(n):<12} {sc:>10.3f} {graph:>10.3f} {osc:>10.3f} {graph / sc:>14.2f} "
+                      f"{osc / sc:>17.2f} {graph / osc:>15.2f}")
 
 
 if __name__ == "__main__":

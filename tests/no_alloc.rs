@@ -32,6 +32,9 @@ fn render_counted(t: &mut TestEngine, blocks: usize) {
 #[test]
 fn the_process_path_never_allocates_or_frees() {
     let mut t = TestEngine::new(EngineOptions { block_size: 64, max_nodes: 256, ..Default::default() });
+    // Graph SynthDefs (SCgf) too: their units, wires and buses by number.
+    let graphs = t.handle.receive_graph_defs(&support::scgf::file(&[support::scgf::sine("graph-sine", 440.0)]));
+    assert_eq!(graphs.unwrap(), ["graph-sine", "graph-sine.high"]);
     let names: Vec<String> = t.handle.registry().entries().iter().map(|e| e.name().to_owned()).collect();
     assert!(names.len() >= 4);
     // The counter itself works: a plain allocation on this thread is seen.

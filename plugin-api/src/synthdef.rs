@@ -53,6 +53,9 @@ pub struct SynthDefInfo {
     /// Whether a control change scheduled inside a block splits the Synth's processing at
     /// that frame. Synths that say no see every change at the start of their block.
     pub sample_accurate_controls: bool,
+    /// Trigger controls, by index: the engine sets each back to 0 after every block, so a
+    /// value set once is seen for one block (SuperCollider's `TrigControl`).
+    pub trigger_controls: Vec<usize>,
 }
 
 impl SynthDefInfo {
@@ -65,6 +68,7 @@ impl SynthDefInfo {
             controls: Vec::new(),
             resource_ports: Vec::new(),
             sample_accurate_controls: false,
+            trigger_controls: Vec::new(),
         }
     }
 
@@ -89,6 +93,13 @@ impl SynthDefInfo {
     /// With these resource ports.
     pub fn resource_ports(mut self, ports: &[ResourcePort]) -> Self {
         self.resource_ports = ports.to_vec();
+        self
+    }
+
+    /// With these controls as trigger controls (see
+    /// [`trigger_controls`](Self::trigger_controls)).
+    pub fn with_trigger_controls(mut self, controls: &[usize]) -> Self {
+        self.trigger_controls = controls.to_vec();
         self
     }
 

@@ -509,6 +509,12 @@ impl SynthInstance {
                 None => return ProcessOutcome::Faulted,
             }
         }
+        let (entry, parts) = self.split();
+        for &c in &entry.info().trigger_controls {
+            if let Some(value) = parts.controls.get_mut(c) {
+                *value = 0.0;
+            }
+        }
         if let Some(action) = action {
             return ProcessOutcome::DoneAction(action);
         }

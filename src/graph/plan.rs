@@ -85,7 +85,12 @@ pub(super) struct Plan {
     pub(super) output_count: usize,
     pub(super) wires_at: usize,
     pub(super) wire_floats: usize,
+    /// The local buses (`LocalIn`): their offset and length in floats.
+    pub(super) local_at: usize,
+    pub(super) local_floats: usize,
     pub(super) block_size: usize,
+    /// Controls fed by `TrigControl`, which the engine resets after each block.
+    pub(super) trigger_controls: Vec<usize>,
 }
 
 /// What every graph Synth's state starts with.
@@ -170,6 +175,23 @@ impl Plan {
         let (layout, wires_at) = tables(wire_floats, Layout::new::<f32>())
             .and_then(|t| layout.extend(t).ok())
             .ok_or_else(|| too_large("wires"))?;
+        // One set of local buses per Synth, as wide as its LocalIn.
+        let local_floats = def
+            .ugens
+            .iter()
+            .filter(|u| u.name == "LocalIn")
+            .map(|u| u.outputs.len() * if u.rate == Rate::Audio { block_size } else { 1 })
+            .max()
+            .unwrap_or(0);
+        let (layout, local_at) = tables(local_floats, Layout::new::<f32>())
+            .and_then(|t| layout.extend(t).ok())
+            .ok_or_else(|| too_large("local buses"))?;
+        let trigger_controls = def
+            .ugens
+            .iter()
+            .filter(|u| u.name == "TrigControl" && u.special_index >= 0)
+            .flat_map(|u| (0..u.outputs.len()).map(move |k| u.special_index as usize + k))
+            .collect();
         Ok(Plan {
             units,
             constants: def.constants.clone().into_boxed_slice(),
@@ -180,7 +202,10 @@ impl Plan {
             output_count,
             wires_at,
             wire_floats,
+            local_at,
+            local_floats,
             block_size,
+            trigger_controls,
         })
     }
 

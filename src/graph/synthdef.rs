@@ -46,7 +46,8 @@ impl GraphSynthDef {
                 }
             }
         }
-        let info = SynthDefInfo::new(def.name.clone()).controls(&controls);
+        let info =
+            SynthDefInfo::new(def.name.clone()).controls(&controls).with_trigger_controls(&plan.trigger_controls);
         Ok(GraphSynthDef { info, plan, sample_rate: world.sample_rate, seeds: 0.into() })
     }
 
@@ -147,6 +148,8 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
         // SAFETY: the wire area is inside the place; zeroed floats are valid.
         let wires = unsafe { base.add(self.plan.wires_at) as *mut f32 };
         unsafe { std::ptr::write_bytes(wires, 0, self.plan.wire_floats) };
+        // SAFETY: the local buses are inside the place too.
+        unsafe { std::ptr::write_bytes(base.add(self.plan.local_at) as *mut f32, 0, self.plan.local_floats) };
         let input_table = unsafe { base.add(self.plan.inputs_at) as *mut Wire };
         let output_table = unsafe { base.add(self.plan.outputs_at) as *mut WireMut };
         for unit in &self.plan.units {
@@ -195,8 +198,17 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
     }
 
     unsafe fn process(&self, place: NonNull<u8>, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
-        // SAFETY: the header is at offset 0 of a live state.
-        let header = unsafe { &mut *(place.as_ptr() as *mut Header) };
+        // SAFETY: the header is at offset 0 of a live state, the local buses at
+        // `local_at`; the two do not overlap.
+        let (header, local) = unsafe {
+            (
+                &mut *(place.as_ptr() as *mut Header),
+                std::slice::from_raw_parts_mut(
+                    place.as_ptr().add(self.plan.local_at) as *mut f32,
+                    self.plan.local_floats,
+                ),
+            )
+        };
         if header.faulted {
             return ProcessStatus::Faulted;
         }
@@ -209,6 +221,7 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
             &mut *ctx.buses,
             ctx.access,
             &mut header.rgen,
+            local,
         );
         if !header.initialized {
             header.initialized = true;

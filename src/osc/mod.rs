@@ -15,7 +15,7 @@ mod verbs;
 
 pub use crate::error_code::ErrorCode;
 pub use live_resources::LiveResources;
-pub use packet_check::{check_packet, PacketError, MAX_BUNDLE_DEPTH, MAX_PACKET_SIZE};
+pub use packet_check::{check_packet, check_structure, PacketError, MAX_BUNDLE_DEPTH, MAX_PACKET_SIZE};
 pub use request_error::RequestError;
 pub use verb::{Verb, VERBS};
 pub use verbs::{parse, PluginRequest, Request, MAX_IDS_PER_MESSAGE};

@@ -35,6 +35,12 @@ pub fn check_packet(packet: &[u8]) -> Result<(), PacketError> {
     check_element(packet, 0)
 }
 
+/// As [`check_packet`], without the size limit: for packets that do not come in one
+/// datagram (a score's bundles, which may be of any size).
+pub fn check_structure(packet: &[u8]) -> Result<(), PacketError> {
+    check_element(packet, 0)
+}
+
 fn check_element(packet: &[u8], depth: usize) -> Result<(), PacketError> {
     if packet.is_empty() {
         return Err(PacketError::Malformed("empty packet"));

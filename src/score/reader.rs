@@ -1,7 +1,7 @@
 use rosc::{OscBundle, OscMessage, OscPacket, OscTime};
 
 use crate::engine::Timetag;
-use crate::osc::{check_packet, PacketError, MAX_PACKET_SIZE};
+use crate::osc::{check_structure, PacketError};
 
 /// The bytes an OSC bundle starts with.
 const BUNDLE_TAG: &[u8; 8] = b"#bundle\0";
@@ -79,9 +79,6 @@ pub enum ScoreErrorKind {
     /// A top-level element is not a bundle (a score's top level holds only bundles).
     #[error("not a bundle: a score holds only bundles at its top level, found {0}")]
     NotABundle(&'static str),
-    /// Larger than the server accepts in one packet.
-    #[error("the bundle is {0} bytes, more than the {MAX_PACKET_SIZE} a packet may have; split it into several bundles with the same time")]
-    TooLarge(usize),
     /// The bundle's framing is wrong (sizes, alignment, nesting depth, type tags).
     #[error("{0}")]
     Packet(PacketError),
@@ -163,11 +160,8 @@ impl<'a> ScoreReader<'a> {
             let found = if bytes[0] == b'/' { "a bare message" } else { "neither a message nor a bundle" };
             return Err(at(ScoreErrorKind::NotABundle(found)));
         }
-        match check_packet(bytes) {
-            Ok(()) => {}
-            Err(PacketError::TooLarge) => return Err(at(ScoreErrorKind::TooLarge(bytes.len()))),
-            Err(e) => return Err(at(ScoreErrorKind::Packet(e))),
-        }
+        // A bundle of a score may be of any size: the 64 KB limit is one of UDP's.
+        check_structure(bytes).map_err(|e| at(ScoreErrorKind::Packet(e)))?;
         let mut messages = Vec::new();
         let (bundle, time, latest) = walk_bundle(bytes, offset + 4, None, &mut messages)?;
         if let Some(previous) = self.previous {

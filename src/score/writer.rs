@@ -3,7 +3,7 @@ use std::path::Path;
 use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
 
 use crate::engine::Timetag;
-use crate::osc::{check_packet, PacketError};
+use crate::osc::{check_structure, PacketError};
 
 /// An OSC message from an address and its arguments.
 ///
@@ -115,7 +115,7 @@ impl Score {
     ///
     /// # Errors
     /// If a time is not in `0..2^32` seconds, or a bundle cannot be encoded or would not
-    /// be accepted by the server (larger than a packet, nested too deeply).
+    /// be read back (nested too deeply). Bundles may be of any size.
     pub fn to_bytes(&self) -> Result<Vec<u8>, ScoreWriteError> {
         let mut order: Vec<usize> = (0..self.bundles.len()).collect();
         for &index in &order {
@@ -136,7 +136,7 @@ impl Score {
                 content: content.clone(),
             });
             let bytes = rosc::encoder::encode(&packet).map_err(|e| fail(format!("cannot encode: {e:?}")))?;
-            check_packet(&bytes).map_err(|e: PacketError| fail(e.to_string()))?;
+            check_structure(&bytes).map_err(|e: PacketError| fail(e.to_string()))?;
             out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
             out.extend_from_slice(&bytes);
         }
@@ -175,14 +175,15 @@ mod tests {
     }
 
     #[test]
-    fn refuses_bad_times_and_oversized_bundles() {
+    fn refuses_bad_times_and_writes_bundles_of_any_size() {
         for t in [-1.0, f64::NAN, f64::INFINITY, 5e9] {
             let mut score = Score::new();
             score.end(t);
             assert!(matches!(score.to_bytes(), Err(ScoreWriteError::Time { index: 0, .. })), "{t}");
         }
         let mut score = Score::new();
-        score.at(0.0, [message("/resource/new", vec![OscType::Blob(vec![0; 70_000])])]);
-        assert!(matches!(score.to_bytes(), Err(ScoreWriteError::Bundle { .. })));
+        score.at(0.0, [message("/d_recv", vec![OscType::Blob(vec![0; 70_000])])]);
+        let bundles = read_score(&score.to_bytes().unwrap()).unwrap();
+        assert_eq!(bundles[0].messages[0].message.args, [OscType::Blob(vec![0; 70_000])]);
     }
 }

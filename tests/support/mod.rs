@@ -4,6 +4,7 @@
 pub mod alloc_counter;
 pub mod in_process;
 pub mod plugin_build;
+pub mod scgf;
 pub mod server;
 pub mod test_defs;
 

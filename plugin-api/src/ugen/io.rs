@@ -69,6 +69,9 @@ pub struct UnitContext<'c> {
     pub access: &'c dyn ResourceAccess,
     /// The Synth's random generator.
     pub rgen: &'c mut Rgen,
+    /// The Synth's local buses (`LocalIn`, `LocalOut`): a block of floats per channel at
+    /// audio rate, one per channel at control rate; kept from block to block.
+    pub local: &'c mut [f32],
     done: Option<DoneAction>,
 }
 
@@ -84,8 +87,9 @@ impl<'c> UnitContext<'c> {
         buses: &'c mut dyn Buses,
         access: &'c dyn ResourceAccess,
         rgen: &'c mut Rgen,
+        local: &'c mut [f32],
     ) -> Self {
-        UnitContext { sample_rate, block_size, frame, offset, controls, buses, access, rgen, done: None }
+        UnitContext { sample_rate, block_size, frame, offset, controls, buses, access, rgen, local, done: None }
     }
 
     /// Asks for a done action; when several units ask in one call, the largest number

@@ -1,4 +1,5 @@
-//! Bus input and output: `Out`, `ReplaceOut`, `OffsetOut`, `In`, `InFeedback`.
+//! Bus input and output: `Out`, `ReplaceOut`, `OffsetOut`, `In`, `InFeedback`, and the
+//! Synth's own buses, `LocalIn` and `LocalOut`.
 //!
 //! Buses are numbered as scsynth numbers them (hardware outputs, hardware inputs, then
 //! internal buses); at audio rate they are audio buses, at control rate control buses.
@@ -14,6 +15,81 @@ pub(super) fn register(registrar: &mut dyn Registrar) {
     registrar.register_ugen(UGenTable::new("OffsetOut", Out { replace: false }));
     registrar.register_ugen(UGenTable::new("In", In { feedback: false }));
     registrar.register_ugen(UGenTable::new("InFeedback", In { feedback: true }));
+    registrar.register_ugen(UGenTable::new("LocalIn", LocalIn));
+    registrar.register_ugen(UGenTable::new("LocalOut", LocalOut));
+}
+
+/// Reads the Synth's local buses: what `LocalOut` wrote in the previous block (its
+/// inputs' values, the defaults, before the first). Its outputs are the channels.
+struct LocalIn;
+
+struct LocalInUnit;
+
+impl UGen for LocalIn {
+    type Unit = LocalInUnit;
+    fn build(&self, spec: &UnitSpec<'_>) -> Result<LocalInUnit, PluginError> {
+        expect_rate(spec, &[Rate::Control, Rate::Audio])?;
+        Ok(LocalInUnit)
+    }
+}
+
+impl Unit for LocalInUnit {
+    fn init(&mut self, io: &mut UnitIo<'_, '_>) {
+        let n = io.num_outputs();
+        let len = io.ctx.local.len() / n.max(1);
+        for k in 0..n {
+            let default = if k < io.num_inputs() { io.in0(k) } else { 0.0 };
+            let (out, ctx) = io.output_with_context(k);
+            out.fill(default);
+            if let Some(channel) = ctx.local.get_mut(k * len..(k + 1) * len) {
+                channel.fill(default);
+            }
+        }
+    }
+
+    fn next(&mut self, io: &mut UnitIo<'_, '_>) {
+        let n = io.num_outputs();
+        let len = io.ctx.local.len() / n.max(1);
+        for k in 0..n {
+            let (out, ctx) = io.output_with_context(k);
+            let frames = out.len();
+            match ctx.local.get(k * len..k * len + frames) {
+                Some(channel) => out.copy_from_slice(channel),
+                None => out.fill(0.0),
+            }
+        }
+    }
+}
+
+/// Writes its inputs to the Synth's local buses, for `LocalIn` to read in the next block.
+struct LocalOut;
+
+struct LocalOutUnit;
+
+impl UGen for LocalOut {
+    type Unit = LocalOutUnit;
+    fn build(&self, spec: &UnitSpec<'_>) -> Result<LocalOutUnit, PluginError> {
+        expect_rate(spec, &[Rate::Control, Rate::Audio])?;
+        expect_inputs(spec, 1, usize::MAX)?;
+        Ok(LocalOutUnit)
+    }
+}
+
+impl Unit for LocalOutUnit {
+    fn init(&mut self, _io: &mut UnitIo<'_, '_>) {}
+
+    fn next(&mut self, io: &mut UnitIo<'_, '_>) {
+        let n = io.num_inputs();
+        let block = io.ctx.block_size;
+        let len = if io.input_rate(0) == Rate::Audio { block } else { 1 };
+        for k in 0..n {
+            let input = io.input(k);
+            let frames = input.len().min(len);
+            if let Some(channel) = io.ctx.local.get_mut(k * len..k * len + frames) {
+                channel.copy_from_slice(&input[..frames]);
+            }
+        }
+    }
 }
 
 /// Writes inputs `1..` to buses `bus..`, where input 0 is `bus`: added to what the block

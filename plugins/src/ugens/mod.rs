@@ -12,24 +12,46 @@
 use oscine_plugin_api::{PluginError, Rate, Registrar, UnitSpec};
 
 mod band_limited;
+mod binary_op;
 mod control;
+mod dc;
+mod delay;
+mod info;
 mod io;
 mod lf_osc;
+mod math;
 mod noise;
+mod pan;
 #[cfg(test)]
 mod probe;
 mod random;
+mod range;
+mod rate_conversion;
+mod signal;
 mod sine;
+mod trigger;
+mod unary_op;
+#[cfg(test)]
+mod testing;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {
     band_limited::register(registrar);
+    binary_op::register(registrar);
     control::register(registrar);
+    dc::register(registrar);
+    delay::register(registrar);
+    info::register(registrar);
     io::register(registrar);
     lf_osc::register(registrar);
     noise::register(registrar);
+    pan::register(registrar);
     random::register(registrar);
+    range::register(registrar);
+    rate_conversion::register(registrar);
     sine::register(registrar);
+    trigger::register(registrar);
+    unary_op::register(registrar);
 }
 
 /// Refuses a spec whose input count is outside `min..=max`.

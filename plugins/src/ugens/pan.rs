@@ -1,0 +1,190 @@
+//! Panning and crossfading: `Pan2`, `LinPan2`, `Balance2`, `XFade2`, `LinXFade2`.
+//!
+//! Equal-power laws put a position `p` in `[-1, 1]` on a quarter circle: the left gain is
+//! `cos((p + 1) · π/4)` and the right `sin((p + 1) · π/4)`; linear laws use `(1 − p)/2`
+//! and `(1 + p)/2`. Control- and scalar-rate positions and levels ramp across a block.
+
+use std::f32::consts::FRAC_PI_4;
+
+use oscine_plugin_api::{PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
+
+use super::signal::{Audio, Held, Signal};
+use super::{expect_inputs, expect_outputs, expect_rate};
+
+pub(super) fn register(registrar: &mut dyn Registrar) {
+    registrar.register_ugen(UGenTable::new("Pan2", Pan { law: Law::EqualPower, kind: Kind::Pan }));
+    registrar.register_ugen(UGenTable::new("LinPan2", Pan { law: Law::Linear, kind: Kind::Pan }));
+    registrar.register_ugen(UGenTable::new("Balance2", Pan { law: Law::EqualPower, kind: Kind::Balance }));
+    registrar.register_ugen(UGenTable::new("XFade2", Pan { law: Law::EqualPower, kind: Kind::Fade }));
+    registrar.register_ugen(UGenTable::new("LinXFade2", Pan { law: Law::Linear, kind: Kind::Fade }));
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Law {
+    EqualPower,
+    Linear,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `Pan2(in, pos, level)`: one input to two outputs.
+    Pan,
+    /// `Balance2(left, right, pos, level)`: two inputs to two outputs.
+    Balance,
+    /// `XFade2(a, b, pan, level)`: two inputs to one output.
+    Fade,
+}
+
+impl Kind {
+    /// How many signal inputs come before the position.
+    fn signals(self) -> usize {
+        match self {
+            Kind::Pan => 1,
+            Kind::Balance | Kind::Fade => 2,
+        }
+    }
+
+    fn outputs(self) -> usize {
+        match self {
+            Kind::Pan | Kind::Balance => 2,
+            Kind::Fade => 1,
+        }
+    }
+}
+
+struct Pan {
+    law: Law,
+    kind: Kind,
+}
+
+struct PanUnit {
+    law: Law,
+    kind: Kind,
+    audio: bool,
+    /// Whether the position and level inputs (if any) are audio rate.
+    audio_pos: bool,
+    audio_level: bool,
+    has_level: bool,
+    pos: Held,
+    level: Held,
+}
+
+impl UGen for Pan {
+    type Unit = PanUnit;
+    fn build(&self, spec: &UnitSpec<'_>) -> Result<PanUnit, PluginError> {
+        expect_rate(spec, &[Rate::Control, Rate::Audio])?;
+        let signals = self.kind.signals();
+        // LinXFade2 has no level input.
+        let max = if self.law == Law::Linear && self.kind == Kind::Fade { signals + 1 } else { signals + 2 };
+        expect_inputs(spec, signals + 1, max)?;
+        expect_outputs(spec, self.kind.outputs())?;
+        let audio = spec.rate == Rate::Audio;
+        if audio {
+            if let Some(i) = (0..signals).find(|&i| spec.input_rate(i) != Rate::Audio) {
+                return Err(PluginError::new(format!("{}.ar: input {i} is not audio rate", spec.name)));
+            }
+        }
+        let has_level = spec.inputs.len() > signals + 1;
+        Ok(PanUnit {
+            law: self.law,
+            kind: self.kind,
+            audio,
+            audio_pos: spec.input_rate(signals) == Rate::Audio,
+            audio_level: has_level && spec.input_rate(signals + 1) == Rate::Audio,
+            has_level,
+            pos: Held::default(),
+            level: Held::default(),
+        })
+    }
+}
+
+impl PanUnit {
+    #[inline]
+    fn gains(&self, pos: f32, level: f32) -> (f32, f32) {
+        match self.law {
+            Law::EqualPower => {
+                // scsynth reads its gains from an 8192-point sine table: the angle is a
+                // whole number of table steps, 1024 per unit of position.
+                let step = ((pos.clamp(-1.0, 1.0) + 1.0) * 1024.0).round();
+                let angle = step * (FRAC_PI_4 / 1024.0);
+                (angle.cos() * level, angle.sin() * level)
+            }
+            Law::Linear => {
+                let p = pos.clamp(-1.0, 1.0);
+                ((1.0 - p) * 0.5 * level, (1.0 + p) * 0.5 * level)
+            }
+        }
+    }
+
+    fn compute(&mut self, io: &mut UnitIo<'_, '_>, frames: usize) {
+        let signals = self.kind.signals();
+        let a = io.input(0);
+        let b = if signals > 1 { io.input(1) } else { a };
+        let mut pos_audio = Audio(io.input(signals));
+        let (mut pos_held, mut level_held) = (self.pos, self.level);
+        let mut pos_ramp = pos_held.running(io, signals);
+        let level_input = if self.has_level { Some(signals + 1) } else { None };
+        let mut level_audio = level_input.map(|i| Audio(io.input(i)));
+        let mut level_ramp = level_input.map(|i| level_held.running(io, i));
+        let one = |v: &[f32], i: usize| if v.len() > 1 { v[i] } else { v[0] };
+        let kind = self.kind;
+        let (audio_pos, audio_level) = (self.audio_pos && self.audio, self.audio_level && self.audio);
+        // At control rate there is one frame: the inputs' current values, not a ramp.
+        let ramped = self.audio;
+        for i in 0..frames {
+            let pos = if audio_pos {
+                pos_audio.at(i)
+            } else if ramped {
+                pos_ramp.at(i)
+            } else {
+                io.in0(signals)
+            };
+            let level = match (&mut level_audio, &mut level_ramp, level_input) {
+                (Some(la), _, _) if audio_level => la.at(i),
+                (_, Some(lr), _) if ramped => lr.at(i),
+                (_, _, Some(li)) => io.in0(li),
+                _ => 1.0,
+            };
+            let (gl, gr) = self.gains(pos, level);
+            let (x, y) = (one(a, i), one(b, i));
+            match kind {
+                Kind::Pan => {
+                    let (l, r) = io.output_pair(0, 1);
+                    l[i] = x * gl;
+                    r[i] = x * gr;
+                }
+                Kind::Balance => {
+                    let (l, r) = io.output_pair(0, 1);
+                    l[i] = x * gl;
+                    r[i] = y * gr;
+                }
+                Kind::Fade => io.output(0)[i] = x * gl + y * gr,
+            }
+        }
+        drop((pos_ramp, level_ramp));
+        if ramped {
+            (self.pos, self.level) = (pos_held, level_held);
+        }
+    }
+}
+
+impl Unit for PanUnit {
+    fn init(&mut self, io: &mut UnitIo<'_, '_>) {
+        let signals = self.kind.signals();
+        self.pos = Held::start(io, signals);
+        if self.has_level {
+            self.level = Held::start(io, signals + 1);
+        }
+        self.compute(io, 1);
+        // `compute` ramped from the start value to itself: nothing moved.
+        self.pos = Held::start(io, signals);
+        if self.has_level {
+            self.level = Held::start(io, signals + 1);
+        }
+    }
+
+    fn next(&mut self, io: &mut UnitIo<'_, '_>) {
+        let frames = if self.audio { io.frames() } else { 1 };
+        self.compute(io, frames);
+    }
+}

@@ -1,0 +1,155 @@
+//! How an audio-rate unit reads an input over one call, the way scsynth's operators and
+//! mixers read theirs: an audio-rate input sample by sample, a control-rate one ramped
+//! linearly across the call from the value it had in the last call to its new one (its
+//! first frame holds the old value, its new value is reached at the next call's first
+//! frame), and a scalar-rate one held (a flat ramp). scsynth rounds its ramps in one of
+//! two ways, depending on the UGen and operator, and so does Oscine: [`LaneRamp`] and
+//! [`RunningRamp`].
+//!
+//! Context: RT.
+
+use oscine_plugin_api::UnitIo;
+
+/// One input's values over a call, frame by frame.
+pub(crate) trait Signal {
+    /// The value at frame `i` of the call; called for `i = 0, 1, ...` in order.
+    fn at(&mut self, i: usize) -> f32;
+
+    /// Whether the values stay the same over the call: a ramped input that did not change.
+    fn is_flat(&self) -> bool {
+        false
+    }
+}
+
+/// An audio-rate input.
+pub(crate) struct Audio<'a>(pub &'a [f32]);
+
+impl Signal for Audio<'_> {
+    #[inline(always)]
+    fn at(&mut self, i: usize) -> f32 {
+        self.0[i]
+    }
+}
+
+/// A control- or scalar-rate input ramped the way scsynth's four-wide vector code ramps
+/// it: frames `4g + j` form lane `j`, which starts at `old`, `old + s`, `old + 2s` and
+/// `(old + 2s) + s` and grows by `4s` every four frames, each sum rounded to `f32`; the
+/// next call starts from the new value exactly.
+pub(crate) struct LaneRamp {
+    lanes: [f32; 4],
+    step: f32,
+}
+
+impl Signal for LaneRamp {
+    #[inline(always)]
+    fn at(&mut self, i: usize) -> f32 {
+        let lane = &mut self.lanes[i & 3];
+        let v = *lane;
+        *lane += self.step;
+        v
+    }
+
+    fn is_flat(&self) -> bool {
+        self.step == 0.0
+    }
+}
+
+/// A control- or scalar-rate input ramped the way scsynth's one-frame-at-a-time code ramps
+/// it: a running `f32` sum of the slope, whose last value (not quite the new value, after
+/// rounding) is where the next call starts.
+pub(crate) struct RunningRamp<'h> {
+    value: &'h mut f32,
+    slope: f32,
+}
+
+impl Signal for RunningRamp<'_> {
+    #[inline(always)]
+    fn at(&mut self, _: usize) -> f32 {
+        let v = *self.value;
+        *self.value += self.slope;
+        v
+    }
+
+    fn is_flat(&self) -> bool {
+        self.slope == 0.0
+    }
+}
+
+/// Where a control-rate input's ramp starts in the next call: its value in the last call.
+/// A scalar-rate input never changes, so its ramps are flat.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Held(f32);
+
+impl Held {
+    /// Starts from input `i`'s first value (in `Unit::init`).
+    pub(crate) fn start(io: &UnitIo<'_, '_>, i: usize) -> Held {
+        Held(io.in0(i))
+    }
+
+    /// The slope from the held value to input `i`'s current one: scsynth's
+    /// `(new − old) · (1 / block)`.
+    #[inline(always)]
+    fn slope(&self, io: &UnitIo<'_, '_>, i: usize) -> (f32, f32) {
+        let new = io.in0(i);
+        (new, (new - self.0) * (1.0 / io.frames() as f32))
+    }
+
+    /// The ramp across this call as vector code rounds it ([`LaneRamp`]).
+    #[inline(always)]
+    pub(crate) fn lanes(&mut self, io: &UnitIo<'_, '_>, i: usize) -> LaneRamp {
+        let (new, s) = self.slope(io, i);
+        let old = self.0;
+        self.0 = new;
+        let two = old + (s + s);
+        LaneRamp { lanes: [old, old + s, two, two + s], step: s * 4.0 }
+    }
+
+    /// The ramp across this call as one-frame code rounds it ([`RunningRamp`]).
+    #[inline(always)]
+    pub(crate) fn running(&mut self, io: &UnitIo<'_, '_>, i: usize) -> RunningRamp<'_> {
+        let (_, slope) = self.slope(io, i);
+        RunningRamp { value: &mut self.0, slope }
+    }
+}
+
+/// How a unit reads one input over a call, as a type, so that the unit's loop is compiled
+/// for each way of reading its inputs.
+pub(crate) trait Reader {
+    /// The input's values over the call.
+    type Values<'s>: Signal;
+    /// Input `i` over this call, ramped from `held` if it is not audio rate.
+    fn read<'s, 'a: 's>(io: &UnitIo<'a, '_>, held: &'s mut Held, i: usize) -> Self::Values<'s>;
+}
+
+/// Reads an audio-rate input.
+pub(crate) struct ReadAudio;
+
+impl Reader for ReadAudio {
+    type Values<'s> = Audio<'s>;
+    #[inline(always)]
+    fn read<'s, 'a: 's>(io: &UnitIo<'a, '_>, _: &'s mut Held, i: usize) -> Audio<'s> {
+        Audio(io.input(i))
+    }
+}
+
+/// Ramps a control- or scalar-rate input as [`LaneRamp`] does.
+pub(crate) struct ReadLanes;
+
+impl Reader for ReadLanes {
+    type Values<'s> = LaneRamp;
+    #[inline(always)]
+    fn read<'s, 'a: 's>(io: &UnitIo<'a, '_>, held: &'s mut Held, i: usize) -> LaneRamp {
+        held.lanes(io, i)
+    }
+}
+
+/// Ramps a control- or scalar-rate input as [`RunningRamp`] does.
+pub(crate) struct ReadRunning;
+
+impl Reader for ReadRunning {
+    type Values<'s> = RunningRamp<'s>;
+    #[inline(always)]
+    fn read<'s, 'a: 's>(io: &UnitIo<'a, '_>, held: &'s mut Held, i: usize) -> RunningRamp<'s> {
+        held.running(io, i)
+    }
+}

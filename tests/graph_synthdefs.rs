@@ -1,0 +1,175 @@
+//! SynthDefs made from SCgf graphs, end to end: `/d_recv`, `/d_load`, `/d_loadDir` and
+//! `/d_free` over the real server, and `oscine render` of a score written with scsynth's
+//! verbs; the rendered samples are checked against the graph's formula.
+mod support;
+
+use std::path::PathBuf;
+
+use oscine::score::{message, Score};
+use rosc::OscType;
+use support::scgf::{file, sine};
+use support::server::{assert_error, f, i, s, Server};
+
+/// A fresh directory, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("oscine-graph-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn blob(bytes: Vec<u8>) -> OscType {
+    OscType::Blob(bytes)
+}
+
+/// What `sine` computes: the phase in f64 cycles, as Oscine's SinOsc keeps it.
+fn sine_reference(freq: f64, sample_rate: f64, frames: usize) -> Vec<f32> {
+    let mut cycles = 0.0f64;
+    (0..frames)
+        .map(|_| {
+            let y = (std::f64::consts::TAU * cycles).sin() as f32;
+            cycles += f64::from(freq as f32) / sample_rate;
+            cycles -= cycles.floor();
+            y
+        })
+        .collect()
+}
+
+#[test]
+fn a_score_with_scsynths_verbs_renders_a_graph_and_its_variant() {
+    let dir = TempDir::new("render");
+    let mut score = Score::new();
+    // One bundle larger than a UDP datagram: a score's bundles may be of any size.
+    let mut first = vec![message("/d_recv", vec![blob(file(&[sine("tone", 441.0)]))])];
+    first.extend((0..4000).map(|k| message("/c_set", vec![i(k), f(k as f32)])));
+    score.at(0.0, first);
+    score.at(0.0, [message("/s_new", vec![s("tone"), i(1000), i(0), i(0), s("freq"), f(441.0)])]);
+    // The variant, by index (control 1 is `bus`), on output 1.
+    score.at(0.0, [message("/s_new", vec![s("tone.high"), i(1001), i(1), i(0), i(1), f(1.0)])]);
+    score.end(0.02);
+    let (score_path, out) = (dir.0.join("score.osc"), dir.0.join("out.wav"));
+    score.write(&score_path).unwrap();
+    assert!(std::fs::metadata(&score_path).unwrap().len() > 65_507);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_oscine"))
+        .arg("render")
+        .arg(&score_path)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let data: Vec<f32> = hound::WavReader::open(&out).unwrap().into_samples::<f32>().map(Result::unwrap).collect();
+    let (left, right): (Vec<f32>, Vec<f32>) = data.chunks_exact(2).map(|fr| (fr[0], fr[1])).unzip();
+    assert_eq!(left, sine_reference(441.0, 48_000.0, 960));
+    assert_eq!(right, sine_reference(882.0, 48_000.0, 960), "the variant's default frequency");
+}
+
+#[test]
+fn graph_defs_are_received_loaded_freed_and_refused_over_the_server() {
+    let dir = TempDir::new("server");
+    let server = Server::start();
+    let mut c = server.client();
+    let bytes = file(&[sine("tone", 220.0)]);
+
+    // /d_recv with a completion message that starts a Synth of the def.
+    let completion = rosc::encoder::encode(&rosc::OscPacket::Message(rosc::OscMessage {
+        addr: "/s_new".into(),
+        args: vec![s("tone"), i(1000), i(0), i(0)],
+    }))
+    .unwrap();
+    c.send("/d_recv", vec![blob(bytes.clone()), blob(completion)]);
+    assert_eq!(c.expect("/done").args, [s("/d_recv")]);
+    c.expect_ack("/synth/new", 1000);
+    c.send("/synthdef/list", vec![]);
+    let list = c.expect("/synthdef/list");
+    assert!(list.args.contains(&s("tone")) && list.args.contains(&s("tone.high")), "{list:?}");
+    // Controls by name and by index.
+    c.ok("/n_set", vec![i(1000), s("freq"), f(330.0)], "/node/set", 1000);
+    c.ok("/n_set", vec![i(1000), i(1), f(1.0)], "/node/set", 1000);
+
+    // /d_load with a wildcard and /d_loadDir.
+    std::fs::write(dir.0.join("a.scsyndef"), file(&[sine("from_a", 100.0)])).unwrap();
+    std::fs::write(dir.0.join("b.scsyndef"), file(&[sine("from_b", 100.0)])).unwrap();
+    c.send("/d_load", vec![s(dir.0.join("*.scsyndef").to_str().unwrap())]);
+    assert_eq!(c.expect("/done").args, [s("/d_load")]);
+    c.ok("/s_new", vec![s("from_b"), i(1001), i(0), i(0)], "/synth/new", 1001);
+    c.send("/d_loadDir", vec![s(dir.0.to_str().unwrap())]);
+    assert_eq!(c.expect("/done").args, [s("/d_loadDir")]);
+
+    // /d_free: new Synths can no longer use it, the one playing goes on.
+    c.send("/d_free", vec![s("tone"), s("from_a")]);
+    assert_eq!(c.expect("/done").args, [s("/d_free")]);
+    c.fails("/s_new", vec![s("tone"), i(1002), i(0), i(0)], "/s_new", 14);
+    assert!(c.tree(0).nodes.iter().any(|n| n.id == 1000));
+    let text = c.fails("/d_free", vec![s("sine")], "/d_free", 90);
+    assert!(text.contains("plugin's SynthDef"), "{text}");
+    c.fails("/d_free", vec![s("nothing")], "/d_free", 90);
+
+    // Bad files: every refusal names the def and the problem.
+    let text = c.fails("/d_recv", vec![blob(bytes[..bytes.len() - 3].to_vec())], "/d_recv", 90);
+    assert!(text.contains("synthdef 'tone'") && text.contains("truncated"), "{text}");
+    let mut unknown = sine("odd", 1.0);
+    unknown.ugens[1].name = "NoSuchUGen";
+    let text = c.fails("/d_recv", vec![blob(file(&[unknown]))], "/d_recv", 90);
+    assert_eq!(text, "synthdef 'odd': ugen 1 is a NoSuchUGen, which no plugin provides");
+    let mut wrong_rate = sine("odd", 1.0);
+    wrong_rate.ugens[2].inputs[1] = support::scgf::In::Ugen(0, 0);
+    let text = c.fails("/d_recv", vec![blob(file(&[wrong_rate]))], "/d_recv", 90);
+    assert!(text.contains("Out.ar: input 1 is not audio rate"), "{text}");
+    let text = c.fails("/d_load", vec![s(dir.0.join("missing.scsyndef").to_str().unwrap())], "/d_load", 90);
+    assert!(text.contains("missing.scsyndef"), "{text}");
+    let text = c.fails("/d_load", vec![s(dir.0.to_str().unwrap())], "/d_load", 90);
+    assert!(text.contains("not a regular file"), "{text}");
+    c.fails("/d_recv", vec![s("not bytes")], "/d_recv", 12);
+    let m = c.request("/c_set", vec![i(0), f(0.5)]);
+    assert_eq!((m.addr.as_str(), &m.args[..]), ("/ack", &[s("/c_set"), i(0)][..]));
+    let m = c.request("/c_set", vec![i(1 << 24), f(0.5)]);
+    assert_error(&m, "/c_set", 44);
+    c.sync_quiet();
+}
+
+#[test]
+fn local_buses_carry_a_synths_signal_into_its_next_block() {
+    use support::scgf::{Graph, In, Ugen};
+    let dir = TempDir::new("local");
+    // LocalIn reads what LocalOut wrote a block earlier: the sine, one block late.
+    let graph = Graph {
+        name: "feedback",
+        constants: vec![0.0],
+        params: vec![("freq", 1000.0)],
+        ugens: vec![
+            Ugen { name: "Control", rate: 1, special: 0, inputs: vec![], outputs: vec![1] },
+            Ugen { name: "LocalIn", rate: 2, special: 0, inputs: vec![In::Const(0)], outputs: vec![2] },
+            Ugen { name: "SinOsc", rate: 2, special: 0, inputs: vec![In::Ugen(0, 0), In::Const(0)], outputs: vec![2] },
+            Ugen { name: "LocalOut", rate: 2, special: 0, inputs: vec![In::Ugen(2, 0)], outputs: vec![] },
+            Ugen { name: "Out", rate: 2, special: 0, inputs: vec![In::Const(0), In::Ugen(1, 0)], outputs: vec![] },
+        ],
+        variants: vec![],
+    };
+    let mut score = Score::new();
+    score.at(0.0, [message("/d_recv", vec![blob(file(&[graph]))])]);
+    score.at(0.0, [message("/s_new", vec![s("feedback"), i(1000), i(0), i(0)])]);
+    score.end(640.0 / 48_000.0);
+    let (score_path, out) = (dir.0.join("score.osc"), dir.0.join("out.wav"));
+    score.write(&score_path).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_oscine"))
+        .args(["render", "--outputs", "1"])
+        .arg(&score_path)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let data: Vec<f32> = hound::WavReader::open(&out).unwrap().into_samples::<f32>().map(Result::unwrap).collect();
+    assert_eq!(data.len(), 640);
+    assert!(data[..64].iter().all(|x| *x == 0.0), "the first block reads the default");
+    assert_eq!(data[64..], sine_reference(1000.0, 48_000.0, 576)[..]);
+}
