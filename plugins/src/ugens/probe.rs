@@ -72,7 +72,7 @@ pub(crate) fn run(name: &str, rate: Rate, inputs: &[f32], blocks: usize, rgen: &
         let outs = [unsafe { WireMut::new(out.as_mut_ptr(), rate) }];
         let mut buses = NoBuses;
         let controls = [];
-        let mut ctx = UnitContext::new(SAMPLE_RATE, BLOCK, 0, 0, &controls, &mut buses, &NoResources, rgen);
+        let mut ctx = UnitContext::new(SAMPLE_RATE, BLOCK, 0, 0, &controls, &mut buses, &NoResources, rgen, &mut []);
         let frames = if init || rate != Rate::Audio { 1 } else { BLOCK };
         // SAFETY: every wire is valid for its rate; the output overlaps nothing.
         let mut io = unsafe { UnitIo::new(frames, &wires, &outs, &mut ctx) };
