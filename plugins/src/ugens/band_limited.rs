@@ -15,8 +15,12 @@
 //!   used, and the sine divides instead (and a divisor below 0.0005 gives the peak, 1).
 //! - `freq`, `numharm` and `width` are read once per block. When `N` changes, the block
 //!   crossfades linearly from the train with the old `N` to the one with the new; when
-//!   the width changes, `Pulse`'s shift moves across the block from the old one (0 when
-//!   the Synth starts) to the new.
+//!   `N` grows, that block also keeps the last block's frequency (the new one is taken a
+//!   block later). When the width changes, `Pulse`'s shift moves across the block from
+//!   the old one (0 when the Synth starts) to the new.
+//! - Not matched yet: `Blip` whose harmonics are capped by Nyquist (`numharm` above
+//!   `rate / 2·freq`) while its frequency falls; scsynth then takes the new frequency
+//!   later than the rule above says, and the phase drifts from Oscine's.
 //! - `Saw`'s integrator starts at -0.46, `Pulse`'s at 0. The first value, computed when
 //!   the Synth starts, is also the first frame played: nothing steps past it.
 //!
@@ -122,6 +126,8 @@ struct TrainUnit {
     tables: &'static Tables,
     /// The half angle.
     phase: u32,
+    /// The phase step of the last block.
+    last_step: u32,
     harmonics: Harmonics,
     /// Pulse's shift of the second train, in phase units.
     shift: i32,
@@ -148,6 +154,7 @@ impl UGen for Train {
             kind: self.0,
             tables: tables(),
             phase: 0,
+            last_step: 0,
             harmonics: Harmonics::new(1),
             shift: 0,
             y: if self.0 == Kind::Saw { -0.46 } else { 0.0 },
@@ -206,15 +213,21 @@ impl TrainUnit {
 impl Unit for TrainUnit {
     fn init(&mut self, io: &mut UnitIo<'_, '_>) {
         self.harmonics = self.harmonics(io);
+        self.last_step = self.step(io);
         // The first frame, computed again by the first block: the shift still 0.
         let z = self.value(&self.harmonics, self.phase, 0);
         io.output(0)[0] = if self.kind == Kind::Blip { z } else { z + 0.999 * self.y };
     }
 
     fn next(&mut self, io: &mut UnitIo<'_, '_>) {
-        let step = self.step(io);
         let harmonics = self.harmonics(io);
         let old = std::mem::replace(&mut self.harmonics, harmonics);
+        // scsynth's renders show a block whose harmonics grow keeping the last block's
+        // step: the new frequency is taken in the block after.
+        if harmonics.n <= old.n {
+            self.last_step = self.step(io);
+        }
+        let step = self.last_step;
         let frames = io.frames();
         let (shift, shift_slope) = if self.kind == Kind::Pulse {
             let new = Self::width_shift(io);
