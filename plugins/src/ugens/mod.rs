@@ -29,10 +29,10 @@ mod range;
 mod rate_conversion;
 mod signal;
 mod sine;
-mod trigger;
-mod unary_op;
 #[cfg(test)]
 mod testing;
+mod trigger;
+mod unary_op;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {
