@@ -30,7 +30,10 @@ mod math;
 mod median;
 mod mix;
 mod moog;
+mod noise;
 mod pan;
+mod probe;
+mod random;
 mod range;
 mod rate_conversion;
 mod resonator;
@@ -42,7 +45,6 @@ mod slew;
 mod testing;
 mod trigger;
 mod unary_op;
-#[cfg(test)]
 mod unit_runner;
 
 /// Registers every built-in UGen.
@@ -64,7 +66,9 @@ pub fn register(registrar: &mut dyn Registrar) {
     median::register(registrar);
     mix::register(registrar);
     moog::register(registrar);
+    noise::register(registrar);
     pan::register(registrar);
+    random::register(registrar);
     range::register(registrar);
     rate_conversion::register(registrar);
     resonator::register(registrar);
