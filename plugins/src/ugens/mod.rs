@@ -32,7 +32,6 @@ mod mix;
 mod moog;
 mod noise;
 mod pan;
-mod probe;
 mod random;
 mod range;
 mod rate_conversion;
@@ -42,10 +41,13 @@ mod simple_filter;
 mod sine;
 mod slew;
 #[cfg(test)]
+mod probe;
+#[cfg(test)]
 mod testing;
+#[cfg(test)]
+mod unit_runner;
 mod trigger;
 mod unary_op;
-mod unit_runner;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {
