@@ -32,6 +32,8 @@ mod mix;
 mod moog;
 mod noise;
 mod pan;
+#[cfg(test)]
+mod probe;
 mod random;
 mod range;
 mod rate_conversion;
@@ -41,13 +43,11 @@ mod simple_filter;
 mod sine;
 mod slew;
 #[cfg(test)]
-mod probe;
-#[cfg(test)]
 mod testing;
-#[cfg(test)]
-mod unit_runner;
 mod trigger;
 mod unary_op;
+#[cfg(test)]
+mod unit_runner;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {
