@@ -31,13 +31,13 @@ fn install(c: &mut Client, case: &str) {
     assert_eq!(done.args, [s("/d_recv")]);
 }
 
-/// Waits for `/node/ended id`; returns how long it took.
-fn ended(c: &mut Client, id: i32, within: Duration) -> Duration {
+/// Waits for `/node/ended id`.
+fn ended(c: &mut Client, id: i32, within: Duration) {
     let start = Instant::now();
     loop {
         let left = within.checked_sub(start.elapsed()).unwrap_or_else(|| panic!("node {id} never ended"));
         match c.recv_timeout(left) {
-            Some(m) if m.addr == "/node/ended" && m.args == [i(id)] => return start.elapsed(),
+            Some(m) if m.addr == "/node/ended" && m.args == [i(id)] => return,
             Some(_) => {}
             None => panic!("node {id} did not end within {within:?}"),
         }
@@ -51,9 +51,9 @@ fn an_envgen_with_done_action_2_frees_its_synth_when_the_envelope_ends() {
     c.ok("/notify", vec![i(1)], "/notify", 1);
     install(&mut c, "envgen_perc_done_ar");
     c.ok("/s_new", vec![s("envgen_perc_done_ar"), i(1000), i(1), i(0)], "/synth/new", 1000);
-    // Env.perc(0.01, 0.05): 60 ms, on a clock-paced driver.
-    let took = ended(&mut c, 1000, Duration::from_secs(5));
-    assert!(took >= Duration::from_millis(40), "ended after {took:?}, before the envelope did");
+    // Env.perc(0.01, 0.05): 60 ms of audio. When it ends is checked to the frame offline
+    // (the conformance case envgen_ar_perc_done); here, that the server frees the Synth.
+    ended(&mut c, 1000, Duration::from_secs(5));
 }
 
 #[test]
