@@ -187,7 +187,6 @@ impl DelayUnit {
             out[i] = if starting { 0.0 } else { y };
             self.computed += 1;
         }
-        drop((delay_ramp, decay_ramp));
         (self.delay, self.decay) = (delay_held, decay_held);
     }
 }

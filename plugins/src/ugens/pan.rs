@@ -161,7 +161,6 @@ impl PanUnit {
                 Kind::Fade => io.output(0)[i] = x * gl + y * gr,
             }
         }
-        drop((pos_ramp, level_ramp));
         if ramped {
             (self.pos, self.level) = (pos_held, level_held);
         }

@@ -1,6 +1,26 @@
-//! `SinOsc`: a sine oscillator with frequency and phase inputs.
+//! `SinOsc`: a sine oscillator with frequency and phase inputs, computed as scsynth
+//! computes it.
+//!
+//! The phase is a 32-bit integer in which a cycle is `2^29` (8192 table entries of 2^16
+//! steps), and the output interpolates linearly in an 8192-entry sine table stored as
+//! scsynth stores wavetables: for entries `a` and `b`, the pair `(2a − b, b − a)`, read as
+//! `(2a − b) + (b − a) · (1 + frac)` with a 16-bit `frac`, each step rounded to `f32`.
+//! Each frame the phase grows by the frequency's steps, `trunc(freq · 2^29 / rate)`: the
+//! product in `f64` for a control- or scalar-rate frequency, read once per block (not
+//! ramped), and in `f32` for an audio-rate one. An audio-rate phase input (radians) adds
+//! `trunc(phase · 2^29 / 2π)` (in `f32`) to each frame's lookup, and so does a control-rate
+//! phase with an audio-rate frequency, ramped across the block (a running sum). With a
+//! control- or scalar-rate frequency, a control- or scalar-rate phase starts the phase at
+//! its steps (in `f64`), and a change of it is spread over the block by adding
+//! `trunc(slope · 2^29 / 2π)` to each frame's increment, where `slope` is the change over
+//! the block's frames. Conversions out of `i32`'s range give `i32::MIN`, as x86's do. Rendered this way, `SinOsc` matches scsynth's
+//! output sample for sample, including the slow drift that truncating the increment gives
+//! (0.4 mrad a second at 440 Hz).
+//!
+//! At control rate the phase grows by a block's worth each block.
 
 use std::f64::consts::TAU;
+use std::sync::OnceLock;
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
 
@@ -10,15 +30,70 @@ pub(super) fn register(registrar: &mut dyn Registrar) {
     registrar.register_ugen(UGenTable::new("SinOsc", SinOsc));
 }
 
-/// `SinOsc.ar(freq, phase)`: `sin(2π · Σ freq / sample rate + phase)`, the phase in
-/// radians, the running phase starting at 0.
+/// Entries in a cycle of the sine table.
+const TABLE_SIZE: usize = 8192;
+/// Phase steps in a cycle: the table's entries times 2^16 steps between two of them.
+const CYCLE: f64 = (TABLE_SIZE as f64) * 65536.0;
+
+/// The sine table as scsynth lays out wavetables: `(2a − b, b − a)` for consecutive
+/// entries `a`, `b` of `sin(2π i / 8192)`.
+pub(crate) fn sine_table() -> &'static [[f32; 2]; TABLE_SIZE] {
+    static TABLE: OnceLock<Box<[[f32; 2]; TABLE_SIZE]>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let entry = |i: usize| (TAU * i as f64 / TABLE_SIZE as f64).sin() as f32;
+        let mut table = Box::new([[0.0; 2]; TABLE_SIZE]);
+        for (i, pair) in table.iter_mut().enumerate() {
+            let (a, b) = (entry(i), entry(i + 1));
+            *pair = [2.0 * a - b, b - a];
+        }
+        table
+    })
+}
+
+/// The table's value at `phase` (a cycle is 2^29 steps).
+#[inline(always)]
+pub(crate) fn lookup(table: &[[f32; 2]; TABLE_SIZE], phase: i32) -> f32 {
+    let bits = phase as u32;
+    let [v1, v2] = table[(bits >> 16) as usize & (TABLE_SIZE - 1)];
+    // 1 + frac, exactly: the 16 fraction bits as the top of a mantissa.
+    let frac = f32::from_bits(0x3f80_0000 | ((bits & 0xffff) << 7));
+    v1 + v2 * frac
+}
+
+/// `x` truncated to an `i32` as x86's conversion truncates it (scsynth's C casts): a value
+/// out of range, or NaN, gives `i32::MIN`.
+#[inline(always)]
+pub(crate) fn truncate(x: f64) -> i32 {
+    if x > -2147483649.0 && x < 2147483648.0 {
+        x as i32
+    } else {
+        i32::MIN
+    }
+}
+
+/// The phase steps of `radians`, truncated, the product in `f64`.
+#[inline(always)]
+pub(crate) fn phase_steps(radians: f32) -> i32 {
+    truncate(f64::from(radians) * (CYCLE / TAU))
+}
+
+/// The phase steps of `radians`, truncated, the product in `f32` (for audio-rate inputs).
+#[inline(always)]
+pub(crate) fn phase_steps_f32(radians: f32) -> i32 {
+    truncate(f64::from(radians * (CYCLE / TAU) as f32))
+}
+
+/// `SinOsc.ar(freq, phase)`, `SinOsc.kr(freq, phase)`.
 struct SinOsc;
 
 struct SinOscUnit {
-    /// The running phase in cycles, in `[0, 1)`.
-    cycles: f64,
-    /// Seconds per frame at this unit's rate (a block's duration at control rate).
-    period: f64,
+    table: &'static [[f32; 2]; TABLE_SIZE],
+    /// The running phase (a cycle is 2^29 steps, wrapping).
+    phase: i32,
+    /// The phase input's value in the last call (when it is not audio rate).
+    last_phase_in: f32,
+    /// Phase steps per hertz for one frame at this unit's rate (a block at control rate).
+    steps_per_hz: f64,
 }
 
 impl UGen for SinOsc {
@@ -28,29 +103,126 @@ impl UGen for SinOsc {
         expect_inputs(spec, 2, 2)?;
         expect_outputs(spec, 1)?;
         let frames_per_step = if spec.rate == Rate::Audio { 1.0 } else { spec.block_size as f64 };
-        Ok(SinOscUnit { cycles: 0.0, period: frames_per_step / spec.sample_rate })
+        Ok(SinOscUnit {
+            table: sine_table(),
+            phase: 0,
+            last_phase_in: 0.0,
+            steps_per_hz: CYCLE * frames_per_step / spec.sample_rate,
+        })
+    }
+}
+
+impl SinOscUnit {
+    /// The phase increment for a control- or scalar-rate `freq`.
+    #[inline(always)]
+    fn increment(&self, freq: f32) -> i32 {
+        truncate(f64::from(freq) * self.steps_per_hz)
+    }
+
+    /// The phase increment for an audio-rate `freq`.
+    #[inline(always)]
+    fn increment_f32(&self, freq: f32) -> i32 {
+        truncate(f64::from(freq * self.steps_per_hz as f32))
     }
 }
 
 impl Unit for SinOscUnit {
     fn init(&mut self, io: &mut UnitIo<'_, '_>) {
-        let phase = f64::from(io.in0(1));
-        io.output(0)[0] = (TAU * self.cycles + phase).sin() as f32;
+        let phase_in = io.in0(1);
+        self.last_phase_in = phase_in;
+        let offset = if io.input_rate(1) == Rate::Audio || io.input_rate(0) == Rate::Audio {
+            phase_steps_f32(phase_in)
+        } else {
+            self.phase = phase_steps(phase_in);
+            0
+        };
+        io.output(0)[0] = lookup(self.table, self.phase.wrapping_add(offset));
     }
 
     fn next(&mut self, io: &mut UnitIo<'_, '_>) {
-        let (freq, phase) = (io.input(0), io.input(1));
-        let audio_freq = freq.len() > 1;
-        let audio_phase = phase.len() > 1;
-        let mut cycles = self.cycles;
-        let period = self.period;
-        for (i, out) in io.output(0).iter_mut().enumerate() {
-            let p = f64::from(if audio_phase { phase[i] } else { phase[0] });
-            *out = (TAU * cycles + p).sin() as f32;
-            let f = f64::from(if audio_freq { freq[i] } else { freq[0] });
-            cycles += f * period;
-            cycles -= cycles.floor();
+        let (freq, phase_in) = (io.input(0), io.input(1));
+        let (table, mut phase) = (self.table, self.phase);
+        // A control-rate phase input's change over this call, per frame.
+        let slope =
+            if phase_in.len() == 1 { (phase_in[0] - self.last_phase_in) * (1.0 / io.frames() as f32) } else { 0.0 };
+        let last_phase_in = std::mem::replace(&mut self.last_phase_in, phase_in[0]);
+        let out = io.output(0);
+        match (freq.len() > 1, phase_in.len() > 1) {
+            (false, false) => {
+                let inc = self.increment(freq[0]).wrapping_add(phase_steps(slope));
+                for o in out.iter_mut() {
+                    *o = lookup(table, phase);
+                    phase = phase.wrapping_add(inc);
+                }
+            }
+            (false, true) => {
+                let inc = self.increment(freq[0]);
+                for (o, &p) in out.iter_mut().zip(phase_in) {
+                    *o = lookup(table, phase.wrapping_add(phase_steps_f32(p)));
+                    phase = phase.wrapping_add(inc);
+                }
+            }
+            (true, false) => {
+                // The phase input ramps (a running sum), each frame's value an offset.
+                let mut p = last_phase_in;
+                for (o, &f) in out.iter_mut().zip(freq) {
+                    *o = lookup(table, phase.wrapping_add(phase_steps_f32(p)));
+                    phase = phase.wrapping_add(self.increment_f32(f));
+                    p += slope;
+                }
+            }
+            (true, true) => {
+                for ((o, &f), &p) in out.iter_mut().zip(freq).zip(phase_in) {
+                    *o = lookup(table, phase.wrapping_add(phase_steps_f32(p)));
+                    phase = phase.wrapping_add(self.increment_f32(f));
+                }
+            }
         }
-        self.cycles = cycles;
+        self.phase = phase;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use oscine_plugin_api::Rate;
+
+    use super::super::testing::{run, wire, Input, BLOCK, SAMPLE_RATE};
+    use super::{lookup, phase_steps, sine_table, truncate, SinOsc, CYCLE};
+
+    #[test]
+    fn the_table_interpolates_to_the_sine_within_float_rounding() {
+        let table = sine_table();
+        for k in 0..10_000 {
+            let phase = (k as i64 * 214_749) as i32;
+            let exact = (std::f64::consts::TAU * f64::from(phase as u32) / CYCLE).sin();
+            assert!((f64::from(lookup(table, phase)) - exact).abs() < 2e-7, "{k}");
+        }
+    }
+
+    #[test]
+    fn the_increment_is_truncated_so_440_hz_runs_slightly_flat() {
+        let (first, out) = run(&SinOsc, Rate::Audio, 0, &[Input::Constant(440.0), Input::Constant(0.0)], 2).unwrap();
+        assert_eq!(first, 0.0);
+        // trunc(440 · 2^29 / 48000) = 4921316 steps a frame, not 4921316.69.
+        let expected = |n: usize| lookup(sine_table(), (n as i64 * 4_921_316) as i32);
+        assert!(out.iter().enumerate().all(|(n, &x)| x == expected(n)));
+        assert_eq!((440.0 * CYCLE / SAMPLE_RATE) as i32, 4_921_316);
+    }
+
+    #[test]
+    fn a_control_rate_phase_change_is_spread_over_the_block() {
+        // Frequency 0: the output is the sine of the phase input, ramped from 0 to 0.5.
+        let inputs = [Input::Constant(0.0), wire(Rate::Control, |k| if k == 0 { 0.0 } else { 0.5 })];
+        let (_, out) = run(&SinOsc, Rate::Audio, 0, &inputs, 3).unwrap();
+        let phase = |x: f32| f64::from(x).asin();
+        assert!((phase(out[BLOCK + 32]) - 0.25).abs() < 1e-6);
+        assert!((phase(out[2 * BLOCK]) - 0.5).abs() < 1e-6);
+        assert_eq!(out[2 * BLOCK], lookup(sine_table(), 64 * phase_steps(0.5 / 64.0)));
+    }
+
+    #[test]
+    fn conversions_out_of_range_give_the_lowest_integer() {
+        assert_eq!((truncate(3e9), truncate(-3e9), truncate(f64::NAN)), (i32::MIN, i32::MIN, i32::MIN));
+        assert_eq!((truncate(-2.9), truncate(2147483647.5)), (-2, i32::MAX));
     }
 }

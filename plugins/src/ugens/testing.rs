@@ -2,7 +2,7 @@
 //! then `next` a block at a time, its inputs fed from per-block values.
 
 use oscine_plugin_api::{
-    InputSpec, NoBuses, NoResources, Rate, Rgen, UGen, Unit, UnitContext, UnitIo, UnitSpec, Wire, WireMut,
+    DoneAction, InputSpec, NoBuses, NoResources, Rate, Rgen, UGen, Unit, UnitContext, UnitIo, UnitSpec, Wire, WireMut,
 };
 
 /// The tests' sample rate and block size.
@@ -33,6 +33,22 @@ pub(crate) fn run<U: UGen>(
     inputs: &[Input],
     blocks: usize,
 ) -> Result<(f32, Vec<f32>), oscine_plugin_api::PluginError> {
+    run_until_done(ugen, rate, special_index, inputs, blocks).map(|(first, values, _)| (first, values))
+}
+
+/// The output at `init`, the values after, and the first done action asked for, with its
+/// block.
+pub(crate) type RunUntilDone = (f32, Vec<f32>, Option<(usize, DoneAction)>);
+
+/// [`run`], also giving the first block in which the unit asked for a done action, and
+/// the action.
+pub(crate) fn run_until_done<U: UGen>(
+    ugen: &U,
+    rate: Rate,
+    special_index: i16,
+    inputs: &[Input],
+    blocks: usize,
+) -> Result<RunUntilDone, oscine_plugin_api::PluginError> {
     let specs: Vec<InputSpec> = inputs
         .iter()
         .map(|i| match i {
@@ -67,7 +83,12 @@ pub(crate) fn run<U: UGen>(
             }
         }
     };
-    let call = |unit: &mut U::Unit, buffers: &Vec<Vec<f32>>, out: &mut Vec<f32>, rgen: &mut Rgen, init: bool| {
+    let call = |unit: &mut U::Unit,
+                buffers: &Vec<Vec<f32>>,
+                out: &mut Vec<f32>,
+                rgen: &mut Rgen,
+                init: bool|
+     -> Option<DoneAction> {
         let wires: Vec<Wire> = buffers
             .iter()
             .zip(&specs)
@@ -86,17 +107,21 @@ pub(crate) fn run<U: UGen>(
         } else {
             unit.next(&mut io);
         }
+        ctx.done_action()
     };
     fill(&mut buffers, None);
     call(&mut unit, &buffers, &mut out, &mut rgen, true);
     let first = out[0];
     let mut values = Vec::new();
+    let mut done = None;
     if rate != Rate::Scalar {
         for k in 0..blocks {
             fill(&mut buffers, Some(k));
-            call(&mut unit, &buffers, &mut out, &mut rgen, false);
+            if let Some(action) = call(&mut unit, &buffers, &mut out, &mut rgen, false) {
+                done = done.or(Some((k, action)));
+            }
             values.extend_from_slice(if rate == Rate::Audio { &out[..] } else { &out[..1] });
         }
     }
-    Ok((first, values))
+    Ok((first, values, done))
 }

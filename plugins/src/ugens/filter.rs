@@ -1,0 +1,244 @@
+//! What the filters share: reading a signal input frame by frame, and moving coefficients
+//! across a call when a control input changes.
+//!
+//! Measured against scsynth's output: an audio-rate filter whose frequency (or Q, or
+//! any input its coefficients come from) changes between blocks computes its new
+//! coefficients once, at the start of the block, and steps its coefficients from the old
+//! values to the new ones in ⌊frames / 3⌋ equal steps, one every three frames, the
+//! frames after the last whole group of three using the new values (with 64-frame
+//! blocks: 21 steps, the last frame at the new values). A control-rate filter uses the
+//! new coefficients at once. Coefficients are computed from the inputs' values when the
+//! Synth starts, so the first block is not ramped.
+//!
+//! Context: RT.
+
+/// Input `values` at frame `i` of a call: an audio-rate input frame by frame, any other
+/// held (its one value).
+#[inline(always)]
+pub(crate) fn at(values: &[f32], i: usize) -> f32 {
+    if values.len() > 1 {
+        values[i]
+    } else {
+        values[0]
+    }
+}
+
+/// Calls `f(frame, coefficients)` for each of `frames` frames while `coefs` steps from
+/// its old values to `new` (see the module's documentation); leaves `coefs` at `new`.
+#[inline(always)]
+pub(crate) fn ramp<const N: usize>(
+    coefs: &mut [f64; N],
+    new: [f64; N],
+    frames: usize,
+    mut f: impl FnMut(usize, &[f64; N]),
+) {
+    let groups = frames / 3;
+    if groups == 0 {
+        *coefs = new;
+        for i in 0..frames {
+            f(i, coefs);
+        }
+        return;
+    }
+    let mut slope = [0.0; N];
+    for k in 0..N {
+        slope[k] = (new[k] - coefs[k]) / groups as f64;
+    }
+    let mut c = *coefs;
+    for g in 0..groups {
+        for j in 0..3 {
+            f(3 * g + j, &c);
+        }
+        for k in 0..N {
+            c[k] += slope[k];
+        }
+    }
+    for i in 3 * groups..frames {
+        f(i, &c);
+    }
+    *coefs = new;
+}
+
+/// The control inputs a filter's coefficients come from, as last seen, so that they are
+/// recomputed only when one changes (compared exactly, as the graph's floats).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Controls<const M: usize>(pub(crate) [f32; M]);
+
+/// How a filter's coefficients move across a call from their old values to new ones,
+/// when the inputs they come from change. scsynth's filters differ, and each is matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Glide {
+    /// In ⌊frames / 3⌋ equal steps, one every three frames, the last frames at the new
+    /// values; a call of one or two frames uses the new values.
+    Thirds,
+    /// Frame `i` at `old + (new - old) · i / frames`: the new values are reached at the
+    /// next call (a control-rate filter uses the old ones for this call).
+    FromOld,
+    /// Frame `i` at `old + (new - old) · (i + 1) / frames`: the new values are reached at
+    /// the call's last frame (a control-rate filter uses them at once).
+    ToNew,
+}
+
+/// Calls `f(frame, coefficients)` for each of `frames` frames while `coefs` moves from
+/// its old values to `new` as `glide` says; leaves `coefs` at `new`.
+#[inline(always)]
+pub(crate) fn glide<const N: usize>(
+    glide: Glide,
+    coefs: &mut [f64; N],
+    new: [f64; N],
+    frames: usize,
+    mut f: impl FnMut(usize, &[f64; N]),
+) {
+    if glide == Glide::Thirds {
+        ramp(coefs, new, frames, f);
+        return;
+    }
+    let mut slope = [0.0; N];
+    for k in 0..N {
+        slope[k] = (new[k] - coefs[k]) / frames as f64;
+    }
+    let mut c = *coefs;
+    if glide == Glide::ToNew {
+        for k in 0..N {
+            c[k] += slope[k];
+        }
+    }
+    for i in 0..frames {
+        f(i, &c);
+        for k in 0..N {
+            c[k] += slope[k];
+        }
+    }
+    *coefs = new;
+}
+
+/// A filter of one signal input (input 0) and up to four control inputs after it, whose
+/// coefficients (up to four) come from the controls alone.
+pub(crate) trait Recurrence: Send + Sync + 'static {
+    /// Control inputs after the signal.
+    const CONTROLS: usize;
+    /// Whether audio-rate control inputs are read every frame (their coefficients
+    /// computed every frame) rather than once a call.
+    const AUDIO_CONTROLS: bool = false;
+    /// What the filter remembers between frames.
+    type State: Copy + Send + 'static;
+    /// How the coefficients move when the controls change, at audio rate (`audio`) or
+    /// control rate.
+    fn glide(audio: bool) -> Glide;
+    /// The coefficients for `controls`, at `steps` frames per second.
+    fn coefs(controls: [f32; 4], steps: f64) -> [f64; 4];
+    /// The coefficients for one frame's values of audio-rate controls (with
+    /// [`AUDIO_CONTROLS`](Self::AUDIO_CONTROLS)).
+    fn frame_coefs(controls: [f32; 4], steps: f64) -> [f64; 4] {
+        Self::coefs(controls, steps)
+    }
+    /// The state when the Synth starts, from the first input frame, and the output
+    /// written then (for the units after this one to start from).
+    fn start(x0: f64, coefs: &[f64; 4]) -> (Self::State, f64);
+    /// One frame.
+    fn tick(coefs: &[f64; 4], x: f64, state: &mut Self::State) -> f64;
+}
+
+/// The UGen of one [`Recurrence`], at audio or control rate.
+pub(crate) struct Filter<R>(std::marker::PhantomData<fn() -> R>);
+
+impl<R> Default for Filter<R> {
+    fn default() -> Self {
+        Filter(std::marker::PhantomData)
+    }
+}
+
+pub(crate) struct FilterUnit<R: Recurrence> {
+    steps: f64,
+    /// Whether some control input is read every frame.
+    audio_controls: bool,
+    glide: Glide,
+    controls: [f32; 4],
+    coefs: [f64; 4],
+    state: R::State,
+}
+
+impl<R: Recurrence> oscine_plugin_api::UGen for Filter<R> {
+    type Unit = FilterUnit<R>;
+    fn build(&self, spec: &oscine_plugin_api::UnitSpec<'_>) -> Result<FilterUnit<R>, oscine_plugin_api::PluginError> {
+        use oscine_plugin_api::Rate;
+        super::expect_rate(spec, &[Rate::Control, Rate::Audio])?;
+        super::expect_inputs(spec, 1 + R::CONTROLS, 1 + R::CONTROLS)?;
+        super::expect_outputs(spec, 1)?;
+        let audio = spec.rate == Rate::Audio;
+        Ok(FilterUnit {
+            steps: if audio { spec.sample_rate } else { spec.sample_rate / spec.block_size as f64 },
+            glide: R::glide(audio),
+            audio_controls: audio && R::AUDIO_CONTROLS && (1..=R::CONTROLS).any(|i| spec.input_rate(i) == Rate::Audio),
+            controls: [0.0; 4],
+            coefs: [0.0; 4],
+            state: R::start(0.0, &[0.0; 4]).0,
+        })
+    }
+}
+
+impl<R: Recurrence> FilterUnit<R> {
+    fn controls(io: &oscine_plugin_api::UnitIo<'_, '_>) -> [f32; 4] {
+        let mut controls = [0.0; 4];
+        for (k, c) in controls.iter_mut().enumerate().take(R::CONTROLS) {
+            *c = io.in0(1 + k);
+        }
+        controls
+    }
+}
+
+impl<R: Recurrence> FilterUnit<R> {
+    /// A call with the coefficients computed every frame from the controls' values then.
+    fn next_audio_controls(&mut self, io: &mut oscine_plugin_api::UnitIo<'_, '_>) {
+        let input = io.input(0);
+        let mut controls: [&[f32]; 4] = [&[0.0]; 4];
+        for (k, c) in controls.iter_mut().enumerate().take(R::CONTROLS) {
+            *c = io.input(1 + k);
+        }
+        let mut state = self.state;
+        for (i, out) in io.output(0).iter_mut().enumerate() {
+            let values = controls.map(|c| at(c, i));
+            let coefs = R::frame_coefs(values, self.steps);
+            *out = R::tick(&coefs, f64::from(at(input, i)), &mut state) as f32;
+        }
+        self.state = state;
+        self.controls = Self::controls(io);
+        self.coefs = R::coefs(self.controls, self.steps);
+    }
+}
+
+impl<R: Recurrence> oscine_plugin_api::Unit for FilterUnit<R> {
+    fn init(&mut self, io: &mut oscine_plugin_api::UnitIo<'_, '_>) {
+        self.controls = Self::controls(io);
+        self.coefs = R::coefs(self.controls, self.steps);
+        let x0 = f64::from(io.in0(0));
+        let (state, out) = R::start(x0, &self.coefs);
+        self.state = state;
+        io.output(0)[0] = out as f32;
+    }
+
+    fn next(&mut self, io: &mut oscine_plugin_api::UnitIo<'_, '_>) {
+        if self.audio_controls {
+            self.next_audio_controls(io);
+            return;
+        }
+        let input = io.input(0);
+        let controls = Self::controls(io);
+        let mut state = self.state;
+        let out = io.output(0);
+        let frames = out.len();
+        let mut tick = |i: usize, c: &[f64; 4]| {
+            out[i] = R::tick(c, f64::from(at(input, i)), &mut state) as f32;
+        };
+        if controls != self.controls {
+            self.controls = controls;
+            glide(self.glide, &mut self.coefs, R::coefs(controls, self.steps), frames, tick);
+        } else {
+            let c = self.coefs;
+            for i in 0..frames {
+                tick(i, &c);
+            }
+        }
+        self.state = state;
+    }
+}
