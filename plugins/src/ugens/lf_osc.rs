@@ -287,7 +287,8 @@ impl Unit for VarSawUnit {
 /// The offset (in cycles, wrapped into `[0, 1)` in `f32`) shifts the phasor by its change
 /// from frame to frame; a shift that wraps it fires nothing, only the frequency's step
 /// does. scsynth reads the offset as a control-rate input ramped across each block, even
-/// an audio-rate one, and steps the phasor into frame `n` by the frequency of frame `n − 1`.
+/// an audio-rate one, and steps the phasor into frame `n` by the frequency of frame `n − 1`;
+/// a control-rate frequency's step ramps across the block from the last block's.
 struct Impulse;
 
 struct ImpulseUnit {
@@ -299,6 +300,9 @@ struct ImpulseUnit {
     held: f32,
     /// The step of the last frame's frequency, taken before this frame's check.
     step: f64,
+    /// The step of a control- or scalar-rate frequency in the last block, which this
+    /// block's steps ramp from.
+    held_step: f64,
     /// The first frame is still to play: it repeats the value `init` computed.
     first: bool,
     fires_first: bool,
@@ -314,6 +318,7 @@ impl UGen for Impulse {
             offset: 0.0,
             held: 0.0,
             step: 0.0,
+            held_step: 0.0,
             first: true,
             fires_first: false,
             mul: freq_mul(spec, 1.0),
@@ -338,12 +343,13 @@ fn wrap01(x: f32) -> f32 {
 }
 
 impl ImpulseUnit {
-    /// One frame after the first: the offset's change, the last frame's step, the check.
+    /// One frame after the first: the offset's change, the last frame's step, the check;
+    /// `next_step` is this frame's, taken in the next.
     #[inline(always)]
-    fn tick(&mut self, offset: f32, freq: f32) -> f32 {
+    fn tick(&mut self, offset: f32, next_step: f64) -> f32 {
         let offset = wrap01(offset);
         let step = self.step;
-        self.step = f64::from(freq * self.mul);
+        self.step = next_step;
         if offset != self.offset {
             self.phase += f64::from(offset) - f64::from(self.offset);
             self.offset = offset;
@@ -388,6 +394,7 @@ impl Unit for ImpulseUnit {
         self.offset = wrap01(offset);
         self.phase = f64::from(self.offset);
         self.fires_first = self.offset == 0.0;
+        self.held_step = f64::from(io.in0(0) * self.mul);
         // Running down, a phasor that fired at 0 next fires at -1.
         if self.fires_first && io.in0(0) < 0.0 {
             self.phase = 1.0;
@@ -405,17 +412,29 @@ impl Unit for ImpulseUnit {
         } else {
             (0.0, 0.0)
         };
+        // A control-rate frequency's step ramps across the block from the last block's,
+        // each frame's one slope further on (scsynth's, found by comparing renders).
+        let audio_freq = freq.len() > 1;
+        let target = f64::from(freq[0] * self.mul);
+        let step_slope = (target - self.held_step) / frames as f64;
+        let mut ramped = std::mem::replace(&mut self.held_step, target);
         for (i, out) in io.output(0).iter_mut().enumerate() {
+            let next_step = if audio_freq {
+                f64::from(freq[i] * self.mul)
+            } else {
+                ramped += step_slope;
+                ramped
+            };
             *out = if self.first {
                 self.first = false;
-                self.step = f64::from(at(freq, i) * self.mul);
+                self.step = next_step;
                 if self.fires_first {
                     1.0
                 } else {
                     0.0
                 }
             } else {
-                self.tick(offset, at(freq, i))
+                self.tick(offset, next_step)
             };
             offset += slope;
         }
@@ -427,6 +446,8 @@ mod tests {
     use oscine_plugin_api::{Rate, Rgen};
 
     use super::super::probe::{run, BLOCK};
+    use super::super::testing::{run as run_unit, wire, Input};
+    use super::Impulse;
 
     /// Frames of scsynth's renders checked below.
     const FRAMES: [usize; 12] = [0, 1, 2, 63, 64, 65, 108, 109, 110, 1000, 2047, 4799];
@@ -542,5 +563,26 @@ mod tests {
                 assert!((got - want).abs() <= *tolerance, "{name}{inputs:?} frame {frame}: {got}, scsynth {want}");
             }
         }
+    }
+
+    fn impulses(freq: Input, phase: f32, blocks: usize) -> Vec<usize> {
+        let (_, out) = run_unit(&Impulse, Rate::Audio, 0, &[freq, Input::Constant(phase)], blocks).unwrap();
+        out.iter().enumerate().filter(|(_, &x)| x == 1.0).map(|(n, _)| n).collect()
+    }
+
+    #[test]
+    fn impulses_fall_on_the_frames_that_pass_a_cycle() {
+        assert_eq!(impulses(Input::Constant(440.0), 0.0, 6)[..4], [0, 110, 219, 328]);
+        assert_eq!(impulses(Input::Constant(1000.0), 0.5, 2)[..2], [24, 72]);
+        assert_eq!(impulses(Input::Constant(-1000.0), 0.0, 2)[..3], [0, 48, 96]);
+        assert_eq!(impulses(Input::Constant(0.0), 0.0, 3), [0]);
+    }
+
+    #[test]
+    fn a_control_rate_frequency_ramps_its_step_across_the_block() {
+        // 375 Hz for a block, then 3000 Hz: scsynth's impulses (rendered with -N) fall at
+        // 0, 90, 115, 132; held at 3000 Hz from frame 64 the second would come at 72.
+        let freq = wire(Rate::Control, |k| if k == 0 { 375.0 } else { 3000.0 });
+        assert_eq!(impulses(freq, 0.0, 3)[..4], [0, 90, 115, 132]);
     }
 }

@@ -20,6 +20,7 @@ mod decay;
 mod delay;
 mod envelope;
 mod filter;
+mod fsine;
 mod info;
 mod io;
 mod lag;
@@ -56,6 +57,7 @@ pub fn register(registrar: &mut dyn Registrar) {
     decay::register(registrar);
     delay::register(registrar);
     envelope::register(registrar);
+    fsine::register(registrar);
     info::register(registrar);
     io::register(registrar);
     lag::register(registrar);

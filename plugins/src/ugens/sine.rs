@@ -28,6 +28,7 @@ use super::{expect_inputs, expect_outputs, expect_rate};
 
 pub(super) fn register(registrar: &mut dyn Registrar) {
     registrar.register_ugen(UGenTable::new("SinOsc", SinOsc));
+    registrar.register_ugen(UGenTable::new("SinOscFB", SinOscFB));
 }
 
 /// Entries in a cycle of the sine table.
@@ -182,6 +183,65 @@ impl Unit for SinOscUnit {
     }
 }
 
+/// `SinOscFB.ar(freq, feedback)`: `SinOsc` whose phase is offset by its last output times
+/// `feedback` (radians per unit of output). As scsynth's: the offset is
+/// `trunc(last · scale)` in `f32`, where `scale` is `feedback · 2^29 / 2π` (in `f64`,
+/// rounded to `f32`) ramped across the block as a running `f32` sum kept from block to
+/// block; the frequency is read once per block (an audio-rate one too) and its increment is
+/// as `SinOsc`'s.
+struct SinOscFB;
+
+struct SinOscFBUnit {
+    table: &'static [[f32; 2]; TABLE_SIZE],
+    phase: i32,
+    last: f32,
+    /// The feedback in phase steps per unit of output, as ramped so far.
+    scale: f32,
+    steps_per_hz: f64,
+}
+
+/// The phase steps per unit of output for `feedback`.
+fn feedback_scale(feedback: f32) -> f32 {
+    (f64::from(feedback) * (CYCLE / TAU)) as f32
+}
+
+impl UGen for SinOscFB {
+    type Unit = SinOscFBUnit;
+    fn build(&self, spec: &UnitSpec<'_>) -> Result<SinOscFBUnit, PluginError> {
+        expect_rate(spec, &[Rate::Control, Rate::Audio])?;
+        expect_inputs(spec, 2, 2)?;
+        expect_outputs(spec, 1)?;
+        let frames_per_step = if spec.rate == Rate::Audio { 1.0 } else { spec.block_size as f64 };
+        Ok(SinOscFBUnit {
+            table: sine_table(),
+            phase: 0,
+            last: 0.0,
+            scale: 0.0,
+            steps_per_hz: CYCLE * frames_per_step / spec.sample_rate,
+        })
+    }
+}
+
+impl Unit for SinOscFBUnit {
+    fn init(&mut self, io: &mut UnitIo<'_, '_>) {
+        self.scale = feedback_scale(io.in0(1));
+        io.output(0)[0] = lookup(self.table, self.phase);
+    }
+
+    fn next(&mut self, io: &mut UnitIo<'_, '_>) {
+        let inc = truncate(f64::from(io.in0(0)) * self.steps_per_hz);
+        let slope = (feedback_scale(io.in0(1)) - self.scale) * (1.0 / io.frames() as f32);
+        let (table, mut phase, mut last, mut scale) = (self.table, self.phase, self.last, self.scale);
+        for o in io.output(0) {
+            last = lookup(table, phase.wrapping_add(truncate(f64::from(last * scale))));
+            *o = last;
+            phase = phase.wrapping_add(inc);
+            scale += slope;
+        }
+        (self.phase, self.last, self.scale) = (phase, last, scale);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use oscine_plugin_api::Rate;
@@ -218,6 +278,19 @@ mod tests {
         assert!((phase(out[BLOCK + 32]) - 0.25).abs() < 1e-6);
         assert!((phase(out[2 * BLOCK]) - 0.5).abs() < 1e-6);
         assert_eq!(out[2 * BLOCK], lookup(sine_table(), 64 * phase_steps(0.5 / 64.0)));
+    }
+
+    #[test]
+    fn sin_osc_fb_without_feedback_is_sin_osc_and_with_it_bends_the_wave() {
+        use super::SinOscFB;
+        let plain = run(&SinOsc, Rate::Audio, 0, &[Input::Constant(440.0), Input::Constant(0.0)], 2).unwrap().1;
+        let fb = |amount: f32| {
+            run(&SinOscFB, Rate::Audio, 0, &[Input::Constant(440.0), Input::Constant(amount)], 2).unwrap().1
+        };
+        assert_eq!(fb(0.0), plain);
+        let bent = fb(0.7);
+        assert_eq!(bent[0], 0.0);
+        assert!(bent[2] > plain[2] && bent.iter().all(|x| x.abs() <= 1.0));
     }
 
     #[test]
