@@ -443,37 +443,11 @@ impl Unit for ImpulseUnit {
 
 #[cfg(test)]
 mod tests {
-    mod impulse {
-        use oscine_plugin_api::Rate;
-
-        use super::super::super::testing::{run, wire, Input};
-        use super::super::Impulse;
-
-        fn impulses(freq: Input, phase: f32, blocks: usize) -> Vec<usize> {
-            let (_, out) = run(&Impulse, Rate::Audio, 0, &[freq, Input::Constant(phase)], blocks).unwrap();
-            out.iter().enumerate().filter(|(_, &x)| x == 1.0).map(|(n, _)| n).collect()
-        }
-
-        #[test]
-        fn impulses_fall_on_the_frames_that_pass_a_cycle() {
-            assert_eq!(impulses(Input::Constant(440.0), 0.0, 6)[..4], [0, 110, 219, 328]);
-            assert_eq!(impulses(Input::Constant(1000.0), 0.5, 2)[..2], [24, 72]);
-            assert_eq!(impulses(Input::Constant(-1000.0), 0.0, 2)[..3], [0, 48, 96]);
-            assert_eq!(impulses(Input::Constant(0.0), 0.0, 3), [0]);
-        }
-
-        #[test]
-        fn a_control_rate_frequency_ramps_its_step_across_the_block() {
-            // 375 Hz for a block, then 3000 Hz: scsynth's impulses (rendered with -N) fall at
-            // 0, 90, 115, 132; held at 3000 Hz from frame 64 the second would come at 72.
-            let freq = wire(Rate::Control, |k| if k == 0 { 375.0 } else { 3000.0 });
-            assert_eq!(impulses(freq, 0.0, 3)[..4], [0, 90, 115, 132]);
-        }
-    }
-
     use oscine_plugin_api::{Rate, Rgen};
 
     use super::super::probe::{run, BLOCK};
+    use super::super::testing::{run as run_unit, wire, Input};
+    use super::Impulse;
 
     /// Frames of scsynth's renders checked below.
     const FRAMES: [usize; 12] = [0, 1, 2, 63, 64, 65, 108, 109, 110, 1000, 2047, 4799];
@@ -589,5 +563,26 @@ mod tests {
                 assert!((got - want).abs() <= *tolerance, "{name}{inputs:?} frame {frame}: {got}, scsynth {want}");
             }
         }
+    }
+
+    fn impulses(freq: Input, phase: f32, blocks: usize) -> Vec<usize> {
+        let (_, out) = run_unit(&Impulse, Rate::Audio, 0, &[freq, Input::Constant(phase)], blocks).unwrap();
+        out.iter().enumerate().filter(|(_, &x)| x == 1.0).map(|(n, _)| n).collect()
+    }
+
+    #[test]
+    fn impulses_fall_on_the_frames_that_pass_a_cycle() {
+        assert_eq!(impulses(Input::Constant(440.0), 0.0, 6)[..4], [0, 110, 219, 328]);
+        assert_eq!(impulses(Input::Constant(1000.0), 0.5, 2)[..2], [24, 72]);
+        assert_eq!(impulses(Input::Constant(-1000.0), 0.0, 2)[..3], [0, 48, 96]);
+        assert_eq!(impulses(Input::Constant(0.0), 0.0, 3), [0]);
+    }
+
+    #[test]
+    fn a_control_rate_frequency_ramps_its_step_across_the_block() {
+        // 375 Hz for a block, then 3000 Hz: scsynth's impulses (rendered with -N) fall at
+        // 0, 90, 115, 132; held at 3000 Hz from frame 64 the second would come at 72.
+        let freq = wire(Rate::Control, |k| if k == 0 { 375.0 } else { 3000.0 });
+        assert_eq!(impulses(freq, 0.0, 3)[..4], [0, 90, 115, 132]);
     }
 }
