@@ -11,6 +11,7 @@
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, UnitSpec};
 
+mod analysis;
 mod band_limited;
 mod binary_op;
 mod biquad;
@@ -52,6 +53,7 @@ mod unit_runner;
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {
     band_limited::register(registrar);
+    analysis::register(registrar);
     binary_op::register(registrar);
     biquad::register(registrar);
     control::register(registrar);
