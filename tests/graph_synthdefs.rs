@@ -179,3 +179,51 @@ fn local_buses_carry_a_synths_signal_into_its_next_block() {
     assert!(data[..64].iter().all(|x| *x == 0.0), "the first block reads the default");
     assert_sine(&data[64..], &sine_reference(1000.0, 48_000.0, 576));
 }
+
+#[test]
+fn mutated_synthdef_files_are_answered_and_the_server_stays_up() {
+    let server = Server::start();
+    let mut c = server.client();
+    let fixtures: Vec<Vec<u8>> = ["sine", "voice", "supriya_default", "chord_variants_v1"]
+        .iter()
+        .map(|name| {
+            std::fs::read(format!("{}/tests/fixtures/scgf/{name}.scsyndef", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        })
+        .collect();
+    // A fixed sequence (xorshift): the same mutations every run.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut done, mut refused) = (0, 0);
+    for round in 0..400 {
+        let mut bytes = fixtures[round % fixtures.len()].clone();
+        for _ in 0..1 + next() % 4 {
+            let at = (next() as usize) % bytes.len();
+            bytes[at] = next() as u8;
+        }
+        if next() % 4 == 0 {
+            let keep = (next() as usize) % bytes.len();
+            bytes.truncate(keep);
+        }
+        c.send("/d_recv", vec![blob(bytes)]);
+        let m = c.recv();
+        match m.addr.as_str() {
+            "/done" => done += 1,
+            "/error" => {
+                assert_error(&m, "/d_recv", 90);
+                refused += 1;
+            }
+            other => panic!("unexpected reply {other}: {m:?}"),
+        }
+    }
+    assert_eq!(done + refused, 400);
+    assert!(refused > 300, "most mutations break the file: {refused} refused, {done} installed");
+    // Whatever was installed plays or is refused cleanly; the server still answers.
+    c.sync_quiet();
+    c.ok("/s_new", vec![s("sine"), i(1000), i(0), i(0)], "/synth/new", 1000);
+    c.sync_quiet();
+}
