@@ -14,6 +14,7 @@
 
 use oscine_plugin_api::{DoneAction, PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
 
+use super::signal::{LaneRamp, Signal};
 use super::{expect_inputs, expect_outputs, expect_rate};
 
 pub(super) fn register(registrar: &mut dyn Registrar) {
@@ -36,15 +37,6 @@ impl Shape {
         match self {
             Shape::Linear => level + step,
             Shape::Exponential => level * step,
-        }
-    }
-
-    /// `x` one step on, in `f32`.
-    #[inline(always)]
-    fn step_f32(self, x: f32, step: f32) -> f32 {
-        match self {
-            Shape::Linear => x + step,
-            Shape::Exponential => x * step,
         }
     }
 }
@@ -128,20 +120,21 @@ impl Unit for LineUnit {
         if self.remaining > frames as u64 {
             // Four lanes from the first value, as scsynth's vector code rounds them.
             let (first, s) = (shape.step(self.level, step) as f32, step as f32);
-            let lane1 = shape.step_f32(first, s);
-            let lane2 = match shape {
-                Shape::Linear => first + (s + s),
-                Shape::Exponential => lane1 * s,
-            };
-            let mut lanes = [first, lane1, lane2, shape.step_f32(lane2, s)];
-            let four = match shape {
-                Shape::Linear => s * 4.0,
-                Shape::Exponential => s * s * s * s,
-            };
-            for (i, o) in out.iter_mut().enumerate() {
-                let lane = &mut lanes[i & 3];
-                *o = *lane;
-                *lane = shape.step_f32(*lane, four);
+            match shape {
+                Shape::Linear => {
+                    let mut ramp = LaneRamp::new(first, s);
+                    out.iter_mut().enumerate().for_each(|(i, o)| *o = ramp.at(i));
+                }
+                Shape::Exponential => {
+                    let (lane1, four) = (first * s, s * s * s * s);
+                    let lane2 = lane1 * s;
+                    let mut lanes = [first, lane1, lane2, lane2 * s];
+                    for (i, o) in out.iter_mut().enumerate() {
+                        let lane = &mut lanes[i & 3];
+                        *o = *lane;
+                        *lane *= four;
+                    }
+                }
             }
             self.level = match shape {
                 Shape::Linear => self.level + step * frames as f64,

@@ -33,12 +33,12 @@ impl Kind {
         }
     }
 
-    /// How term `k` (after the first) combines with what came before it.
+    /// How term `k` combines with what came before it.
     fn step(self, k: usize) -> Step {
-        if self == Kind::MulAdd && k == 1 {
-            Step::Mul
-        } else {
-            Step::Add
+        match k {
+            0 => Step::Set,
+            1 if self == Kind::MulAdd => Step::Mul,
+            _ => Step::Add,
         }
     }
 
@@ -87,6 +87,8 @@ impl UGen for Mix {
 }
 
 impl MixUnit {
+    /// Writes the value of the inputs' current values (at control and scalar rate, and in
+    /// `init`).
     fn value(&self, io: &mut UnitIo<'_, '_>) {
         let mut x = [0.0; 4];
         let n = self.kind.inputs();
@@ -94,6 +96,15 @@ impl MixUnit {
             *v = io.in0(k);
         }
         io.output(0)[0] = self.kind.value(&x[..n]);
+    }
+
+    /// Combines input `k` into the output.
+    fn term(&mut self, io: &mut UnitIo<'_, '_>, k: usize, step: Step) {
+        if self.audio_inputs[k] {
+            term::<ReadAudio>(io, &mut self.held[k], k, step);
+        } else {
+            term::<ReadLanes>(io, &mut self.held[k], k, step);
+        }
     }
 }
 
@@ -113,30 +124,17 @@ impl Unit for MixUnit {
             // (c + d) first, then (a + b) + it.
             self.term(io, 2, Step::Set);
             self.term(io, 3, Step::Add);
-            let (ab, _) = self.held.split_at_mut(2);
-            let (a, b) = ab.split_at_mut(1);
+            let [a, b, _, _] = &mut self.held;
             match (self.audio_inputs[0], self.audio_inputs[1]) {
-                (true, true) => add_pair::<ReadAudio, ReadAudio>(io, &mut a[0], &mut b[0]),
-                (true, false) => add_pair::<ReadAudio, ReadLanes>(io, &mut a[0], &mut b[0]),
-                (false, true) => add_pair::<ReadLanes, ReadAudio>(io, &mut a[0], &mut b[0]),
-                (false, false) => add_pair::<ReadLanes, ReadLanes>(io, &mut a[0], &mut b[0]),
+                (true, true) => add_pair::<ReadAudio, ReadAudio>(io, a, b),
+                (true, false) => add_pair::<ReadAudio, ReadLanes>(io, a, b),
+                (false, true) => add_pair::<ReadLanes, ReadAudio>(io, a, b),
+                (false, false) => add_pair::<ReadLanes, ReadLanes>(io, a, b),
             }
             return;
         }
         for k in 0..self.kind.inputs() {
-            let step = if k == 0 { Step::Set } else { self.kind.step(k) };
-            self.term(io, k, step);
-        }
-    }
-}
-
-impl MixUnit {
-    /// Combines input `k` into the output.
-    fn term(&mut self, io: &mut UnitIo<'_, '_>, k: usize, step: Step) {
-        if self.audio_inputs[k] {
-            term::<ReadAudio>(io, &mut self.held[k], k, step);
-        } else {
-            term::<ReadLanes>(io, &mut self.held[k], k, step);
+            self.term(io, k, self.kind.step(k));
         }
     }
 }

@@ -40,6 +40,15 @@ pub(crate) struct LaneRamp {
     step: f32,
 }
 
+impl LaneRamp {
+    /// The ramp from `first` by `slope` a frame.
+    #[inline(always)]
+    pub(crate) fn new(first: f32, slope: f32) -> LaneRamp {
+        let two = first + (slope + slope);
+        LaneRamp { lanes: [first, first + slope, two, two + slope], step: slope * 4.0 }
+    }
+}
+
 impl Signal for LaneRamp {
     #[inline(always)]
     fn at(&mut self, i: usize) -> f32 {
@@ -97,11 +106,8 @@ impl Held {
     /// The ramp across this call as vector code rounds it ([`LaneRamp`]).
     #[inline(always)]
     pub(crate) fn lanes(&mut self, io: &UnitIo<'_, '_>, i: usize) -> LaneRamp {
-        let (new, s) = self.slope(io, i);
-        let old = self.0;
-        self.0 = new;
-        let two = old + (s + s);
-        LaneRamp { lanes: [old, old + s, two, two + s], step: s * 4.0 }
+        let (new, slope) = self.slope(io, i);
+        LaneRamp::new(std::mem::replace(&mut self.0, new), slope)
     }
 
     /// The ramp across this call as one-frame code rounds it ([`RunningRamp`]).
