@@ -39,7 +39,7 @@ fn sine_reference(freq: f64, sample_rate: f64, frames: usize) -> Vec<f32> {
 
 /// How far `SinOsc` may stray from a true sine: it reads scsynth's 8192-point wavetable
 /// with scsynth's integer phase (the conformance suite checks it against scsynth itself).
-const SINOSC_ERROR: f32 = 1e-4;
+const SINOSC_ERROR: f32 = 1e-5;
 
 /// Asserts `got` follows `want` within [`SINOSC_ERROR`], frame by frame.
 #[track_caller]
