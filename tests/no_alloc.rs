@@ -35,6 +35,14 @@ fn the_process_path_never_allocates_or_frees() {
     // Graph SynthDefs (SCgf) too: their units, wires and buses by number.
     let graphs = t.handle.receive_graph_defs(&support::scgf::file(&[support::scgf::sine("graph-sine", 440.0)]));
     assert_eq!(graphs.unwrap(), ["graph-sine", "graph-sine.high"]);
+    // And SynthDefs as supriya writes them: SinOsc and a multiply; Saw, LPF, Pan2 and an
+    // EnvGen; supriya's port of sclang's `default` (VarSaw, Rand, Sum3, LPF, XLine, Linen,
+    // Pan2, OffsetOut).
+    for name in ["sine", "voice", "supriya_default", "chord"] {
+        let path = format!("{}/tests/fixtures/scgf/{name}.scsyndef", env!("CARGO_MANIFEST_DIR"));
+        let installed = t.handle.receive_graph_defs(&std::fs::read(&path).unwrap());
+        assert!(installed.is_ok(), "{name}: {installed:?}");
+    }
     let names: Vec<String> = t.handle.registry().entries().iter().map(|e| e.name().to_owned()).collect();
     assert!(names.len() >= 4);
     // The counter itself works: a plain allocation on this thread is seen.

@@ -47,8 +47,9 @@ fn reference(case: &Case) -> Vec<f32> {
     bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
 }
 
-/// What is wrong with Oscine's render of `case`, if anything.
-fn check(case: &Case, cases: &Cases) -> Result<(), String> {
+/// The largest difference relative to the allowed one, or what is wrong with Oscine's
+/// render of `case`.
+fn check(case: &Case, cases: &Cases) -> Result<f32, String> {
     let score = std::fs::read(fixtures().join(format!("{}.osc", case.name))).expect("score");
     let options = RenderOptions {
         sample_rate: cases.sample_rate,
@@ -60,6 +61,7 @@ fn check(case: &Case, cases: &Cases) -> Result<(), String> {
     let rendered = Renderer::new(options).render_to_memory(&score).map_err(|e| format!("render failed: {e}"))?;
     let expected = reference(case);
     let mut problems = Vec::new();
+    let mut closest = 0.0f32;
     for (ch, oscine) in rendered.iter().enumerate() {
         if oscine.len() < case.frames {
             return Err(format!("channel {ch}: {} frames, not {}", oscine.len(), case.frames));
@@ -80,6 +82,7 @@ fn check(case: &Case, cases: &Cases) -> Result<(), String> {
                 first = Some((n, want, got));
             }
         }
+        closest = closest.max(worst.0 / limit);
         if let Some((n, want, got)) = first {
             problems.push(format!(
                 "channel {ch}: frame {n}: scsynth {want}, oscine {got} (largest difference {} at frame {}, allowed {limit})",
@@ -88,7 +91,7 @@ fn check(case: &Case, cases: &Cases) -> Result<(), String> {
         }
     }
     if problems.is_empty() {
-        Ok(())
+        Ok(closest)
     } else {
         Err(problems.join("; "))
     }
@@ -117,7 +120,10 @@ fn envelopes_and_filters_render_as_scsynth_does() {
             continue;
         }
         match check(case, &cases) {
-            Ok(()) => passed += 1,
+            Ok(margin) => {
+                passed += 1;
+                println!("{}: largest difference {:.0}% of the tolerance", case.name, margin * 100.0);
+            }
             Err(problem) => failed.push(format!("{}: {problem}", case.name)),
         }
     }

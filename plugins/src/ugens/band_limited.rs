@@ -15,8 +15,12 @@
 //!   used, and the sine divides instead (and a divisor below 0.0005 gives the peak, 1).
 //! - `freq`, `numharm` and `width` are read once per block. When `N` changes, the block
 //!   crossfades linearly from the train with the old `N` to the one with the new; when
-//!   the width changes, `Pulse`'s shift moves across the block from the old one (0 when
-//!   the Synth starts) to the new.
+//!   `N` grows, that block also keeps the last block's frequency (the new one is taken a
+//!   block later). When the width changes, `Pulse`'s shift moves across the block from
+//!   the old one (0 when the Synth starts) to the new.
+//! - Not matched yet: `Blip` whose harmonics are capped by Nyquist (`numharm` above
+//!   `rate / 2·freq`) while its frequency falls; scsynth then takes the new frequency
+//!   later than the rule above says, and the phase drifts from Oscine's.
 //! - `Saw`'s integrator starts at -0.46, `Pulse`'s at 0. The first value, computed when
 //!   the Synth starts, is also the first frame played: nothing steps past it.
 //!
@@ -122,6 +126,8 @@ struct TrainUnit {
     tables: &'static Tables,
     /// The half angle.
     phase: u32,
+    /// The phase step of the last block.
+    last_step: u32,
     harmonics: Harmonics,
     /// Pulse's shift of the second train, in phase units.
     shift: i32,
@@ -148,6 +154,7 @@ impl UGen for Train {
             kind: self.0,
             tables: tables(),
             phase: 0,
+            last_step: 0,
             harmonics: Harmonics::new(1),
             shift: 0,
             y: if self.0 == Kind::Saw { -0.46 } else { 0.0 },
@@ -206,15 +213,21 @@ impl TrainUnit {
 impl Unit for TrainUnit {
     fn init(&mut self, io: &mut UnitIo<'_, '_>) {
         self.harmonics = self.harmonics(io);
+        self.last_step = self.step(io);
         // The first frame, computed again by the first block: the shift still 0.
         let z = self.value(&self.harmonics, self.phase, 0);
         io.output(0)[0] = if self.kind == Kind::Blip { z } else { z + 0.999 * self.y };
     }
 
     fn next(&mut self, io: &mut UnitIo<'_, '_>) {
-        let step = self.step(io);
         let harmonics = self.harmonics(io);
         let old = std::mem::replace(&mut self.harmonics, harmonics);
+        // scsynth's renders show a block whose harmonics grow keeping the last block's
+        // step: the new frequency is taken in the block after.
+        if harmonics.n <= old.n {
+            self.last_step = self.step(io);
+        }
+        let step = self.last_step;
         let frames = io.frames();
         let (shift, shift_slope) = if self.kind == Kind::Pulse {
             let new = Self::width_shift(io);
@@ -237,5 +250,65 @@ impl Unit for TrainUnit {
             phase = phase.wrapping_add(step);
         }
         self.phase = phase;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use oscine_plugin_api::{Rate, Rgen};
+
+    use super::super::probe::{run, BLOCK};
+
+    /// Frames of scsynth's renders checked below.
+    const FRAMES: [usize; 12] = [0, 1, 2, 63, 64, 65, 108, 109, 110, 1000, 2047, 4799];
+    /// (UGen, constant inputs, tolerance, scsynth's samples at `FRAMES` as `f32` bits).
+    const VECTORS: &[(&str, &[f32], f32, [u32; 12])] = &[
+        (
+            "Blip",
+            &[440.0, 10.0],
+            0.0,
+            [
+                0x3f800000, 0x3f6ffde5, 0x3f43359f, 0xbcf508b7, 0xbbca267a, 0x3b17b000, 0x3f6cf797, 0x3f7fdd68,
+                0x3f72b768, 0xbe1999cb, 0xbd1fbda9, 0x3f6ff84f,
+            ],
+        ),
+        (
+            "Blip",
+            &[10.0, 1.0],
+            0.0,
+            [
+                0x3f800000, 0x3f7ffff0, 0x3f7fffca, 0x3f7f2786, 0x3f7f21f8, 0x3f7f1ad4, 0x3f7d73b6, 0x3f7d6632,
+                0x3f7d5b16, 0x3e84841c, 0xbf652719, 0x3f7ffff0,
+            ],
+        ),
+        (
+            "Saw",
+            &[7000.0],
+            0.0,
+            [
+                0x3f0a5b96, 0x3eb27ca3, 0x3e56076a, 0x3e60b248, 0x3e6078b9, 0xbdc7a0d8, 0xbedf115a, 0xbe592bf0,
+                0x3f226e0d, 0xbf0de62d, 0xbe33d47e, 0xbefeda8b,
+            ],
+        ),
+        (
+            "Pulse",
+            &[440.0, 0.3],
+            2e-06,
+            [
+                0x00000000, 0x3e5aadb1, 0x3e608430, 0x3e362230, 0x3e1bf1ea, 0x3e37ed0c, 0xbf5f426a, 0x3de89c70,
+                0x3e65ef78, 0x3e86753f, 0xbf3ca050, 0xbf3157f5,
+            ],
+        ),
+    ];
+
+    #[test]
+    fn renders_scsynths_samples() {
+        for (name, inputs, tolerance, bits) in VECTORS {
+            let run = run(name, Rate::Audio, inputs, 4800 / BLOCK, &mut Rgen::new(0));
+            for (&frame, &want) in FRAMES.iter().zip(bits) {
+                let (got, want) = (run.frames[frame], f32::from_bits(want));
+                assert!((got - want).abs() <= *tolerance, "{name}{inputs:?} frame {frame}: {got}, scsynth {want}");
+            }
+        }
     }
 }

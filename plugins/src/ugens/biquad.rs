@@ -3,24 +3,23 @@
 //! reciprocal of Q).
 //!
 //! Each is `Name.ar/kr(in, freq[, rq])`. The coefficients come from `freq` and `rq` at the
-//! call's first frame and move across the call when they change (see [`super::filter`]);
-//! the state is kept in double precision.
+//! call's first frame and move across the call in thirds when they change (see
+//! [`super::filter`]); the state is kept in double precision.
 
 use std::f64::consts::{SQRT_2, TAU};
 use std::marker::PhantomData;
 
-use oscine_plugin_api::{PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
+use oscine_plugin_api::{Registrar, UGenTable};
 
-use super::filter::{at, ramp, Controls};
-use super::{expect_inputs, expect_outputs, expect_rate};
+use super::filter::{Filter, Glide, Recurrence};
 
 pub(super) fn register(registrar: &mut dyn Registrar) {
-    registrar.register_ugen(UGenTable::new("LPF", Biquad::<Lpf>::default()));
-    registrar.register_ugen(UGenTable::new("HPF", Biquad::<Hpf>::default()));
-    registrar.register_ugen(UGenTable::new("BPF", Biquad::<Bpf>::default()));
-    registrar.register_ugen(UGenTable::new("BRF", Biquad::<Brf>::default()));
-    registrar.register_ugen(UGenTable::new("RLPF", Biquad::<Rlpf>::default()));
-    registrar.register_ugen(UGenTable::new("RHPF", Biquad::<Rhpf>::default()));
+    registrar.register_ugen(UGenTable::new("LPF", Filter::<Biquad<Lpf>>::default()));
+    registrar.register_ugen(UGenTable::new("HPF", Filter::<Biquad<Hpf>>::default()));
+    registrar.register_ugen(UGenTable::new("BPF", Filter::<Biquad<Bpf>>::default()));
+    registrar.register_ugen(UGenTable::new("BRF", Filter::<Biquad<Brf>>::default()));
+    registrar.register_ugen(UGenTable::new("RLPF", Filter::<Biquad<Rlpf>>::default()));
+    registrar.register_ugen(UGenTable::new("RHPF", Filter::<Biquad<Rhpf>>::default()));
 }
 
 /// One filter of the family: its coefficients from `freq` (in radians per sample) and
@@ -140,88 +139,34 @@ impl Kind for Rhpf {
     }
 }
 
-/// The UGen of one [`Kind`].
+/// The [`Recurrence`] of one [`Kind`]: coefficients in thirds across a block at audio
+/// rate, new ones at once at control rate, the first frame run once when the Synth starts.
 pub(crate) struct Biquad<K>(PhantomData<fn() -> K>);
 
-impl<K> Default for Biquad<K> {
-    fn default() -> Self {
-        Biquad(PhantomData)
-    }
-}
-
-pub(crate) struct BiquadUnit<K> {
-    /// Radians per sample for 1 Hz at the unit's rate.
-    radians: f64,
-    controls: Controls<2>,
-    coefs: [f64; 3],
-    y1: f64,
-    y2: f64,
-    kind: PhantomData<fn() -> K>,
-}
-
-impl<K: Kind> UGen for Biquad<K> {
-    type Unit = BiquadUnit<K>;
-    fn build(&self, spec: &UnitSpec<'_>) -> Result<BiquadUnit<K>, PluginError> {
-        expect_rate(spec, &[Rate::Control, Rate::Audio])?;
-        expect_inputs(spec, 1 + K::CONTROLS, 1 + K::CONTROLS)?;
-        expect_outputs(spec, 1)?;
-        let steps = if spec.rate == Rate::Audio { spec.sample_rate } else { spec.sample_rate / spec.block_size as f64 };
-        Ok(BiquadUnit {
-            radians: TAU / steps,
-            controls: Controls([0.0; 2]),
-            coefs: [0.0; 3],
-            y1: 0.0,
-            y2: 0.0,
-            kind: PhantomData,
-        })
-    }
-}
-
-impl<K: Kind> BiquadUnit<K> {
-    fn controls(io: &UnitIo<'_, '_>) -> Controls<2> {
-        let rq = if K::CONTROLS > 1 { io.in0(2) } else { 0.0 };
-        Controls([io.in0(1), rq])
-    }
-
-    fn coefs(&self, controls: Controls<2>) -> [f64; 3] {
-        K::coefs(f64::from(controls.0[0]) * self.radians, f64::from(controls.0[1]))
-    }
-}
-
-impl<K: Kind> Unit for BiquadUnit<K> {
-    fn init(&mut self, io: &mut UnitIo<'_, '_>) {
-        self.controls = Self::controls(io);
-        self.coefs = self.coefs(self.controls);
-        // As in scsynth, the first frame runs through the filter here and again in the
-        // first block: the state starts one frame in.
-        let (out, y0) = K::tick(&self.coefs, f64::from(io.in0(0)), 0.0, 0.0);
-        self.y1 = y0;
-        io.output(0)[0] = out as f32;
-    }
-
-    fn next(&mut self, io: &mut UnitIo<'_, '_>) {
-        let input = io.input(0);
-        let controls = Self::controls(io);
-        let (mut y1, mut y2) = (self.y1, self.y2);
-        let out = io.output(0);
-        let frames = out.len();
-        let mut tick = |i: usize, c: &[f64; 3]| {
-            let (o, y0) = K::tick(c, f64::from(at(input, i)), y1, y2);
-            out[i] = o as f32;
-            y2 = y1;
-            y1 = y0;
-        };
-        if controls != self.controls {
-            self.controls = controls;
-            let new = self.coefs(controls);
-            ramp(&mut self.coefs, new, frames, tick);
+impl<K: Kind> Recurrence for Biquad<K> {
+    const CONTROLS: usize = K::CONTROLS;
+    /// `[y1, y2]`.
+    type State = [f64; 2];
+    fn glide(audio: bool) -> Glide {
+        if audio {
+            Glide::Thirds
         } else {
-            let c = self.coefs;
-            for i in 0..frames {
-                tick(i, &c);
-            }
+            Glide::ToNew
         }
-        self.y1 = y1;
-        self.y2 = y2;
+    }
+    fn coefs(c: [f32; 4], steps: f64) -> [f64; 4] {
+        let [a0, b1, b2] = K::coefs(f64::from(c[0]) * TAU / steps, f64::from(c[1]));
+        [a0, b1, b2, 0.0]
+    }
+    fn start(x0: f64, c: &[f64; 4]) -> ([f64; 2], f64) {
+        let mut y = [0.0; 2];
+        let out = Self::tick(c, x0, &mut y);
+        (y, out)
+    }
+    #[inline(always)]
+    fn tick(c: &[f64; 4], x: f64, y: &mut [f64; 2]) -> f64 {
+        let (out, y0) = K::tick(&[c[0], c[1], c[2]], x, y[0], y[1]);
+        *y = [y0, y[0]];
+        out
     }
 }

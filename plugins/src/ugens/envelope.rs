@@ -66,7 +66,7 @@ const FIRST_SEGMENT: usize = 9;
 /// After the last segment the level holds at its target and the done action is asked for.
 ///
 /// An audio-rate gate is read every sample; any other once per step.
-struct EnvGen;
+pub(crate) struct EnvGen;
 
 /// What the envelope is doing.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -110,7 +110,7 @@ impl Segment {
     }
 }
 
-struct EnvGenUnit {
+pub(crate) struct EnvGenUnit {
     audio_gate: bool,
     steps_per_second: f64,
     segment: Segment,
@@ -194,8 +194,10 @@ impl EnvGenUnit {
             self.counter = i32::MAX;
             return;
         };
-        let segments = io.in0(NUM_STAGES) as i32;
-        if stage + 1 >= segments {
+        // In 64 bits: the stage and the counts come from inputs, and may be anything.
+        let next = i64::from(stage) + 1;
+        let segments = i64::from(io.in0(NUM_STAGES) as i32);
+        if next >= segments {
             self.counter = i32::MAX;
             self.segment = Segment::Constant;
             if !self.done {
@@ -205,9 +207,9 @@ impl EnvGenUnit {
                     io.ctx.done(action);
                 }
             }
-        } else if stage + 1 == io.in0(RELEASE_NODE) as i32 && !self.released {
+        } else if next == i64::from(io.in0(RELEASE_NODE) as i32) && !self.released {
             let loop_node = io.in0(LOOP_NODE) as i32;
-            if (0..segments).contains(&loop_node) {
+            if (0..segments).contains(&i64::from(loop_node)) {
                 self.start_segment(io, loop_node);
             } else {
                 self.counter = i32::MAX;
@@ -215,7 +217,8 @@ impl EnvGenUnit {
                 self.level = self.end_level;
             }
         } else {
-            self.start_segment(io, stage + 1);
+            // `next` is below `segments`, an i32.
+            self.start_segment(io, next as i32);
         }
     }
 
@@ -357,7 +360,7 @@ impl Unit for EnvGenUnit {
 /// until the gate falls to 0 or below, and falls to 0 in `releaseTime` (a gate of -1 − t
 /// or below: in t seconds). One step after reaching 0 it asks for the done action.
 /// The gate is not read during the attack.
-struct Linen;
+pub(crate) struct Linen;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LinenStage {
@@ -370,7 +373,7 @@ enum LinenStage {
     Idle,
 }
 
-struct LinenUnit {
+pub(crate) struct LinenUnit {
     steps_per_second: f64,
     stage: LinenStage,
     level: f32,
@@ -449,5 +452,102 @@ impl Unit for LinenUnit {
 
     fn next(&mut self, io: &mut UnitIo<'_, '_>) {
         io.output(0)[0] = self.step(io);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use oscine_plugin_api::{DoneAction, Rate};
+
+    use super::super::unit_runner::Runner;
+    use super::{EnvGen, Linen};
+
+    /// EnvGen's inputs for a line from 0 to 1 in `seconds`, with done action 2.
+    fn line(seconds: f32) -> Vec<f32> {
+        vec![1.0, 1.0, 0.0, 1.0, 2.0, 0.0, 1.0, -99.0, -99.0, 1.0, seconds, 1.0, 0.0]
+    }
+
+    fn envgen(rate: Rate, values: &[f32]) -> Runner<EnvGen> {
+        Runner::new(&EnvGen, rate, &vec![Rate::Scalar; values.len()], values).expect("builds")
+    }
+
+    #[test]
+    fn envgen_asks_for_its_done_action_once_in_the_call_where_it_ends() {
+        // 100 frames: the init step and 99 more, so the end is in the second block.
+        let mut env = envgen(Rate::Audio, &line(100.0 / 48000.0));
+        assert_eq!(env.init(), 0.0);
+        let (first, done) = env.next(64);
+        assert_eq!(done, None);
+        assert!((first[0] - 0.01).abs() < 1e-6, "{}", first[0]);
+        let (second, done) = env.next(64);
+        assert_eq!(done, Some(DoneAction::FreeSelf));
+        assert_eq!(second[35], 1.0);
+        assert!(env.next(64).1.is_none(), "asked for again");
+    }
+
+    #[test]
+    fn envgen_output_does_not_depend_on_how_calls_split_the_frames() {
+        let whole: Vec<f32> = {
+            let mut env = envgen(Rate::Audio, &line(0.003));
+            env.init();
+            (0..4).flat_map(|_| env.next(64).0).collect()
+        };
+        let mut env = envgen(Rate::Audio, &line(0.003));
+        env.init();
+        // A Synth started 40 frames into a block: a first call of 24 frames.
+        let mut split = env.next(24).0;
+        split.extend((0..3).flat_map(|_| env.next(64).0));
+        split.extend(env.next(40).0);
+        assert_eq!(whole, split);
+    }
+
+    #[test]
+    fn envgen_refuses_an_envelope_of_partial_segments() {
+        let mut values = line(1.0);
+        values.pop();
+        assert!(Runner::new(&EnvGen, Rate::Audio, &vec![Rate::Scalar; values.len()], &values).is_err());
+    }
+
+    #[test]
+    fn linen_ramps_holds_releases_and_then_asks_for_its_done_action() {
+        // Attack 2 blocks to 0.5, release 2 blocks (times of 2.5 blocks, truncated),
+        // done action 2.
+        let block = 64.0 / 48000.0;
+        let rates = [Rate::Control; 5];
+        let mut linen = Runner::new(&Linen, Rate::Control, &rates, &[1.0, 2.5 * block, 0.5, 2.5 * block, 2.0]).unwrap();
+        let mut values = vec![linen.init()];
+        for k in 0..8 {
+            if k == 3 {
+                linen.set(0, 0.0);
+            }
+            let (v, done) = linen.next(1);
+            values.push(v[0]);
+            assert_eq!(done.is_some(), k == 6, "block {k}");
+        }
+        assert_eq!(values, [0.0, 0.25, 0.5, 0.5, 0.5, 0.5, 0.25, 0.0, 0.0]);
+    }
+}
+
+#[cfg(test)]
+mod edge_tests {
+    use oscine_plugin_api::Rate;
+
+    use super::super::unit_runner::Runner;
+    use super::EnvGen;
+
+    #[test]
+    fn envgen_survives_any_envelope_header() {
+        for (segments, release, looped) in
+            [(i32::MAX as f32, 1e10, 1e10), (-5.0, -1e10, 3.0), (3.0, 1e10, -1e10), (f32::NAN, f32::NAN, f32::NAN)]
+        {
+            let values = [1.0, 1.0, 0.0, 1.0, 2.0, 0.0, segments, release, looped, 1.0, 0.001, 1.0, 0.0];
+            let mut env = Runner::new(&EnvGen, Rate::Audio, &[Rate::Scalar; 13], &values).unwrap();
+            env.init();
+            env.next(64);
+            env.set(0, -2.0);
+            env.next(64);
+            env.set(0, 1.0);
+            env.next(64);
+        }
     }
 }

@@ -59,10 +59,33 @@ pub(crate) fn ramp<const N: usize>(
     *coefs = new;
 }
 
-/// The control inputs a filter's coefficients come from, as last seen, so that they are
-/// recomputed only when one changes (compared exactly, as the graph's floats).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Controls<const M: usize>(pub(crate) [f32; M]);
+/// A filter's state as it is kept between calls: values too small to matter (at most
+/// 1e-15, which keeps denormals out of the recurrence), absurdly large (1e15 or more) or
+/// NaN become 0, so that silence costs no more than sound and one bad input frame does
+/// not poison the filter for good.
+pub(crate) trait Zap {
+    /// Zeroes the values out of range.
+    fn zap(&mut self);
+}
+
+impl Zap for f64 {
+    #[inline(always)]
+    fn zap(&mut self) {
+        let a = self.abs();
+        if !(a > 1e-15 && a < 1e15) {
+            *self = 0.0;
+        }
+    }
+}
+
+impl<T: Zap, const N: usize> Zap for [T; N] {
+    #[inline(always)]
+    fn zap(&mut self) {
+        for x in self {
+            x.zap();
+        }
+    }
+}
 
 /// How a filter's coefficients move across a call from their old values to new ones,
 /// when the inputs they come from change. scsynth's filters differ, and each is matched.
@@ -121,7 +144,7 @@ pub(crate) trait Recurrence: Send + Sync + 'static {
     /// computed every frame) rather than once a call.
     const AUDIO_CONTROLS: bool = false;
     /// What the filter remembers between frames.
-    type State: Copy + Send + 'static;
+    type State: Copy + Send + Zap + 'static;
     /// How the coefficients move when the controls change, at audio rate (`audio`) or
     /// control rate.
     fn glide(audio: bool) -> Glide;
@@ -201,6 +224,7 @@ impl<R: Recurrence> FilterUnit<R> {
             let coefs = R::frame_coefs(values, self.steps);
             *out = R::tick(&coefs, f64::from(at(input, i)), &mut state) as f32;
         }
+        state.zap();
         self.state = state;
         self.controls = Self::controls(io);
         self.coefs = R::coefs(self.controls, self.steps);
@@ -239,6 +263,76 @@ impl<R: Recurrence> oscine_plugin_api::Unit for FilterUnit<R> {
                 tick(i, &c);
             }
         }
+        state.zap();
         self.state = state;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{glide, Glide};
+
+    fn schedule(kind: Glide, frames: usize) -> Vec<f64> {
+        let mut coefs = [0.0];
+        let mut seen = vec![f64::NAN; frames];
+        glide(kind, &mut coefs, [1.0], frames, |i, c| seen[i] = c[0]);
+        assert_eq!(coefs, [1.0]);
+        seen
+    }
+
+    #[test]
+    fn thirds_step_every_three_frames_and_end_at_the_new_values() {
+        let c = schedule(Glide::Thirds, 64);
+        assert_eq!(&c[..3], &[0.0; 3]);
+        assert!((c[3] - 1.0 / 21.0).abs() < 1e-12);
+        assert!((c[62] - 20.0 / 21.0).abs() < 1e-12);
+        assert!((c[63] - 1.0).abs() < 1e-12);
+        assert_eq!(schedule(Glide::Thirds, 2), [1.0, 1.0]);
+    }
+
+    #[test]
+    fn linear_glides_start_at_the_old_values_or_end_at_the_new_ones() {
+        let from = schedule(Glide::FromOld, 64);
+        assert_eq!(from[0], 0.0);
+        assert!((from[63] - 63.0 / 64.0).abs() < 1e-12);
+        let to = schedule(Glide::ToNew, 64);
+        assert!((to[0] - 1.0 / 64.0).abs() < 1e-12);
+        assert!((to[63] - 1.0).abs() < 1e-12);
+        // At control rate (one frame a call): the old values, or the new ones.
+        assert_eq!(schedule(Glide::FromOld, 1), [0.0]);
+        assert_eq!(schedule(Glide::ToNew, 1), [1.0]);
+    }
+}
+
+#[cfg(test)]
+mod zap_tests {
+    use oscine_plugin_api::Rate;
+
+    use super::super::simple_filter::OnePole;
+    use super::super::unit_runner::Runner;
+    use super::Filter;
+
+    #[test]
+    fn a_filter_recovers_from_a_nan_input_at_the_next_call() {
+        let ugen = Filter::<OnePole>::default();
+        let mut filter = Runner::new(&ugen, Rate::Audio, &[Rate::Audio, Rate::Scalar], &[f32::NAN, 0.5]).unwrap();
+        filter.init();
+        assert!(filter.next(64).0.iter().all(|x| x.is_nan()));
+        filter.set(0, 1.0);
+        let (out, _) = filter.next(64);
+        assert!(out.iter().all(|x| x.is_finite()), "{out:?}");
+        assert_eq!(out[0], 0.5);
+    }
+
+    #[test]
+    fn a_decayed_state_becomes_zero_rather_than_denormal() {
+        let ugen = Filter::<OnePole>::default();
+        let mut filter = Runner::new(&ugen, Rate::Audio, &[Rate::Audio, Rate::Scalar], &[1.0, 0.5]).unwrap();
+        filter.init();
+        filter.next(64);
+        filter.set(0, 0.0);
+        // 0.5^64 per call: below 1e-15 after the first silent call.
+        filter.next(64);
+        assert!(filter.next(64).0.iter().all(|&x| x == 0.0));
     }
 }

@@ -15,6 +15,7 @@ pub(super) fn register(registrar: &mut dyn Registrar) {
     registrar.register_ugen(UGenTable::new("OffsetOut", Out { replace: false }));
     registrar.register_ugen(UGenTable::new("In", In { feedback: false }));
     registrar.register_ugen(UGenTable::new("InFeedback", In { feedback: true }));
+    registrar.register_ugen(UGenTable::new("XOut", XOut));
     registrar.register_ugen(UGenTable::new("LocalIn", LocalIn));
     registrar.register_ugen(UGenTable::new("LocalOut", LocalOut));
 }
@@ -182,3 +183,57 @@ impl Unit for InUnit {
 fn bus_number(value: f32) -> Option<usize> {
     (value >= 0.0).then_some(value as usize)
 }
+
+/// `XOut(bus, xfade, channels...)`: crossfades what buses `bus..` hold with the channels:
+/// `old + xfade · (new − old)`.
+struct XOut;
+
+struct XOutUnit {
+    audio: bool,
+}
+
+/// The most channels one `XOut` writes.
+const MAX_XOUT_CHANNELS: usize = 64;
+
+impl UGen for XOut {
+    type Unit = XOutUnit;
+    fn build(&self, spec: &UnitSpec<'_>) -> Result<XOutUnit, PluginError> {
+        expect_rate(spec, &[Rate::Control, Rate::Audio])?;
+        expect_inputs(spec, 3, 2 + MAX_XOUT_CHANNELS)?;
+        let audio = spec.rate == Rate::Audio;
+        if audio {
+            if let Some(i) = (2..spec.inputs.len()).find(|&i| spec.input_rate(i) != Rate::Audio) {
+                return Err(PluginError::new(format!("XOut.ar: input {i} is not audio rate")));
+            }
+        }
+        Ok(XOutUnit { audio })
+    }
+}
+
+impl Unit for XOutUnit {
+    fn init(&mut self, _io: &mut UnitIo<'_, '_>) {}
+
+    fn next(&mut self, io: &mut UnitIo<'_, '_>) {
+        let Some(bus) = bus_number(io.in0(0)) else { return };
+        let xfade = io.in0(1);
+        let offset = io.ctx.offset;
+        let mut old = [0.0f32; crate::ugens::io::BLOCK_LIMIT];
+        for k in 2..io.num_inputs() {
+            let input = io.input(k);
+            if self.audio {
+                let old = &mut old[..input.len().min(BLOCK_LIMIT)];
+                io.ctx.buses.read_audio(bus + k - 2, offset, old, false);
+                for (o, x) in old.iter_mut().zip(input) {
+                    *o += xfade * (x - *o);
+                }
+                io.ctx.buses.write_audio(bus + k - 2, offset, old, true);
+            } else {
+                let o = io.ctx.buses.read_control(bus + k - 2);
+                io.ctx.buses.write_control(bus + k - 2, o + xfade * (input[0] - o), true);
+            }
+        }
+    }
+}
+
+/// The largest block `XOut` mixes on the stack.
+pub(crate) const BLOCK_LIMIT: usize = 8192;

@@ -274,7 +274,7 @@ impl Unit for VarSawUnit {
                 self.take_width(width);
             }
             let z = if self.phase < self.duty { self.phase * self.rise } else { (1.0 - self.phase) * self.fall };
-            *out = (z - 1.0) as f32;
+            *out = z as f32 - 1.0;
             self.phase += f64::from(at(freq, i) * self.mul);
         }
     }
@@ -443,13 +443,130 @@ impl Unit for ImpulseUnit {
 
 #[cfg(test)]
 mod tests {
-    use oscine_plugin_api::Rate;
+    use oscine_plugin_api::{Rate, Rgen};
 
-    use super::super::testing::{run, wire, Input};
+    use super::super::probe::{run, BLOCK};
+    use super::super::testing::{run as run_unit, wire, Input};
     use super::Impulse;
 
+    /// Frames of scsynth's renders checked below.
+    const FRAMES: [usize; 12] = [0, 1, 2, 63, 64, 65, 108, 109, 110, 1000, 2047, 4799];
+    /// (UGen, constant inputs, tolerance, scsynth's samples at `FRAMES` as `f32` bits).
+    const VECTORS: &[(&str, &[f32], f32, [u32; 12])] = &[
+        (
+            "LFSaw",
+            &[440.0, 0.0],
+            0.0,
+            [
+                0x3c962fc9, 0x3d162fc9, 0x3d6147ae, 0xbf53a06e, 0xbf4eeef0, 0xbf4a3d71, 0xbada76b0, 0x3c88885e,
+                0x3d0f5c14, 0x3eb40d8f, 0xbee81b80, 0xb6680000,
+            ],
+        ),
+        (
+            "LFSaw",
+            &[-1234.5, 0.7],
+            0.0,
+            [
+                0x3f260831, 0x3f18dd2f, 0x3f0bb22d, 0xbf178d51, 0xbf24b853, 0xbf31e355, 0xbf681cae, 0xbf7547b0,
+                0x3f7d8d4e, 0xbf49f7de, 0xbf24dd4d, 0xbe4ccde4,
+            ],
+        ),
+        (
+            "LFTri",
+            &[440.0, 0.3],
+            0.0,
+            [
+                0x3eac5f93, 0x3ebf258c, 0x3ed1eb85, 0xbf258bf1, 0xbf2eeeee, 0xbf3851ea, 0x3e97e4ad, 0x3eaaaaa6,
+                0x3ebd709f, 0x3f7f25a4, 0xbf1b4eb3, 0x3e9998b2,
+            ],
+        ),
+        (
+            "LFCub",
+            &[440.0, 0.3],
+            0.0,
+            [
+                0x3f537278, 0x3f5b7c24, 0x3f62d3d0, 0xbf7eed5a, 0xbf7fe4d8, 0xbf7fd8f1, 0x3f49ee22, 0x3f52aee8,
+                0x3f5ac844, 0x3f603d90, 0xbee42390, 0x3f4ac014,
+            ],
+        ),
+        (
+            "LFPar",
+            &[440.0, 0.3],
+            0.0,
+            [
+                0x3f62fbdc, 0x3f5c51bd, 0x3f54f766, 0xbf14f24f, 0xbf087656, 0xbef6944a, 0x3f69781c, 0x3f638e3a,
+                0x3f5cf421, 0xbbd9ff00, 0x3f21c79b, 0x3f68f608,
+            ],
+        ),
+        (
+            "LFPulse",
+            &[1234.5, 0.3, 0.7],
+            0.0,
+            [
+                0x3f800000, 0x3f800000, 0x3f800000, 0x00000000, 0x00000000, 0x00000000, 0x3f800000, 0x3f800000,
+                0x3f800000, 0x3f800000, 0x00000000, 0x00000000,
+            ],
+        ),
+        (
+            "LFPulse",
+            &[777.0, 0.0, 0.5],
+            0.0,
+            [
+                0x3f800000, 0x3f800000, 0x3f800000, 0x3f800000, 0x3f800000, 0x3f800000, 0x00000000, 0x00000000,
+                0x00000000, 0x3f800000, 0x3f800000, 0x00000000,
+            ],
+        ),
+        (
+            "VarSaw",
+            &[1234.5, 0.3, 0.7],
+            0.0,
+            [
+                0xbe124920, 0xbd8e1470, 0x3b869600, 0xbeefe4ba, 0xbf23d70f, 0xbf4fbbc0, 0xbf47390a, 0xbf346950,
+                0xbf219996, 0xbf72490f, 0xbf245250, 0x3f568e72,
+            ],
+        ),
+        (
+            "Impulse",
+            &[441.0, 0.0],
+            0.0,
+            [
+                0x3f800000, 0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x3f800000,
+                0x00000000, 0x00000000, 0x00000000, 0x00000000,
+            ],
+        ),
+        (
+            "Impulse",
+            &[333.0, -0.2],
+            0.0,
+            [
+                0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000,
+                0x00000000, 0x00000000, 0x3f800000, 0x00000000,
+            ],
+        ),
+        (
+            "Impulse",
+            &[-441.0, 0.0],
+            0.0,
+            [
+                0x3f800000, 0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x00000000, 0x3f800000,
+                0x00000000, 0x00000000, 0x00000000, 0x00000000,
+            ],
+        ),
+    ];
+
+    #[test]
+    fn renders_scsynths_samples() {
+        for (name, inputs, tolerance, bits) in VECTORS {
+            let run = run(name, Rate::Audio, inputs, 4800 / BLOCK, &mut Rgen::new(0));
+            for (&frame, &want) in FRAMES.iter().zip(bits) {
+                let (got, want) = (run.frames[frame], f32::from_bits(want));
+                assert!((got - want).abs() <= *tolerance, "{name}{inputs:?} frame {frame}: {got}, scsynth {want}");
+            }
+        }
+    }
+
     fn impulses(freq: Input, phase: f32, blocks: usize) -> Vec<usize> {
-        let (_, out) = run(&Impulse, Rate::Audio, 0, &[freq, Input::Constant(phase)], blocks).unwrap();
+        let (_, out) = run_unit(&Impulse, Rate::Audio, 0, &[freq, Input::Constant(phase)], blocks).unwrap();
         out.iter().enumerate().filter(|(_, &x)| x == 1.0).map(|(n, _)| n).collect()
     }
 

@@ -13,9 +13,9 @@ pub(super) fn register(registrar: &mut dyn Registrar) {
 /// The longest window.
 const MAX_LENGTH: usize = 31;
 
-struct Median;
+pub(crate) struct Median;
 
-struct MedianUnit {
+pub(crate) struct MedianUnit {
     /// The window's length, read when the Synth starts.
     length: usize,
     /// The last `length` frames, oldest at `oldest`.

@@ -11,6 +11,7 @@
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, UnitSpec};
 
+mod analysis;
 mod band_limited;
 mod binary_op;
 mod biquad;
@@ -30,7 +31,11 @@ mod math;
 mod median;
 mod mix;
 mod moog;
+mod noise;
 mod pan;
+#[cfg(test)]
+mod probe;
+mod random;
 mod range;
 mod rate_conversion;
 mod resonator;
@@ -42,10 +47,13 @@ mod slew;
 mod testing;
 mod trigger;
 mod unary_op;
+#[cfg(test)]
+mod unit_runner;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {
     band_limited::register(registrar);
+    analysis::register(registrar);
     binary_op::register(registrar);
     biquad::register(registrar);
     control::register(registrar);
@@ -62,7 +70,9 @@ pub fn register(registrar: &mut dyn Registrar) {
     median::register(registrar);
     mix::register(registrar);
     moog::register(registrar);
+    noise::register(registrar);
     pan::register(registrar);
+    random::register(registrar);
     range::register(registrar);
     rate_conversion::register(registrar);
     resonator::register(registrar);

@@ -13,16 +13,16 @@ use std::f64::consts::PI;
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
 
-use super::filter::at;
+use super::filter::{at, Zap};
 use super::{expect_inputs, expect_outputs, expect_rate};
 
 pub(super) fn register(registrar: &mut dyn Registrar) {
     registrar.register_ugen(UGenTable::new("MoogFF", MoogFF));
 }
 
-struct MoogFF;
+pub(crate) struct MoogFF;
 
-struct MoogFFUnit {
+pub(crate) struct MoogFFUnit {
     /// Seconds per frame.
     period: f64,
     freq: f32,
@@ -95,6 +95,7 @@ impl Unit for MoogFFUnit {
             io.output(0)[i] = v as f32;
             k += slope;
         }
+        self.s.zap();
         self.gain = gain;
     }
 }

@@ -1,4 +1,5 @@
-//! Panning and crossfading: `Pan2`, `LinPan2`, `Balance2`, `XFade2`, `LinXFade2`.
+//! Panning and crossfading: `Pan2`, `LinPan2`, `Balance2`, `XFade2`, `LinXFade2`, `Pan4`,
+//! `PanAz`.
 //!
 //! Equal-power laws put a position `p` in `[-1, 1]` on a quarter circle: the left gain is
 //! `cos((p + 1) · π/4)` and the right `sin((p + 1) · π/4)`; linear laws use `(1 − p)/2`
@@ -17,6 +18,117 @@ pub(super) fn register(registrar: &mut dyn Registrar) {
     registrar.register_ugen(UGenTable::new("Balance2", Pan { law: Law::EqualPower, kind: Kind::Balance }));
     registrar.register_ugen(UGenTable::new("XFade2", Pan { law: Law::EqualPower, kind: Kind::Fade }));
     registrar.register_ugen(UGenTable::new("LinXFade2", Pan { law: Law::Linear, kind: Kind::Fade }));
+    registrar.register_ugen(UGenTable::new("Pan4", Pan4));
+    registrar.register_ugen(UGenTable::new("PanAz", PanAz));
+}
+
+/// `PanAz(channels, in, pos, level, width, orientation)` (the channel count is the output
+/// count): the source sits at channel `pos · channels / 2 + orientation` on a circle of
+/// `channels` speakers, and each speaker within `width / 2` channels of it gets
+/// `cos(π · distance / width)` (so a width of 2 pans between neighbours, equal power).
+/// Inputs are read once per block at control and scalar rate.
+struct PanAz;
+
+struct PanAzUnit {
+    audio: bool,
+}
+
+/// The most channels one `PanAz` feeds.
+const MAX_AZ_CHANNELS: usize = 256;
+
+impl UGen for PanAz {
+    type Unit = PanAzUnit;
+    fn build(&self, spec: &UnitSpec<'_>) -> Result<PanAzUnit, PluginError> {
+        expect_rate(spec, &[Rate::Control, Rate::Audio])?;
+        expect_inputs(spec, 5, 5)?;
+        if spec.outputs.is_empty() || spec.outputs.len() > MAX_AZ_CHANNELS {
+            return Err(PluginError::new(format!("PanAz feeds 1 to {MAX_AZ_CHANNELS} channels")));
+        }
+        Ok(PanAzUnit { audio: spec.rate == Rate::Audio })
+    }
+}
+
+impl PanAzUnit {
+    fn compute(&self, io: &mut UnitIo<'_, '_>, frames: usize) {
+        let one = |v: &[f32], i: usize| v[if v.len() > 1 { i } else { 0 }];
+        let n = io.num_outputs();
+        let channels = n as f32;
+        let (input, positions, levels) = (io.input(0), io.input(1), io.input(2));
+        let (width, orientation) = (io.in0(3).max(1.0), io.in0(4));
+        for i in 0..frames {
+            let at = (one(positions, i) * 0.5 * channels + orientation).rem_euclid(channels);
+            let x = one(input, i) * one(levels, i);
+            for (k, out) in io.outputs().enumerate() {
+                let d = (at - k as f32).abs();
+                let d = d.min(channels - d);
+                out[i] = if d < width * 0.5 { x * (std::f32::consts::PI * d / width).cos() } else { 0.0 };
+            }
+        }
+    }
+}
+
+impl Unit for PanAzUnit {
+    fn init(&mut self, io: &mut UnitIo<'_, '_>) {
+        self.compute(io, 1);
+    }
+    fn next(&mut self, io: &mut UnitIo<'_, '_>) {
+        let frames = if self.audio { io.frames() } else { 1 };
+        self.compute(io, frames);
+    }
+}
+
+/// scsynth's equal-power gains for a position in `[-1, 1]`, from its 8192-point sine table:
+/// the angle is a whole number of table steps, 1024 per unit of position.
+#[inline]
+fn equal_power(pos: f32) -> (f32, f32) {
+    let step = ((pos.clamp(-1.0, 1.0) + 1.0) * 1024.0).round();
+    let angle = step * (FRAC_PI_4 / 1024.0);
+    (angle.cos(), angle.sin())
+}
+
+/// `Pan4(in, x, y, level)`: four outputs, left-front, right-front, left-back, right-back,
+/// with equal-power gains across (`x`) and front to back (`y`, 1 at the front).
+/// Control- and scalar-rate positions and level are read once per block.
+struct Pan4;
+
+struct Pan4Unit {
+    audio: bool,
+}
+
+impl UGen for Pan4 {
+    type Unit = Pan4Unit;
+    fn build(&self, spec: &UnitSpec<'_>) -> Result<Pan4Unit, PluginError> {
+        expect_rate(spec, &[Rate::Control, Rate::Audio])?;
+        expect_inputs(spec, 4, 4)?;
+        expect_outputs(spec, 4)?;
+        Ok(Pan4Unit { audio: spec.rate == Rate::Audio })
+    }
+}
+
+impl Pan4Unit {
+    fn compute(&self, io: &mut UnitIo<'_, '_>, frames: usize) {
+        let one = |v: &[f32], i: usize| v[if v.len() > 1 { i } else { 0 }];
+        let (input, xs, ys, levels) = (io.input(0), io.input(1), io.input(2), io.input(3));
+        for i in 0..frames {
+            let (left, right) = equal_power(one(xs, i));
+            let (back, front) = equal_power(one(ys, i));
+            let x = one(input, i) * one(levels, i);
+            let gains = [left * front, right * front, left * back, right * back];
+            for (k, out) in io.outputs().enumerate() {
+                out[i] = x * gains[k];
+            }
+        }
+    }
+}
+
+impl Unit for Pan4Unit {
+    fn init(&mut self, io: &mut UnitIo<'_, '_>) {
+        self.compute(io, 1);
+    }
+    fn next(&mut self, io: &mut UnitIo<'_, '_>) {
+        let frames = if self.audio { io.frames() } else { 1 };
+        self.compute(io, frames);
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,11 +215,8 @@ impl PanUnit {
     fn gains(&self, pos: f32, level: f32) -> (f32, f32) {
         match self.law {
             Law::EqualPower => {
-                // scsynth reads its gains from an 8192-point sine table: the angle is a
-                // whole number of table steps, 1024 per unit of position.
-                let step = ((pos.clamp(-1.0, 1.0) + 1.0) * 1024.0).round();
-                let angle = step * (FRAC_PI_4 / 1024.0);
-                (angle.cos() * level, angle.sin() * level)
+                let (l, r) = equal_power(pos);
+                (l * level, r * level)
             }
             Law::Linear => {
                 let p = pos.clamp(-1.0, 1.0);

@@ -144,10 +144,10 @@ impl Recurrence for TwoZero {
     }
 }
 
-/// A fixed FIR filter of the last three inputs, `gain·(x + k1·x1 + k2·x2)`, started with
-/// every earlier input at the first one.
+/// A fixed FIR filter of the last three inputs, `y = f(x, x1, x2)`, started with every
+/// earlier input at the first one.
 macro_rules! fir {
-    ($name:ident, $doc:literal, $gain:expr, $k1:expr, $k2:expr) => {
+    ($name:ident, $doc:literal, |$x:ident, $x1:ident, $x2:ident| $y:expr) => {
         #[doc = $doc]
         pub(crate) struct $name;
         impl Recurrence for $name {
@@ -165,18 +165,17 @@ macro_rules! fir {
                 ([x0, x0], out)
             }
             #[inline(always)]
-            // The coefficients are written out as the filter's formula reads.
-            #[allow(clippy::neg_multiply)]
-            fn tick(_: &[f64; 4], x: f64, xs: &mut [f64; 2]) -> f64 {
-                let y = $gain * (x + $k1 * xs[0] + $k2 * xs[1]);
-                *xs = [x, xs[0]];
-                y
+            #[allow(unused_variables)]
+            fn tick(_: &[f64; 4], $x: f64, xs: &mut [f64; 2]) -> f64 {
+                let [$x1, $x2] = *xs;
+                *xs = [$x, $x1];
+                $y
             }
         }
     };
 }
 
-fir!(Lpz1, "`LPZ1(in)`: `0.5·(x + x1)`.", 0.5, 1.0, 0.0);
-fir!(Hpz1, "`HPZ1(in)`: `0.5·(x - x1)`.", 0.5, -1.0, 0.0);
-fir!(Lpz2, "`LPZ2(in)`: `0.25·(x + 2·x1 + x2)`.", 0.25, 2.0, 1.0);
-fir!(Hpz2, "`HPZ2(in)`: `0.25·(x - 2·x1 + x2)`.", 0.25, -2.0, 1.0);
+fir!(Lpz1, "`LPZ1(in)`: `0.5·(x + x1)`.", |x, x1, x2| 0.5 * (x + x1));
+fir!(Hpz1, "`HPZ1(in)`: `0.5·(x - x1)`.", |x, x1, x2| 0.5 * (x - x1));
+fir!(Lpz2, "`LPZ2(in)`: `0.25·(x + 2·x1 + x2)`.", |x, x1, x2| 0.25 * (x + 2.0 * x1 + x2));
+fir!(Hpz2, "`HPZ2(in)`: `0.25·(x - 2·x1 + x2)`.", |x, x1, x2| 0.25 * (x - 2.0 * x1 + x2));

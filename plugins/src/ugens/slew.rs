@@ -28,9 +28,9 @@ fn check(spec: &UnitSpec<'_>, inputs: usize) -> Result<(), PluginError> {
 
 /// `Slew(in, up, down)`: follows the input, rising by at most `up` and falling by at most
 /// `down` a second; starts at the first input frame. The limits are read once a call.
-struct Slew;
+pub(crate) struct Slew;
 
-struct SlewUnit {
+pub(crate) struct SlewUnit {
     period: f64,
     level: f64,
 }
@@ -72,9 +72,9 @@ impl Unit for SlewUnit {
 /// its input when a period ends on a block's last frame; Oscine reads the next block's
 /// first frame). At control rate each block outputs the level, then moves it on, then
 /// takes a sample of the block's input if the period is over (the first in block 0).
-struct Ramp;
+pub(crate) struct Ramp;
 
-struct RampUnit {
+pub(crate) struct RampUnit {
     audio: bool,
     steps: f64,
     level: f64,
