@@ -403,14 +403,8 @@ impl Server {
     }
 
     fn on_plugin_request(&mut self, client: ClientId, addr: &str, request: PluginRequest) {
-        if request == PluginRequest::List {
-            return self.reply(client, replies::plugin_list(self.handle.registry()));
-        }
-        let Some(plugins) = &self.plugins else {
-            let error = RequestError::new(ErrorCode::PluginsUnavailable, "this server has no plugin loader");
-            return self.reply_error(client, addr, error);
-        };
         let load = match request {
+            PluginRequest::List => return self.reply(client, replies::plugin_list(self.handle.registry())),
             PluginRequest::Load(path) => {
                 LoaderRequest::Load { file: path.into(), replacing: None, requester: Some(client) }
             }
@@ -447,7 +441,10 @@ impl Server {
                 }
                 return;
             }
-            PluginRequest::List => unreachable!("answered above"),
+        };
+        let Some(plugins) = &self.plugins else {
+            let error = RequestError::new(ErrorCode::PluginsUnavailable, "this server has no plugin loader");
+            return self.reply_error(client, addr, error);
         };
         if !plugins.loader.send(load) {
             let error = RequestError::new(ErrorCode::PluginsUnavailable, "the plugin loader has stopped");

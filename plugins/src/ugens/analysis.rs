@@ -2,6 +2,7 @@
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
 
+use super::signal::frame;
 use super::{expect_inputs, expect_outputs, expect_rate};
 
 pub(super) fn register(registrar: &mut dyn Registrar) {
@@ -49,11 +50,6 @@ impl UGen for Follower {
     }
 }
 
-#[inline]
-fn at(input: &[f32], f: usize) -> f32 {
-    input[if input.len() > 1 { f } else { 0 }]
-}
-
 impl FollowerUnit {
     /// The per-frame factor of a 20 dB fall in `seconds`.
     fn coefficient(&self, seconds: f32) -> f32 {
@@ -73,7 +69,7 @@ impl FollowerUnit {
                 let release = self.coefficient(io.in0(2));
                 let mut y = self.level;
                 for (f, o) in io.output(0)[..frames].iter_mut().enumerate() {
-                    let x = at(input, f).abs();
+                    let x = frame(input, f).abs();
                     let c = if x < y { release } else { attack };
                     y = x + c * (y - x);
                     *o = y;
@@ -84,8 +80,8 @@ impl FollowerUnit {
                 let mut y = self.level;
                 let mut prev = self.prev_trig;
                 for (f, o) in io.output(0)[..frames].iter_mut().enumerate() {
-                    let x = at(input, f).abs();
-                    let t = at(second, f);
+                    let x = frame(input, f).abs();
+                    let t = frame(second, f);
                     if prev <= 0.0 && t > 0.0 {
                         *o = y.max(x);
                         y = x;
@@ -101,8 +97,8 @@ impl FollowerUnit {
             Kind::PeakFollower => {
                 let mut y = self.level;
                 for (f, o) in io.output(0)[..frames].iter_mut().enumerate() {
-                    let x = at(input, f).abs();
-                    let decay = at(second, f);
+                    let x = frame(input, f).abs();
+                    let decay = frame(second, f);
                     y = if x >= y { x } else { x + decay * (y - x) };
                     *o = y;
                 }
@@ -154,7 +150,7 @@ impl RunningSumUnit {
     fn compute(&mut self, io: &mut UnitIo<'_, '_>, frames: usize) {
         let input = io.input(0);
         for (f, o) in io.output(0)[..frames].iter_mut().enumerate() {
-            let x = at(input, f);
+            let x = frame(input, f);
             self.sum += f64::from(x) - f64::from(self.window[self.at]);
             self.window[self.at] = x;
             self.at = (self.at + 1) % self.window.len();

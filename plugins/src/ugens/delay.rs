@@ -157,7 +157,7 @@ impl DelayUnit {
                 (Some(d), _) => d[0],
                 _ => 0.0,
             };
-            let x = input[if input.len() > 1 { i } else { 0 }];
+            let x = super::signal::frame(input, i);
             self.write = (self.write + 1) & self.mask;
             let delay = self.frames(seconds);
             // The tap is read before this frame is written, so a delay of D frames reads

@@ -9,7 +9,7 @@ use std::f32::consts::FRAC_PI_4;
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
 
-use super::signal::{Audio, Held, Signal};
+use super::signal::{frame, Audio, Held, Signal};
 use super::{expect_inputs, expect_outputs, expect_rate};
 
 pub(super) fn register(registrar: &mut dyn Registrar) {
@@ -50,14 +50,13 @@ impl UGen for PanAz {
 
 impl PanAzUnit {
     fn compute(&self, io: &mut UnitIo<'_, '_>, frames: usize) {
-        let one = |v: &[f32], i: usize| v[if v.len() > 1 { i } else { 0 }];
         let n = io.num_outputs();
         let channels = n as f32;
         let (input, positions, levels) = (io.input(0), io.input(1), io.input(2));
         let (width, orientation) = (io.in0(3).max(1.0), io.in0(4));
         for i in 0..frames {
-            let at = (one(positions, i) * 0.5 * channels + orientation).rem_euclid(channels);
-            let x = one(input, i) * one(levels, i);
+            let at = (frame(positions, i) * 0.5 * channels + orientation).rem_euclid(channels);
+            let x = frame(input, i) * frame(levels, i);
             for (k, out) in io.outputs().enumerate() {
                 let d = (at - k as f32).abs();
                 let d = d.min(channels - d);
@@ -107,12 +106,11 @@ impl UGen for Pan4 {
 
 impl Pan4Unit {
     fn compute(&self, io: &mut UnitIo<'_, '_>, frames: usize) {
-        let one = |v: &[f32], i: usize| v[if v.len() > 1 { i } else { 0 }];
         let (input, xs, ys, levels) = (io.input(0), io.input(1), io.input(2), io.input(3));
         for i in 0..frames {
-            let (left, right) = equal_power(one(xs, i));
-            let (back, front) = equal_power(one(ys, i));
-            let x = one(input, i) * one(levels, i);
+            let (left, right) = equal_power(frame(xs, i));
+            let (back, front) = equal_power(frame(ys, i));
+            let x = frame(input, i) * frame(levels, i);
             let gains = [left * front, right * front, left * back, right * back];
             for (k, out) in io.outputs().enumerate() {
                 out[i] = x * gains[k];
@@ -235,7 +233,6 @@ impl PanUnit {
         let level_input = if self.has_level { Some(signals + 1) } else { None };
         let mut level_audio = level_input.map(|i| Audio(io.input(i)));
         let mut level_ramp = level_input.map(|i| level_held.running(io, i));
-        let one = |v: &[f32], i: usize| if v.len() > 1 { v[i] } else { v[0] };
         let kind = self.kind;
         let (audio_pos, audio_level) = (self.audio_pos && self.audio, self.audio_level && self.audio);
         // At control rate there is one frame: the inputs' current values, not a ramp.
@@ -255,7 +252,7 @@ impl PanUnit {
                 _ => 1.0,
             };
             let (gl, gr) = self.gains(pos, level);
-            let (x, y) = (one(a, i), one(b, i));
+            let (x, y) = (frame(a, i), frame(b, i));
             match kind {
                 Kind::Pan => {
                     let (l, r) = io.output_pair(0, 1);

@@ -5,6 +5,7 @@
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
 
+use super::signal::frame;
 use super::{expect_inputs, expect_outputs, expect_rate};
 
 pub(super) fn register(registrar: &mut dyn Registrar) {
@@ -49,11 +50,6 @@ impl UGen for RangeUGen {
     }
 }
 
-#[inline]
-fn at(input: &[f32], f: usize) -> f32 {
-    input[if input.len() > 1 { f } else { 0 }]
-}
-
 /// `x` wrapped into `[lo, hi)`.
 #[inline]
 fn wrap(x: f32, lo: f32, hi: f32) -> f32 {
@@ -84,7 +80,7 @@ fn fold(x: f32, lo: f32, hi: f32) -> f32 {
 impl RangeUnit {
     #[inline]
     fn apply(&self, x: f32, io: &UnitIo<'_, '_>, f: usize) -> f32 {
-        let (a, b) = (at(io.input(1), f), at(io.input(2), f));
+        let (a, b) = (frame(io.input(1), f), frame(io.input(2), f));
         match self.op {
             Op::Clip => x.max(a).min(b),
             Op::Wrap => wrap(x, a, b),
@@ -97,7 +93,7 @@ impl RangeUnit {
                 }
             }
             Op::LinExp => {
-                let (lo, hi) = (at(io.input(3), f), at(io.input(4), f));
+                let (lo, hi) = (frame(io.input(3), f), frame(io.input(4), f));
                 let t = ((x - a) / (b - a)).clamp(0.0, 1.0);
                 lo * (hi / lo).powf(t)
             }
@@ -107,7 +103,7 @@ impl RangeUnit {
     fn compute(&self, io: &mut UnitIo<'_, '_>, frames: usize) {
         let input = io.input(0);
         for f in 0..frames {
-            let y = self.apply(at(input, f), io, f);
+            let y = self.apply(frame(input, f), io, f);
             io.output(0)[f] = y;
         }
     }
@@ -145,8 +141,8 @@ impl SelectUnit {
         let which = io.input(0);
         let choices = io.num_inputs() - 1;
         for f in 0..frames {
-            let k = (at(which, f).max(0.0) as usize).min(choices - 1);
-            let y = at(io.input(1 + k), f);
+            let k = (frame(which, f).max(0.0) as usize).min(choices - 1);
+            let y = frame(io.input(1 + k), f);
             io.output(0)[f] = y;
         }
     }

@@ -10,6 +10,13 @@
 
 use oscine_plugin_api::UnitIo;
 
+/// Frame `f` of an input read as it comes: an audio-rate input's own frame, a control- or
+/// scalar-rate input's one value (held, not ramped).
+#[inline(always)]
+pub(crate) fn frame(input: &[f32], f: usize) -> f32 {
+    input[if input.len() > 1 { f } else { 0 }]
+}
+
 /// One input's values over a call, frame by frame.
 pub(crate) trait Signal {
     /// The value at frame `i` of the call; called for `i = 0, 1, ...` in order.

@@ -92,8 +92,7 @@ impl UGen for Trigger {
 /// Input `i`'s value at frame `f` (its only value at control or scalar rate).
 #[inline]
 fn at(io: &UnitIo<'_, '_>, i: usize, f: usize) -> f32 {
-    let v = io.input(i);
-    v[if v.len() > 1 { f } else { 0 }]
+    super::signal::frame(io.input(i), f)
 }
 
 impl TriggerUnit {
