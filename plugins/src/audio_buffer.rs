@@ -13,6 +13,7 @@ use oscine_plugin_api::{
 };
 
 use crate::wav::{self, WavFormat, WavReader, WavWriter};
+use crate::{buffer_edit, buffer_gen};
 
 /// Most channels a buffer may have.
 pub const MAX_CHANNELS: usize = 1024;
@@ -106,11 +107,36 @@ impl AudioBuffer {
     /// shorter than its header says, uses an encoding listed as unsupported above, or has
     /// a shape or sample rate [`new`](Self::new) rejects.
     pub fn from_wav(path: impl AsRef<Path>) -> Result<AudioBuffer, PluginError> {
+        Self::from_wav_frames(path, 0, None)
+    }
+
+    /// A buffer holding `frames` frames of a WAV file from frame `start` on (all the
+    /// frames from `start` when `frames` is `None`), at the file's sample rate; otherwise
+    /// as [`from_wav`](Self::from_wav).
+    ///
+    /// Context: NRT (file I/O).
+    ///
+    /// # Errors
+    /// As [`from_wav`](Self::from_wav), and when `start` is past the file's end or
+    /// `frames` asks for more frames than the file has from `start`.
+    pub fn from_wav_frames(
+        path: impl AsRef<Path>,
+        start: usize,
+        frames: Option<usize>,
+    ) -> Result<AudioBuffer, PluginError> {
         let path = path.as_ref();
         let fail = |reason: String| load_error(path, reason);
         let mut reader = WavReader::open(path).map_err(|e| fail(e.to_string()))?;
         let channels = reader.channels();
-        let frames = reader.frames() as usize;
+        let available = usize::try_from(reader.frames()).unwrap_or(usize::MAX);
+        if start > 0 && start >= available {
+            return Err(fail(format!("frame {start} is past the file's end ({available} frames)")));
+        }
+        let frames = match frames {
+            None => available - start,
+            Some(n) if n <= available - start => n,
+            Some(n) => return Err(fail(format!("{n} frames from frame {start} are more than the file's {available}"))),
+        };
         let len = check_shape(channels, frames).map_err(|e| fail(e.reason().to_owned()))?;
         let sample_rate = f64::from(reader.sample_rate());
         check_sample_rate(sample_rate).map_err(|e| fail(e.reason().to_owned()))?;
@@ -120,7 +146,7 @@ impl AudioBuffer {
             sample_rate,
             samples: zeroed(len).map_err(|e| fail(e.reason().to_owned()))?,
         };
-        let read = decode_into(&mut reader, &buffer.samples).map_err(|e| fail(e.to_string()))?;
+        let read = decode_into(&mut reader, start * channels, &buffer.samples).map_err(|e| fail(e.to_string()))?;
         if read < len {
             return Err(fail(format!("the file ends after {read} of its {len} samples")));
         }
@@ -140,8 +166,30 @@ impl AudioBuffer {
     /// channel counts differ. A file that turns out to be truncated fails part-way, leaving
     /// the frames before the damage loaded.
     pub fn read_wav(&self, path: impl AsRef<Path>) -> Result<usize, PluginError> {
+        self.read_wav_at(path, 0, None, 0)
+    }
+
+    /// Like [`read_wav`](Self::read_wav), from the file's frame `file_start` into the
+    /// buffer from its frame `buffer_start`, at most `frames` frames (as many as fit when
+    /// `None`). Returns the frames read: as many as the file has from `file_start`, the
+    /// buffer has room for from `buffer_start`, and `frames` allows.
+    ///
+    /// Context: NRT (file I/O). Meant for exclusive access, as `read_wav`.
+    ///
+    /// # Errors
+    /// As [`read_wav`](Self::read_wav), and when `buffer_start` is past the buffer's end.
+    pub fn read_wav_at(
+        &self,
+        path: impl AsRef<Path>,
+        file_start: usize,
+        frames: Option<usize>,
+        buffer_start: usize,
+    ) -> Result<usize, PluginError> {
         let path = path.as_ref();
         let fail = |reason: String| load_error(path, reason);
+        if buffer_start >= self.frames {
+            return Err(fail(format!("buffer frame {buffer_start} is past the buffer's end ({})", self.frames)));
+        }
         let mut reader = WavReader::open(path).map_err(|e| fail(e.to_string()))?;
         let file_channels = reader.channels();
         if file_channels != self.channels {
@@ -150,9 +198,12 @@ impl AudioBuffer {
                 self.channels
             )));
         }
-        let frames = (reader.frames() as usize).min(self.frames);
+        let in_file = usize::try_from(reader.frames()).unwrap_or(usize::MAX).saturating_sub(file_start);
+        let frames = in_file.min(self.frames - buffer_start).min(frames.unwrap_or(usize::MAX));
+        let start = buffer_start * self.channels;
         let len = frames * self.channels;
-        let read = decode_into(&mut reader, &self.samples[..len]).map_err(|e| fail(e.to_string()))?;
+        let dest = &self.samples[start..start + len];
+        let read = decode_into(&mut reader, file_start * self.channels, dest).map_err(|e| fail(e.to_string()))?;
         if read < len {
             return Err(fail(format!("the file ends after {read} of its {len} samples")));
         }
@@ -240,6 +291,38 @@ impl AudioBuffer {
     pub fn set(&self, channel: usize, frame: usize, value: f32) {
         if channel < self.channels && frame < self.frames {
             self.samples[frame * self.channels + channel].store(value.to_bits(), Ordering::Relaxed);
+        }
+    }
+
+    /// The number of samples: channels times frames.
+    ///
+    /// Context: any.
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    /// Never: a buffer has at least one channel and one frame.
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
+
+    /// Sample `index` counted across frames and channels as they are stored, interleaved
+    /// (`frame * channels + channel`, scsynth's sample index), or 0 outside the buffer.
+    ///
+    /// Context: any, including RT.
+    #[inline]
+    pub fn sample(&self, index: usize) -> f32 {
+        self.samples.get(index).map_or(0.0, |s| f32::from_bits(s.load(Ordering::Relaxed)))
+    }
+
+    /// Sets sample `index` (interleaved, as [`sample`](Self::sample) counts); outside the
+    /// buffer it does nothing.
+    ///
+    /// Context: any, including RT.
+    #[inline]
+    pub fn set_sample(&self, index: usize, value: f32) {
+        if let Some(s) = self.samples.get(index) {
+            s.store(value.to_bits(), Ordering::Relaxed);
         }
     }
 
@@ -394,11 +477,18 @@ fn load_error(path: &Path, reason: impl fmt::Display) -> PluginError {
 /// how many it stored.
 ///
 /// Context: NRT (file I/O).
-fn decode_into(reader: &mut WavReader, dest: &[AtomicU32]) -> Result<usize, wav::WavError> {
+fn decode_into(reader: &mut WavReader, skip: usize, dest: &[AtomicU32]) -> Result<usize, wav::WavError> {
+    let mut samples = reader.samples();
+    for _ in 0..skip {
+        match samples.next() {
+            Some(s) => drop(s?),
+            None => return Ok(0),
+        }
+    }
     let mut stored = 0;
     // `dest` comes first in the zip, so a full buffer stops the reading without pulling
     // another sample from the file.
-    for (d, s) in dest.iter().zip(reader.samples()) {
+    for (d, s) in dest.iter().zip(samples) {
         d.store(s?.to_bits(), Ordering::Relaxed);
         stored += 1;
     }
@@ -410,7 +500,9 @@ fn decode_into(reader: &mut WavReader, dest: &[AtomicU32]) -> Result<usize, wav:
 /// Construct arguments, either:
 /// - `channels frames [sample_rate]`: a silent buffer, at the engine's sample rate unless
 ///   one is given;
-/// - `path`: a WAV file loaded whole (see [`AudioBuffer::from_wav`]), at its own rate.
+/// - `path`: a WAV file loaded whole (see [`AudioBuffer::from_wav`]), at its own rate;
+/// - `path start frames`: `frames` frames of it from frame `start` (the rest of the file
+///   when `frames` is 0 or less).
 ///
 /// Operations (the buffer is the operation's first resource):
 ///
@@ -419,7 +511,11 @@ fn decode_into(reader: &mut WavReader, dest: &[AtomicU32]) -> Result<usize, wav:
 /// | `query` | shared | | `channels frames sample_rate` |
 /// | `write` | shared | `path [format]` (`float`, `int16`, `int24`; default `float`) | `path frames` |
 /// | `zero` | exclusive | | |
-/// | `read` | exclusive | `path` | frames read |
+/// | `read` | exclusive | `path [file-start [frames [buffer-start]]]` | frames read |
+/// | `set` | shared | `index value ...` | |
+/// | `setn` | shared | `start count values... ...` | |
+/// | `fill` | shared | `start count value ...` | |
+/// | `gen` | shared | `command flags values...` (`sine1`, `sine2`, `sine3`) | |
 ///
 /// `write` saves the whole buffer (see [`AudioBuffer::write_wav`]); `read` loads a file
 /// with the buffer's channel count into the buffer's start (see
@@ -438,14 +534,22 @@ const OPERATIONS: &[OperationSpec] = &[
     OperationSpec::new("write"),
     OperationSpec::new("zero").exclusive(),
     OperationSpec::new("read").exclusive(),
+    OperationSpec::new("set"),
+    OperationSpec::new("setn"),
+    OperationSpec::new("fill"),
+    OperationSpec::new("gen"),
 ];
 const QUERY: usize = 0;
 const WRITE: usize = 1;
 const ZERO: usize = 2;
 const READ: usize = 3;
+const SET: usize = 4;
+const SETN: usize = 5;
+const FILL: usize = 6;
+const GEN: usize = 7;
 
 const USAGE: &str = "audio-buffer takes either channels, frames and an optional sample rate (an empty buffer), \
-                     or the path of a WAV file to load";
+                     or the path of a WAV file to load and optionally its start frame and frame count";
 
 impl ResourceDef for AudioBufferDef {
     // Context: NRT, once.
@@ -457,6 +561,14 @@ impl ResourceDef for AudioBufferDef {
     fn construct(&self, world: &World, args: &[ResourceArg]) -> Result<Arc<dyn Resource>, PluginError> {
         let buffer = match args {
             [ResourceArg::String(path)] => AudioBuffer::from_wav(path)?,
+            [ResourceArg::String(path), start, frames] => {
+                let start = count(start, "the start frame")?;
+                // scsynth's convention: 0 (or less) frames means the rest of the file.
+                let frames = frames
+                    .as_int()
+                    .ok_or_else(|| PluginError::new(format!("{USAGE}; frames is not a whole number")))?;
+                AudioBuffer::from_wav_frames(path, start, usize::try_from(frames).ok().filter(|&n| n > 0))?
+            }
             [channels, frames] => {
                 AudioBuffer::new(count(channels, "channels")?, count(frames, "frames")?, world.sample_rate)?
             }
@@ -508,10 +620,29 @@ impl ResourceDef for AudioBufferDef {
                 buffer.zero();
                 Ok(Vec::new())
             }
-            (READ, [ResourceArg::String(path)]) => Ok(vec![ResourceArg::Int(buffer.read_wav(path)? as i64)]),
+            (READ, [ResourceArg::String(path), rest @ ..]) if rest.len() <= 3 => {
+                let file_start = rest.first().map_or(Ok(0), |a| count(a, "the file's start frame"))?;
+                // A negative frame count (scsynth's -1) reads as many as fit.
+                let frames = match rest.get(1) {
+                    None => None,
+                    Some(a) => {
+                        let n = a.as_int().ok_or_else(|| PluginError::new("read: frames is a whole number"))?;
+                        usize::try_from(n).ok()
+                    }
+                };
+                let buffer_start = rest.get(2).map_or(Ok(0), |a| count(a, "the buffer's start frame"))?;
+                let read = buffer.read_wav_at(path, file_start, frames, buffer_start)?;
+                Ok(vec![ResourceArg::Int(read as i64)])
+            }
+            (SET, _) => buffer_edit::set(buffer, args).map(|()| Vec::new()),
+            (SETN, _) => buffer_edit::setn(buffer, args).map(|()| Vec::new()),
+            (FILL, _) => buffer_edit::fill(buffer, args).map(|()| Vec::new()),
+            (GEN, _) => buffer_gen::gen(buffer, args).map(|()| Vec::new()),
             (QUERY | ZERO, _) => Err(PluginError::new(format!("{name} takes no arguments"))),
             (WRITE, _) => Err(PluginError::new("write takes a path and an optional format")),
-            _ => Err(PluginError::new("read takes a path")),
+            _ => Err(PluginError::new(
+                "read takes a path, and optionally the file's start frame, frames and the buffer's start frame",
+            )),
         }
     }
 }
@@ -897,7 +1028,19 @@ mod tests {
         assert_eq!(info.mutability, Mutability::Mutable);
         let ops: Vec<(&str, bool, usize)> =
             info.operations.iter().map(|o| (&*o.name, o.exclusive, o.extra_resources)).collect();
-        assert_eq!(ops, [("query", false, 0), ("write", false, 0), ("zero", true, 0), ("read", true, 0)]);
+        assert_eq!(
+            ops,
+            [
+                ("query", false, 0),
+                ("write", false, 0),
+                ("zero", true, 0),
+                ("read", true, 0),
+                ("set", false, 0),
+                ("setn", false, 0),
+                ("fill", false, 0),
+                ("gen", false, 0)
+            ]
+        );
     }
 
     #[test]
@@ -1029,7 +1172,34 @@ mod tests {
         assert_eq!(b.get(0, 0), 0.0);
         assert_reason(perform("read", &r, &[Str(dir.file("nope.wav").display().to_string())]), &["nope.wav"]);
         assert_reason(perform("read", &r, &[]), &["read takes a path"]);
-        assert_reason(perform("read", &r, &[Str(short), Int(0)]), &["read takes a path"]);
+        assert_reason(
+            perform("read", &r, &[Str(short.clone()), Str("x".into())]),
+            &["start frame is not a whole number"],
+        );
+        // From the file's frame 1, at most 2 frames, into the buffer from its frame 1.
+        assert_eq!(perform("read", &r, &[Str(long.clone()), Int(1), Int(2), Int(1)]).unwrap(), [Int(2)]);
+        let frame = |f: usize| (b.get(0, f), b.get(1, f));
+        assert_eq!(frame(1), (long_samples[2], long_samples[3]));
+        assert_eq!(frame(2), (long_samples[4], long_samples[5]));
+        assert_eq!(frame(3), (long_samples[6], long_samples[7]));
+        // -1 frames reads as many as fit; a start past the buffer is refused.
+        assert_eq!(perform("read", &r, &[Str(short.clone()), Int(0), Int(-1), Int(3)]).unwrap(), [Int(1)]);
+        assert_reason(perform("read", &r, &[Str(short), Int(0), Int(-1), Int(4)]), &["past the buffer's end"]);
+    }
+
+    #[test]
+    fn def_loads_part_of_a_file() {
+        use ResourceArg::{Int, String as Str};
+        let dir = TempDir::new("audio-buffer-part");
+        let path = dir.file("ramp.wav").display().to_string();
+        let samples: Vec<f32> = (0..10).map(|i| i as f32).collect();
+        filled(1, &samples, 8_000.0).write_wav(&path, WavFormat::Float).unwrap();
+        let part = construct(&[Str(path.clone()), Int(3), Int(4)]).unwrap();
+        assert_eq!((0..4).map(|f| as_buffer(&part).get(0, f)).collect::<Vec<_>>(), [3.0, 4.0, 5.0, 6.0]);
+        let rest = construct(&[Str(path.clone()), Int(8), Int(0)]).unwrap();
+        assert_eq!(as_buffer(&rest).frames(), 2);
+        assert_reason(construct(&[Str(path.clone()), Int(10), Int(0)]), &["frame 10 is past the file's end"]);
+        assert_reason(construct(&[Str(path), Int(8), Int(3)]), &["3 frames from frame 8"]);
     }
 
     #[test]
@@ -1044,7 +1214,7 @@ mod tests {
         // The engine resolves names to indices and refuses unknown names itself; an index
         // past the list is refused here, whatever the resources.
         let r = construct(&[ResourceArg::Int(1), ResourceArg::Int(1)]).unwrap();
-        assert_reason(AudioBufferDef.perform(&WORLD, 4, std::slice::from_ref(&r), &[]), &["no operation number 4"]);
+        assert_reason(AudioBufferDef.perform(&WORLD, 8, std::slice::from_ref(&r), &[]), &["no operation number 8"]);
         assert_reason(AudioBufferDef.perform(&WORLD, usize::MAX, &[], &[]), &["no operation number"]);
     }
 }

@@ -33,6 +33,8 @@ use oscine_plugin_api::{PluginDescriptor, Registrar, SynthDefTable};
 pub mod amplifier;
 pub mod asr_envelope;
 pub mod audio_buffer;
+mod buffer_edit;
+mod buffer_gen;
 mod common;
 pub mod done_after;
 pub mod exponential_fade;

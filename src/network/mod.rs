@@ -6,6 +6,7 @@
 //! tokio runtime), which owns the engine handle and so is the only producer of commands.
 
 mod clients;
+mod completions;
 mod event_wait;
 mod server;
 

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use rosc::{OscMessage, OscPacket, OscType};
 use tokio::net::UdpSocket;
 
+use super::completions::{CompletionKey, Outcome, PendingCompletions};
 use super::event_wait::EventWait;
 use super::ClientTable;
 use crate::control::{EngineHandle, InstallMode, PluginSource};
@@ -70,6 +71,10 @@ pub struct Server {
     bundles: u32,
     batch: Vec<(TimedCommand, ClientId)>,
     batch_addrs: Vec<(String, ClientId)>,
+    /// Completion messages waiting for their command's resource work.
+    completions: PendingCompletions,
+    /// How many of them the batch being gathered added.
+    batch_completions: usize,
     plugins: Option<PluginService>,
 }
 
@@ -95,6 +100,8 @@ impl Server {
             bundles: 0,
             batch: Vec::new(),
             batch_addrs: Vec::new(),
+            completions: PendingCompletions::default(),
+            batch_completions: 0,
             plugins: None,
         })
     }
@@ -268,12 +275,14 @@ impl Server {
 
     /// Queues the commands of the datagram just handled, all or none.
     fn send_batch(&mut self) {
+        let completions = std::mem::take(&mut self.batch_completions);
         if self.batch.is_empty() {
             return;
         }
         let commands: Vec<TimedCommand> = self.batch.drain(..).map(|(c, _)| c).collect();
         let quits = commands.iter().any(|c| matches!(c.command, Command::Shutdown { .. }));
         if let Err(full) = self.handle.send_group(commands) {
+            self.completions.forget_newest(completions);
             if quits {
                 // The shutdown never reached the engine: the server keeps serving.
                 self.quit = None;
@@ -298,23 +307,17 @@ impl Server {
         };
         match request {
             Request::Commands(commands) => {
-                for command in commands {
-                    if self.quit.is_some() {
-                        self.reply_error(
-                            client,
-                            &msg.addr,
-                            RequestError::new(ErrorCode::ShuttingDown, "the server is shutting down"),
-                        );
-                        break;
-                    }
-                    if let Some(error) = stopped_audio(&self.handle.status(), self.stalled) {
-                        // Nothing will ever apply a queued command: answer now.
-                        self.reply_error(client, &msg.addr, error);
-                        break;
-                    }
-                    self.batch.push((TimedCommand { command, time, bundle, last_of_group: false }, client));
-                    if self.batch_addrs.last().map(|(a, _)| a.as_str()) != Some(msg.addr.as_str()) {
-                        self.batch_addrs.push((msg.addr.clone(), client));
+                self.queue_commands(commands, &msg.addr, client, time, bundle);
+            }
+            Request::CommandsThen(commands, bytes) => {
+                let key = commands.last().and_then(CompletionKey::of);
+                if self.queue_commands(commands, &msg.addr, client, time, bundle) {
+                    match key {
+                        Some(key) => {
+                            self.completions.wait(key, bytes, time, bundle);
+                            self.batch_completions += 1;
+                        }
+                        None => self.on_completion(&bytes, client, time, bundle),
                     }
                 }
             }
@@ -380,6 +383,38 @@ impl Server {
                 }
             }
         }
+    }
+
+    /// Adds `commands` to the batch; false, with an error to the client, if the server
+    /// takes no more commands.
+    fn queue_commands(
+        &mut self,
+        commands: Vec<Command>,
+        addr: &str,
+        client: ClientId,
+        time: Timetag,
+        bundle: u32,
+    ) -> bool {
+        for command in commands {
+            if self.quit.is_some() {
+                self.reply_error(
+                    client,
+                    addr,
+                    RequestError::new(ErrorCode::ShuttingDown, "the server is shutting down"),
+                );
+                return false;
+            }
+            if let Some(error) = stopped_audio(&self.handle.status(), self.stalled) {
+                // Nothing will ever apply a queued command: answer now.
+                self.reply_error(client, addr, error);
+                return false;
+            }
+            self.batch.push((TimedCommand { command, time, bundle, last_of_group: false }, client));
+            if self.batch_addrs.last().map(|(a, _)| a.as_str()) != Some(addr) {
+                self.batch_addrs.push((addr.to_owned(), client));
+            }
+        }
+        true
     }
 
     /// Handles a command's completion message (an OSC packet's bytes) as if it came next
@@ -568,6 +603,7 @@ impl Server {
         self.handle.event_signal().take();
         while let Some(event) = self.handle.poll_event() {
             self.resources.observe(&event);
+            let completion = self.completions.observe(&event);
             match replies::for_event(event, self.handle.registry()) {
                 EventReply::Sender(client, packet) => self.reply(client, packet),
                 EventReply::SenderError(client, addr, error) => self.reply_error(client, addr, error),
@@ -575,6 +611,16 @@ impl Server {
                 EventReply::SenderAndNotified(Some(client), packet) => self.reply_and_notify(client, packet),
                 EventReply::SenderAndNotified(None, packet) => self.notify_all(packet),
                 EventReply::Stopped => self.stopped = true,
+            }
+            match completion {
+                Some(Outcome::Run { client, bytes, time, bundle }) => {
+                    self.on_completion(&bytes, client, time, bundle);
+                    self.send_batch();
+                }
+                Some(Outcome::Dropped { client, id }) => {
+                    tracing::debug!(client = ?self.clients.addr(client), "completion message for resource {id} not run: its command failed");
+                }
+                None => {}
             }
         }
         let status = self.handle.status();

@@ -42,6 +42,12 @@ impl<'a> Args<'a> {
         self.pos >= self.args.len()
     }
 
+    /// Whether the next argument is a blob (a completion message, where one may follow
+    /// optional arguments).
+    pub fn peek_is_blob(&self) -> bool {
+        matches!(self.args.get(self.pos), Some(OscType::Blob(_)))
+    }
+
     fn next(&mut self, name: &str, expected: &str) -> Result<&'a OscType, RequestError> {
         let arg = self.args.get(self.pos).ok_or_else(|| {
             RequestError::new(

@@ -6,6 +6,7 @@
 //! Context: NRT (the network thread, or the thread rendering a score).
 
 mod args;
+mod buffer_verbs;
 mod live_resources;
 mod packet_check;
 pub mod replies;

@@ -102,6 +102,26 @@ verbs! {
     DLoadDir = "/d_loadDir",
     /// scsynth's `/d_free`.
     DFree = "/d_free",
+    /// scsynth's `/b_alloc`.
+    BAlloc = "/b_alloc",
+    /// scsynth's `/b_allocRead`.
+    BAllocRead = "/b_allocRead",
+    /// scsynth's `/b_read`.
+    BRead = "/b_read",
+    /// scsynth's `/b_write`.
+    BWrite = "/b_write",
+    /// scsynth's `/b_free`.
+    BFree = "/b_free",
+    /// scsynth's `/b_zero`.
+    BZero = "/b_zero",
+    /// scsynth's `/b_set`.
+    BSet = "/b_set",
+    /// scsynth's `/b_setn`.
+    BSetn = "/b_setn",
+    /// scsynth's `/b_fill`.
+    BFill = "/b_fill",
+    /// scsynth's `/b_gen`.
+    BGen = "/b_gen",
 }
 
 impl Verb {

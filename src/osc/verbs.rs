@@ -2,6 +2,7 @@ use oscine_plugin_api::ResourceArg;
 use rosc::{OscMessage, OscType};
 
 use super::args::{type_name, Args};
+use super::buffer_verbs::parse_buffer;
 use super::{ErrorCode, LiveResources, RequestError, Verb};
 use crate::control::{ControlKey, EngineHandle, GraphDefRequest, SynthBuildError};
 use crate::engine::{
@@ -13,6 +14,10 @@ use crate::engine::{
 pub enum Request {
     /// Commands for the audio thread, in order.
     Commands(Vec<Command>),
+    /// Commands for the audio thread (resource work), then a completion message (an OSC
+    /// packet's bytes) to handle as if the client had sent it next, once that work has
+    /// succeeded.
+    CommandsThen(Vec<Command>, Vec<u8>),
     /// Reply with the status counters.
     Status,
     /// Reply with the server's name and version.
@@ -238,6 +243,21 @@ pub fn parse(
                 names.push(a.string("synthdef name")?.to_owned());
             }
             return Ok(Request::GraphDefs(GraphDefRequest::Free(names), None));
+        }
+        Verb::BAlloc
+        | Verb::BAllocRead
+        | Verb::BRead
+        | Verb::BWrite
+        | Verb::BFree
+        | Verb::BZero
+        | Verb::BSet
+        | Verb::BSetn
+        | Verb::BFill
+        | Verb::BGen => {
+            return Ok(match parse_buffer(verb, &mut a, handle, client)? {
+                (commands, None) => Request::Commands(commands),
+                (commands, Some(completion)) => Request::CommandsThen(commands, completion),
+            })
         }
         Verb::Status | Verb::Version | Verb::Quit | Verb::SynthDefList | Verb::ResourceList | Verb::PluginList => {
             a.finish()?;

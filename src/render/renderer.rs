@@ -462,24 +462,40 @@ impl Session {
                 self.handle
                     .apply_graph_defs(&request)
                     .map_err(|e| item.fail(Some(ErrorCode::SynthDefRefused.code()), e.to_string()))?;
-                if let Some(bytes) = completion {
-                    let packet = match rosc::decoder::decode_udp(&bytes) {
-                        Ok(([], packet)) => packet,
-                        _ => {
-                            return Err(item.fail(
-                                Some(ErrorCode::MalformedPacket.code()),
-                                "the completion message cannot be decoded".into(),
-                            ))
-                        }
-                    };
-                    for message in flatten(packet) {
-                        self.apply(item, &message)?;
-                    }
-                }
-                return Ok(());
+                return match completion {
+                    Some(bytes) => self.apply_completion(item, &bytes),
+                    None => Ok(()),
+                };
+            }
+            Request::CommandsThen(commands, bytes) => {
+                // Resource work is awaited as each command is applied, so the completion
+                // follows its success, as in scsynth.
+                self.apply_commands(item, commands)?;
+                return self.apply_completion(item, &bytes);
             }
             _ => return Ok(()),
         };
+        self.apply_commands(item, commands)
+    }
+
+    /// Applies a completion message (an OSC packet's bytes) that came with `item`.
+    fn apply_completion(&mut self, item: &Item, bytes: &[u8]) -> Result<(), RenderError> {
+        let packet = match rosc::decoder::decode_udp(bytes) {
+            Ok(([], packet)) => packet,
+            _ => {
+                return Err(item
+                    .fail(Some(ErrorCode::MalformedPacket.code()), "the completion message cannot be decoded".into()))
+            }
+        };
+        for message in flatten(packet) {
+            self.apply(item, &message)?;
+        }
+        Ok(())
+    }
+
+    /// Sends `commands` one by one, each applied (and its resource work finished) before
+    /// the next.
+    fn apply_commands(&mut self, item: &Item, commands: Vec<Command>) -> Result<(), RenderError> {
         for command in commands {
             let resource = match &command {
                 Command::ResourceNew { id, .. } | Command::ResourceFree { id, .. } => {

@@ -1,0 +1,157 @@
+//! The `set`, `setn` and `fill` operations of `audio-buffer`: samples written by index, as
+//! scsynth's `/b_set`, `/b_setn` and `/b_fill` write them.
+//!
+//! Indices count samples as the buffer stores them, interleaved (`frame * channels +
+//! channel`). Every index and count is checked before any sample is written, so a bad
+//! argument leaves the buffer as it was.
+//!
+//! Context: NRT (a worker).
+
+use oscine_plugin_api::{PluginError, ResourceArg};
+
+use crate::AudioBuffer;
+
+/// `set index value [index value ...]`: sets each sample.
+pub(crate) fn set(buffer: &AudioBuffer, args: &[ResourceArg]) -> Result<(), PluginError> {
+    if args.is_empty() || !args.len().is_multiple_of(2) {
+        return Err(PluginError::new("set takes pairs of a sample index and a value"));
+    }
+    let mut writes = Vec::with_capacity(args.len() / 2);
+    for pair in args.chunks(2) {
+        let index = index(buffer, &pair[0], "set")?;
+        writes.push((index, value(&pair[1], "set")?));
+    }
+    for (index, value) in writes {
+        buffer.set_sample(index, value);
+    }
+    Ok(())
+}
+
+/// `setn start count value... [start count value... ...]`: sets `count` samples from
+/// `start` to the values that follow.
+pub(crate) fn setn(buffer: &AudioBuffer, args: &[ResourceArg]) -> Result<(), PluginError> {
+    let mut runs = Vec::new();
+    let mut rest = args;
+    if rest.is_empty() {
+        return Err(PluginError::new("setn takes a start index, a count and that many values"));
+    }
+    while !rest.is_empty() {
+        let [start, count, tail @ ..] = rest else {
+            return Err(PluginError::new("setn: a start index needs a count after it"));
+        };
+        let (start, count) = run(buffer, start, count, "setn")?;
+        if tail.len() < count {
+            return Err(PluginError::new(format!("setn: {count} values announced, {} given", tail.len())));
+        }
+        let values = tail[..count].iter().map(|v| value(v, "setn")).collect::<Result<Vec<f32>, _>>()?;
+        runs.push((start, values));
+        rest = &tail[count..];
+    }
+    for (start, values) in runs {
+        for (i, v) in values.into_iter().enumerate() {
+            buffer.set_sample(start + i, v);
+        }
+    }
+    Ok(())
+}
+
+/// `fill start count value [start count value ...]`: sets `count` samples from `start`
+/// to `value`.
+pub(crate) fn fill(buffer: &AudioBuffer, args: &[ResourceArg]) -> Result<(), PluginError> {
+    if args.is_empty() || !args.len().is_multiple_of(3) {
+        return Err(PluginError::new("fill takes triples of a start index, a count and a value"));
+    }
+    let mut runs = Vec::with_capacity(args.len() / 3);
+    for triple in args.chunks(3) {
+        let (start, count) = run(buffer, &triple[0], &triple[1], "fill")?;
+        runs.push((start, count, value(&triple[2], "fill")?));
+    }
+    for (start, count, v) in runs {
+        for i in start..start + count {
+            buffer.set_sample(i, v);
+        }
+    }
+    Ok(())
+}
+
+/// A sample index inside the buffer.
+fn index(buffer: &AudioBuffer, arg: &ResourceArg, op: &str) -> Result<usize, PluginError> {
+    let i = arg.as_int().ok_or_else(|| PluginError::new(format!("{op}: a sample index is a whole number")))?;
+    usize::try_from(i).ok().filter(|&i| i < buffer.len()).ok_or_else(|| {
+        PluginError::new(format!("{op}: sample index {i} is outside the buffer's {} samples", buffer.len()))
+    })
+}
+
+/// A run of `count` samples from `start`, inside the buffer.
+fn run(
+    buffer: &AudioBuffer,
+    start: &ResourceArg,
+    count: &ResourceArg,
+    op: &str,
+) -> Result<(usize, usize), PluginError> {
+    let start = index(buffer, start, op)?;
+    let count = count.as_int().ok_or_else(|| PluginError::new(format!("{op}: a count is a whole number")))?;
+    match usize::try_from(count) {
+        Ok(n) if n <= buffer.len() - start => Ok((start, n)),
+        _ => Err(PluginError::new(format!(
+            "{op}: {count} samples from index {start} do not fit the buffer's {} samples",
+            buffer.len()
+        ))),
+    }
+}
+
+/// A sample value.
+fn value(arg: &ResourceArg, op: &str) -> Result<f32, PluginError> {
+    arg.as_float().map(|v| v as f32).ok_or_else(|| PluginError::new(format!("{op}: a sample value is a number")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ResourceArg::{Float as F, Int as I};
+
+    fn buffer() -> AudioBuffer {
+        AudioBuffer::new(2, 4, 48_000.0).unwrap()
+    }
+
+    fn samples(b: &AudioBuffer) -> Vec<f32> {
+        (0..b.len()).map(|i| b.sample(i)).collect()
+    }
+
+    #[test]
+    fn set_writes_interleaved_samples() {
+        let b = buffer();
+        set(&b, &[I(0), F(0.5), I(3), I(2)]).unwrap();
+        assert_eq!(samples(&b), [0.5, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0]);
+        assert_eq!(b.get(1, 1), 2.0);
+    }
+
+    #[test]
+    fn setn_and_fill_write_runs() {
+        let b = buffer();
+        setn(&b, &[I(1), I(2), F(1.0), F(2.0), I(6), I(1), F(3.0)]).unwrap();
+        assert_eq!(samples(&b), [0.0, 1.0, 2.0, 0.0, 0.0, 0.0, 3.0, 0.0]);
+        fill(&b, &[I(4), I(4), F(-1.0)]).unwrap();
+        assert_eq!(samples(&b), [0.0, 1.0, 2.0, 0.0, -1.0, -1.0, -1.0, -1.0]);
+    }
+
+    #[test]
+    fn a_bad_argument_writes_nothing() {
+        let b = buffer();
+        type Edit = fn(&AudioBuffer, &[ResourceArg]) -> Result<(), PluginError>;
+        let cases: &[(Edit, Vec<ResourceArg>, &str)] = &[
+            (set, vec![I(0), F(1.0), I(8), F(1.0)], "sample index 8 is outside the buffer's 8 samples"),
+            (set, vec![I(0)], "pairs"),
+            (set, vec![I(-1), F(1.0)], "sample index -1"),
+            (setn, vec![I(0), I(3), F(1.0), F(1.0)], "3 values announced, 2 given"),
+            (setn, vec![I(6), I(3), F(1.0), F(1.0), F(1.0)], "3 samples from index 6 do not fit"),
+            (fill, vec![I(0), I(2), F(1.0), I(7), I(2), F(1.0)], "2 samples from index 7"),
+            (fill, vec![I(0), I(2), ResourceArg::String("x".into())], "a sample value is a number"),
+        ];
+        for (op, args, reason) in cases {
+            let error = op(&b, args).unwrap_err();
+            assert!(error.reason().contains(reason), "{args:?}: {}", error.reason());
+            assert_eq!(samples(&b), [0.0; 8]);
+        }
+    }
+}

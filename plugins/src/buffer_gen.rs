@@ -1,0 +1,204 @@
+//! The `gen` operation of `audio-buffer`: fills a buffer with a sum of sines, as
+//! scsynth's `/b_gen` commands `sine1`, `sine2` and `sine3` do.
+//!
+//! `gen command flags args...`, where `flags` adds up:
+//! - 1 (normalize): scales the result so that its peak is 1;
+//! - 2 (wavetable): writes the table in wavetable form, the form `Osc`, `COsc` and the other
+//!   wavetable readers read: for consecutive values `a`, `b` of an `n`-point table, the
+//!   pair `2a − b`, `b − a`, so a buffer of `2n` samples holds `n` points;
+//! - 4 (clear): starts from silence; otherwise the partials add to what the buffer holds.
+//!
+//! A table spans the whole buffer, every channel's samples in the order they are stored
+//! (so wavetables are meant for one-channel buffers). Partial frequencies are in cycles
+//! per table.
+//!
+//! Context: NRT (a worker).
+
+use std::f64::consts::TAU;
+
+use oscine_plugin_api::{PluginError, ResourceArg};
+
+use crate::AudioBuffer;
+
+const NORMALIZE: i64 = 1;
+const WAVETABLE: i64 = 2;
+const CLEAR: i64 = 4;
+
+/// One sine partial: cycles per table, amplitude, phase in radians.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Partial {
+    cycles: f64,
+    amplitude: f64,
+    phase: f64,
+}
+
+/// Runs `gen` on `buffer`.
+pub(crate) fn gen(buffer: &AudioBuffer, args: &[ResourceArg]) -> Result<(), PluginError> {
+    let [command, flags, rest @ ..] = args else {
+        return Err(PluginError::new("gen takes a command (sine1, sine2, sine3), flags and the command's values"));
+    };
+    let command = command.as_str().ok_or_else(|| PluginError::new("gen: the command is a name"))?;
+    let flags = flags
+        .as_int()
+        .filter(|f| (0..8).contains(f))
+        .ok_or_else(|| PluginError::new("gen: flags are a whole number in 0..8 (1 normalize, 2 wavetable, 4 clear)"))?;
+    let numbers = rest
+        .iter()
+        .map(|a| a.as_float().ok_or_else(|| PluginError::new(format!("gen {command}: its values are numbers"))))
+        .collect::<Result<Vec<f64>, _>>()?;
+    let partials = partials(command, &numbers)?;
+    let wavetable = flags & WAVETABLE != 0;
+    if wavetable && !buffer.len().is_multiple_of(2) {
+        return Err(PluginError::new(format!(
+            "gen {command}: a wavetable needs an even number of samples, the buffer has {}",
+            buffer.len()
+        )));
+    }
+    let mut table: Vec<f64> = if flags & CLEAR != 0 {
+        vec![0.0; buffer.len()]
+    } else {
+        (0..buffer.len()).map(|i| f64::from(buffer.sample(i))).collect()
+    };
+    if wavetable {
+        add_wavetable_partials(&mut table, &partials);
+    } else {
+        add_partials(&mut table, &partials);
+    }
+    if flags & NORMALIZE != 0 {
+        normalize(&mut table, wavetable);
+    }
+    for (i, v) in table.into_iter().enumerate() {
+        buffer.set_sample(i, v as f32);
+    }
+    Ok(())
+}
+
+/// The partials a command's values describe.
+fn partials(command: &str, numbers: &[f64]) -> Result<Vec<Partial>, PluginError> {
+    let grouped = |size: usize, make: fn(&[f64]) -> Partial| {
+        if numbers.len().is_multiple_of(size) {
+            Ok(numbers.chunks(size).map(make).collect())
+        } else {
+            Err(PluginError::new(format!("gen {command} takes groups of {size} values, got {}", numbers.len())))
+        }
+    };
+    match command {
+        "sine1" => Ok(numbers
+            .iter()
+            .enumerate()
+            .map(|(k, &amplitude)| Partial { cycles: (k + 1) as f64, amplitude, phase: 0.0 })
+            .collect()),
+        "sine2" => grouped(2, |g| Partial { cycles: g[0], amplitude: g[1], phase: 0.0 }),
+        "sine3" => grouped(3, |g| Partial { cycles: g[0], amplitude: g[1], phase: g[2] }),
+        other => Err(PluginError::new(format!("gen: no command '{other}' (there are sine1, sine2 and sine3)"))),
+    }
+}
+
+/// Adds each partial to a plain table.
+fn add_partials(table: &mut [f64], partials: &[Partial]) {
+    let size = table.len() as f64;
+    for p in partials.iter().filter(|p| p.amplitude != 0.0) {
+        let step = TAU * p.cycles / size;
+        for (i, v) in table.iter_mut().enumerate() {
+            *v += p.amplitude * (p.phase + step * i as f64).sin();
+        }
+    }
+}
+
+/// Adds each partial to a table in wavetable form.
+fn add_wavetable_partials(table: &mut [f64], partials: &[Partial]) {
+    let points = table.len() / 2;
+    let step_size = TAU / points as f64;
+    for p in partials.iter().filter(|p| p.amplitude != 0.0) {
+        let step = step_size * p.cycles;
+        for (i, pair) in table.chunks_exact_mut(2).enumerate() {
+            let a = p.amplitude * (p.phase + step * i as f64).sin();
+            let b = p.amplitude * (p.phase + step * (i + 1) as f64).sin();
+            pair[0] += 2.0 * a - b;
+            pair[1] += b - a;
+        }
+    }
+}
+
+/// Scales the table so that its peak is 1 (a silent table stays silent). In wavetable
+/// form the peak is over the points the pairs encode (`2a − b + b − a = a`).
+fn normalize(table: &mut [f64], wavetable: bool) {
+    let peak = if wavetable {
+        table.chunks_exact(2).map(|pair| (pair[0] + pair[1]).abs()).fold(0.0, f64::max)
+    } else {
+        table.iter().map(|v| v.abs()).fold(0.0, f64::max)
+    };
+    if peak > 0.0 {
+        let scale = 1.0 / peak;
+        for v in table.iter_mut() {
+            *v *= scale;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ResourceArg::{Float as F, Int as I};
+
+    fn run(samples: usize, args: &[ResourceArg]) -> Result<Vec<f32>, PluginError> {
+        let buffer = AudioBuffer::new(1, samples, 48_000.0).unwrap();
+        gen(&buffer, args)?;
+        Ok((0..samples).map(|i| buffer.sample(i)).collect())
+    }
+
+    fn name(s: &str) -> ResourceArg {
+        ResourceArg::String(s.into())
+    }
+
+    #[test]
+    fn sine1_sums_harmonics_and_normalizes() {
+        let table = run(8, &[name("sine1"), I(NORMALIZE | CLEAR), F(1.0), F(1.0)]).unwrap();
+        let raw: Vec<f64> = (0..8).map(|i| (TAU * i as f64 / 8.0).sin() + (TAU * 2.0 * i as f64 / 8.0).sin()).collect();
+        let peak = raw.iter().map(|v| v.abs()).fold(0.0, f64::max);
+        for (t, r) in table.iter().zip(&raw) {
+            assert!((f64::from(*t) - r / peak).abs() < 1e-7, "{table:?}");
+        }
+        assert!(table.iter().any(|v| (v.abs() - 1.0).abs() < 1e-7));
+    }
+
+    #[test]
+    fn wavetable_pairs_decode_to_the_table() {
+        let table = run(16, &[name("sine3"), I(WAVETABLE | CLEAR), F(1.0), F(0.5), F(1.0)]).unwrap();
+        for i in 0..8 {
+            let a = 0.5 * (1.0 + TAU * i as f64 / 8.0).sin();
+            let b = 0.5 * (1.0 + TAU * (i + 1) as f64 / 8.0).sin();
+            assert!((f64::from(table[2 * i] + table[2 * i + 1]) - a).abs() < 1e-6);
+            // 1 + frac at frac = 1 reaches the next point.
+            assert!((f64::from(table[2 * i] + 2.0 * table[2 * i + 1]) - b).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn without_clear_partials_add_to_the_buffer() {
+        let buffer = AudioBuffer::new(1, 4, 48_000.0).unwrap();
+        for i in 0..4 {
+            buffer.set_sample(i, 1.0);
+        }
+        gen(&buffer, &[name("sine2"), I(0), F(1.0), F(1.0)]).unwrap();
+        let expected = [1.0, 2.0, 1.0, 0.0];
+        for (i, e) in expected.iter().enumerate() {
+            assert!((buffer.sample(i) - e).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn bad_arguments_are_refused() {
+        for (args, reason) in [
+            (vec![name("cheby"), I(0), F(1.0)], "no command 'cheby'"),
+            (vec![name("sine2"), I(0), F(1.0)], "groups of 2 values, got 1"),
+            (vec![name("sine1"), I(9), F(1.0)], "flags are a whole number in 0..8"),
+            (vec![name("sine1")], "gen takes a command"),
+            (vec![name("sine1"), I(0), name("x")], "its values are numbers"),
+        ] {
+            let e = run(8, &args).unwrap_err();
+            assert!(e.reason().contains(reason), "{}", e.reason());
+        }
+        assert!(run(7, &[name("sine1"), I(WAVETABLE), F(1.0)]).unwrap_err().reason().contains("even number"));
+    }
+}
