@@ -14,6 +14,7 @@ use oscine_plugin_api::{PluginError, Rate, Registrar, UnitSpec};
 mod analysis;
 mod band_limited;
 mod binary_op;
+mod buffer_info;
 mod biquad;
 mod control;
 mod dc;
@@ -55,6 +56,7 @@ pub fn register(registrar: &mut dyn Registrar) {
     band_limited::register(registrar);
     analysis::register(registrar);
     binary_op::register(registrar);
+    buffer_info::register(registrar);
     biquad::register(registrar);
     control::register(registrar);
     dc::register(registrar);
