@@ -8,9 +8,8 @@
 //!   pair `2a − b`, `b − a`, so a buffer of `2n` samples holds `n` points;
 //! - 4 (clear): starts from silence; otherwise the partials add to what the buffer holds.
 //!
-//! A table spans the whole buffer, every channel's samples in the order they are stored
-//! (so wavetables are meant for one-channel buffers). Partial frequencies are in cycles
-//! per table.
+//! A table spans the whole buffer, which must have one channel (scsynth leaves a buffer of
+//! more channels as it was). Partial frequencies are in cycles per table.
 //!
 //! Context: NRT (a worker).
 
@@ -47,6 +46,12 @@ pub(crate) fn gen(buffer: &AudioBuffer, args: &[ResourceArg]) -> Result<(), Plug
         .map(|a| a.as_float().ok_or_else(|| PluginError::new(format!("gen {command}: its values are numbers"))))
         .collect::<Result<Vec<f64>, _>>()?;
     let partials = partials(command, &numbers)?;
+    if buffer.channels() != 1 {
+        return Err(PluginError::new(format!(
+            "gen {command} fills one-channel buffers, and this one has {} channels",
+            buffer.channels()
+        )));
+    }
     let wavetable = flags & WAVETABLE != 0;
     if wavetable && !buffer.len().is_multiple_of(2) {
         return Err(PluginError::new(format!(
@@ -200,5 +205,8 @@ mod tests {
             assert!(e.reason().contains(reason), "{}", e.reason());
         }
         assert!(run(7, &[name("sine1"), I(WAVETABLE), F(1.0)]).unwrap_err().reason().contains("even number"));
+        let stereo = AudioBuffer::new(2, 4, 48_000.0).unwrap();
+        let e = gen(&stereo, &[name("sine1"), I(0), F(1.0)]).unwrap_err();
+        assert!(e.reason().contains("one-channel buffers, and this one has 2"), "{}", e.reason());
     }
 }

@@ -18,6 +18,7 @@
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, Rgen, UGen, UGenTable, Unit, UnitIo, UnitSpec};
 
+use super::interpolation::cubic;
 use super::lf_osc::at;
 use super::{expect_inputs, expect_outputs, expect_rate};
 
@@ -305,16 +306,6 @@ impl UGen for LfdNoise {
         expect_generator(spec, 1)?;
         Ok(LfdNoiseUnit { kind: self.0, phase: 0.0, period: (1.0 / unit_rate(spec)) as f32, values: [0.0; 4] })
     }
-}
-
-/// 4-point Hermite interpolation between `y1` (at 0) and `y2` (at 1).
-#[inline(always)]
-fn cubic(x: f32, y0: f32, y1: f32, y2: f32, y3: f32) -> f32 {
-    let c0 = y1;
-    let c1 = 0.5 * (y2 - y0);
-    let c2 = y0 - 2.5 * y1 + 2.0 * y2 - 0.5 * y3;
-    let c3 = 0.5 * (y3 - y0) + 1.5 * (y1 - y2);
-    ((c3 * x + c2) * x + c1) * x + c0
 }
 
 impl LfdNoiseUnit {
