@@ -37,8 +37,8 @@ fn the_process_path_never_allocates_or_frees() {
     assert_eq!(graphs.unwrap(), ["graph-sine", "graph-sine.high"]);
     // And SynthDefs as supriya writes them: SinOsc and a multiply; Saw, LPF, Pan2 and an
     // EnvGen; supriya's port of sclang's `default` (VarSaw, Rand, Sum3, LPF, XLine, Linen,
-    // Pan2, OffsetOut).
-    for name in ["sine", "voice", "supriya_default", "chord"] {
+    // Pan2, OffsetOut); PlayBuf, BufRd, RecordBuf and BufWr on buffer 0.
+    for name in ["sine", "voice", "supriya_default", "chord", "buffers"] {
         let path = format!("{}/tests/fixtures/scgf/{name}.scsyndef", env!("CARGO_MANIFEST_DIR"));
         let installed = t.handle.receive_graph_defs(&std::fs::read(&path).unwrap());
         assert!(installed.is_ok(), "{name}: {installed:?}");
@@ -48,6 +48,11 @@ fn the_process_path_never_allocates_or_frees() {
     // The counter itself works: a plain allocation on this thread is seen.
     let (_, allocs, _) = count(|| Box::new(7u64));
     assert_eq!(allocs, 1);
+    // Buffer 0, which the buffer UGens hold for each block they run.
+    let buffer = t.handle.registry().resource_def_ref("audio-buffer").unwrap();
+    let args = vec![ResourceArg::Int(1), ResourceArg::Int(1000)].into_boxed_slice();
+    t.send(Command::ResourceNew { client: CLIENT, id: 0, def: buffer, args });
+    pump_until(&mut t, "buffer 0 ready", |e| e.iter().any(|e| matches!(e, Event::ResourceReady { id: 0, .. })));
 
     for round in 0..3 {
         let base = 1000 * (round + 1);
