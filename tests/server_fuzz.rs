@@ -79,6 +79,16 @@ const ADDRESSES: &[&str] = &[
     "/d_load",
     "/d_loadDir",
     "/d_free",
+    "/b_alloc",
+    "/b_allocRead",
+    "/b_read",
+    "/b_write",
+    "/b_free",
+    "/b_zero",
+    "/b_set",
+    "/b_setn",
+    "/b_fill",
+    "/b_gen",
     "/node",
     "/synth/new/",
     "//",
@@ -200,6 +210,17 @@ fn plausible_args(r: &mut Rng, addr: &str) -> Vec<OscType> {
         "/node/tree" | "/sync" | "/notify" => vec![id(r)],
         "/plugin/load" | "/plugin/reload" | "/plugin/unload" | "/d_load" | "/d_loadDir" | "/d_free" => vec![word(r)],
         "/c_set" => vec![id(r), f(random_float(r))],
+        "/b_alloc" => vec![id(r), i(r.below(2000) as i32 - 10), i(r.below(4) as i32)],
+        "/b_allocRead" | "/b_read" => vec![id(r), word(r), i(r.below(10) as i32)],
+        "/b_write" => {
+            vec![id(r), s("/nonexistent-oscine-dir/x.wav"), s(if r.chance(50) { "wav" } else { "aiff" }), word(r)]
+        }
+        "/b_free" | "/b_zero" => vec![id(r)],
+        "/b_set" | "/b_fill" => vec![id(r), i(r.below(3000) as i32 - 5), f(random_float(r)), f(random_float(r))],
+        "/b_setn" => vec![id(r), i(r.below(20) as i32), i(r.below(4) as i32), f(random_float(r)), f(random_float(r))],
+        "/b_gen" => {
+            vec![id(r), s(if r.chance(70) { "sine1" } else { "cheby" }), i(r.below(9) as i32), f(random_float(r))]
+        }
         "/d_recv" => {
             let n = r.below(64);
             let mut bytes = b"SCgf\0\0\0\x02\0\x01".to_vec();

@@ -368,30 +368,53 @@ fn synth_new(
     activate: bool,
     a: &mut Args<'_>,
 ) -> Result<Command, RequestError> {
-    let mut initial: Vec<(ControlKey<'_>, f32)> = Vec::new();
+    let mut owned: Vec<(OwnedKey, f32)> = Vec::new();
     while !a.is_empty() {
         match a.any("control")? {
             // Methcla's form: an array of values for controls 0, 1, 2...
             OscType::Array(values) => {
                 for (i, v) in values.content.iter().enumerate() {
-                    initial.push((ControlKey::Index(i), array_number(v, i)?));
+                    owned.push((OwnedKey::Index(i), array_number(v, i)?));
                 }
             }
-            OscType::String(name) => initial.push((ControlKey::Name(name), a.number("control value")?)),
-            OscType::Int(index) if *index >= 0 => {
-                initial.push((ControlKey::Index(*index as usize), a.number("control value")?))
-            }
+            OscType::String(name) => match a.any("control value")? {
+                // scsynth's form: an array sets the control and the ones after it.
+                OscType::Array(values) => {
+                    for (k, v) in values.content.iter().enumerate() {
+                        owned.push((OwnedKey::Name(element_name(name, k)), array_number(v, k)?));
+                    }
+                }
+                value => owned.push((OwnedKey::Name(name.clone()), number_value(value, "control value")?)),
+            },
+            OscType::Int(index) if *index >= 0 => match a.any("control value")? {
+                OscType::Array(values) => {
+                    for (k, v) in values.content.iter().enumerate() {
+                        owned.push((OwnedKey::Index(*index as usize + k), array_number(v, k)?));
+                    }
+                }
+                value => owned.push((OwnedKey::Index(*index as usize), number_value(value, "control value")?)),
+            },
             other => {
                 return Err(RequestError::new(
                     ErrorCode::ArgumentType,
                     format!(
-                        "controls are (name or index, value) pairs or one array of values; got {}",
+                        "controls are (name or index, value or array) pairs or one array of values; got {}",
                         type_name(other)
                     ),
                 ))
             }
         }
     }
+    let initial: Vec<(ControlKey<'_>, f32)> = owned
+        .iter()
+        .map(|(key, v)| {
+            let key = match key {
+                OwnedKey::Index(i) => ControlKey::Index(*i),
+                OwnedKey::Name(name) => ControlKey::Name(name),
+            };
+            (key, *v)
+        })
+        .collect();
     let synth = handle.build_synth(def, &initial).map_err(|e| {
         let code = match e {
             SynthBuildError::UnknownSynthDef(_) => ErrorCode::UnknownSynthDef,
@@ -416,27 +439,71 @@ fn array_number(v: &OscType, i: usize) -> Result<f32, RequestError> {
     }
 }
 
+/// A control named in a message, before it is resolved against a SynthDef.
+enum OwnedKey {
+    Index(usize),
+    Name(String),
+}
+
+/// The name of element `k` of the array control `name`: the name itself, then `name[1]`,
+/// `name[2]`, ... as graph SynthDefs name an array parameter's further values.
+fn element_name(name: &str, k: usize) -> String {
+    if k == 0 {
+        name.to_owned()
+    } else {
+        format!("{name}[{k}]")
+    }
+}
+
+/// A control value: a number of any OSC width.
+fn number_value(v: &OscType, what: &str) -> Result<f32, RequestError> {
+    match v {
+        OscType::Float(f) => Ok(*f),
+        OscType::Double(d) => Ok(*d as f32),
+        OscType::Int(n) => Ok(*n as f32),
+        OscType::Long(n) => Ok(*n as f32),
+        other => Err(RequestError::new(
+            ErrorCode::ArgumentType,
+            format!("a {what} must be a number or an array of numbers, got {}", type_name(other)),
+        )),
+    }
+}
+
 fn control_pairs(handle: &EngineHandle, a: &mut Args<'_>) -> Result<ControlChanges, RequestError> {
     let mut changes = ControlChanges::new();
+    let too_many = || {
+        RequestError::new(
+            ErrorCode::ArgumentCount,
+            format!("at most {} control/value pairs per message", ControlChanges::CAPACITY),
+        )
+    };
     while !a.is_empty() {
-        let control = match a.any("control")? {
-            OscType::String(name) => handle.control_ref(name).ok_or_else(|| {
-                RequestError::new(ErrorCode::UnknownControl, format!("no synthdef has a control named '{name}'"))
-            })?,
-            OscType::Int(i) if *i >= 0 => ControlRef::Index(*i as u32),
-            other => {
-                return Err(RequestError::new(
+        let control = a.any("control")?;
+        let resolve = |k: usize| -> Result<ControlRef, RequestError> {
+            match control {
+                OscType::String(name) => {
+                    let element = element_name(name, k);
+                    handle.control_ref(&element).ok_or_else(|| {
+                        RequestError::new(
+                            ErrorCode::UnknownControl,
+                            format!("no synthdef has a control named '{element}'"),
+                        )
+                    })
+                }
+                OscType::Int(i) if *i >= 0 => Ok(ControlRef::Index(*i as u32 + k as u32)),
+                other => Err(RequestError::new(
                     ErrorCode::ArgumentType,
                     format!("a control is named by a string or a non-negative int32, got {}", type_name(other)),
-                ))
+                )),
             }
         };
-        let value = a.number("control value")?;
-        if changes.push((control, value)).is_err() {
-            return Err(RequestError::new(
-                ErrorCode::ArgumentCount,
-                format!("at most {} control/value pairs per message", ControlChanges::CAPACITY),
-            ));
+        match a.any("control value")? {
+            OscType::Array(values) => {
+                for (k, v) in values.content.iter().enumerate() {
+                    changes.push((resolve(k)?, array_number(v, k)?)).map_err(|_| too_many())?;
+                }
+            }
+            value => changes.push((resolve(0)?, number_value(value, "control value")?)).map_err(|_| too_many())?,
         }
     }
     Ok(changes)
