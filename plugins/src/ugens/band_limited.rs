@@ -186,36 +186,15 @@ impl TrainUnit {
     fn width_shift(io: &UnitIo<'_, '_>) -> i32 {
         (f64::from(io.in0(1)) * f64::from(TURN / 2)) as i64 as i32
     }
-
-    /// The train (or for Pulse the difference of the two) at `phase`, with `harmonics`.
-    #[inline(always)]
-    fn value(&self, harmonics: &Harmonics, phase: u32, shift: i32) -> f32 {
-        let z = harmonics.at(self.tables, phase);
-        if self.kind == Kind::Pulse {
-            z - harmonics.at(self.tables, phase.wrapping_add(shift as u32))
-        } else {
-            z
-        }
-    }
-
-    /// The output for train value `z`, integrating it for Saw and Pulse.
-    #[inline(always)]
-    fn integrate(&mut self, z: f32) -> f32 {
-        if self.kind == Kind::Blip {
-            z
-        } else {
-            self.y = z + 0.999 * self.y;
-            self.y
-        }
-    }
 }
 
 impl Unit for TrainUnit {
     fn init(&mut self, io: &mut UnitIo<'_, '_>) {
         self.harmonics = self.harmonics(io);
         self.last_step = self.step(io);
-        // The first frame, computed again by the first block: the shift still 0.
-        let z = self.value(&self.harmonics, self.phase, 0);
+        // The first frame, computed again by the first block: the shift still 0, so
+        // Pulse's two trains cancel.
+        let z = if self.kind == Kind::Pulse { 0.0 } else { self.harmonics.at(self.tables, self.phase) };
         io.output(0)[0] = if self.kind == Kind::Blip { z } else { z + 0.999 * self.y };
     }
 
@@ -236,20 +215,68 @@ impl Unit for TrainUnit {
         } else {
             (0, 0)
         };
-        let fade = old != harmonics;
-        let fade_step = 1.0 / frames as f32;
-        let mut phase = self.phase;
-        for (i, out) in io.output(0).iter_mut().enumerate() {
-            let shift = shift.wrapping_add(shift_slope.wrapping_mul(i as i32));
-            let mut z = self.value(&harmonics, phase, shift);
-            if fade {
-                let before = self.value(&old, phase, shift);
+        let train = Block { step, shift, shift_slope, old, new: harmonics };
+        let out = io.output(0);
+        // One loop for each kind and for fading or not, so that no frame tests either.
+        match (self.kind, old != harmonics) {
+            (Kind::Blip, false) => self.run::<BLIP, false>(&train, out),
+            (Kind::Blip, true) => self.run::<BLIP, true>(&train, out),
+            (Kind::Saw, false) => self.run::<SAW, false>(&train, out),
+            (Kind::Saw, true) => self.run::<SAW, true>(&train, out),
+            (Kind::Pulse, false) => self.run::<PULSE, false>(&train, out),
+            (Kind::Pulse, true) => self.run::<PULSE, true>(&train, out),
+        }
+    }
+}
+
+/// [`Kind`] as a const parameter of [`TrainUnit::run`].
+const BLIP: u8 = 0;
+const SAW: u8 = 1;
+const PULSE: u8 = 2;
+
+/// What one block of a train needs: the phase step, Pulse's shift and its slope across
+/// the block, and the harmonics of the last block and of this one (faded across the block
+/// when they differ).
+struct Block {
+    step: u32,
+    shift: i32,
+    shift_slope: i32,
+    old: Harmonics,
+    new: Harmonics,
+}
+
+impl TrainUnit {
+    /// Renders `out` for a train of kind `KIND`, fading from the old harmonics if `FADE`.
+    #[inline(always)]
+    fn run<const KIND: u8, const FADE: bool>(&mut self, b: &Block, out: &mut [f32]) {
+        let tables = self.tables;
+        let value = |harmonics: &Harmonics, phase: u32, shift: i32| {
+            let z = harmonics.at(tables, phase);
+            if KIND == PULSE {
+                z - harmonics.at(tables, phase.wrapping_add(shift as u32))
+            } else {
+                z
+            }
+        };
+        let fade_step = 1.0 / out.len() as f32;
+        let (mut phase, mut y) = (self.phase, self.y);
+        for (i, o) in out.iter_mut().enumerate() {
+            let shift = if KIND == PULSE { b.shift.wrapping_add(b.shift_slope.wrapping_mul(i as i32)) } else { 0 };
+            let mut z = value(&b.new, phase, shift);
+            if FADE {
+                let before = value(&b.old, phase, shift);
                 z = before + (z - before) * (i as f32 * fade_step);
             }
-            *out = self.integrate(z);
-            phase = phase.wrapping_add(step);
+            *o = if KIND == BLIP {
+                z
+            } else {
+                y = z + 0.999 * y;
+                y
+            };
+            phase = phase.wrapping_add(b.step);
         }
         self.phase = phase;
+        self.y = y;
     }
 }
 

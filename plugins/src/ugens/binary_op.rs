@@ -167,8 +167,8 @@ fn blocks<const OP: i16, R: Reader>(a: Rate, b: Rate) -> Block {
     match (a == Rate::Audio, b == Rate::Audio) {
         (true, true) => block::<OP, AUDIO_AUDIO, ReadAudio, ReadAudio>,
         (true, false) if b == Rate::Control && STEADY.contains(&OP) => steady_block::<OP, R>,
-        (true, false) => block::<OP, AUDIO_RAMPED, ReadAudio, R>,
-        (false, true) => block::<OP, RAMPED_AUDIO, R, ReadAudio>,
+        (true, false) => audio_ramped_block::<OP, R>,
+        (false, true) => ramped_audio_block::<OP, R>,
         (false, false) => block::<OP, RAMPED_RAMPED, R, R>,
     }
 }
@@ -185,10 +185,31 @@ fn block<const OP: i16, const PATH: Path, A: Reader, B: Reader>(unit: &mut Binar
 fn steady_block<const OP: i16, R: Reader>(unit: &mut BinaryOpUnit, io: &mut UnitIo<'_, '_>) {
     let a = ReadAudio::read(io, &mut unit.a, 0);
     let b = R::read(io, &mut unit.b, 1);
-    if b.is_flat() {
-        fill::<OP, AUDIO_STEADY>(io, a, b);
-    } else {
-        fill::<OP, AUDIO_RAMPED>(io, a, b);
+    match (b.is_flat(), b.steady()) {
+        (true, Some(k)) => fill_with_b::<OP, AUDIO_STEADY>(io, a.0, k),
+        (true, None) => fill::<OP, AUDIO_STEADY>(io, a, b),
+        (false, _) => fill::<OP, AUDIO_RAMPED>(io, a, b),
+    }
+}
+
+/// [`block`] for an audio-rate first input and a ramped second one. A ramp that did not
+/// change holds its value exactly, so the loop over a constant computes the same values.
+fn audio_ramped_block<const OP: i16, R: Reader>(unit: &mut BinaryOpUnit, io: &mut UnitIo<'_, '_>) {
+    let a = ReadAudio::read(io, &mut unit.a, 0);
+    let b = R::read(io, &mut unit.b, 1);
+    match b.steady() {
+        Some(k) => fill_with_b::<OP, AUDIO_RAMPED>(io, a.0, k),
+        None => fill::<OP, AUDIO_RAMPED>(io, a, b),
+    }
+}
+
+/// [`audio_ramped_block`] with the inputs the other way round.
+fn ramped_audio_block<const OP: i16, R: Reader>(unit: &mut BinaryOpUnit, io: &mut UnitIo<'_, '_>) {
+    let a = R::read(io, &mut unit.a, 0);
+    let b = ReadAudio::read(io, &mut unit.b, 1);
+    match a.steady() {
+        Some(k) => fill_with_a::<OP, RAMPED_AUDIO>(io, k, b.0),
+        None => fill::<OP, RAMPED_AUDIO>(io, a, b),
     }
 }
 
@@ -197,6 +218,24 @@ fn fill<const OP: i16, const PATH: Path>(io: &mut UnitIo<'_, '_>, mut a: impl Si
     let (out, ctx) = io.output_with_context(0);
     for (i, o) in out.iter_mut().enumerate() {
         *o = apply::<OP, PATH>(a.at(i), b.at(i), ctx.rgen);
+    }
+}
+
+/// [`fill`] with a constant second input: a loop the compiler can vectorize.
+#[inline(always)]
+fn fill_with_b<const OP: i16, const PATH: Path>(io: &mut UnitIo<'_, '_>, a: &[f32], b: f32) {
+    let (out, ctx) = io.output_with_context(0);
+    for (o, &x) in out.iter_mut().zip(a) {
+        *o = apply::<OP, PATH>(x, b, ctx.rgen);
+    }
+}
+
+/// [`fill`] with a constant first input.
+#[inline(always)]
+fn fill_with_a<const OP: i16, const PATH: Path>(io: &mut UnitIo<'_, '_>, a: f32, b: &[f32]) {
+    let (out, ctx) = io.output_with_context(0);
+    for (o, &y) in out.iter_mut().zip(b) {
+        *o = apply::<OP, PATH>(a, y, ctx.rgen);
     }
 }
 

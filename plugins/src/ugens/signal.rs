@@ -26,6 +26,18 @@ pub(crate) trait Signal {
     fn is_flat(&self) -> bool {
         false
     }
+
+    /// The one value every frame of the call has, exactly, when there is one: a flat ramp
+    /// (except from −0, which the ramp's first sum turns into +0).
+    fn steady(&self) -> Option<f32> {
+        None
+    }
+}
+
+/// `value`, if a flat ramp from it keeps it exactly.
+#[inline(always)]
+fn kept(value: f32) -> Option<f32> {
+    (value != 0.0 || value.is_sign_positive()).then_some(value)
 }
 
 /// An audio-rate input.
@@ -68,6 +80,14 @@ impl Signal for LaneRamp {
     fn is_flat(&self) -> bool {
         self.step == 0.0
     }
+
+    fn steady(&self) -> Option<f32> {
+        if self.is_flat() {
+            kept(self.lanes[0])
+        } else {
+            None
+        }
+    }
 }
 
 /// A control- or scalar-rate input ramped the way scsynth's one-frame-at-a-time code ramps
@@ -88,6 +108,14 @@ impl Signal for RunningRamp<'_> {
 
     fn is_flat(&self) -> bool {
         self.slope == 0.0
+    }
+
+    fn steady(&self) -> Option<f32> {
+        if self.is_flat() {
+            kept(*self.value)
+        } else {
+            None
+        }
     }
 }
 
