@@ -12,8 +12,8 @@ use crate::control::{EngineHandle, InstallMode, PluginSource};
 use crate::engine::{ClientId, Command, TimedCommand, Timetag};
 use crate::loader::{LoadError, LoadStep, LoaderHandle, LoaderReport, LoaderRequest};
 use crate::osc::{
-    check_packet, parse, replies, replies::EventReply, ErrorCode, LiveResources, PacketError, PluginRequest, Request,
-    RequestError, MAX_PACKET_SIZE,
+    check_packet, expand_command_numbers, parse, replies, replies::EventReply, ErrorCode, LiveResources, PacketError,
+    PluginRequest, Request, RequestError, MAX_PACKET_SIZE,
 };
 
 /// How often the network thread looks at what no event announces: whether blocks still
@@ -213,17 +213,12 @@ impl Server {
 
     fn on_datagram(&mut self, bytes: &[u8], from: SocketAddr) {
         let client = self.clients.id_of(from);
-        if let Err(e) = check_packet(bytes) {
-            let code = match e {
-                PacketError::Malformed(_) => ErrorCode::MalformedPacket,
-                PacketError::Truncated => ErrorCode::TruncatedPacket,
-                PacketError::TooDeep => ErrorCode::BundleTooDeep,
-                PacketError::TooLarge => ErrorCode::PacketTooLarge,
-            };
-            self.reply_error(client, "", RequestError::new(code, e.to_string()));
-            return;
-        }
-        match rosc::decoder::decode_udp(bytes) {
+        let checked = check_packet(bytes).and_then(|()| expand_command_numbers(bytes));
+        let bytes = match checked {
+            Ok(bytes) => bytes,
+            Err(e) => return self.reply_error(client, "", packet_error(e)),
+        };
+        match rosc::decoder::decode_udp(&bytes) {
             // rosc stops at a bundle element it cannot decode and returns the rest unread:
             // refuse the whole datagram rather than run part of it.
             Ok((rest, _)) if !rest.is_empty() => self.reply_error(
@@ -420,14 +415,18 @@ impl Server {
     /// Handles a command's completion message (an OSC packet's bytes) as if it came next
     /// from the same client.
     fn on_completion(&mut self, bytes: &[u8], client: ClientId, time: Timetag, bundle: u32) {
-        if let Err(e) = check_packet(bytes) {
-            return self.reply_error(
-                client,
-                "",
-                RequestError::new(ErrorCode::MalformedPacket, format!("completion message: {e}")),
-            );
-        }
-        match rosc::decoder::decode_udp(bytes) {
+        let bytes = match check_packet(bytes).and_then(|()| expand_command_numbers(bytes)) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                let e = packet_error(e);
+                return self.reply_error(
+                    client,
+                    "",
+                    RequestError::new(e.code, format!("completion message: {}", e.message)),
+                );
+            }
+        };
+        match rosc::decoder::decode_udp(&bytes) {
             Ok(([], packet)) => self.on_packet(packet, client, time, bundle),
             _ => self.reply_error(
                 client,
@@ -658,6 +657,18 @@ impl Server {
             self.stopped = true;
         }
     }
+}
+
+/// The error a packet's framing gets.
+fn packet_error(e: PacketError) -> RequestError {
+    let code = match e {
+        PacketError::Malformed(_) => ErrorCode::MalformedPacket,
+        PacketError::Truncated => ErrorCode::TruncatedPacket,
+        PacketError::TooDeep => ErrorCode::BundleTooDeep,
+        PacketError::TooLarge => ErrorCode::PacketTooLarge,
+        PacketError::UnknownCommandNumber(_) => ErrorCode::UnknownVerb,
+    };
+    RequestError::new(code, e.to_string())
 }
 
 /// The loader thread's next report; never, without a loader.

@@ -20,11 +20,15 @@ pub enum PacketError {
     /// Larger than [`MAX_PACKET_SIZE`].
     #[error("packet larger than {MAX_PACKET_SIZE} bytes")]
     TooLarge,
+    /// A message addressed by an integer that is not one of scsynth's command numbers.
+    #[error("no command has the number {0} (scsynth's command numbers are 1 to 64)")]
+    UnknownCommandNumber(u32),
 }
 
 /// Checks a packet's framing without decoding it: sizes and alignment, bundle nesting
-/// depth, and that every message has an address and a type tag string whose array
-/// brackets balance (rosc accepts an unclosed `[`).
+/// depth, and that every message has an address (a string, or scsynth's int32 command
+/// number) and a type tag string whose array brackets balance (rosc accepts an unclosed
+/// `[`).
 ///
 /// Context: NRT (network thread). Iterates bundle elements; recursion is bounded by
 /// [`MAX_BUNDLE_DEPTH`].
@@ -67,9 +71,13 @@ fn check_element(packet: &[u8], depth: usize) -> Result<(), PacketError> {
         }
         Ok(())
     } else if packet[0] == b'/' {
-        check_message(packet)
+        let tags_start = padded_string_end(packet, 0).ok_or(PacketError::Malformed("address is not terminated"))?;
+        check_tags(packet, tags_start)
+    } else if packet[0] == 0 {
+        // Addressed by an int32 command number, as scsynth's clients may send it.
+        check_tags(packet, 4)
     } else {
-        Err(PacketError::Malformed("neither a message (/...) nor a bundle (#bundle)"))
+        Err(PacketError::Malformed("neither a message (/... or a command number) nor a bundle (#bundle)"))
     }
 }
 
@@ -79,8 +87,7 @@ fn padded_string_end(bytes: &[u8], start: usize) -> Option<usize> {
     Some(end.div_ceil(4) * 4)
 }
 
-fn check_message(packet: &[u8]) -> Result<(), PacketError> {
-    let tags_start = padded_string_end(packet, 0).ok_or(PacketError::Malformed("address is not terminated"))?;
+fn check_tags(packet: &[u8], tags_start: usize) -> Result<(), PacketError> {
     if tags_start >= packet.len() {
         // No type tag string: an old-style message with no arguments.
         return Ok(());
@@ -156,6 +163,9 @@ mod tests {
         assert!(matches!(check_packet(b"/ab"), Err(PacketError::Malformed(_))));
         assert!(matches!(check_packet(b""), Err(PacketError::Malformed(_))));
         assert!(matches!(check_packet(b"xyz\0"), Err(PacketError::Malformed(_))));
+        // A command number's message: the int32, then its type tags.
+        assert_eq!(check_packet(b"\0\0\0\x0b,i\0\0\0\0\x03\xe8"), Ok(()));
+        assert!(matches!(check_packet(b"\0\0\0\x0bi\0\0\0"), Err(PacketError::Malformed(_))));
         assert!(matches!(check_packet(b"/a\0\0,[i\0\0\0\0\x01"), Err(PacketError::Malformed(_))));
         assert_eq!(check_packet(b"/a\0\0,[i]\0\0\0\0\0\0\0\x01"), Ok(()));
         assert!(matches!(check_packet(b"/a\0\0i\0\0\0"), Err(PacketError::Malformed(_))));

@@ -1,7 +1,7 @@
 use rosc::{OscBundle, OscMessage, OscPacket, OscTime};
 
 use crate::engine::Timetag;
-use crate::osc::{check_structure, PacketError};
+use crate::osc::{check_structure, expand_command_numbers, PacketError};
 
 /// The bytes an OSC bundle starts with.
 const BUNDLE_TAG: &[u8; 8] = b"#bundle\0";
@@ -238,7 +238,9 @@ fn walk_bundle(
         } else {
             let decode_error =
                 |reason: String| ScoreError { offset: base + start, kind: ScoreErrorKind::Decode(reason) };
-            match rosc::decoder::decode_udp(element) {
+            let element = expand_command_numbers(element)
+                .map_err(|e| ScoreError { offset: base + start, kind: ScoreErrorKind::Packet(e) })?;
+            match rosc::decoder::decode_udp(&element) {
                 Ok((_, OscPacket::Message(message))) => {
                     messages.push(ScoreMessage { offset: base + start, time, message: message.clone() });
                     bundle.content.push(OscPacket::Message(message));
