@@ -14,8 +14,8 @@ use oscine_plugin_api::{PluginError, Rate, Registrar, UnitSpec};
 mod analysis;
 mod band_limited;
 mod binary_op;
-mod buffer_info;
 mod biquad;
+mod buffer_info;
 mod control;
 mod dc;
 mod decay;
@@ -33,6 +33,7 @@ mod median;
 mod mix;
 mod moog;
 mod noise;
+mod osc;
 mod pan;
 #[cfg(test)]
 mod probe;
@@ -50,6 +51,7 @@ mod trigger;
 mod unary_op;
 #[cfg(test)]
 mod unit_runner;
+mod wavetable;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {
@@ -73,6 +75,7 @@ pub fn register(registrar: &mut dyn Registrar) {
     mix::register(registrar);
     moog::register(registrar);
     noise::register(registrar);
+    osc::register(registrar);
     pan::register(registrar);
     random::register(registrar);
     range::register(registrar);
