@@ -128,3 +128,25 @@ impl Unit for COscUnit {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use oscine_plugin_api::Rate;
+
+    use super::super::testing::{run, Input};
+    use super::{COsc, Form, Osc};
+
+    #[test]
+    fn with_no_buffer_at_the_number_the_output_is_silent() {
+        let inputs = [Input::Constant(3.0), Input::Constant(440.0), Input::Constant(0.5)];
+        for rate in [Rate::Audio, Rate::Control] {
+            for form in [Form::Wavetable, Form::Plain] {
+                let (first, out) = run(&Osc(form), rate, 0, &inputs, 3).unwrap();
+                assert!(first == 0.0 && out.iter().all(|&x| x == 0.0));
+            }
+            let (first, out) = run(&COsc, rate, 0, &inputs, 3).unwrap();
+            assert!(first == 0.0 && out.iter().all(|&x| x == 0.0));
+        }
+        assert!(run(&Osc(Form::Wavetable), Rate::Scalar, 0, &inputs, 1).is_err());
+    }
+}

@@ -64,7 +64,7 @@ impl<'b> BufferTable<'b> {
     #[inline]
     pub(crate) fn new(buffer: &'b AudioBuffer) -> Option<BufferTable<'b>> {
         let points = buffer.len() / 2;
-        (buffer.len().is_multiple_of(2) && points.is_power_of_two()).then_some(BufferTable { buffer, mask: points - 1 })
+        (buffer.len().is_multiple_of(2) && points.is_power_of_two()).then(|| BufferTable { buffer, mask: points - 1 })
     }
 }
 
@@ -92,7 +92,7 @@ impl<'b> PlainTable<'b> {
     /// `buffer` as a plain table, or `None` when its sample count is not a power of two.
     #[inline]
     pub(crate) fn new(buffer: &'b AudioBuffer) -> Option<PlainTable<'b>> {
-        buffer.len().is_power_of_two().then_some(PlainTable { buffer, mask: buffer.len() - 1 })
+        buffer.len().is_power_of_two().then(|| PlainTable { buffer, mask: buffer.len() - 1 })
     }
 }
 
@@ -221,5 +221,50 @@ impl PhaseReader {
             }
         }
         self.phase = phase;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::sine::sine_table;
+    use super::{BufferTable, PlainTable, Wavetable};
+    use crate::AudioBuffer;
+
+    fn buffer(samples: usize) -> AudioBuffer {
+        AudioBuffer::new(1, samples, 48_000.0).unwrap()
+    }
+
+    #[test]
+    fn a_buffer_holding_the_sine_table_reads_as_the_sine_table() {
+        let sine = sine_table();
+        let b = buffer(2 * 8192);
+        for i in 0..8192 {
+            // The pair a point's phase picks, read back through the sine table itself.
+            let phase = (i << 16) as i32;
+            let (v1, v2) = (sine.lookup(phase), sine.lookup(phase.wrapping_add(1 << 16)));
+            b.set_sample(2 * i, 2.0 * v1 - v2);
+            b.set_sample(2 * i + 1, v2 - v1);
+        }
+        let table = BufferTable::new(&b).unwrap();
+        assert_eq!(table.cycle(), sine.cycle());
+        for k in 0..10_000i64 {
+            let phase = (k * 214_749) as i32;
+            assert!((table.lookup(phase) - sine.lookup(phase)).abs() < 1e-6, "{k}");
+        }
+    }
+
+    #[test]
+    fn tables_need_a_power_of_two_of_points() {
+        assert!(BufferTable::new(&buffer(512)).is_some());
+        assert!(BufferTable::new(&buffer(2)).is_some());
+        assert!(BufferTable::new(&buffer(1000)).is_none());
+        assert!(BufferTable::new(&buffer(1)).is_none());
+        assert!(PlainTable::new(&buffer(1)).is_some());
+        assert!(PlainTable::new(&buffer(1000)).is_none());
+        let plain = buffer(4);
+        (0..4).for_each(|i| plain.set_sample(i, i as f32));
+        let table = PlainTable::new(&plain).unwrap();
+        // Without interpolation: the point below the phase, wrapping each cycle.
+        assert_eq!([0x1_8000, 0x3_ffff, 0x4_0000].map(|p| table.lookup(p)), [1.0, 3.0, 0.0]);
     }
 }
