@@ -51,6 +51,7 @@ mod trigger;
 mod unary_op;
 #[cfg(test)]
 mod unit_runner;
+mod vosc;
 mod wavetable;
 
 /// Registers every built-in UGen.
@@ -86,6 +87,7 @@ pub fn register(registrar: &mut dyn Registrar) {
     slew::register(registrar);
     trigger::register(registrar);
     unary_op::register(registrar);
+    vosc::register(registrar);
 }
 
 /// Refuses a spec whose input count is outside `min..=max`.

@@ -1,5 +1,6 @@
 //! The buffer oscillators: `Osc` and `OscN` (bufnum, freq, phase) and `COsc` (bufnum,
-//! freq, beats), each playing the `audio-buffer` numbered by its first input as a table.
+//! freq, beats), each playing the `audio-buffer` numbered by its first input as a table
+//! (`VOsc`, which crossfades two, is in `vosc.rs`).
 //!
 //! `Osc` reads a wavetable (a buffer of `2N` samples for `N` points, `N` a power of two,
 //! as `/b_gen`'s wavetable flag writes it) exactly as `SinOsc` reads its sine table
@@ -134,6 +135,7 @@ mod tests {
     use oscine_plugin_api::Rate;
 
     use super::super::testing::{run, Input};
+    use super::super::vosc::VOsc;
     use super::{COsc, Form, Osc};
 
     #[test]
@@ -145,6 +147,8 @@ mod tests {
                 assert!(first == 0.0 && out.iter().all(|&x| x == 0.0));
             }
             let (first, out) = run(&COsc, rate, 0, &inputs, 3).unwrap();
+            assert!(first == 0.0 && out.iter().all(|&x| x == 0.0));
+            let (first, out) = run(&VOsc, rate, 0, &inputs, 3).unwrap();
             assert!(first == 0.0 && out.iter().all(|&x| x == 0.0));
         }
         assert!(run(&Osc(Form::Wavetable), Rate::Scalar, 0, &inputs, 1).is_err());

@@ -153,33 +153,85 @@ pub(crate) struct PhaseReader {
     /// Where the frequency and phase inputs are.
     freq: usize,
     phase_in: usize,
+    /// Whether an audio-rate frequency is read frame by frame (or, like a control-rate
+    /// one, once a call).
+    freq_frames: bool,
+    /// The phase steps of an audio-rate phase input's radians.
+    audio_phase_steps: fn(f64, f32) -> i32,
 }
 
 impl PhaseReader {
     /// A phase at 0 for a unit built from `spec`, reading its frequency from input `freq`
     /// and its phase from input `phase_in`.
     pub(crate) fn new(spec: &UnitSpec<'_>, freq: usize, phase_in: usize) -> PhaseReader {
-        PhaseReader { phase: 0, last_phase_in: 0.0, step: step_seconds(spec), freq, phase_in }
+        PhaseReader {
+            phase: 0,
+            last_phase_in: 0.0,
+            step: step_seconds(spec),
+            freq,
+            phase_in,
+            freq_frames: true,
+            audio_phase_steps: phase_steps_f32,
+        }
+    }
+
+    /// As [`new`](Self::new), but reading an audio-rate frequency once a call (its first
+    /// frame) and an audio-rate phase's steps with the product in `f64`, as scsynth's
+    /// `VOsc` reads them.
+    pub(crate) fn vosc(spec: &UnitSpec<'_>, freq: usize, phase_in: usize) -> PhaseReader {
+        PhaseReader { freq_frames: false, audio_phase_steps: phase_steps, ..Self::new(spec, freq, phase_in) }
+    }
+
+    /// The frequency input over this call: all of an audio-rate one's frames, or its first.
+    #[inline(always)]
+    fn freq<'a>(&self, io: &UnitIo<'a, '_>) -> &'a [f32] {
+        let values = io.input(self.freq);
+        if self.freq_frames {
+            values
+        } else {
+            &values[..1]
+        }
     }
 
     /// Starts the phase from the phase input and returns the table's value there (in
     /// `Unit::init`).
+    #[inline]
     pub(crate) fn start(&mut self, table: &impl Wavetable, io: &UnitIo<'_, '_>) -> f32 {
+        self.start_with(table.cycle(), io, |phase| table.lookup(phase))
+    }
+
+    /// Starts the phase from the phase input for a table of `cycle` steps and returns
+    /// `lookup` of it.
+    pub(crate) fn start_with(&mut self, cycle: f64, io: &UnitIo<'_, '_>, lookup: impl FnOnce(i32) -> f32) -> f32 {
         let phase_in = io.in0(self.phase_in);
         self.last_phase_in = phase_in;
-        let offset = if io.input_rate(self.phase_in) == Rate::Audio || io.input_rate(self.freq) == Rate::Audio {
-            phase_steps_f32(table.cycle(), phase_in)
+        let audio = |i: usize| io.input_rate(i) == Rate::Audio;
+        let offset = if audio(self.phase_in) || (self.freq_frames && audio(self.freq)) {
+            (self.audio_phase_steps)(cycle, phase_in)
         } else {
-            self.phase = phase_steps(table.cycle(), phase_in);
+            self.phase = phase_steps(cycle, phase_in);
             0
         };
-        table.lookup(self.phase.wrapping_add(offset))
+        lookup(self.phase.wrapping_add(offset))
     }
 
     /// Reads `table` into output `output` for one call and advances the phase.
+    #[inline]
     pub(crate) fn read(&mut self, table: &impl Wavetable, io: &mut UnitIo<'_, '_>, output: usize) {
-        let (freq, phase_in) = (io.input(self.freq), io.input(self.phase_in));
-        let cycle = table.cycle();
+        self.read_with(table.cycle(), io, output, |phase| table.lookup(phase));
+    }
+
+    /// Fills output `output` for one call with `lookup` of each frame's phase (called once
+    /// a frame, in order), for a table of `cycle` steps, and advances the phase.
+    pub(crate) fn read_with(
+        &mut self,
+        cycle: f64,
+        io: &mut UnitIo<'_, '_>,
+        output: usize,
+        mut lookup: impl FnMut(i32) -> f32,
+    ) {
+        let (freq, phase_in) = (self.freq(io), io.input(self.phase_in));
+        let audio_phase_steps = self.audio_phase_steps;
         let steps_per_hz = cycle * self.step;
         let increment = |f: f32| truncate(f64::from(f) * steps_per_hz);
         let increment_f32 = |f: f32| truncate(f64::from(f * steps_per_hz as f32));
@@ -193,14 +245,14 @@ impl PhaseReader {
             (false, false) => {
                 let inc = increment(freq[0]).wrapping_add(phase_steps(cycle, slope));
                 for o in out.iter_mut() {
-                    *o = table.lookup(phase);
+                    *o = lookup(phase);
                     phase = phase.wrapping_add(inc);
                 }
             }
             (false, true) => {
                 let inc = increment(freq[0]);
                 for (o, &p) in out.iter_mut().zip(phase_in) {
-                    *o = table.lookup(phase.wrapping_add(phase_steps_f32(cycle, p)));
+                    *o = lookup(phase.wrapping_add(audio_phase_steps(cycle, p)));
                     phase = phase.wrapping_add(inc);
                 }
             }
@@ -208,14 +260,14 @@ impl PhaseReader {
                 // The phase input ramps (a running sum), each frame's value an offset.
                 let mut p = last_phase_in;
                 for (o, &f) in out.iter_mut().zip(freq) {
-                    *o = table.lookup(phase.wrapping_add(phase_steps_f32(cycle, p)));
+                    *o = lookup(phase.wrapping_add(phase_steps_f32(cycle, p)));
                     phase = phase.wrapping_add(increment_f32(f));
                     p += slope;
                 }
             }
             (true, true) => {
                 for ((o, &f), &p) in out.iter_mut().zip(freq).zip(phase_in) {
-                    *o = table.lookup(phase.wrapping_add(phase_steps_f32(cycle, p)));
+                    *o = lookup(phase.wrapping_add(audio_phase_steps(cycle, p)));
                     phase = phase.wrapping_add(increment_f32(f));
                 }
             }
