@@ -354,3 +354,60 @@ fn every_synth_is_one_allocation_made_off_the_audio_thread() {
     }
     t.shutdown();
 }
+
+#[test]
+fn buffer_oscillators_and_buffer_delays_never_allocate() {
+    use support::scgf::{Graph, In, Ugen};
+    let options = EngineOptions { block_size: 64, max_nodes: 16, max_resources: 16, ..Default::default() };
+    let mut t = TestEngine::new(options);
+    let buffer = t.handle.registry().resource_def_ref("audio-buffer").unwrap();
+    for id in [5, 6] {
+        let args = vec![ResourceArg::Int(1), ResourceArg::Int(1024)].into_boxed_slice();
+        t.send(Command::ResourceNew { client: CLIENT, id, def: buffer.clone(), args });
+    }
+    pump_until(&mut t, "the buffers", |e| e.iter().filter(|e| matches!(e, Event::ResourceReady { .. })).count() == 2);
+    // Each buffer UGen on buffer 5 (a 512-point wavetable, a 1024-sample line) and on 7,
+    // where there is no buffer, and VOsc between 5 and 6; each sums onto output 0.
+    let (buf, none, freq, zero, delay, decay, between) = (0, 1, 2, 3, 4, 5, 6);
+    let ar = |name: &'static str, inputs: Vec<In>| Ugen { name, rate: 2, special: 0, inputs, outputs: vec![2] };
+    let mut ugens = vec![ar("SinOsc", vec![In::Const(freq), In::Const(zero)])];
+    for b in [buf, none] {
+        ugens.push(ar("Osc", vec![In::Const(b), In::Const(freq), In::Const(zero)]));
+        ugens.push(ar("OscN", vec![In::Const(b), In::Const(freq), In::Ugen(0, 0)]));
+        ugens.push(ar("COsc", vec![In::Const(b), In::Const(freq), In::Const(decay)]));
+        ugens.push(ar("BufDelayL", vec![In::Const(b), In::Ugen(0, 0), In::Const(delay)]));
+        ugens.push(ar("BufCombC", vec![In::Const(b), In::Ugen(0, 0), In::Const(delay), In::Const(decay)]));
+        ugens.push(ar("BufAllpassN", vec![In::Const(b), In::Ugen(0, 0), In::Const(delay), In::Const(decay)]));
+    }
+    ugens.push(ar("VOsc", vec![In::Const(between), In::Const(freq), In::Const(zero)]));
+    for u in 1..ugens.len() as u32 {
+        ugens.push(Ugen {
+            name: "Out",
+            rate: 2,
+            special: 0,
+            inputs: vec![In::Const(zero), In::Ugen(u, 0)],
+            outputs: vec![],
+        });
+    }
+    let graph = Graph {
+        name: "graph-buffers",
+        constants: vec![5.0, 7.0, 440.0, 0.0, 0.01, 0.5, 5.5],
+        params: vec![],
+        ugens,
+        variants: vec![],
+    };
+    assert_eq!(t.handle.receive_graph_defs(&support::scgf::file(&[graph])).unwrap(), ["graph-buffers"]);
+    t.synth("graph-buffers", 1, 0, TailOfGroup, &[]);
+    render_counted(&mut t, 20);
+    let events = t.take_events();
+    assert!(!events.iter().any(|e| matches!(e, Event::Error { .. })), "{events:?}");
+    assert!(events.iter().any(|e| matches!(e, Event::Ack { id: 1, .. })), "{events:?}");
+    // Buffer 5 freed while the Synth plays: its units find no buffer from then on.
+    t.send(Command::ResourceFree { client: CLIENT, id: 5 });
+    pump_until(&mut t, "the buffer destroyed", |e| e.iter().any(|e| matches!(e, Event::ResourceDestroyed { .. })));
+    render_counted(&mut t, 4);
+    t.send(Command::Shutdown { client: Some(CLIENT) });
+    render_counted(&mut t, 2);
+    assert_eq!(t.handle.status().garbage_leaked, 0);
+    t.shutdown();
+}

@@ -11,6 +11,12 @@
 //! A table spans the whole buffer, which must have one channel (scsynth leaves a buffer of
 //! more channels as it was). Partial frequencies are in cycles per table.
 //!
+//! The arithmetic is scsynth's, as its output shows, so the tables match its to the bit:
+//! each partial's phase is a running `f64` sum of its step and its values are computed in
+//! `f64` and added to the buffer's `f32` samples one partial at a time (each sum in `f64`,
+//! rounded to `f32`); normalizing finds the peak in `f32` (in wavetable form, of each
+//! pair's `f32` sum) and multiplies every sample by the `f32` reciprocal of it.
+//!
 //! Context: NRT (a worker).
 
 use std::f64::consts::TAU;
@@ -59,10 +65,10 @@ pub(crate) fn gen(buffer: &AudioBuffer, args: &[ResourceArg]) -> Result<(), Plug
             buffer.len()
         )));
     }
-    let mut table: Vec<f64> = if flags & CLEAR != 0 {
+    let mut table: Vec<f32> = if flags & CLEAR != 0 {
         vec![0.0; buffer.len()]
     } else {
-        (0..buffer.len()).map(|i| f64::from(buffer.sample(i))).collect()
+        (0..buffer.len()).map(|i| buffer.sample(i)).collect()
     };
     if wavetable {
         add_wavetable_partials(&mut table, &partials);
@@ -73,7 +79,7 @@ pub(crate) fn gen(buffer: &AudioBuffer, args: &[ResourceArg]) -> Result<(), Plug
         normalize(&mut table, wavetable);
     }
     for (i, v) in table.into_iter().enumerate() {
-        buffer.set_sample(i, v as f32);
+        buffer.set_sample(i, v);
     }
     Ok(())
 }
@@ -99,42 +105,51 @@ fn partials(command: &str, numbers: &[f64]) -> Result<Vec<Partial>, PluginError>
     }
 }
 
+/// `value` added to `sample`, the sum rounded to `f32`.
+fn add(sample: &mut f32, value: f64) {
+    *sample = (f64::from(*sample) + value) as f32;
+}
+
 /// Adds each partial to a plain table.
-fn add_partials(table: &mut [f64], partials: &[Partial]) {
+fn add_partials(table: &mut [f32], partials: &[Partial]) {
     let size = table.len() as f64;
     for p in partials.iter().filter(|p| p.amplitude != 0.0) {
         let step = TAU * p.cycles / size;
-        for (i, v) in table.iter_mut().enumerate() {
-            *v += p.amplitude * (p.phase + step * i as f64).sin();
+        let mut x = p.phase;
+        for v in table.iter_mut() {
+            add(v, p.amplitude * x.sin());
+            x += step;
         }
     }
 }
 
 /// Adds each partial to a table in wavetable form.
-fn add_wavetable_partials(table: &mut [f64], partials: &[Partial]) {
+fn add_wavetable_partials(table: &mut [f32], partials: &[Partial]) {
     let points = table.len() / 2;
     let step_size = TAU / points as f64;
     for p in partials.iter().filter(|p| p.amplitude != 0.0) {
         let step = step_size * p.cycles;
-        for (i, pair) in table.chunks_exact_mut(2).enumerate() {
-            let a = p.amplitude * (p.phase + step * i as f64).sin();
-            let b = p.amplitude * (p.phase + step * (i + 1) as f64).sin();
-            pair[0] += 2.0 * a - b;
-            pair[1] += b - a;
+        let mut x = p.phase;
+        for pair in table.chunks_exact_mut(2) {
+            let a = p.amplitude * x.sin();
+            x += step;
+            let b = p.amplitude * x.sin();
+            add(&mut pair[0], 2.0 * a - b);
+            add(&mut pair[1], b - a);
         }
     }
 }
 
 /// Scales the table so that its peak is 1 (a silent table stays silent). In wavetable
 /// form the peak is over the points the pairs encode (`2a − b + b − a = a`).
-fn normalize(table: &mut [f64], wavetable: bool) {
+fn normalize(table: &mut [f32], wavetable: bool) {
     let peak = if wavetable {
-        table.chunks_exact(2).map(|pair| (pair[0] + pair[1]).abs()).fold(0.0, f64::max)
+        table.chunks_exact(2).map(|pair| (pair[0] + pair[1]).abs()).fold(0.0, f32::max)
     } else {
-        table.iter().map(|v| v.abs()).fold(0.0, f64::max)
+        table.iter().map(|v| v.abs()).fold(0.0, f32::max)
     };
     if peak > 0.0 {
-        let scale = 1.0 / peak;
+        let scale = (1.0 / f64::from(peak)) as f32;
         for v in table.iter_mut() {
             *v *= scale;
         }

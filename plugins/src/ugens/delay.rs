@@ -1,8 +1,16 @@
 //! Delay lines: `DelayN`, `DelayL`, `DelayC`, and the feedback ones, `CombN/L/C` and
-//! `AllpassN/L/C`. Inputs: the signal, the maximum delay time (fixed when the unit is
-//! built), the delay time, and (comb and allpass) the decay time.
+//! `AllpassN/L/C`, with their line inside the unit; and `BufDelayN/L/C`, `BufCombN/L/C`
+//! and `BufAllpassN/L/C`, whose line is the `audio-buffer` numbered by their first input.
+//! Inputs: the signal, the maximum delay time (fixed when the unit is built), the delay
+//! time, and (comb and allpass) the decay time; the buffer kinds take the buffer number
+//! in place of the maximum delay time, before the signal.
 //!
-//! The line is allocated when the unit is built (off the audio thread) and freed with it.
+//! A unit's own line is allocated when the unit is built (off the audio thread) and freed
+//! with it. A buffer line is looked up every call and held only for it: it uses the
+//! largest power of two of the buffer's samples (counted across channels; the buffer is
+//! meant to have one), and a delay of at most that less one frame, as scsynth's do; with
+//! no buffer at the number the output is 0 and the write position stands still.
+//!
 //! `N` reads the sample `floor(delay · rate)` frames back, `L` interpolates linearly
 //! between the two nearest, `C` with a 4-point cubic (Catmull-Rom) through the four
 //! nearest. A comb feeds its output back, `line[n] = in[n] + g · line[n − D]`, and outputs
@@ -14,13 +22,16 @@
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
 
-use super::signal::Held;
+use super::buffer_info::buffer;
+use super::signal::frame;
 use super::{expect_inputs, expect_outputs, expect_rate};
+use crate::AudioBuffer;
 
 pub(super) fn register(registrar: &mut dyn Registrar) {
     for (kind, kname) in [(Kind::Delay, "Delay"), (Kind::Comb, "Comb"), (Kind::Allpass, "Allpass")] {
         for (read, rname) in [(Read::None, "N"), (Read::Linear, "L"), (Read::Cubic, "C")] {
             registrar.register_ugen(UGenTable::new(format!("{kname}{rname}"), DelayLine { kind, read }));
+            registrar.register_ugen(UGenTable::new(format!("Buf{kname}{rname}"), BufDelayLine { kind, read }));
         }
     }
 }
@@ -39,71 +50,137 @@ enum Read {
     Cubic,
 }
 
-struct DelayLine {
-    kind: Kind,
-    read: Read,
+/// The memory a delay line runs in: a power of two of samples, written in a circle.
+trait Line {
+    /// The samples less one (their count is a power of two).
+    fn mask(&self) -> usize;
+    fn get(&self, i: usize) -> f32;
+    fn set(&mut self, i: usize, value: f32);
+    /// The delay in frames for `seconds` at `rate` frames a second, within what the line
+    /// holds.
+    fn limit(&self, seconds: f32, rate: f32) -> f32;
 }
 
-struct DelayUnit {
+/// A unit's own line, with room for its maximum delay time.
+struct OwnLine {
+    samples: Box<[f32]>,
+    max_delay: f32,
+}
+
+impl Line for OwnLine {
+    #[inline(always)]
+    fn mask(&self) -> usize {
+        self.samples.len() - 1
+    }
+    #[inline(always)]
+    fn get(&self, i: usize) -> f32 {
+        self.samples[i]
+    }
+    #[inline(always)]
+    fn set(&mut self, i: usize, value: f32) {
+        self.samples[i] = value;
+    }
+    #[inline(always)]
+    fn limit(&self, seconds: f32, rate: f32) -> f32 {
+        seconds.clamp(0.0, self.max_delay) * rate
+    }
+}
+
+/// An `audio-buffer` as a line: the largest power of two of its samples.
+struct BufferLine<'b> {
+    buffer: &'b AudioBuffer,
+    mask: usize,
+}
+
+impl<'b> BufferLine<'b> {
+    fn new(buffer: &'b AudioBuffer) -> BufferLine<'b> {
+        // A buffer holds at least one sample.
+        let size = 1usize << buffer.len().max(1).ilog2();
+        BufferLine { buffer, mask: size - 1 }
+    }
+}
+
+impl Line for BufferLine<'_> {
+    #[inline(always)]
+    fn mask(&self) -> usize {
+        self.mask
+    }
+    #[inline(always)]
+    fn get(&self, i: usize) -> f32 {
+        self.buffer.sample(i)
+    }
+    #[inline(always)]
+    fn set(&mut self, i: usize, value: f32) {
+        self.buffer.set_sample(i, value);
+    }
+    #[inline(always)]
+    fn limit(&self, seconds: f32, rate: f32) -> f32 {
+        (seconds.max(0.0) * rate).min(self.mask as f32)
+    }
+}
+
+/// What a delay unit keeps between calls, whichever line it runs in.
+struct Tap {
     kind: Kind,
     read: Read,
-    line: Box<[f32]>,
-    mask: usize,
+    /// The input the signal comes in on.
+    input: usize,
     write: usize,
     /// Frames computed so far (for the cubic reader's start).
     computed: u64,
     rate: f32,
-    max_delay: f32,
     audio: bool,
-    delay: Held,
-    decay: Held,
+    /// The delay in frames and the feedback gain at the end of the last call.
+    delay: f32,
+    feedback: f32,
 }
 
-impl UGen for DelayLine {
-    type Unit = DelayUnit;
-    fn build(&self, spec: &UnitSpec<'_>) -> Result<DelayUnit, PluginError> {
+impl Tap {
+    /// A tap for a unit of `kind` built from `spec`, after checking its inputs, outputs
+    /// and rate; the signal comes in on input `input`.
+    fn new(spec: &UnitSpec<'_>, kind: Kind, read: Read, input: usize) -> Result<Tap, PluginError> {
         expect_rate(spec, &[Rate::Control, Rate::Audio])?;
-        let inputs = if self.kind == Kind::Delay { 3 } else { 4 };
+        let inputs = if kind == Kind::Delay { 3 } else { 4 };
         expect_inputs(spec, inputs, inputs)?;
         expect_outputs(spec, 1)?;
         let rate = if spec.rate == Rate::Audio { spec.sample_rate } else { spec.sample_rate / spec.block_size as f64 };
-        let max_delay = spec
-            .constant(1)
-            .ok_or_else(|| PluginError::new(format!("{}: the maximum delay time must be a constant", spec.name)))?;
-        if !(0.0..=3600.0).contains(&max_delay) {
-            return Err(PluginError::new(format!("{}: maximum delay time {max_delay} s is not in 0..3600", spec.name)));
-        }
-        // Room for the longest delay and the cubic reader's two extra points.
-        let frames = ((f64::from(max_delay) * rate).ceil() as usize + 4).next_power_of_two();
-        Ok(DelayUnit {
-            kind: self.kind,
-            read: self.read,
-            line: vec![0.0; frames].into_boxed_slice(),
-            mask: frames - 1,
+        Ok(Tap {
+            kind,
+            read,
+            input,
             write: 0,
             computed: 0,
             rate: rate as f32,
-            max_delay,
             audio: spec.rate == Rate::Audio,
-            delay: Held::default(),
-            decay: Held::default(),
+            delay: 0.0,
+            feedback: 0.0,
         })
     }
-}
 
-impl DelayUnit {
-    /// The delay in frames for a delay time in seconds, within the line.
+    /// The delay in frames for a delay time in seconds, within the line (or unlimited,
+    /// with no line).
     #[inline]
-    fn frames(&self, seconds: f32) -> f32 {
+    fn frames(&self, line: Option<&dyn Line>, seconds: f32) -> f32 {
         let lowest = if self.read == Read::Cubic { 2.0 } else { 1.0 };
-        (seconds.clamp(0.0, self.max_delay) * self.rate).max(lowest)
+        line.map_or(seconds * self.rate, |l| l.limit(seconds, self.rate)).max(lowest)
+    }
+
+    /// The delay in frames and the feedback gain for frame `i`'s delay and decay times
+    /// (the gain from the delay time as it is, not as the line limits it).
+    #[inline]
+    fn at(&self, line: Option<&dyn Line>, delay_in: &[f32], decay_in: Option<&[f32]>, i: usize) -> (f32, f32) {
+        let seconds = frame(delay_in, i);
+        let delay = self.frames(line, seconds);
+        let decay = decay_in.map_or(0.0, |d| frame(d, i));
+        (delay, Self::feedback(seconds, decay))
     }
 
     /// The line `delay` frames before the write position.
     #[inline]
-    fn tap(&self, delay: f32) -> f32 {
+    fn tap(&self, line: &impl Line, delay: f32) -> f32 {
         let whole = delay.floor();
-        let at = |k: usize| self.line[self.write.wrapping_sub(k) & self.mask];
+        let mask = line.mask();
+        let at = |k: usize| line.get(self.write.wrapping_sub(k) & mask);
         let d = whole as usize;
         let frac = delay - whole;
         match self.read {
@@ -135,73 +212,139 @@ impl DelayUnit {
         }
     }
 
-    fn compute(&mut self, io: &mut UnitIo<'_, '_>, frames: usize, ramped: bool) {
-        let input = io.input(0);
+    /// Takes the delay and decay times' first values (in `Unit::init`).
+    fn start(&mut self, line: Option<&dyn Line>, io: &mut UnitIo<'_, '_>) {
+        let decay_in = (self.kind != Kind::Delay).then(|| io.input(3));
+        (self.delay, self.feedback) = self.at(line, io.input(2), decay_in, 0);
+        io.output(0)[0] = 0.0;
+    }
+
+    /// Runs the line for one call.
+    ///
+    /// At audio rate, control-rate delay and decay times move the delay in frames and
+    /// the feedback gain across the call from the last call's values to the new ones,
+    /// each frame a step on (running `f32` sums), as scsynth's do; an audio-rate delay or
+    /// decay time gives each frame its own, and at control rate the one frame takes the
+    /// new values.
+    fn next(&mut self, line: &mut impl Line, io: &mut UnitIo<'_, '_>) {
+        let frames = if self.audio { io.frames() } else { 1 };
+        let input = io.input(self.input);
         let delay_in = io.input(2);
-        let decay_in = if self.kind == Kind::Delay { None } else { Some(io.input(3)) };
-        let (mut delay_held, mut decay_held) = (self.delay, self.decay);
-        let mut delay_ramp = delay_held.running(io, 2);
-        let mut decay_ramp = if self.kind == Kind::Delay { None } else { Some(decay_held.running(io, 3)) };
+        let decay_in = (self.kind != Kind::Delay).then(|| io.input(3));
+        let per_frame = !self.audio || delay_in.len() > 1 || decay_in.is_some_and(|d| d.len() > 1);
+        let (mut delay, mut g) = (self.delay, self.feedback);
+        let (delay_step, g_step) = if per_frame {
+            (0.0, 0.0)
+        } else {
+            let (new_delay, new_g) = self.at(Some(&*line), delay_in, decay_in, 0);
+            let k = 1.0 / frames as f32;
+            ((new_delay - delay) * k, (new_g - g) * k)
+        };
+        let mask = line.mask();
         let out = io.output(0);
-        for i in 0..frames {
-            let seconds = if delay_in.len() > 1 {
-                delay_in[i]
-            } else if ramped {
-                super::signal::Signal::at(&mut delay_ramp, i)
+        for (i, o) in out.iter_mut().enumerate().take(frames) {
+            if per_frame {
+                (delay, g) = self.at(Some(&*line), delay_in, decay_in, i);
             } else {
-                delay_in[0]
-            };
-            let decay = match (decay_in, &mut decay_ramp) {
-                (Some(d), _) if d.len() > 1 => d[i],
-                (Some(_), Some(r)) if ramped => super::signal::Signal::at(r, i),
-                (Some(d), _) => d[0],
-                _ => 0.0,
-            };
-            let x = super::signal::frame(input, i);
-            self.write = (self.write + 1) & self.mask;
-            let delay = self.frames(seconds);
+                delay += delay_step;
+                g += g_step;
+            }
+            let x = frame(input, i);
+            self.write = (self.write + 1) & mask;
             // The tap is read before this frame is written, so a delay of D frames reads
             // what was written D frames ago.
-            self.line[self.write] = 0.0;
-            let delayed = self.tap(delay);
+            line.set(self.write, 0.0);
+            let delayed = self.tap(line, delay);
             let y = match self.kind {
                 Kind::Delay => {
-                    self.line[self.write] = x;
+                    line.set(self.write, x);
                     delayed
                 }
                 Kind::Comb => {
-                    let g = Self::feedback(delay / self.rate, decay);
-                    self.line[self.write] = x + g * delayed;
+                    line.set(self.write, x + g * delayed);
                     delayed
                 }
                 Kind::Allpass => {
-                    let g = Self::feedback(delay / self.rate, decay);
                     let w = x + g * delayed;
-                    self.line[self.write] = w;
+                    line.set(self.write, w);
                     delayed - g * w
                 }
             };
             // Like scsynth's, a cubic reader outputs nothing until its furthest point
             // is inside what has been written.
             let starting = self.read == Read::Cubic && (self.computed as f32) < delay.floor() - 1.0;
-            out[i] = if starting { 0.0 } else { y };
+            *o = if starting { 0.0 } else { y };
             self.computed += 1;
         }
-        (self.delay, self.decay) = (delay_held, decay_held);
+        (self.delay, self.feedback) = (delay, g);
+    }
+}
+
+/// `DelayN.ar(in, maxdelaytime, delaytime)` and the others with their own line.
+struct DelayLine {
+    kind: Kind,
+    read: Read,
+}
+
+struct DelayUnit {
+    tap: Tap,
+    line: OwnLine,
+}
+
+impl UGen for DelayLine {
+    type Unit = DelayUnit;
+    fn build(&self, spec: &UnitSpec<'_>) -> Result<DelayUnit, PluginError> {
+        let tap = Tap::new(spec, self.kind, self.read, 0)?;
+        let max_delay = spec
+            .constant(1)
+            .ok_or_else(|| PluginError::new(format!("{}: the maximum delay time must be a constant", spec.name)))?;
+        if !(0.0..=3600.0).contains(&max_delay) {
+            return Err(PluginError::new(format!("{}: maximum delay time {max_delay} s is not in 0..3600", spec.name)));
+        }
+        // Room for the longest delay and the cubic reader's two extra points.
+        let frames = ((f64::from(max_delay) * f64::from(tap.rate)).ceil() as usize + 4).next_power_of_two();
+        Ok(DelayUnit { tap, line: OwnLine { samples: vec![0.0; frames].into_boxed_slice(), max_delay } })
     }
 }
 
 impl Unit for DelayUnit {
     fn init(&mut self, io: &mut UnitIo<'_, '_>) {
-        self.delay = Held::start(io, 2);
-        if self.kind != Kind::Delay {
-            self.decay = Held::start(io, 3);
-        }
-        io.output(0)[0] = 0.0;
+        self.tap.start(Some(&self.line), io);
     }
 
     fn next(&mut self, io: &mut UnitIo<'_, '_>) {
-        let frames = if self.audio { io.frames() } else { 1 };
-        self.compute(io, frames, self.audio);
+        self.tap.next(&mut self.line, io);
+    }
+}
+
+/// `BufDelayN.ar(bufnum, in, delaytime)` and the others whose line is a buffer.
+struct BufDelayLine {
+    kind: Kind,
+    read: Read,
+}
+
+struct BufDelayUnit {
+    tap: Tap,
+}
+
+impl UGen for BufDelayLine {
+    type Unit = BufDelayUnit;
+    fn build(&self, spec: &UnitSpec<'_>) -> Result<BufDelayUnit, PluginError> {
+        Ok(BufDelayUnit { tap: Tap::new(spec, self.kind, self.read, 1)? })
+    }
+}
+
+impl Unit for BufDelayUnit {
+    fn init(&mut self, io: &mut UnitIo<'_, '_>) {
+        let lease = buffer(io.ctx.access, io.in0(0));
+        let line = lease.as_deref().map(BufferLine::new);
+        self.tap.start(line.as_ref().map(|l| l as &dyn Line), io);
+    }
+
+    fn next(&mut self, io: &mut UnitIo<'_, '_>) {
+        match buffer(io.ctx.access, io.in0(0)) {
+            Some(b) => self.tap.next(&mut BufferLine::new(&b), io),
+            None => io.output(0).fill(0.0),
+        }
     }
 }

@@ -36,6 +36,7 @@ mod median;
 mod mix;
 mod moog;
 mod noise;
+mod osc;
 mod pan;
 mod play_buf;
 #[cfg(test)]
@@ -55,6 +56,8 @@ mod trigger;
 mod unary_op;
 #[cfg(test)]
 mod unit_runner;
+mod vosc;
+mod wavetable;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {
@@ -79,6 +82,7 @@ pub fn register(registrar: &mut dyn Registrar) {
     mix::register(registrar);
     moog::register(registrar);
     noise::register(registrar);
+    osc::register(registrar);
     pan::register(registrar);
     play_buf::register(registrar);
     random::register(registrar);
@@ -91,6 +95,7 @@ pub fn register(registrar: &mut dyn Registrar) {
     slew::register(registrar);
     trigger::register(registrar);
     unary_op::register(registrar);
+    vosc::register(registrar);
 }
 
 /// Refuses a spec whose input count is outside `min..=max`.

@@ -1,29 +1,16 @@
 //! `SinOsc`: a sine oscillator with frequency and phase inputs, computed as scsynth
-//! computes it.
-//!
-//! The phase is a 32-bit integer in which a cycle is `2^29` (8192 table entries of 2^16
-//! steps), and the output interpolates linearly in an 8192-entry sine table stored as
-//! scsynth stores wavetables: for entries `a` and `b`, the pair `(2a − b, b − a)`, read as
-//! `(2a − b) + (b − a) · (1 + frac)` with a 16-bit `frac`, each step rounded to `f32`.
-//! Each frame the phase grows by the frequency's steps, `trunc(freq · 2^29 / rate)`: the
-//! product in `f64` for a control- or scalar-rate frequency, read once per block (not
-//! ramped), and in `f32` for an audio-rate one. An audio-rate phase input (radians) adds
-//! `trunc(phase · 2^29 / 2π)` (in `f32`) to each frame's lookup, and so does a control-rate
-//! phase with an audio-rate frequency, ramped across the block (a running sum). With a
-//! control- or scalar-rate frequency, a control- or scalar-rate phase starts the phase at
-//! its steps (in `f64`), and a change of it is spread over the block by adding
-//! `trunc(slope · 2^29 / 2π)` to each frame's increment, where `slope` is the change over
-//! the block's frames. Conversions out of `i32`'s range give `i32::MIN`, as x86's do. Rendered this way, `SinOsc` matches scsynth's
-//! output sample for sample, including the slow drift that truncating the increment gives
-//! (0.4 mrad a second at 440 Hz).
-//!
-//! At control rate the phase grows by a block's worth each block.
+//! computes it: an 8192-point sine table in wavetable form read by an integer phase, a
+//! cycle `2^29` steps ([`super::wavetable`] gives the lookup and how the inputs move the
+//! phase). Rendered this way, `SinOsc` matches scsynth's output sample for sample,
+//! including the slow drift that truncating the increment gives (0.4 mrad a second at 440
+//! Hz).
 
 use std::f64::consts::TAU;
 use std::sync::OnceLock;
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
 
+use super::wavetable::{interpolate, point, truncate, PhaseReader, Wavetable};
 use super::{expect_inputs, expect_outputs, expect_rate};
 
 pub(super) fn register(registrar: &mut dyn Registrar) {
@@ -38,9 +25,13 @@ const CYCLE: f64 = (TABLE_SIZE as f64) * 65536.0;
 
 /// The sine table as scsynth lays out wavetables: `(2a − b, b − a)` for consecutive
 /// entries `a`, `b` of `sin(2π i / 8192)`.
-pub(crate) fn sine_table() -> &'static [[f32; 2]; TABLE_SIZE] {
+#[derive(Clone, Copy)]
+pub(crate) struct SineTable(&'static [[f32; 2]; TABLE_SIZE]);
+
+/// The sine table, computed once.
+pub(crate) fn sine_table() -> SineTable {
     static TABLE: OnceLock<Box<[[f32; 2]; TABLE_SIZE]>> = OnceLock::new();
-    TABLE.get_or_init(|| {
+    SineTable(TABLE.get_or_init(|| {
         let entry = |i: usize| (TAU * i as f64 / TABLE_SIZE as f64).sin() as f32;
         let mut table = Box::new([[0.0; 2]; TABLE_SIZE]);
         for (i, pair) in table.iter_mut().enumerate() {
@@ -48,53 +39,28 @@ pub(crate) fn sine_table() -> &'static [[f32; 2]; TABLE_SIZE] {
             *pair = [2.0 * a - b, b - a];
         }
         table
-    })
+    }))
 }
 
-/// The table's value at `phase` (a cycle is 2^29 steps).
-#[inline(always)]
-pub(crate) fn lookup(table: &[[f32; 2]; TABLE_SIZE], phase: i32) -> f32 {
-    let bits = phase as u32;
-    let [v1, v2] = table[(bits >> 16) as usize & (TABLE_SIZE - 1)];
-    // 1 + frac, exactly: the 16 fraction bits as the top of a mantissa.
-    let frac = f32::from_bits(0x3f80_0000 | ((bits & 0xffff) << 7));
-    v1 + v2 * frac
-}
-
-/// `x` truncated to an `i32` as x86's conversion truncates it (scsynth's C casts): a value
-/// out of range, or NaN, gives `i32::MIN`.
-#[inline(always)]
-pub(crate) fn truncate(x: f64) -> i32 {
-    if x > -2147483649.0 && x < 2147483648.0 {
-        x as i32
-    } else {
-        i32::MIN
+impl Wavetable for SineTable {
+    #[inline(always)]
+    fn cycle(&self) -> f64 {
+        CYCLE
     }
-}
 
-/// The phase steps of `radians`, truncated, the product in `f64`.
-#[inline(always)]
-pub(crate) fn phase_steps(radians: f32) -> i32 {
-    truncate(f64::from(radians) * (CYCLE / TAU))
-}
-
-/// The phase steps of `radians`, truncated, the product in `f32` (for audio-rate inputs).
-#[inline(always)]
-pub(crate) fn phase_steps_f32(radians: f32) -> i32 {
-    truncate(f64::from(radians * (CYCLE / TAU) as f32))
+    #[inline(always)]
+    fn lookup(&self, phase: i32) -> f32 {
+        let [v1, v2] = self.0[point(phase, TABLE_SIZE - 1)];
+        interpolate(v1, v2, phase)
+    }
 }
 
 /// `SinOsc.ar(freq, phase)`, `SinOsc.kr(freq, phase)`.
 struct SinOsc;
 
 struct SinOscUnit {
-    table: &'static [[f32; 2]; TABLE_SIZE],
-    /// The running phase (a cycle is 2^29 steps, wrapping).
-    phase: i32,
-    /// The phase input's value in the last call (when it is not audio rate).
-    last_phase_in: f32,
-    /// Phase steps per hertz for one frame at this unit's rate (a block at control rate).
-    steps_per_hz: f64,
+    table: SineTable,
+    phase: PhaseReader,
 }
 
 impl UGen for SinOsc {
@@ -103,83 +69,17 @@ impl UGen for SinOsc {
         expect_rate(spec, &[Rate::Scalar, Rate::Control, Rate::Audio])?;
         expect_inputs(spec, 2, 2)?;
         expect_outputs(spec, 1)?;
-        let frames_per_step = if spec.rate == Rate::Audio { 1.0 } else { spec.block_size as f64 };
-        Ok(SinOscUnit {
-            table: sine_table(),
-            phase: 0,
-            last_phase_in: 0.0,
-            steps_per_hz: CYCLE * frames_per_step / spec.sample_rate,
-        })
-    }
-}
-
-impl SinOscUnit {
-    /// The phase increment for a control- or scalar-rate `freq`.
-    #[inline(always)]
-    fn increment(&self, freq: f32) -> i32 {
-        truncate(f64::from(freq) * self.steps_per_hz)
-    }
-
-    /// The phase increment for an audio-rate `freq`.
-    #[inline(always)]
-    fn increment_f32(&self, freq: f32) -> i32 {
-        truncate(f64::from(freq * self.steps_per_hz as f32))
+        Ok(SinOscUnit { table: sine_table(), phase: PhaseReader::new(spec, 0, 1) })
     }
 }
 
 impl Unit for SinOscUnit {
     fn init(&mut self, io: &mut UnitIo<'_, '_>) {
-        let phase_in = io.in0(1);
-        self.last_phase_in = phase_in;
-        let offset = if io.input_rate(1) == Rate::Audio || io.input_rate(0) == Rate::Audio {
-            phase_steps_f32(phase_in)
-        } else {
-            self.phase = phase_steps(phase_in);
-            0
-        };
-        io.output(0)[0] = lookup(self.table, self.phase.wrapping_add(offset));
+        io.output(0)[0] = self.phase.start(&self.table, io);
     }
 
     fn next(&mut self, io: &mut UnitIo<'_, '_>) {
-        let (freq, phase_in) = (io.input(0), io.input(1));
-        let (table, mut phase) = (self.table, self.phase);
-        // A control-rate phase input's change over this call, per frame.
-        let slope =
-            if phase_in.len() == 1 { (phase_in[0] - self.last_phase_in) * (1.0 / io.frames() as f32) } else { 0.0 };
-        let last_phase_in = std::mem::replace(&mut self.last_phase_in, phase_in[0]);
-        let out = io.output(0);
-        match (freq.len() > 1, phase_in.len() > 1) {
-            (false, false) => {
-                let inc = self.increment(freq[0]).wrapping_add(phase_steps(slope));
-                for o in out.iter_mut() {
-                    *o = lookup(table, phase);
-                    phase = phase.wrapping_add(inc);
-                }
-            }
-            (false, true) => {
-                let inc = self.increment(freq[0]);
-                for (o, &p) in out.iter_mut().zip(phase_in) {
-                    *o = lookup(table, phase.wrapping_add(phase_steps_f32(p)));
-                    phase = phase.wrapping_add(inc);
-                }
-            }
-            (true, false) => {
-                // The phase input ramps (a running sum), each frame's value an offset.
-                let mut p = last_phase_in;
-                for (o, &f) in out.iter_mut().zip(freq) {
-                    *o = lookup(table, phase.wrapping_add(phase_steps_f32(p)));
-                    phase = phase.wrapping_add(self.increment_f32(f));
-                    p += slope;
-                }
-            }
-            (true, true) => {
-                for ((o, &f), &p) in out.iter_mut().zip(freq).zip(phase_in) {
-                    *o = lookup(table, phase.wrapping_add(phase_steps_f32(p)));
-                    phase = phase.wrapping_add(self.increment_f32(f));
-                }
-            }
-        }
-        self.phase = phase;
+        self.phase.read(&self.table, io, 0);
     }
 }
 
@@ -192,7 +92,7 @@ impl Unit for SinOscUnit {
 struct SinOscFB;
 
 struct SinOscFBUnit {
-    table: &'static [[f32; 2]; TABLE_SIZE],
+    table: SineTable,
     phase: i32,
     last: f32,
     /// The feedback in phase steps per unit of output, as ramped so far.
@@ -225,7 +125,7 @@ impl UGen for SinOscFB {
 impl Unit for SinOscFBUnit {
     fn init(&mut self, io: &mut UnitIo<'_, '_>) {
         self.scale = feedback_scale(io.in0(1));
-        io.output(0)[0] = lookup(self.table, self.phase);
+        io.output(0)[0] = self.table.lookup(self.phase);
     }
 
     fn next(&mut self, io: &mut UnitIo<'_, '_>) {
@@ -233,7 +133,7 @@ impl Unit for SinOscFBUnit {
         let slope = (feedback_scale(io.in0(1)) - self.scale) * (1.0 / io.frames() as f32);
         let (table, mut phase, mut last, mut scale) = (self.table, self.phase, self.last, self.scale);
         for o in io.output(0) {
-            last = lookup(table, phase.wrapping_add(truncate(f64::from(last * scale))));
+            last = table.lookup(phase.wrapping_add(truncate(f64::from(last * scale))));
             *o = last;
             phase = phase.wrapping_add(inc);
             scale += slope;
@@ -247,7 +147,8 @@ mod tests {
     use oscine_plugin_api::Rate;
 
     use super::super::testing::{run, wire, Input, BLOCK, SAMPLE_RATE};
-    use super::{lookup, phase_steps, sine_table, truncate, SinOsc, CYCLE};
+    use super::super::wavetable::{phase_steps, truncate, Wavetable};
+    use super::{sine_table, SinOsc, CYCLE};
 
     #[test]
     fn the_table_interpolates_to_the_sine_within_float_rounding() {
@@ -255,7 +156,7 @@ mod tests {
         for k in 0..10_000 {
             let phase = (k as i64 * 214_749) as i32;
             let exact = (std::f64::consts::TAU * f64::from(phase as u32) / CYCLE).sin();
-            assert!((f64::from(lookup(table, phase)) - exact).abs() < 2e-7, "{k}");
+            assert!((f64::from(table.lookup(phase)) - exact).abs() < 2e-7, "{k}");
         }
     }
 
@@ -264,7 +165,7 @@ mod tests {
         let (first, out) = run(&SinOsc, Rate::Audio, 0, &[Input::Constant(440.0), Input::Constant(0.0)], 2).unwrap();
         assert_eq!(first, 0.0);
         // trunc(440 · 2^29 / 48000) = 4921316 steps a frame, not 4921316.69.
-        let expected = |n: usize| lookup(sine_table(), (n as i64 * 4_921_316) as i32);
+        let expected = |n: usize| sine_table().lookup((n as i64 * 4_921_316) as i32);
         assert!(out.iter().enumerate().all(|(n, &x)| x == expected(n)));
         assert_eq!((440.0 * CYCLE / SAMPLE_RATE) as i32, 4_921_316);
     }
@@ -277,7 +178,7 @@ mod tests {
         let phase = |x: f32| f64::from(x).asin();
         assert!((phase(out[BLOCK + 32]) - 0.25).abs() < 1e-6);
         assert!((phase(out[2 * BLOCK]) - 0.5).abs() < 1e-6);
-        assert_eq!(out[2 * BLOCK], lookup(sine_table(), 64 * phase_steps(0.5 / 64.0)));
+        assert_eq!(out[2 * BLOCK], sine_table().lookup(64 * phase_steps(CYCLE, 0.5 / 64.0)));
     }
 
     #[test]
