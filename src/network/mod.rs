@@ -7,7 +7,9 @@
 
 mod clients;
 mod event_wait;
+mod report_log;
 mod server;
 
 pub use clients::ClientTable;
+pub use report_log::REPORT_LINES_PER_SECOND;
 pub use server::{PluginService, Server, ServerOptions};

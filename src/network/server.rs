@@ -6,9 +6,10 @@ use rosc::{OscMessage, OscPacket, OscType};
 use tokio::net::UdpSocket;
 
 use super::event_wait::EventWait;
+use super::report_log::ReportLog;
 use super::ClientTable;
 use crate::control::{EngineHandle, InstallMode, PluginSource};
-use crate::engine::{ClientId, Command, TimedCommand, Timetag};
+use crate::engine::{ClientId, Command, Event, TimedCommand, Timetag, MAX_REPORTS_PER_BLOCK};
 use crate::loader::{LoadError, LoadStep, LoaderHandle, LoaderReport, LoaderRequest};
 use crate::osc::{
     check_packet, parse, replies, replies::EventReply, ErrorCode, LiveResources, PacketError, PluginRequest, Request,
@@ -58,6 +59,8 @@ pub struct Server {
     clients: ClientTable,
     outgoing: Vec<(SocketAddr, OscPacket)>,
     events_dropped_reported: u64,
+    reports_dropped_reported: u64,
+    report_log: ReportLog,
     failure_reported: bool,
     device_lost_reported: bool,
     last_blocks: u64,
@@ -83,6 +86,8 @@ impl Server {
             clients: ClientTable::new(),
             outgoing: Vec::new(),
             events_dropped_reported: 0,
+            reports_dropped_reported: 0,
+            report_log: ReportLog::new(),
             failure_reported: false,
             device_lost_reported: false,
             last_blocks: 0,
@@ -568,6 +573,9 @@ impl Server {
         self.handle.event_signal().take();
         while let Some(event) = self.handle.poll_event() {
             self.resources.observe(&event);
+            if let Event::Report { id, report } = &event {
+                self.report_log.log(*id, report);
+            }
             match replies::for_event(event, self.handle.registry()) {
                 EventReply::Sender(client, packet) => self.reply(client, packet),
                 EventReply::SenderError(client, addr, error) => self.reply_error(client, addr, error),
@@ -575,9 +583,15 @@ impl Server {
                 EventReply::SenderAndNotified(Some(client), packet) => self.reply_and_notify(client, packet),
                 EventReply::SenderAndNotified(None, packet) => self.notify_all(packet),
                 EventReply::Stopped => self.stopped = true,
+                EventReply::Nothing => {}
             }
         }
         let status = self.handle.status();
+        if status.reports_dropped > self.reports_dropped_reported {
+            let lost = status.reports_dropped - self.reports_dropped_reported;
+            self.reports_dropped_reported = status.reports_dropped;
+            tracing::warn!("{lost} Poll reports lost: more than {MAX_REPORTS_PER_BLOCK} in one block");
+        }
         if status.events_dropped > self.events_dropped_reported {
             let lost = status.events_dropped - self.events_dropped_reported;
             self.events_dropped_reported = status.events_dropped;
