@@ -49,14 +49,67 @@ impl ReportLog {
         }
         self.logged += 1;
         let label = report.label.as_deref().unwrap_or("");
-        tracing::info!(target: "oscine::poll", node = id, "{label}: {}", report.value);
+        tracing::info!(target: "oscine::poll", node = id, "{label}: {}", Significant(report.value));
         true
+    }
+}
+
+/// A value with six significant digits and no trailing zeros, as C's `%g` prints it (and
+/// scsynth prints `Poll`'s values): `0.0133333`, `1e+06`, `-2.5e-05`.
+struct Significant(f32);
+
+impl std::fmt::Display for Significant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = f64::from(self.0);
+        if !v.is_finite() {
+            return f.write_str(if v.is_nan() { "nan" } else if v > 0.0 { "inf" } else { "-inf" });
+        }
+        if v == 0.0 {
+            return f.write_str(if v.is_sign_negative() { "-0" } else { "0" });
+        }
+        // The exponent after rounding to six digits.
+        let scientific = format!("{v:.5e}");
+        let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+        let exponent: i32 = exponent.parse().unwrap_or(0);
+        let trim = |s: &str| -> String {
+            if s.contains('.') {
+                s.trim_end_matches('0').trim_end_matches('.').to_owned()
+            } else {
+                s.to_owned()
+            }
+        };
+        if !(-4..6).contains(&exponent) {
+            let sign = if exponent < 0 { '-' } else { '+' };
+            write!(f, "{}e{sign}{:02}", trim(mantissa), exponent.abs())
+        } else {
+            let decimals = (5 - exponent).max(0) as usize;
+            f.write_str(&trim(&format!("{v:.decimals$}")))
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_are_written_as_printf_g_writes_them() {
+        let cases = [
+            (0.013333334, "0.0133333"),
+            (0.22666667, "0.226667"),
+            (0.0, "0"),
+            (1.0, "1"),
+            (-0.872495, "-0.872495"),
+            (1e6, "1e+06"),
+            (123456.7, "123457"),
+            (-2.5e-5, "-2.5e-05"),
+            (0.0001, "0.0001"),
+            (f32::INFINITY, "inf"),
+        ];
+        for (value, text) in cases {
+            assert_eq!(Significant(value).to_string(), text, "{value}");
+        }
+    }
 
     #[test]
     fn lines_beyond_the_rate_are_counted_and_the_count_logged_with_the_next_second() {
