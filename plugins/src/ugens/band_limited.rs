@@ -50,12 +50,13 @@ const NEAR_ZERO: usize = 8;
 
 /// The sine and cosecant tables, one point more than a turn so that interpolation never
 /// wraps.
-struct Tables {
-    sine: Box<[f32]>,
+pub(crate) struct Tables {
+    /// `sin(2π i / 8192)` for `i` in `0..=8192`, in `f32`.
+    pub(crate) sine: Box<[f32]>,
     cosecant: Box<[f32]>,
 }
 
-fn tables() -> &'static Tables {
+pub(crate) fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(|| {
         let angle = |i: usize| std::f64::consts::TAU * i as f64 / TABLE as f64;

@@ -203,6 +203,7 @@ impl EnvGenUnit {
             if !self.done {
                 self.level = self.end_level;
                 self.done = true;
+                io.finish();
                 if let Some(action) = done_action(io.in0(DONE_ACTION)) {
                     io.ctx.done(action);
                 }
@@ -231,6 +232,7 @@ impl EnvGenUnit {
             self.counter = i32::MAX;
             self.segment = Segment::Constant;
             self.done = true;
+            io.finish();
             return;
         }
         let end = Self::scaled(io, io.in0(at));
@@ -435,6 +437,7 @@ impl LinenUnit {
             }
             LinenStage::Ended => {
                 self.stage = LinenStage::Idle;
+                io.finish();
                 if let Some(action) = done_action(io.in0(4)) {
                     io.ctx.done(action);
                 }

@@ -19,8 +19,11 @@ mod control;
 mod dc;
 mod decay;
 mod delay;
+mod done;
 mod envelope;
 mod filter;
+mod formant;
+mod free_verb;
 mod fsine;
 mod info;
 mod io;
@@ -33,6 +36,7 @@ mod mix;
 mod moog;
 mod noise;
 mod pan;
+mod poll;
 #[cfg(test)]
 mod probe;
 mod random;
@@ -81,6 +85,10 @@ pub fn register(registrar: &mut dyn Registrar) {
     slew::register(registrar);
     trigger::register(registrar);
     unary_op::register(registrar);
+    done::register(registrar);
+    formant::register(registrar);
+    free_verb::register(registrar);
+    poll::register(registrar);
 }
 
 /// Refuses a spec whose input count is outside `min..=max`.
