@@ -256,9 +256,9 @@ impl Unit for TrainUnit {
 
 #[cfg(test)]
 mod tests {
-    use oscine_plugin_api::{Rate, Rgen};
+    use oscine_plugin_api::Rate;
 
-    use super::super::probe::{run, BLOCK};
+    use super::super::testing::{Runner, BLOCK};
 
     /// Frames of scsynth's renders checked below.
     const FRAMES: [usize; 12] = [0, 1, 2, 63, 64, 65, 108, 109, 110, 1000, 2047, 4799];
@@ -305,9 +305,9 @@ mod tests {
     #[test]
     fn renders_scsynths_samples() {
         for (name, inputs, tolerance, bits) in VECTORS {
-            let run = run(name, Rate::Audio, inputs, 4800 / BLOCK, &mut Rgen::new(0));
+            let (_, frames, _) = Runner::named(name, Rate::Audio, inputs).run(4800 / BLOCK);
             for (&frame, &want) in FRAMES.iter().zip(bits) {
-                let (got, want) = (run.frames[frame], f32::from_bits(want));
+                let (got, want) = (frames[frame], f32::from_bits(want));
                 assert!((got - want).abs() <= *tolerance, "{name}{inputs:?} frame {frame}: {got}, scsynth {want}");
             }
         }

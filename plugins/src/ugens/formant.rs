@@ -26,9 +26,9 @@ const TABLE: usize = 8192;
 /// Phase units in a turn: 13 bits of point, 16 of fraction.
 const TURN: i32 = 1 << 29;
 
-struct Formant;
+pub(super) struct Formant;
 
-struct FormantUnit {
+pub(super) struct FormantUnit {
     sine: &'static [f32],
     /// Phase units per hertz for one frame.
     units_per_hz: f32,

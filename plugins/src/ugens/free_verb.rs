@@ -25,7 +25,7 @@ const COMBS: [usize; 8] = [1116, 1188, 1277, 1356, 1422, 1491, 1557, 1617];
 const ALLPASSES: [usize; 4] = [556, 441, 341, 225];
 const GAIN: f32 = 0.015;
 
-struct FreeVerb;
+pub(super) struct FreeVerb;
 
 /// A comb: the line holds `in[t] + feedback · damped[t − 1]`, read `L` frames later.
 struct Comb {
@@ -73,7 +73,7 @@ impl Allpass {
     }
 }
 
-struct FreeVerbUnit {
+pub(super) struct FreeVerbUnit {
     combs: [Comb; 8],
     allpasses: [Allpass; 4],
 }

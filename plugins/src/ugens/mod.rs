@@ -37,8 +37,6 @@ mod moog;
 mod noise;
 mod pan;
 mod poll;
-#[cfg(test)]
-mod probe;
 mod random;
 mod range;
 mod rate_conversion;
@@ -51,8 +49,6 @@ mod slew;
 mod testing;
 mod trigger;
 mod unary_op;
-#[cfg(test)]
-mod unit_runner;
 
 /// Registers every built-in UGen.
 pub fn register(registrar: &mut dyn Registrar) {

@@ -93,3 +93,44 @@ impl Unit for PollUnit {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use oscine_plugin_api::Rate;
+
+    use super::super::testing::{held, wire, Input, Runner, BLOCK};
+    use super::Poll;
+
+    fn inputs(trigger: Input, label: &str, trigger_id: f32) -> Vec<Input> {
+        let mut all = vec![trigger, wire(Rate::Audio, |n| n as f32), Input::Constant(trigger_id)];
+        all.push(Input::Constant(label.len() as f32));
+        all.extend(label.chars().map(|c| Input::Constant(c as u32 as f32)));
+        all
+    }
+
+    #[test]
+    fn reports_the_input_at_each_trigger_with_the_label_made_at_build() {
+        let trigger = wire(Rate::Audio, |n| if n % 100 == 5 { 1.0 } else { 0.0 });
+        let mut poll = Runner::new(&Poll, Rate::Audio, 0, &inputs(trigger, "sig", 2.0)).unwrap();
+        let (_, out, _) = poll.run(4);
+        let values: Vec<f32> = poll.reports().iter().map(|r| r.value).collect();
+        assert_eq!(values, [5.0, 105.0, 205.0]);
+        assert!(poll.reports().iter().all(|r| r.label.as_deref() == Some("sig") && r.trigger_id == 2));
+        assert_eq!((out[5], out[6]), (1.0, 0.0), "its output copies the trigger");
+        assert_eq!(out.len(), 4 * BLOCK);
+    }
+
+    #[test]
+    fn a_held_trigger_fires_once_and_a_label_must_be_constants() {
+        let mut poll = Runner::new(&Poll, Rate::Control, 0, &inputs(held(Rate::Control, 1.0), "", -1.0)).unwrap();
+        poll.run(5);
+        assert_eq!(poll.reports().len(), 1);
+        assert_eq!(poll.reports()[0].label.as_deref(), Some(""));
+        let mut bad = inputs(held(Rate::Control, 1.0), "ab", -1.0);
+        bad[5] = held(Rate::Control, 98.0);
+        assert!(Runner::new(&Poll, Rate::Control, 0, &bad).is_err());
+        let mut short = inputs(held(Rate::Control, 1.0), "ab", -1.0);
+        short.pop();
+        assert!(Runner::new(&Poll, Rate::Control, 0, &short).is_err());
+    }
+}
