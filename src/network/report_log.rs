@@ -62,7 +62,13 @@ impl std::fmt::Display for Significant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let v = f64::from(self.0);
         if !v.is_finite() {
-            return f.write_str(if v.is_nan() { "nan" } else if v > 0.0 { "inf" } else { "-inf" });
+            return f.write_str(if v.is_nan() {
+                "nan"
+            } else if v > 0.0 {
+                "inf"
+            } else {
+                "-inf"
+            });
         }
         if v == 0.0 {
             return f.write_str(if v.is_sign_negative() { "-0" } else { "0" });

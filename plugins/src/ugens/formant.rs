@@ -15,6 +15,7 @@
 use oscine_plugin_api::{PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
 
 use super::band_limited::tables;
+use super::sine::truncate;
 use super::{expect_inputs, expect_outputs, expect_rate};
 
 pub(super) fn register(registrar: &mut dyn Registrar) {
@@ -54,15 +55,10 @@ impl UGen for Formant {
 }
 
 impl FormantUnit {
-    /// The phase units a frame of `freq` hertz takes (as a C cast: out of range is
-    /// `i32::MIN`).
+    /// The phase units a frame of `freq` hertz takes (the product in `f32`, truncated as
+    /// a C cast truncates).
     fn increment(&self, freq: f32) -> i32 {
-        let units = freq * self.units_per_hz;
-        if units > -2147483649.0 && units < 2147483648.0 {
-            units as i32
-        } else {
-            i32::MIN
-        }
+        truncate(f64::from(freq * self.units_per_hz))
     }
 
     #[inline(always)]
