@@ -25,6 +25,7 @@ mod filter;
 mod formant;
 mod free_verb;
 mod fsine;
+mod g_verb;
 mod info;
 mod io;
 mod lag;
@@ -84,6 +85,7 @@ pub fn register(registrar: &mut dyn Registrar) {
     done::register(registrar);
     formant::register(registrar);
     free_verb::register(registrar);
+    g_verb::register(registrar);
     poll::register(registrar);
 }
 

@@ -122,7 +122,8 @@ impl Reports for Collected {
     }
 }
 
-/// One unit with one output at its rate, and its inputs.
+/// One unit with outputs at its rate (one, unless built with
+/// [`with_outputs`](Runner::with_outputs)), and its inputs.
 pub(crate) struct Runner {
     unit: Box<dyn Unit>,
     rate: Rate,
@@ -131,7 +132,7 @@ pub(crate) struct Runner {
     /// Values set by [`set`](Self::set), in place of the inputs' own.
     overrides: Vec<Option<f32>>,
     buffers: Vec<Vec<f32>>,
-    out: Vec<f32>,
+    outs: Vec<Vec<f32>>,
     rgen: Rgen,
     reports: Collected,
     /// Frames (a block a call at control rate) and calls of `next` so far.
@@ -167,9 +168,22 @@ impl Runner {
         special_index: i16,
         inputs: &[Input],
     ) -> Result<Self, PluginError> {
+        Self::with_outputs(ugen, rate, special_index, inputs, 1)
+    }
+
+    /// [`new`](Self::new), for a unit with `outputs` outputs.
+    pub(crate) fn with_outputs<U: UGen>(
+        ugen: &U,
+        rate: Rate,
+        special_index: i16,
+        inputs: &[Input],
+        outputs: usize,
+    ) -> Result<Self, PluginError> {
         let specs = specs(inputs);
-        let unit = ugen.build(&spec("Test", rate, special_index, &specs, &[rate]))?;
-        Ok(Self::from_unit(Box::new(unit), rate, inputs, specs))
+        let unit = ugen.build(&spec("Test", rate, special_index, &specs, &vec![rate; outputs]))?;
+        let mut runner = Self::from_unit(Box::new(unit), rate, inputs, specs);
+        runner.outs = vec![vec![0.0; BLOCK]; outputs];
+        Ok(runner)
     }
 
     /// Builds the built-in UGen registered as `name` at `rate`, every input a constant.
@@ -189,7 +203,7 @@ impl Runner {
             specs,
             overrides: vec![None; inputs.len()],
             buffers: vec![vec![0.0; BLOCK]; inputs.len()],
-            out: vec![0.0; BLOCK],
+            outs: vec![vec![0.0; BLOCK]],
             rgen: Rgen::new(0),
             reports: Collected(Vec::new()),
             frame: 0,
@@ -244,8 +258,9 @@ impl Runner {
             // SAFETY: each buffer holds a block and outlives the call.
             .map(|(b, s)| unsafe { Wire::new(b.as_ptr(), s.rate) })
             .collect();
-        // SAFETY: the output is its own buffer of a block.
-        let outs = [unsafe { WireMut::new(self.out.as_mut_ptr(), self.rate) }];
+        let rate = self.rate;
+        // SAFETY: each output is its own buffer of a block.
+        let outs: Vec<WireMut> = self.outs.iter_mut().map(|o| unsafe { WireMut::new(o.as_mut_ptr(), rate) }).collect();
         let mut buses = NoBuses;
         let mut ctx =
             UnitContext::new(SAMPLE_RATE, BLOCK, 0, 0, &[], &mut buses, &NoResources, &mut self.rgen, &mut [])
@@ -261,7 +276,12 @@ impl Runner {
             self.calls += 1;
         }
         let done = ctx.done_action();
-        (self.out[..frames].to_vec(), done)
+        (self.outs[0][..frames].to_vec(), done)
+    }
+
+    /// Output `k` of the last call.
+    pub(crate) fn output(&self, k: usize, frames: usize) -> &[f32] {
+        &self.outs[k][..frames]
     }
 
     /// The unit's `init`: its first output value.
@@ -321,11 +341,13 @@ pub(crate) fn run_until_done<U: UGen>(
     Ok(Runner::new(ugen, rate, special_index, inputs)?.run(blocks))
 }
 
+/// Values no input should make a unit panic on.
+pub(crate) const AWKWARD: [f32; 12] =
+    [0.0, 1.0, -1.0, 1e30, -1e30, f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e-30, 24000.0, 48000.0, 1e6];
+
 /// Runs `ugen` with `inputs` inputs, every input at each of a set of awkward values in
 /// turn (and the signal at another), at audio and control rate: it must never panic.
 pub(crate) fn survives_awkward_inputs<U: UGen>(ugen: &U, inputs: usize) {
-    const AWKWARD: [f32; 12] =
-        [0.0, 1.0, -1.0, 1e30, -1e30, f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e-30, 24000.0, 48000.0, 1e6];
     for rate in [Rate::Audio, Rate::Control] {
         for &control in &AWKWARD {
             for &signal in &AWKWARD[..6] {
