@@ -30,7 +30,7 @@ pub(super) fn register(registrar: &mut dyn Registrar) {
 /// The speed of sound, metres a second.
 const SOUND: f64 = 340.0;
 /// Each tail line's length, as a fraction of the room's longest delay.
-const LINES: [f64; 4] = [1.0, 0.816_496_6, 0.707_106_8, 0.632_455_5];
+const LINES: [f64; 4] = [1.0, 0.816_496_6, std::f64::consts::FRAC_1_SQRT_2, 0.632_455_5];
 /// Each side's early taps: (fraction of the longest delay, gain).
 const EARLY: [[(f64, f32); 4]; 2] =
     [[(0.0, 1.0), (0.1, 0.7), (0.21, -0.5), (0.37, 0.35)], [(0.0, 1.0), (0.13, -0.65), (0.26, 0.5), (0.41, -0.3)]];
