@@ -279,3 +279,42 @@ fn poll_logs_its_label_and_value_and_sends_tr_to_notified_clients() {
     let late: Vec<_> = c.received_so_far().into_iter().filter(|m| m.addr == "/tr" && m.args[2] == f(0.125)).collect();
     assert!(late.is_empty(), "no /tr with trigid -1: {late:?}");
 }
+
+#[test]
+fn polls_beyond_the_reports_of_a_block_are_counted_and_the_server_says_so() {
+    use support::scgf::{Graph, In, Ugen};
+    let server = Server::start();
+    let mut c = server.client();
+    // Three Poll.ar(Impulse.ar(24000), 0.5, "x", -1): 96 reports a block, more than the
+    // engine takes.
+    let poll = Ugen {
+        name: "Poll",
+        rate: 2,
+        special: 0,
+        inputs: vec![In::Ugen(0, 0), In::Const(2), In::Const(3), In::Const(4), In::Const(5)],
+        outputs: vec![2],
+    };
+    let graph = Graph {
+        name: "flood",
+        constants: vec![24000.0, 0.0, 0.5, -1.0, 1.0, 120.0],
+        params: vec![],
+        ugens: vec![
+            Ugen { name: "Impulse", rate: 2, special: 0, inputs: vec![In::Const(0), In::Const(1)], outputs: vec![2] },
+            Ugen { inputs: poll.inputs.clone(), outputs: poll.outputs.clone(), ..poll },
+            Ugen { inputs: poll.inputs.clone(), outputs: poll.outputs.clone(), ..poll },
+            poll,
+        ],
+        variants: vec![],
+    };
+    c.send("/d_recv", vec![blob(file(&[graph]))]);
+    assert_eq!(c.expect("/done").args, [s("/d_recv")]);
+    c.ok("/s_new", vec![s("flood"), i(1000), i(0), i(0)], "/synth/new", 1000);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    // The lines beyond 50 a second are counted when the next second's first is logged.
+    while !(server.log().contains("Poll reports lost") && server.log().contains("Poll lines not logged")) {
+        assert!(std::time::Instant::now() < deadline, "no count of lost reports or lines:\n{}", server.log());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(server.log().contains("x: 0.5"), "{}", server.log());
+    c.sync_quiet();
+}

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use oscine_plugin_api::Report;
 
-use crate::engine::NodeId;
+use crate::engine::{NodeId, MAX_REPORTS_PER_BLOCK};
 
 /// The most report lines logged in one second; the rest are counted, and the count is
 /// logged when the next second's first line is.
@@ -19,11 +19,29 @@ pub(crate) struct ReportLog {
     window: Instant,
     logged: u32,
     suppressed: u64,
+    /// The engine's count of lost reports when it was last logged, and when that was.
+    lost_logged: (u64, Option<Instant>),
 }
 
 impl ReportLog {
     pub(crate) fn new() -> Self {
-        ReportLog { window: Instant::now(), logged: 0, suppressed: 0 }
+        ReportLog { window: Instant::now(), logged: 0, suppressed: 0, lost_logged: (0, None) }
+    }
+
+    /// Logs how many reports the engine lost (its count, `total`, since the start) since
+    /// the last time, at most once a second.
+    pub(crate) fn lost(&mut self, total: u64) {
+        self.lost_at(Instant::now(), total);
+    }
+
+    fn lost_at(&mut self, now: Instant, total: u64) -> bool {
+        let (logged, at) = self.lost_logged;
+        if total <= logged || at.is_some_and(|at| now.duration_since(at) < Duration::from_secs(1)) {
+            return false;
+        }
+        tracing::warn!("{} Poll reports lost: more than {MAX_REPORTS_PER_BLOCK} in one block", total - logged);
+        self.lost_logged = (total, Some(now));
+        true
     }
 
     /// Logs Synth `id`'s report, unless this second's lines are used up.
@@ -97,6 +115,17 @@ impl std::fmt::Display for Significant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lost_reports_are_logged_at_most_once_a_second_with_what_was_lost_meanwhile() {
+        let mut log = ReportLog::new();
+        let start = log.window;
+        assert!(!log.lost_at(start, 0));
+        assert!(log.lost_at(start, 5));
+        assert!(!log.lost_at(start + Duration::from_millis(500), 9));
+        assert!(log.lost_at(start + Duration::from_secs(1), 9));
+        assert_eq!(log.lost_logged.0, 9);
+    }
 
     #[test]
     fn values_are_written_as_printf_g_writes_them() {

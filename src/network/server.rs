@@ -9,7 +9,7 @@ use super::event_wait::EventWait;
 use super::report_log::ReportLog;
 use super::ClientTable;
 use crate::control::{EngineHandle, InstallMode, PluginSource};
-use crate::engine::{ClientId, Command, Event, TimedCommand, Timetag, MAX_REPORTS_PER_BLOCK};
+use crate::engine::{ClientId, Command, Event, TimedCommand, Timetag};
 use crate::loader::{LoadError, LoadStep, LoaderHandle, LoaderReport, LoaderRequest};
 use crate::osc::{
     check_packet, parse, replies, replies::EventReply, ErrorCode, LiveResources, PacketError, PluginRequest, Request,
@@ -59,7 +59,6 @@ pub struct Server {
     clients: ClientTable,
     outgoing: Vec<(SocketAddr, OscPacket)>,
     events_dropped_reported: u64,
-    reports_dropped_reported: u64,
     report_log: ReportLog,
     failure_reported: bool,
     device_lost_reported: bool,
@@ -86,7 +85,6 @@ impl Server {
             clients: ClientTable::new(),
             outgoing: Vec::new(),
             events_dropped_reported: 0,
-            reports_dropped_reported: 0,
             report_log: ReportLog::new(),
             failure_reported: false,
             device_lost_reported: false,
@@ -587,11 +585,7 @@ impl Server {
             }
         }
         let status = self.handle.status();
-        if status.reports_dropped > self.reports_dropped_reported {
-            let lost = status.reports_dropped - self.reports_dropped_reported;
-            self.reports_dropped_reported = status.reports_dropped;
-            tracing::warn!("{lost} Poll reports lost: more than {MAX_REPORTS_PER_BLOCK} in one block");
-        }
+        self.report_log.lost(status.reports_dropped);
         if status.events_dropped > self.events_dropped_reported {
             let lost = status.events_dropped - self.events_dropped_reported;
             self.events_dropped_reported = status.events_dropped;
