@@ -227,3 +227,94 @@ fn mutated_synthdef_files_are_answered_and_the_server_stays_up() {
     c.ok("/s_new", vec![s("sine"), i(1000), i(0), i(0)], "/synth/new", 1000);
     c.sync_quiet();
 }
+
+/// `Poll.kr(Impulse.kr(20), value, label, trigid)` with `value` and `trigid` controls; its
+/// label spelled out as scsynth's inputs are: length, then characters.
+fn poll_graph(label: &str) -> support::scgf::Graph {
+    use support::scgf::{Graph, In, Ugen};
+    let mut constants = vec![20.0, 0.0, label.len() as f32];
+    constants.extend(label.chars().map(|c| c as u32 as f32));
+    let label_inputs = (2..constants.len() as u32).map(In::Const);
+    Graph {
+        name: "poll",
+        constants,
+        params: vec![("value", 0.25), ("trigid", 3.0)],
+        ugens: vec![
+            Ugen { name: "Control", rate: 1, special: 0, inputs: vec![], outputs: vec![1, 1] },
+            Ugen { name: "Impulse", rate: 1, special: 0, inputs: vec![In::Const(0), In::Const(1)], outputs: vec![1] },
+            Ugen {
+                name: "Poll",
+                rate: 1,
+                special: 0,
+                inputs: [In::Ugen(1, 0), In::Ugen(0, 0), In::Ugen(0, 1)].into_iter().chain(label_inputs).collect(),
+                outputs: vec![1],
+            },
+        ],
+        variants: vec![],
+    }
+}
+
+#[test]
+fn poll_logs_its_label_and_value_and_sends_tr_to_notified_clients() {
+    let server = Server::start();
+    let mut c = server.client();
+    c.ok("/notify", vec![i(1)], "/notify", 1);
+    c.send("/d_recv", vec![blob(file(&[poll_graph("level")]))]);
+    assert_eq!(c.expect("/done").args, [s("/d_recv")]);
+    c.ok("/s_new", vec![s("poll"), i(1000), i(0), i(0), s("value"), f(0.5)], "/synth/new", 1000);
+    // scsynth's `/tr node trigid value`, each time Impulse.kr(20) fires.
+    assert_eq!(c.expect("/tr").args, [i(1000), i(3), f(0.5)]);
+    assert_eq!(c.expect("/tr").args, [i(1000), i(3), f(0.5)]);
+    // A trigid below 0 logs the value without a /tr.
+    c.send("/n_set", vec![i(1000), s("trigid"), f(-1.0), s("value"), f(0.125)]);
+    // Skipping the /tr notifications sent meanwhile.
+    assert_eq!(c.expect("/ack").args, [s("/node/set"), i(1000)]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !server.log().contains("level: 0.125") {
+        assert!(std::time::Instant::now() < deadline, "no Poll line in the log:\n{}", server.log());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(server.log().contains("level: 0.5"), "{}", server.log());
+    c.sync_quiet();
+    let late: Vec<_> = c.received_so_far().into_iter().filter(|m| m.addr == "/tr" && m.args[2] == f(0.125)).collect();
+    assert!(late.is_empty(), "no /tr with trigid -1: {late:?}");
+}
+
+#[test]
+fn polls_beyond_the_reports_of_a_block_are_counted_and_the_server_says_so() {
+    use support::scgf::{Graph, In, Ugen};
+    let server = Server::start();
+    let mut c = server.client();
+    // Three Poll.ar(Impulse.ar(24000), 0.5, "x", -1): 96 reports a block, more than the
+    // engine takes.
+    let poll = Ugen {
+        name: "Poll",
+        rate: 2,
+        special: 0,
+        inputs: vec![In::Ugen(0, 0), In::Const(2), In::Const(3), In::Const(4), In::Const(5)],
+        outputs: vec![2],
+    };
+    let graph = Graph {
+        name: "flood",
+        constants: vec![24000.0, 0.0, 0.5, -1.0, 1.0, 120.0],
+        params: vec![],
+        ugens: vec![
+            Ugen { name: "Impulse", rate: 2, special: 0, inputs: vec![In::Const(0), In::Const(1)], outputs: vec![2] },
+            Ugen { inputs: poll.inputs.clone(), outputs: poll.outputs.clone(), ..poll },
+            Ugen { inputs: poll.inputs.clone(), outputs: poll.outputs.clone(), ..poll },
+            poll,
+        ],
+        variants: vec![],
+    };
+    c.send("/d_recv", vec![blob(file(&[graph]))]);
+    assert_eq!(c.expect("/done").args, [s("/d_recv")]);
+    c.ok("/s_new", vec![s("flood"), i(1000), i(0), i(0)], "/synth/new", 1000);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    // The lines beyond 50 a second are counted when the next second's first is logged.
+    while !(server.log().contains("Poll reports lost") && server.log().contains("Poll lines not logged")) {
+        assert!(std::time::Instant::now() < deadline, "no count of lost reports or lines:\n{}", server.log());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(server.log().contains("x: 0.5"), "{}", server.log());
+    c.sync_quiet();
+}

@@ -20,6 +20,21 @@ use support::{TestEngine, CLIENT};
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
 
+/// The SynthDef bytes a UGen conformance case's score sends (its `/d_recv`).
+fn case_synthdef(case: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/ugens/cases/{case}.osc", env!("CARGO_MANIFEST_DIR"));
+    let score = oscine::score::read_score(&std::fs::read(path).expect("score")).expect("score reads");
+    score
+        .iter()
+        .flat_map(|b| &b.messages)
+        .find(|m| m.message.addr == "/d_recv")
+        .and_then(|m| match m.message.args.first() {
+            Some(rosc::OscType::Blob(bytes)) => Some(bytes.clone()),
+            _ => None,
+        })
+        .expect("the score sends its SynthDef")
+}
+
 fn render_counted(t: &mut TestEngine, blocks: usize) {
     let ((), allocs, frees) = count(|| {
         for _ in 0..blocks {
@@ -42,6 +57,12 @@ fn the_process_path_never_allocates_or_frees() {
         let path = format!("{}/tests/fixtures/scgf/{name}.scsyndef", env!("CARGO_MANIFEST_DIR"));
         let installed = t.handle.receive_graph_defs(&std::fs::read(&path).unwrap());
         assert!(installed.is_ok(), "{name}: {installed:?}");
+    }
+    // And the conformance cases of the UGens that keep delay lines, report values (Poll,
+    // whose report shares its label) or read another unit's end (Done).
+    for case in ["poll_ar", "poll_kr", "freeverb_ar", "gverb_ar", "formant_ar", "done_kr_envgen"] {
+        let installed = t.handle.receive_graph_defs(&case_synthdef(case));
+        assert!(installed.is_ok(), "{case}: {installed:?}");
     }
     let names: Vec<String> = t.handle.registry().entries().iter().map(|e| e.name().to_owned()).collect();
     assert!(names.len() >= 4);
@@ -93,6 +114,7 @@ fn the_process_path_never_allocates_or_frees() {
         t.send(Command::Sync { client: CLIENT, token: round });
         render_counted(&mut t, 20);
         let events = t.take_events();
+        assert!(events.iter().any(|e| matches!(e, Event::Report { .. })), "Poll reported");
         assert!(events.iter().any(|e| matches!(e, Event::Tree { .. })));
         assert!(events.iter().any(|e| matches!(e, Event::Synced { .. })));
         assert!(events.iter().any(|e| matches!(e, Event::Error { .. })));

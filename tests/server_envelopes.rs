@@ -9,9 +9,9 @@ use oscine::score::read_score;
 use rosc::OscType;
 use support::server::{f, i, s, Client, Server};
 
-/// The SynthDef bytes of a reference case's score (its `/d_recv`).
+/// The SynthDef bytes of a conformance case's score (its `/d_recv`).
 fn synthdef(case: &str) -> Vec<u8> {
-    let path = format!("{}/tests/fixtures/ugen-reference/{case}.osc", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/tests/fixtures/ugens/cases/{case}.osc", env!("CARGO_MANIFEST_DIR"));
     let score = read_score(&std::fs::read(path).expect("score")).expect("score reads");
     score
         .iter()

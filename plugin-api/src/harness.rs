@@ -230,6 +230,7 @@ impl Harness {
                 ports: &self.resources,
                 access: &NoResources,
                 buses: &mut crate::NoBuses,
+                reports: &mut crate::NoReports,
             };
             // SAFETY: the state is live and only the harness uses it.
             let status = unsafe { self.table.process(self.state, args) }

@@ -68,6 +68,7 @@ mod error;
 pub mod harness;
 mod process;
 mod registrar;
+mod report;
 mod resource;
 mod synth;
 mod synthdef;
@@ -81,6 +82,7 @@ pub use descriptor::PluginDescriptor;
 pub use error::PluginError;
 pub use process::ProcessContext;
 pub use registrar::Registrar;
+pub use report::{NoReports, Report, Reports};
 pub use resource::{
     downcast, AcquireError, Lease, Mutability, NoResources, OperationSpec, PortBindings, PortDirection, Resource,
     ResourceAccess, ResourceArg, ResourceBinding, ResourceDef, ResourceDefInfo, ResourceId, ResourcePort,
@@ -90,7 +92,7 @@ pub use synth::{ActivateContext, ProcessStatus, Synth};
 pub use synthdef::{AudioPort, ControlSpec, SynthDef, SynthDefInfo};
 pub use table::{DynamicSynthDef, Panicked, ProcessArgs, SynthDefTable};
 pub use ugen::{
-    DoneAction, InputSpec, Rate, Rgen, UGen, UGenTable, Unit, UnitContext, UnitIo, UnitSpec, Wire, WireMut,
+    DoneAction, Finished, InputSpec, Rate, Rgen, UGen, UGenTable, Unit, UnitContext, UnitIo, UnitSpec, Wire, WireMut,
 };
 pub use world::World;
 

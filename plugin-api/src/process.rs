@@ -1,4 +1,4 @@
-use crate::{AudioInputs, AudioOutputs, Buses, ResourceAccess, ResourcePorts};
+use crate::{AudioInputs, AudioOutputs, Buses, Reports, ResourceAccess, ResourcePorts};
 
 /// What a Synth sees during one `process` call.
 ///
@@ -30,11 +30,19 @@ pub struct ProcessContext<'a> {
     pub buses: &'a mut dyn Buses,
     /// Where in the engine's block this call's first frame is.
     pub offset: usize,
+    /// Where the Synth's [`Report`](crate::Report)s go (a graph Synth's `Poll`).
+    pub reports: &'a mut dyn Reports,
 }
 
 impl std::fmt::Debug for dyn ResourceAccess + '_ {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("ResourceAccess")
+    }
+}
+
+impl std::fmt::Debug for dyn Reports + '_ {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Reports")
     }
 }
 

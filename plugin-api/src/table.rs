@@ -6,7 +6,7 @@ use std::ptr::NonNull;
 use crate::abi::ForeignSynthDef;
 use crate::{
     ActivateContext, AudioInputs, AudioOutputs, Buses, PluginError, PortBindings, ProcessContext, ProcessStatus,
-    ResourceAccess, ResourcePorts, Synth, SynthDef, SynthDefInfo, World,
+    Reports, ResourceAccess, ResourcePorts, Synth, SynthDef, SynthDefInfo, World,
 };
 
 /// A registered SynthDef as the host sees it: its description, the memory layout of one
@@ -149,6 +149,8 @@ pub struct ProcessArgs<'a> {
     pub access: &'a dyn ResourceAccess,
     /// The buses by number.
     pub buses: &'a mut dyn Buses,
+    /// Where the Synth's reports go.
+    pub reports: &'a mut dyn Reports,
 }
 
 impl std::fmt::Debug for dyn PortBindings + '_ {
@@ -312,6 +314,7 @@ impl SynthDefTable {
             access: args.access,
             buses: args.buses,
             offset: args.offset,
+            reports: args.reports,
         };
         let result = match &self.kind {
             // SAFETY: passed on from the caller.

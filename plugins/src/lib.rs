@@ -287,6 +287,7 @@ mod tests {
                 ports: &ports,
                 access: &NoResources,
                 buses: &mut oscine_plugin_api::NoBuses,
+                reports: &mut oscine_plugin_api::NoReports,
             };
             // SAFETY: the state is live and used by nothing else.
             let status = unsafe { table.process(state.place, args) };

@@ -19,9 +19,9 @@ use super::ClockMode;
 use super::EventSignal;
 use super::WorkerLinks;
 use super::{
-    AudioBuses, BusMapping, ClientId, Command, ControlBuses, ControlChanges, DoneFlags, EngineError, EngineOptions,
-    EngineStatus, Event, Garbage, NodeId, NodeTree, NumberedBuses, ProcessOutcome, ResourceSystem, Scheduled,
-    Scheduler, TimedCommand, Timetag, MAX_BUSES_PER_OUTPUT, ROOT_NODE_ID,
+    AudioBuses, BlockReports, BusMapping, ClientId, Command, ControlBuses, ControlChanges, DoneFlags, EngineError,
+    EngineOptions, EngineStatus, Event, Garbage, NodeId, NodeTree, NumberedBuses, ProcessOutcome, ResourceSystem,
+    Scheduled, Scheduler, TimedCommand, Timetag, MAX_BUSES_PER_OUTPUT, ROOT_NODE_ID,
 };
 
 /// How much audio one DSP-load measuring window spans, in seconds.
@@ -46,6 +46,7 @@ pub struct Engine {
     last_late: Option<(ClientId, u32)>,
     status: Arc<EngineStatus>,
     became_done: Vec<(NodeId, Option<DoneAction>)>,
+    reports: BlockReports,
     stopping_synths: Vec<NodeId>,
     stopping: Option<Stopping>,
     load: LoadMeter,
@@ -92,6 +93,7 @@ impl Engine {
             last_late: None,
             status,
             became_done: Vec::with_capacity(options.max_nodes),
+            reports: BlockReports::new(),
             stopping_synths: Vec::with_capacity(options.max_nodes),
             stopping: None,
             load: LoadMeter {
@@ -164,24 +166,31 @@ impl Engine {
         let outbox = &mut self.outbox;
         let frame = self.clock.frame();
         let mut buses = NumberedBuses { audio: &mut self.buses, control: &mut self.control_buses };
-        self.tree.process(&mut buses, self.resources.pool(), frame, &mut |id, outcome| match outcome {
-            // Capacity is the node capacity, so this never grows.
-            ProcessOutcome::BecameDone => {
-                if became_done.len() < became_done.capacity() {
-                    became_done.push((id, None));
+        self.tree.process(
+            &mut buses,
+            self.resources.pool(),
+            frame,
+            &mut self.reports,
+            &mut |id, outcome| match outcome {
+                // Capacity is the node capacity, so this never grows.
+                ProcessOutcome::BecameDone => {
+                    if became_done.len() < became_done.capacity() {
+                        became_done.push((id, None));
+                    }
                 }
-            }
-            ProcessOutcome::DoneAction(action) => {
-                if became_done.len() < became_done.capacity() {
-                    became_done.push((id, Some(action)));
+                ProcessOutcome::DoneAction(action) => {
+                    if became_done.len() < became_done.capacity() {
+                        became_done.push((id, Some(action)));
+                    }
                 }
-            }
-            ProcessOutcome::Faulted => {
-                outbox.status.add_synth_fault();
-                outbox.emit(Event::SynthFaulted { id });
-            }
-            ProcessOutcome::Idle | ProcessOutcome::Ran => {}
-        });
+                ProcessOutcome::Faulted => {
+                    outbox.status.add_synth_fault();
+                    outbox.emit(Event::SynthFaulted { id });
+                }
+                ProcessOutcome::Idle | ProcessOutcome::Ran => {}
+            },
+        );
+        self.reports.send(&mut self.outbox);
         for &(id, action) in &became_done {
             self.on_done(id, action);
         }

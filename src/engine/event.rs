@@ -3,7 +3,7 @@
 //! Context: any. An event is made on the audio thread (RT) and turned into OSC on the
 //! network thread (NRT); `EngineError::code` is a plain match, used on either.
 
-use oscine_plugin_api::{AcquireError, ResourceArg, ResourceId};
+use oscine_plugin_api::{AcquireError, Report, ResourceArg, ResourceId};
 
 use crate::error_code::ErrorCode;
 
@@ -23,6 +23,14 @@ pub enum Event {
     NodeEnded {
         /// The node.
         id: NodeId,
+    },
+    /// A Synth reported a value (a graph Synth's `Poll`): logged on the network side, and
+    /// sent to notified clients as `/tr` when it has a trigger id.
+    Report {
+        /// The Synth.
+        id: NodeId,
+        /// What it reported (its label is shared with the unit, never copied here).
+        report: Report,
     },
     /// A Synth's process panicked; it is silent from now on.
     SynthFaulted {

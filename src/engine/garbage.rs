@@ -26,4 +26,7 @@ pub enum Garbage {
     Args(Box<[ResourceArg]>),
     /// A message from a worker that could not be delivered.
     Text(Box<str>),
+    /// The label of a report that could not be delivered (its unit may be gone by the
+    /// time a worker drops it).
+    Label(Arc<str>),
 }

@@ -12,6 +12,7 @@
 
 mod audio_buses;
 mod audio_engine;
+mod block_reports;
 mod clock;
 mod command;
 mod control_buses;
@@ -40,6 +41,7 @@ mod tree_snapshot;
 mod worker_links;
 
 pub use audio_engine::Engine;
+pub use block_reports::MAX_REPORTS_PER_BLOCK;
 pub use clock::ClockMode;
 pub use command::{Command, CommandKind, ResourceIds, TimedCommand};
 pub use event::{EngineError, Event};
@@ -60,6 +62,7 @@ pub use timetag::Timetag;
 pub use tree_snapshot::{NodeInfo, NodeInfoKind, TreeSnapshot};
 
 pub(crate) use audio_buses::AudioBuses;
+pub(crate) use block_reports::BlockReports;
 pub(crate) use clock::SampleClock;
 pub(crate) use control_buses::ControlBuses;
 pub(crate) use garbage::Garbage;

@@ -6,8 +6,8 @@
 use oscine_plugin_api::ResourceAccess;
 
 use super::{
-    AddAction, DoneFlags, EngineError, NodeId, NodeIdMap, NumberedBuses, ProcessOutcome, SynthInstance, TreeSnapshot,
-    ROOT_NODE_ID,
+    AddAction, BlockReports, DoneFlags, EngineError, NodeId, NodeIdMap, NumberedBuses, ProcessOutcome, SynthInstance,
+    TreeSnapshot, ROOT_NODE_ID,
 };
 
 const NONE: u32 = u32::MAX;
@@ -300,13 +300,14 @@ impl NodeTree {
         buses: &mut NumberedBuses<'_>,
         access: &dyn ResourceAccess,
         frame: u64,
+        reports: &mut BlockReports,
         on_outcome: &mut impl FnMut(NodeId, ProcessOutcome),
     ) {
         let mut walk = Walk::below(&self.slots, ROOT);
         while let Some((slot, _)) = walk.next(&self.slots) {
             let s = &mut self.slots[slot as usize];
             if let SlotKind::Synth(synth) = &mut s.kind {
-                let outcome = synth.process(buses, access, frame);
+                let outcome = synth.process(buses, access, frame, &mut reports.of(s.id));
                 if matches!(
                     outcome,
                     ProcessOutcome::BecameDone | ProcessOutcome::Faulted | ProcessOutcome::DoneAction(_)

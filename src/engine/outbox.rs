@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use oscine_plugin_api::Report;
 use rtrb::Producer;
 
 use super::{EngineStatus, Event, EventSignal, Freed, Garbage, ResourcePool};
@@ -61,6 +62,7 @@ impl Outbox {
                 Event::ResourceFailed { reason, .. } => self.dispose(Garbage::Text(reason)),
                 Event::ResourcePerformed { result: Ok(args), .. } => self.dispose(Garbage::Args(args)),
                 Event::ResourcePerformed { result: Err(text), .. } => self.dispose(Garbage::Text(text)),
+                Event::Report { report: Report { label: Some(label), .. }, .. } => self.dispose(Garbage::Label(label)),
                 _ => {}
             }
         }

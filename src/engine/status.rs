@@ -22,6 +22,7 @@ pub struct EngineStatus {
     commands_processed: AtomicU64,
     commands_rejected: AtomicU64,
     events_dropped: AtomicU64,
+    reports_dropped: AtomicU64,
     command_stalls: AtomicU64,
     synth_faults: AtomicU64,
     garbage_leaked: AtomicU64,
@@ -58,6 +59,9 @@ pub struct StatusSnapshot {
     pub commands_rejected: u64,
     /// Events lost because the event queue was full (0 in normal use).
     pub events_dropped: u64,
+    /// Synths' reports (`Poll` values) lost because more were made in one block than
+    /// [`MAX_REPORTS_PER_BLOCK`](crate::engine::MAX_REPORTS_PER_BLOCK).
+    pub reports_dropped: u64,
     /// Blocks in which the audio thread left commands queued because the worker queues
     /// could not yet take what those commands might free.
     pub command_stalls: u64,
@@ -102,6 +106,7 @@ impl EngineStatus {
             commands_processed: self.commands_processed.load(Relaxed),
             commands_rejected: self.commands_rejected.load(Relaxed),
             events_dropped: self.events_dropped.load(Relaxed),
+            reports_dropped: self.reports_dropped.load(Relaxed),
             command_stalls: self.command_stalls.load(Relaxed),
             synth_faults: self.synth_faults.load(Relaxed),
             garbage_leaked: self.garbage_leaked.load(Relaxed),
@@ -152,6 +157,9 @@ impl EngineStatus {
     }
     pub(crate) fn add_event_dropped(&self) {
         self.events_dropped.fetch_add(1, Relaxed);
+    }
+    pub(crate) fn add_reports_dropped(&self, n: u64) {
+        self.reports_dropped.fetch_add(n, Relaxed);
     }
     pub(crate) fn add_command_stall(&self) {
         self.command_stalls.fetch_add(1, Relaxed);

@@ -12,8 +12,8 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 
 use oscine_plugin_api::{
-    AcquireError, DoneAction, PortBindings, ProcessArgs, ProcessStatus, Resource, ResourceAccess, ResourceBinding,
-    ResourceId,
+    AcquireError, DoneAction, PortBindings, ProcessArgs, ProcessStatus, Reports, Resource, ResourceAccess,
+    ResourceBinding, ResourceId,
 };
 
 use super::{
@@ -461,6 +461,7 @@ impl SynthInstance {
         buses: &mut NumberedBuses<'_>,
         access: &dyn ResourceAccess,
         frame: u64,
+        reports: &mut dyn Reports,
     ) -> ProcessOutcome {
         let changes = std::mem::take(&mut self.pending_len) as usize;
         if !self.active || self.faulted {
@@ -491,7 +492,7 @@ impl SynthInstance {
         for i in 0..changes {
             let change = self.parts().pending[i];
             if change.offset > cursor && change.offset < to {
-                match self.run(buses, access, frame, cursor, change.offset) {
+                match self.run(buses, access, frame, reports, cursor, change.offset) {
                     Some(Said::Done) => said_done = true,
                     Some(Said::Action(a)) => action = action.or(Some(a)),
                     Some(Said::Nothing) => {}
@@ -502,7 +503,7 @@ impl SynthInstance {
             self.parts().controls[change.index] = change.value;
         }
         if cursor < to {
-            match self.run(buses, access, frame, cursor, to) {
+            match self.run(buses, access, frame, reports, cursor, to) {
                 Some(Said::Done) => said_done = true,
                 Some(Said::Action(a)) => action = action.or(Some(a)),
                 Some(Said::Nothing) => {}
@@ -533,6 +534,7 @@ impl SynthInstance {
         buses: &mut NumberedBuses<'_>,
         access: &dyn ResourceAccess,
         frame: u64,
+        reports: &mut dyn Reports,
         from: usize,
         to: usize,
     ) -> Option<Said> {
@@ -558,6 +560,7 @@ impl SynthInstance {
             ports: &Ports(parts.ports),
             access,
             buses: &mut *buses,
+            reports,
         };
         // SAFETY: the state was built by this table and only this Synth uses it.
         let status = match unsafe { entry.table().process(parts.state, args) } {

@@ -4,7 +4,7 @@
 use std::alloc::Layout;
 use std::sync::Arc;
 
-use oscine_plugin_api::{InputSpec, Rate, Rgen, UGenTable, UnitSpec, Wire, WireMut};
+use oscine_plugin_api::{Finished, InputSpec, Rate, Rgen, UGenTable, UnitSpec, Wire, WireMut};
 
 use crate::scgf::{GraphDef, Input};
 
@@ -47,8 +47,9 @@ pub enum GraphError {
 pub(super) enum Source {
     /// A constant of the def.
     Constant(u32),
-    /// A wire of the Synth: its offset in floats from the wires' start, and its rate.
-    Wire(usize, Rate),
+    /// A wire of the Synth: its offset in floats from the wires' start, its rate, and the
+    /// index of the unit whose output it is.
+    Wire(usize, Rate, usize),
 }
 
 /// One unit of the plan.
@@ -74,6 +75,7 @@ pub(super) struct PlannedUnit {
 ///
 /// ```text
 /// [Header][unit states, each aligned][input wire table][output wire table][wires: f32]
+/// [local buses: f32][one Finished per unit]
 /// ```
 pub(super) struct Plan {
     pub(super) units: Vec<PlannedUnit>,
@@ -88,6 +90,8 @@ pub(super) struct Plan {
     /// The local buses (`LocalIn`): their offset and length in floats.
     pub(super) local_at: usize,
     pub(super) local_floats: usize,
+    /// Each unit's [`Finished`], in unit order.
+    pub(super) finished_at: usize,
     pub(super) block_size: usize,
     /// Controls fed by `TrigControl`, which the engine resets after each block.
     pub(super) trigger_controls: Vec<usize>,
@@ -137,7 +141,7 @@ impl Plan {
                     Input::UGen { ugen, output } => {
                         // The reader checked the reference: an earlier ugen, an output it has.
                         let (offset, rate) = units[ugen as usize].outputs[output as usize];
-                        inputs.push(Source::Wire(offset, rate));
+                        inputs.push(Source::Wire(offset, rate, ugen as usize));
                         input_specs.push(InputSpec { rate, constant: None });
                     }
                 }
@@ -186,6 +190,9 @@ impl Plan {
         let (layout, local_at) = tables(local_floats, Layout::new::<f32>())
             .and_then(|t| layout.extend(t).ok())
             .ok_or_else(|| too_large("local buses"))?;
+        let (layout, finished_at) = tables(units.len(), Layout::new::<Finished>())
+            .and_then(|t| layout.extend(t).ok())
+            .ok_or_else(|| too_large("units"))?;
         let trigger_controls = def
             .ugens
             .iter()
@@ -204,6 +211,7 @@ impl Plan {
             wire_floats,
             local_at,
             local_floats,
+            finished_at,
             block_size,
             trigger_controls,
         })

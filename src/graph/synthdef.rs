@@ -5,7 +5,7 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 
 use oscine_plugin_api::{
-    ActivateContext, ControlSpec, DynamicSynthDef, PluginError, ProcessContext, ProcessStatus, Rate, Rgen,
+    ActivateContext, ControlSpec, DynamicSynthDef, Finished, PluginError, ProcessContext, ProcessStatus, Rate, Rgen,
     SynthDefInfo, UGenTable, UnitContext, UnitIo, Wire, WireMut, World,
 };
 
@@ -89,13 +89,14 @@ impl GraphSynthDef {
     unsafe fn run(&self, place: NonNull<u8>, frames: usize, init: bool, ctx: &mut UnitContext<'_>) -> bool {
         let base = place.as_ptr();
         // SAFETY: the tables were written by `construct` and stay valid with the state.
-        let (inputs, outputs) = unsafe {
+        let (inputs, outputs, finished) = unsafe {
             (
                 std::slice::from_raw_parts(base.add(self.plan.inputs_at) as *const Wire, self.plan.input_count),
                 std::slice::from_raw_parts(base.add(self.plan.outputs_at) as *const WireMut, self.plan.output_count),
+                std::slice::from_raw_parts(base.add(self.plan.finished_at) as *const Finished, self.plan.units.len()),
             )
         };
-        for unit in &self.plan.units {
+        for (unit, finished) in self.plan.units.iter().zip(finished) {
             if !init && unit.rate == Rate::Scalar {
                 continue;
             }
@@ -104,7 +105,7 @@ impl GraphSynthDef {
             let outs = &outputs[unit.first_output..unit.first_output + unit.outputs.len()];
             // SAFETY: the wires point into this state's wire area (or the plan's
             // constants), each output its own, disjoint from every input.
-            let mut io = unsafe { UnitIo::new(unit_frames, ins, outs, ctx) };
+            let mut io = unsafe { UnitIo::new(unit_frames, ins, outs, ctx) }.with_finished(finished);
             // SAFETY: `construct` built this unit at this offset.
             let unit_place = unsafe { NonNull::new_unchecked(base.add(unit.state)) };
             // SAFETY: as above; the unit is used by nobody else meanwhile.
@@ -150,6 +151,11 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
         unsafe { std::ptr::write_bytes(wires, 0, self.plan.wire_floats) };
         // SAFETY: the local buses are inside the place too.
         unsafe { std::ptr::write_bytes(base.add(self.plan.local_at) as *mut f32, 0, self.plan.local_floats) };
+        let finished = unsafe { base.add(self.plan.finished_at) as *mut Finished };
+        for u in 0..self.plan.units.len() {
+            // SAFETY: the flags are inside the place, one per unit.
+            unsafe { finished.add(u).write(Finished::new()) };
+        }
         let input_table = unsafe { base.add(self.plan.inputs_at) as *mut Wire };
         let output_table = unsafe { base.add(self.plan.outputs_at) as *mut WireMut };
         for unit in &self.plan.units {
@@ -166,8 +172,11 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
                             Rate::Scalar,
                         )
                     },
-                    // SAFETY: the wire is inside this state's wire area.
-                    Source::Wire(offset, rate) => unsafe { Wire::new(wires.add(offset), rate) },
+                    // SAFETY: the wire is inside this state's wire area, the flag inside
+                    // its flags.
+                    Source::Wire(offset, rate, from) => unsafe {
+                        Wire::new(wires.add(offset), rate).from_unit(finished.add(from))
+                    },
                 };
                 // SAFETY: the table has a slot for every input.
                 unsafe { input_table.add(unit.first_input + k).write(wire) };
@@ -222,7 +231,8 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
             ctx.access,
             &mut header.rgen,
             local,
-        );
+        )
+        .with_reports(&mut *ctx.reports);
         if !header.initialized {
             header.initialized = true;
             // SAFETY: a live state, used by nobody else.

@@ -8,7 +8,9 @@
 mod clients;
 mod completions;
 mod event_wait;
+mod report_log;
 mod server;
 
 pub use clients::ClientTable;
+pub use report_log::REPORT_LINES_PER_SECOND;
 pub use server::{PluginService, Server, ServerOptions};

@@ -7,9 +7,10 @@ use tokio::net::UdpSocket;
 
 use super::completions::{CompletionKey, Outcome, PendingCompletions};
 use super::event_wait::EventWait;
+use super::report_log::ReportLog;
 use super::ClientTable;
 use crate::control::{EngineHandle, InstallMode, PluginSource};
-use crate::engine::{ClientId, Command, TimedCommand, Timetag};
+use crate::engine::{ClientId, Command, Event, TimedCommand, Timetag};
 use crate::loader::{LoadError, LoadStep, LoaderHandle, LoaderReport, LoaderRequest};
 use crate::osc::{
     check_packet, expand_command_numbers, parse, replies, replies::EventReply, ErrorCode, LiveResources, PacketError,
@@ -59,6 +60,7 @@ pub struct Server {
     clients: ClientTable,
     outgoing: Vec<(SocketAddr, OscPacket)>,
     events_dropped_reported: u64,
+    report_log: ReportLog,
     failure_reported: bool,
     device_lost_reported: bool,
     last_blocks: u64,
@@ -88,6 +90,7 @@ impl Server {
             clients: ClientTable::new(),
             outgoing: Vec::new(),
             events_dropped_reported: 0,
+            report_log: ReportLog::new(),
             failure_reported: false,
             device_lost_reported: false,
             last_blocks: 0,
@@ -603,6 +606,9 @@ impl Server {
         while let Some(event) = self.handle.poll_event() {
             self.resources.observe(&event);
             let completion = self.completions.observe(&event);
+            if let Event::Report { id, report } = &event {
+                self.report_log.log(*id, report);
+            }
             match replies::for_event(event, self.handle.registry()) {
                 EventReply::Sender(client, packet) => self.reply(client, packet),
                 EventReply::SenderError(client, addr, error) => self.reply_error(client, addr, error),
@@ -610,6 +616,7 @@ impl Server {
                 EventReply::SenderAndNotified(Some(client), packet) => self.reply_and_notify(client, packet),
                 EventReply::SenderAndNotified(None, packet) => self.notify_all(packet),
                 EventReply::Stopped => self.stopped = true,
+                EventReply::Nothing => {}
             }
             match completion {
                 Some(Outcome::Run { client, bytes, time, bundle }) => {
@@ -623,6 +630,7 @@ impl Server {
             }
         }
         let status = self.handle.status();
+        self.report_log.lost(status.reports_dropped);
         if status.events_dropped > self.events_dropped_reported {
             let lost = status.events_dropped - self.events_dropped_reported;
             self.events_dropped_reported = status.events_dropped;

@@ -154,6 +154,8 @@ pub enum EventReply {
     SenderAndNotified(Option<ClientId>, OscPacket),
     /// The engine confirmed a shutdown: nothing to send.
     Stopped,
+    /// Nothing to send (a report without a trigger id, which is only logged).
+    Nothing,
 }
 
 /// The reply or notification an engine event becomes. Context: NRT.
@@ -166,6 +168,11 @@ pub fn for_event(event: Event, registry: &Registry) -> EventReply {
         Event::Tree { client, snapshot } => EventReply::Sender(client, tree(&snapshot)),
         Event::NodeDone { id } => EventReply::Notified(message("/node/done", vec![int(id)])),
         Event::NodeEnded { id } => EventReply::Notified(message("/node/ended", vec![int(id)])),
+        // scsynth's `/tr node trigger-id value`, as `Poll` with a `trigid` sends it.
+        Event::Report { id, report } if report.trigger_id >= 0 => {
+            EventReply::Notified(message("/tr", vec![int(id), int(report.trigger_id), OscType::Float(report.value)]))
+        }
+        Event::Report { .. } => EventReply::Nothing,
         Event::SynthFaulted { id } => {
             tracing::error!("synth {id} panicked in its process and was silenced");
             let e = RequestError::new(ErrorCode::SynthFaulted, format!("synth {id} panicked and was silenced"));

@@ -1,15 +1,47 @@
+use std::cell::Cell;
 use std::fmt;
 
-use crate::{Buses, DoneAction, ResourceAccess, Rgen};
+use crate::{Buses, DoneAction, Report, Reports, ResourceAccess, Rgen};
 
 use super::Rate;
 
+/// Whether a unit has finished: set by the unit when it reaches its end (a `Line` at its
+/// end value, an `EnvGen` past its last segment, whatever its done action), and read by
+/// the units its outputs feed (`Done`, `FreeSelfWhenDone`). The host keeps one per unit,
+/// in the Synth's allocation, clear when the Synth starts; scsynth's units have the same.
+///
+/// Context: RT (one thread at a time: the Synth's).
+#[derive(Debug, Default)]
+#[repr(transparent)]
+pub struct Finished(Cell<bool>);
+
+impl Finished {
+    /// A flag that is not set.
+    pub const fn new() -> Finished {
+        Finished(Cell::new(false))
+    }
+
+    /// Whether the unit has finished.
+    #[inline]
+    pub fn get(&self) -> bool {
+        self.0.get()
+    }
+
+    /// Marks the unit finished.
+    #[inline]
+    pub fn set(&self) {
+        self.0.set(true);
+    }
+}
+
 /// Where one input of a unit reads from: a constant or another unit's output, with its
-/// rate. Made by the host when it builds a graph Synth.
+/// rate, and (for an output) that unit's [`Finished`]. Made by the host when it builds a
+/// graph Synth.
 #[derive(Debug, Clone, Copy)]
 pub struct Wire {
     ptr: *const f32,
     rate: Rate,
+    source: *const Finished,
 }
 
 /// Where one output of a unit writes to.
@@ -33,7 +65,15 @@ impl Wire {
     /// `ptr` must stay valid for reads of a block (audio rate) or one value (otherwise)
     /// for as long as the wire is used, and nothing may write there while a unit reads it.
     pub const unsafe fn new(ptr: *const f32, rate: Rate) -> Wire {
-        Wire { ptr, rate }
+        Wire { ptr, rate, source: std::ptr::null() }
+    }
+
+    /// This wire, read from an output of the unit whose flag is `source`.
+    ///
+    /// # Safety
+    /// `source` must stay valid for as long as the wire is used.
+    pub const unsafe fn from_unit(self, source: *const Finished) -> Wire {
+        Wire { source, ..self }
     }
 }
 
@@ -73,6 +113,7 @@ pub struct UnitContext<'c> {
     /// audio rate, one per channel at control rate; kept from block to block.
     pub local: &'c mut [f32],
     done: Option<DoneAction>,
+    reports: Option<&'c mut dyn Reports>,
 }
 
 impl<'c> UnitContext<'c> {
@@ -89,7 +130,32 @@ impl<'c> UnitContext<'c> {
         rgen: &'c mut Rgen,
         local: &'c mut [f32],
     ) -> Self {
-        UnitContext { sample_rate, block_size, frame, offset, controls, buses, access, rgen, local, done: None }
+        UnitContext {
+            sample_rate,
+            block_size,
+            frame,
+            offset,
+            controls,
+            buses,
+            access,
+            rgen,
+            local,
+            done: None,
+            reports: None,
+        }
+    }
+
+    /// This context, sending the units' reports to `reports` (without, they go nowhere).
+    pub fn with_reports(self, reports: &'c mut dyn Reports) -> Self {
+        UnitContext { reports: Some(reports), ..self }
+    }
+
+    /// Sends a report to the non-realtime side (a `Poll`'s value); the host counts what
+    /// it cannot take.
+    pub fn report(&mut self, report: Report) {
+        if let Some(reports) = self.reports.as_deref_mut() {
+            reports.report(report);
+        }
     }
 
     /// Asks for a done action; when several units ask in one call, the largest number
@@ -123,6 +189,7 @@ pub struct UnitIo<'a, 'c> {
     frames: usize,
     inputs: &'a [Wire],
     outputs: &'a [WireMut],
+    finished: Option<&'a Finished>,
     /// What the Synth's units share.
     pub ctx: &'a mut UnitContext<'c>,
 }
@@ -134,7 +201,39 @@ impl<'a, 'c> UnitIo<'a, 'c> {
     /// Every wire must be valid for `frames` values at audio rate (one otherwise), and no
     /// output may overlap an input or another output.
     pub unsafe fn new(frames: usize, inputs: &'a [Wire], outputs: &'a [WireMut], ctx: &'a mut UnitContext<'c>) -> Self {
-        UnitIo { frames, inputs, outputs, ctx }
+        UnitIo { frames, inputs, outputs, finished: None, ctx }
+    }
+
+    /// This view, with the unit's own [`Finished`] (without, [`finish`](Self::finish) is
+    /// not seen by anyone).
+    pub fn with_finished(self, finished: &'a Finished) -> Self {
+        UnitIo { finished: Some(finished), ..self }
+    }
+
+    /// Marks the unit finished, for the units its outputs feed (`Done`). A unit calls it
+    /// when it reaches its end, whatever its done action.
+    #[inline]
+    pub fn finish(&mut self) {
+        if let Some(f) = self.finished {
+            f.set();
+        }
+    }
+
+    /// Whether the unit has marked itself finished.
+    #[inline]
+    pub fn is_finished(&self) -> bool {
+        self.finished.is_some_and(Finished::get)
+    }
+
+    /// Whether input `i` reads from a unit that has finished (never, for a constant).
+    ///
+    /// # Panics
+    /// If there is no input `i`.
+    #[inline]
+    pub fn input_finished(&self, i: usize) -> bool {
+        let source = self.inputs[i].source;
+        // SAFETY: `Wire::from_unit`'s contract: valid while the wire is used.
+        !source.is_null() && unsafe { (*source).get() }
     }
 
     /// Frames this call computes at audio rate.

@@ -50,12 +50,13 @@ const NEAR_ZERO: usize = 8;
 
 /// The sine and cosecant tables, one point more than a turn so that interpolation never
 /// wraps.
-struct Tables {
-    sine: Box<[f32]>,
+pub(crate) struct Tables {
+    /// `sin(2π i / 8192)` for `i` in `0..=8192`, in `f32`.
+    pub(crate) sine: Box<[f32]>,
     cosecant: Box<[f32]>,
 }
 
-fn tables() -> &'static Tables {
+pub(crate) fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(|| {
         let angle = |i: usize| std::f64::consts::TAU * i as f64 / TABLE as f64;
@@ -282,9 +283,9 @@ impl TrainUnit {
 
 #[cfg(test)]
 mod tests {
-    use oscine_plugin_api::{Rate, Rgen};
+    use oscine_plugin_api::Rate;
 
-    use super::super::probe::{run, BLOCK};
+    use super::super::testing::{Runner, BLOCK};
 
     /// Frames of scsynth's renders checked below.
     const FRAMES: [usize; 12] = [0, 1, 2, 63, 64, 65, 108, 109, 110, 1000, 2047, 4799];
@@ -331,9 +332,9 @@ mod tests {
     #[test]
     fn renders_scsynths_samples() {
         for (name, inputs, tolerance, bits) in VECTORS {
-            let run = run(name, Rate::Audio, inputs, 4800 / BLOCK, &mut Rgen::new(0));
+            let (_, frames, _) = Runner::named(name, Rate::Audio, inputs).run(4800 / BLOCK);
             for (&frame, &want) in FRAMES.iter().zip(bits) {
-                let (got, want) = (run.frames[frame], f32::from_bits(want));
+                let (got, want) = (frames[frame], f32::from_bits(want));
                 assert!((got - want).abs() <= *tolerance, "{name}{inputs:?} frame {frame}: {got}, scsynth {want}");
             }
         }

@@ -203,6 +203,7 @@ impl EnvGenUnit {
             if !self.done {
                 self.level = self.end_level;
                 self.done = true;
+                io.finish();
                 if let Some(action) = done_action(io.in0(DONE_ACTION)) {
                     io.ctx.done(action);
                 }
@@ -231,6 +232,7 @@ impl EnvGenUnit {
             self.counter = i32::MAX;
             self.segment = Segment::Constant;
             self.done = true;
+            io.finish();
             return;
         }
         let end = Self::scaled(io, io.in0(at));
@@ -435,6 +437,7 @@ impl LinenUnit {
             }
             LinenStage::Ended => {
                 self.stage = LinenStage::Idle;
+                io.finish();
                 if let Some(action) = done_action(io.in0(4)) {
                     io.ctx.done(action);
                 }
@@ -459,7 +462,7 @@ impl Unit for LinenUnit {
 mod tests {
     use oscine_plugin_api::{DoneAction, Rate};
 
-    use super::super::unit_runner::Runner;
+    use super::super::testing::{held_inputs, Runner};
     use super::{EnvGen, Linen};
 
     /// EnvGen's inputs for a line from 0 to 1 in `seconds`, with done action 2.
@@ -467,8 +470,8 @@ mod tests {
         vec![1.0, 1.0, 0.0, 1.0, 2.0, 0.0, 1.0, -99.0, -99.0, 1.0, seconds, 1.0, 0.0]
     }
 
-    fn envgen(rate: Rate, values: &[f32]) -> Runner<EnvGen> {
-        Runner::new(&EnvGen, rate, &vec![Rate::Scalar; values.len()], values).expect("builds")
+    fn envgen(rate: Rate, values: &[f32]) -> Runner {
+        Runner::new(&EnvGen, rate, 0, &held_inputs(&vec![Rate::Scalar; values.len()], values)).expect("builds")
     }
 
     #[test]
@@ -505,7 +508,7 @@ mod tests {
     fn envgen_refuses_an_envelope_of_partial_segments() {
         let mut values = line(1.0);
         values.pop();
-        assert!(Runner::new(&EnvGen, Rate::Audio, &vec![Rate::Scalar; values.len()], &values).is_err());
+        assert!(Runner::new(&EnvGen, Rate::Audio, 0, &held_inputs(&vec![Rate::Scalar; values.len()], &values)).is_err());
     }
 
     #[test]
@@ -514,7 +517,8 @@ mod tests {
         // done action 2.
         let block = 64.0 / 48000.0;
         let rates = [Rate::Control; 5];
-        let mut linen = Runner::new(&Linen, Rate::Control, &rates, &[1.0, 2.5 * block, 0.5, 2.5 * block, 2.0]).unwrap();
+        let inputs = held_inputs(&rates, &[1.0, 2.5 * block, 0.5, 2.5 * block, 2.0]);
+        let mut linen = Runner::new(&Linen, Rate::Control, 0, &inputs).unwrap();
         let mut values = vec![linen.init()];
         for k in 0..8 {
             if k == 3 {
@@ -532,7 +536,7 @@ mod tests {
 mod edge_tests {
     use oscine_plugin_api::Rate;
 
-    use super::super::unit_runner::Runner;
+    use super::super::testing::{held_inputs, Runner};
     use super::EnvGen;
 
     #[test]
@@ -541,7 +545,7 @@ mod edge_tests {
             [(i32::MAX as f32, 1e10, 1e10), (-5.0, -1e10, 3.0), (3.0, 1e10, -1e10), (f32::NAN, f32::NAN, f32::NAN)]
         {
             let values = [1.0, 1.0, 0.0, 1.0, 2.0, 0.0, segments, release, looped, 1.0, 0.001, 1.0, 0.0];
-            let mut env = Runner::new(&EnvGen, Rate::Audio, &[Rate::Scalar; 13], &values).unwrap();
+            let mut env = Runner::new(&EnvGen, Rate::Audio, 0, &held_inputs(&[Rate::Scalar; 13], &values)).unwrap();
             env.init();
             env.next(64);
             env.set(0, -2.0);

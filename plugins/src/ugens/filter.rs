@@ -309,13 +309,14 @@ mod zap_tests {
     use oscine_plugin_api::Rate;
 
     use super::super::simple_filter::OnePole;
-    use super::super::unit_runner::Runner;
+    use super::super::testing::{held_inputs, Runner};
     use super::Filter;
 
     #[test]
     fn a_filter_recovers_from_a_nan_input_at_the_next_call() {
         let ugen = Filter::<OnePole>::default();
-        let mut filter = Runner::new(&ugen, Rate::Audio, &[Rate::Audio, Rate::Scalar], &[f32::NAN, 0.5]).unwrap();
+        let inputs = held_inputs(&[Rate::Audio, Rate::Scalar], &[f32::NAN, 0.5]);
+        let mut filter = Runner::new(&ugen, Rate::Audio, 0, &inputs).unwrap();
         filter.init();
         assert!(filter.next(64).0.iter().all(|x| x.is_nan()));
         filter.set(0, 1.0);
@@ -327,7 +328,8 @@ mod zap_tests {
     #[test]
     fn a_decayed_state_becomes_zero_rather_than_denormal() {
         let ugen = Filter::<OnePole>::default();
-        let mut filter = Runner::new(&ugen, Rate::Audio, &[Rate::Audio, Rate::Scalar], &[1.0, 0.5]).unwrap();
+        let inputs = held_inputs(&[Rate::Audio, Rate::Scalar], &[1.0, 0.5]);
+        let mut filter = Runner::new(&ugen, Rate::Audio, 0, &inputs).unwrap();
         filter.init();
         filter.next(64);
         filter.set(0, 0.0);

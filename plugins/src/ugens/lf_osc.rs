@@ -443,10 +443,9 @@ impl Unit for ImpulseUnit {
 
 #[cfg(test)]
 mod tests {
-    use oscine_plugin_api::{Rate, Rgen};
+    use oscine_plugin_api::Rate;
 
-    use super::super::probe::{run, BLOCK};
-    use super::super::testing::{run as run_unit, wire, Input};
+    use super::super::testing::{run as run_unit, wire, Input, Runner, BLOCK};
     use super::Impulse;
 
     /// Frames of scsynth's renders checked below.
@@ -557,9 +556,9 @@ mod tests {
     #[test]
     fn renders_scsynths_samples() {
         for (name, inputs, tolerance, bits) in VECTORS {
-            let run = run(name, Rate::Audio, inputs, 4800 / BLOCK, &mut Rgen::new(0));
+            let (_, frames, _) = Runner::named(name, Rate::Audio, inputs).run(4800 / BLOCK);
             for (&frame, &want) in FRAMES.iter().zip(bits) {
-                let (got, want) = (run.frames[frame], f32::from_bits(want));
+                let (got, want) = (frames[frame], f32::from_bits(want));
                 assert!((got - want).abs() <= *tolerance, "{name}{inputs:?} frame {frame}: {got}, scsynth {want}");
             }
         }

@@ -72,10 +72,11 @@ impl UGen for Line {
 }
 
 impl LineUnit {
-    /// Takes `steps` steps; asks for the done action if that ends the segment.
+    /// Takes `steps` steps; finishes, and asks for the done action, if that ends the segment.
     fn took(&mut self, steps: u64, io: &mut UnitIo<'_, '_>) {
         self.remaining -= steps;
         if self.remaining == 0 {
+            io.finish();
             if let Some(action) = DoneAction::from_code(io.in0(3)) {
                 io.ctx.done(action);
             }

@@ -22,9 +22,13 @@ mod control;
 mod dc;
 mod decay;
 mod delay;
+mod done;
 mod envelope;
 mod filter;
+mod formant;
+mod free_verb;
 mod fsine;
+mod g_verb;
 mod info;
 mod interpolation;
 mod io;
@@ -39,8 +43,7 @@ mod noise;
 mod osc;
 mod pan;
 mod play_buf;
-#[cfg(test)]
-mod probe;
+mod poll;
 mod random;
 mod range;
 mod rate_conversion;
@@ -54,8 +57,6 @@ mod slew;
 mod testing;
 mod trigger;
 mod unary_op;
-#[cfg(test)]
-mod unit_runner;
 mod vosc;
 mod wavetable;
 
@@ -96,6 +97,11 @@ pub fn register(registrar: &mut dyn Registrar) {
     trigger::register(registrar);
     unary_op::register(registrar);
     vosc::register(registrar);
+    done::register(registrar);
+    formant::register(registrar);
+    free_verb::register(registrar);
+    g_verb::register(registrar);
+    poll::register(registrar);
 }
 
 /// Refuses a spec whose input count is outside `min..=max`.

@@ -470,7 +470,7 @@ impl Unit for CrackleUnit {
 mod tests {
     use oscine_plugin_api::{Rate, Rgen};
 
-    use super::super::probe::{run, BLOCK, SEEDED};
+    use super::super::testing::{Runner, BLOCK, SEEDED};
 
     /// Frames of scsynth's renders checked below.
     const FRAMES: [usize; 15] = [0, 1, 2, 3, 4, 5, 62, 63, 64, 65, 47, 48, 1000, 2047, 4799];
@@ -602,10 +602,10 @@ mod tests {
     #[test]
     fn from_scsynths_state_every_noise_renders_scsynths_samples() {
         for (name, inputs, bits) in VECTORS {
-            let mut rgen = Rgen::from_state(SEEDED.0, SEEDED.1, SEEDED.2);
-            let run = run(name, Rate::Audio, inputs, 4800 / BLOCK, &mut rgen);
+            let rgen = Rgen::from_state(SEEDED.0, SEEDED.1, SEEDED.2);
+            let (_, frames, _) = Runner::named(name, Rate::Audio, inputs).with_rgen(rgen).run(4800 / BLOCK);
             for (&frame, &want) in FRAMES.iter().zip(bits) {
-                let got = run.frames[frame];
+                let got = frames[frame];
                 assert_eq!(
                     got.to_bits(),
                     want,
@@ -619,10 +619,9 @@ mod tests {
     #[test]
     fn noise_stays_in_range_at_control_rate_too() {
         for name in ["WhiteNoise", "ClipNoise", "PinkNoise", "BrownNoise", "GrayNoise"] {
-            let mut rgen = Rgen::new(3);
-            let run = run(name, Rate::Control, &[], 2000, &mut rgen);
-            assert!(run.frames.iter().all(|x| (-1.0..=1.0).contains(x)), "{name}");
-            let mean = run.frames.iter().map(|x| f64::from(*x)).sum::<f64>() / run.frames.len() as f64;
+            let (_, frames, _) = Runner::named(name, Rate::Control, &[]).with_rgen(Rgen::new(3)).run(2000);
+            assert!(frames.iter().all(|x| (-1.0..=1.0).contains(x)), "{name}");
+            let mean = frames.iter().map(|x| f64::from(*x)).sum::<f64>() / frames.len() as f64;
             assert!(mean.abs() < 0.5, "{name}: mean {mean}");
         }
     }

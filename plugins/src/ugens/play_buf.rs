@@ -7,7 +7,7 @@
 //! loop, done action. The position starts at the start frame and grows by the rate after
 //! each frame. Looping, it wraps round the buffer's ends (and so do the interpolation's
 //! neighbours); otherwise it holds at the end frames, and once it passes an end the unit is
-//! done: its done action runs, and it keeps playing the end frame. A buffer whose channel
+//! done (finished, for `Done`): its done action runs, and it keeps playing the end frame. A buffer whose channel
 //! count is not the unit's output count, or no buffer, plays silence.
 
 use oscine_plugin_api::{DoneAction, PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
@@ -114,6 +114,7 @@ impl Unit for PlayBufUnit {
         }
         if finished && !self.head.done {
             self.head.done = true;
+            io.finish();
             if let Some(action) = DoneAction::from_code(io.in0(DONE_ACTION)) {
                 io.ctx.done(action);
             }

@@ -190,7 +190,15 @@ impl Unit for RandSeedUnit {
 mod tests {
     use oscine_plugin_api::{Rate, Rgen};
 
-    use super::super::probe::{run, SEEDED};
+    use super::super::testing::{Runner, SEEDED};
+
+    /// Runs UGen `name` on constant `inputs` for `blocks` blocks from `rgen`: its first
+    /// value, and the generator as it left it.
+    fn run(name: &str, rate: Rate, inputs: &[f32], blocks: usize, rgen: Rgen) -> (f32, Vec<f32>, Rgen) {
+        let mut runner = Runner::named(name, rate, inputs).with_rgen(rgen);
+        let (first, values, _) = runner.run(blocks);
+        (first, values, runner.rgen().clone())
+    }
 
     /// (UGen, inputs, scsynth's value as `f32` bits), each drawn first after `RandSeed.ir(1, 1234)`.
     const VALUES: &[(&str, &[f32], u32)] = &[
@@ -206,29 +214,25 @@ mod tests {
     #[test]
     fn from_scsynths_state_each_draw_is_scsynths() {
         for (name, inputs, want) in VALUES {
-            let mut rgen = Rgen::from_state(SEEDED.0, SEEDED.1, SEEDED.2);
-            let got = run(name, Rate::Scalar, inputs, 0, &mut rgen).first;
+            let rgen = Rgen::from_state(SEEDED.0, SEEDED.1, SEEDED.2);
+            let got = run(name, Rate::Scalar, inputs, 0, rgen).0;
             assert_eq!(got.to_bits(), *want, "{name}{inputs:?}: {got}, scsynth {}", f32::from_bits(*want));
         }
     }
 
     #[test]
     fn rand_seed_restarts_the_stream() {
-        let mut a = Rgen::new(99);
-        run("RandSeed", Rate::Scalar, &[1.0, 1234.0], 0, &mut a);
-        let mut b = Rgen::new(5);
-        run("RandSeed", Rate::Control, &[1.0, 1234.0], 3, &mut b);
+        let (_, _, a) = run("RandSeed", Rate::Scalar, &[1.0, 1234.0], 0, Rgen::new(99));
+        let (_, _, b) = run("RandSeed", Rate::Control, &[1.0, 1234.0], 3, Rgen::new(5));
         assert_eq!(a, b);
-        let mut c = Rgen::new(5);
-        run("RandSeed", Rate::Scalar, &[0.0, 1234.0], 0, &mut c);
+        let (_, _, c) = run("RandSeed", Rate::Scalar, &[0.0, 1234.0], 0, Rgen::new(5));
         assert_eq!(c, Rgen::new(5), "no trigger, no reseed");
     }
 
     #[test]
     fn a_triggered_value_holds_without_a_trigger() {
-        let mut rgen = Rgen::new(1);
-        let run = run("TRand", Rate::Audio, &[2.0, 3.0, 1.0], 4, &mut rgen);
-        assert!((2.0..3.0).contains(&run.first));
-        assert!(run.frames.iter().all(|&x| x == run.first));
+        let (first, frames, _) = run("TRand", Rate::Audio, &[2.0, 3.0, 1.0], 4, Rgen::new(1));
+        assert!((2.0..3.0).contains(&first));
+        assert!(frames.iter().all(|&x| x == first));
     }
 }

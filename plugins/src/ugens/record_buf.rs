@@ -6,7 +6,7 @@
 //! pre`), run (above 0 records forwards, below 0 backwards, 0 pauses), loop, trigger (a
 //! rise from 0 or below to above 0 jumps back to the offset), done action, then the
 //! inputs, one a channel. Past an end it wraps round when looping; otherwise it stops
-//! there and is done (its done action runs). It outputs its first input. With no buffer
+//! there and is done (finished, for `Done`; its done action runs). It outputs its first input. With no buffer
 //! at the number, or one whose channel count is not the inputs', it writes nothing.
 
 use oscine_plugin_api::{DoneAction, PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
@@ -101,6 +101,7 @@ impl Unit for RecordBufUnit {
             *o = frame(input, i);
         }
         if finished {
+            io.finish();
             if let Some(action) = DoneAction::from_code(io.in0(DONE_ACTION)) {
                 io.ctx.done(action);
             }

@@ -226,6 +226,7 @@ impl TriggerUnit {
                     self.elapsed += 1;
                     if !self.done && self.elapsed as f64 >= time * self.rate {
                         self.done = true;
+                        io.finish();
                         if let Some(action) = DoneAction::from_code(at(io, 3, f)) {
                             io.ctx.done(action);
                         }
