@@ -44,7 +44,7 @@ fn request_errors_have_codes_10_to_15() {
     mentions(&m, "extra");
     c.fails("/version", vec![s("x")], "/version", 11);
     c.fails("/synthdef/list", vec![i(0)], "/synthdef/list", 11);
-    c.fails("/notify", vec![i(1), i(1)], "/notify", 11);
+    c.fails("/notify", vec![i(1), i(1), i(1)], "/notify", 11);
     c.fails("/quit", vec![i(1)], "/quit", 11);
     c.fails("/sync", vec![i(1), i(2)], "/sync", 11);
     c.fails("/node/tree", vec![i(0), i(0)], "/node/tree", 11);

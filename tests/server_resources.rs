@@ -130,7 +130,10 @@ fn every_resource_verb_succeeds_and_notifies_the_right_clients() {
 
     // The ResourceDefs, each followed by its operations.
     let got = c.request("/resource/list", vec![]);
-    assert_eq!(m(&got.addr, got.args), m("/resource/list", vec![s("audio-buffer"), s("query,write,zero,read")]));
+    assert_eq!(
+        m(&got.addr, got.args),
+        m("/resource/list", vec![s("audio-buffer"), s("query,write,zero,read,set,setn,fill,gen")])
+    );
 
     // /resource/ready goes to the sender and to the notified client, once each.
     new_buffer(&mut c, 1, vec![i(2), i(4800)]);

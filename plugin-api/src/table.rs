@@ -83,6 +83,11 @@ pub unsafe trait DynamicSynthDef: Send + Sync + 'static {
     /// # Safety
     /// `place` holds a live state this def built; it is dead afterwards.
     unsafe fn drop_state(&self, place: NonNull<u8>);
+    /// How many unit generators one Synth runs (what scsynth's status counts as UGens).
+    /// Context: any.
+    fn units(&self) -> usize {
+        1
+    }
 }
 
 /// Where a table's functions are.
@@ -215,6 +220,15 @@ impl SynthDefTable {
     /// layout, and its C table.
     pub(crate) fn foreign(info: SynthDefInfo, state: Layout, def: ForeignSynthDef) -> Self {
         SynthDefTable { info, state, kind: Kind::Foreign(def) }
+    }
+
+    /// How many unit generators one Synth of this def runs: a graph's units, 1 for a
+    /// SynthDef of a plugin. Context: any.
+    pub fn units(&self) -> usize {
+        match &self.kind {
+            Kind::Dynamic(def) => def.units(),
+            _ => 1,
+        }
     }
 
     /// Whether the SynthDef's state is laid out at run time ([`SynthDefTable::dynamic`]).

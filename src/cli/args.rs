@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Parser, ValueEnum};
 use oscine::engine::EngineOptions;
+use oscine::osc::Dialect;
 use oscine::render::{RenderOptions, WavFormat};
 
 /// The default UDP port: clear of scsynth (57110) and sclang (57120).
@@ -80,6 +81,18 @@ pub struct Cli {
     /// in a plugin path directory.
     #[arg(long)]
     pub watch_plugins: bool,
+
+    /// How the verbs both protocols have (/status, /notify, /version, /quit) answer a
+    /// client that has not yet sent a verb of only one: Oscine's replies (/status/reply,
+    /// /ack) or scsynth's (/status.reply, /done). Use scsynth for sclang's Server.remote,
+    /// whose first message is /status.
+    #[arg(long, value_enum, default_value_t = Dialect::Oscine)]
+    pub dialect: Dialect,
+
+    /// scsynth clients that may log in (/notify 1) at once; their client ids are 0 to
+    /// this minus 1 (at most 32: sclang gives each client 2^26 node ids).
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(i32).range(1..=32))]
+    pub max_logins: i32,
 
     /// Log level: error, warn, info, debug or trace (RUST_LOG, when set, takes precedence
     /// and may name modules, e.g. RUST_LOG=oscine::network=debug).

@@ -147,7 +147,10 @@ pub fn serve(cli: &Cli) -> ExitCode {
         Err(e) => return fail(format!("cannot start the network runtime: {e}")),
     };
     let bind = SocketAddr::new(cli.bind, cli.port);
-    let server = match runtime.block_on(Server::bind(&ServerOptions { bind }, parts.handle)) {
+    let server = match runtime.block_on(Server::bind(
+        &ServerOptions { dialect: cli.dialect, max_logins: cli.max_logins, ..ServerOptions::new(bind) },
+        parts.handle,
+    )) {
         Ok(s) => s.with_plugins(PluginService { loader, reports, plugin_dirs, watch: cli.watch_plugins }),
         Err(e) => return fail(format!("cannot listen on udp {bind}: {e}")),
     };

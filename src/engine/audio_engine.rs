@@ -205,7 +205,7 @@ impl Engine {
         self.resource_bookkeeping();
 
         self.buses.end_block();
-        self.status.set_counts(self.tree.synth_count(), self.tree.group_count());
+        self.status.set_counts(self.tree.synth_count(), self.tree.group_count(), self.tree.unit_count());
         self.status.set_resources(self.resources.live_count(), self.resources.running());
         self.status.set_clock(self.scheduler.len(), self.clock.rate());
         self.status.add_block();

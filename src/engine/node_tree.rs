@@ -38,6 +38,8 @@ pub struct NodeTree {
     ids: NodeIdMap,
     synths: usize,
     groups: usize,
+    /// Unit generators the Synths run, all together.
+    units: usize,
 }
 
 /// What freeing a node hands back: its id and, for a Synth, the instance to be dropped
@@ -59,12 +61,17 @@ impl NodeTree {
         let free_slots = (1..=max_nodes as u32).rev().collect();
         let mut ids = NodeIdMap::new(max_nodes + 1);
         ids.insert(ROOT_NODE_ID, ROOT);
-        NodeTree { slots, free_slots, ids, synths: 0, groups: 0 }
+        NodeTree { slots, free_slots, ids, synths: 0, groups: 0, units: 0 }
     }
 
     /// Synths in the tree.
     pub fn synth_count(&self) -> usize {
         self.synths
+    }
+
+    /// Unit generators the tree's Synths run (a graph Synth's units; 1 for a plugin's).
+    pub fn unit_count(&self) -> usize {
+        self.units
     }
 
     /// Groups in the tree, not counting the root.
@@ -111,6 +118,7 @@ impl NodeTree {
     ) -> Result<(), (EngineError, SynthInstance)> {
         match self.prepare(id, target, action) {
             Ok(place) => {
+                self.units += synth.entry().units();
                 self.take_slot(id, place, SlotKind::Synth(synth));
                 self.synths += 1;
                 Ok(())
@@ -243,6 +251,7 @@ impl NodeTree {
             let synth = match std::mem::replace(&mut s.kind, SlotKind::Free) {
                 SlotKind::Synth(synth) => {
                     self.synths -= 1;
+                    self.units -= synth.entry().units();
                     Some(synth)
                 }
                 _ => {

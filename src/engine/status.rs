@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
 #[derive(Debug, Default)]
 pub struct EngineStatus {
     synths: AtomicU32,
+    units: AtomicU64,
     groups: AtomicU32,
     load_average: AtomicU32,
     load_peak: AtomicU32,
@@ -43,6 +44,8 @@ pub struct EngineStatus {
 pub struct StatusSnapshot {
     /// Synths in the tree.
     pub synths: u32,
+    /// Unit generators the Synths run (a graph Synth's units; 1 for a plugin's Synth).
+    pub units: u64,
     /// Groups in the tree, without the root.
     pub groups: u32,
     /// Average DSP load over the last measuring window (1.0 = the whole block duration).
@@ -98,6 +101,7 @@ impl EngineStatus {
     pub fn snapshot(&self) -> StatusSnapshot {
         StatusSnapshot {
             synths: self.synths.load(Relaxed),
+            units: self.units.load(Relaxed),
             groups: self.groups.load(Relaxed),
             load_average: f32::from_bits(self.load_average.load(Relaxed)),
             load_peak: f32::from_bits(self.load_peak.load(Relaxed)),
@@ -122,9 +126,10 @@ impl EngineStatus {
         }
     }
 
-    pub(crate) fn set_counts(&self, synths: usize, groups: usize) {
+    pub(crate) fn set_counts(&self, synths: usize, groups: usize, units: usize) {
         self.synths.store(synths as u32, Relaxed);
         self.groups.store(groups as u32, Relaxed);
+        self.units.store(units as u64, Relaxed);
     }
     pub(crate) fn set_resources(&self, live: usize, performs: usize) {
         self.resources.store(live as u32, Relaxed);

@@ -60,6 +60,11 @@ impl SynthDefEntry {
         self.table.info()
     }
 
+    /// How many unit generators a Synth of this def runs (1 for a plugin's SynthDef).
+    pub fn units(&self) -> usize {
+        self.table.units()
+    }
+
     /// Whether the SynthDef was made from a graph (SCgf), rather than by a plugin.
     pub fn is_graph(&self) -> bool {
         self.table.is_dynamic()

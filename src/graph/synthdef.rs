@@ -256,6 +256,10 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
         }
     }
 
+    fn units(&self) -> usize {
+        self.plan.units.len()
+    }
+
     unsafe fn drop_state(&self, place: NonNull<u8>) {
         let base = place.as_ptr();
         for unit in &self.plan.units {

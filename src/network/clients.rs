@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use slotmap::{new_key_type, Key, KeyData, SlotMap};
 
 use crate::engine::ClientId;
+use crate::osc::Dialect;
 
 /// How many clients the server remembers; past this, the longest-silent client that did
 /// not ask for notifications is forgotten.
@@ -23,6 +24,10 @@ struct Client {
     addr: SocketAddr,
     notify: bool,
     last_seen: Instant,
+    /// The dialect the client has shown, once it sent a verb only one dialect has.
+    dialect: Option<Dialect>,
+    /// The client id a scsynth client logged in with (`/notify 1 id`).
+    login: Option<i32>,
 }
 
 /// Every UDP peer that has sent a datagram, numbered so the engine can carry a small id
@@ -65,7 +70,7 @@ impl ClientTable {
         if self.clients.len() >= MAX_CLIENTS {
             self.forget_silent(now);
         }
-        let key = self.clients.insert(Client { addr, notify: false, last_seen: now });
+        let key = self.clients.insert(Client { addr, notify: false, last_seen: now, dialect: None, login: None });
         self.by_addr.insert(addr, key);
         id(key)
     }
@@ -73,7 +78,7 @@ impl ClientTable {
     fn forget_silent(&mut self, now: Instant) {
         let by_addr = &mut self.by_addr;
         self.clients.retain(|_, c| {
-            let keep = c.notify || now.duration_since(c.last_seen) <= FORGET_AFTER;
+            let keep = c.notify || c.login.is_some() || now.duration_since(c.last_seen) <= FORGET_AFTER;
             if !keep {
                 by_addr.remove(&c.addr);
             }
@@ -91,6 +96,44 @@ impl ClientTable {
         if let Some(c) = self.clients.get_mut(key(id)) {
             c.notify = on;
         }
+    }
+
+    /// The dialect client `id` has shown, if it has.
+    pub fn dialect(&self, id: ClientId) -> Option<Dialect> {
+        self.clients.get(key(id)).and_then(|c| c.dialect)
+    }
+
+    /// Takes note of the dialect client `id` used.
+    pub fn set_dialect(&mut self, id: ClientId, dialect: Dialect) {
+        if let Some(c) = self.clients.get_mut(key(id)) {
+            c.dialect = Some(dialect);
+        }
+    }
+
+    /// Logs client `id` in as a scsynth client, with the client id it asks for when that
+    /// one is free (or already its own), else the lowest free one below `max_logins`;
+    /// `None` when all are taken.
+    pub fn log_in(&mut self, id: ClientId, wanted: Option<i32>, max_logins: i32) -> Option<i32> {
+        let own = self.clients.get(key(id))?.login;
+        if let Some(own) = own {
+            return Some(own);
+        }
+        let taken: Vec<i32> = self.clients.values().filter_map(|c| c.login).collect();
+        let free = |n: &i32| (0..max_logins).contains(n) && !taken.contains(n);
+        let login = wanted.filter(free).or_else(|| (0..max_logins).find(free))?;
+        self.clients.get_mut(key(id))?.login = Some(login);
+        Some(login)
+    }
+
+    /// Logs client `id` out; its client id, if it had one.
+    pub fn log_out(&mut self, id: ClientId) -> Option<i32> {
+        self.clients.get_mut(key(id)).and_then(|c| c.login.take())
+    }
+
+    /// Addresses of every client that asked for notifications and speaks `dialect` (the
+    /// clients that have shown none count as speaking `default`).
+    pub fn notified_speaking(&self, dialect: Dialect, default: Dialect) -> impl Iterator<Item = SocketAddr> + '_ {
+        self.clients.values().filter(move |c| c.notify && c.dialect.unwrap_or(default) == dialect).map(|c| c.addr)
     }
 
     /// Addresses of every client that asked for notifications.
@@ -117,5 +160,20 @@ mod tests {
         assert_ne!(new, old);
         assert_eq!(table.addr(old), None);
         assert_eq!(table.addr(new), Some(b));
+    }
+
+    #[test]
+    fn logins_take_the_id_asked_for_when_it_is_free() {
+        let mut table = ClientTable::new();
+        let ids: Vec<ClientId> = (0..4).map(|k| table.id_of(SocketAddr::from(([127, 0, 0, 1], 3000 + k)))).collect();
+        assert_eq!(table.log_in(ids[0], Some(0), 3), Some(0));
+        assert_eq!(table.log_in(ids[0], Some(2), 3), Some(0), "a client keeps its login");
+        assert_eq!(table.log_in(ids[1], Some(0), 3), Some(1), "taken: the lowest free one");
+        assert_eq!(table.log_in(ids[2], None, 3), Some(2));
+        assert_eq!(table.log_in(ids[3], None, 3), None, "all taken");
+        assert_eq!(table.log_out(ids[1]), Some(1));
+        assert_eq!(table.log_in(ids[3], Some(7), 3), Some(1));
+        table.set_dialect(ids[3], Dialect::Scsynth);
+        assert_eq!((table.dialect(ids[3]), table.dialect(ids[0])), (Some(Dialect::Scsynth), None));
     }
 }

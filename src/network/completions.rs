@@ -1,5 +1,7 @@
-//! Completion messages that wait for resource work: a `/b_alloc` with a completion
-//! message runs it once the buffer is Live, as scsynth does after its asynchronous stage.
+//! Resource commands whose outcome the network thread waits for: to run their completion
+//! message once their work succeeded (a `/b_alloc` with a completion message runs it
+//! once the buffer is Live, as scsynth does after its asynchronous stage), and to answer
+//! scsynth clients as scsynth would (`/done /b_alloc 3`, `/fail /b_alloc "..." 3`).
 //!
 //! Context: NRT (the network thread).
 
@@ -7,19 +9,27 @@ use oscine_plugin_api::ResourceId;
 
 use crate::engine::{ClientId, Command, CommandKind, EngineError, Event, Timetag};
 
-/// A completion message waiting for the outcome of one resource command.
+/// How a scsynth client is answered when a command's work ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Answer {
+    /// The address the client sent, which the answer names.
+    pub(super) address: &'static str,
+    /// Whether success is answered (`/done`): scsynth's asynchronous commands are, its
+    /// synchronous ones (`/b_set`) only answer failures.
+    pub(super) done: bool,
+}
+
+/// A command waiting for its outcome.
 #[derive(Debug)]
 struct Waiting {
-    client: ClientId,
-    kind: CommandKind,
-    id: ResourceId,
-    bytes: Vec<u8>,
+    key: CompletionKey,
+    completion: Option<Vec<u8>>,
+    answer: Option<Answer>,
     time: Timetag,
     bundle: u32,
 }
 
-/// Which command a completion message waits for: the client, the kind and the resource id
-/// of a resource command.
+/// Which command waits: the client, the kind and the resource id of a resource command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct CompletionKey {
     client: ClientId,
@@ -40,40 +50,43 @@ impl CompletionKey {
     }
 }
 
-/// What became of a waiting completion message.
+/// How a waiting command ended.
 #[derive(Debug, PartialEq)]
-pub(super) enum Outcome {
-    /// The work succeeded: handle the message now, as if the client had sent it.
-    Run {
-        /// The client.
-        client: ClientId,
-        /// The message's bytes.
-        bytes: Vec<u8>,
-        /// The time of the command it followed.
-        time: Timetag,
-        /// The bundle of the command it followed.
-        bundle: u32,
-    },
-    /// The work failed (the client was told why): the message is not handled.
-    Dropped {
-        /// The client.
-        client: ClientId,
-        /// The command's id.
-        id: ResourceId,
-    },
+pub(super) struct Outcome {
+    /// The client.
+    pub(super) client: ClientId,
+    /// The command's resource id.
+    pub(super) id: ResourceId,
+    /// `Ok` if the work succeeded, else the reason.
+    pub(super) result: Result<(), String>,
+    /// The completion message: handled now, as if the client had sent it, on success.
+    pub(super) completion: Option<Vec<u8>>,
+    /// The scsynth answer the client is owed, if any.
+    pub(super) answer: Option<Answer>,
+    /// The time of the command.
+    pub(super) time: Timetag,
+    /// The bundle of the command.
+    pub(super) bundle: u32,
 }
 
-/// The completion messages waiting, oldest first.
+/// The commands waiting, oldest first.
 #[derive(Debug, Default)]
 pub(super) struct PendingCompletions {
     waiting: Vec<Waiting>,
 }
 
 impl PendingCompletions {
-    /// Waits with `bytes` for the outcome of the command `key` identifies.
-    pub(super) fn wait(&mut self, key: CompletionKey, bytes: Vec<u8>, time: Timetag, bundle: u32) {
-        let CompletionKey { client, kind, id } = key;
-        self.waiting.push(Waiting { client, kind, id, bytes, time, bundle });
+    /// Waits for the outcome of the command `key` identifies, to handle `completion` and
+    /// give `answer` then.
+    pub(super) fn wait(
+        &mut self,
+        key: CompletionKey,
+        completion: Option<Vec<u8>>,
+        answer: Option<Answer>,
+        time: Timetag,
+        bundle: u32,
+    ) {
+        self.waiting.push(Waiting { key, completion, answer, time, bundle });
     }
 
     /// Forgets the `count` newest waits (their commands never reached the engine).
@@ -87,29 +100,38 @@ impl PendingCompletions {
         self.waiting.len()
     }
 
-    /// What `event` means for the waiting messages, if it ends the wait of one.
+    /// What `event` means for the waiting commands, if it ends the wait of one.
     pub(super) fn observe(&mut self, event: &Event) -> Option<Outcome> {
-        let (client, kind, id, ok) = match event {
-            Event::ResourceReady { client, id, .. } => (*client, CommandKind::ResourceNew, Some(*id), true),
-            Event::ResourceFailed { client, id, .. } => (*client, CommandKind::ResourceNew, Some(*id), false),
+        let (client, kind, id, result) = match event {
+            Event::ResourceReady { client, id, .. } => (*client, CommandKind::ResourceNew, Some(*id), Ok(())),
+            Event::ResourceFailed { client, id, reason } => {
+                (*client, CommandKind::ResourceNew, Some(*id), Err(reason.to_string()))
+            }
             Event::ResourceDestroyed { client: Some(client), id } => {
-                (*client, CommandKind::ResourceFree, Some(*id), true)
+                (*client, CommandKind::ResourceFree, Some(*id), Ok(()))
             }
             Event::ResourcePerformed { client, id, result, .. } => {
-                (*client, CommandKind::ResourcePerform, Some(*id), result.is_ok())
+                let result = result.as_ref().map(|_| ()).map_err(|reason| reason.to_string());
+                (*client, CommandKind::ResourcePerform, Some(*id), result)
             }
-            Event::Error { client, command, error } => (*client, *command, resource_id(error), false),
+            Event::Error { client, command, error } => (*client, *command, resource_id(error), Err(error.to_string())),
             _ => return None,
         };
         // Without an id (an engine limit was hit), the oldest of the client's commands of
         // that kind is the one refused: the engine applies a client's commands in order.
-        let index =
-            self.waiting.iter().position(|w| w.client == client && w.kind == kind && id.is_none_or(|id| w.id == id))?;
+        let index = self
+            .waiting
+            .iter()
+            .position(|w| w.key.client == client && w.key.kind == kind && id.is_none_or(|id| w.key.id == id))?;
         let w = self.waiting.remove(index);
-        Some(if ok {
-            Outcome::Run { client: w.client, bytes: w.bytes, time: w.time, bundle: w.bundle }
-        } else {
-            Outcome::Dropped { client: w.client, id: w.id }
+        Some(Outcome {
+            client: w.key.client,
+            id: w.key.id,
+            result,
+            completion: w.completion,
+            answer: w.answer,
+            time: w.time,
+            bundle: w.bundle,
         })
     }
 }
@@ -133,6 +155,7 @@ mod tests {
     use crate::engine::ResourceIds;
 
     const C: ClientId = ClientId(3);
+    const T: Timetag = Timetag::IMMEDIATE;
 
     fn perform(id: ResourceId) -> Command {
         Command::ResourcePerform {
@@ -150,30 +173,36 @@ mod tests {
         Event::ResourcePerformed { client: C, id, operation: (crate::engine::ResourceDefId(0), 0), result }
     }
 
+    fn key(id: ResourceId) -> CompletionKey {
+        CompletionKey::of(&perform(id)).unwrap()
+    }
+
     #[test]
-    fn a_success_runs_the_message_of_its_command() {
+    fn a_success_ends_the_wait_of_its_command() {
         let mut p = PendingCompletions::default();
-        p.wait(CompletionKey::of(&perform(1)).unwrap(), vec![1], Timetag::IMMEDIATE, 0);
-        p.wait(CompletionKey::of(&perform(2)).unwrap(), vec![2], Timetag::IMMEDIATE, 0);
+        let answer = Answer { address: "/b_gen", done: true };
+        p.wait(key(1), Some(vec![1]), None, T, 0);
+        p.wait(key(2), Some(vec![2]), Some(answer), T, 0);
         assert_eq!(p.observe(&Event::Synced { client: C, token: 0 }), None);
-        assert_eq!(
-            p.observe(&performed(2, true)),
-            Some(Outcome::Run { client: C, bytes: vec![2], time: Timetag::IMMEDIATE, bundle: 0 })
-        );
-        assert_eq!(p.observe(&performed(1, false)), Some(Outcome::Dropped { client: C, id: 1 }));
+        let two = p.observe(&performed(2, true)).unwrap();
+        assert_eq!((two.id, two.result, two.completion, two.answer), (2, Ok(()), Some(vec![2]), Some(answer)));
+        let one = p.observe(&performed(1, false)).unwrap();
+        assert_eq!((one.id, one.result), (1, Err("no".to_owned())));
         assert_eq!(p.len(), 0);
     }
 
     #[test]
-    fn an_error_drops_the_message_it_names_or_the_oldest() {
+    fn an_error_ends_the_wait_it_names_or_the_oldest() {
         let mut p = PendingCompletions::default();
         for id in [1, 2, 3] {
-            p.wait(CompletionKey::of(&perform(id)).unwrap(), vec![id as u8], Timetag::IMMEDIATE, 0);
+            p.wait(key(id), Some(vec![id as u8]), None, T, 0);
         }
         let busy = EngineError::ResourceBusy { id: 2, holders: 1 };
         let refused = |error| Event::Error { client: C, command: CommandKind::ResourcePerform, error };
-        assert_eq!(p.observe(&refused(busy)), Some(Outcome::Dropped { client: C, id: 2 }));
-        assert_eq!(p.observe(&refused(EngineError::PerformCapacity(8))), Some(Outcome::Dropped { client: C, id: 1 }));
+        assert_eq!(p.observe(&refused(busy)).map(|o| o.id), Some(2));
+        let full = p.observe(&refused(EngineError::PerformCapacity(8))).unwrap();
+        assert_eq!(full.id, 1);
+        assert!(full.result.unwrap_err().contains("8 resource operations"));
         assert_eq!(p.len(), 1);
         // Another client's events, or another kind's, leave it waiting.
         let other = Event::Error {
@@ -192,11 +221,11 @@ mod tests {
         assert_eq!(CompletionKey::of(&Command::Sync { client: C, token: 0 }), None);
         let mut p = PendingCompletions::default();
         for id in [1, 2, 3] {
-            p.wait(CompletionKey::of(&perform(id)).unwrap(), vec![], Timetag::IMMEDIATE, 0);
+            p.wait(key(id), None, None, T, 0);
         }
         p.forget_newest(2);
         assert_eq!(p.len(), 1);
-        assert_eq!(p.observe(&performed(1, true)).map(|o| matches!(o, Outcome::Run { .. })), Some(true));
+        assert_eq!(p.observe(&performed(1, true)).map(|o| o.result), Some(Ok(())));
         p.forget_newest(5);
         assert_eq!(p.len(), 0);
     }

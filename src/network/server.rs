@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use rosc::{OscMessage, OscPacket, OscType};
 use tokio::net::UdpSocket;
 
-use super::completions::{CompletionKey, Outcome, PendingCompletions};
+use super::completions::{Answer, CompletionKey, Outcome, PendingCompletions};
 use super::event_wait::EventWait;
 use super::report_log::ReportLog;
 use super::ClientTable;
@@ -13,8 +13,8 @@ use crate::control::{EngineHandle, InstallMode, PluginSource};
 use crate::engine::{ClientId, Command, Event, TimedCommand, Timetag};
 use crate::loader::{LoadError, LoadStep, LoaderHandle, LoaderReport, LoaderRequest};
 use crate::osc::{
-    check_packet, expand_command_numbers, parse, replies, replies::EventReply, ErrorCode, LiveResources, PacketError,
-    PluginRequest, Request, RequestError, MAX_PACKET_SIZE,
+    check_packet, expand_command_numbers, parse, replies, replies::EventReply, Dialect, ErrorCode, LiveResources,
+    PacketError, PluginRequest, Request, RequestError, Verb, MAX_PACKET_SIZE,
 };
 
 /// How often the network thread looks at what no event announces: whether blocks still
@@ -29,11 +29,25 @@ const AUDIO_STALL: Duration = Duration::from_secs(2);
 /// How long a shutdown waits for the engine to confirm every node is freed.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Where the server listens.
+/// Where the server listens, and how it answers clients.
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
     /// The UDP address to bind.
     pub bind: SocketAddr,
+    /// The dialect of clients that have not shown theirs, for the verbs both dialects
+    /// have (`/status`, `/notify`, `/version`, `/quit`).
+    pub dialect: Dialect,
+    /// How many scsynth clients may log in (`/notify 1`) at once: their client ids are
+    /// `0..max_logins`.
+    pub max_logins: i32,
+}
+
+impl ServerOptions {
+    /// Listening on `bind`, Oscine's dialect by default, 32 logins (the most sclang
+    /// accepts).
+    pub fn new(bind: SocketAddr) -> ServerOptions {
+        ServerOptions { bind, dialect: Dialect::Oscine, max_logins: 32 }
+    }
 }
 
 /// The server's end of the plugin loader thread.
@@ -78,6 +92,9 @@ pub struct Server {
     /// How many of them the batch being gathered added.
     batch_completions: usize,
     plugins: Option<PluginService>,
+    /// The dialect of clients that have not shown theirs.
+    default_dialect: Dialect,
+    max_logins: i32,
 }
 
 impl Server {
@@ -106,6 +123,8 @@ impl Server {
             completions: PendingCompletions::default(),
             batch_completions: 0,
             plugins: None,
+            default_dialect: options.dialect,
+            max_logins: options.max_logins,
         })
     }
 
@@ -163,7 +182,11 @@ impl Server {
             }
         }
         if let Some((Some(client), _)) = self.quit {
-            self.reply(client, replies::ack("/quit", 0));
+            let reply = match self.dialect(client) {
+                Dialect::Oscine => replies::ack("/quit", 0),
+                Dialect::Scsynth => replies::done("/quit", Vec::new()),
+            };
+            self.reply(client, reply);
         }
         if self.stalled {
             // Tell whoever stops the driver that it may never finish stopping.
@@ -202,16 +225,37 @@ impl Server {
         }
     }
 
+    /// Sends an Oscine notification to every notified client that speaks Oscine's
+    /// dialect.
     fn notify_all(&mut self, packet: OscPacket) {
+        let targets: Vec<SocketAddr> = self.clients.notified_speaking(Dialect::Oscine, self.default_dialect).collect();
+        for addr in targets {
+            self.outgoing.push((addr, packet.clone()));
+        }
+    }
+
+    /// Sends a notification both dialects have (`/tr`) to every notified client.
+    fn notify_everyone(&mut self, packet: OscPacket) {
         let targets: Vec<SocketAddr> = self.clients.notified().collect();
         for addr in targets {
             self.outgoing.push((addr, packet.clone()));
         }
     }
 
+    /// The dialect `client` is answered in.
+    fn dialect(&self, client: ClientId) -> Dialect {
+        self.clients.dialect(client).unwrap_or(self.default_dialect)
+    }
+
+    /// Answers a failure: `/error` in Oscine's dialect, `/fail` (naming scsynth's verb) in
+    /// scsynth's.
     fn reply_error(&mut self, client: ClientId, addr: &str, error: RequestError) {
         tracing::warn!(client = ?self.clients.addr(client), "{addr}: error {}: {}", error.code, error.message);
-        self.reply(client, replies::error(addr, &error));
+        let packet = match self.dialect(client) {
+            Dialect::Oscine => replies::error(addr, &error),
+            Dialect::Scsynth => replies::fail(scsynth_address(addr), &error.message, Vec::new()),
+        };
+        self.reply(client, packet);
     }
 
     fn on_datagram(&mut self, bytes: &[u8], from: SocketAddr) {
@@ -221,6 +265,10 @@ impl Server {
             Ok(bytes) => bytes,
             Err(e) => return self.reply_error(client, "", packet_error(e)),
         };
+        if matches!(bytes, std::borrow::Cow::Owned(_)) {
+            // Only scsynth's clients address commands by number.
+            self.clients.set_dialect(client, Dialect::Scsynth);
+        }
         match rosc::decoder::decode_udp(&bytes) {
             // rosc stops at a bundle element it cannot decode and returns the rest unread:
             // refuse the whole datagram rather than run part of it.
@@ -299,30 +347,29 @@ impl Server {
 
     fn on_message(&mut self, msg: &OscMessage, client: ClientId, time: Timetag, bundle: u32) {
         tracing::debug!(client = ?self.clients.addr(client), "{} {:?}", msg.addr, msg.args);
+        let verb = Verb::from_address(&msg.addr);
+        if let Some(dialect) = verb.and_then(Verb::dialect) {
+            self.clients.set_dialect(client, dialect);
+        }
         let request = match parse(msg, &self.handle, client, &self.resources) {
             Ok(r) => r,
             Err(e) => return self.reply_error(client, &msg.addr, e),
         };
         match request {
-            Request::Commands(commands) => {
-                self.queue_commands(commands, &msg.addr, client, time, bundle);
-            }
+            Request::Commands(commands) => self.queue_awaited(commands, None, verb, msg, client, time, bundle),
             Request::CommandsThen(commands, bytes) => {
-                let key = commands.last().and_then(CompletionKey::of);
-                if self.queue_commands(commands, &msg.addr, client, time, bundle) {
-                    match key {
-                        Some(key) => {
-                            self.completions.wait(key, bytes, time, bundle);
-                            self.batch_completions += 1;
-                        }
-                        None => self.on_completion(&bytes, client, time, bundle),
-                    }
-                }
+                self.queue_awaited(commands, Some(bytes), verb, msg, client, time, bundle)
             }
             Request::Status => {
-                let status = replies::status(&self.handle.status(), self.clients.notified().count(), self.stalled);
-
+                let snapshot = self.handle.status();
+                let status = match self.dialect(client) {
+                    Dialect::Oscine => replies::status(&snapshot, self.clients.notified().count(), self.stalled),
+                    Dialect::Scsynth => replies::status_scsynth(&snapshot, self.handle.registry().entries().len()),
+                };
                 self.reply(client, status);
+            }
+            Request::Version if self.dialect(client) == Dialect::Scsynth => {
+                self.reply(client, replies::version_scsynth())
             }
             Request::Version => self.reply(
                 client,
@@ -358,9 +405,18 @@ impl Server {
                     self.reply_error(client, &msg.addr, RequestError::new(ErrorCode::SynthDefRefused, e.to_string()))
                 }
             },
-            Request::Notify(on) => {
-                self.clients.set_notify(client, on);
-                self.reply(client, replies::ack("/notify", on as i32));
+            Request::Notify(on, login) => {
+                if login.is_some() {
+                    // Only scsynth's form names a client id.
+                    self.clients.set_dialect(client, Dialect::Scsynth);
+                }
+                match self.dialect(client) {
+                    Dialect::Oscine => {
+                        self.clients.set_notify(client, on);
+                        self.reply(client, replies::ack("/notify", on as i32));
+                    }
+                    Dialect::Scsynth => self.log_in_or_out(client, on, login),
+                }
             }
             Request::Quit => {
                 if self.quit.is_none() {
@@ -379,6 +435,62 @@ impl Server {
                         RequestError::new(ErrorCode::ShuttingDown, "already shutting down"),
                     );
                 }
+            }
+        }
+    }
+
+    /// Queues `commands`, waiting for the outcome of a resource command among them when
+    /// there is a completion message to handle after it, or a scsynth client to answer.
+    #[allow(clippy::too_many_arguments)]
+    fn queue_awaited(
+        &mut self,
+        commands: Vec<Command>,
+        completion: Option<Vec<u8>>,
+        verb: Option<Verb>,
+        msg: &OscMessage,
+        client: ClientId,
+        time: Timetag,
+        bundle: u32,
+    ) {
+        let key = commands.last().and_then(CompletionKey::of);
+        let answer = match (self.dialect(client), verb) {
+            (Dialect::Scsynth, Some(verb)) if verb.address().starts_with("/b_") => {
+                Some(Answer { address: verb.address(), done: !matches!(verb, Verb::BSet | Verb::BSetn | Verb::BFill) })
+            }
+            _ => None,
+        };
+        if !self.queue_commands(commands, &msg.addr, client, time, bundle) {
+            return;
+        }
+        match (key, completion) {
+            (Some(key), completion) if completion.is_some() || answer.is_some() => {
+                self.completions.wait(key, completion, answer, time, bundle);
+                self.batch_completions += 1;
+            }
+            (_, Some(bytes)) => self.on_completion(&bytes, client, time, bundle),
+            _ => {}
+        }
+    }
+
+    /// scsynth's `/notify`: logs `client` in (with the client id it asks for when free) or
+    /// out, answering `/done /notify id max-logins` or `/fail`.
+    fn log_in_or_out(&mut self, client: ClientId, on: bool, login: Option<i32>) {
+        if on {
+            match self.clients.log_in(client, login, self.max_logins) {
+                Some(id) => {
+                    self.clients.set_notify(client, true);
+                    self.reply(client, replies::done("/notify", vec![OscType::Int(id), OscType::Int(self.max_logins)]));
+                }
+                None => {
+                    let text = format!("too many users ({} logged in)", self.max_logins);
+                    self.reply(client, replies::fail("/notify", &text, Vec::new()));
+                }
+            }
+        } else {
+            self.clients.set_notify(client, false);
+            match self.clients.log_out(client) {
+                Some(id) => self.reply(client, replies::done("/notify", vec![OscType::Int(id)])),
+                None => self.reply(client, replies::fail("/notify", "not registered", Vec::new())),
             }
         }
     }
@@ -598,6 +710,28 @@ impl Server {
         }
     }
 
+    /// Answers a scsynth client for a command's work, then handles its completion message.
+    fn on_outcome(&mut self, outcome: Outcome) {
+        let Outcome { client, id, result, completion, answer, time, bundle } = outcome;
+        if let Some(Answer { address, done }) = answer {
+            match &result {
+                Ok(()) if done => self.reply(client, replies::done(address, vec![OscType::Int(id)])),
+                Ok(()) => {}
+                Err(reason) => self.reply(client, replies::fail(address, reason, vec![OscType::Int(id)])),
+            }
+        }
+        match (result, completion) {
+            (Ok(()), Some(bytes)) => {
+                self.on_completion(&bytes, client, time, bundle);
+                self.send_batch();
+            }
+            (Err(_), Some(_)) => {
+                tracing::debug!(client = ?self.clients.addr(client), "completion message for resource {id} not run: its command failed");
+            }
+            _ => {}
+        }
+    }
+
     /// Turns every waiting event into replies, then compares the status with what has been
     /// reported.
     fn pump_events(&mut self) {
@@ -605,28 +739,30 @@ impl Server {
         self.handle.event_signal().take();
         while let Some(event) = self.handle.poll_event() {
             self.resources.observe(&event);
-            let completion = self.completions.observe(&event);
+            let outcome = self.completions.observe(&event);
             if let Event::Report { id, report } = &event {
                 self.report_log.log(*id, report);
             }
+            // A scsynth client is not told of the synchronous commands that succeed, nor
+            // in Oscine's words of the work it gets scsynth's answer for.
+            let answered = outcome.as_ref().and_then(|o| o.answer.map(|_| o.client));
+            let silent = |dialect: Dialect, client: ClientId| dialect == Dialect::Scsynth || answered == Some(client);
             match replies::for_event(event, self.handle.registry()) {
+                EventReply::Sender(client, packet) if silent(self.dialect(client), client) && !is_shared(&packet) => {}
                 EventReply::Sender(client, packet) => self.reply(client, packet),
+                EventReply::SenderError(client, _, _) if answered == Some(client) => {}
                 EventReply::SenderError(client, addr, error) => self.reply_error(client, addr, error),
+                EventReply::Notified(packet) if is_shared(&packet) => self.notify_everyone(packet),
                 EventReply::Notified(packet) => self.notify_all(packet),
-                EventReply::SenderAndNotified(Some(client), packet) => self.reply_and_notify(client, packet),
-                EventReply::SenderAndNotified(None, packet) => self.notify_all(packet),
+                EventReply::SenderAndNotified(Some(client), packet) if !silent(self.dialect(client), client) => {
+                    self.reply_and_notify(client, packet)
+                }
+                EventReply::SenderAndNotified(_, packet) => self.notify_all(packet),
                 EventReply::Stopped => self.stopped = true,
                 EventReply::Nothing => {}
             }
-            match completion {
-                Some(Outcome::Run { client, bytes, time, bundle }) => {
-                    self.on_completion(&bytes, client, time, bundle);
-                    self.send_batch();
-                }
-                Some(Outcome::Dropped { client, id }) => {
-                    tracing::debug!(client = ?self.clients.addr(client), "completion message for resource {id} not run: its command failed");
-                }
-                None => {}
+            if let Some(outcome) = outcome {
+                self.on_outcome(outcome);
             }
         }
         let status = self.handle.status();
@@ -664,6 +800,24 @@ impl Server {
             // Nothing processes commands any more; nothing will confirm the shutdown.
             self.stopped = true;
         }
+    }
+}
+
+/// Whether a reply or notification is one both dialects have (`/synced`, `/tr`, `/late`).
+fn is_shared(packet: &OscPacket) -> bool {
+    matches!(packet, OscPacket::Message(m) if matches!(m.addr.as_str(), "/synced" | "/tr" | "/late"))
+}
+
+/// scsynth's name for the verb at `addr`, where scsynth has the command (replies about
+/// commands name their native verb).
+fn scsynth_address(addr: &str) -> &str {
+    match addr {
+        "/synth/new" => "/s_new",
+        "/node/set" => "/n_set",
+        "/node/free" => "/n_free",
+        "/group/new" => "/g_new",
+        "/group/freeAll" => "/g_freeAll",
+        other => other,
     }
 }
 

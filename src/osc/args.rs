@@ -42,6 +42,19 @@ impl<'a> Args<'a> {
         self.pos >= self.args.len()
     }
 
+    /// A command's last argument, its completion message: a blob, or none. As scsynth does,
+    /// an int32 or a nil there (sclang sends 0 for "no completion message") means none.
+    pub fn completion(&mut self) -> Result<Option<&'a [u8]>, RequestError> {
+        match self.args.get(self.pos) {
+            None => Ok(None),
+            Some(OscType::Int(_) | OscType::Nil) => {
+                self.pos += 1;
+                Ok(None)
+            }
+            Some(_) => self.blob("completion message").map(Some),
+        }
+    }
+
     /// Whether the next argument is a blob (a completion message, where one may follow
     /// optional arguments).
     pub fn peek_is_blob(&self) -> bool {

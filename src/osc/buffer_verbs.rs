@@ -130,7 +130,7 @@ pub(super) fn parse_buffer(
         }
         _ => unreachable!("parse_buffer is called for the buffer verbs only"),
     };
-    let completion = if a.is_empty() { None } else { Some(a.blob("completion message")?.to_vec()) };
+    let completion = a.completion()?.map(<[u8]>::to_vec);
     a.finish()?;
     Ok((vec![command], completion))
 }

@@ -8,6 +8,7 @@
 mod args;
 mod buffer_verbs;
 mod command_numbers;
+mod dialect;
 mod live_resources;
 mod packet_check;
 pub mod replies;
@@ -17,6 +18,7 @@ mod verbs;
 
 pub use crate::error_code::ErrorCode;
 pub use command_numbers::{command_address, expand_command_numbers};
+pub use dialect::Dialect;
 pub use live_resources::LiveResources;
 pub use packet_check::{check_packet, check_structure, PacketError, MAX_BUNDLE_DEPTH, MAX_PACKET_SIZE};
 pub use request_error::RequestError;

@@ -48,6 +48,58 @@ pub fn error(addr: &str, e: &RequestError) -> OscPacket {
     )
 }
 
+/// scsynth's `/fail s:address s:message [args]`.
+pub fn fail(addr: &str, message_text: &str, args: Vec<OscType>) -> OscPacket {
+    let mut all = vec![OscType::String(clip(addr, 256)), OscType::String(clip(message_text, MAX_ECHO))];
+    all.extend(args);
+    message("/fail", all)
+}
+
+/// scsynth's `/done s:address [args]`.
+pub fn done(addr: &str, args: Vec<OscType>) -> OscPacket {
+    let mut all = vec![OscType::String(addr.to_owned())];
+    all.extend(args);
+    message("/done", all)
+}
+
+/// scsynth's `/status.reply`: `i:1 i:ugens i:synths i:groups i:synthdefs f:avg-cpu
+/// f:peak-cpu d:nominal-rate d:actual-rate`.
+pub fn status_scsynth(s: &StatusSnapshot, synthdefs: usize) -> OscPacket {
+    message(
+        "/status.reply",
+        vec![
+            OscType::Int(1),
+            count(s.units),
+            count(s.synths.into()),
+            count(s.groups.into()),
+            count(synthdefs as u64),
+            OscType::Float(s.load_average * 100.0),
+            OscType::Float(s.load_peak * 100.0),
+            OscType::Double(s.sample_rate),
+            OscType::Double(if s.rate_estimate > 0.0 { s.rate_estimate } else { s.sample_rate }),
+        ],
+    )
+}
+
+/// scsynth's `/version.reply`: `s:program i:major i:minor s:patch s:branch s:commit`.
+pub fn version_scsynth() -> OscPacket {
+    let mut parts = env!("CARGO_PKG_VERSION").splitn(3, '.');
+    let mut number = || parts.next().and_then(|p| p.parse::<i32>().ok()).unwrap_or(0);
+    let (major, minor) = (number(), number());
+    let patch = env!("CARGO_PKG_VERSION").splitn(3, '.').nth(2).map(|p| format!(".{p}")).unwrap_or_default();
+    message(
+        "/version.reply",
+        vec![
+            OscType::String("oscine".into()),
+            OscType::Int(major),
+            OscType::Int(minor),
+            OscType::String(patch),
+            OscType::String(String::new()),
+            OscType::String(String::new()),
+        ],
+    )
+}
+
 /// `/ack s:address i:node-id`.
 pub fn ack(addr: &str, id: i32) -> OscPacket {
     message("/ack", vec![OscType::String(addr.to_owned()), OscType::Int(id)])

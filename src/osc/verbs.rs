@@ -26,8 +26,9 @@ pub enum Request {
     SynthDefs,
     /// Reply with the ResourceDef names and their operations.
     ResourceDefs,
-    /// Turn notifications on or off for the sender.
-    Notify(bool),
+    /// Turn notifications on or off for the sender; scsynth's form also names the client
+    /// id it asks for.
+    Notify(bool, Option<i32>),
     /// Load, reload, unload or list plugins.
     Plugin(PluginRequest),
     /// Receive, load or free SynthDefs made from graphs (scsynth's `/d_*`), then, once
@@ -198,8 +199,9 @@ pub fn parse(
         Verb::Sync => vec![Command::Sync { client, token: a.int_or("token", 0)? }],
         Verb::Notify => {
             let on = a.int_or("flag", 1)?;
+            let login = if a.is_empty() { None } else { Some(a.int("client id")?) };
             a.finish()?;
-            return Ok(Request::Notify(on != 0));
+            return Ok(Request::Notify(on != 0, login));
         }
         Verb::PluginLoad | Verb::PluginReload | Verb::PluginUnload => {
             let what = if verb == Verb::PluginLoad { "library path" } else { "plugin name" };
@@ -233,7 +235,7 @@ pub fn parse(
                 Verb::DLoad => GraphDefRequest::Load(a.string("path")?.to_owned()),
                 _ => GraphDefRequest::LoadDir(a.string("directory")?.to_owned()),
             };
-            let completion = if a.is_empty() { None } else { Some(a.blob("completion message")?.to_vec()) };
+            let completion = a.completion()?.map(<[u8]>::to_vec);
             a.finish()?;
             return Ok(Request::GraphDefs(request, completion));
         }

@@ -67,7 +67,7 @@ impl InProcessServer {
                     .enable_all()
                     .build()
                     .expect("the network runtime starts");
-                let bind = ServerOptions { bind: "127.0.0.1:0".parse().unwrap() };
+                let bind = ServerOptions::new("127.0.0.1:0".parse().unwrap());
                 let server = runtime.block_on(Server::bind(&bind, parts.handle)).expect("bind 127.0.0.1:0");
                 let addr = server.local_addr().expect("a bound address");
                 driver.start(parts.engine).expect("the dummy driver starts");
