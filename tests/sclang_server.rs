@@ -134,3 +134,48 @@ s.doWhenBooted({{
     let _ = std::fs::remove_file(&go);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn server_program_starts_oscine_with_scsynths_flags() {
+    // A free port for the server sclang starts.
+    let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let code = format!(
+        r#"(
+Server.program = "{program}";
+Server.default = s = Server(\oscine_program, NetAddr("127.0.0.1", {port}));
+s.options.numOutputBusChannels = 2;
+s.options.numInputBusChannels = 0;
+s.waitForBoot({{
+    fork {{
+        var x;
+        ("oscine-test: booted, " ++ s.options.maxLogins ++ " login").postln;
+        x = Synth(\default, [\freq, 220]);
+        s.sync;
+        ("oscine-test: playing " ++ x.nodeID).postln;
+        s.quit;
+    }};
+}}, 600, {{ "oscine-test: boot failed".postln; 1.exit }});
+s.doWhenBooted({{}});
+ServerQuit.add({{ "oscine-test: quit".postln; 0.exit }}, s);
+)"#,
+        program = env!("CARGO_BIN_EXE_oscine")
+    );
+    let (mut child, lines, dir) = run_sclang(&code, "program");
+    let mut seen = Vec::new();
+    wait_for(&lines, &mut seen, "oscine-test: booted");
+    // The server printed scsynth's ready line, which sclang waits for, and took sclang's
+    // flags (-u for the port, -l 1 for one login).
+    assert!(seen.iter().any(|l| l == "SuperCollider 3 server ready."), "{seen:#?}");
+    assert!(seen.last().unwrap().ends_with("1 login"), "{seen:#?}");
+    wait_for(&lines, &mut seen, "oscine-test: playing");
+    wait_for(&lines, &mut seen, "oscine-test: quit");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "sclang exited with {status}; it printed:\n{}", seen.join("\n"));
+    // The server it started stops (it answered /quit just before exiting).
+    let deadline = Instant::now() + SCLANG_TIMEOUT;
+    while std::net::UdpSocket::bind(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the server sclang started still holds port {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

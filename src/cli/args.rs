@@ -94,6 +94,12 @@ pub struct Cli {
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(i32).range(1..=32))]
     pub max_logins: i32,
 
+    /// Print "SuperCollider 3 server ready." on standard output once listening, as
+    /// scsynth does (sclang's Server.program and supriya wait for that line). Implied by
+    /// a scsynth command line (`oscine -u 57110 ...`).
+    #[arg(long)]
+    pub announce_ready: bool,
+
     /// Log level: error, warn, info, debug or trace (RUST_LOG, when set, takes precedence
     /// and may name modules, e.g. RUST_LOG=oscine::network=debug).
     #[arg(long, default_value = "info")]

@@ -3,6 +3,7 @@
 mod args;
 mod plugins;
 mod render;
+mod scsynth_args;
 mod serve;
 
 use clap::Parser;
@@ -11,7 +12,20 @@ pub use args::{Cli, DriverChoice, PluginArgs, PluginSubcommand, RenderArgs, Subc
 
 /// Parses the command line and runs what it asks for.
 pub fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match scsynth_args::translate(&args) {
+        Ok(scsynth_args::Translation::Native) => Cli::parse_from(args),
+        Ok(scsynth_args::Translation::Scsynth { args, warnings }) => {
+            for warning in warnings {
+                eprintln!("oscine: scsynth's {warning}");
+            }
+            Cli::parse_from(args)
+        }
+        Err(e) => {
+            eprintln!("oscine: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
     match &cli.command {
         Some(Subcommand::Devices) => {
             print!("{}", oscine::drivers::list_devices());

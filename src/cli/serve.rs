@@ -167,6 +167,11 @@ pub fn serve(cli: &Cli) -> ExitCode {
         options.inputs,
         options.outputs
     );
+    if cli.announce_ready {
+        use std::io::Write;
+        let mut stdout = std::io::stdout();
+        let _ = writeln!(stdout, "SuperCollider 3 server ready.").and_then(|()| stdout.flush());
+    }
     let handle = runtime.block_on(server.run(shutdown_signal()));
     if handle.status().device_lost {
         // A stream whose device is gone may never finish closing, and the engine inside
