@@ -36,7 +36,7 @@ fn run_sclang(code: &str, tag: &str) -> (std::process::Child, mpsc::Receiver<Str
         .env("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::inherit())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {} (scripts/install-deps installs it): {e}", sclang()));
     let stdout = child.stdout.take().unwrap();
@@ -177,5 +177,65 @@ ServerQuit.add({{ "oscine-test: quit".postln; 0.exit }}, s);
         assert!(Instant::now() < deadline, "the server sclang started still holds port {port}");
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A script that boots `Server.remote` against `port`, runs `body` (which may start with
+/// `var` declarations) in a Routine, and exits.
+fn remote_script(port: u16, body: &str) -> String {
+    format!(
+        r#"(
+Server.default = s = Server.remote(\oscine, NetAddr("127.0.0.1", {port}));
+s.doWhenBooted({{
+    fork {{
+        {body}
+        "oscine-test: end".postln;
+        0.exit;
+    }};
+}}, 600, {{ "oscine-test: boot failed".postln; 1.exit }});
+)"#
+    )
+}
+
+#[test]
+fn buffers_answer_sclangs_buffer_class() {
+    let server = Server::start_with(&["--dialect", "scsynth"]);
+    let body = r#"
+        var b, c = Condition.new, got;
+        s.sync;
+        b = Buffer.alloc(s, 512, 2);
+        s.sync;
+        b.query({ |addr, num, frames, channels, rate| ("oscine-test: info " ++ [num, frames, channels, rate]).postln; c.unhang });
+        c.hang;
+        b.set(3, 0.5, 7, -0.25);
+        b.get(3, { |v| got = v; c.unhang });
+        c.hang;
+        ("oscine-test: get " ++ got).postln;
+        b.getn(2, 6, { |v| got = v; c.unhang });
+        c.hang;
+        ("oscine-test: getn " ++ got).postln;
+        b.free;
+        s.sync;
+        b = Buffer.alloc(s, 8, 1);
+        s.sync;
+        b.sine1([1], true, false, true);
+        s.sync;
+        b.getn(0, 8, { |v| got = v; c.unhang });
+        c.hang;
+        ("oscine-test: sine " ++ got.collect(_.round(0.001))).postln;
+    "#;
+    let (mut child, lines, dir) = run_sclang(&remote_script(server.addr.port(), body), "buffers");
+    let mut seen = Vec::new();
+    wait_for(&lines, &mut seen, "oscine-test: end");
+    assert!(child.wait().unwrap().success(), "{}", seen.join("\n"));
+    let line = |prefix: &str| seen.iter().find(|l| l.starts_with(prefix)).cloned().unwrap_or_default();
+    assert_eq!(line("oscine-test: info"), "oscine-test: info [ 0, 512, 2, 48000.0 ]", "{seen:#?}");
+    assert_eq!(line("oscine-test: get "), "oscine-test: get 0.5", "{seen:#?}");
+    assert_eq!(line("oscine-test: getn"), "oscine-test: getn [ 0.0, 0.5, 0.0, 0.0, 0.0, -0.25 ]", "{seen:#?}");
+    assert_eq!(
+        line("oscine-test: sine"),
+        "oscine-test: sine [ 0.0, 0.707, 1.0, 0.707, 0.0, -0.707, -1.0, -0.707 ]",
+        "{seen:#?}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

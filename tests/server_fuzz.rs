@@ -89,6 +89,9 @@ const ADDRESSES: &[&str] = &[
     "/b_setn",
     "/b_fill",
     "/b_gen",
+    "/b_query",
+    "/b_get",
+    "/b_getn",
     "/node",
     "/synth/new/",
     "//",
@@ -215,7 +218,9 @@ fn plausible_args(r: &mut Rng, addr: &str) -> Vec<OscType> {
         "/b_write" => {
             vec![id(r), s("/nonexistent-oscine-dir/x.wav"), s(if r.chance(50) { "wav" } else { "aiff" }), word(r)]
         }
-        "/b_free" | "/b_zero" => vec![id(r)],
+        "/b_free" | "/b_zero" | "/b_query" => vec![id(r)],
+        "/b_get" => vec![id(r), i(r.below(3000) as i32 - 5)],
+        "/b_getn" => vec![id(r), i(r.below(20) as i32), i(r.below(40) as i32 - 3)],
         "/b_set" | "/b_fill" => vec![id(r), i(r.below(3000) as i32 - 5), f(random_float(r)), f(random_float(r))],
         "/b_setn" => vec![id(r), i(r.below(20) as i32), i(r.below(4) as i32), f(random_float(r)), f(random_float(r))],
         "/b_gen" => {

@@ -516,6 +516,8 @@ fn decode_into(reader: &mut WavReader, skip: usize, dest: &[AtomicU32]) -> Resul
 /// | `setn` | shared | `start count values... ...` | |
 /// | `fill` | shared | `start count value ...` | |
 /// | `gen` | shared | `command flags values...` (`sine1`, `sine2`, `sine3`) | |
+/// | `get` | shared | `index ...` | `index value ...` |
+/// | `getn` | shared | `start count ...` | `start count values... ...` |
 ///
 /// `write` saves the whole buffer (see [`AudioBuffer::write_wav`]); `read` loads a file
 /// with the buffer's channel count into the buffer's start (see
@@ -538,6 +540,8 @@ const OPERATIONS: &[OperationSpec] = &[
     OperationSpec::new("setn"),
     OperationSpec::new("fill"),
     OperationSpec::new("gen"),
+    OperationSpec::new("get"),
+    OperationSpec::new("getn"),
 ];
 const QUERY: usize = 0;
 const WRITE: usize = 1;
@@ -547,6 +551,8 @@ const SET: usize = 4;
 const SETN: usize = 5;
 const FILL: usize = 6;
 const GEN: usize = 7;
+const GET: usize = 8;
+const GETN: usize = 9;
 
 const USAGE: &str = "audio-buffer takes either channels, frames and an optional sample rate (an empty buffer), \
                      or the path of a WAV file to load and optionally its start frame and frame count";
@@ -638,6 +644,8 @@ impl ResourceDef for AudioBufferDef {
             (SETN, _) => buffer_edit::setn(buffer, args).map(|()| Vec::new()),
             (FILL, _) => buffer_edit::fill(buffer, args).map(|()| Vec::new()),
             (GEN, _) => buffer_gen::gen(buffer, args).map(|()| Vec::new()),
+            (GET, _) => buffer_edit::get(buffer, args),
+            (GETN, _) => buffer_edit::getn(buffer, args),
             (QUERY | ZERO, _) => Err(PluginError::new(format!("{name} takes no arguments"))),
             (WRITE, _) => Err(PluginError::new("write takes a path and an optional format")),
             _ => Err(PluginError::new(
@@ -1038,7 +1046,9 @@ mod tests {
                 ("set", false, 0),
                 ("setn", false, 0),
                 ("fill", false, 0),
-                ("gen", false, 0)
+                ("gen", false, 0),
+                ("get", false, 0),
+                ("getn", false, 0)
             ]
         );
     }
@@ -1214,7 +1224,7 @@ mod tests {
         // The engine resolves names to indices and refuses unknown names itself; an index
         // past the list is refused here, whatever the resources.
         let r = construct(&[ResourceArg::Int(1), ResourceArg::Int(1)]).unwrap();
-        assert_reason(AudioBufferDef.perform(&WORLD, 8, std::slice::from_ref(&r), &[]), &["no operation number 8"]);
+        assert_reason(AudioBufferDef.perform(&WORLD, 10, std::slice::from_ref(&r), &[]), &["no operation number 10"]);
         assert_reason(AudioBufferDef.perform(&WORLD, usize::MAX, &[], &[]), &["no operation number"]);
     }
 }

@@ -1,5 +1,6 @@
-//! The `set`, `setn` and `fill` operations of `audio-buffer`: samples written by index, as
-//! scsynth's `/b_set`, `/b_setn` and `/b_fill` write them.
+//! The `set`, `setn`, `fill`, `get` and `getn` operations of `audio-buffer`: samples
+//! written and read by index, as scsynth's `/b_set`, `/b_setn`, `/b_fill`, `/b_get` and
+//! `/b_getn` write and read them.
 //!
 //! Indices count samples as the buffer stores them, interleaved (`frame * channels +
 //! channel`). Every index and count is checked before any sample is written, so a bad
@@ -74,6 +75,33 @@ pub(crate) fn fill(buffer: &AudioBuffer, args: &[ResourceArg]) -> Result<(), Plu
     Ok(())
 }
 
+/// `get index [index ...]`: each index and its sample, in pairs.
+pub(crate) fn get(buffer: &AudioBuffer, args: &[ResourceArg]) -> Result<Vec<ResourceArg>, PluginError> {
+    if args.is_empty() {
+        return Err(PluginError::new("get takes sample indices"));
+    }
+    let mut out = Vec::with_capacity(args.len() * 2);
+    for arg in args {
+        let i = index(buffer, arg, "get")?;
+        out.extend([ResourceArg::Int(i as i64), ResourceArg::Float(f64::from(buffer.sample(i)))]);
+    }
+    Ok(out)
+}
+
+/// `getn start count [start count ...]`: each run's start, count and samples.
+pub(crate) fn getn(buffer: &AudioBuffer, args: &[ResourceArg]) -> Result<Vec<ResourceArg>, PluginError> {
+    if args.is_empty() || !args.len().is_multiple_of(2) {
+        return Err(PluginError::new("getn takes pairs of a start index and a count"));
+    }
+    let mut out = Vec::new();
+    for pair in args.chunks(2) {
+        let (start, count) = run(buffer, &pair[0], &pair[1], "getn")?;
+        out.extend([ResourceArg::Int(start as i64), ResourceArg::Int(count as i64)]);
+        out.extend((start..start + count).map(|i| ResourceArg::Float(f64::from(buffer.sample(i)))));
+    }
+    Ok(out)
+}
+
 /// A sample index inside the buffer.
 fn index(buffer: &AudioBuffer, arg: &ResourceArg, op: &str) -> Result<usize, PluginError> {
     let i = arg.as_int().ok_or_else(|| PluginError::new(format!("{op}: a sample index is a whole number")))?;
@@ -133,6 +161,16 @@ mod tests {
         assert_eq!(samples(&b), [0.0, 1.0, 2.0, 0.0, 0.0, 0.0, 3.0, 0.0]);
         fill(&b, &[I(4), I(4), F(-1.0)]).unwrap();
         assert_eq!(samples(&b), [0.0, 1.0, 2.0, 0.0, -1.0, -1.0, -1.0, -1.0]);
+    }
+
+    #[test]
+    fn get_and_getn_read_what_was_written() {
+        let b = buffer();
+        setn(&b, &[I(2), I(3), F(0.5), F(0.25), F(-1.0)]).unwrap();
+        assert_eq!(get(&b, &[I(3), I(0)]).unwrap(), [I(3), F(0.25), I(0), F(0.0)]);
+        assert_eq!(getn(&b, &[I(2), I(2), I(7), I(1)]).unwrap(), [I(2), I(2), F(0.5), F(0.25), I(7), I(1), F(0.0)]);
+        assert!(get(&b, &[I(8)]).unwrap_err().reason().contains("outside the buffer"));
+        assert!(getn(&b, &[I(6), I(3)]).unwrap_err().reason().contains("do not fit"));
     }
 
     #[test]

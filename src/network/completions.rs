@@ -5,18 +5,33 @@
 //!
 //! Context: NRT (the network thread).
 
-use oscine_plugin_api::ResourceId;
+use oscine_plugin_api::{ResourceArg, ResourceId};
 
 use crate::engine::{ClientId, Command, CommandKind, EngineError, Event, Timetag};
 
-/// How a scsynth client is answered when a command's work ends.
+/// How a scsynth client is answered when a command's work ends: failures always with
+/// `/fail address message id`, success as `success` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Answer {
     /// The address the client sent, which the answer names.
     pub(super) address: &'static str,
-    /// Whether success is answered (`/done`): scsynth's asynchronous commands are, its
-    /// synchronous ones (`/b_set`) only answer failures.
-    pub(super) done: bool,
+    /// What a success is answered with.
+    pub(super) success: Success,
+}
+
+/// What a scsynth client gets when a command's work succeeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Success {
+    /// `/done address id`: scsynth's asynchronous commands.
+    Done,
+    /// Nothing: its synchronous ones (`/b_set`).
+    Nothing,
+    /// `/b_info id frames channels rate`, from a `query`'s values.
+    BufferInfo,
+    /// `/b_set id index value ...`, from a `get`'s values.
+    BufferSet,
+    /// `/b_setn id start count values ...`, from a `getn`'s values.
+    BufferSetn,
 }
 
 /// A command waiting for its outcome.
@@ -57,8 +72,9 @@ pub(super) struct Outcome {
     pub(super) client: ClientId,
     /// The command's resource id.
     pub(super) id: ResourceId,
-    /// `Ok` if the work succeeded, else the reason.
-    pub(super) result: Result<(), String>,
+    /// The operation's values if the work succeeded (none for a construct or a free),
+    /// else the reason.
+    pub(super) result: Result<Box<[ResourceArg]>, String>,
     /// The completion message: handled now, as if the client had sent it, on success.
     pub(super) completion: Option<Vec<u8>>,
     /// The scsynth answer the client is owed, if any.
@@ -94,6 +110,11 @@ impl PendingCompletions {
         self.waiting.truncate(self.waiting.len().saturating_sub(count));
     }
 
+    /// Whether a command of `client` is waiting.
+    pub(super) fn waits_for(&self, client: ClientId) -> bool {
+        self.waiting.iter().any(|w| w.key.client == client)
+    }
+
     /// How many wait.
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {
@@ -102,16 +123,17 @@ impl PendingCompletions {
 
     /// What `event` means for the waiting commands, if it ends the wait of one.
     pub(super) fn observe(&mut self, event: &Event) -> Option<Outcome> {
+        let none = || Ok(Box::from([]));
         let (client, kind, id, result) = match event {
-            Event::ResourceReady { client, id, .. } => (*client, CommandKind::ResourceNew, Some(*id), Ok(())),
+            Event::ResourceReady { client, id, .. } => (*client, CommandKind::ResourceNew, Some(*id), none()),
             Event::ResourceFailed { client, id, reason } => {
                 (*client, CommandKind::ResourceNew, Some(*id), Err(reason.to_string()))
             }
             Event::ResourceDestroyed { client: Some(client), id } => {
-                (*client, CommandKind::ResourceFree, Some(*id), Ok(()))
+                (*client, CommandKind::ResourceFree, Some(*id), none())
             }
             Event::ResourcePerformed { client, id, result, .. } => {
-                let result = result.as_ref().map(|_| ()).map_err(|reason| reason.to_string());
+                let result = result.clone().map_err(|reason| reason.to_string());
                 (*client, CommandKind::ResourcePerform, Some(*id), result)
             }
             Event::Error { client, command, error } => (*client, *command, resource_id(error), Err(error.to_string())),
@@ -180,12 +202,15 @@ mod tests {
     #[test]
     fn a_success_ends_the_wait_of_its_command() {
         let mut p = PendingCompletions::default();
-        let answer = Answer { address: "/b_gen", done: true };
+        let answer = Answer { address: "/b_gen", success: Success::Done };
         p.wait(key(1), Some(vec![1]), None, T, 0);
         p.wait(key(2), Some(vec![2]), Some(answer), T, 0);
         assert_eq!(p.observe(&Event::Synced { client: C, token: 0 }), None);
         let two = p.observe(&performed(2, true)).unwrap();
-        assert_eq!((two.id, two.result, two.completion, two.answer), (2, Ok(()), Some(vec![2]), Some(answer)));
+        assert_eq!(
+            (two.id, two.result, two.completion, two.answer),
+            (2, Ok(Box::from([])), Some(vec![2]), Some(answer))
+        );
         let one = p.observe(&performed(1, false)).unwrap();
         assert_eq!((one.id, one.result), (1, Err("no".to_owned())));
         assert_eq!(p.len(), 0);
@@ -225,7 +250,7 @@ mod tests {
         }
         p.forget_newest(2);
         assert_eq!(p.len(), 1);
-        assert_eq!(p.observe(&performed(1, true)).map(|o| o.result), Some(Ok(())));
+        assert_eq!(p.observe(&performed(1, true)).map(|o| o.result), Some(Ok(Box::from([]))));
         p.forget_newest(5);
         assert_eq!(p.len(), 0);
     }

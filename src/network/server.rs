@@ -2,10 +2,11 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use oscine_plugin_api::ResourceArg;
 use rosc::{OscMessage, OscPacket, OscType};
 use tokio::net::UdpSocket;
 
-use super::completions::{Answer, CompletionKey, Outcome, PendingCompletions};
+use super::completions::{Answer, CompletionKey, Outcome, PendingCompletions, Success};
 use super::event_wait::EventWait;
 use super::report_log::ReportLog;
 use super::ClientTable;
@@ -28,6 +29,9 @@ const AUDIO_STALL: Duration = Duration::from_secs(2);
 
 /// How long a shutdown waits for the engine to confirm every node is freed.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How many buffer commands of scsynth clients may wait for earlier ones to finish.
+const MAX_DEFERRED: usize = 4096;
 
 /// Where the server listens, and how it answers clients.
 #[derive(Debug, Clone)]
@@ -95,6 +99,21 @@ pub struct Server {
     /// The dialect of clients that have not shown theirs.
     default_dialect: Dialect,
     max_logins: i32,
+    /// Buffer commands of scsynth clients held until the client's earlier buffer
+    /// commands have finished, so they run in order, as scsynth runs its asynchronous
+    /// commands.
+    deferred: std::collections::VecDeque<Deferred>,
+}
+
+/// A scsynth client's buffer command, held until its earlier ones have finished.
+struct Deferred {
+    commands: Vec<Command>,
+    completion: Option<Vec<u8>>,
+    verb: Verb,
+    address: String,
+    client: ClientId,
+    time: Timetag,
+    bundle: u32,
 }
 
 impl Server {
@@ -125,6 +144,7 @@ impl Server {
             plugins: None,
             default_dialect: options.dialect,
             max_logins: options.max_logins,
+            deferred: std::collections::VecDeque::new(),
         })
     }
 
@@ -452,23 +472,70 @@ impl Server {
         time: Timetag,
         bundle: u32,
     ) {
-        let key = commands.last().and_then(CompletionKey::of);
+        if let Some(verb) = verb.filter(|v| v.address().starts_with("/b_")) {
+            if self.dialect(client) == Dialect::Scsynth
+                && (self.completions.waits_for(client) || self.deferred.iter().any(|d| d.client == client))
+            {
+                if self.deferred.len() >= MAX_DEFERRED {
+                    let e = RequestError::new(
+                        ErrorCode::QueueFull,
+                        format!("{MAX_DEFERRED} buffer commands already wait for earlier ones to finish"),
+                    );
+                    return self.reply_error(client, &msg.addr, e);
+                }
+                let address = msg.addr.clone();
+                self.deferred.push_back(Deferred { commands, completion, verb, address, client, time, bundle });
+                return;
+            }
+        }
+        self.queue_now(commands, completion, verb, &msg.addr, client, time, bundle);
+    }
+
+    /// [`queue_awaited`](Self::queue_awaited) once nothing holds the commands back.
+    #[allow(clippy::too_many_arguments)]
+    fn queue_now(
+        &mut self,
+        commands: Vec<Command>,
+        completion: Option<Vec<u8>>,
+        verb: Option<Verb>,
+        address: &str,
+        client: ClientId,
+        time: Timetag,
+        bundle: u32,
+    ) {
         let answer = match (self.dialect(client), verb) {
             (Dialect::Scsynth, Some(verb)) if verb.address().starts_with("/b_") => {
-                Some(Answer { address: verb.address(), done: !matches!(verb, Verb::BSet | Verb::BSetn | Verb::BFill) })
+                let success = match verb {
+                    Verb::BSet | Verb::BSetn | Verb::BFill => Success::Nothing,
+                    Verb::BQuery => Success::BufferInfo,
+                    Verb::BGet => Success::BufferSet,
+                    Verb::BGetn => Success::BufferSetn,
+                    _ => Success::Done,
+                };
+                Some(Answer { address: verb.address(), success })
             }
             _ => None,
         };
-        if !self.queue_commands(commands, &msg.addr, client, time, bundle) {
+        let keys: Vec<Option<CompletionKey>> = commands.iter().map(CompletionKey::of).collect();
+        if !self.queue_commands(commands, address, client, time, bundle) {
             return;
         }
-        match (key, completion) {
-            (Some(key), completion) if completion.is_some() || answer.is_some() => {
-                self.completions.wait(key, completion, answer, time, bundle);
-                self.batch_completions += 1;
+        // Each resource command is answered; the completion message follows the last.
+        let last = keys.len().saturating_sub(1);
+        let mut completion = completion;
+        for (k, key) in keys.into_iter().enumerate() {
+            let bytes = if k == last { completion.take() } else { None };
+            match key {
+                Some(key) if bytes.is_some() || answer.is_some() => {
+                    self.completions.wait(key, bytes, answer, time, bundle);
+                    self.batch_completions += 1;
+                }
+                _ => {
+                    if let Some(bytes) = bytes {
+                        self.on_completion(&bytes, client, time, bundle);
+                    }
+                }
             }
-            (_, Some(bytes)) => self.on_completion(&bytes, client, time, bundle),
-            _ => {}
         }
     }
 
@@ -713,15 +780,17 @@ impl Server {
     /// Answers a scsynth client for a command's work, then handles its completion message.
     fn on_outcome(&mut self, outcome: Outcome) {
         let Outcome { client, id, result, completion, answer, time, bundle } = outcome;
-        if let Some(Answer { address, done }) = answer {
-            match &result {
-                Ok(()) if done => self.reply(client, replies::done(address, vec![OscType::Int(id)])),
-                Ok(()) => {}
-                Err(reason) => self.reply(client, replies::fail(address, reason, vec![OscType::Int(id)])),
+        if let Some(Answer { address, success }) = answer {
+            let reply = match &result {
+                Ok(values) => success_reply(address, success, id, values),
+                Err(reason) => Some(replies::fail(address, reason, vec![OscType::Int(id)])),
+            };
+            if let Some(reply) = reply {
+                self.reply(client, reply);
             }
         }
         match (result, completion) {
-            (Ok(()), Some(bytes)) => {
+            (Ok(_), Some(bytes)) => {
                 self.on_completion(&bytes, client, time, bundle);
                 self.send_batch();
             }
@@ -729,6 +798,17 @@ impl Server {
                 tracing::debug!(client = ?self.clients.addr(client), "completion message for resource {id} not run: its command failed");
             }
             _ => {}
+        }
+        self.release_deferred(client);
+    }
+
+    /// Queues `client`'s held buffer commands, in order, until one has work to wait for.
+    fn release_deferred(&mut self, client: ClientId) {
+        while !self.completions.waits_for(client) {
+            let Some(at) = self.deferred.iter().position(|d| d.client == client) else { return };
+            let Some(d) = self.deferred.remove(at) else { return };
+            self.queue_now(d.commands, d.completion, Some(d.verb), &d.address, d.client, d.time, d.bundle);
+            self.send_batch();
         }
     }
 
@@ -801,6 +881,32 @@ impl Server {
             self.stopped = true;
         }
     }
+}
+
+/// What a scsynth client gets when buffer `id`'s work succeeded with `values`.
+fn success_reply(address: &str, success: Success, id: i32, values: &[ResourceArg]) -> Option<OscPacket> {
+    let id = OscType::Int(id);
+    let osc = |v: &ResourceArg| match v {
+        ResourceArg::Int(i) => OscType::Int((*i).clamp(i32::MIN as i64, i32::MAX as i64) as i32),
+        ResourceArg::Float(f) => OscType::Float(*f as f32),
+        ResourceArg::String(s) => OscType::String(s.clone()),
+        ResourceArg::Blob(b) => OscType::Blob(b.clone()),
+    };
+    let with_id = |values: &[ResourceArg]| std::iter::once(id.clone()).chain(values.iter().map(osc)).collect();
+    Some(match success {
+        Success::Nothing => return None,
+        Success::Done => replies::done(address, vec![id.clone()]),
+        // The query's values are channels, frames and rate; scsynth's order is frames,
+        // channels, rate.
+        Success::BufferInfo => match values {
+            [channels, frames, rate] => {
+                replies::message("/b_info", vec![id.clone(), osc(frames), osc(channels), osc(rate)])
+            }
+            _ => return None,
+        },
+        Success::BufferSet => replies::message("/b_set", with_id(values)),
+        Success::BufferSetn => replies::message("/b_setn", with_id(values)),
+    })
 }
 
 /// Whether a reply or notification is one both dialects have (`/synced`, `/tr`, `/late`).

@@ -27,7 +27,7 @@ pub(super) fn parse_buffer(
     })?;
     let def_id = def.id;
     let id = a.int("buffer number")?;
-    let perform = |operation: &str, args: Vec<ResourceArg>| -> Result<Command, RequestError> {
+    let perform_on = |id: i32, operation: &str, args: Vec<ResourceArg>| -> Result<Command, RequestError> {
         let info = registry.resource_def(def_id).ok_or_else(|| {
             RequestError::new(ErrorCode::UnknownResourceDef, format!("no resource definition named '{BUFFER_DEF}'"))
         })?;
@@ -45,6 +45,7 @@ pub(super) fn parse_buffer(
             args: args.into_boxed_slice(),
         })
     };
+    let perform = |operation: &str, args: Vec<ResourceArg>| perform_on(id, operation, args);
     let command = match verb {
         Verb::BAlloc => {
             let frames = a.int("frames")?;
@@ -117,6 +118,24 @@ pub(super) fn parse_buffer(
             }
             let command = perform(name, args)?;
             return Ok((vec![command], None));
+        }
+        Verb::BQuery => {
+            let mut commands = vec![perform("query", Vec::new())?];
+            while !a.is_empty() {
+                commands.push(perform_on(a.int("buffer number")?, "query", Vec::new())?);
+            }
+            return Ok((commands, None));
+        }
+        Verb::BGet | Verb::BGetn => {
+            let name = if verb == Verb::BGet { "get" } else { "getn" };
+            let mut args = Vec::new();
+            while !a.is_empty() {
+                args.push(number(a.any("sample index or count")?)?);
+            }
+            if args.is_empty() {
+                return Err(RequestError::new(ErrorCode::ArgumentCount, format!("/b_{name} needs sample indices")));
+            }
+            return Ok((vec![perform(name, args)?], None));
         }
         Verb::BGen => {
             let command = a.string("command")?.to_owned();

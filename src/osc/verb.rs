@@ -122,6 +122,12 @@ verbs! {
     BFill = "/b_fill",
     /// scsynth's `/b_gen`.
     BGen = "/b_gen",
+    /// scsynth's `/b_query`.
+    BQuery = "/b_query",
+    /// scsynth's `/b_get`.
+    BGet = "/b_get",
+    /// scsynth's `/b_getn`.
+    BGetn = "/b_getn",
 }
 
 impl Verb {

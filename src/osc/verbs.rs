@@ -255,7 +255,10 @@ pub fn parse(
         | Verb::BSet
         | Verb::BSetn
         | Verb::BFill
-        | Verb::BGen => {
+        | Verb::BGen
+        | Verb::BQuery
+        | Verb::BGet
+        | Verb::BGetn => {
             return Ok(match parse_buffer(verb, &mut a, handle, client)? {
                 (commands, None) => Request::Commands(commands),
                 (commands, Some(completion)) => Request::CommandsThen(commands, completion),
