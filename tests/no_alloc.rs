@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use oscine::control::ControlKey;
 use oscine::drivers::BlockAdapter;
 use oscine::engine::{
-    AddAction::*, BusMapping, Command, ControlChanges, ControlRef, DoneFlags, EngineOptions, Event, ResourceDefId,
-    ResourceDefRef, ResourceIds, Timetag,
+    AddAction::*, BusMapping, BusValues, Command, ControlChanges, ControlRef, DoneFlags, EngineOptions, Event,
+    ResourceDefId, ResourceDefRef, ResourceIds, Timetag,
 };
 use oscine_plugin_api::{ResourceArg, ResourceDef};
 use support::alloc_counter::{count, CountingAllocator};
@@ -111,11 +111,25 @@ fn the_process_path_never_allocates_or_frees() {
         });
         let snapshot = t.handle.tree_snapshot();
         t.send(Command::QueryTree { client: CLIENT, id: 0, snapshot });
+        // Control bus reads and writes in runs: their storage comes and goes with them.
+        let runs = BusValues { runs: Box::new([(2, 3)]), values: Box::new([0.5; 3]), as_pairs: false };
+        t.send(Command::ControlBusSetRuns { client: CLIENT, values: Box::new(runs) });
+        t.send(Command::ControlBusGet {
+            client: CLIENT,
+            values: Box::new(BusValues::to_read(vec![(2, 3), (9, 1)], true)),
+        });
+        t.send(Command::ControlBusGet {
+            client: CLIENT,
+            values: Box::new(BusValues::to_read(vec![(1 << 30, 1)], true)),
+        });
         t.send(Command::Sync { client: CLIENT, token: round });
         render_counted(&mut t, 20);
         let events = t.take_events();
         assert!(events.iter().any(|e| matches!(e, Event::Report { .. })), "Poll reported");
         assert!(events.iter().any(|e| matches!(e, Event::Tree { .. })));
+        assert!(events
+            .iter()
+            .any(|e| matches!(e, Event::ControlBuses { values, .. } if values.values[..3] == [0.5; 3])));
         assert!(events.iter().any(|e| matches!(e, Event::Synced { .. })));
         assert!(events.iter().any(|e| matches!(e, Event::Error { .. })));
         // Done flags and frees of whole groups.

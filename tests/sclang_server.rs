@@ -239,3 +239,33 @@ fn buffers_answer_sclangs_buffer_class() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn control_buses_answer_sclangs_bus_class() {
+    let server = Server::start_with(&["--dialect", "scsynth"]);
+    let body = r#"
+        var b, c = Condition.new, got;
+        s.sync;
+        b = Bus.control(s, 3);
+        b.setn([0.5, 0.25, -1]);
+        b.getn(3, { |v| got = v; c.unhang });
+        c.hang;
+        ("oscine-test: getn " ++ got).postln;
+        b.subBus(1).get({ |v| got = v; c.unhang });
+        c.hang;
+        ("oscine-test: get " ++ got).postln;
+        b.fill(2, 3);
+        b.getn(3, { |v| got = v; c.unhang });
+        c.hang;
+        ("oscine-test: fill " ++ got).postln;
+    "#;
+    let (mut child, lines, dir) = run_sclang(&remote_script(server.addr.port(), body), "buses");
+    let mut seen = Vec::new();
+    wait_for(&lines, &mut seen, "oscine-test: end");
+    assert!(child.wait().unwrap().success(), "{}", seen.join("\n"));
+    let line = |prefix: &str| seen.iter().find(|l| l.starts_with(prefix)).cloned().unwrap_or_default();
+    assert_eq!(line("oscine-test: getn"), "oscine-test: getn [ 0.5, 0.25, -1.0 ]", "{seen:#?}");
+    assert_eq!(line("oscine-test: get "), "oscine-test: get 0.25", "{seen:#?}");
+    assert_eq!(line("oscine-test: fill"), "oscine-test: fill [ 2.0, 2.0, 2.0 ]", "{seen:#?}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -15,7 +15,6 @@ use super::control_changes::{apply_changes, outbox_error};
 use super::outbox::Outbox;
 use super::resource_pool::Requester;
 use super::synth_instance::MapOutputError;
-use super::ClockMode;
 use super::EventSignal;
 use super::WorkerLinks;
 use super::{
@@ -23,6 +22,7 @@ use super::{
     EngineOptions, EngineStatus, Event, Garbage, NodeId, NodeTree, NumberedBuses, ProcessOutcome, ResourceSystem,
     Scheduled, Scheduler, TimedCommand, Timetag, MAX_BUSES_PER_OUTPUT, ROOT_NODE_ID,
 };
+use super::{BusValues, ClockMode};
 
 /// How much audio one DSP-load measuring window spans, in seconds.
 const LOAD_WINDOW_SECONDS: f64 = 0.5;
@@ -292,7 +292,10 @@ impl Engine {
         };
         while complete > 0 {
             let Ok(next) = self.commands.peek() else { break };
-            let needs_event = matches!(next.command, Command::QueryTree { .. } | Command::Shutdown { .. });
+            let needs_event = matches!(
+                next.command,
+                Command::QueryTree { .. } | Command::ControlBusGet { .. } | Command::Shutdown { .. }
+            );
             if !self.has_reserve(needs_event) {
                 self.status.add_command_stall();
                 break;
@@ -350,12 +353,26 @@ impl Engine {
         match command {
             Command::SynthNew { synth, .. } => self.outbox.dispose(Garbage::Synth(synth)),
             Command::QueryTree { snapshot, .. } => self.outbox.dispose(Garbage::Snapshot(snapshot)),
+            Command::ControlBusGet { values, .. } | Command::ControlBusSetRuns { values, .. } => {
+                self.outbox.dispose(Garbage::BusValues(values))
+            }
             Command::ResourceNew { def, args, .. } => {
                 self.outbox.dispose(Garbage::ResourceDef(def));
                 self.outbox.dispose(Garbage::Args(args));
             }
             Command::ResourcePerform { args, .. } => self.outbox.dispose(Garbage::Args(args)),
             _ => {}
+        }
+    }
+
+    /// Whether every bus of `values`' runs exists. Context: RT.
+    fn check_buses(&self, values: &BusValues) -> Result<(), EngineError> {
+        let count = self.control_buses.count();
+        match values.last_bus() {
+            Some(last) if last >= count as u64 => {
+                Err(EngineError::Bus { bus: last.min(u32::MAX as u64) as u32, count })
+            }
+            _ => Ok(()),
         }
     }
 
@@ -457,6 +474,28 @@ impl Engine {
             Command::ResourcePerform { client, ids, def, operation, exclusive, args } => {
                 let by = Requester { client, seq };
                 self.resources.perform(by, ids, (def, operation), exclusive, args, &mut self.outbox)
+            }
+            Command::ControlBusGet { client, mut values } => match self.check_buses(&values) {
+                Ok(()) => {
+                    let buses = &self.control_buses;
+                    values.fill(|bus| buses.get(bus as usize));
+                    self.outbox.emit(Event::ControlBuses { client, values });
+                    Ok(())
+                }
+                Err(e) => {
+                    self.outbox.dispose(Garbage::BusValues(values));
+                    Err(e)
+                }
+            },
+            Command::ControlBusSetRuns { values, .. } => {
+                let checked = self.check_buses(&values);
+                if checked.is_ok() {
+                    for (k, bus) in values.buses() {
+                        self.control_buses.set(bus as usize, values.values[k]);
+                    }
+                }
+                self.outbox.dispose(Garbage::BusValues(values));
+                checked
             }
             // A `Sync`'s barrier is its own sequence number.
             Command::ControlBusSet { bus, value, .. } => {

@@ -4,6 +4,7 @@
 //! thread (RT); the functions here are plain matches and copies, which neither allocate
 //! nor block, on whichever thread holds the command.
 
+use super::BusValues;
 use oscine_plugin_api::{ResourceArg, ResourceId};
 
 use super::{
@@ -151,6 +152,21 @@ pub enum Command {
         /// The operation's arguments.
         args: Box<[ResourceArg]>,
     },
+    /// Read control buses (scsynth's `/c_get`, `/c_getn`): the audio thread fills the
+    /// values and returns them in [`Event::ControlBuses`](super::Event).
+    ControlBusGet {
+        /// Sender.
+        client: ClientId,
+        /// The runs to read, with room for their values.
+        values: Box<BusValues>,
+    },
+    /// Set runs of control buses (scsynth's `/c_setn`, `/c_fill`).
+    ControlBusSetRuns {
+        /// Sender.
+        client: ClientId,
+        /// The runs and their new values.
+        values: Box<BusValues>,
+    },
     /// Set a control bus (scsynth's `/c_set`).
     ControlBusSet {
         /// Sender.
@@ -222,6 +238,10 @@ pub enum CommandKind {
     ResourcePerform,
     /// [`Command::ControlBusSet`].
     ControlBusSet,
+    /// [`Command::ControlBusGet`].
+    ControlBusGet,
+    /// [`Command::ControlBusSetRuns`].
+    ControlBusSetRuns,
     /// [`Command::Sync`].
     Sync,
     /// [`Command::Shutdown`].
@@ -235,6 +255,7 @@ impl CommandKind {
         !matches!(
             self,
             CommandKind::QueryTree
+                | CommandKind::ControlBusGet
                 | CommandKind::Sync
                 | CommandKind::Shutdown
                 | CommandKind::ResourceNew
@@ -261,6 +282,8 @@ impl Command {
             Command::ResourceFree { .. } => CommandKind::ResourceFree,
             Command::ResourcePerform { .. } => CommandKind::ResourcePerform,
             Command::ControlBusSet { .. } => CommandKind::ControlBusSet,
+            Command::ControlBusGet { .. } => CommandKind::ControlBusGet,
+            Command::ControlBusSetRuns { .. } => CommandKind::ControlBusSetRuns,
             Command::Sync { .. } => CommandKind::Sync,
             Command::Shutdown { .. } => CommandKind::Shutdown,
         }
@@ -283,6 +306,9 @@ impl Command {
             | Command::ResourceFree { id, .. } => *id,
             Command::ResourcePerform { ids, .. } => ids.first(),
             Command::ControlBusSet { bus, .. } => *bus as NodeId,
+            Command::ControlBusGet { values, .. } | Command::ControlBusSetRuns { values, .. } => {
+                values.runs.first().map_or(0, |&(first, _)| first as NodeId)
+            }
             Command::Sync { .. } | Command::Shutdown { .. } => 0,
         }
     }
@@ -304,6 +330,8 @@ impl Command {
             | Command::ResourceFree { client, .. }
             | Command::ResourcePerform { client, .. }
             | Command::ControlBusSet { client, .. }
+            | Command::ControlBusGet { client, .. }
+            | Command::ControlBusSetRuns { client, .. }
             | Command::Sync { client, .. } => Some(*client),
             Command::Shutdown { client } => *client,
         }

@@ -7,7 +7,7 @@ use oscine_plugin_api::{AcquireError, Report, ResourceArg, ResourceId};
 
 use crate::error_code::ErrorCode;
 
-use super::{ClientId, CommandKind, ControlNameId, NodeId, ResourceDefId, TreeSnapshot};
+use super::{BusValues, ClientId, CommandKind, ControlNameId, NodeId, ResourceDefId, TreeSnapshot};
 
 /// What the audio thread reports. Plain data (the tree snapshot excepted, whose storage
 /// came from the network side); the network side turns events into OSC.
@@ -61,6 +61,13 @@ pub enum Event {
         client: ClientId,
         /// The token it sent.
         token: i32,
+    },
+    /// A control bus read's answer.
+    ControlBuses {
+        /// The client.
+        client: ClientId,
+        /// The runs and their values.
+        values: Box<BusValues>,
     },
     /// A node-tree query's answer.
     Tree {

@@ -13,6 +13,7 @@
 mod audio_buses;
 mod audio_engine;
 mod block_reports;
+mod bus_values;
 mod clock;
 mod command;
 mod control_buses;
@@ -42,6 +43,7 @@ mod worker_links;
 
 pub use audio_engine::Engine;
 pub use block_reports::MAX_REPORTS_PER_BLOCK;
+pub use bus_values::BusValues;
 pub use clock::ClockMode;
 pub use command::{Command, CommandKind, ResourceIds, TimedCommand};
 pub use event::{EngineError, Event};

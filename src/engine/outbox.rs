@@ -59,6 +59,7 @@ impl Outbox {
             self.status.add_event_dropped();
             match event {
                 Event::Tree { snapshot, .. } => self.dispose(Garbage::Snapshot(snapshot)),
+                Event::ControlBuses { values, .. } => self.dispose(Garbage::BusValues(values)),
                 Event::ResourceFailed { reason, .. } => self.dispose(Garbage::Text(reason)),
                 Event::ResourcePerformed { result: Ok(args), .. } => self.dispose(Garbage::Args(args)),
                 Event::ResourcePerformed { result: Err(text), .. } => self.dispose(Garbage::Text(text)),

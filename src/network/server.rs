@@ -909,9 +909,10 @@ fn success_reply(address: &str, success: Success, id: i32, values: &[ResourceArg
     })
 }
 
-/// Whether a reply or notification is one both dialects have (`/synced`, `/tr`, `/late`).
+/// Whether a reply or notification is one both dialects have (`/synced`, `/tr`, `/late`,
+/// the answers to control bus reads).
 fn is_shared(packet: &OscPacket) -> bool {
-    matches!(packet, OscPacket::Message(m) if matches!(m.addr.as_str(), "/synced" | "/tr" | "/late"))
+    matches!(packet, OscPacket::Message(m) if matches!(m.addr.as_str(), "/synced" | "/tr" | "/late" | "/c_set" | "/c_setn"))
 }
 
 /// scsynth's name for the verb at `addr`, where scsynth has the command (replies about

@@ -7,6 +7,7 @@
 
 mod args;
 mod buffer_verbs;
+mod bus_verbs;
 mod command_numbers;
 mod dialect;
 mod live_resources;

@@ -6,7 +6,7 @@ use oscine_plugin_api::ResourceArg;
 
 use super::{ErrorCode, RequestError, Verb};
 use crate::control::Registry;
-use crate::engine::{ClientId, CommandKind, Event, NodeInfoKind, StatusSnapshot, TreeSnapshot};
+use crate::engine::{BusValues, ClientId, CommandKind, Event, NodeInfoKind, StatusSnapshot, TreeSnapshot};
 
 /// Tree replies stop adding nodes past this many bytes so they fit one datagram.
 const TREE_REPLY_BUDGET: usize = 60_000;
@@ -218,6 +218,7 @@ pub fn for_event(event: Event, registry: &Registry) -> EventReply {
         Event::Error { client, command, error } => EventReply::SenderError(client, address(command), error.into()),
         Event::Synced { client, token } => EventReply::Sender(client, message("/synced", vec![int(token)])),
         Event::Tree { client, snapshot } => EventReply::Sender(client, tree(&snapshot)),
+        Event::ControlBuses { client, values } => EventReply::Sender(client, bus_values(&values)),
         Event::NodeDone { id } => EventReply::Notified(message("/node/done", vec![int(id)])),
         Event::NodeEnded { id } => EventReply::Notified(message("/node/ended", vec![int(id)])),
         // scsynth's `/tr node trigger-id value`, as `Poll` with a `trigid` sends it.
@@ -264,6 +265,26 @@ pub fn for_event(event: Event, registry: &Registry) -> EventReply {
         }
         Event::Stopped { .. } => EventReply::Stopped,
     }
+}
+
+/// The answer to a control bus read: `/c_set (i:bus f:value)...` for `/c_get`,
+/// `/c_setn (i:first i:count f:value...)...` for `/c_getn`.
+pub fn bus_values(values: &BusValues) -> OscPacket {
+    let mut args = Vec::with_capacity(values.values.len() + 2 * values.runs.len());
+    if values.as_pairs {
+        for (k, bus) in values.buses() {
+            args.extend([OscType::Int(bus as i32), OscType::Float(values.values[k])]);
+        }
+        return message("/c_set", args);
+    }
+    let mut rest = &values.values[..];
+    for &(first, n) in values.runs.iter() {
+        let (run, tail) = rest.split_at((n as usize).min(rest.len()));
+        args.extend([OscType::Int(first as i32), OscType::Int(n as i32)]);
+        args.extend(run.iter().map(|v| OscType::Float(*v)));
+        rest = tail;
+    }
+    message("/c_setn", args)
 }
 
 /// A resource operation's result value as OSC: integers as int32 when they fit.

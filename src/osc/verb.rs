@@ -94,6 +94,14 @@ verbs! {
     GFreeAll = "/g_freeAll",
     /// scsynth's `/c_set`.
     CSet = "/c_set",
+    /// scsynth's `/c_setn`.
+    CSetn = "/c_setn",
+    /// scsynth's `/c_fill`.
+    CFill = "/c_fill",
+    /// scsynth's `/c_get`.
+    CGet = "/c_get",
+    /// scsynth's `/c_getn`.
+    CGetn = "/c_getn",
     /// scsynth's `/d_recv`.
     DRecv = "/d_recv",
     /// scsynth's `/d_load`.
@@ -159,6 +167,8 @@ impl Verb {
             CommandKind::ResourceFree => Verb::ResourceFree,
             CommandKind::ResourcePerform => Verb::ResourcePerform,
             CommandKind::ControlBusSet => Verb::CSet,
+            CommandKind::ControlBusGet => Verb::CGet,
+            CommandKind::ControlBusSetRuns => Verb::CSetn,
             CommandKind::Sync => Verb::Sync,
             CommandKind::Shutdown => Verb::Quit,
         }

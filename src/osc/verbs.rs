@@ -3,6 +3,7 @@ use rosc::{OscMessage, OscType};
 
 use super::args::{type_name, Args};
 use super::buffer_verbs::parse_buffer;
+use super::bus_verbs::parse_bus_runs;
 use super::{ErrorCode, LiveResources, RequestError, Verb};
 use crate::control::{ControlKey, EngineHandle, GraphDefRequest, SynthBuildError};
 use crate::engine::{
@@ -229,6 +230,7 @@ pub fn parse(
                 }
             }
         }
+        Verb::CGet | Verb::CGetn | Verb::CSetn | Verb::CFill => vec![parse_bus_runs(verb, &mut a, client)?],
         Verb::DRecv | Verb::DLoad | Verb::DLoadDir => {
             let request = match verb {
                 Verb::DRecv => GraphDefRequest::Receive(a.blob("synthdef bytes")?.to_vec()),
