@@ -47,3 +47,48 @@ fn numbered_messages_run_as_the_commands_they_stand_for() {
     c.send("/n_set", vec![i(1000), s("freq"), f(440.0)]);
     c.sync();
 }
+
+#[test]
+fn scsynths_housekeeping_commands() {
+    use rosc::{OscBundle, OscMessage, OscPacket, OscTime};
+    let server = Server::start();
+    let mut c = server.client();
+    // /error 0 withholds the sender's failures, /error 1 sends them again.
+    c.send("/error", vec![i(0)]);
+    c.send("/n_free", vec![i(4242)]);
+    c.sync();
+    c.send("/error", vec![i(1)]);
+    c.fails("/n_free", vec![i(4242)], "/node/free", 21);
+    // /error -1 withholds them for the rest of its datagram only.
+    c.send_bundle(vec![
+        OscMessage { addr: "/error".into(), args: vec![i(-1)] },
+        OscMessage { addr: "/n_free".into(), args: vec![i(4243)] },
+    ]);
+    c.sync();
+    c.fails("/n_free", vec![i(4244)], "/node/free", 21);
+    // /cmd and /u_cmd: no plugin handles them.
+    let error = c.fails("/cmd", vec![s("anything")], "/cmd", 10);
+    assert!(error.contains("no plugin handles plug-in commands"), "{error}");
+    // /clearSched drops every timed command: a Synth due in an hour never starts.
+    let later = OscTime {
+        seconds: (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+            + 2_208_988_800
+            + 3600) as u32,
+        fractional: 0,
+    };
+    let start = OscMessage { addr: "/s_new".into(), args: vec![s("sine"), i(1000), i(0), i(0)] };
+    // Another client asks: a /sync waits for its sender's timed commands.
+    let mut other = server.client();
+    c.send_packet(&OscPacket::Bundle(OscBundle { timetag: later, content: vec![OscPacket::Message(start)] }));
+    other.sync();
+    assert_eq!(other.status().scheduled, 1);
+    other.send("/clearSched", vec![]);
+    other.expect_ack("/clearSched", 0);
+    assert_eq!(other.status().scheduled, 0);
+    c.sync();
+    // /dumpOSC 1 logs every message received; /b_close has nothing to close.
+    c.send("/dumpOSC", vec![i(1)]);
+    c.send("/b_close", vec![i(3)]);
+    c.sync();
+    assert!(server.log().contains("received /b_close [Int(3)]"), "{}", server.log());
+}

@@ -509,6 +509,12 @@ impl Engine {
             Command::Sync { client, token } => {
                 self.resources.sync(client, token, seq, &self.scheduler, &mut self.outbox)
             }
+            Command::ClearScheduled { .. } => {
+                while let Some(s) = self.scheduler.pop() {
+                    self.dispose_command(s.command);
+                }
+                Ok(())
+            }
             Command::Shutdown { client } => {
                 while let Some(s) = self.scheduler.pop() {
                     self.dispose_command(s.command);

@@ -176,6 +176,12 @@ pub enum Command {
         /// Its new value.
         value: f32,
     },
+    /// Drop every timed command the scheduler holds, whoever sent it (scsynth's
+    /// `/clearSched`).
+    ClearScheduled {
+        /// Sender.
+        client: ClientId,
+    },
     /// Reply `Synced` once every earlier command has been applied.
     Sync {
         /// Sender.
@@ -240,6 +246,8 @@ pub enum CommandKind {
     ControlBusSet,
     /// [`Command::ControlBusGet`].
     ControlBusGet,
+    /// [`Command::ClearScheduled`].
+    ClearScheduled,
     /// [`Command::ControlBusSetRuns`].
     ControlBusSetRuns,
     /// [`Command::Sync`].
@@ -283,6 +291,7 @@ impl Command {
             Command::ResourcePerform { .. } => CommandKind::ResourcePerform,
             Command::ControlBusSet { .. } => CommandKind::ControlBusSet,
             Command::ControlBusGet { .. } => CommandKind::ControlBusGet,
+            Command::ClearScheduled { .. } => CommandKind::ClearScheduled,
             Command::ControlBusSetRuns { .. } => CommandKind::ControlBusSetRuns,
             Command::Sync { .. } => CommandKind::Sync,
             Command::Shutdown { .. } => CommandKind::Shutdown,
@@ -309,7 +318,7 @@ impl Command {
             Command::ControlBusGet { values, .. } | Command::ControlBusSetRuns { values, .. } => {
                 values.runs.first().map_or(0, |&(first, _)| first as NodeId)
             }
-            Command::Sync { .. } | Command::Shutdown { .. } => 0,
+            Command::Sync { .. } | Command::Shutdown { .. } | Command::ClearScheduled { .. } => 0,
         }
     }
 
@@ -331,6 +340,7 @@ impl Command {
             | Command::ResourcePerform { client, .. }
             | Command::ControlBusSet { client, .. }
             | Command::ControlBusGet { client, .. }
+            | Command::ClearScheduled { client }
             | Command::ControlBusSetRuns { client, .. }
             | Command::Sync { client, .. } => Some(*client),
             Command::Shutdown { client } => *client,

@@ -28,6 +28,8 @@ struct Client {
     dialect: Option<Dialect>,
     /// The client id a scsynth client logged in with (`/notify 1 id`).
     login: Option<i32>,
+    /// Whether failures are answered (scsynth's `/error 0` withholds them).
+    errors: bool,
 }
 
 /// Every UDP peer that has sent a datagram, numbered so the engine can carry a small id
@@ -70,7 +72,14 @@ impl ClientTable {
         if self.clients.len() >= MAX_CLIENTS {
             self.forget_silent(now);
         }
-        let key = self.clients.insert(Client { addr, notify: false, last_seen: now, dialect: None, login: None });
+        let key = self.clients.insert(Client {
+            addr,
+            notify: false,
+            last_seen: now,
+            dialect: None,
+            login: None,
+            errors: true,
+        });
         self.by_addr.insert(addr, key);
         id(key)
     }
@@ -95,6 +104,18 @@ impl ClientTable {
     pub fn set_notify(&mut self, id: ClientId, on: bool) {
         if let Some(c) = self.clients.get_mut(key(id)) {
             c.notify = on;
+        }
+    }
+
+    /// Whether client `id` is told of its failures.
+    pub fn errors_on(&self, id: ClientId) -> bool {
+        self.clients.get(key(id)).is_none_or(|c| c.errors)
+    }
+
+    /// Tells client `id` of its failures, or not.
+    pub fn set_errors(&mut self, id: ClientId, on: bool) {
+        if let Some(c) = self.clients.get_mut(key(id)) {
+            c.errors = on;
         }
     }
 

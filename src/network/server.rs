@@ -103,6 +103,11 @@ pub struct Server {
     /// commands have finished, so they run in order, as scsynth runs its asynchronous
     /// commands.
     deferred: std::collections::VecDeque<Deferred>,
+    /// Whether every message received is logged (scsynth's `/dumpOSC`).
+    dump_osc: bool,
+    /// An `/error -1` or `/error -2` of the datagram being handled: failures withheld or
+    /// sent until its end, whatever the sender's own setting.
+    datagram_errors: Option<bool>,
 }
 
 /// A scsynth client's buffer command, held until its earlier ones have finished.
@@ -145,6 +150,8 @@ impl Server {
             default_dialect: options.dialect,
             max_logins: options.max_logins,
             deferred: std::collections::VecDeque::new(),
+            dump_osc: false,
+            datagram_errors: None,
         })
     }
 
@@ -271,6 +278,10 @@ impl Server {
     /// scsynth's.
     fn reply_error(&mut self, client: ClientId, addr: &str, error: RequestError) {
         tracing::warn!(client = ?self.clients.addr(client), "{addr}: error {}: {}", error.code, error.message);
+        if !self.datagram_errors.unwrap_or_else(|| self.clients.errors_on(client)) {
+            // The client asked not to hear of failures (`/error 0`); the log has it.
+            return;
+        }
         let packet = match self.dialect(client) {
             Dialect::Oscine => replies::error(addr, &error),
             Dialect::Scsynth => replies::fail(scsynth_address(addr), &error.message, Vec::new()),
@@ -280,6 +291,7 @@ impl Server {
 
     fn on_datagram(&mut self, bytes: &[u8], from: SocketAddr) {
         let client = self.clients.id_of(from);
+        self.datagram_errors = None;
         let checked = check_packet(bytes).and_then(|()| expand_command_numbers(bytes));
         let bytes = match checked {
             Ok(bytes) => bytes,
@@ -366,7 +378,11 @@ impl Server {
     }
 
     fn on_message(&mut self, msg: &OscMessage, client: ClientId, time: Timetag, bundle: u32) {
-        tracing::debug!(client = ?self.clients.addr(client), "{} {:?}", msg.addr, msg.args);
+        if self.dump_osc {
+            tracing::info!(client = ?self.clients.addr(client), "received {} {:?}", msg.addr, msg.args);
+        } else {
+            tracing::debug!(client = ?self.clients.addr(client), "{} {:?}", msg.addr, msg.args);
+        }
         let verb = Verb::from_address(&msg.addr);
         if let Some(dialect) = verb.and_then(Verb::dialect) {
             self.clients.set_dialect(client, dialect);
@@ -380,6 +396,23 @@ impl Server {
             Request::CommandsThen(commands, bytes) => {
                 self.queue_awaited(commands, Some(bytes), verb, msg, client, time, bundle)
             }
+            Request::Nothing => {}
+            Request::DumpOsc(mode) => {
+                self.dump_osc = mode != 0;
+                tracing::info!("logging every message received: {}", if self.dump_osc { "on" } else { "off" });
+            }
+            Request::ErrorMode(mode) => match mode {
+                0 | 1 => self.clients.set_errors(client, mode == 1),
+                -1 | -2 => self.datagram_errors = Some(mode == -2),
+                other => self.reply_error(
+                    client,
+                    &msg.addr,
+                    RequestError::new(
+                        ErrorCode::ArgumentValue,
+                        format!("error mode {other} is not one of 1, 0, -1, -2"),
+                    ),
+                ),
+            },
             Request::Status => {
                 let snapshot = self.handle.status();
                 let status = match self.dialect(client) {

@@ -130,6 +130,18 @@ verbs! {
     BFill = "/b_fill",
     /// scsynth's `/b_gen`.
     BGen = "/b_gen",
+    /// scsynth's `/b_close`.
+    BClose = "/b_close",
+    /// scsynth's `/dumpOSC`.
+    DumpOsc = "/dumpOSC",
+    /// scsynth's `/clearSched`.
+    ClearSched = "/clearSched",
+    /// scsynth's `/error`.
+    ErrorMode = "/error",
+    /// scsynth's `/cmd`.
+    Cmd = "/cmd",
+    /// scsynth's `/u_cmd`.
+    UCmd = "/u_cmd",
     /// scsynth's `/b_query`.
     BQuery = "/b_query",
     /// scsynth's `/b_get`.
@@ -169,6 +181,7 @@ impl Verb {
             CommandKind::ControlBusSet => Verb::CSet,
             CommandKind::ControlBusGet => Verb::CGet,
             CommandKind::ControlBusSetRuns => Verb::CSetn,
+            CommandKind::ClearScheduled => Verb::ClearSched,
             CommandKind::Sync => Verb::Sync,
             CommandKind::Shutdown => Verb::Quit,
         }

@@ -37,6 +37,13 @@ pub enum Request {
     GraphDefs(GraphDefRequest, Option<Vec<u8>>),
     /// Shut the server down.
     Quit,
+    /// Nothing to do or answer (`/b_close`: no sound file is ever left open).
+    Nothing,
+    /// Log every message the sender sends from now on (scsynth's `/dumpOSC`; 0 stops).
+    DumpOsc(i32),
+    /// Send or withhold the sender's failure replies (scsynth's `/error`): 1 on, 0 off,
+    /// -1 off and -2 on for the rest of the datagram.
+    ErrorMode(i32),
 }
 
 /// What a `/plugin/*` verb asks for.
@@ -265,6 +272,26 @@ pub fn parse(
                 (commands, None) => Request::Commands(commands),
                 (commands, Some(completion)) => Request::CommandsThen(commands, completion),
             })
+        }
+        Verb::ClearSched => vec![Command::ClearScheduled { client }],
+        Verb::BClose => {
+            // Nothing is left open (disk streaming is refused), so there is nothing to close.
+            let _ = a.int("buffer number")?;
+            let _ = a.completion()?;
+            a.finish()?;
+            return Ok(Request::Nothing);
+        }
+        Verb::DumpOsc | Verb::ErrorMode => {
+            let mode = a.int("mode")?;
+            a.finish()?;
+            return Ok(if verb == Verb::DumpOsc { Request::DumpOsc(mode) } else { Request::ErrorMode(mode) });
+        }
+        Verb::Cmd | Verb::UCmd => {
+            let what = if verb == Verb::Cmd { "plug-in commands (/cmd)" } else { "UGen commands (/u_cmd)" };
+            return Err(RequestError::new(
+                ErrorCode::UnknownVerb,
+                format!("{}: no plugin handles {what} in Oscine", verb.address()),
+            ));
         }
         Verb::Status | Verb::Version | Verb::Quit | Verb::SynthDefList | Verb::ResourceList | Verb::PluginList => {
             a.finish()?;
