@@ -201,7 +201,7 @@ s.doWhenBooted({{
 fn buffers_answer_sclangs_buffer_class() {
     let server = Server::start_with(&["--dialect", "scsynth"]);
     let body = r#"
-        var b, c = Condition.new, got;
+        var b, c = Condition.new, got, f;
         s.sync;
         b = Buffer.alloc(s, 512, 2);
         s.sync;
@@ -223,6 +223,19 @@ fn buffers_answer_sclangs_buffer_class() {
         b.getn(0, 8, { |v| got = v; c.unhang });
         c.hang;
         ("oscine-test: sine " ++ got.collect(_.round(0.001))).postln;
+        // Through a temporary AIFF file, as sclang reads a buffer (inside a Routine it
+        // waits for the file itself), and Buffer.write's own default (AIFF, int24).
+        b.setn(0, [0.1, 0.2, 0.3, 0.4]);
+        b.loadToFloatArray(0, 4, { |a| got = a });
+        ("oscine-test: float " ++ got.collect(_.round(0.001))).postln;
+        b.write(PathName.tmp +/+ "oscine-sclang-write.aiff");
+        s.sync;
+        f = SoundFile.openRead(PathName.tmp +/+ "oscine-sclang-write.aiff");
+        got = FloatArray.newClear(4);
+        f.readData(got);
+        f.close;
+        File.delete(PathName.tmp +/+ "oscine-sclang-write.aiff");
+        ("oscine-test: aiff " ++ [f.headerFormat, f.sampleFormat, f.numFrames] ++ got.collect(_.round(0.001))).postln;
     "#;
     let (mut child, lines, dir) = run_sclang(&remote_script(server.addr.port(), body), "buffers");
     let mut seen = Vec::new();
@@ -237,6 +250,8 @@ fn buffers_answer_sclangs_buffer_class() {
         "oscine-test: sine [ 0.0, 0.707, 1.0, 0.707, 0.0, -0.707, -1.0, -0.707 ]",
         "{seen:#?}"
     );
+    assert_eq!(line("oscine-test: float"), "oscine-test: float [ 0.1, 0.2, 0.3, 0.4 ]", "{seen:#?}");
+    assert_eq!(line("oscine-test: aiff"), "oscine-test: aiff [ AIFF, int24, 8 ][ 0.1, 0.2, 0.3, 0.4 ]", "{seen:#?}");
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -13,7 +13,7 @@ use oscine_plugin_api::{
 };
 
 use crate::wav::{self, WavFormat, WavReader, WavWriter};
-use crate::{buffer_edit, buffer_gen};
+use crate::{aiff, buffer_edit, buffer_gen};
 
 /// Most channels a buffer may have.
 pub const MAX_CHANNELS: usize = 1024;
@@ -224,10 +224,36 @@ impl AudioBuffer {
     /// With the path and the reason: the data would not fit a WAV file's 4 GiB, the file
     /// cannot be created, or writing fails (the partial file is then removed).
     pub fn write_wav(&self, path: impl AsRef<Path>, format: WavFormat) -> Result<(), PluginError> {
-        let path = path.as_ref();
+        self.write_frames(path, format, FileType::Wav, 0..self.frames)
+    }
+
+    /// Writes frames `range` (clamped to the buffer) to a file of `file_type`, as
+    /// [`write_wav`](Self::write_wav) and [`write_aiff`](Self::write_aiff) do for the
+    /// whole buffer.
+    ///
+    /// Context: NRT (file I/O).
+    ///
+    /// # Errors
+    /// As `write_wav`.
+    pub fn write_frames(
+        &self,
+        path: impl AsRef<Path>,
+        format: WavFormat,
+        file_type: FileType,
+        range: std::ops::Range<usize>,
+    ) -> Result<(), PluginError> {
+        let range = range.start.min(self.frames)..range.end.min(self.frames);
+        let samples = &self.samples[range.start * self.channels..range.end.max(range.start) * self.channels];
+        match file_type {
+            FileType::Wav => self.write_wav_samples(path.as_ref(), format, samples),
+            FileType::Aiff => self.write_aiff_samples(path.as_ref(), format, samples),
+        }
+    }
+
+    fn write_wav_samples(&self, path: &Path, format: WavFormat, samples: &[AtomicU32]) -> Result<(), PluginError> {
         let fail = |reason: String| PluginError::new(format!("cannot write '{}': {reason}", path.display()));
         let bytes_per_sample = u64::from(format.bits() / 8);
-        let data_bytes = self.samples.len() as u64 * bytes_per_sample;
+        let data_bytes = samples.len() as u64 * bytes_per_sample;
         if data_bytes > wav::MAX_DATA_BYTES {
             return Err(fail(format!("{data_bytes} bytes of {} samples do not fit in a WAV file", format.name())));
         }
@@ -235,13 +261,36 @@ impl AudioBuffer {
         let sample_rate = self.sample_rate.round() as u32;
         let mut writer =
             WavWriter::create(path, self.channels as u16, sample_rate, format).map_err(|e| fail(e.to_string()))?;
-        let written = self
-            .samples
+        let written = samples
             .iter()
             .try_for_each(|sample| writer.write_sample(f32::from_bits(sample.load(Ordering::Relaxed))))
             .and_then(|()| writer.finalize());
         if let Err(e) = written {
             // The file is one this call created, and its header would not match its data.
+            let _ = fs::remove_file(path);
+            return Err(fail(e.to_string()));
+        }
+        Ok(())
+    }
+
+    /// Writes the whole buffer to an AIFF file (AIFF-C for float samples) at its sample
+    /// rate, replacing any file there; samples are quantized as for
+    /// [`write_wav`](Self::write_wav).
+    ///
+    /// Context: NRT (file I/O).
+    ///
+    /// # Errors
+    /// With the path and the reason, as `write_wav` (the partial file is removed).
+    pub fn write_aiff(&self, path: impl AsRef<Path>, format: WavFormat) -> Result<(), PluginError> {
+        self.write_frames(path, format, FileType::Aiff, 0..self.frames)
+    }
+
+    fn write_aiff_samples(&self, path: &Path, format: WavFormat, samples: &[AtomicU32]) -> Result<(), PluginError> {
+        let fail = |reason: String| PluginError::new(format!("cannot write '{}': {reason}", path.display()));
+        let frames = samples.len() / self.channels;
+        let frames = u32::try_from(frames).map_err(|_| fail(format!("{frames} frames do not fit in an AIFF file")))?;
+        let values = samples.iter().map(|s| f32::from_bits(s.load(Ordering::Relaxed)));
+        if let Err(e) = aiff::write_aiff(path, self.channels as u16, frames, self.sample_rate, format, values) {
             let _ = fs::remove_file(path);
             return Err(fail(e.to_string()));
         }
@@ -407,6 +456,15 @@ impl AudioBuffer {
     }
 }
 
+/// The kind of sound file a buffer is written to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileType {
+    /// RIFF WAVE.
+    Wav,
+    /// AIFF (AIFF-C for float samples).
+    Aiff,
+}
+
 /// What identifies a Synth's binding of a buffer: the id and the buffer itself, so that
 /// both re-binding the port to another id and re-creating the Resource under the same id
 /// count as a new buffer.
@@ -509,7 +567,7 @@ fn decode_into(reader: &mut WavReader, skip: usize, dest: &[AtomicU32]) -> Resul
 /// | name | access | arguments | reply |
 /// |---|---|---|---|
 /// | `query` | shared | | `channels frames sample_rate` |
-/// | `write` | shared | `path [format]` (`float`, `int16`, `int24`; default `float`) | `path frames` |
+/// | `write` | shared | `path [format [type [frames [start]]]]` (`float`, `int16`, `int24`; default `float`; `wav` or `aiff`; frames -1 to the end) | `path frames` |
 /// | `zero` | exclusive | | |
 /// | `read` | exclusive | `path [file-start [frames [buffer-start]]]` | frames read |
 /// | `set` | shared | `index value ...` | |
@@ -611,16 +669,32 @@ impl ResourceDef for AudioBufferDef {
                 ResourceArg::Int(buffer.frames() as i64),
                 ResourceArg::Float(buffer.sample_rate()),
             ]),
-            (WRITE, [ResourceArg::String(path), rest @ ..]) if rest.len() <= 1 => {
-                let format = match rest {
-                    [] => WavFormat::default(),
-                    [ResourceArg::String(name)] => {
+            (WRITE, [ResourceArg::String(path), rest @ ..]) if rest.len() <= 4 => {
+                let format = match rest.first() {
+                    None => WavFormat::default(),
+                    Some(ResourceArg::String(name)) => {
                         name.parse::<WavFormat>().map_err(|e| PluginError::new(format!("write: {e}")))?
                     }
                     _ => return Err(PluginError::new(format!("write: the format is a name: {}", WavFormat::names()))),
                 };
-                buffer.write_wav(path, format)?;
-                Ok(vec![ResourceArg::String(path.clone()), ResourceArg::Int(buffer.frames() as i64)])
+                let file_type = match rest.get(1).map(|c| c.as_str()) {
+                    None | Some(Some("wav")) => FileType::Wav,
+                    Some(Some("aiff")) => FileType::Aiff,
+                    _ => return Err(PluginError::new("write: the file type is wav or aiff")),
+                };
+                // A negative frame count (scsynth's -1) writes to the buffer's end.
+                let start = rest.get(3).map_or(Ok(0), |a| count(a, "the start frame"))?;
+                let frames = match rest.get(2) {
+                    None => None,
+                    Some(a) => {
+                        let n = a.as_int().ok_or_else(|| PluginError::new("write: frames is a whole number"))?;
+                        usize::try_from(n).ok()
+                    }
+                };
+                let end = frames.map_or(buffer.frames(), |n| start.saturating_add(n));
+                buffer.write_frames(path, format, file_type, start..end)?;
+                let written = end.min(buffer.frames()).saturating_sub(start);
+                Ok(vec![ResourceArg::String(path.clone()), ResourceArg::Int(written as i64)])
             }
             (ZERO, []) => {
                 buffer.zero();
@@ -647,7 +721,7 @@ impl ResourceDef for AudioBufferDef {
             (GET, _) => buffer_edit::get(buffer, args),
             (GETN, _) => buffer_edit::getn(buffer, args),
             (QUERY | ZERO, _) => Err(PluginError::new(format!("{name} takes no arguments"))),
-            (WRITE, _) => Err(PluginError::new("write takes a path and an optional format")),
+            (WRITE, _) => Err(PluginError::new("write takes a path, and optionally a format and a file type")),
             _ => Err(PluginError::new(
                 "read takes a path, and optionally the file's start frame, frames and the buffer's start frame",
             )),
@@ -1135,12 +1209,23 @@ mod tests {
         }
         assert_reason(perform("write", &r, &[Str(path.clone()), Str("mp3".into())]), &["unknown format 'mp3'"]);
         assert_reason(perform("write", &r, &[Str(path.clone()), Int(16)]), &["the format is a name"]);
-        assert_reason(perform("write", &r, &[]), &["write takes a path and an optional format"]);
+        assert_reason(perform("write", &r, &[]), &["write takes a path, and optionally a format and a file type"]);
         assert_reason(perform("write", &r, &[Int(1)]), &["write takes a path"]);
         assert_reason(
             perform("write", &r, &[Str(path.clone()), Str("float".into()), Str("x".into())]),
-            &["write takes a path"],
+            &["the file type is wav or aiff"],
         );
+        // Part of the buffer, and an AIFF file.
+        let part = dir.file("part.wav").display().to_string();
+        let written =
+            perform("write", &r, &[Str(part.clone()), Str("float".into()), Str("wav".into()), Int(2), Int(1)]);
+        assert_eq!(written.unwrap(), [Str(part.clone()), Int(2)]);
+        assert_eq!(WavReader::open(&part).unwrap().duration(), 2);
+        let aiff = dir.file("all.aiff").display().to_string();
+        let written =
+            perform("write", &r, &[Str(aiff.clone()), Str("int16".into()), Str("aiff".into()), Int(-1), Int(0)]);
+        assert_eq!(written.unwrap()[1], Int(as_buffer(&r).frames() as i64));
+        assert_eq!(&std::fs::read(&aiff).unwrap()[8..12], b"AIFF");
         let bad = dir.file("missing-dir").join("out.wav").display().to_string();
         assert_reason(perform("write", &r, &[Str(bad)]), &["cannot write", "out.wav"]);
     }

@@ -30,6 +30,7 @@ use std::sync::Arc;
 
 use oscine_plugin_api::{PluginDescriptor, Registrar, SynthDefTable};
 
+mod aiff;
 pub mod amplifier;
 pub mod asr_envelope;
 pub mod audio_buffer;
@@ -54,7 +55,7 @@ mod wavetable;
 
 pub use amplifier::Amplifier;
 pub use asr_envelope::AsrEnvelope;
-pub use audio_buffer::{AudioBuffer, AudioBufferDef};
+pub use audio_buffer::{AudioBuffer, AudioBufferDef, FileType};
 pub use done_after::DoneAfter;
 pub use exponential_fade::ExponentialFade;
 pub use noise::Noise;

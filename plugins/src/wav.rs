@@ -184,7 +184,7 @@ pub struct WavError {
 }
 
 impl WavError {
-    fn new(reason: impl Into<String>) -> WavError {
+    pub(crate) fn new(reason: impl Into<String>) -> WavError {
         WavError { reason: reason.into() }
     }
 

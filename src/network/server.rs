@@ -505,10 +505,11 @@ impl Server {
         time: Timetag,
         bundle: u32,
     ) {
-        if let Some(verb) = verb.filter(|v| v.address().starts_with("/b_")) {
-            if self.dialect(client) == Dialect::Scsynth
-                && (self.completions.waits_for(client) || self.deferred.iter().any(|d| d.client == client))
-            {
+        // A `/sync` waits behind held buffer commands too, so it answers after their work.
+        if let Some(verb) = verb.filter(|v| v.address().starts_with("/b_") || *v == Verb::Sync) {
+            let holding = self.deferred.iter().any(|d| d.client == client);
+            let waiting = verb != Verb::Sync && self.completions.waits_for(client);
+            if self.dialect(client) == Dialect::Scsynth && (holding || waiting) {
                 if self.deferred.len() >= MAX_DEFERRED {
                     let e = RequestError::new(
                         ErrorCode::QueueFull,
@@ -517,6 +518,7 @@ impl Server {
                     return self.reply_error(client, &msg.addr, e);
                 }
                 let address = msg.addr.clone();
+                tracing::debug!("{address} waits for the earlier buffer commands of its client");
                 self.deferred.push_back(Deferred { commands, completion, verb, address, client, time, bundle });
                 return;
             }

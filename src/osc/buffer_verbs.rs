@@ -72,12 +72,16 @@ pub(super) fn parse_buffer(
         Verb::BWrite => {
             let path = a.string("path")?.to_owned();
             let header = optional_string(a, "header format", "aiff")?;
-            if !header.eq_ignore_ascii_case("wav") && !header.eq_ignore_ascii_case("wave") {
-                return Err(RequestError::new(
-                    ErrorCode::ArgumentValue,
-                    format!("header format '{header}': buffers are written as WAV files only (give \"wav\")"),
-                ));
-            }
+            let container = match header.to_ascii_lowercase().as_str() {
+                "wav" | "wave" => "wav",
+                "aiff" | "aif" | "aifc" => "aiff",
+                _ => {
+                    return Err(RequestError::new(
+                        ErrorCode::ArgumentValue,
+                        format!("header format '{header}': buffers are written as WAV or AIFF files"),
+                    ))
+                }
+            };
             let sample = optional_string(a, "sample format", "int24")?;
             let format = match sample {
                 "float" => "float",
@@ -92,14 +96,15 @@ pub(super) fn parse_buffer(
             };
             let frames = optional_int(a, "frames", -1)?;
             let start = optional_int(a, "start frame", 0)?;
-            if frames >= 0 || start != 0 {
-                return Err(RequestError::new(
-                    ErrorCode::ArgumentValue,
-                    "a buffer is written whole: frames must be -1 and the start frame 0",
-                ));
-            }
             leave_open(a)?;
-            perform("write", vec![ResourceArg::String(path), ResourceArg::String(format.into())])?
+            let args = vec![
+                ResourceArg::String(path),
+                ResourceArg::String(format.into()),
+                ResourceArg::String(container.into()),
+                ResourceArg::Int(frames.into()),
+                ResourceArg::Int(start.into()),
+            ];
+            perform("write", args)?
         }
         Verb::BFree => Command::ResourceFree { client, id },
         Verb::BZero => perform("zero", Vec::new())?,
