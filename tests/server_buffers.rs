@@ -56,9 +56,9 @@ fn buffer_commands_run_their_completion_messages_after_their_work() {
     assert_eq!(saved(&mut c, 3, "edits"), [0.1, 0.2, 0.3, 0.4, 0.5, 0.5, 0.0, -1.0]);
 
     // Refusals name what is wrong; the server stays up.
-    c.send("/b_write", vec![i(3), s("/tmp/x.aiff")]);
+    c.send("/b_write", vec![i(3), s("/tmp/x.flac"), s("flac")]);
     let error = c.expect_error("/b_write", 13);
-    assert!(error.contains("header format 'aiff'") && error.contains("wav"), "{error}");
+    assert!(error.contains("header format 'flac'") && error.contains("WAV or AIFF"), "{error}");
     c.send("/b_set", vec![i(3), i(8), f(1.0)]);
     let error = c.expect_error("/resource/perform", 68);
     assert!(error.contains("sample index 8 is outside the buffer's 8 samples"), "{error}");
