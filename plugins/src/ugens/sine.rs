@@ -239,9 +239,8 @@ mod tests {
     #[test]
     fn a_sweep_is_a_lookup_per_frame_to_the_bit() {
         let table = sine_table();
-        for (k, (start, inc)) in [(0, 4_921_316), (-7, -123_456_789), (i32::MAX - 3, 1 << 30), (12345, 0)]
-            .into_iter()
-            .enumerate()
+        for (k, (start, inc)) in
+            [(0, 4_921_316), (-7, -123_456_789), (i32::MAX - 3, 1 << 30), (12345, 0)].into_iter().enumerate()
         {
             for frames in [0, 1, 3, 4, 63, 64] {
                 let mut out = vec![f32::NAN; frames];

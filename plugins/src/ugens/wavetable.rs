@@ -236,9 +236,13 @@ impl PhaseReader {
     /// Reads `table` into output `output` for one call and advances the phase.
     #[inline]
     pub(crate) fn read(&mut self, table: &impl Wavetable, io: &mut UnitIo<'_, '_>, output: usize) {
-        self.read_frames(table.cycle(), io, output, |phase| table.lookup(phase), |out, phase, inc, _| {
-            table.sweep(out, phase, inc)
-        });
+        self.read_frames(
+            table.cycle(),
+            io,
+            output,
+            |phase| table.lookup(phase),
+            |out, phase, inc, _| table.sweep(out, phase, inc),
+        );
     }
 
     /// Fills output `output` for one call with `lookup` of each frame's phase (called once
