@@ -115,8 +115,11 @@ impl Harmonics {
     #[inline(always)]
     fn at_four(&self, tables: &Tables, phase: u32, step: u32) -> Option<[f32; 4]> {
         use std::arch::x86_64::*;
-        let lanes = [0, 1, 2, 3].map(|k: u32| phase.wrapping_add(step.wrapping_mul(k)));
-        let multiples = lanes.map(|p| p.wrapping_mul(self.multiple));
+        let lanes = four_phases(phase, step);
+        let m = self.multiple;
+        let multiples = [lanes[0].wrapping_mul(m), lanes[1].wrapping_mul(m), lanes[2].wrapping_mul(m), {
+            lanes[3].wrapping_mul(m)
+        }];
         let (sine, cosecant) = (tables.sine, &*tables.cosecant);
         // The points `a` and `b` around `phase` in `table`, side by side.
         let points = |table: &[f32; TABLE + 1], phase: u32| {
@@ -153,6 +156,17 @@ impl Harmonics {
             Some(values)
         }
     }
+}
+
+/// `phase`, `phase + step`, `phase + 2 step` and `phase + 3 step`, wrapping.
+#[inline(always)]
+fn four_phases(phase: u32, step: u32) -> [u32; 4] {
+    [
+        phase,
+        phase.wrapping_add(step),
+        phase.wrapping_add(step.wrapping_mul(2)),
+        phase.wrapping_add(step.wrapping_mul(3)),
+    ]
 }
 
 /// Whether half angle `phase` is within `NEAR_ZERO` points of a zero of the sine, where
@@ -321,7 +335,9 @@ impl TrainUnit {
         if KIND != PULSE && !FADE {
             for four in out.chunks_exact_mut(4) {
                 let z = b.new.at_four(tables, phase, b.step).unwrap_or_else(|| {
-                    [0, 1, 2, 3].map(|k: u32| b.new.at(tables, phase.wrapping_add(b.step.wrapping_mul(k))))
+                    let [p0, p1, p2, p3] = four_phases(phase, b.step);
+                    let at = |p| b.new.at(tables, p);
+                    [at(p0), at(p1), at(p2), at(p3)]
                 });
                 for (o, z) in four.iter_mut().zip(z) {
                     *o = if KIND == BLIP {
