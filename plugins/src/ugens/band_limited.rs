@@ -328,18 +328,30 @@ impl TrainUnit {
         };
         let fade_step = 1.0 / out.len() as f32;
         let (mut phase, mut y) = (self.phase, self.y);
-        // Four frames at a time where there is one train and no fade (a four near a zero
-        // of the sine a frame at a time), the frames left over one by one.
+        // Four frames at a time where there is no fade (a four near a zero of the sine a
+        // frame at a time), the frames left over one by one. Pulse's second train over
+        // four frames is a train too: its half angles `phase + shift` step by
+        // `step + shift_slope`.
         let mut start = 0;
         #[cfg(target_arch = "x86_64")]
-        if KIND != PULSE && !FADE {
-            for four in out.chunks_exact_mut(4) {
-                let z = b.new.at_four(tables, phase, b.step).unwrap_or_else(|| {
-                    let [p0, p1, p2, p3] = four_phases(phase, b.step);
+        if !FADE {
+            let four = |phase: u32, step: u32| {
+                b.new.at_four(tables, phase, step).unwrap_or_else(|| {
+                    let [p0, p1, p2, p3] = four_phases(phase, step);
                     let at = |p| b.new.at(tables, p);
                     [at(p0), at(p1), at(p2), at(p3)]
-                });
-                for (o, z) in four.iter_mut().zip(z) {
+                })
+            };
+            for frames in out.chunks_exact_mut(4) {
+                let mut z = four(phase, b.step);
+                if KIND == PULSE {
+                    let shift = b.shift.wrapping_add(b.shift_slope.wrapping_mul(start as i32));
+                    let second = four(phase.wrapping_add(shift as u32), b.step.wrapping_add(b.shift_slope as u32));
+                    for (z, s) in z.iter_mut().zip(second) {
+                        *z -= s;
+                    }
+                }
+                for (o, z) in frames.iter_mut().zip(z) {
                     *o = if KIND == BLIP {
                         z
                     } else {
