@@ -541,8 +541,10 @@ impl SynthInstance {
         let b = self.layout.block_size as usize;
         let sample_rate = self.sample_rate;
         let (entry, parts) = self.split();
-        for (buffer, mapping) in parts.inputs.chunks_exact_mut(b.max(1)).zip(parts.input_maps.iter()) {
-            let part = &mut buffer[from..to];
+        // Channel `k` of the inputs and outputs is `k * b..(k + 1) * b`; indexed, not
+        // chunked, as chunking divides by the block size.
+        for (k, mapping) in parts.input_maps.iter().enumerate() {
+            let part = &mut parts.inputs[k * b + from..k * b + to];
             match mapping {
                 Some(m) => buses.audio.read(*m, from, part),
                 None => part.fill(0.0),
@@ -572,13 +574,13 @@ impl SynthInstance {
         };
         let parts = self.parts();
         if status == ProcessStatus::OutputsUntouched {
-            for buffer in parts.outputs.chunks_exact_mut(b.max(1)) {
-                buffer[from..to].fill(0.0);
+            for k in 0..parts.output_maps.len() {
+                parts.outputs[k * b + from..k * b + to].fill(0.0);
             }
         }
-        for (buffer, maps) in parts.outputs.chunks_exact(b.max(1)).zip(parts.output_maps.iter()) {
+        for (k, maps) in parts.output_maps.iter().enumerate() {
             for m in maps.iter() {
-                buses.audio.write(m, from, &buffer[from..to]);
+                buses.audio.write(m, from, &parts.outputs[k * b + from..k * b + to]);
             }
         }
         Some(match status {

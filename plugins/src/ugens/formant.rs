@@ -45,7 +45,7 @@ impl UGen for Formant {
         expect_inputs(spec, 3, 3)?;
         expect_outputs(spec, 1)?;
         Ok(FormantUnit {
-            sine: &tables().sine,
+            sine: tables().sine,
             units_per_hz: (f64::from(TURN) / spec.sample_rate) as f32,
             fundamental: 0,
             formant: 0,

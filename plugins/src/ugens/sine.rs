@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
 
-use super::wavetable::{interpolate, point, truncate, PhaseReader, Wavetable};
+use super::wavetable::{interpolate, point, sweep_each, truncate, PhaseReader, Wavetable};
 use super::{expect_inputs, expect_outputs, expect_rate};
 
 pub(super) fn register(registrar: &mut dyn Registrar) {
@@ -23,23 +23,37 @@ const TABLE_SIZE: usize = 8192;
 /// Phase steps in a cycle: the table's entries times 2^16 steps between two of them.
 const CYCLE: f64 = (TABLE_SIZE as f64) * 65536.0;
 
-/// The sine table as scsynth lays out wavetables: `(2a − b, b − a)` for consecutive
-/// entries `a`, `b` of `sin(2π i / 8192)`.
+/// The sine table, read as scsynth lays out wavetables: the pair `(2a − b, b − a)` for
+/// consecutive points `a`, `b` of `sin(2π i / 8192)`. Only the points are kept (8193 of
+/// them, the last closing the cycle) and each pair is computed from them as it is read, in
+/// `f32` as scsynth computes its table, so that the table takes half the cache.
 #[derive(Clone, Copy)]
-pub(crate) struct SineTable(&'static [[f32; 2]; TABLE_SIZE]);
+pub(crate) struct SineTable(&'static [f32; TABLE_SIZE + 1]);
+
+/// `sin(2π i / 8192)` in `f32` for `i` in `0..=8192`, computed once (in `f64`, rounded).
+pub(crate) fn sine_points() -> &'static [f32; TABLE_SIZE + 1] {
+    static POINTS: OnceLock<Box<[f32; TABLE_SIZE + 1]>> = OnceLock::new();
+    POINTS.get_or_init(|| {
+        let mut points = Box::new([0.0; TABLE_SIZE + 1]);
+        for (i, p) in points.iter_mut().enumerate() {
+            *p = (TAU * i as f64 / TABLE_SIZE as f64).sin() as f32;
+        }
+        points
+    })
+}
 
 /// The sine table, computed once.
 pub(crate) fn sine_table() -> SineTable {
-    static TABLE: OnceLock<Box<[[f32; 2]; TABLE_SIZE]>> = OnceLock::new();
-    SineTable(TABLE.get_or_init(|| {
-        let entry = |i: usize| (TAU * i as f64 / TABLE_SIZE as f64).sin() as f32;
-        let mut table = Box::new([[0.0; 2]; TABLE_SIZE]);
-        for (i, pair) in table.iter_mut().enumerate() {
-            let (a, b) = (entry(i), entry(i + 1));
-            *pair = [2.0 * a - b, b - a];
-        }
-        table
-    }))
+    SineTable(sine_points())
+}
+
+impl SineTable {
+    /// The wavetable pair at point `i`.
+    #[inline(always)]
+    fn pair(&self, i: usize) -> (f32, f32) {
+        let (a, b) = (self.0[i], self.0[i + 1]);
+        (2.0 * a - b, b - a)
+    }
 }
 
 impl Wavetable for SineTable {
@@ -50,8 +64,59 @@ impl Wavetable for SineTable {
 
     #[inline(always)]
     fn lookup(&self, phase: i32) -> f32 {
-        let [v1, v2] = self.0[point(phase, TABLE_SIZE - 1)];
+        let (v1, v2) = self.pair(point(phase, TABLE_SIZE - 1));
         interpolate(v1, v2, phase)
+    }
+
+    #[inline(always)]
+    fn sweep(&self, out: &mut [f32], phase: i32, inc: i32) -> i32 {
+        #[cfg(target_arch = "x86_64")]
+        let (out, phase) = self.sweep_fours(out, phase, inc);
+        sweep_each(out, phase, inc, |p| self.lookup(p))
+    }
+}
+
+impl SineTable {
+    /// [`Wavetable::sweep`] four frames at a time for as many whole fours as `out` holds
+    /// (SSE2, in x86-64's baseline); returns the frames left and the phase they start at.
+    /// Each frame's arithmetic is [`lookup`](Wavetable::lookup)'s: the same integer steps,
+    /// one `f32` multiply and one add, so the values are the same to the bit.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn sweep_fours<'o>(&self, out: &'o mut [f32], phase: i32, inc: i32) -> (&'o mut [f32], i32) {
+        use std::arch::x86_64::*;
+        let mask = TABLE_SIZE - 1;
+        // The points `a` and `b` of a phase's pair, side by side.
+        let points = |i: u64| self.0[((i as usize >> 16) & mask)..][..2].as_ptr() as *const f64;
+        // SAFETY: SSE2 is always there on x86-64; the loads and the store are in bounds (see
+        // below).
+        unsafe {
+            let mut phases = _mm_setr_epi32(phase, phase.wrapping_add(inc), phase.wrapping_add(inc.wrapping_mul(2)), {
+                phase.wrapping_add(inc.wrapping_mul(3))
+            });
+            let step = _mm_set1_epi32(inc.wrapping_mul(4));
+            let (fraction, one) = (_mm_set1_epi32(0xffff), _mm_set1_epi32(0x3f80_0000));
+            let mut fours = out.chunks_exact_mut(4);
+            for four in &mut fours {
+                // The phases of frames 0 and 1 in `low`, 2 and 3 in `high`, as 32-bit halves.
+                let low = _mm_cvtsi128_si64(phases) as u64;
+                let high = _mm_cvtsi128_si64(_mm_unpackhi_epi64(phases, phases)) as u64;
+                // Each pointer is to two `f32`s in the table (8 bytes), read unaligned.
+                let x = _mm_castpd_ps(_mm_loadh_pd(_mm_load_sd(points(low)), points(low >> 32)));
+                let y = _mm_castpd_ps(_mm_loadh_pd(_mm_load_sd(points(high)), points(high >> 32)));
+                let a = _mm_shuffle_ps::<0b10_00_10_00>(x, y);
+                let b = _mm_shuffle_ps::<0b11_01_11_01>(x, y);
+                // 2a − b (a + a is 2a exactly) and b − a, as `pair` computes them.
+                let v1 = _mm_sub_ps(_mm_add_ps(a, a), b);
+                let v2 = _mm_sub_ps(b, a);
+                let frac = _mm_castsi128_ps(_mm_or_si128(_mm_slli_epi32::<7>(_mm_and_si128(phases, fraction)), one));
+                let values = _mm_add_ps(v1, _mm_mul_ps(v2, frac));
+                // `four` holds four `f32`s, written unaligned.
+                _mm_storeu_ps(four.as_mut_ptr(), values);
+                phases = _mm_add_epi32(phases, step);
+            }
+            (fours.into_remainder(), _mm_cvtsi128_si32(phases))
+        }
     }
 }
 
@@ -157,6 +222,36 @@ mod tests {
             let phase = (k as i64 * 214_749) as i32;
             let exact = (std::f64::consts::TAU * f64::from(phase as u32) / CYCLE).sin();
             assert!((f64::from(table.lookup(phase)) - exact).abs() < 2e-7, "{k}");
+        }
+    }
+
+    #[test]
+    fn pairs_are_the_wavetable_of_the_points_to_the_bit() {
+        let table = sine_table();
+        let point = |i: usize| (std::f64::consts::TAU * i as f64 / 8192.0).sin() as f32;
+        for i in 0..8192 {
+            let (a, b) = (point(i), point(i + 1));
+            let (v1, v2) = table.pair(i);
+            assert_eq!((v1.to_bits(), v2.to_bits()), ((2.0 * a - b).to_bits(), (b - a).to_bits()), "{i}");
+        }
+    }
+
+    #[test]
+    fn a_sweep_is_a_lookup_per_frame_to_the_bit() {
+        let table = sine_table();
+        for (k, (start, inc)) in
+            [(0, 4_921_316), (-7, -123_456_789), (i32::MAX - 3, 1 << 30), (12345, 0)].into_iter().enumerate()
+        {
+            for frames in [0, 1, 3, 4, 63, 64] {
+                let mut out = vec![f32::NAN; frames];
+                let end = table.sweep(&mut out, start, inc);
+                let mut phase = start;
+                for (n, &x) in out.iter().enumerate() {
+                    assert_eq!(x.to_bits(), table.lookup(phase).to_bits(), "case {k}, {frames} frames, frame {n}");
+                    phase = phase.wrapping_add(inc);
+                }
+                assert_eq!(end, phase);
+            }
         }
     }
 

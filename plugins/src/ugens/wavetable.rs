@@ -35,6 +35,24 @@ pub(crate) trait Wavetable {
 
     /// The table's value at `phase`.
     fn lookup(&self, phase: i32) -> f32;
+
+    /// Fills `out` with the table's values at `phase`, `phase + inc`, `phase + 2 inc` …
+    /// (wrapping) and returns the phase after the last: each value what
+    /// [`lookup`](Self::lookup) gives.
+    #[inline(always)]
+    fn sweep(&self, out: &mut [f32], phase: i32, inc: i32) -> i32 {
+        sweep_each(out, phase, inc, |p| self.lookup(p))
+    }
+}
+
+/// [`Wavetable::sweep`] a frame at a time, with `lookup` for each frame's phase.
+#[inline(always)]
+pub(crate) fn sweep_each(out: &mut [f32], mut phase: i32, inc: i32, mut lookup: impl FnMut(i32) -> f32) -> i32 {
+    for o in out.iter_mut() {
+        *o = lookup(phase);
+        phase = phase.wrapping_add(inc);
+    }
+    phase
 }
 
 /// The value of the pair `[v1, v2]` at the low 16 bits of `phase`.
@@ -218,7 +236,13 @@ impl PhaseReader {
     /// Reads `table` into output `output` for one call and advances the phase.
     #[inline]
     pub(crate) fn read(&mut self, table: &impl Wavetable, io: &mut UnitIo<'_, '_>, output: usize) {
-        self.read_with(table.cycle(), io, output, |phase| table.lookup(phase));
+        self.read_frames(
+            table.cycle(),
+            io,
+            output,
+            |phase| table.lookup(phase),
+            |out, phase, inc, _| table.sweep(out, phase, inc),
+        );
     }
 
     /// Fills output `output` for one call with `lookup` of each frame's phase (called once
@@ -228,7 +252,21 @@ impl PhaseReader {
         cycle: f64,
         io: &mut UnitIo<'_, '_>,
         output: usize,
-        mut lookup: impl FnMut(i32) -> f32,
+        lookup: impl FnMut(i32) -> f32,
+    ) {
+        self.read_frames(cycle, io, output, lookup, |out, phase, inc, lookup| sweep_each(out, phase, inc, lookup));
+    }
+
+    /// As [`read_with`](Self::read_with), with `sweep` filling the call's frames when the
+    /// increment is the same for all of them (as [`Wavetable::sweep`] does).
+    #[inline(always)]
+    fn read_frames<L: FnMut(i32) -> f32>(
+        &mut self,
+        cycle: f64,
+        io: &mut UnitIo<'_, '_>,
+        output: usize,
+        mut lookup: L,
+        sweep: impl FnOnce(&mut [f32], i32, i32, &mut L) -> i32,
     ) {
         let (freq, phase_in) = (self.freq(io), io.input(self.phase_in));
         let audio_phase_steps = self.audio_phase_steps;
@@ -244,10 +282,7 @@ impl PhaseReader {
         match (freq.len() > 1, phase_in.len() > 1) {
             (false, false) => {
                 let inc = increment(freq[0]).wrapping_add(phase_steps(cycle, slope));
-                for o in out.iter_mut() {
-                    *o = lookup(phase);
-                    phase = phase.wrapping_add(inc);
-                }
+                phase = sweep(out, phase, inc, &mut lookup);
             }
             (false, true) => {
                 let inc = increment(freq[0]);
