@@ -110,7 +110,20 @@ fn the_process_path_never_allocates_or_frees() {
             changes: ControlChanges::one((ControlRef::Index(99), 0.0)),
         });
         let snapshot = t.handle.tree_snapshot();
-        t.send(Command::QueryTree { client: CLIENT, id: 0, snapshot });
+        t.send(Command::QueryTree { client: CLIENT, id: 0, snapshot, form: oscine::engine::TreeForm::Oscine });
+        // scsynth's node commands: run, move, query, read controls, pick an id, deep-free.
+        t.send(Command::NodeRun { client: CLIENT, id: base, run: false });
+        t.send(Command::NodeRun { client: CLIENT, id: base, run: true });
+        t.send(Command::NodeRun { client: CLIENT, id: base + 2, run: false });
+        t.send(Command::NodeMove { client: CLIENT, id: base + 2, target: base, action: TailOfGroup, ordered: false });
+        t.send(Command::NodeMove { client: CLIENT, id: base, target: base + 2, action: TailOfGroup, ordered: true });
+        t.send(Command::NodeQuery { client: CLIENT, id: base + 2 });
+        let query = oscine::engine::ControlQuery::new(vec![(ControlRef::Index(0), 1, None)], false);
+        t.send(Command::SynthGet { client: CLIENT, id: base + 2, query: Box::new(query) });
+        t.send(Command::GroupNew { client: CLIENT, id: -1, target: base, action: TailOfGroup });
+        t.send(Command::GroupNew { client: CLIENT, id: base + 700, target: base, action: TailOfGroup });
+        t.synth("test-dc", base + 701, base + 700, TailOfGroup, &[]);
+        t.send(Command::GroupDeepFree { client: CLIENT, id: base + 700 });
         t.send(Command::Sync { client: CLIENT, token: round });
         render_counted(&mut t, 20);
         let events = t.take_events();
@@ -118,6 +131,9 @@ fn the_process_path_never_allocates_or_frees() {
         assert!(events.iter().any(|e| matches!(e, Event::Tree { .. })));
         assert!(events.iter().any(|e| matches!(e, Event::Synced { .. })));
         assert!(events.iter().any(|e| matches!(e, Event::Error { .. })));
+        assert!(events.iter().any(|e| matches!(e, Event::NodeChanged { .. })));
+        assert!(events.iter().any(|e| matches!(e, Event::NodeInfo { .. })));
+        assert!(events.iter().any(|e| matches!(e, Event::Controls { .. })));
         // Done flags and frees of whole groups.
         t.synth("test-done", base + 500, base, TailOfGroup, &[("after", 2.0)]);
         t.send(Command::SetDoneFlags {
@@ -127,7 +143,7 @@ fn the_process_path_never_allocates_or_frees() {
         });
         render_counted(&mut t, 4);
         let events = t.take_events();
-        assert!(events.iter().any(|e| matches!(e, Event::NodeEnded { id } if *id == base)), "{events:?}");
+        assert!(events.iter().any(|e| matches!(e, Event::NodeEnded { id, .. } if *id == base)), "{events:?}");
     }
     t.send(Command::Shutdown { client: Some(CLIENT) });
     render_counted(&mut t, 2);

@@ -7,8 +7,8 @@
 use oscine_plugin_api::{ResourceArg, ResourceId};
 
 use super::{
-    AddAction, BusMapping, ClientId, ControlChanges, DoneFlags, InlineVec, NodeId, ResourceDefId, ResourceDefRef,
-    SynthInstance, Timetag, TreeSnapshot,
+    AddAction, BusMapping, ClientId, ControlChanges, ControlQuery, DoneFlags, InlineVec, NodeId, ResourceDefId,
+    ResourceDefRef, SynthInstance, Timetag, TreeSnapshot,
 };
 
 /// A typed request to the audio thread. Built on the network side (which validates what it
@@ -115,6 +115,54 @@ pub enum Command {
         id: NodeId,
         /// Preallocated storage, returned in [`Event::Tree`](super::Event).
         snapshot: Box<TreeSnapshot>,
+        /// What the answer becomes.
+        form: TreeForm,
+    },
+    /// Turn a node on or off (scsynth's `/n_run`).
+    NodeRun {
+        /// Sender.
+        client: ClientId,
+        /// The node.
+        id: NodeId,
+        /// On (true) or off.
+        run: bool,
+    },
+    /// Move a node (scsynth's `/n_before`, `/n_after`, `/g_head`, `/g_tail`, `/n_order`).
+    NodeMove {
+        /// Sender.
+        client: ClientId,
+        /// The node.
+        id: NodeId,
+        /// Where it goes.
+        target: NodeId,
+        /// How it is placed relative to `target`.
+        action: AddAction,
+        /// Whether it is one of an `/n_order`'s nodes.
+        ordered: bool,
+    },
+    /// Reply where a node is (scsynth's `/n_query`).
+    NodeQuery {
+        /// Sender.
+        client: ClientId,
+        /// The node.
+        id: NodeId,
+    },
+    /// Free every Synth inside a Group, at any depth; the Groups stay (`/g_deepFree`).
+    GroupDeepFree {
+        /// Sender.
+        client: ClientId,
+        /// The Group.
+        id: NodeId,
+    },
+    /// Read control values of a Synth (scsynth's `/s_get`, `/s_getn`).
+    SynthGet {
+        /// Sender.
+        client: ClientId,
+        /// The Synth.
+        id: NodeId,
+        /// Which controls, and storage for their values, returned in
+        /// [`Event::Controls`](super::Event).
+        query: Box<ControlQuery>,
     },
     /// Start constructing a Resource on a worker.
     ResourceNew {
@@ -190,6 +238,23 @@ pub struct TimedCommand {
     pub last_of_group: bool,
 }
 
+/// What a node-tree query's answer becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreeForm {
+    /// Oscine's `/node/tree` reply.
+    Oscine,
+    /// scsynth's `/g_queryTree.reply`, with the Synths' control values or without.
+    Scsynth {
+        /// Whether control values are included.
+        controls: bool,
+    },
+    /// scsynth's `/g_dumpTree`: printed to the server's log, no reply.
+    Dump {
+        /// Whether control values are included.
+        controls: bool,
+    },
+}
+
 /// Which kind of command an error is about (so the network side can name the OSC verb).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -214,6 +279,18 @@ pub enum CommandKind {
     NodeFree,
     /// [`Command::QueryTree`].
     QueryTree,
+    /// [`Command::NodeRun`].
+    NodeRun,
+    /// [`Command::NodeMove`] outside an `/n_order`, by its add action.
+    NodeMove(AddAction),
+    /// [`Command::NodeMove`] in an `/n_order`.
+    NodeOrder,
+    /// [`Command::NodeQuery`].
+    NodeQuery,
+    /// [`Command::GroupDeepFree`].
+    GroupDeepFree,
+    /// [`Command::SynthGet`].
+    SynthGet,
     /// [`Command::ResourceNew`].
     ResourceNew,
     /// [`Command::ResourceFree`].
@@ -235,6 +312,8 @@ impl CommandKind {
         !matches!(
             self,
             CommandKind::QueryTree
+                | CommandKind::NodeQuery
+                | CommandKind::SynthGet
                 | CommandKind::Sync
                 | CommandKind::Shutdown
                 | CommandKind::ResourceNew
@@ -257,6 +336,12 @@ impl Command {
             Command::NodeSet { .. } => CommandKind::NodeSet,
             Command::NodeFree { .. } => CommandKind::NodeFree,
             Command::QueryTree { .. } => CommandKind::QueryTree,
+            Command::NodeRun { .. } => CommandKind::NodeRun,
+            Command::NodeMove { ordered: true, .. } => CommandKind::NodeOrder,
+            Command::NodeMove { action, .. } => CommandKind::NodeMove(*action),
+            Command::NodeQuery { .. } => CommandKind::NodeQuery,
+            Command::GroupDeepFree { .. } => CommandKind::GroupDeepFree,
+            Command::SynthGet { .. } => CommandKind::SynthGet,
             Command::ResourceNew { .. } => CommandKind::ResourceNew,
             Command::ResourceFree { .. } => CommandKind::ResourceFree,
             Command::ResourcePerform { .. } => CommandKind::ResourcePerform,
@@ -279,6 +364,11 @@ impl Command {
             | Command::NodeSet { id, .. }
             | Command::NodeFree { id, .. }
             | Command::QueryTree { id, .. }
+            | Command::NodeRun { id, .. }
+            | Command::NodeMove { id, .. }
+            | Command::NodeQuery { id, .. }
+            | Command::GroupDeepFree { id, .. }
+            | Command::SynthGet { id, .. }
             | Command::ResourceNew { id, .. }
             | Command::ResourceFree { id, .. } => *id,
             Command::ResourcePerform { ids, .. } => ids.first(),
@@ -300,6 +390,11 @@ impl Command {
             | Command::NodeSet { client, .. }
             | Command::NodeFree { client, .. }
             | Command::QueryTree { client, .. }
+            | Command::NodeRun { client, .. }
+            | Command::NodeMove { client, .. }
+            | Command::NodeQuery { client, .. }
+            | Command::GroupDeepFree { client, .. }
+            | Command::SynthGet { client, .. }
             | Command::ResourceNew { client, .. }
             | Command::ResourceFree { client, .. }
             | Command::ResourcePerform { client, .. }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use oscine_plugin_api::{Resource, ResourceArg};
 
-use super::{ResourceDefRef, SynthInstance, TreeSnapshot};
+use super::{ControlQuery, ResourceDefRef, SynthInstance, TreeSnapshot};
 
 /// Something the audio thread is done with and must not drop itself: it travels to a
 /// worker, which drops it.
@@ -15,6 +15,8 @@ pub enum Garbage {
     Synth(SynthInstance),
     /// A snapshot that could not be delivered.
     Snapshot(Box<TreeSnapshot>),
+    /// A control query that could not be answered or delivered.
+    Query(Box<ControlQuery>),
     /// A reference to a Resource the audio thread no longer needs (an old resource-port
     /// binding); dropping it may free the Resource.
     Resource(Arc<dyn Resource>),
