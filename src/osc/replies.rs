@@ -444,22 +444,28 @@ fn query_tree(snapshot: &TreeSnapshot, with_controls: bool) -> Result<OscPacket,
     Ok(message("/g_queryTree.reply", args))
 }
 
-/// The text `/g_dumpTree` prints: scsynth's layout, one node per line, indented by depth.
+/// The text `/g_dumpTree` prints, in scsynth's layout: `NODE TREE Group id`, then one
+/// line per node indented three spaces a level (`id group`, `id synthdef`), with a
+/// Synth's `name: value` pairs on the line after it.
 fn dump_tree(snapshot: &TreeSnapshot, with_controls: bool) -> String {
     use std::fmt::Write;
     let mut out = String::from("NODE TREE");
     for node in &snapshot.nodes {
         let indent = "   ".repeat(node.depth as usize);
         match &node.kind {
+            NodeInfoKind::Group { .. } if node.depth == 0 => {
+                let _ = write!(out, " Group {}", node.id);
+            }
             NodeInfoKind::Group { .. } => {
-                let _ = write!(out, "\n{indent}Group {}", node.id);
+                let _ = write!(out, "\n{indent}{} group", node.id);
             }
             NodeInfoKind::Synth { def, controls, .. } => {
                 let _ = write!(out, "\n{indent}{} {}", node.id, def.name());
                 if with_controls {
                     let _ = write!(out, "\n{indent}  ");
-                    for (spec, value) in def.controls().iter().zip(&snapshot.controls[controls.clone()]) {
-                        let _ = write!(out, " {}: {value}", spec.name);
+                    let values = &snapshot.controls[controls.clone()];
+                    for (k, (spec, value)) in def.controls().iter().zip(values).enumerate() {
+                        let _ = write!(out, "{}{}: {value}", if k == 0 { "" } else { " " }, spec.name);
                     }
                 }
             }
