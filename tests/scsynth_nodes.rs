@@ -148,6 +148,10 @@ fn control_queries_answer_with_n_set_and_n_setn() {
     );
     c.send("/s_get", vec![i(1000), i(99)]);
     assert_eq!(c.expect("/fail").args[0], s("/s_get"));
+    c.send("/n_setn", vec![i(9999), i(0), i(1), f(1.0)]);
+    assert_eq!(c.expect("/fail").args[0], s("/n_setn"));
+    c.send("/n_fill", vec![i(1000), i(0), i(9), f(1.0)]);
+    assert_eq!(c.expect("/fail").args[0], s("/n_fill"));
 }
 
 #[test]
@@ -159,6 +163,7 @@ fn oscine_clients_get_acks_errors_and_keep_their_own_notifications() {
     c.ok("/n_run", vec![i(10), i(0)], "/n_run", 10);
     c.ok("/g_tail", vec![i(0), i(10)], "/g_tail", 10);
     c.fails("/n_before", vec![i(10), i(10)], "/n_before", 25);
+    c.fails("/n_fill", vec![i(9999), i(0), i(2), f(1.0)], "/n_fill", 21);
     c.send("/n_query", vec![i(10)]);
     assert_eq!(c.expect("/n_info").args, [i(10), i(0), i(-1), i(-1), i(1), i(-1), i(-1)]);
     c.send("/n_free", vec![i(10)]);

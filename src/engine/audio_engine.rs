@@ -19,10 +19,10 @@ use super::ClockMode;
 use super::EventSignal;
 use super::WorkerLinks;
 use super::{
-    AudioBuses, BlockReports, BusMapping, ClientId, Command, ControlBuses, ControlChanges, ControlRef, DoneFlags,
-    EngineError, EngineOptions, EngineStatus, Event, Garbage, NodeChange, NodeId, NodeTree, NumberedBuses, PortRef,
-    ProcessOutcome, ResourceSystem, Scheduled, Scheduler, TimedCommand, Timetag, MAX_BUSES_PER_OUTPUT, NO_NODE,
-    ROOT_NODE_ID,
+    AudioBuses, BlockReports, BusMapping, ClientId, Command, CommandKind, ControlBuses, ControlChanges, ControlRef,
+    DoneFlags, EngineError, EngineOptions, EngineStatus, Event, Garbage, NodeChange, NodeId, NodeTree, NumberedBuses,
+    PortRef, ProcessOutcome, ResourceSystem, Scheduled, Scheduler, TimedCommand, Timetag, MAX_BUSES_PER_OUTPUT,
+    NO_NODE, ROOT_NODE_ID,
 };
 
 /// How much audio one DSP-load measuring window spans, in seconds.
@@ -439,7 +439,9 @@ impl Engine {
                 }
             }
             Command::SetDoneFlags { id, flags, .. } => self.tree.synth_mut(id).map(|s| s.set_done_flags(flags)),
-            Command::NodeSet { client, id, changes } => self.set_controls(client, id, &changes, offset),
+            Command::NodeSet { client, id, changes } | Command::NodeSetRuns { client, id, changes, .. } => {
+                self.set_controls(client, kind, id, &changes, offset)
+            }
             Command::NodeFree { id, .. } => match self.tree.synth_mut(id) {
                 // Already leaving at the end of this block: as good as gone.
                 Ok(synth) if synth.is_stopping() => Err(EngineError::NodeNotFound(id)),
@@ -553,6 +555,7 @@ impl Engine {
     fn set_controls(
         &mut self,
         client: ClientId,
+        kind: CommandKind,
         id: NodeId,
         changes: &ControlChanges,
         offset: usize,
@@ -563,7 +566,7 @@ impl Engine {
                 let mut last_error = None;
                 apply_changes(synth, id, changes, offset, pool, outbox, &mut |error| {
                     if let Some(previous) = last_error.replace(error) {
-                        outbox_error(client, previous)
+                        outbox_error(client, kind, previous)
                     } else {
                         None
                     }

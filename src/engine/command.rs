@@ -100,6 +100,18 @@ pub enum Command {
         /// Which controls, and their values (clamped to each control's range).
         changes: ControlChanges,
     },
+    /// Set runs of consecutive controls (scsynth's `/n_setn`, `/n_fill`): applied as
+    /// `NodeSet`, answered as the verb it came as.
+    NodeSetRuns {
+        /// Sender.
+        client: ClientId,
+        /// The Synth, or a Group.
+        id: NodeId,
+        /// Which controls, and their values.
+        changes: ControlChanges,
+        /// Whether it came as `/n_fill` (else `/n_setn`).
+        fill: bool,
+    },
     /// Free a node; a Group is freed with everything in it.
     NodeFree {
         /// Sender.
@@ -275,6 +287,10 @@ pub enum CommandKind {
     SetDoneFlags,
     /// [`Command::NodeSet`].
     NodeSet,
+    /// [`Command::NodeSetRuns`] from `/n_setn`.
+    NodeSetn,
+    /// [`Command::NodeSetRuns`] from `/n_fill`.
+    NodeFill,
     /// [`Command::NodeFree`].
     NodeFree,
     /// [`Command::QueryTree`].
@@ -334,6 +350,8 @@ impl Command {
             Command::MapOutput { .. } => CommandKind::MapOutput,
             Command::SetDoneFlags { .. } => CommandKind::SetDoneFlags,
             Command::NodeSet { .. } => CommandKind::NodeSet,
+            Command::NodeSetRuns { fill: false, .. } => CommandKind::NodeSetn,
+            Command::NodeSetRuns { fill: true, .. } => CommandKind::NodeFill,
             Command::NodeFree { .. } => CommandKind::NodeFree,
             Command::QueryTree { .. } => CommandKind::QueryTree,
             Command::NodeRun { .. } => CommandKind::NodeRun,
@@ -362,6 +380,7 @@ impl Command {
             | Command::MapOutput { id, .. }
             | Command::SetDoneFlags { id, .. }
             | Command::NodeSet { id, .. }
+            | Command::NodeSetRuns { id, .. }
             | Command::NodeFree { id, .. }
             | Command::QueryTree { id, .. }
             | Command::NodeRun { id, .. }
@@ -388,6 +407,7 @@ impl Command {
             | Command::MapOutput { client, .. }
             | Command::SetDoneFlags { client, .. }
             | Command::NodeSet { client, .. }
+            | Command::NodeSetRuns { client, .. }
             | Command::NodeFree { client, .. }
             | Command::QueryTree { client, .. }
             | Command::NodeRun { client, .. }

@@ -91,7 +91,7 @@ pub(super) fn parse_node(
             if changes.is_empty() {
                 return Err(RequestError::new(ErrorCode::ArgumentCount, "no controls given"));
             }
-            v.push(Command::NodeSet { client, id, changes });
+            v.push(Command::NodeSetRuns { client, id, changes, fill: verb == Verb::NFill });
         }
         Verb::SGet | Verb::SGetn => {
             let id = a.node_id("synth id")?;

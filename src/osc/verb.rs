@@ -177,6 +177,8 @@ impl Verb {
             CommandKind::MapOutput => Verb::MapOutput,
             CommandKind::SetDoneFlags => Verb::SetDoneFlags,
             CommandKind::NodeSet => Verb::NodeSet,
+            CommandKind::NodeSetn => Verb::NSetn,
+            CommandKind::NodeFill => Verb::NFill,
             CommandKind::NodeFree => Verb::NodeFree,
             CommandKind::QueryTree => Verb::NodeTree,
             CommandKind::NodeRun => Verb::NRun,
