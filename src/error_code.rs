@@ -71,6 +71,8 @@ error_codes! {
     NotAGroup = 22, "not a group", "The command needs a Group.";
     NotASynth = 23, "not a synth", "The command needs a Synth.";
     RootGroup = 24, "root group", "The root Group cannot be freed, nor have nodes placed before or after it.";
+    MoveIntoItself = 25, "move into itself",
+        "A node cannot be moved before or after itself, nor a Group into itself or its subtree.";
     NodeCapacity = 30, "node capacity", "The node tree is full.";
     OutputMappingsFull = 31, "output mappings full", "The output port already feeds as many buses as it can.";
     QueueFull = 32, "queue full", "The command queue to the audio thread has no room for the datagram's commands.";
@@ -78,6 +80,7 @@ error_codes! {
     ShuttingDown = 34, "shutting down", "The server is shutting down and takes no more commands.";
     SchedulerFull = 35, "scheduler full", "A timed command found the scheduler full.";
     WorkersFull = 36, "worker queues full", "The worker queues cannot take back what the change would let go of.";
+    ReplyTooLarge = 37, "reply too large", "The reply does not fit one datagram; nothing was sent in its place.";
     ControlIndex = 40, "control index", "The Synth has no control with this index.";
     ControlName = 41, "control name", "The Synth has no control with this name.";
     InputPort = 42, "input port", "The Synth has no input port with this index.";

@@ -82,7 +82,7 @@ fn the_tree_is_walked_depth_first_in_placement_order() {
     t.synth("test-dc", 13, 3, TailOfGroup, &[("level", 2.0)]);
     t.synth("test-dc", 14, 10, AfterNode, &[]);
     let snapshot = t.handle.tree_snapshot();
-    t.send(Command::QueryTree { client: CLIENT, id: 0, snapshot });
+    t.send(Command::QueryTree { client: CLIENT, id: 0, snapshot, form: oscine::engine::TreeForm::Oscine });
     t.render(1);
     let events = t.take_events();
     let Some(Event::Tree { snapshot, .. }) = events.iter().find(|e| matches!(e, Event::Tree { .. })) else {
@@ -267,7 +267,7 @@ fn done_events(t: &mut TestEngine) -> Vec<String> {
         .into_iter()
         .filter_map(|e| match e {
             Event::NodeDone { id } => Some(format!("done {id}")),
-            Event::NodeEnded { id } => Some(format!("ended {id}")),
+            Event::NodeEnded { id, .. } => Some(format!("ended {id}")),
             _ => None,
         })
         .collect()
@@ -286,7 +286,7 @@ fn done_flag_case(flags: DoneFlags) -> (Vec<String>, Vec<i32>) {
     t.render(1);
     let events = done_events(&mut t);
     let snapshot = t.handle.tree_snapshot();
-    t.send(Command::QueryTree { client: CLIENT, id: 0, snapshot });
+    t.send(Command::QueryTree { client: CLIENT, id: 0, snapshot, form: oscine::engine::TreeForm::Oscine });
     t.render(1);
     let left = t
         .take_events()
@@ -366,8 +366,9 @@ fn sync_answers_after_every_earlier_command() {
     t.render(1);
     let events = t.take_events();
     assert!(matches!(events.last(), Some(Event::Synced { token: 42, .. })), "{events:?}");
-    assert!(matches!(events[0], Event::Ack { id: 1, .. }));
-    assert!(matches!(events[1], Event::Error { error: EngineError::NodeIdInUse(1), .. }));
+    assert!(matches!(events[0], Event::NodeChanged { id: 1, .. }), "the creation, then its ack");
+    assert!(matches!(events[1], Event::Ack { id: 1, .. }));
+    assert!(matches!(events[2], Event::Error { error: EngineError::NodeIdInUse(1), .. }));
     t.shutdown();
 }
 
@@ -402,7 +403,7 @@ fn setting_a_group_sets_every_synth_inside_that_has_the_control() {
     let level = t.handle.control_ref("level").unwrap();
     t.send(Command::NodeSet { client: CLIENT, id: 1, changes: ControlChanges::one((level, 0.25)) });
     let snapshot = t.handle.tree_snapshot();
-    t.send(Command::QueryTree { client: CLIENT, id: 0, snapshot });
+    t.send(Command::QueryTree { client: CLIENT, id: 0, snapshot, form: oscine::engine::TreeForm::Oscine });
     t.render(1);
     let events = t.take_events();
     assert!(events.iter().any(|e| matches!(e, Event::Ack { id: 1, .. })), "{events:?}");

@@ -110,7 +110,7 @@ fn the_process_path_never_allocates_or_frees() {
             changes: ControlChanges::one((ControlRef::Index(99), 0.0)),
         });
         let snapshot = t.handle.tree_snapshot();
-        t.send(Command::QueryTree { client: CLIENT, id: 0, snapshot });
+        t.send(Command::QueryTree { client: CLIENT, id: 0, snapshot, form: oscine::engine::TreeForm::Oscine });
         // Control bus reads and writes in runs: their storage comes and goes with them.
         let runs = BusValues { runs: Box::new([(2, 3)]), values: Box::new([0.5; 3]), as_pairs: false };
         t.send(Command::ControlBusSetRuns { client: CLIENT, values: Box::new(runs) });
@@ -122,6 +122,19 @@ fn the_process_path_never_allocates_or_frees() {
             client: CLIENT,
             values: Box::new(BusValues::to_read(vec![(1 << 30, 1)], true)),
         });
+        // scsynth's node commands: run, move, query, read controls, pick an id, deep-free.
+        t.send(Command::NodeRun { client: CLIENT, id: base, run: false });
+        t.send(Command::NodeRun { client: CLIENT, id: base, run: true });
+        t.send(Command::NodeRun { client: CLIENT, id: base + 2, run: false });
+        t.send(Command::NodeMove { client: CLIENT, id: base + 2, target: base, action: TailOfGroup, ordered: false });
+        t.send(Command::NodeMove { client: CLIENT, id: base, target: base + 2, action: TailOfGroup, ordered: true });
+        t.send(Command::NodeQuery { client: CLIENT, id: base + 2 });
+        let query = oscine::engine::ControlQuery::new(vec![(ControlRef::Index(0), 1, None)], false);
+        t.send(Command::SynthGet { client: CLIENT, id: base + 2, query: Box::new(query) });
+        t.send(Command::GroupNew { client: CLIENT, id: -1, target: base, action: TailOfGroup });
+        t.send(Command::GroupNew { client: CLIENT, id: base + 700, target: base, action: TailOfGroup });
+        t.synth("test-dc", base + 701, base + 700, TailOfGroup, &[]);
+        t.send(Command::GroupDeepFree { client: CLIENT, id: base + 700 });
         t.send(Command::Sync { client: CLIENT, token: round });
         render_counted(&mut t, 20);
         let events = t.take_events();
@@ -132,6 +145,9 @@ fn the_process_path_never_allocates_or_frees() {
             .any(|e| matches!(e, Event::ControlBuses { values, .. } if values.values[..3] == [0.5; 3])));
         assert!(events.iter().any(|e| matches!(e, Event::Synced { .. })));
         assert!(events.iter().any(|e| matches!(e, Event::Error { .. })));
+        assert!(events.iter().any(|e| matches!(e, Event::NodeChanged { .. })));
+        assert!(events.iter().any(|e| matches!(e, Event::NodeInfo { .. })));
+        assert!(events.iter().any(|e| matches!(e, Event::Controls { .. })));
         // Done flags and frees of whole groups.
         t.synth("test-done", base + 500, base, TailOfGroup, &[("after", 2.0)]);
         t.send(Command::SetDoneFlags {
@@ -141,7 +157,7 @@ fn the_process_path_never_allocates_or_frees() {
         });
         render_counted(&mut t, 4);
         let events = t.take_events();
-        assert!(events.iter().any(|e| matches!(e, Event::NodeEnded { id } if *id == base)), "{events:?}");
+        assert!(events.iter().any(|e| matches!(e, Event::NodeEnded { id, .. } if *id == base)), "{events:?}");
     }
     t.send(Command::Shutdown { client: Some(CLIENT) });
     render_counted(&mut t, 2);

@@ -284,3 +284,68 @@ fn control_buses_answer_sclangs_bus_class() {
     assert_eq!(line("oscine-test: fill"), "oscine-test: fill [ 2.0, 2.0, 2.0 ]", "{seen:#?}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn node_watcher_follows_the_node_notifications() {
+    let server = Server::start_with(&["--dialect", "scsynth"]);
+    let port = server.addr.port();
+    // NodeWatcher reads /n_go, /n_on, /n_off, /n_end; Node.get, getn and query read
+    // /n_set, /n_setn and /n_info; queryAllNodes on a local server sends /g_dumpTree.
+    let code = format!(
+        r#"(
+Server.default = s = Server.remote(\oscine, NetAddr("127.0.0.1", {port}));
+s.doWhenBooted({{
+    fork {{
+        var g, x, y;
+        s.sync;
+        g = Group.new;
+        x = Synth(\default, [\freq, 330, \amp, 0.0], g).register;
+        y = Synth.after(x, \default, [\freq, 440, \amp, 0.0]).register;
+        s.sync; 0.2.wait;
+        ("oscine-test: playing " ++ x.isPlaying ++ " running " ++ x.isRunning).postln;
+        x.run(false); s.sync; 0.2.wait;
+        ("oscine-test: run false: running " ++ x.isRunning).postln;
+        x.run(true); s.sync; 0.2.wait;
+        ("oscine-test: run true: running " ++ x.isRunning).postln;
+        x.get(\freq, {{ |v| ("oscine-test: freq " ++ v).postln }});
+        x.getn(0, 3, {{ |v| ("oscine-test: getn " ++ v).postln }});
+        s.sync; 0.2.wait;
+        y.moveBefore(x); s.sync;
+        x.query({{ |...args| ("oscine-test: query " ++ args[1..]).postln }});
+        s.sync; 0.2.wait;
+        s.queryAllNodes(true);
+        s.sync;
+        g.deepFree; s.sync; 0.2.wait;
+        ("oscine-test: deepFree: playing " ++ x.isPlaying ++ " " ++ y.isPlaying).postln;
+        "oscine-test: done".postln;
+        0.exit;
+    }};
+}}, 600, {{ "oscine-test: boot failed".postln; 1.exit }});
+)"#
+    );
+    let (mut child, lines, dir) = run_sclang(&code, "watcher");
+    let mut seen = Vec::new();
+    wait_for(&lines, &mut seen, "oscine-test: done");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "sclang exited with {status}; it printed:\n{}", seen.join("\n"));
+    let said: Vec<&str> = seen.iter().filter_map(|l| l.strip_prefix("oscine-test: ")).collect();
+    assert_eq!(
+        said,
+        [
+            "playing true running true",
+            "run false: running false",
+            "run true: running true",
+            "freq 330.0",
+            "getn [ 0.0, 330.0, 0.0 ]",
+            // y (1002) moved before x (1001), in g (1000): parent, prev, next, is-group.
+            "query [ 1001, 1000, 1002, -1, 0 ]",
+            "deepFree: playing false false",
+            "done",
+        ],
+        "{seen:#?}"
+    );
+    let log = server.log();
+    assert!(log.contains("NODE TREE Group 0"), "{log}");
+    assert!(log.contains("1001 default"), "{log}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -49,7 +49,7 @@ fn request_errors_have_codes_10_to_15() {
     c.fails("/sync", vec![i(1), i(2)], "/sync", 11);
     c.fails("/node/tree", vec![i(0), i(0)], "/node/tree", 11);
     c.fails("/group/new", vec![i(3), i(0), i(0), i(0)], "/group/new", 11);
-    c.fails("/g_new", vec![i(3), i(0), i(0), i(4), i(0), i(0)], "/g_new", 11);
+    c.fails("/g_new", vec![i(3), i(0), i(0), i(4), i(0)], "/g_new", 11);
     c.fails("/synth/map/output", vec![i(1), i(0), i(0), i(0), i(0)], "/synth/map/output", 11);
     let m = c.fails("/node/set", vec![i(1)], "/node/set", 11);
     mentions(&m, "pairs");
@@ -90,7 +90,7 @@ fn request_errors_have_codes_10_to_15() {
     c.fails("/group/new", vec![i(3), i(-5), i(0)], "/group/new", 13);
     c.fails("/node/free", vec![i(-2)], "/node/free", 13);
     c.fails("/node/set", vec![i(-2), s("freq"), f(1.0)], "/node/set", 13);
-    c.fails("/s_new", vec![s("sine"), i(-1), i(0), i(0)], "/s_new", 13);
+    c.fails("/s_new", vec![s("sine"), i(-2), i(0), i(0)], "/s_new", 13);
     c.fails("/synth/new", vec![s("sine"), i(-3), i(0), i(0)], "/synth/new", 13);
     c.fails("/group/new", vec![long(1 << 40), i(0), i(0)], "/group/new", 13);
     c.fails("/synth/map/input", vec![i(1), i(-1), i(0)], "/synth/map/input", 13);

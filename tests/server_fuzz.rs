@@ -70,6 +70,21 @@ const ADDRESSES: &[&str] = &[
     "/n_free",
     "/g_new",
     "/g_freeAll",
+    "/p_new",
+    "/n_run",
+    "/n_before",
+    "/n_after",
+    "/n_order",
+    "/g_head",
+    "/g_tail",
+    "/n_query",
+    "/g_deepFree",
+    "/g_queryTree",
+    "/g_dumpTree",
+    "/n_setn",
+    "/n_fill",
+    "/s_get",
+    "/s_getn",
     "/plugin/load",
     "/plugin/reload",
     "/plugin/unload",
@@ -202,7 +217,20 @@ fn random_message(r: &mut Rng) -> OscMessage {
 fn plausible_args(r: &mut Rng, addr: &str) -> Vec<OscType> {
     let id = |r: &mut Rng| i(r.below(40) as i32);
     match addr {
-        "/group/new" | "/g_new" => vec![id(r), id(r), i(r.below(5) as i32)],
+        "/group/new" | "/g_new" | "/p_new" => vec![id(r), id(r), i(r.below(5) as i32)],
+        "/n_run" | "/n_before" | "/n_after" | "/g_head" | "/g_tail" => {
+            (0..2 * (1 + r.below(3))).map(|_| id(r)).collect()
+        }
+        "/n_order" => {
+            let mut v = vec![i(r.below(5) as i32), id(r)];
+            v.extend((0..r.below(4)).map(|_| id(r)));
+            v
+        }
+        "/n_query" | "/g_deepFree" => (0..1 + r.below(4)).map(|_| id(r)).collect(),
+        "/g_queryTree" | "/g_dumpTree" => vec![id(r), i(r.below(3) as i32)],
+        "/n_setn" | "/n_fill" => vec![id(r), word(r), i(r.below(4) as i32), f(random_float(r)), f(random_float(r))],
+        "/s_get" => vec![id(r), word(r), i(r.below(4) as i32)],
+        "/s_getn" => vec![id(r), word(r), i(r.below(4) as i32)],
         "/synth/new" | "/synth/construct" | "/s_new" => {
             let mut v = vec![word(r), id(r), i(r.below(5) as i32), id(r)];
             for _ in 0..r.below(3) {

@@ -18,9 +18,10 @@ use super::synth_instance::MapOutputError;
 use super::EventSignal;
 use super::WorkerLinks;
 use super::{
-    AudioBuses, BlockReports, BusMapping, ClientId, Command, ControlBuses, ControlChanges, DoneFlags, EngineError,
-    EngineOptions, EngineStatus, Event, Garbage, NodeId, NodeTree, NumberedBuses, ProcessOutcome, ResourceSystem,
-    Scheduled, Scheduler, TimedCommand, Timetag, MAX_BUSES_PER_OUTPUT, ROOT_NODE_ID,
+    AudioBuses, BlockReports, BusMapping, ClientId, Command, CommandKind, ControlBuses, ControlChanges, ControlRef,
+    DoneFlags, EngineError, EngineOptions, EngineStatus, Event, Garbage, NodeChange, NodeId, NodeTree, NumberedBuses,
+    PortRef, ProcessOutcome, ResourceSystem, Scheduled, Scheduler, TimedCommand, Timetag, MAX_BUSES_PER_OUTPUT,
+    NO_NODE, ROOT_NODE_ID,
 };
 use super::{BusValues, ClockMode};
 
@@ -294,7 +295,10 @@ impl Engine {
             let Ok(next) = self.commands.peek() else { break };
             let needs_event = matches!(
                 next.command,
-                Command::QueryTree { .. } | Command::ControlBusGet { .. } | Command::Shutdown { .. }
+                Command::QueryTree { .. }
+                    | Command::ControlBusGet { .. }
+                    | Command::SynthGet { .. }
+                    | Command::Shutdown { .. }
             );
             if !self.has_reserve(needs_event) {
                 self.status.add_command_stall();
@@ -356,6 +360,7 @@ impl Engine {
             Command::ControlBusGet { values, .. } | Command::ControlBusSetRuns { values, .. } => {
                 self.outbox.dispose(Garbage::BusValues(values))
             }
+            Command::SynthGet { query, .. } => self.outbox.dispose(Garbage::Query(query)),
             Command::ResourceNew { def, args, .. } => {
                 self.outbox.dispose(Garbage::ResourceDef(def));
                 self.outbox.dispose(Garbage::Args(args));
@@ -382,10 +387,17 @@ impl Engine {
     fn apply(&mut self, command: Command, offset: usize, seq: u64) {
         let client = command.client();
         let kind = command.kind();
-        let node = command.node();
+        let mut node = command.node();
         let result = match command {
-            Command::GroupNew { id, target, action, .. } => self.tree.add_group(id, target, action),
+            Command::GroupNew { id, target, action, .. } => {
+                node = self.id_for(id);
+                self.tree
+                    .add_group(node, target, action)
+                    .map(|position| self.node_changed(NodeChange::Created, node, position))
+            }
             Command::SynthNew { id, target, action, activate, mut synth, .. } => {
+                let id = self.id_for(id);
+                node = id;
                 if activate {
                     synth.activate_at(offset);
                 }
@@ -400,7 +412,10 @@ impl Engine {
                         Err(error)
                     }
                     Ok(synth) => match self.tree.add_synth(id, target, action, synth) {
-                        Ok(()) => Ok(()),
+                        Ok(position) => {
+                            self.node_changed(NodeChange::Created, id, position);
+                            Ok(())
+                        }
                         Err((error, synth)) => {
                             self.outbox.dispose(synth.release_resources(self.resources.pool()));
                             Err(error)
@@ -443,7 +458,9 @@ impl Engine {
                 }
             }
             Command::SetDoneFlags { id, flags, .. } => self.tree.synth_mut(id).map(|s| s.set_done_flags(flags)),
-            Command::NodeSet { client, id, changes } => self.set_controls(client, id, &changes, offset),
+            Command::NodeSet { client, id, changes } | Command::NodeSetRuns { client, id, changes, .. } => {
+                self.set_controls(client, kind, id, &changes, offset)
+            }
             Command::NodeFree { id, .. } => match self.tree.synth_mut(id) {
                 // Already leaving at the end of this block: as good as gone.
                 Ok(synth) if synth.is_stopping() => Err(EngineError::NodeNotFound(id)),
@@ -455,9 +472,9 @@ impl Engine {
                 _ => self.free_node(id),
             },
             Command::GroupFreeAll { id, .. } => self.free_group_children(id),
-            Command::QueryTree { client, id, mut snapshot } => match self.tree.snapshot(id, &mut snapshot) {
+            Command::QueryTree { client, id, mut snapshot, form } => match self.tree.snapshot(id, &mut snapshot) {
                 Ok(()) => {
-                    self.outbox.emit(Event::Tree { client, snapshot });
+                    self.outbox.emit(Event::Tree { client, snapshot, form });
                     Ok(())
                 }
                 Err(e) => {
@@ -465,6 +482,50 @@ impl Engine {
                     Err(e)
                 }
             },
+            Command::NodeRun { id, run, .. } => self.tree.set_running(id, run, offset).map(|changed| {
+                if let Some(position) = changed {
+                    let change = if run { NodeChange::Started } else { NodeChange::Paused };
+                    self.node_changed(change, id, position);
+                }
+            }),
+            Command::NodeMove { id, target, action, .. } => self
+                .tree
+                .move_node(id, target, action)
+                .map(|position| self.node_changed(NodeChange::Moved, id, position)),
+            Command::NodeQuery { client, id } => match self.tree.position_of(id) {
+                Some(position) => {
+                    self.outbox.emit(Event::NodeInfo { client, id, position });
+                    Ok(())
+                }
+                None => Err(EngineError::NodeNotFound(id)),
+            },
+            Command::GroupDeepFree { id, .. } => {
+                let (outbox, pool) = (&mut self.outbox, self.resources.pool());
+                self.tree.free_synths_below(id, &mut |f| outbox.node_freed(f, pool))
+            }
+            Command::SynthGet { client, id, mut query } => {
+                let filled = self.tree.synth_mut(id).and_then(|synth| {
+                    let entry = synth.entry();
+                    let index_of = |control| match control {
+                        ControlRef::Index(i) => Some(i as usize),
+                        ControlRef::Name(name) => match entry.port_by_name(name) {
+                            Some(PortRef::Control(i)) => Some(i),
+                            _ => None,
+                        },
+                    };
+                    query.fill(synth.controls(), index_of, id)
+                });
+                match filled {
+                    Ok(()) => {
+                        self.outbox.emit(Event::Controls { client, id, query });
+                        Ok(())
+                    }
+                    Err(e) => {
+                        self.outbox.dispose(Garbage::Query(query));
+                        Err(e)
+                    }
+                }
+            }
             Command::ResourceNew { client, id, def, args } => {
                 self.resources.create(Requester { client, seq }, id, def, args, &mut self.outbox)
             }
@@ -541,6 +602,7 @@ impl Engine {
     fn set_controls(
         &mut self,
         client: ClientId,
+        kind: CommandKind,
         id: NodeId,
         changes: &ControlChanges,
         offset: usize,
@@ -551,7 +613,7 @@ impl Engine {
                 let mut last_error = None;
                 apply_changes(synth, id, changes, offset, pool, outbox, &mut |error| {
                     if let Some(previous) = last_error.replace(error) {
-                        outbox_error(client, previous)
+                        outbox_error(client, kind, previous)
                     } else {
                         None
                     }
@@ -579,6 +641,19 @@ impl Engine {
         }
     }
 
+    /// The id a new node gets: the one asked for, or one the tree picks for -1.
+    fn id_for(&mut self, id: NodeId) -> NodeId {
+        if id == NO_NODE {
+            self.tree.pick_id()
+        } else {
+            id
+        }
+    }
+
+    fn node_changed(&mut self, change: NodeChange, id: NodeId, position: super::NodePosition) {
+        self.outbox.emit(Event::NodeChanged { change, id, position });
+    }
+
     fn buses_for(&self, mapping: Option<BusMapping>, output: bool) -> usize {
         mapping.map_or(0, |m| self.buses.count(m.space, output))
     }
@@ -598,7 +673,9 @@ impl Engine {
         let flags = match action {
             None => synth.done_flags(),
             Some(DoneAction::PauseSelf) => {
-                synth.pause();
+                if let Ok(Some(position)) = self.tree.set_running(id, false, 0) {
+                    self.node_changed(NodeChange::Paused, id, position);
+                }
                 return;
             }
             Some(action) => done_action_flags(action),

@@ -8,8 +8,8 @@ use super::BusValues;
 use oscine_plugin_api::{ResourceArg, ResourceId};
 
 use super::{
-    AddAction, BusMapping, ClientId, ControlChanges, DoneFlags, InlineVec, NodeId, ResourceDefId, ResourceDefRef,
-    SynthInstance, Timetag, TreeSnapshot,
+    AddAction, BusMapping, ClientId, ControlChanges, ControlQuery, DoneFlags, InlineVec, NodeId, ResourceDefId,
+    ResourceDefRef, SynthInstance, Timetag, TreeSnapshot,
 };
 
 /// A typed request to the audio thread. Built on the network side (which validates what it
@@ -101,6 +101,18 @@ pub enum Command {
         /// Which controls, and their values (clamped to each control's range).
         changes: ControlChanges,
     },
+    /// Set runs of consecutive controls (scsynth's `/n_setn`, `/n_fill`): applied as
+    /// `NodeSet`, answered as the verb it came as.
+    NodeSetRuns {
+        /// Sender.
+        client: ClientId,
+        /// The Synth, or a Group.
+        id: NodeId,
+        /// Which controls, and their values.
+        changes: ControlChanges,
+        /// Whether it came as `/n_fill` (else `/n_setn`).
+        fill: bool,
+    },
     /// Free a node; a Group is freed with everything in it.
     NodeFree {
         /// Sender.
@@ -116,6 +128,54 @@ pub enum Command {
         id: NodeId,
         /// Preallocated storage, returned in [`Event::Tree`](super::Event).
         snapshot: Box<TreeSnapshot>,
+        /// What the answer becomes.
+        form: TreeForm,
+    },
+    /// Turn a node on or off (scsynth's `/n_run`).
+    NodeRun {
+        /// Sender.
+        client: ClientId,
+        /// The node.
+        id: NodeId,
+        /// On (true) or off.
+        run: bool,
+    },
+    /// Move a node (scsynth's `/n_before`, `/n_after`, `/g_head`, `/g_tail`, `/n_order`).
+    NodeMove {
+        /// Sender.
+        client: ClientId,
+        /// The node.
+        id: NodeId,
+        /// Where it goes.
+        target: NodeId,
+        /// How it is placed relative to `target`.
+        action: AddAction,
+        /// Whether it is one of an `/n_order`'s nodes.
+        ordered: bool,
+    },
+    /// Reply where a node is (scsynth's `/n_query`).
+    NodeQuery {
+        /// Sender.
+        client: ClientId,
+        /// The node.
+        id: NodeId,
+    },
+    /// Free every Synth inside a Group, at any depth; the Groups stay (`/g_deepFree`).
+    GroupDeepFree {
+        /// Sender.
+        client: ClientId,
+        /// The Group.
+        id: NodeId,
+    },
+    /// Read control values of a Synth (scsynth's `/s_get`, `/s_getn`).
+    SynthGet {
+        /// Sender.
+        client: ClientId,
+        /// The Synth.
+        id: NodeId,
+        /// Which controls, and storage for their values, returned in
+        /// [`Event::Controls`](super::Event).
+        query: Box<ControlQuery>,
     },
     /// Start constructing a Resource on a worker.
     ResourceNew {
@@ -212,6 +272,23 @@ pub struct TimedCommand {
     pub last_of_group: bool,
 }
 
+/// What a node-tree query's answer becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreeForm {
+    /// Oscine's `/node/tree` reply.
+    Oscine,
+    /// scsynth's `/g_queryTree.reply`, with the Synths' control values or without.
+    Scsynth {
+        /// Whether control values are included.
+        controls: bool,
+    },
+    /// scsynth's `/g_dumpTree`: printed to the server's log, no reply.
+    Dump {
+        /// Whether control values are included.
+        controls: bool,
+    },
+}
+
 /// Which kind of command an error is about (so the network side can name the OSC verb).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -232,10 +309,26 @@ pub enum CommandKind {
     SetDoneFlags,
     /// [`Command::NodeSet`].
     NodeSet,
+    /// [`Command::NodeSetRuns`] from `/n_setn`.
+    NodeSetn,
+    /// [`Command::NodeSetRuns`] from `/n_fill`.
+    NodeFill,
     /// [`Command::NodeFree`].
     NodeFree,
     /// [`Command::QueryTree`].
     QueryTree,
+    /// [`Command::NodeRun`].
+    NodeRun,
+    /// [`Command::NodeMove`] outside an `/n_order`, by its add action.
+    NodeMove(AddAction),
+    /// [`Command::NodeMove`] in an `/n_order`.
+    NodeOrder,
+    /// [`Command::NodeQuery`].
+    NodeQuery,
+    /// [`Command::GroupDeepFree`].
+    GroupDeepFree,
+    /// [`Command::SynthGet`].
+    SynthGet,
     /// [`Command::ResourceNew`].
     ResourceNew,
     /// [`Command::ResourceFree`].
@@ -264,6 +357,8 @@ impl CommandKind {
             self,
             CommandKind::QueryTree
                 | CommandKind::ControlBusGet
+                | CommandKind::NodeQuery
+                | CommandKind::SynthGet
                 | CommandKind::Sync
                 | CommandKind::Shutdown
                 | CommandKind::ResourceNew
@@ -284,8 +379,16 @@ impl Command {
             Command::MapOutput { .. } => CommandKind::MapOutput,
             Command::SetDoneFlags { .. } => CommandKind::SetDoneFlags,
             Command::NodeSet { .. } => CommandKind::NodeSet,
+            Command::NodeSetRuns { fill: false, .. } => CommandKind::NodeSetn,
+            Command::NodeSetRuns { fill: true, .. } => CommandKind::NodeFill,
             Command::NodeFree { .. } => CommandKind::NodeFree,
             Command::QueryTree { .. } => CommandKind::QueryTree,
+            Command::NodeRun { .. } => CommandKind::NodeRun,
+            Command::NodeMove { ordered: true, .. } => CommandKind::NodeOrder,
+            Command::NodeMove { action, .. } => CommandKind::NodeMove(*action),
+            Command::NodeQuery { .. } => CommandKind::NodeQuery,
+            Command::GroupDeepFree { .. } => CommandKind::GroupDeepFree,
+            Command::SynthGet { .. } => CommandKind::SynthGet,
             Command::ResourceNew { .. } => CommandKind::ResourceNew,
             Command::ResourceFree { .. } => CommandKind::ResourceFree,
             Command::ResourcePerform { .. } => CommandKind::ResourcePerform,
@@ -309,8 +412,14 @@ impl Command {
             | Command::MapOutput { id, .. }
             | Command::SetDoneFlags { id, .. }
             | Command::NodeSet { id, .. }
+            | Command::NodeSetRuns { id, .. }
             | Command::NodeFree { id, .. }
             | Command::QueryTree { id, .. }
+            | Command::NodeRun { id, .. }
+            | Command::NodeMove { id, .. }
+            | Command::NodeQuery { id, .. }
+            | Command::GroupDeepFree { id, .. }
+            | Command::SynthGet { id, .. }
             | Command::ResourceNew { id, .. }
             | Command::ResourceFree { id, .. } => *id,
             Command::ResourcePerform { ids, .. } => ids.first(),
@@ -333,8 +442,14 @@ impl Command {
             | Command::MapOutput { client, .. }
             | Command::SetDoneFlags { client, .. }
             | Command::NodeSet { client, .. }
+            | Command::NodeSetRuns { client, .. }
             | Command::NodeFree { client, .. }
             | Command::QueryTree { client, .. }
+            | Command::NodeRun { client, .. }
+            | Command::NodeMove { client, .. }
+            | Command::NodeQuery { client, .. }
+            | Command::GroupDeepFree { client, .. }
+            | Command::SynthGet { client, .. }
             | Command::ResourceNew { client, .. }
             | Command::ResourceFree { client, .. }
             | Command::ResourcePerform { client, .. }

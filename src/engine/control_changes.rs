@@ -10,8 +10,8 @@ use super::{
 };
 
 /// An error to send on its own (for all but the last failing change of a `/node/set`).
-pub(super) fn outbox_error(client: ClientId, error: EngineError) -> Option<Event> {
-    Some(Event::Error { client, command: CommandKind::NodeSet, error })
+pub(super) fn outbox_error(client: ClientId, command: CommandKind, error: EngineError) -> Option<Event> {
+    Some(Event::Error { client, command, error })
 }
 
 /// Applies control changes to one Synth: controls by index or name, resource ports (an

@@ -7,7 +7,10 @@ use oscine_plugin_api::{AcquireError, Report, ResourceArg, ResourceId};
 
 use crate::error_code::ErrorCode;
 
-use super::{BusValues, ClientId, CommandKind, ControlNameId, NodeId, ResourceDefId, TreeSnapshot};
+use super::{
+    BusValues, ClientId, CommandKind, ControlNameId, ControlQuery, NodeChange, NodeId, NodePosition, ResourceDefId,
+    TreeForm, TreeSnapshot,
+};
 
 /// What the audio thread reports. Plain data (the tree snapshot excepted, whose storage
 /// came from the network side); the network side turns events into OSC.
@@ -23,6 +26,35 @@ pub enum Event {
     NodeEnded {
         /// The node.
         id: NodeId,
+        /// Where it was just before it left.
+        position: NodePosition,
+    },
+    /// A node was created, turned on or off, or moved.
+    NodeChanged {
+        /// What happened.
+        change: NodeChange,
+        /// The node.
+        id: NodeId,
+        /// Where it is now.
+        position: NodePosition,
+    },
+    /// A node query's answer (scsynth's `/n_query`).
+    NodeInfo {
+        /// The client that asked.
+        client: ClientId,
+        /// The node.
+        id: NodeId,
+        /// Where it is.
+        position: NodePosition,
+    },
+    /// A control query's answer (scsynth's `/s_get`, `/s_getn`).
+    Controls {
+        /// The client that asked.
+        client: ClientId,
+        /// The Synth.
+        id: NodeId,
+        /// The filled query.
+        query: Box<ControlQuery>,
     },
     /// A Synth reported a value (a graph Synth's `Poll`): logged on the network side, and
     /// sent to notified clients as `/tr` when it has a trigger id.
@@ -75,6 +107,8 @@ pub enum Event {
         client: ClientId,
         /// The filled snapshot.
         snapshot: Box<TreeSnapshot>,
+        /// What the client asked for.
+        form: TreeForm,
     },
     /// A Resource finished constructing and is Live.
     ResourceReady {
@@ -150,6 +184,14 @@ pub enum EngineError {
     /// The root Group cannot be freed, nor have nodes placed before or after it.
     #[error("the root group cannot be the target of this command")]
     RootGroup,
+    /// A node cannot be moved before or after itself, nor a Group inside itself.
+    #[error("node {node} cannot be moved relative to {target}: the target is the node itself or inside it")]
+    MoveIntoItself {
+        /// The node.
+        node: NodeId,
+        /// The target.
+        target: NodeId,
+    },
     /// The node tree is full.
     #[error("node capacity reached ({0} nodes)")]
     NodeCapacity(usize),
@@ -275,6 +317,7 @@ impl EngineError {
             EngineError::NotAGroup(_) => ErrorCode::NotAGroup,
             EngineError::NotASynth(_) => ErrorCode::NotASynth,
             EngineError::RootGroup => ErrorCode::RootGroup,
+            EngineError::MoveIntoItself { .. } => ErrorCode::MoveIntoItself,
             EngineError::NodeCapacity(_) => ErrorCode::NodeCapacity,
             EngineError::OutputMappingsFull { .. } => ErrorCode::OutputMappingsFull,
             EngineError::ControlIndex { .. } => ErrorCode::ControlIndex,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use oscine_plugin_api::{Resource, ResourceArg};
 
-use super::{BusValues, ResourceDefRef, SynthInstance, TreeSnapshot};
+use super::{BusValues, ControlQuery, ResourceDefRef, SynthInstance, TreeSnapshot};
 
 /// Something the audio thread is done with and must not drop itself: it travels to a
 /// worker, which drops it.
@@ -17,6 +17,8 @@ pub enum Garbage {
     Snapshot(Box<TreeSnapshot>),
     /// Control bus values written, or read and not delivered.
     BusValues(Box<BusValues>),
+    /// A control query that could not be answered or delivered.
+    Query(Box<ControlQuery>),
     /// A reference to a Resource the audio thread no longer needs (an old resource-port
     /// binding); dropping it may free the Resource.
     Resource(Arc<dyn Resource>),

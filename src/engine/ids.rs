@@ -5,7 +5,8 @@
 
 use super::InlineVec;
 
-/// A client-chosen node id. The root Group is 0; ids are non-negative.
+/// A node id. The root Group is 0; clients choose non-negative ids, and the tree picks
+/// negative ones (never -1) for nodes created with id -1.
 pub type NodeId = i32;
 
 /// The root Group's id.

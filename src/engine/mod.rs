@@ -18,6 +18,7 @@ mod clock;
 mod command;
 mod control_buses;
 mod control_changes;
+mod control_query;
 mod event;
 mod event_signal;
 mod garbage;
@@ -25,6 +26,7 @@ mod ids;
 mod inline_vec;
 mod job;
 mod node_id_map;
+mod node_position;
 mod node_tree;
 mod numbered_buses;
 mod options;
@@ -45,7 +47,8 @@ pub use audio_engine::Engine;
 pub use block_reports::MAX_REPORTS_PER_BLOCK;
 pub use bus_values::BusValues;
 pub use clock::ClockMode;
-pub use command::{Command, CommandKind, ResourceIds, TimedCommand};
+pub use command::{Command, CommandKind, ResourceIds, TimedCommand, TreeForm};
+pub use control_query::ControlQuery;
 pub use event::{EngineError, Event};
 pub use event_signal::EventSignal;
 pub use ids::{
@@ -53,6 +56,7 @@ pub use ids::{
     ROOT_NODE_ID,
 };
 pub use inline_vec::InlineVec;
+pub use node_position::{NodeChange, NodePosition, NO_NODE};
 pub use options::{EngineOptions, OptionsError};
 pub use pending_work::{MAX_PENDING_SYNCS, MAX_PERFORMS};
 pub use resource_def_ref::ResourceDefRef;

@@ -40,7 +40,7 @@ impl NodeIdMap {
 
     /// The slot of `id`. Context: RT.
     pub fn get(&self, id: NodeId) -> Option<u32> {
-        if id < 0 {
+        if id == EMPTY {
             return None;
         }
         let mut i = self.home(id);
@@ -53,10 +53,10 @@ impl NodeIdMap {
         }
     }
 
-    /// Adds `id`; false if the map is full or `id` is negative. The caller checks that
+    /// Adds `id`; false if the map is full or `id` is -1. The caller checks that
     /// `id` is absent. Context: RT.
     pub fn insert(&mut self, id: NodeId, slot: u32) -> bool {
-        if id < 0 || self.len >= self.capacity {
+        if id == EMPTY || self.len >= self.capacity {
             return false;
         }
         let mut i = self.home(id);
@@ -75,7 +75,7 @@ impl NodeIdMap {
 
     /// Removes `id`, returning its slot. Context: RT.
     pub fn remove(&mut self, id: NodeId) -> Option<u32> {
-        if id < 0 {
+        if id == EMPTY {
             return None;
         }
         let mut i = self.home(id);
@@ -145,12 +145,14 @@ mod tests {
     }
 
     #[test]
-    fn refuses_beyond_capacity_and_negative_ids() {
-        let mut map = NodeIdMap::new(2);
+    fn refuses_beyond_capacity_and_minus_one() {
+        let mut map = NodeIdMap::new(3);
         assert!(map.insert(1, 0));
-        assert!(map.insert(2, 1));
-        assert!(!map.insert(3, 2));
-        assert!(!map.insert(-5, 2));
-        assert_eq!(map.get(-5), None);
+        assert!(!map.insert(-1, 1));
+        assert_eq!(map.get(-1), None);
+        assert!(map.insert(-16, 1), "the tree's picked ids are negative");
+        assert_eq!(map.get(-16), Some(1));
+        assert!(map.insert(2, 2));
+        assert!(!map.insert(3, 3));
     }
 }

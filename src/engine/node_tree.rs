@@ -6,8 +6,8 @@
 use oscine_plugin_api::ResourceAccess;
 
 use super::{
-    AddAction, BlockReports, DoneFlags, EngineError, NodeId, NodeIdMap, NumberedBuses, ProcessOutcome, SynthInstance,
-    TreeSnapshot, ROOT_NODE_ID,
+    AddAction, BlockReports, DoneFlags, EngineError, NodeId, NodeIdMap, NodePosition, NumberedBuses, ProcessOutcome,
+    SynthInstance, TreeSnapshot, NO_NODE, ROOT_NODE_ID,
 };
 
 const NONE: u32 = u32::MAX;
@@ -15,7 +15,7 @@ const ROOT: u32 = 0;
 
 enum SlotKind {
     Free,
-    Group { first: u32, last: u32, children: u32 },
+    Group { first: u32, last: u32, children: u32, running: bool },
     Synth(SynthInstance),
 }
 
@@ -40,11 +40,17 @@ pub struct NodeTree {
     groups: usize,
     /// Unit generators the Synths run, all together.
     units: usize,
+    /// The last id the tree picked for a node created with id -1.
+    last_picked: NodeId,
 }
 
-/// What freeing a node hands back: its id and, for a Synth, the instance to be dropped
-/// off the audio thread.
-pub type Freed = (NodeId, Option<SynthInstance>);
+/// What freeing a node hands back: its id, where it was just before it left and, for a
+/// Synth, the instance to be dropped off the audio thread.
+pub type Freed = (NodeId, NodePosition, Option<SynthInstance>);
+
+/// The first id the tree picks for a node created with id -1 is this less 8, as scsynth's
+/// first is.
+const FIRST_PICKED: NodeId = -8;
 
 impl NodeTree {
     /// A tree holding only the root Group. Context: NRT.
@@ -55,13 +61,17 @@ impl NodeTree {
                 parent: NONE,
                 prev: NONE,
                 next: NONE,
-                kind: if i == 0 { SlotKind::Group { first: NONE, last: NONE, children: 0 } } else { SlotKind::Free },
+                kind: if i == 0 {
+                    SlotKind::Group { first: NONE, last: NONE, children: 0, running: true }
+                } else {
+                    SlotKind::Free
+                },
             })
             .collect();
         let free_slots = (1..=max_nodes as u32).rev().collect();
         let mut ids = NodeIdMap::new(max_nodes + 1);
         ids.insert(ROOT_NODE_ID, ROOT);
-        NodeTree { slots, free_slots, ids, synths: 0, groups: 0, units: 0 }
+        NodeTree { slots, free_slots, ids, synths: 0, groups: 0, units: 0, last_picked: FIRST_PICKED }
     }
 
     /// Synths in the tree.
@@ -98,13 +108,38 @@ impl NodeTree {
         }
     }
 
-    /// Adds an empty Group. Context: RT.
-    pub fn add_group(&mut self, id: NodeId, target: NodeId, action: AddAction) -> Result<(), EngineError> {
+    /// An id no node has, for a node created with id -1: negative, so it never meets a
+    /// client's choice, and the same sequence scsynth picks (-16, -24, ...). Context: RT.
+    pub fn pick_id(&mut self) -> NodeId {
+        loop {
+            self.last_picked = self.last_picked.wrapping_sub(8) | i32::MIN;
+            if self.ids.get(self.last_picked).is_none() {
+                return self.last_picked;
+            }
+        }
+    }
+
+    /// Where node `id` is, if it exists. Context: RT.
+    pub fn position_of(&self, id: NodeId) -> Option<NodePosition> {
+        self.ids.get(id).map(|slot| self.position(slot))
+    }
+
+    fn position(&self, slot: u32) -> NodePosition {
+        let id_at = |s: u32| if s == NONE { NO_NODE } else { self.slots[s as usize].id };
+        let s = &self.slots[slot as usize];
+        let group = match s.kind {
+            SlotKind::Group { first, last, .. } => Some((id_at(first), id_at(last))),
+            _ => None,
+        };
+        NodePosition { parent: id_at(s.parent), prev: id_at(s.prev), next: id_at(s.next), group }
+    }
+
+    /// Adds an empty Group; returns where it went. Context: RT.
+    pub fn add_group(&mut self, id: NodeId, target: NodeId, action: AddAction) -> Result<NodePosition, EngineError> {
         let place = self.prepare(id, target, action)?;
-        let slot = self.take_slot(id, place, SlotKind::Group { first: NONE, last: NONE, children: 0 });
-        let _ = slot;
+        let slot = self.take_slot(id, place, SlotKind::Group { first: NONE, last: NONE, children: 0, running: true });
         self.groups += 1;
-        Ok(())
+        Ok(self.position(slot))
     }
 
     /// Adds a Synth; on failure the instance comes back so it can be dropped off the
@@ -115,13 +150,13 @@ impl NodeTree {
         target: NodeId,
         action: AddAction,
         synth: SynthInstance,
-    ) -> Result<(), (EngineError, SynthInstance)> {
+    ) -> Result<NodePosition, (EngineError, SynthInstance)> {
         match self.prepare(id, target, action) {
             Ok(place) => {
                 self.units += synth.entry().units();
-                self.take_slot(id, place, SlotKind::Synth(synth));
+                let slot = self.take_slot(id, place, SlotKind::Synth(synth));
                 self.synths += 1;
-                Ok(())
+                Ok(self.position(slot))
             }
             Err(e) => Err((e, synth)),
         }
@@ -129,13 +164,19 @@ impl NodeTree {
 
     /// Checks a new node's id and placement; returns (parent, prev, next) slots.
     fn prepare(&self, id: NodeId, target: NodeId, action: AddAction) -> Result<(u32, u32, u32), EngineError> {
-        if id < 0 || self.ids.get(id).is_some() {
+        if id == NO_NODE || self.ids.get(id).is_some() {
             return Err(EngineError::NodeIdInUse(id));
         }
         let t = self.ids.get(target).ok_or(EngineError::NodeNotFound(target))?;
         if self.free_slots.is_empty() {
             return Err(EngineError::NodeCapacity(self.capacity()));
         }
+        self.place(t, target, action)
+    }
+
+    /// The (parent, prev, next) slots a node placed by `action` relative to slot `t` (node
+    /// `target`) gets.
+    fn place(&self, t: u32, target: NodeId, action: AddAction) -> Result<(u32, u32, u32), EngineError> {
         let ts = &self.slots[t as usize];
         match action {
             AddAction::HeadOfGroup | AddAction::TailOfGroup => match ts.kind {
@@ -174,7 +215,7 @@ impl NodeTree {
         if next != NONE {
             self.slots[next as usize].prev = slot;
         }
-        if let SlotKind::Group { first, last, children } = &mut self.slots[parent as usize].kind {
+        if let SlotKind::Group { first, last, children, .. } = &mut self.slots[parent as usize].kind {
             if prev == NONE {
                 *first = slot;
             }
@@ -196,7 +237,7 @@ impl NodeTree {
         if next != NONE {
             self.slots[next as usize].prev = prev;
         }
-        if let SlotKind::Group { first, last, children } = &mut self.slots[parent as usize].kind {
+        if let SlotKind::Group { first, last, children, .. } = &mut self.slots[parent as usize].kind {
             if *first == slot {
                 *first = next;
             }
@@ -209,6 +250,73 @@ impl NodeTree {
         s.parent = NONE;
         s.prev = NONE;
         s.next = NONE;
+    }
+
+    /// Moves node `id` to where `action` relative to `target` says; returns where it went.
+    /// A Group cannot go inside itself, nor a node before or after itself. Context: RT.
+    pub fn move_node(&mut self, id: NodeId, target: NodeId, action: AddAction) -> Result<NodePosition, EngineError> {
+        let slot = self.ids.get(id).ok_or(EngineError::NodeNotFound(id))?;
+        if slot == ROOT {
+            return Err(EngineError::RootGroup);
+        }
+        let t = self.ids.get(target).ok_or(EngineError::NodeNotFound(target))?;
+        // The target, or the Group the node would join, must not be the node or inside it.
+        let mut up = match action {
+            AddAction::HeadOfGroup | AddAction::TailOfGroup => t,
+            AddAction::BeforeNode | AddAction::AfterNode if t == slot => {
+                return Err(EngineError::MoveIntoItself { node: id, target })
+            }
+            AddAction::BeforeNode | AddAction::AfterNode => self.slots[t as usize].parent,
+        };
+        while up != NONE {
+            if up == slot {
+                return Err(EngineError::MoveIntoItself { node: id, target });
+            }
+            up = self.slots[up as usize].parent;
+        }
+        self.place(t, target, action)?;
+        self.unlink(slot);
+        // Placed again now it is out of the list: its old neighbours may be the target's.
+        let (parent, prev, next) = self.place(t, target, action).unwrap_or((ROOT, NONE, NONE));
+        self.link(slot, parent, prev, next);
+        Ok(self.position(slot))
+    }
+
+    /// Turns node `id` on or off: a Synth stops or resumes processing, a Group stops or
+    /// resumes processing everything in it. Returns where it is if that changed its state,
+    /// `None` if it was already so. Context: RT.
+    pub fn set_running(&mut self, id: NodeId, run: bool, offset: usize) -> Result<Option<NodePosition>, EngineError> {
+        let slot = self.ids.get(id).ok_or(EngineError::NodeNotFound(id))?;
+        let changed = match &mut self.slots[slot as usize].kind {
+            SlotKind::Group { running, .. } => std::mem::replace(running, run) != run,
+            SlotKind::Synth(synth) if synth.is_active() == run => false,
+            SlotKind::Synth(synth) => {
+                if run {
+                    synth.activate_at(offset);
+                } else {
+                    synth.pause();
+                }
+                true
+            }
+            SlotKind::Free => false,
+        };
+        Ok(changed.then(|| self.position(slot)))
+    }
+
+    /// Frees every Synth inside Group `id`, at any depth; the Groups stay. Context: RT.
+    pub fn free_synths_below(&mut self, id: NodeId, on_freed: &mut impl FnMut(Freed)) -> Result<(), EngineError> {
+        let top = self.ids.get(id).ok_or(EngineError::NodeNotFound(id))?;
+        if !matches!(self.slots[top as usize].kind, SlotKind::Group { .. }) {
+            return Err(EngineError::NotAGroup(id));
+        }
+        let mut walk = Walk::below(&self.slots, top, false);
+        while let Some((slot, _)) = walk.next(&self.slots) {
+            if matches!(self.slots[slot as usize].kind, SlotKind::Synth(_)) {
+                // The walk already stepped past it; a Synth has no children to lose.
+                self.free_subtree(slot, on_freed);
+            }
+        }
+        Ok(())
     }
 
     /// Frees node `id` (a Group with everything in it, children first). Context: RT.
@@ -244,6 +352,7 @@ impl NodeTree {
                 }
             }
             let parent = self.slots[cur as usize].parent;
+            let position = self.position(cur);
             self.unlink(cur);
             let s = &mut self.slots[cur as usize];
             let id = s.id;
@@ -261,7 +370,7 @@ impl NodeTree {
             };
             self.ids.remove(id);
             self.free_slots.push(cur);
-            on_freed((id, synth));
+            on_freed((id, position, synth));
             if cur == top {
                 return;
             }
@@ -312,7 +421,7 @@ impl NodeTree {
         reports: &mut BlockReports,
         on_outcome: &mut impl FnMut(NodeId, ProcessOutcome),
     ) {
-        let mut walk = Walk::below(&self.slots, ROOT);
+        let mut walk = Walk::below(&self.slots, ROOT, true);
         while let Some((slot, _)) = walk.next(&self.slots) {
             let s = &mut self.slots[slot as usize];
             if let SlotKind::Synth(synth) = &mut s.kind {
@@ -337,7 +446,7 @@ impl NodeTree {
         if !matches!(self.slots[top as usize].kind, SlotKind::Group { .. }) {
             return Err(EngineError::NotAGroup(id));
         }
-        let mut walk = Walk::below(&self.slots, top);
+        let mut walk = Walk::below(&self.slots, top, false);
         while let Some((slot, _)) = walk.next(&self.slots) {
             let s = &mut self.slots[slot as usize];
             if let SlotKind::Synth(synth) = &mut s.kind {
@@ -356,7 +465,7 @@ impl NodeTree {
         out.clear();
         let parent_id = |s: &NodeSlot| if s.parent == NONE { s.id } else { self.slots[s.parent as usize].id };
         out.push_group(id, parent_id(&self.slots[top as usize]), 0, children);
-        let mut walk = Walk::below(&self.slots, top);
+        let mut walk = Walk::below(&self.slots, top, false);
         while let Some((slot, depth)) = walk.next(&self.slots) {
             let s = &self.slots[slot as usize];
             match &s.kind {
@@ -372,23 +481,25 @@ impl NodeTree {
 }
 
 /// A depth-first, pre-order walk over the nodes below one Group, by slot index, with each
-/// node's depth below it (its children are at depth 1). It borrows the slots only while
-/// stepping, so the caller may change a node between steps (not the tree's links).
+/// node's depth below it (its children are at depth 1); a walk that skips paused Groups
+/// does not enter them. It borrows the slots only while stepping, so the caller may change
+/// a node between steps, and free the node it was just given if that node has no children.
 ///
 /// Context: RT.
 struct Walk {
     next: u32,
     depth: u32,
     top: u32,
+    skip_paused: bool,
 }
 
 impl Walk {
-    fn below(slots: &[NodeSlot], top: u32) -> Walk {
+    fn below(slots: &[NodeSlot], top: u32, skip_paused: bool) -> Walk {
         let next = match slots[top as usize].kind {
-            SlotKind::Group { first, .. } => first,
+            SlotKind::Group { first, running, .. } if running || !skip_paused => first,
             _ => NONE,
         };
-        Walk { next, depth: 1, top }
+        Walk { next, depth: 1, top, skip_paused }
     }
 
     /// The next node and its depth.
@@ -399,7 +510,7 @@ impl Walk {
         }
         let depth = self.depth;
         match slots[cur as usize].kind {
-            SlotKind::Group { first, .. } if first != NONE => {
+            SlotKind::Group { first, running, .. } if first != NONE && (running || !self.skip_paused) => {
                 self.next = first;
                 self.depth += 1;
             }

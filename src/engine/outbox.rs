@@ -60,6 +60,7 @@ impl Outbox {
             match event {
                 Event::Tree { snapshot, .. } => self.dispose(Garbage::Snapshot(snapshot)),
                 Event::ControlBuses { values, .. } => self.dispose(Garbage::BusValues(values)),
+                Event::Controls { query, .. } => self.dispose(Garbage::Query(query)),
                 Event::ResourceFailed { reason, .. } => self.dispose(Garbage::Text(reason)),
                 Event::ResourcePerformed { result: Ok(args), .. } => self.dispose(Garbage::Args(args)),
                 Event::ResourcePerformed { result: Err(text), .. } => self.dispose(Garbage::Text(text)),
@@ -95,11 +96,11 @@ impl Outbox {
 
     /// A node left the tree: its Resources are released, its Synth goes to a worker,
     /// clients hear `NodeEnded`.
-    pub(crate) fn node_freed(&mut self, (id, synth): Freed, pool: &ResourcePool) {
+    pub(crate) fn node_freed(&mut self, (id, position, synth): Freed, pool: &ResourcePool) {
         if let Some(synth) = synth {
             self.dispose(synth.release_resources(pool));
         }
-        self.emit(Event::NodeEnded { id });
+        self.emit(Event::NodeEnded { id, position });
     }
 
     /// A worker dropped something.

@@ -261,6 +261,15 @@ impl Server {
         }
     }
 
+    /// Sends a scsynth notification (`/n_go`, `/n_end`, ...) to every notified client that
+    /// speaks scsynth's dialect.
+    fn notify_scsynth(&mut self, packet: OscPacket) {
+        let targets: Vec<SocketAddr> = self.clients.notified_speaking(Dialect::Scsynth, self.default_dialect).collect();
+        for addr in targets {
+            self.outgoing.push((addr, packet.clone()));
+        }
+    }
+
     /// Sends a notification both dialects have (`/tr`) to every notified client.
     fn notify_everyone(&mut self, packet: OscPacket) {
         let targets: Vec<SocketAddr> = self.clients.notified().collect();
@@ -873,6 +882,10 @@ impl Server {
                     self.reply_and_notify(client, packet)
                 }
                 EventReply::SenderAndNotified(_, packet) => self.notify_all(packet),
+                EventReply::Node { oscine, scsynth } => {
+                    oscine.into_iter().for_each(|p| self.notify_all(p));
+                    scsynth.into_iter().for_each(|p| self.notify_scsynth(p));
+                }
                 EventReply::Stopped => self.stopped = true,
                 EventReply::Nothing => {}
             }
@@ -885,14 +898,10 @@ impl Server {
         if status.events_dropped > self.events_dropped_reported {
             let lost = status.events_dropped - self.events_dropped_reported;
             self.events_dropped_reported = status.events_dropped;
-            tracing::warn!("{lost} notifications lost: the event queue was full");
-            self.notify_all(replies::error(
-                "",
-                &RequestError::new(
-                    ErrorCode::EventsLost,
-                    format!("{lost} notifications lost: the event queue was full"),
-                ),
-            ));
+            let text = format!("{lost} notifications lost: the event queue was full");
+            tracing::warn!("{text}");
+            self.notify_scsynth(replies::fail("", &text, Vec::new()));
+            self.notify_all(replies::error("", &RequestError::new(ErrorCode::EventsLost, text)));
         }
         if status.failed && !self.failure_reported {
             self.failure_reported = true;
@@ -945,9 +954,13 @@ fn success_reply(address: &str, success: Success, id: i32, values: &[ResourceArg
 }
 
 /// Whether a reply or notification is one both dialects have (`/synced`, `/tr`, `/late`,
-/// the answers to control bus reads).
+/// and the answers to queries: `/n_info`, `/n_set`, `/n_setn`, `/g_queryTree.reply`, and
+/// `/c_set`, `/c_setn` for control bus reads).
 fn is_shared(packet: &OscPacket) -> bool {
-    matches!(packet, OscPacket::Message(m) if matches!(m.addr.as_str(), "/synced" | "/tr" | "/late" | "/c_set" | "/c_setn"))
+    matches!(packet, OscPacket::Message(m) if matches!(
+        m.addr.as_str(),
+        "/synced" | "/tr" | "/late" | "/n_info" | "/n_set" | "/n_setn" | "/g_queryTree.reply" | "/c_set" | "/c_setn"
+    ))
 }
 
 /// scsynth's name for the verb at `addr`, where scsynth has the command (replies about

@@ -6,7 +6,10 @@ use oscine_plugin_api::ResourceArg;
 
 use super::{ErrorCode, RequestError, Verb};
 use crate::control::Registry;
-use crate::engine::{BusValues, ClientId, CommandKind, Event, NodeInfoKind, StatusSnapshot, TreeSnapshot};
+use crate::engine::{
+    BusValues, ClientId, CommandKind, ControlQuery, Event, NodeChange, NodeId, NodeInfoKind, NodePosition,
+    StatusSnapshot, TreeForm, TreeSnapshot,
+};
 
 /// Tree replies stop adding nodes past this many bytes so they fit one datagram.
 const TREE_REPLY_BUDGET: usize = 60_000;
@@ -204,6 +207,14 @@ pub enum EventReply {
     Notified(OscPacket),
     /// To the client the event names (if any) and to every notified client, once each.
     SenderAndNotified(Option<ClientId>, OscPacket),
+    /// A node notification: Oscine's form for notified Oscine clients, scsynth's for
+    /// notified scsynth clients (either may be missing).
+    Node {
+        /// For Oscine's dialect.
+        oscine: Option<OscPacket>,
+        /// For scsynth's dialect.
+        scsynth: Option<OscPacket>,
+    },
     /// The engine confirmed a shutdown: nothing to send.
     Stopped,
     /// Nothing to send (a report without a trigger id, which is only logged).
@@ -217,10 +228,34 @@ pub fn for_event(event: Event, registry: &Registry) -> EventReply {
         Event::Ack { client, command, id } => EventReply::Sender(client, ack(address(command), id)),
         Event::Error { client, command, error } => EventReply::SenderError(client, address(command), error.into()),
         Event::Synced { client, token } => EventReply::Sender(client, message("/synced", vec![int(token)])),
-        Event::Tree { client, snapshot } => EventReply::Sender(client, tree(&snapshot)),
+        Event::Tree { client, snapshot, form: TreeForm::Oscine } => EventReply::Sender(client, tree(&snapshot)),
+        Event::Tree { client, snapshot, form: TreeForm::Scsynth { controls } } => {
+            match query_tree(&snapshot, controls) {
+                Ok(packet) => EventReply::Sender(client, packet),
+                Err(e) => EventReply::SenderError(client, Verb::GQueryTree.address(), e),
+            }
+        }
+        Event::Tree { snapshot, form: TreeForm::Dump { controls }, .. } => {
+            tracing::info!("{}", dump_tree(&snapshot, controls));
+            EventReply::Nothing
+        }
         Event::ControlBuses { client, values } => EventReply::Sender(client, bus_values(&values)),
         Event::NodeDone { id } => EventReply::Notified(message("/node/done", vec![int(id)])),
-        Event::NodeEnded { id } => EventReply::Notified(message("/node/ended", vec![int(id)])),
+        Event::NodeEnded { id, position } => EventReply::Node {
+            oscine: Some(message("/node/ended", vec![int(id)])),
+            scsynth: node_notice("/n_end", id, position),
+        },
+        Event::NodeChanged { change, id, position } => {
+            let address = match change {
+                NodeChange::Created => "/n_go",
+                NodeChange::Started => "/n_on",
+                NodeChange::Paused => "/n_off",
+                NodeChange::Moved => "/n_move",
+            };
+            EventReply::Node { oscine: None, scsynth: node_notice(address, id, position) }
+        }
+        Event::NodeInfo { client, id, position } => EventReply::Sender(client, node_info("/n_info", id, position)),
+        Event::Controls { client, id, query } => EventReply::Sender(client, controls(id, &query)),
         // scsynth's `/tr node trigger-id value`, as `Poll` with a `trigid` sends it.
         Event::Report { id, report } if report.trigger_id >= 0 => {
             EventReply::Notified(message("/tr", vec![int(id), int(report.trigger_id), OscType::Float(report.value)]))
@@ -347,4 +382,115 @@ pub fn plugin_failed(e: &crate::loader::LoadError) -> OscPacket {
 /// `/plugin/unloaded s:name`.
 pub fn plugin_unloaded(name: &str) -> OscPacket {
     message("/plugin/unloaded", vec![OscType::String(name.to_owned())])
+}
+
+/// scsynth's node notification `address i:node i:parent i:prev i:next i:is-group [i:head
+/// i:tail]`, -1 for none; none for a node whose id the server picked (scsynth sends none
+/// for those either).
+fn node_notice(address: &str, id: NodeId, position: NodePosition) -> Option<OscPacket> {
+    (id >= 0).then(|| node_info(address, id, position))
+}
+
+/// `address i:node i:parent i:prev i:next i:is-group [i:head i:tail]`, as `/n_info` and
+/// scsynth's node notifications carry a node's place.
+pub fn node_info(address: &str, id: NodeId, p: NodePosition) -> OscPacket {
+    let int = OscType::Int;
+    let mut args = vec![int(id), int(p.parent), int(p.prev), int(p.next), int(p.group.is_some() as i32)];
+    if let Some((head, tail)) = p.group {
+        args.extend([int(head), int(tail)]);
+    }
+    message(address, args)
+}
+
+/// scsynth's answer to `/s_get` (`/n_set i:node (control value)...`) or `/s_getn`
+/// (`/n_setn i:node (control count values...)...`), each control named as it was asked.
+fn controls(id: NodeId, query: &ControlQuery) -> OscPacket {
+    let mut args = vec![OscType::Int(id)];
+    let mut values = query.values.iter();
+    for ((control, count), name) in query.runs.iter().zip(&query.names) {
+        args.push(match (name, control) {
+            (Some(name), _) => OscType::String(name.clone()),
+            (None, crate::engine::ControlRef::Index(i)) => OscType::Int(*i as i32),
+            (None, _) => OscType::Int(-1),
+        });
+        if query.counted {
+            args.push(OscType::Int(*count as i32));
+        }
+        args.extend(values.by_ref().take(*count as usize).map(|v| OscType::Float(*v)));
+    }
+    message(if query.counted { "/n_setn" } else { "/n_set" }, args)
+}
+
+/// The most bytes a `/g_queryTree.reply` may take: what one UDP datagram carries.
+const QUERY_TREE_BUDGET: usize = 65_000;
+
+/// scsynth's `/g_queryTree.reply i:flag i:group i:children` then, depth-first, per node
+/// `i:id i:children` (-1 for a Synth) and for a Synth `s:def [i:controls (s:name
+/// f:value)...]`; an error rather than a cut tree when it does not fit one datagram.
+fn query_tree(snapshot: &TreeSnapshot, with_controls: bool) -> Result<OscPacket, RequestError> {
+    let mut args = vec![OscType::Int(with_controls as i32)];
+    let mut size = 32;
+    for node in &snapshot.nodes {
+        args.push(OscType::Int(node.id));
+        size += 8;
+        match &node.kind {
+            NodeInfoKind::Group { children } => args.push(OscType::Int(*children as i32)),
+            NodeInfoKind::Synth { def, controls, .. } => {
+                args.push(OscType::Int(-1));
+                args.push(OscType::String(def.name().to_owned()));
+                size += 8 + def.name().len();
+                if with_controls {
+                    args.push(OscType::Int(controls.len() as i32));
+                    size += 4;
+                    for (spec, value) in def.controls().iter().zip(&snapshot.controls[controls.clone()]) {
+                        args.push(OscType::String(spec.name.to_string()));
+                        args.push(OscType::Float(*value));
+                        size += 12 + spec.name.len();
+                    }
+                }
+            }
+        }
+    }
+    if size > QUERY_TREE_BUDGET || snapshot.truncated {
+        let group = snapshot.nodes.first().map_or(0, |n| n.id);
+        return Err(RequestError::new(
+            ErrorCode::ReplyTooLarge,
+            format!(
+                "the tree of group {group} ({} nodes) does not fit one datagram; query its groups one by one{}",
+                snapshot.nodes.len(),
+                if with_controls { ", or without controls (flag 0)" } else { "" }
+            ),
+        ));
+    }
+    Ok(message("/g_queryTree.reply", args))
+}
+
+/// The text `/g_dumpTree` prints, in scsynth's layout: `NODE TREE Group id`, then one
+/// line per node indented three spaces a level (`id group`, `id synthdef`), with a
+/// Synth's `name: value` pairs on the line after it.
+fn dump_tree(snapshot: &TreeSnapshot, with_controls: bool) -> String {
+    use std::fmt::Write;
+    let mut out = String::from("NODE TREE");
+    for node in &snapshot.nodes {
+        let indent = "   ".repeat(node.depth as usize);
+        match &node.kind {
+            NodeInfoKind::Group { .. } if node.depth == 0 => {
+                let _ = write!(out, " Group {}", node.id);
+            }
+            NodeInfoKind::Group { .. } => {
+                let _ = write!(out, "\n{indent}{} group", node.id);
+            }
+            NodeInfoKind::Synth { def, controls, .. } => {
+                let _ = write!(out, "\n{indent}{} {}", node.id, def.name());
+                if with_controls {
+                    let _ = write!(out, "\n{indent}  ");
+                    let values = &snapshot.controls[controls.clone()];
+                    for (k, (spec, value)) in def.controls().iter().zip(values).enumerate() {
+                        let _ = write!(out, "{}{}: {value}", if k == 0 { "" } else { " " }, spec.name);
+                    }
+                }
+            }
+        }
+    }
+    out
 }

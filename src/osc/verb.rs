@@ -1,7 +1,7 @@
 //! Every address the server answers, written once: the [`Verb`] enum, its addresses and
 //! [`VERBS`] all come from the one list below.
 
-use crate::engine::CommandKind;
+use crate::engine::{AddAction, CommandKind};
 
 macro_rules! verbs {
     ($($(#[doc = $doc:literal])* $verb:ident = $address:literal,)*) => {
@@ -92,6 +92,36 @@ verbs! {
     GNew = "/g_new",
     /// scsynth's `/g_freeAll`.
     GFreeAll = "/g_freeAll",
+    /// scsynth's `/p_new` (a Group).
+    PNew = "/p_new",
+    /// scsynth's `/n_run`.
+    NRun = "/n_run",
+    /// scsynth's `/n_before`.
+    NBefore = "/n_before",
+    /// scsynth's `/n_after`.
+    NAfter = "/n_after",
+    /// scsynth's `/n_order`.
+    NOrder = "/n_order",
+    /// scsynth's `/g_head`.
+    GHead = "/g_head",
+    /// scsynth's `/g_tail`.
+    GTail = "/g_tail",
+    /// scsynth's `/n_query`.
+    NQuery = "/n_query",
+    /// scsynth's `/g_deepFree`.
+    GDeepFree = "/g_deepFree",
+    /// scsynth's `/g_queryTree`.
+    GQueryTree = "/g_queryTree",
+    /// scsynth's `/g_dumpTree`.
+    GDumpTree = "/g_dumpTree",
+    /// scsynth's `/n_setn`.
+    NSetn = "/n_setn",
+    /// scsynth's `/n_fill`.
+    NFill = "/n_fill",
+    /// scsynth's `/s_get`.
+    SGet = "/s_get",
+    /// scsynth's `/s_getn`.
+    SGetn = "/s_getn",
     /// scsynth's `/c_set`.
     CSet = "/c_set",
     /// scsynth's `/c_setn`.
@@ -173,8 +203,19 @@ impl Verb {
             CommandKind::MapOutput => Verb::MapOutput,
             CommandKind::SetDoneFlags => Verb::SetDoneFlags,
             CommandKind::NodeSet => Verb::NodeSet,
+            CommandKind::NodeSetn => Verb::NSetn,
+            CommandKind::NodeFill => Verb::NFill,
             CommandKind::NodeFree => Verb::NodeFree,
             CommandKind::QueryTree => Verb::NodeTree,
+            CommandKind::NodeRun => Verb::NRun,
+            CommandKind::NodeMove(AddAction::BeforeNode) => Verb::NBefore,
+            CommandKind::NodeMove(AddAction::AfterNode) => Verb::NAfter,
+            CommandKind::NodeMove(AddAction::HeadOfGroup) => Verb::GHead,
+            CommandKind::NodeMove(AddAction::TailOfGroup) => Verb::GTail,
+            CommandKind::NodeOrder => Verb::NOrder,
+            CommandKind::NodeQuery => Verb::NQuery,
+            CommandKind::GroupDeepFree => Verb::GDeepFree,
+            CommandKind::SynthGet => Verb::SGet,
             CommandKind::ResourceNew => Verb::ResourceNew,
             CommandKind::ResourceFree => Verb::ResourceFree,
             CommandKind::ResourcePerform => Verb::ResourcePerform,

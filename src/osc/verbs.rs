@@ -4,10 +4,11 @@ use rosc::{OscMessage, OscType};
 use super::args::{type_name, Args};
 use super::buffer_verbs::parse_buffer;
 use super::bus_verbs::parse_bus_runs;
+use super::node_verbs::{new_node_id, parse_node};
 use super::{ErrorCode, LiveResources, RequestError, Verb};
 use crate::control::{ControlKey, EngineHandle, GraphDefRequest, SynthBuildError};
 use crate::engine::{
-    AddAction, BusMapping, ClientId, Command, ControlChanges, ControlRef, DoneFlags, NodeId, ResourceIds,
+    AddAction, BusMapping, ClientId, Command, ControlChanges, ControlRef, DoneFlags, NodeId, ResourceIds, TreeForm,
 };
 
 /// What a message asks for.
@@ -83,12 +84,6 @@ pub fn parse(
             let (id, target, action) = (a.node_id("node id")?, a.node_id("target id")?, add_action(&mut a)?);
             vec![Command::GroupNew { client, id, target, action }]
         }
-        Verb::GNew => {
-            let id = a.node_id("node id")?;
-            let action = add_action(&mut a)?;
-            let target = a.node_id("target id")?;
-            vec![Command::GroupNew { client, id, target, action }]
-        }
         Verb::GroupFreeAll | Verb::GFreeAll => {
             let mut ids = vec![Command::GroupFreeAll { client, id: a.node_id("group id")? }];
             while !a.is_empty() {
@@ -104,13 +99,7 @@ pub fn parse(
         }
         Verb::SNew => {
             let def = a.string("synthdef name")?;
-            let id = a.int("node id")?;
-            if id < 0 {
-                return Err(RequestError::new(
-                    ErrorCode::ArgumentValue,
-                    format!("node id must be non-negative, got {id}: Oscine does not assign ids, choose one"),
-                ));
-            }
+            let id = new_node_id(&mut a)?;
             let action = add_action(&mut a)?;
             let target = a.node_id("target id")?;
             vec![synth_new(handle, client, def, id, target, action, true, &mut a)?]
@@ -158,7 +147,7 @@ pub fn parse(
         }
         Verb::NodeTree => {
             let id = a.int_or("group id", 0)?;
-            vec![Command::QueryTree { client, id, snapshot: handle.tree_snapshot() }]
+            vec![Command::QueryTree { client, id, snapshot: handle.tree_snapshot(), form: TreeForm::Oscine }]
         }
         Verb::ResourceNew => {
             let name = a.string("resource definition name")?;
@@ -293,6 +282,22 @@ pub fn parse(
                 format!("{}: no plugin handles {what} in Oscine", verb.address()),
             ));
         }
+        Verb::GNew
+        | Verb::PNew
+        | Verb::NRun
+        | Verb::NBefore
+        | Verb::NAfter
+        | Verb::NOrder
+        | Verb::GHead
+        | Verb::GTail
+        | Verb::NQuery
+        | Verb::GDeepFree
+        | Verb::GQueryTree
+        | Verb::GDumpTree
+        | Verb::NSetn
+        | Verb::NFill
+        | Verb::SGet
+        | Verb::SGetn => parse_node(verb, &mut a, handle, client)?,
         Verb::Status | Verb::Version | Verb::Quit | Verb::SynthDefList | Verb::ResourceList | Verb::PluginList => {
             a.finish()?;
             return Ok(match verb {
@@ -481,7 +486,7 @@ enum OwnedKey {
 
 /// The name of element `k` of the array control `name`: the name itself, then `name[1]`,
 /// `name[2]`, ... as graph SynthDefs name an array parameter's further values.
-fn element_name(name: &str, k: usize) -> String {
+pub(super) fn element_name(name: &str, k: usize) -> String {
     if k == 0 {
         name.to_owned()
     } else {

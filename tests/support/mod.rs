@@ -3,6 +3,8 @@
 
 pub mod alloc_counter;
 pub mod in_process;
+#[cfg(feature = "jack")]
+pub mod jackd;
 pub mod plugin_build;
 pub mod scgf;
 pub mod server;
