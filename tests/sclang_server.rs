@@ -349,3 +349,49 @@ s.doWhenBooted({{
     assert!(log.contains("1001 default"), "{log}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_pbind_plays_its_notes_in_timed_bundles() {
+    let server = Server::start_with(&["--dialect", "scsynth"]);
+    // Another client, in scsynth's dialect as the server's default, hears each note end.
+    let mut watcher = server.client();
+    watcher.send("/notify", vec![i(1)]);
+    watcher.expect("/done");
+    let body = r#"
+        var done = Condition.new;
+        s.sync;
+        Pbind(
+            \instrument, \default,
+            \freq, Pseq([220, 330, 440, 550]),
+            \dur, 0.05,
+            \legato, 0.5,
+            \amp, 0.05
+        ).play(quant: 0).addDependant({ |player, what| if(what == \stopped) { done.unhang } });
+        done.hang;
+        s.sync;
+    "#;
+    let (mut child, lines, dir) = run_sclang(&remote_script(server.addr.port(), body), "pbind");
+    let mut seen = Vec::new();
+    wait_for(&lines, &mut seen, "oscine-test: end");
+    assert!(child.wait().unwrap().success(), "{}", seen.join("\n"));
+    // Four Synths of `default` start, and free themselves once released (the last one
+    // after the bundles' latency and its release).
+    let mut ended = Vec::new();
+    let deadline = Instant::now() + SCLANG_TIMEOUT;
+    while ended.len() < 4 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match watcher.recv_timeout(left) {
+            Some(m) if m.addr == "/n_end" => ended.push(m),
+            Some(_) => {}
+            None => panic!("only {} notes ended: {ended:?}", ended.len()),
+        }
+    }
+    assert_eq!(c_tree_synths(&server), 0);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// How many Synths the server's tree holds.
+fn c_tree_synths(server: &Server) -> usize {
+    let mut c = server.client();
+    c.tree(0).nodes.iter().filter(|n| matches!(n.kind, support::server::NodeKind::Synth { .. })).count()
+}
