@@ -40,7 +40,9 @@ struct Partial {
 /// Runs `gen` on `buffer`.
 pub(crate) fn gen(buffer: &AudioBuffer, args: &[ResourceArg]) -> Result<(), PluginError> {
     let [command, flags, rest @ ..] = args else {
-        return Err(PluginError::new("gen takes a command (sine1, sine2, sine3), flags and the command's values"));
+        return Err(PluginError::new(
+            "gen takes a command (sine1, sine2, sine3, cheby), flags and the command's values",
+        ));
     };
     let command = command.as_str().ok_or_else(|| PluginError::new("gen: the command is a name"))?;
     let flags = flags
@@ -51,7 +53,8 @@ pub(crate) fn gen(buffer: &AudioBuffer, args: &[ResourceArg]) -> Result<(), Plug
         .iter()
         .map(|a| a.as_float().ok_or_else(|| PluginError::new(format!("gen {command}: its values are numbers"))))
         .collect::<Result<Vec<f64>, _>>()?;
-    let partials = partials(command, &numbers)?;
+    let cheby = command == "cheby";
+    let partials = if cheby { Vec::new() } else { partials(command, &numbers)? };
     if buffer.channels() != 1 {
         return Err(PluginError::new(format!(
             "gen {command} fills one-channel buffers, and this one has {} channels",
@@ -70,7 +73,9 @@ pub(crate) fn gen(buffer: &AudioBuffer, args: &[ResourceArg]) -> Result<(), Plug
     } else {
         (0..buffer.len()).map(|i| buffer.sample(i)).collect()
     };
-    if wavetable {
+    if cheby {
+        add_chebyshev(&mut table, &numbers, wavetable);
+    } else if wavetable {
         add_wavetable_partials(&mut table, &partials);
     } else {
         add_partials(&mut table, &partials);
@@ -101,7 +106,42 @@ fn partials(command: &str, numbers: &[f64]) -> Result<Vec<Partial>, PluginError>
             .collect()),
         "sine2" => grouped(2, |g| Partial { cycles: g[0], amplitude: g[1], phase: 0.0 }),
         "sine3" => grouped(3, |g| Partial { cycles: g[0], amplitude: g[1], phase: g[2] }),
-        other => Err(PluginError::new(format!("gen: no command '{other}' (there are sine1, sine2 and sine3)"))),
+        other => Err(PluginError::new(format!("gen: no command '{other}' (there are sine1, sine2, sine3 and cheby)"))),
+    }
+}
+
+/// Adds a waveshaping transfer function to the table: the sum of Chebyshev polynomials
+/// `amplitudes[k] · T(k+1)(x)` (`T(n)(x) = cos(n · acos x)` on [−1, 1]), over `x` from −1 (point 0)
+/// by steps of `2 / points`, offset so that its centre (`x` = 0) is 0, as scsynth's
+/// `cheby` fills it. In wavetable form the last pair ends at `x` = 1.
+fn add_chebyshev(table: &mut [f32], amplitudes: &[f64], wavetable: bool) {
+    let points = if wavetable { table.len() / 2 } else { table.len() };
+    if points == 0 {
+        return;
+    }
+    // By the recurrence T(n+1) = 2x·T(n) − T(n−1), exact where x is a short binary
+    // fraction, as scsynth's tables are.
+    let shape = |x: f64| -> f64 {
+        let (mut previous, mut current, mut sum) = (1.0, x, 0.0);
+        for a in amplitudes {
+            sum += a * current;
+            (previous, current) = (current, 2.0 * x * current - previous);
+        }
+        sum
+    };
+    let centre = shape(0.0);
+    let value = |i: usize| shape(2.0 * i as f64 / points as f64 - 1.0) - centre;
+    if wavetable {
+        for i in 0..points {
+            // The last pair reaches x = 1: a transfer function does not wrap round.
+            let (a, b) = (value(i), value(i + 1));
+            add(&mut table[2 * i], 2.0 * a - b);
+            add(&mut table[2 * i + 1], b - a);
+        }
+    } else {
+        for (i, sample) in table.iter_mut().enumerate() {
+            add(sample, value(i));
+        }
     }
 }
 
@@ -208,9 +248,30 @@ mod tests {
     }
 
     #[test]
+    fn cheby_fills_as_scsynth_does() {
+        // scsynth's renders of /b_gen cheby on an 8-sample buffer, and on 16 as a wavetable.
+        let got = |flags, amps: &[f64], n| {
+            let mut args = vec![name("cheby"), I(flags)];
+            args.extend(amps.iter().map(|a| F(*a)));
+            run(n, &args).unwrap()
+        };
+        assert_eq!(got(CLEAR, &[1.0], 8), [-1.0, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75]);
+        assert_eq!(got(CLEAR, &[0.0, 1.0], 8), [2.0, 1.125, 0.5, 0.125, 0.0, 0.125, 0.5, 1.125]);
+        assert_eq!(got(CLEAR | NORMALIZE, &[0.0, 1.0], 8), [1.0, 0.5625, 0.25, 0.0625, 0.0, 0.0625, 0.25, 0.5625]);
+        assert_eq!(got(CLEAR, &[1.0, 0.5], 8), [0.0, -0.1875, -0.25, -0.1875, 0.0, 0.3125, 0.75, 1.3125]);
+        assert_eq!(
+            got(CLEAR | WAVETABLE, &[0.0, 1.0], 16),
+            [
+                2.875, -0.875, 1.75, -0.625, 0.875, -0.375, 0.25, -0.125, -0.125, 0.125, -0.25, 0.375, -0.125, 0.625,
+                0.25, 0.875
+            ]
+        );
+    }
+
+    #[test]
     fn bad_arguments_are_refused() {
         for (args, reason) in [
-            (vec![name("cheby"), I(0), F(1.0)], "no command 'cheby'"),
+            (vec![name("chebyshev"), I(0), F(1.0)], "no command 'chebyshev'"),
             (vec![name("sine2"), I(0), F(1.0)], "groups of 2 values, got 1"),
             (vec![name("sine1"), I(9), F(1.0)], "flags are a whole number in 0..8"),
             (vec![name("sine1")], "gen takes a command"),
