@@ -576,6 +576,7 @@ fn decode_into(reader: &mut WavReader, skip: usize, dest: &[AtomicU32]) -> Resul
 /// | `gen` | shared | `command flags values...` (`sine1`, `sine2`, `sine3`) | |
 /// | `get` | shared | `index ...` | `index value ...` |
 /// | `getn` | shared | `start count ...` | `start count values... ...` |
+/// | `copy` (+1 resource: the source) | shared | `dst-start src-start count` (count -1: as many as fit) | samples copied |
 ///
 /// `write` saves the whole buffer (see [`AudioBuffer::write_wav`]); `read` loads a file
 /// with the buffer's channel count into the buffer's start (see
@@ -600,6 +601,7 @@ const OPERATIONS: &[OperationSpec] = &[
     OperationSpec::new("gen"),
     OperationSpec::new("get"),
     OperationSpec::new("getn"),
+    OperationSpec::new("copy").with_extra_resources(1),
 ];
 const QUERY: usize = 0;
 const WRITE: usize = 1;
@@ -611,6 +613,7 @@ const FILL: usize = 6;
 const GEN: usize = 7;
 const GET: usize = 8;
 const GETN: usize = 9;
+const COPY: usize = 10;
 
 const USAGE: &str = "audio-buffer takes either channels, frames and an optional sample rate (an empty buffer), \
                      or the path of a WAV file to load and optionally its start frame and frame count";
@@ -720,6 +723,13 @@ impl ResourceDef for AudioBufferDef {
             (GEN, _) => buffer_gen::gen(buffer, args).map(|()| Vec::new()),
             (GET, _) => buffer_edit::get(buffer, args),
             (GETN, _) => buffer_edit::getn(buffer, args),
+            (COPY, _) => {
+                let source = resources
+                    .get(1)
+                    .and_then(|r| downcast::<AudioBuffer>(&**r))
+                    .ok_or_else(|| PluginError::new("copy: the source is not an audio buffer"))?;
+                buffer_edit::copy(buffer, source, args).map(|n| vec![ResourceArg::Int(n as i64)])
+            }
             (QUERY | ZERO, _) => Err(PluginError::new(format!("{name} takes no arguments"))),
             (WRITE, _) => Err(PluginError::new("write takes a path, and optionally a format and a file type")),
             _ => Err(PluginError::new(
@@ -1122,7 +1132,8 @@ mod tests {
                 ("fill", false, 0),
                 ("gen", false, 0),
                 ("get", false, 0),
-                ("getn", false, 0)
+                ("getn", false, 0),
+                ("copy", false, 1)
             ]
         );
     }
@@ -1309,7 +1320,7 @@ mod tests {
         // The engine resolves names to indices and refuses unknown names itself; an index
         // past the list is refused here, whatever the resources.
         let r = construct(&[ResourceArg::Int(1), ResourceArg::Int(1)]).unwrap();
-        assert_reason(AudioBufferDef.perform(&WORLD, 10, std::slice::from_ref(&r), &[]), &["no operation number 10"]);
+        assert_reason(AudioBufferDef.perform(&WORLD, 11, std::slice::from_ref(&r), &[]), &["no operation number 11"]);
         assert_reason(AudioBufferDef.perform(&WORLD, usize::MAX, &[], &[]), &["no operation number"]);
     }
 }

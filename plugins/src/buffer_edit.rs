@@ -102,6 +102,26 @@ pub(crate) fn getn(buffer: &AudioBuffer, args: &[ResourceArg]) -> Result<Vec<Res
     Ok(out)
 }
 
+/// `copy dst-start src-start count`: copies `count` samples of `source` from `src-start`
+/// into `buffer` from `dst-start` (a negative count: as many as both have room for);
+/// returns how many it copied. The two may be the same buffer.
+pub(crate) fn copy(buffer: &AudioBuffer, source: &AudioBuffer, args: &[ResourceArg]) -> Result<usize, PluginError> {
+    let [dst, src, count] = args else {
+        return Err(PluginError::new("copy takes a destination start, a source start and a count"));
+    };
+    let dst = index(buffer, dst, "copy")?;
+    let src = index(source, src, "copy")?;
+    let room = (buffer.len() - dst).min(source.len() - src);
+    let count = count.as_int().ok_or_else(|| PluginError::new("copy: a count is a whole number"))?;
+    let count = usize::try_from(count).map_or(room, |n| n.min(room));
+    // Read first: the ranges may overlap.
+    let samples: Vec<f32> = (src..src + count).map(|i| source.sample(i)).collect();
+    for (k, v) in samples.into_iter().enumerate() {
+        buffer.set_sample(dst + k, v);
+    }
+    Ok(count)
+}
+
 /// A sample index inside the buffer.
 fn index(buffer: &AudioBuffer, arg: &ResourceArg, op: &str) -> Result<usize, PluginError> {
     let i = arg.as_int().ok_or_else(|| PluginError::new(format!("{op}: a sample index is a whole number")))?;
@@ -171,6 +191,18 @@ mod tests {
         assert_eq!(getn(&b, &[I(2), I(2), I(7), I(1)]).unwrap(), [I(2), I(2), F(0.5), F(0.25), I(7), I(1), F(0.0)]);
         assert!(get(&b, &[I(8)]).unwrap_err().reason().contains("outside the buffer"));
         assert!(getn(&b, &[I(6), I(3)]).unwrap_err().reason().contains("do not fit"));
+    }
+
+    #[test]
+    fn copy_copies_what_fits() {
+        let (a, b) = (buffer(), buffer());
+        setn(&a, &[I(0), I(4), F(1.0), F(2.0), F(3.0), F(4.0)]).unwrap();
+        assert_eq!(copy(&b, &a, &[I(6), I(1), I(-1)]).unwrap(), 2);
+        assert_eq!(samples(&b), [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0, 3.0]);
+        // Within one buffer, overlapping.
+        assert_eq!(copy(&a, &a, &[I(1), I(0), I(3)]).unwrap(), 3);
+        assert_eq!(samples(&a)[..4], [1.0, 1.0, 2.0, 3.0]);
+        assert!(copy(&a, &b, &[I(8), I(0), I(1)]).is_err());
     }
 
     #[test]

@@ -55,6 +55,11 @@ impl<'a> Args<'a> {
         }
     }
 
+    /// Whether the next argument is the string `text`.
+    pub fn peek_is_string(&self, text: &str) -> bool {
+        matches!(self.args.get(self.pos), Some(OscType::String(s)) if s == text)
+    }
+
     /// Whether the next argument is a blob (a completion message, where one may follow
     /// optional arguments).
     pub fn peek_is_blob(&self) -> bool {

@@ -27,14 +27,14 @@ pub(super) fn parse_buffer(
     })?;
     let def_id = def.id;
     let id = a.int("buffer number")?;
-    let perform_on = |id: i32, operation: &str, args: Vec<ResourceArg>| -> Result<Command, RequestError> {
+    let perform_with = |ids: &[i32], operation: &str, args: Vec<ResourceArg>| -> Result<Command, RequestError> {
         let info = registry.resource_def(def_id).ok_or_else(|| {
             RequestError::new(ErrorCode::UnknownResourceDef, format!("no resource definition named '{BUFFER_DEF}'"))
         })?;
         let (index, op) = info.operations.iter().enumerate().find(|(_, op)| op.name == operation).ok_or_else(|| {
             RequestError::new(ErrorCode::UnknownOperation, format!("'{BUFFER_DEF}' has no operation '{operation}'"))
         })?;
-        let ids = ResourceIds::from_slice(&[id])
+        let ids = ResourceIds::from_slice(ids)
             .ok_or_else(|| RequestError::new(ErrorCode::ArgumentValue, "an operation holds at most 4 resources"))?;
         Ok(Command::ResourcePerform {
             client,
@@ -45,6 +45,7 @@ pub(super) fn parse_buffer(
             args: args.into_boxed_slice(),
         })
     };
+    let perform_on = |id: i32, operation: &str, args: Vec<ResourceArg>| perform_with(&[id], operation, args);
     let perform = |operation: &str, args: Vec<ResourceArg>| perform_on(id, operation, args);
     let command = match verb {
         Verb::BAlloc => {
@@ -141,6 +142,17 @@ pub(super) fn parse_buffer(
                 return Err(RequestError::new(ErrorCode::ArgumentCount, format!("/b_{name} needs sample indices")));
             }
             return Ok((vec![perform(name, args)?], None));
+        }
+        Verb::BGen if a.peek_is_string("copy") => {
+            // `/b_gen dst copy dst-start src src-start count`: another buffer is held too.
+            let _ = a.string("command")?;
+            let dst_start = a.int("destination start")?;
+            let src = a.int("source buffer")?;
+            let src_start = optional_int(a, "source start", 0)?;
+            let count = optional_int(a, "sample count", -1)?;
+            a.finish()?;
+            let args = [dst_start, src_start, count].map(|n| ResourceArg::Int(n.into())).to_vec();
+            return Ok((vec![perform_with(&[id, src], "copy", args)?], None));
         }
         Verb::BGen => {
             let command = a.string("command")?.to_owned();
