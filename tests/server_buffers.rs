@@ -65,9 +65,9 @@ fn buffer_commands_run_their_completion_messages_after_their_work() {
     c.send("/b_read", vec![i(3), s("/tmp/x.wav"), i(0), i(-1), i(0), i(1)]);
     let error = c.expect_error("/b_read", 13);
     assert!(error.contains("disk streaming"), "{error}");
-    c.send("/b_gen", vec![i(3), s("cheby"), i(0), f(1.0)]);
+    c.send("/b_gen", vec![i(3), s("chebyshev"), i(0), f(1.0)]);
     let error = c.expect_error("/resource/perform", 68);
-    assert!(error.contains("no command 'cheby'"), "{error}");
+    assert!(error.contains("no command 'chebyshev'"), "{error}");
 
     // Freeing, with a completion message that runs once the buffer is gone.
     c.send("/b_free", vec![i(4), completion("/b_alloc", vec![i(4), i(2)])]);
