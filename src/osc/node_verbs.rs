@@ -7,7 +7,7 @@
 use rosc::OscType;
 
 use super::args::{type_name, Args};
-use super::verbs::element_name;
+use super::verbs::{add_action, element_name};
 use super::{ErrorCode, RequestError, Verb};
 use crate::control::EngineHandle;
 use crate::engine::{
@@ -147,16 +147,6 @@ pub(super) fn new_node_id(a: &mut Args<'_>) -> Result<NodeId, RequestError> {
         ));
     }
     Ok(id)
-}
-
-fn add_action(a: &mut Args<'_>) -> Result<AddAction, RequestError> {
-    let code = a.int("add action")?;
-    AddAction::from_code(code).ok_or_else(|| {
-        RequestError::new(
-            ErrorCode::ArgumentValue,
-            format!("add action {code} is not one of 0 (head), 1 (tail), 2 (before), 3 (after)"),
-        )
-    })
 }
 
 fn count(a: &mut Args<'_>) -> Result<u32, RequestError> {

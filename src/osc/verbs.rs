@@ -353,7 +353,7 @@ fn resource_arg(arg: &OscType) -> Result<ResourceArg, RequestError> {
     })
 }
 
-fn add_action(a: &mut Args<'_>) -> Result<AddAction, RequestError> {
+pub(super) fn add_action(a: &mut Args<'_>) -> Result<AddAction, RequestError> {
     let code = a.int("add action")?;
     AddAction::from_code(code).ok_or_else(|| {
         RequestError::new(
@@ -465,17 +465,24 @@ fn synth_new(
     Ok(Command::SynthNew { client, id, target, action, activate, synth })
 }
 
-fn array_number(v: &OscType, i: usize) -> Result<f32, RequestError> {
+/// A number of any OSC width, as a control value.
+fn as_number(v: &OscType) -> Option<f32> {
     match v {
-        OscType::Float(f) => Ok(*f),
-        OscType::Double(d) => Ok(*d as f32),
-        OscType::Int(n) => Ok(*n as f32),
-        OscType::Long(n) => Ok(*n as f32),
-        other => Err(RequestError::new(
-            ErrorCode::ArgumentType,
-            format!("control array element {i} must be a number, got {}", type_name(other)),
-        )),
+        OscType::Float(f) => Some(*f),
+        OscType::Double(d) => Some(*d as f32),
+        OscType::Int(n) => Some(*n as f32),
+        OscType::Long(n) => Some(*n as f32),
+        _ => None,
     }
+}
+
+fn array_number(v: &OscType, i: usize) -> Result<f32, RequestError> {
+    as_number(v).ok_or_else(|| {
+        RequestError::new(
+            ErrorCode::ArgumentType,
+            format!("control array element {i} must be a number, got {}", type_name(v)),
+        )
+    })
 }
 
 /// A control named in a message, before it is resolved against a SynthDef.
@@ -496,16 +503,12 @@ pub(super) fn element_name(name: &str, k: usize) -> String {
 
 /// A control value: a number of any OSC width.
 fn number_value(v: &OscType, what: &str) -> Result<f32, RequestError> {
-    match v {
-        OscType::Float(f) => Ok(*f),
-        OscType::Double(d) => Ok(*d as f32),
-        OscType::Int(n) => Ok(*n as f32),
-        OscType::Long(n) => Ok(*n as f32),
-        other => Err(RequestError::new(
+    as_number(v).ok_or_else(|| {
+        RequestError::new(
             ErrorCode::ArgumentType,
-            format!("a {what} must be a number or an array of numbers, got {}", type_name(other)),
-        )),
-    }
+            format!("a {what} must be a number or an array of numbers, got {}", type_name(v)),
+        )
+    })
 }
 
 fn control_pairs(handle: &EngineHandle, a: &mut Args<'_>) -> Result<ControlChanges, RequestError> {
