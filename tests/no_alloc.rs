@@ -111,6 +111,12 @@ fn the_process_path_never_allocates_or_frees() {
         });
         let snapshot = t.handle.tree_snapshot();
         t.send(Command::QueryTree { client: CLIENT, id: 0, snapshot, form: oscine::engine::TreeForm::Oscine });
+        // Controls mapped to control buses read them every block; a set unmaps.
+        t.send(Command::NodeMap {
+            client: CLIENT,
+            id: base,
+            changes: ControlChanges::one((ControlRef::Index(0), 3.0)),
+        });
         // Control bus reads and writes in runs: their storage comes and goes with them.
         let runs = BusValues { runs: Box::new([(2, 3)]), values: Box::new([0.5; 3]), as_pairs: false };
         t.send(Command::ControlBusSetRuns { client: CLIENT, values: Box::new(runs) });

@@ -395,3 +395,42 @@ fn c_tree_synths(server: &Server) -> usize {
     let mut c = server.client();
     c.tree(0).nodes.iter().filter(|n| matches!(n.kind, support::server::NodeKind::Synth { .. })).count()
 }
+
+#[test]
+fn synth_map_reads_a_control_bus() {
+    let server = Server::start_with(&["--dialect", "scsynth"]);
+    let body = r#"
+        var x, b, c = Condition.new, got;
+        s.sync;
+        b = Bus.control(s, 2);
+        b.setn([880, 0.03]);
+        x = Synth(\default, [\freq, 220, \amp, 0.0]);
+        s.sync;
+        x.map(\freq, b.index);
+        s.sync;
+        b.set(660);
+        s.sync;
+        // Bundles apply at the next block, and a mapped control reads its bus at the start
+        // of each block: wait for a block to have passed.
+        x.get(\freq, { |v| got = v; c.unhang });
+        c.hang;
+        while { got != 660 } { s.sync; x.get(\freq, { |v| got = v; c.unhang }); c.hang };
+        ("oscine-test: mapped " ++ got).postln;
+        x.set(\freq, 330);
+        s.sync;
+        b.set(990);
+        s.sync;
+        x.get(\freq, { |v| got = v; c.unhang });
+        c.hang;
+        ("oscine-test: set unmaps " ++ got).postln;
+        x.free;
+    "#;
+    let (mut child, lines, dir) = run_sclang(&remote_script(server.addr.port(), body), "map");
+    let mut seen = Vec::new();
+    wait_for(&lines, &mut seen, "oscine-test: end");
+    assert!(child.wait().unwrap().success(), "{}", seen.join("\n"));
+    let line = |prefix: &str| seen.iter().find(|l| l.starts_with(prefix)).cloned().unwrap_or_default();
+    assert_eq!(line("oscine-test: mapped"), "oscine-test: mapped 660.0", "{seen:#?}");
+    assert_eq!(line("oscine-test: set unmaps"), "oscine-test: set unmaps 330.0", "{seen:#?}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -112,6 +112,8 @@ const ADDRESSES: &[&str] = &[
     "/c_get",
     "/c_getn",
     "/b_close",
+    "/n_map",
+    "/n_mapn",
     "/dumpOSC",
     "/clearSched",
     "/cmd",
@@ -259,6 +261,8 @@ fn plausible_args(r: &mut Rng, addr: &str) -> Vec<OscType> {
             vec![id(r), s("/nonexistent-oscine-dir/x.wav"), s(if r.chance(50) { "wav" } else { "aiff" }), word(r)]
         }
         "/b_free" | "/b_zero" | "/b_query" | "/b_close" | "/dumpOSC" => vec![id(r)],
+        "/n_map" => vec![id(r), word(r), i(r.below(20000) as i32 - 2)],
+        "/n_mapn" => vec![id(r), i(r.below(4) as i32), i(r.below(20000) as i32 - 2), i(r.below(20) as i32)],
         "/cmd" | "/u_cmd" => vec![word(r), id(r)],
         "/b_get" => vec![id(r), i(r.below(3000) as i32 - 5)],
         "/b_getn" => vec![id(r), i(r.below(20) as i32), i(r.below(40) as i32 - 3)],

@@ -11,7 +11,7 @@ use oscine_plugin_api::{DoneAction, World};
 use rtrb::{Consumer, Producer};
 
 use super::clock::SampleClock;
-use super::control_changes::{apply_changes, outbox_error};
+use super::control_changes::{apply_changes, outbox_error, ChangeKind};
 use super::outbox::Outbox;
 use super::resource_pool::Requester;
 use super::synth_instance::MapOutputError;
@@ -459,7 +459,11 @@ impl Engine {
             }
             Command::SetDoneFlags { id, flags, .. } => self.tree.synth_mut(id).map(|s| s.set_done_flags(flags)),
             Command::NodeSet { client, id, changes } | Command::NodeSetRuns { client, id, changes, .. } => {
-                self.set_controls(client, kind, id, &changes, offset)
+                self.set_controls(client, kind, id, &changes, offset, ChangeKind::Set)
+            }
+            Command::NodeMap { client, id, changes } => {
+                let buses = self.control_buses.count();
+                self.set_controls(client, kind, id, &changes, 0, ChangeKind::Map { buses })
             }
             Command::NodeFree { id, .. } => match self.tree.synth_mut(id) {
                 // Already leaving at the end of this block: as good as gone.
@@ -606,12 +610,13 @@ impl Engine {
         id: NodeId,
         changes: &ControlChanges,
         offset: usize,
+        change: ChangeKind,
     ) -> Result<(), EngineError> {
         let (outbox, pool) = (&mut self.outbox, self.resources.pool());
         match self.tree.synth_mut(id) {
             Ok(synth) => {
                 let mut last_error = None;
-                apply_changes(synth, id, changes, offset, pool, outbox, &mut |error| {
+                apply_changes(synth, id, changes, offset, change, pool, outbox, &mut |error| {
                     if let Some(previous) = last_error.replace(error) {
                         outbox_error(client, kind, previous)
                     } else {
@@ -626,7 +631,7 @@ impl Engine {
                 // becomes the command's error.
                 let mut workers_full = false;
                 self.tree.for_each_synth_in(id, &mut |synth_id, synth| {
-                    apply_changes(synth, synth_id, changes, offset, pool, outbox, &mut |error| {
+                    apply_changes(synth, synth_id, changes, offset, change, pool, outbox, &mut |error| {
                         workers_full |= error == EngineError::WorkersFull;
                         None
                     });

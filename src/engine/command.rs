@@ -113,6 +113,17 @@ pub enum Command {
         /// Whether it came as `/n_fill` (else `/n_setn`).
         fill: bool,
     },
+    /// Map controls of a Synth, or of every Synth in a Group, to read control buses at
+    /// the start of each block (scsynth's `/n_map`, `/n_mapn`): each change's value is a
+    /// bus, -1 to unmap.
+    NodeMap {
+        /// Sender.
+        client: ClientId,
+        /// The Synth, or a Group.
+        id: NodeId,
+        /// Which controls, and their buses.
+        changes: ControlChanges,
+    },
     /// Free a node; a Group is freed with everything in it.
     NodeFree {
         /// Sender.
@@ -315,6 +326,8 @@ pub enum CommandKind {
     NodeFill,
     /// [`Command::NodeFree`].
     NodeFree,
+    /// [`Command::NodeMap`].
+    NodeMap,
     /// [`Command::QueryTree`].
     QueryTree,
     /// [`Command::NodeRun`].
@@ -379,6 +392,7 @@ impl Command {
             Command::MapOutput { .. } => CommandKind::MapOutput,
             Command::SetDoneFlags { .. } => CommandKind::SetDoneFlags,
             Command::NodeSet { .. } => CommandKind::NodeSet,
+            Command::NodeMap { .. } => CommandKind::NodeMap,
             Command::NodeSetRuns { fill: false, .. } => CommandKind::NodeSetn,
             Command::NodeSetRuns { fill: true, .. } => CommandKind::NodeFill,
             Command::NodeFree { .. } => CommandKind::NodeFree,
@@ -412,6 +426,7 @@ impl Command {
             | Command::MapOutput { id, .. }
             | Command::SetDoneFlags { id, .. }
             | Command::NodeSet { id, .. }
+            | Command::NodeMap { id, .. }
             | Command::NodeSetRuns { id, .. }
             | Command::NodeFree { id, .. }
             | Command::QueryTree { id, .. }
@@ -442,6 +457,7 @@ impl Command {
             | Command::MapOutput { client, .. }
             | Command::SetDoneFlags { client, .. }
             | Command::NodeSet { client, .. }
+            | Command::NodeMap { client, .. }
             | Command::NodeSetRuns { client, .. }
             | Command::NodeFree { client, .. }
             | Command::QueryTree { client, .. }

@@ -14,14 +14,28 @@ pub(super) fn outbox_error(client: ClientId, command: CommandKind, error: Engine
     Some(Event::Error { client, command, error })
 }
 
+/// What a change's value does to a control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ChangeKind {
+    /// Sets it (and unmaps it).
+    Set,
+    /// Maps it to the control bus the value names (one of `buses`), or unmaps it (-1).
+    Map {
+        /// How many control buses there are.
+        buses: usize,
+    },
+}
+
 /// Applies control changes to one Synth: controls by index or name, resource ports (an
 /// integer id binds, -1 unbinds). Each failure goes to `on_error`, which may return an
 /// event to send. Context: RT.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn apply_changes(
     synth: &mut SynthInstance,
     node: NodeId,
     changes: &ControlChanges,
     offset: usize,
+    kind: ChangeKind,
     pool: &ResourcePool,
     outbox: &mut Outbox,
     on_error: &mut dyn FnMut(EngineError) -> Option<Event>,
@@ -32,6 +46,21 @@ pub(super) fn apply_changes(
             ControlRef::Name(name) => synth.entry().port_by_name(name),
         };
         let result = match (port, control) {
+            (Some(PortRef::Control(index)), _) if let ChangeKind::Map { buses } = kind => match value {
+                v if v < 0.0 => {
+                    synth.map_control(index, None);
+                    Ok(())
+                }
+                v if (v as usize) < buses => {
+                    synth.map_control(index, Some(v as u32));
+                    Ok(())
+                }
+                v => Err(EngineError::Bus { bus: v.min(u32::MAX as f32) as u32, count: buses }),
+            },
+            // A resource port reads no bus.
+            (Some(PortRef::Resource(port)), _) if kind != ChangeKind::Set => {
+                Err(EngineError::ControlIndex { index: port as u32, count: synth.controls().len() })
+            }
             (Some(PortRef::Control(index)), _) => synth
                 .set_control_at(index, value, offset)
                 .map_err(|e| EngineError::ControlIndex { index: index as u32, count: e.count }),

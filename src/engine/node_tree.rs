@@ -144,6 +144,8 @@ impl NodeTree {
 
     /// Adds a Synth; on failure the instance comes back so it can be dropped off the
     /// audio thread. Context: RT.
+    // The Synth comes back by value: boxing it would allocate on the audio thread.
+    #[allow(clippy::result_large_err)]
     pub fn add_synth(
         &mut self,
         id: NodeId,

@@ -12,7 +12,7 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 
 use oscine_plugin_api::{
-    AcquireError, DoneAction, PortBindings, ProcessArgs, ProcessStatus, Reports, Resource, ResourceAccess,
+    AcquireError, Buses, DoneAction, PortBindings, ProcessArgs, ProcessStatus, Reports, Resource, ResourceAccess,
     ResourceBinding, ResourceId,
 };
 
@@ -95,6 +95,8 @@ pub(crate) struct PendingChange {
 pub(crate) struct SynthLayout {
     pub(crate) total: Layout,
     pub(crate) controls: u32,
+    /// The control bus each control reads (scsynth's `/n_map`), or [`UNMAPPED`].
+    pub(crate) bus_maps: u32,
     pub(crate) inputs: u32,
     pub(crate) outputs: u32,
     pub(crate) input_maps: u32,
@@ -131,6 +133,7 @@ impl SynthLayout {
             Ok(offset as u32)
         };
         let controls = place(Layout::array::<f32>(entry.controls().len())?)?;
+        let bus_maps = place(Layout::array::<u32>(entry.controls().len())?)?;
         let inputs = place(Layout::array::<f32>(n_in * block_size)?)?;
         let outputs = place(Layout::array::<f32>(n_out * block_size)?)?;
         let input_maps = place(Layout::array::<Option<BusMapping>>(n_in)?)?;
@@ -141,6 +144,7 @@ impl SynthLayout {
         Ok(SynthLayout {
             total: total.pad_to_align(),
             controls,
+            bus_maps,
             inputs,
             outputs,
             input_maps,
@@ -156,6 +160,7 @@ impl SynthLayout {
 /// The parts of a Synth's allocation, borrowed at once (they never overlap).
 struct Parts<'a> {
     controls: &'a mut [f32],
+    bus_maps: &'a mut [u32],
     inputs: &'a mut [f32],
     outputs: &'a mut [f32],
     input_maps: &'a mut [Option<BusMapping>],
@@ -185,7 +190,12 @@ pub struct SynthInstance {
     start_offset: u32,
     stop_offset: Option<u32>,
     pending_len: u32,
+    /// How many controls are mapped to buses (their buses are in the allocation).
+    mapped: u32,
 }
+
+/// A control that reads no bus.
+pub(crate) const UNMAPPED: u32 = u32::MAX;
 
 // SAFETY: the allocation is owned by the instance alone; what it holds (f32s, mappings,
 // `Arc<dyn Resource>` bindings, and the plugin's state, which `Synth` requires to be
@@ -229,6 +239,7 @@ impl SynthInstance {
             start_offset: 0,
             stop_offset: None,
             pending_len: 0,
+            mapped: 0,
         }
     }
 
@@ -249,6 +260,7 @@ impl SynthInstance {
         let parts = unsafe {
             Parts {
                 controls: std::slice::from_raw_parts_mut(base.add(at(l.controls)).cast(), e.controls().len()),
+                bus_maps: std::slice::from_raw_parts_mut(base.add(at(l.bus_maps)).cast(), e.controls().len()),
                 inputs: std::slice::from_raw_parts_mut(base.add(at(l.inputs)).cast(), n_in * b),
                 outputs: std::slice::from_raw_parts_mut(base.add(at(l.outputs)).cast(), n_out * b),
                 input_maps: std::slice::from_raw_parts_mut(base.add(at(l.input_maps)).cast(), n_in),
@@ -313,6 +325,8 @@ impl SynthInstance {
     /// Binds the resource ports requested at creation. On failure every binding made so
     /// far is released again, and the Synth comes back released, as garbage for a worker
     /// (its references are dropped there). Context: RT.
+    // The Synth comes back by value: boxing it would allocate on the audio thread.
+    #[allow(clippy::result_large_err)]
     pub(crate) fn bind_requested_resources(mut self, pool: &ResourcePool) -> Result<Self, (EngineError, Garbage)> {
         let mut failed = None;
         for (port, slot) in self.parts().ports.iter_mut().enumerate() {
@@ -431,6 +445,10 @@ impl SynthInstance {
     /// Sets control `index` at frame `offset` of the next block if the SynthDef asks for
     /// sample-accurate controls, else now. Context: RT.
     pub(crate) fn set_control_at(&mut self, index: usize, value: f32, offset: usize) -> Result<(), ControlOutOfRange> {
+        // Setting a mapped control unmaps it, as in scsynth.
+        if self.mapped > 0 {
+            self.map_control(index, None);
+        }
         let (len, block_size) = (self.pending_len as usize, self.layout.block_size as usize);
         let (entry, parts) = self.split();
         let count = entry.controls().len();
@@ -463,6 +481,7 @@ impl SynthInstance {
         frame: u64,
         reports: &mut dyn Reports,
     ) -> ProcessOutcome {
+        self.read_mapped_controls(buses);
         let changes = std::mem::take(&mut self.pending_len) as usize;
         if !self.active || self.faulted {
             // Nothing renders, so timed changes due in this block simply take effect.
@@ -524,6 +543,33 @@ impl SynthInstance {
             ProcessOutcome::BecameDone
         } else {
             ProcessOutcome::Ran
+        }
+    }
+
+    /// Maps control `index` to read control bus `bus` at the start of every block, or
+    /// unmaps it. Context: RT.
+    pub(crate) fn map_control(&mut self, index: usize, bus: Option<u32>) {
+        let parts = self.parts();
+        let Some(slot) = parts.bus_maps.get_mut(index) else { return };
+        let was = *slot != UNMAPPED;
+        *slot = bus.unwrap_or(UNMAPPED);
+        match (was, bus.is_some()) {
+            (false, true) => self.mapped += 1,
+            (true, false) => self.mapped -= 1,
+            _ => {}
+        }
+    }
+
+    /// Reads the mapped controls' buses into the controls. Context: RT.
+    fn read_mapped_controls(&mut self, buses: &NumberedBuses<'_>) {
+        if self.mapped == 0 {
+            return;
+        }
+        let (entry, parts) = self.split();
+        for ((value, &bus), spec) in parts.controls.iter_mut().zip(parts.bus_maps.iter()).zip(entry.controls()) {
+            if bus != UNMAPPED {
+                *value = spec.clamp(buses.read_control(bus as usize));
+            }
         }
     }
 

@@ -68,6 +68,29 @@ pub(super) fn parse_node(
                 if verb == Verb::GQueryTree { TreeForm::Scsynth { controls } } else { TreeForm::Dump { controls } };
             Ok(Command::QueryTree { client, id, snapshot: handle.tree_snapshot(), form })
         })?,
+        Verb::NMap | Verb::NMapn => {
+            // Each change's value is the bus a control reads; -1 unmaps.
+            let id = a.node_id("node id")?;
+            let mut changes = ControlChanges::new();
+            while !a.is_empty() {
+                let control = a.any("control")?;
+                let bus = a.int("control bus")?;
+                let n = if verb == Verb::NMapn { count(a)? } else { 1 };
+                for k in 0..n {
+                    let value = if bus < 0 { -1.0 } else { (i64::from(bus) + i64::from(k)) as f32 };
+                    changes.push((control_ref(handle, control, k)?, value)).map_err(|_| {
+                        RequestError::new(
+                            ErrorCode::ArgumentCount,
+                            format!("at most {} controls per message", ControlChanges::CAPACITY),
+                        )
+                    })?;
+                }
+            }
+            if changes.is_empty() {
+                return Err(RequestError::new(ErrorCode::ArgumentCount, "no controls given"));
+            }
+            v.push(Command::NodeMap { client, id, changes });
+        }
         Verb::NSetn | Verb::NFill => {
             let id = a.node_id("node id")?;
             let mut changes = ControlChanges::new();

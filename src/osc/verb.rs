@@ -118,6 +118,10 @@ verbs! {
     NSetn = "/n_setn",
     /// scsynth's `/n_fill`.
     NFill = "/n_fill",
+    /// scsynth's `/n_map`.
+    NMap = "/n_map",
+    /// scsynth's `/n_mapn`.
+    NMapn = "/n_mapn",
     /// scsynth's `/s_get`.
     SGet = "/s_get",
     /// scsynth's `/s_getn`.
@@ -205,6 +209,7 @@ impl Verb {
             CommandKind::NodeSet => Verb::NodeSet,
             CommandKind::NodeSetn => Verb::NSetn,
             CommandKind::NodeFill => Verb::NFill,
+            CommandKind::NodeMap => Verb::NMap,
             CommandKind::NodeFree => Verb::NodeFree,
             CommandKind::QueryTree => Verb::NodeTree,
             CommandKind::NodeRun => Verb::NRun,

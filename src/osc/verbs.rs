@@ -296,6 +296,8 @@ pub fn parse(
         | Verb::GDumpTree
         | Verb::NSetn
         | Verb::NFill
+        | Verb::NMap
+        | Verb::NMapn
         | Verb::SGet
         | Verb::SGetn => parse_node(verb, &mut a, handle, client)?,
         Verb::Status | Verb::Version | Verb::Quit | Verb::SynthDefList | Verb::ResourceList | Verb::PluginList => {
