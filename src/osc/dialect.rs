@@ -6,7 +6,6 @@
 //! Context: NRT (the network thread).
 
 use super::Verb;
-use crate::engine::CommandKind;
 
 /// A client's protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -29,22 +28,6 @@ impl Verb {
         let oscine = ["/resource/", "/plugin/", "/synth/", "/group/", "/node/", "/synthdef/"];
         oscine.iter().any(|prefix| address.starts_with(prefix)).then_some(Dialect::Oscine)
     }
-
-    /// The scsynth address that answers for commands of `kind` sent by a scsynth
-    /// client: scsynth's name for the command where it has one.
-    pub fn scsynth(kind: CommandKind) -> &'static str {
-        match kind {
-            CommandKind::GroupNew => "/g_new",
-            CommandKind::GroupFreeAll => "/g_freeAll",
-            CommandKind::SynthNew => "/s_new",
-            CommandKind::NodeSet => "/n_set",
-            CommandKind::NodeFree => "/n_free",
-            CommandKind::ControlBusSet => "/c_set",
-            CommandKind::Sync => "/sync",
-            CommandKind::Shutdown => "/quit",
-            other => Verb::native(other).address(),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -59,6 +42,5 @@ mod tests {
         for verb in [Verb::SNew, Verb::BAlloc, Verb::DRecv, Verb::Status, Verb::Notify, Verb::Sync] {
             assert_eq!(verb.dialect(), None, "{verb:?}");
         }
-        assert_eq!(Verb::scsynth(CommandKind::NodeFree), "/n_free");
     }
 }
