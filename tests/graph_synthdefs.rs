@@ -311,7 +311,9 @@ fn polls_beyond_the_reports_of_a_block_are_counted_and_the_server_says_so() {
     c.ok("/s_new", vec![s("flood"), i(1000), i(0), i(0)], "/synth/new", 1000);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     // The lines beyond 50 a second are counted when the next second's first is logged.
-    while !(server.log().contains("Poll reports lost") && server.log().contains("Poll lines not logged")) {
+    while !(server.log().contains("reports (Poll, SendTrig, SendReply, SendPeakRMS) lost")
+        && server.log().contains("Poll lines not logged"))
+    {
         assert!(std::time::Instant::now() < deadline, "no count of lost reports or lines:\n{}", server.log());
         std::thread::sleep(std::time::Duration::from_millis(20));
     }

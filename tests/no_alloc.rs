@@ -12,7 +12,7 @@ use oscine::engine::{
     AddAction::*, BusMapping, BusValues, Command, ControlChanges, ControlRef, DoneFlags, EngineOptions, Event,
     ResourceDefId, ResourceDefRef, ResourceIds, Timetag,
 };
-use oscine_plugin_api::{ResourceArg, ResourceDef};
+use oscine_plugin_api::{ReportKind, ResourceArg, ResourceDef};
 use support::alloc_counter::{count, CountingAllocator};
 use support::test_defs::{register_counted, CountedDef, Counters};
 use support::{TestEngine, CLIENT};
@@ -52,8 +52,9 @@ fn the_process_path_never_allocates_or_frees() {
     assert_eq!(graphs.unwrap(), ["graph-sine", "graph-sine.high"]);
     // And SynthDefs as supriya writes them: SinOsc and a multiply; Saw, LPF, Pan2 and an
     // EnvGen; supriya's port of sclang's `default` (VarSaw, Rand, Sum3, LPF, XLine, Linen,
-    // Pan2, OffsetOut); PlayBuf, BufRd, RecordBuf and BufWr on buffer 0.
-    for name in ["sine", "voice", "supriya_default", "chord", "buffers"] {
+    // Pan2, OffsetOut); PlayBuf, BufRd, RecordBuf and BufWr on buffer 0; SendTrig,
+    // SendReply, SendPeakRMS, and DiskOut recording into buffer 0.
+    for name in ["sine", "voice", "supriya_default", "chord", "buffers", "senders"] {
         let path = format!("{}/tests/fixtures/scgf/{name}.scsyndef", env!("CARGO_MANIFEST_DIR"));
         let installed = t.handle.receive_graph_defs(&std::fs::read(&path).unwrap());
         assert!(installed.is_ok(), "{name}: {installed:?}");
@@ -145,6 +146,12 @@ fn the_process_path_never_allocates_or_frees() {
         render_counted(&mut t, 20);
         let events = t.take_events();
         assert!(events.iter().any(|e| matches!(e, Event::Report { .. })), "Poll reported");
+        for kind in [ReportKind::Trigger, ReportKind::Reply { address: "/reply".into() }] {
+            assert!(
+                events.iter().any(|e| matches!(e, Event::Report { report, .. } if report.kind == kind)),
+                "{kind:?}"
+            );
+        }
         assert!(events.iter().any(|e| matches!(e, Event::Tree { .. })));
         assert!(events
             .iter()

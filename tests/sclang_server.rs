@@ -434,3 +434,101 @@ fn synth_map_reads_a_control_bus() {
     assert_eq!(line("oscine-test: set unmaps"), "oscine-test: set unmaps 330.0", "{seen:#?}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The samples of channel `channel` of a float WAV file (what `s.record` writes by
+/// default), and its channel count.
+fn read_recording(path: &std::path::Path, channel: usize) -> (usize, Vec<f32>) {
+    let reader = hound::WavReader::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let spec = reader.spec();
+    assert_eq!((spec.sample_format, spec.bits_per_sample), (hound::SampleFormat::Float, 32), "{spec:?}");
+    let channels = usize::from(spec.channels);
+    let samples: Vec<f32> = reader.into_samples::<f32>().map(Result::unwrap).collect();
+    (channels, samples.into_iter().skip(channel).step_by(channels).collect())
+}
+
+/// Renders `def_file`'s SynthDef `name` alone for `seconds` with `scsynth -N`: one output
+/// channel at 48 kHz.
+fn scsynth_render(def_file: &std::path::Path, name: &str, seconds: f64, dir: &std::path::Path) -> Vec<f32> {
+    use oscine::score::{message, Score};
+    use rosc::OscType;
+    let def = std::fs::read(def_file).unwrap_or_else(|e| panic!("{}: {e}", def_file.display()));
+    let mut score = Score::new();
+    score.at(0.0, [message("/d_recv", vec![OscType::Blob(def)])]);
+    score.at(0.0, [message("/s_new", vec![OscType::String(name.into()), i(1000), i(0), i(0)])]);
+    score.end(seconds);
+    let (score_path, out) = (dir.join("reference.osc"), dir.join("reference.wav"));
+    score.write(&score_path).unwrap();
+    let output = Command::new(std::env::var("SCSYNTH").unwrap_or_else(|_| "scsynth".into()))
+        .args(["-o", "1", "-N"])
+        .arg(&score_path)
+        .arg("_")
+        .arg(&out)
+        .args(["48000", "WAV", "float"])
+        .output()
+        .expect("scsynth (Debian's supercollider-server) renders the reference");
+    assert!(output.status.success(), "scsynth -N: {}", String::from_utf8_lossy(&output.stdout));
+    hound::WavReader::open(&out).unwrap().into_samples::<f32>().map(Result::unwrap).collect()
+}
+
+#[test]
+fn s_record_writes_what_the_server_plays_as_scsynth_renders_it_and_meters_report_levels() {
+    let server = Server::start_with(&["--dialect", "scsynth"]);
+    let dir = std::env::temp_dir().join(format!("oscine-sclang-record-files-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let take = dir.join("take.wav");
+    let body = format!(
+        r#"
+        var x, m, levels, tries = 0, c = Condition.new;
+        // Audio rate throughout, so the samples do not depend on where in a block the
+        // Synth starts.
+        SynthDef(\oscine_take, {{ Out.ar(0, SinOsc.ar(440, 0, 0.1) * Line.ar(0, 1, 0.5)) }})
+            .add.writeDefFile("{dir}");
+        SynthDef(\oscine_meter, {{ SendPeakRMS.kr(DC.ar(0.5), 20, 3, '/oscine_levels', 7) }}).add;
+        OSCFunc({{ |msg| levels = msg; c.unhang }}, '/oscine_levels', s.addr).oneShot;
+        s.sync;
+        m = Synth(\oscine_meter);
+        c.hang;
+        ("oscine-test: levels " ++ levels[2..]).postln;
+        m.free;
+        s.record("{take}");
+        while {{ s.isRecording.not and: {{ tries < 400 }} }} {{ 0.05.wait; tries = tries + 1 }};
+        s.sync;
+        x = Synth(\oscine_take);
+        s.sync;
+        1.5.wait;
+        ("oscine-test: duration " ++ (s.recorder.duration >= 1)).postln;
+        x.free;
+        s.stopRecording;
+        s.sync;
+        "oscine-test: stopped".postln;
+    "#,
+        dir = dir.display(),
+        take = take.display()
+    );
+    let (mut child, lines, script_dir) = run_sclang(&remote_script(server.addr.port(), &body), "record");
+    let mut seen = Vec::new();
+    wait_for(&lines, &mut seen, "oscine-test: end");
+    assert!(child.wait().unwrap().success(), "{}", seen.join("\n"));
+    let line = |prefix: &str| seen.iter().find(|l| l.starts_with(prefix)).cloned().unwrap_or_default();
+    // SendPeakRMS: `/oscine_levels node 7 peak rms`.
+    assert_eq!(line("oscine-test: levels"), "oscine-test: levels [ 7, 0.5, 0.5 ]", "{seen:#?}");
+    // The recorder's SendReply of the seconds recorded reached sclang.
+    assert_eq!(line("oscine-test: duration"), "oscine-test: duration true", "{seen:#?}");
+
+    // The file holds what the Synth played on bus 0, sample for sample as scsynth renders
+    // the same SynthDef, from the frame the Synth started at.
+    let (channels, recorded) = read_recording(&take, 0);
+    assert_eq!(channels, 2, "s.record takes 2 channels by default, as float WAV");
+    let reference = scsynth_render(&dir.join("oscine_take.scsyndef"), "oscine_take", 1.2, &dir);
+    let start = |xs: &[f32]| xs.iter().position(|&x| x != 0.0).expect("some sound");
+    let (a, b) = (start(&recorded), start(&reference));
+    let compared = 48_000.min(recorded.len() - a);
+    assert!(compared >= 40_000, "{} frames recorded after the Synth started", recorded.len() - a);
+    for k in 0..compared {
+        let (got, want) = (recorded[a + k], reference[b + k]);
+        assert!((got - want).abs() <= 1e-6, "frame {k} after the start: recorded {got}, scsynth {want}");
+    }
+    let _ = std::fs::remove_dir_all(script_dir);
+    let _ = std::fs::remove_dir_all(dir);
+}

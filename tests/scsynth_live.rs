@@ -164,3 +164,87 @@ fn node_commands_answer_as_scsynths_do() {
         assert_eq!((expected[0].0.as_str(), &expected[0].1[0]), ("/fail", &s(addr)), "{expected:?}");
     }
 }
+
+/// `SendPeakRMS.kr(Impulse.ar(0.25), 10, 1, '/lv', 7)` and `SendPeakRMS.ar(DC.ar(0.5) *
+/// gate, 10, 0.5, '/lv2', 8)`, the gate open half of every 4800 frames (a reply period):
+/// a peak that falls after its impulse, and an RMS level below the peak.
+fn meters() -> scgf::Graph {
+    use scgf::{Graph, In, Ugen};
+    let text =
+        |t: &str| -> Vec<f32> { std::iter::once(t.len() as f32).chain(t.chars().map(|c| c as u32 as f32)).collect() };
+    // Constants: 0.25, 0, 10, 1, 7, 0.5, 8, 4800, 2400, then the two addresses.
+    let mut constants = vec![0.25, 0.0, 10.0, 1.0, 7.0, 0.5, 8.0, 4800.0, 2400.0];
+    let lv = constants.len() as u32;
+    constants.extend(text("/lv"));
+    let lv2 = constants.len() as u32;
+    constants.extend(text("/lv2"));
+    let address = |at: u32, len: u32| (at..at + len + 1).map(In::Const).collect::<Vec<_>>();
+    let mut first = vec![In::Const(2), In::Const(3), In::Const(4), In::Const(3), In::Ugen(0, 0)];
+    first.extend(address(lv, 3));
+    let mut second = vec![In::Const(2), In::Const(5), In::Const(6), In::Const(3), In::Ugen(4, 0)];
+    second.extend(address(lv2, 4));
+    Graph {
+        name: "meters",
+        constants,
+        params: vec![],
+        ugens: vec![
+            Ugen { name: "Impulse", rate: 2, special: 0, inputs: vec![In::Const(0), In::Const(1)], outputs: vec![2] },
+            Ugen { name: "SendPeakRMS", rate: 1, special: 0, inputs: first, outputs: vec![] },
+            Ugen {
+                name: "Phasor",
+                rate: 2,
+                special: 0,
+                inputs: vec![In::Const(1), In::Const(3), In::Const(1), In::Const(7), In::Const(1)],
+                outputs: vec![2],
+            },
+            // Phasor < 2400 (BinaryOpUGen 8), times 0.5 (BinaryOpUGen 2).
+            Ugen {
+                name: "BinaryOpUGen",
+                rate: 2,
+                special: 8,
+                inputs: vec![In::Ugen(2, 0), In::Const(8)],
+                outputs: vec![2],
+            },
+            Ugen {
+                name: "BinaryOpUGen",
+                rate: 2,
+                special: 2,
+                inputs: vec![In::Ugen(3, 0), In::Const(5)],
+                outputs: vec![2],
+            },
+            Ugen { name: "SendPeakRMS", rate: 2, special: 0, inputs: second, outputs: vec![] },
+        ],
+        variants: vec![],
+    }
+}
+
+/// The first `n` messages at `addr` a Synth of the meters graph sends.
+fn meter_replies(c: &mut Client, addr: &str, n: usize) -> Vec<Vec<OscType>> {
+    (0..n).map(|_| c.expect(addr).args).collect()
+}
+
+#[test]
+fn meters_report_the_levels_scsynths_do() {
+    let jack = Jackd::start();
+    let scsynth = Scsynth::start(&jack);
+    let oscine = Server::start_with(&["--dialect", "scsynth"]);
+    let mut replies = Vec::new();
+    for addr in [scsynth.addr, oscine.addr] {
+        let mut c = client(addr);
+        c.send("/d_recv", vec![OscType::Blob(scgf::file(&[meters()]))]);
+        c.expect("/done");
+        c.send("/s_new", vec![s("meters"), i(1000), i(0), i(0)]);
+        replies.push((meter_replies(&mut c, "/lv", 4), meter_replies(&mut c, "/lv2", 2)));
+    }
+    let (theirs, ours) = (&replies[0], &replies[1]);
+    let close = |a: &[OscType], b: &[OscType]| {
+        a.len() == b.len()
+            && a.iter().zip(b).all(|(x, y)| match (x, y) {
+                (OscType::Float(x), OscType::Float(y)) => (x - y).abs() <= 1e-6,
+                _ => x == y,
+            })
+    };
+    for (t, o) in theirs.0.iter().zip(&ours.0).chain(theirs.1.iter().zip(&ours.1)) {
+        assert!(close(t, o), "scsynth {t:?}, oscine {o:?}\nscsynth: {theirs:?}\noscine: {ours:?}");
+    }
+}

@@ -64,7 +64,7 @@ fn buffer_commands_run_their_completion_messages_after_their_work() {
     assert!(error.contains("sample index 8 is outside the buffer's 8 samples"), "{error}");
     c.send("/b_read", vec![i(3), s("/tmp/x.wav"), i(0), i(-1), i(0), i(1)]);
     let error = c.expect_error("/b_read", 13);
-    assert!(error.contains("disk streaming"), "{error}");
+    assert!(error.contains("DiskIn"), "{error}");
     c.send("/b_gen", vec![i(3), s("chebyshev"), i(0), f(1.0)]);
     let error = c.expect_error("/resource/perform", 68);
     assert!(error.contains("no command 'chebyshev'"), "{error}");

@@ -132,7 +132,7 @@ fn every_resource_verb_succeeds_and_notifies_the_right_clients() {
     let got = c.request("/resource/list", vec![]);
     assert_eq!(
         m(&got.addr, got.args),
-        m("/resource/list", vec![s("audio-buffer"), s("query,write,zero,read,set,setn,fill,gen,get,getn,copy")])
+        m("/resource/list", vec![s("audio-buffer"), s("query,write,zero,read,set,setn,fill,gen,get,getn,copy,close")])
     );
 
     // /resource/ready goes to the sender and to the notified client, once each.

@@ -82,7 +82,7 @@ pub use descriptor::PluginDescriptor;
 pub use error::PluginError;
 pub use process::ProcessContext;
 pub use registrar::Registrar;
-pub use report::{NoReports, Report, Reports};
+pub use report::{NoReports, Report, ReportKind, ReportValues, Reports, MAX_REPORT_VALUES};
 pub use resource::{
     downcast, AcquireError, Lease, Mutability, NoResources, OperationSpec, PortBindings, PortDirection, Resource,
     ResourceAccess, ResourceArg, ResourceBinding, ResourceDef, ResourceDefInfo, ResourceId, ResourcePort,

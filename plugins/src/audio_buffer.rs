@@ -4,7 +4,7 @@
 use std::fmt;
 use std::fs;
 use std::path::Path;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use oscine_plugin_api::{
@@ -12,8 +12,9 @@ use oscine_plugin_api::{
     ResourcePorts, World,
 };
 
-use crate::wav::{self, WavFormat, WavReader, WavWriter};
-use crate::{aiff, buffer_edit, buffer_gen};
+use crate::sound_file_writer::SoundFileWriter;
+use crate::wav::{self, WavFormat, WavReader};
+use crate::{buffer_edit, buffer_gen, disk_stream};
 
 /// Most channels a buffer may have.
 pub const MAX_CHANNELS: usize = 1024;
@@ -59,6 +60,9 @@ pub struct AudioBuffer {
     /// Sample `c` of frame `f` at `f * channels + c`. Interleaved so that a frame (what the
     /// sampler and recorder touch per step, and the order WAV files use) is contiguous.
     samples: Box<[AtomicU32]>,
+    /// The frames `DiskOut` has written into the buffer, used as a ring, since it was
+    /// made: where the next goes (modulo the frames), and how far a disk stream may read.
+    streamed: AtomicU64,
 }
 
 impl Resource for AudioBuffer {}
@@ -87,7 +91,7 @@ impl AudioBuffer {
     pub fn new(channels: usize, frames: usize, sample_rate: f64) -> Result<AudioBuffer, PluginError> {
         let len = check_shape(channels, frames)?;
         check_sample_rate(sample_rate)?;
-        Ok(AudioBuffer { channels, frames, sample_rate, samples: zeroed(len)? })
+        Ok(AudioBuffer { channels, frames, sample_rate, samples: zeroed(len)?, streamed: AtomicU64::new(0) })
     }
 
     /// A buffer holding a WAV file, at the file's sample rate. Reads 8, 16, 24 and 32-bit
@@ -145,6 +149,7 @@ impl AudioBuffer {
             frames,
             sample_rate,
             samples: zeroed(len).map_err(|e| fail(e.reason().to_owned()))?,
+            streamed: AtomicU64::new(0),
         };
         let read = decode_into(&mut reader, start * channels, &buffer.samples).map_err(|e| fail(e.to_string()))?;
         if read < len {
@@ -244,23 +249,56 @@ impl AudioBuffer {
     ) -> Result<(), PluginError> {
         let range = range.start.min(self.frames)..range.end.min(self.frames);
         let samples = &self.samples[range.start * self.channels..range.end.max(range.start) * self.channels];
-        match file_type {
-            FileType::Wav => self.write_wav_samples(path.as_ref(), format, samples),
-            FileType::Aiff => self.write_aiff_samples(path.as_ref(), format, samples),
-        }
+        self.write_samples(path.as_ref(), format, file_type, samples)
     }
 
-    fn write_wav_samples(&self, path: &Path, format: WavFormat, samples: &[AtomicU32]) -> Result<(), PluginError> {
+    /// Writes frames `range` (clamped to the buffer) to a new file, as
+    /// [`write_frames`](Self::write_frames) does, and returns the file still open, for a
+    /// disk stream to append to.
+    ///
+    /// Context: NRT (file I/O).
+    ///
+    /// # Errors
+    /// As `write_wav`.
+    pub(crate) fn write_frames_open(
+        &self,
+        path: impl AsRef<Path>,
+        format: WavFormat,
+        file_type: FileType,
+        range: std::ops::Range<usize>,
+    ) -> Result<SoundFileWriter, PluginError> {
+        let path = path.as_ref();
+        let range = range.start.min(self.frames)..range.end.min(self.frames);
+        let samples = &self.samples[range.start * self.channels..range.end.max(range.start) * self.channels];
+        let fail = |reason: String| PluginError::new(format!("cannot write '{}': {reason}", path.display()));
+        let mut writer = SoundFileWriter::create(path, file_type, self.channels as u16, self.sample_rate, format)
+            .map_err(|e| fail(e.to_string()))?;
+        if let Err(e) =
+            samples.iter().try_for_each(|sample| writer.write_sample(f32::from_bits(sample.load(Ordering::Relaxed))))
+        {
+            drop(writer);
+            let _ = fs::remove_file(path);
+            return Err(fail(e.to_string()));
+        }
+        Ok(writer)
+    }
+
+    fn write_samples(
+        &self,
+        path: &Path,
+        format: WavFormat,
+        file_type: FileType,
+        samples: &[AtomicU32],
+    ) -> Result<(), PluginError> {
         let fail = |reason: String| PluginError::new(format!("cannot write '{}': {reason}", path.display()));
         let bytes_per_sample = u64::from(format.bits() / 8);
         let data_bytes = samples.len() as u64 * bytes_per_sample;
         if data_bytes > wav::MAX_DATA_BYTES {
-            return Err(fail(format!("{data_bytes} bytes of {} samples do not fit in a WAV file", format.name())));
+            return Err(fail(format!("{data_bytes} bytes of {} samples do not fit in a sound file", format.name())));
         }
-        // In 1..=u32::MAX by construction, and the channels in 1..=1024.
-        let sample_rate = self.sample_rate.round() as u32;
-        let mut writer =
-            WavWriter::create(path, self.channels as u16, sample_rate, format).map_err(|e| fail(e.to_string()))?;
+        // The channels are in 1..=1024 by construction.
+        let mut writer = SoundFileWriter::create(path, file_type, self.channels as u16, self.sample_rate, format)
+            .map_err(|e| fail(e.to_string()))?;
         let written = samples
             .iter()
             .try_for_each(|sample| writer.write_sample(f32::from_bits(sample.load(Ordering::Relaxed))))
@@ -283,18 +321,6 @@ impl AudioBuffer {
     /// With the path and the reason, as `write_wav` (the partial file is removed).
     pub fn write_aiff(&self, path: impl AsRef<Path>, format: WavFormat) -> Result<(), PluginError> {
         self.write_frames(path, format, FileType::Aiff, 0..self.frames)
-    }
-
-    fn write_aiff_samples(&self, path: &Path, format: WavFormat, samples: &[AtomicU32]) -> Result<(), PluginError> {
-        let fail = |reason: String| PluginError::new(format!("cannot write '{}': {reason}", path.display()));
-        let frames = samples.len() / self.channels;
-        let frames = u32::try_from(frames).map_err(|_| fail(format!("{frames} frames do not fit in an AIFF file")))?;
-        let values = samples.iter().map(|s| f32::from_bits(s.load(Ordering::Relaxed)));
-        if let Err(e) = aiff::write_aiff(path, self.channels as u16, frames, self.sample_rate, format, values) {
-            let _ = fs::remove_file(path);
-            return Err(fail(e.to_string()));
-        }
-        Ok(())
     }
 
     /// The number of channels, in `1..=1024`.
@@ -427,6 +453,25 @@ impl AudioBuffer {
         }
         let start = frame * self.channels;
         Some(&self.samples[start..start + channels.min(self.channels)])
+    }
+
+    /// Counts `frames` more frames written into the ring from frame
+    /// `streamed_frames() % frames()` on (wrapping round), publishing them to the disk
+    /// stream, and returns the count since the buffer was made.
+    ///
+    /// Context: any, including RT (one atomic add).
+    #[inline]
+    pub fn advance_stream(&self, frames: u64) -> u64 {
+        self.streamed.fetch_add(frames, Ordering::Release).wrapping_add(frames)
+    }
+
+    /// The frames written into the buffer's ring for a disk stream since it was made: the
+    /// next one goes to frame `streamed_frames() % frames()`.
+    ///
+    /// Context: any.
+    #[inline]
+    pub fn streamed_frames(&self) -> u64 {
+        self.streamed.load(Ordering::Acquire)
     }
 
     /// Sets every sample to 0.
@@ -602,6 +647,7 @@ const OPERATIONS: &[OperationSpec] = &[
     OperationSpec::new("get"),
     OperationSpec::new("getn"),
     OperationSpec::new("copy").with_extra_resources(1),
+    OperationSpec::new("close"),
 ];
 const QUERY: usize = 0;
 const WRITE: usize = 1;
@@ -614,6 +660,7 @@ const GEN: usize = 7;
 const GET: usize = 8;
 const GETN: usize = 9;
 const COPY: usize = 10;
+const CLOSE: usize = 11;
 
 const USAGE: &str = "audio-buffer takes either channels, frames and an optional sample rate (an empty buffer), \
                      or the path of a WAV file to load and optionally its start frame and frame count";
@@ -672,7 +719,7 @@ impl ResourceDef for AudioBufferDef {
                 ResourceArg::Int(buffer.frames() as i64),
                 ResourceArg::Float(buffer.sample_rate()),
             ]),
-            (WRITE, [ResourceArg::String(path), rest @ ..]) if rest.len() <= 4 => {
+            (WRITE, [ResourceArg::String(path), rest @ ..]) if rest.len() <= 5 => {
                 let format = match rest.first() {
                     None => WavFormat::default(),
                     Some(ResourceArg::String(name)) => {
@@ -694,9 +741,18 @@ impl ResourceDef for AudioBufferDef {
                         usize::try_from(n).ok()
                     }
                 };
+                let leave_open = match rest.get(4) {
+                    None => false,
+                    Some(a) => a.as_int().ok_or_else(|| PluginError::new("write: leave open is 0 or 1"))? != 0,
+                };
                 let end = frames.map_or(buffer.frames(), |n| start.saturating_add(n));
-                buffer.write_frames(path, format, file_type, start..end)?;
                 let written = end.min(buffer.frames()).saturating_sub(start);
+                if leave_open {
+                    let writer = buffer.write_frames_open(path, format, file_type, start..end)?;
+                    disk_stream::open(&resources[0], writer)?;
+                } else {
+                    buffer.write_frames(path, format, file_type, start..end)?;
+                }
                 Ok(vec![ResourceArg::String(path.clone()), ResourceArg::Int(written as i64)])
             }
             (ZERO, []) => {
@@ -730,8 +786,20 @@ impl ResourceDef for AudioBufferDef {
                     .ok_or_else(|| PluginError::new("copy: the source is not an audio buffer"))?;
                 buffer_edit::copy(buffer, source, args).map(|n| vec![ResourceArg::Int(n as i64)])
             }
-            (QUERY | ZERO, _) => Err(PluginError::new(format!("{name} takes no arguments"))),
-            (WRITE, _) => Err(PluginError::new("write takes a path, and optionally a format and a file type")),
+            (CLOSE, []) => match disk_stream::close(&resources[0])? {
+                Some(closed) if closed.lost > 0 => Err(PluginError::new(format!(
+                    "close: the sound file has {} frames, {} of them silence in place of frames the disk did not \
+                     keep up with",
+                    closed.frames, closed.lost
+                ))),
+                Some(closed) => Ok(vec![ResourceArg::Int(closed.frames as i64)]),
+                None => Ok(vec![ResourceArg::Int(0)]),
+            },
+            (QUERY | ZERO | CLOSE, _) => Err(PluginError::new(format!("{name} takes no arguments"))),
+            (WRITE, _) => Err(PluginError::new(
+                "write takes a path, and optionally a format, a file type, frames, a start frame and whether to \
+                 leave the file open",
+            )),
             _ => Err(PluginError::new(
                 "read takes a path, and optionally the file's start frame, frames and the buffer's start frame",
             )),
@@ -1133,7 +1201,8 @@ mod tests {
                 ("gen", false, 0),
                 ("get", false, 0),
                 ("getn", false, 0),
-                ("copy", false, 1)
+                ("copy", false, 1),
+                ("close", false, 0)
             ]
         );
     }
@@ -1220,7 +1289,7 @@ mod tests {
         }
         assert_reason(perform("write", &r, &[Str(path.clone()), Str("mp3".into())]), &["unknown format 'mp3'"]);
         assert_reason(perform("write", &r, &[Str(path.clone()), Int(16)]), &["the format is a name"]);
-        assert_reason(perform("write", &r, &[]), &["write takes a path, and optionally a format and a file type"]);
+        assert_reason(perform("write", &r, &[]), &["write takes a path, and optionally a format, a file type"]);
         assert_reason(perform("write", &r, &[Int(1)]), &["write takes a path"]);
         assert_reason(
             perform("write", &r, &[Str(path.clone()), Str("float".into()), Str("x".into())]),
@@ -1320,7 +1389,7 @@ mod tests {
         // The engine resolves names to indices and refuses unknown names itself; an index
         // past the list is refused here, whatever the resources.
         let r = construct(&[ResourceArg::Int(1), ResourceArg::Int(1)]).unwrap();
-        assert_reason(AudioBufferDef.perform(&WORLD, 11, std::slice::from_ref(&r), &[]), &["no operation number 11"]);
+        assert_reason(AudioBufferDef.perform(&WORLD, 12, std::slice::from_ref(&r), &[]), &["no operation number 12"]);
         assert_reason(AudioBufferDef.perform(&WORLD, usize::MAX, &[], &[]), &["no operation number"]);
     }
 }

@@ -37,6 +37,7 @@ pub mod audio_buffer;
 mod buffer_edit;
 mod buffer_gen;
 mod common;
+pub mod disk_stream;
 pub mod done_after;
 pub mod exponential_fade;
 pub mod noise;
@@ -47,6 +48,7 @@ pub mod recorder;
 pub mod sampler;
 pub mod saw;
 pub mod sine;
+mod sound_file_writer;
 #[cfg(test)]
 mod test_support;
 pub mod ugens;

@@ -1,5 +1,5 @@
-//! The reports Synths make during one block (a graph Synth's `Poll`), kept until the block
-//! ends and then sent out as events.
+//! The reports Synths make during one block (`Poll`, `SendTrig`, `SendReply`, `SendPeakRMS`),
+//! kept until the block ends and then sent out as events.
 //!
 //! Context: RT, except `BlockReports::new` (NRT, when the engine is built).
 

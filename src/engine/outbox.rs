@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use oscine_plugin_api::Report;
+use oscine_plugin_api::{Report, ReportKind};
 use rtrb::Producer;
 
 use super::{EngineStatus, Event, EventSignal, Freed, Garbage, ResourcePool};
@@ -64,7 +64,10 @@ impl Outbox {
                 Event::ResourceFailed { reason, .. } => self.dispose(Garbage::Text(reason)),
                 Event::ResourcePerformed { result: Ok(args), .. } => self.dispose(Garbage::Args(args)),
                 Event::ResourcePerformed { result: Err(text), .. } => self.dispose(Garbage::Text(text)),
-                Event::Report { report: Report { label: Some(label), .. }, .. } => self.dispose(Garbage::Label(label)),
+                Event::Report {
+                    report: Report { kind: ReportKind::Poll { label } | ReportKind::Reply { address: label }, .. },
+                    ..
+                } => self.dispose(Garbage::Label(label)),
                 _ => {}
             }
         }

@@ -104,7 +104,8 @@ impl GraphSynthDef {
             let ins = &inputs[unit.first_input..unit.first_input + unit.inputs.len()];
             let outs = &outputs[unit.first_output..unit.first_output + unit.outputs.len()];
             // SAFETY: the wires point into this state's wire area (or the plan's
-            // constants), each output its own, disjoint from every input.
+            // constants), an audio-rate one a block of values, each output its own,
+            // disjoint from every input.
             let mut io = unsafe { UnitIo::new(unit_frames, ins, outs, ctx) }.with_finished(finished);
             // SAFETY: `construct` built this unit at this offset.
             let unit_place = unsafe { NonNull::new_unchecked(base.add(unit.state)) };
@@ -226,6 +227,7 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
             self.plan.block_size,
             ctx.frame,
             ctx.offset,
+            ctx.frames,
             ctx.controls,
             &mut *ctx.buses,
             ctx.access,

@@ -1,10 +1,10 @@
-//! Synths' reports (a graph Synth's `Poll`) in the server's log, at a bounded rate.
+//! Synths' reports in the server's log (a graph Synth's `Poll`), at a bounded rate.
 //!
 //! Context: NRT (the network thread).
 
 use std::time::{Duration, Instant};
 
-use oscine_plugin_api::Report;
+use oscine_plugin_api::{Report, ReportKind};
 
 use crate::engine::{NodeId, MAX_REPORTS_PER_BLOCK};
 
@@ -39,17 +39,24 @@ impl ReportLog {
         if total <= logged || at.is_some_and(|at| now.duration_since(at) < Duration::from_secs(1)) {
             return false;
         }
-        tracing::warn!("{} Poll reports lost: more than {MAX_REPORTS_PER_BLOCK} in one block", total - logged);
+        tracing::warn!(
+            "{} reports (Poll, SendTrig, SendReply, SendPeakRMS) lost: more than {MAX_REPORTS_PER_BLOCK} in one block",
+            total - logged
+        );
         self.lost_logged = (total, Some(now));
         true
     }
 
-    /// Logs Synth `id`'s report, unless this second's lines are used up.
+    /// Logs Synth `id`'s report if it is a `Poll`'s, unless this second's lines are used
+    /// up.
     pub(crate) fn log(&mut self, id: NodeId, report: &Report) {
         self.log_at(Instant::now(), id, report);
     }
 
     fn log_at(&mut self, now: Instant, id: NodeId, report: &Report) -> bool {
+        let ReportKind::Poll { label } = &report.kind else {
+            return false;
+        };
         if now.duration_since(self.window) >= Duration::from_secs(1) {
             self.window = now;
             self.logged = 0;
@@ -66,8 +73,7 @@ impl ReportLog {
             return false;
         }
         self.logged += 1;
-        let label = report.label.as_deref().unwrap_or("");
-        tracing::info!(target: "oscine::poll", node = id, "{label}: {}", Significant(report.value));
+        tracing::info!(target: "oscine::poll", node = id, "{label}: {}", Significant(report.values.first()));
         true
     }
 }
@@ -115,6 +121,7 @@ impl std::fmt::Display for Significant {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oscine_plugin_api::ReportValues;
 
     #[test]
     fn lost_reports_are_logged_at_most_once_a_second_with_what_was_lost_meanwhile() {
@@ -149,7 +156,7 @@ mod tests {
     #[test]
     fn lines_beyond_the_rate_are_counted_and_the_count_logged_with_the_next_second() {
         let mut log = ReportLog::new();
-        let report = Report { label: Some("x".into()), trigger_id: -1, value: 1.0 };
+        let report = Report { kind: ReportKind::Poll { label: "x".into() }, id: -1, values: ReportValues::one(1.0) };
         let start = log.window;
         let logged = (0..REPORT_LINES_PER_SECOND + 7).filter(|_| log.log_at(start, 1000, &report)).count();
         assert_eq!(logged, REPORT_LINES_PER_SECOND as usize);

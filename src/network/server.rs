@@ -405,7 +405,6 @@ impl Server {
             Request::CommandsThen(commands, bytes) => {
                 self.queue_awaited(commands, Some(bytes), verb, msg, client, time, bundle)
             }
-            Request::Nothing => {}
             Request::DumpOsc(mode) => {
                 self.dump_osc = mode != 0;
                 tracing::info!("logging every message received: {}", if self.dump_osc { "on" } else { "off" });
@@ -878,6 +877,7 @@ impl Server {
                 EventReply::SenderError(client, addr, error) => self.reply_error(client, addr, error),
                 EventReply::Notified(packet) if is_shared(&packet) => self.notify_everyone(packet),
                 EventReply::Notified(packet) => self.notify_all(packet),
+                EventReply::NotifiedEveryone(packet) => self.notify_everyone(packet),
                 EventReply::SenderAndNotified(Some(client), packet) if !silent(self.dialect(client), client) => {
                     self.reply_and_notify(client, packet)
                 }
@@ -959,7 +959,7 @@ fn success_reply(address: &str, success: Success, id: i32, values: &[ResourceArg
 fn is_shared(packet: &OscPacket) -> bool {
     matches!(packet, OscPacket::Message(m) if matches!(
         m.addr.as_str(),
-        "/synced" | "/tr" | "/late" | "/n_info" | "/n_set" | "/n_setn" | "/g_queryTree.reply" | "/c_set" | "/c_setn"
+        "/synced" | "/late" | "/n_info" | "/n_set" | "/n_setn" | "/g_queryTree.reply" | "/c_set" | "/c_setn"
     ))
 }
 

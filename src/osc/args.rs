@@ -55,6 +55,16 @@ impl<'a> Args<'a> {
         }
     }
 
+    /// Skips the last argument if it is what sclang sends for `nil` where a list of
+    /// arguments is expected (an int32 0, or a nil), and says whether it did.
+    pub fn skip_lone_nil(&mut self) -> bool {
+        let lone = self.pos + 1 == self.args.len() && matches!(self.args[self.pos], OscType::Int(0) | OscType::Nil);
+        if lone {
+            self.pos += 1;
+        }
+        lone
+    }
+
     /// Whether the next argument is the string `text`.
     pub fn peek_is_string(&self, text: &str) -> bool {
         matches!(self.args.get(self.pos), Some(OscType::String(s)) if s == text)

@@ -97,16 +97,19 @@ pub(super) fn parse_buffer(
             };
             let frames = optional_int(a, "frames", -1)?;
             let start = optional_int(a, "start frame", 0)?;
-            leave_open(a)?;
+            // Left open, the file goes on taking what `DiskOut` records into the buffer.
+            let leave_open = optional_int(a, "leave open", 0)?;
             let args = vec![
                 ResourceArg::String(path),
                 ResourceArg::String(format.into()),
                 ResourceArg::String(container.into()),
                 ResourceArg::Int(frames.into()),
                 ResourceArg::Int(start.into()),
+                ResourceArg::Int(i64::from(leave_open != 0)),
             ];
             perform("write", args)?
         }
+        Verb::BClose => perform("close", Vec::new())?,
         Verb::BFree => Command::ResourceFree { client, id },
         Verb::BZero => perform("zero", Vec::new())?,
         Verb::BSet | Verb::BSetn | Verb::BFill => {
@@ -187,12 +190,13 @@ fn optional_string<'a>(a: &mut Args<'a>, name: &str, default: &'a str) -> Result
     a.string(name)
 }
 
-/// scsynth's `leaveOpen` flag, which only disk streaming (not supported) sets.
+/// scsynth's `leaveOpen` flag of a read, which only streaming from disk (`DiskIn`, which
+/// Oscine lacks) sets.
 fn leave_open(a: &mut Args<'_>) -> Result<(), RequestError> {
     if optional_int(a, "leave open", 0)? != 0 {
         return Err(RequestError::new(
             ErrorCode::ArgumentValue,
-            "leaving a sound file open (for disk streaming) is not supported: give 0",
+            "leaving a sound file open for reading (for DiskIn) is not supported: give 0",
         ));
     }
     Ok(())

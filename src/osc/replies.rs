@@ -2,7 +2,7 @@
 
 use rosc::{OscMessage, OscPacket, OscType};
 
-use oscine_plugin_api::ResourceArg;
+use oscine_plugin_api::{ReportKind, ResourceArg};
 
 use super::{ErrorCode, RequestError, Verb};
 use crate::control::Registry;
@@ -205,6 +205,9 @@ pub enum EventReply {
     SenderError(ClientId, &'static str, RequestError),
     /// To every client with notifications on.
     Notified(OscPacket),
+    /// To every client with notifications on, whatever its dialect: what a Synth sends
+    /// (`/tr`, `SendReply`'s messages).
+    NotifiedEveryone(OscPacket),
     /// To the client the event names (if any) and to every notified client, once each.
     SenderAndNotified(Option<ClientId>, OscPacket),
     /// A node notification: Oscine's form for notified Oscine clients, scsynth's for
@@ -256,11 +259,21 @@ pub fn for_event(event: Event, registry: &Registry) -> EventReply {
         }
         Event::NodeInfo { client, id, position } => EventReply::Sender(client, node_info("/n_info", id, position)),
         Event::Controls { client, id, query } => EventReply::Sender(client, controls(id, &query)),
-        // scsynth's `/tr node trigger-id value`, as `Poll` with a `trigid` sends it.
-        Event::Report { id, report } if report.trigger_id >= 0 => {
-            EventReply::Notified(message("/tr", vec![int(id), int(report.trigger_id), OscType::Float(report.value)]))
-        }
-        Event::Report { .. } => EventReply::Nothing,
+        Event::Report { id, report } => match &report.kind {
+            // scsynth's `/tr node trigger-id value`, as `SendTrig` sends it, and `Poll`
+            // with a `trigid`.
+            ReportKind::Poll { .. } if report.id < 0 => EventReply::Nothing,
+            ReportKind::Poll { .. } | ReportKind::Trigger => EventReply::NotifiedEveryone(message(
+                "/tr",
+                vec![int(id), int(report.id), OscType::Float(report.values.first())],
+            )),
+            // `SendReply`'s `cmdName node reply-id values...`.
+            ReportKind::Reply { address } => {
+                let mut args = vec![int(id), int(report.id)];
+                args.extend(report.values.as_slice().iter().map(|&v| OscType::Float(v)));
+                EventReply::NotifiedEveryone(message(address, args))
+            }
+        },
         Event::SynthFaulted { id } => {
             tracing::error!("synth {id} panicked in its process and was silenced");
             let e = RequestError::new(ErrorCode::SynthFaulted, format!("synth {id} panicked and was silenced"));

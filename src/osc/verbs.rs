@@ -38,8 +38,6 @@ pub enum Request {
     GraphDefs(GraphDefRequest, Option<Vec<u8>>),
     /// Shut the server down.
     Quit,
-    /// Nothing to do or answer (`/b_close`: no sound file is ever left open).
-    Nothing,
     /// Log every message the sender sends from now on (scsynth's `/dumpOSC`; 0 stops).
     DumpOsc(i32),
     /// Send or withhold the sender's failure replies (scsynth's `/error`): 1 on, 0 off,
@@ -102,6 +100,11 @@ pub fn parse(
             let id = new_node_id(&mut a)?;
             let action = add_action(&mut a)?;
             let target = a.node_id("target id")?;
+            // sclang's `Synth(\name)` with no controls sends its `nil` arguments as one
+            // trailing 0, which scsynth ignores: so does Oscine, for scsynth's verb.
+            if a.skip_lone_nil() {
+                tracing::debug!("/s_new {def}: the lone 0 after the target (sclang's nil) ignored");
+            }
             vec![synth_new(handle, client, def, id, target, action, true, &mut a)?]
         }
         Verb::SynthActivate => ids(&mut a, "synth id", |id| Command::SynthActivate { client, id })?,
@@ -256,20 +259,14 @@ pub fn parse(
         | Verb::BGen
         | Verb::BQuery
         | Verb::BGet
-        | Verb::BGetn => {
+        | Verb::BGetn
+        | Verb::BClose => {
             return Ok(match parse_buffer(verb, &mut a, handle, client)? {
                 (commands, None) => Request::Commands(commands),
                 (commands, Some(completion)) => Request::CommandsThen(commands, completion),
             })
         }
         Verb::ClearSched => vec![Command::ClearScheduled { client }],
-        Verb::BClose => {
-            // Nothing is left open (disk streaming is refused), so there is nothing to close.
-            let _ = a.int("buffer number")?;
-            let _ = a.completion()?;
-            a.finish()?;
-            return Ok(Request::Nothing);
-        }
         Verb::DumpOsc | Verb::ErrorMode => {
             let mode = a.int("mode")?;
             a.finish()?;

@@ -424,6 +424,8 @@ impl Session {
             self.block_start = start;
             self.engine().process_block();
             self.drain(None)?;
+            // A recording (`DiskOut`) keeps up with a render of any speed.
+            oscine_plugins::disk_stream::wait_until_written();
             let frames = (end_frame - start).min(block as u64) as usize;
             output.write(self.driver.engine().external_outputs(), block, frames)?;
             blocks += 1;

@@ -101,6 +101,9 @@ pub struct UnitContext<'c> {
     pub frame: u64,
     /// Where in the engine's block this call's frames start (for bus reads and writes).
     pub offset: usize,
+    /// The frames this call computes at audio rate: what an audio-rate wire holds, read
+    /// whole by a control-rate unit that takes in all of an audio-rate input.
+    pub frames: usize,
     /// The Synth's control values, in control order.
     pub controls: &'c [f32],
     /// The buses, numbered as scsynth numbers them.
@@ -124,6 +127,7 @@ impl<'c> UnitContext<'c> {
         block_size: usize,
         frame: u64,
         offset: usize,
+        frames: usize,
         controls: &'c [f32],
         buses: &'c mut dyn Buses,
         access: &'c dyn ResourceAccess,
@@ -135,6 +139,7 @@ impl<'c> UnitContext<'c> {
             block_size,
             frame,
             offset,
+            frames,
             controls,
             buses,
             access,
@@ -198,8 +203,10 @@ impl<'a, 'c> UnitIo<'a, 'c> {
     /// A unit's view for a call of `frames` frames.
     ///
     /// # Safety
-    /// Every wire must be valid for `frames` values at audio rate (one otherwise), and no
-    /// output may overlap an input or another output.
+    /// Every wire must be valid for `frames` values at audio rate (one otherwise), an
+    /// audio-rate input for `ctx.frames` values whatever `frames` is (see
+    /// [`audio_input`](Self::audio_input)), and no output may overlap an input or another
+    /// output.
     pub unsafe fn new(frames: usize, inputs: &'a [Wire], outputs: &'a [WireMut], ctx: &'a mut UnitContext<'c>) -> Self {
         UnitIo { frames, inputs, outputs, finished: None, ctx }
     }
@@ -269,6 +276,21 @@ impl<'a, 'c> UnitIo<'a, 'c> {
         let wire = self.inputs[i];
         let len = if wire.rate == Rate::Audio { self.frames } else { 1 };
         // SAFETY: `new`'s contract: valid for `len` values, not written meanwhile.
+        unsafe { std::slice::from_raw_parts(wire.ptr, len) }
+    }
+
+    /// Input `i` as its wire holds it: at audio rate all `ctx.frames` values of this call,
+    /// even for a control-rate unit (a meter taking in a whole block once a block); one
+    /// value otherwise.
+    ///
+    /// # Panics
+    /// If there is no input `i`.
+    #[inline]
+    pub fn audio_input(&self, i: usize) -> &'a [f32] {
+        let wire = self.inputs[i];
+        let len = if wire.rate == Rate::Audio { self.ctx.frames.max(self.frames) } else { 1 };
+        // SAFETY: `new`'s contract: an audio-rate input holds `ctx.frames` values (and
+        // `frames` of them at audio rate), not written meanwhile.
         unsafe { std::slice::from_raw_parts(wire.ptr, len) }
     }
 

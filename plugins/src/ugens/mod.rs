@@ -18,10 +18,12 @@ mod biquad;
 mod buf_rd;
 mod buffer_info;
 mod buffer_read;
+mod constant_text;
 mod control;
 mod dc;
 mod decay;
 mod delay;
+mod disk_out;
 mod done;
 mod envelope;
 mod filter;
@@ -49,6 +51,7 @@ mod range;
 mod rate_conversion;
 mod record_buf;
 mod resonator;
+mod send;
 mod signal;
 mod simple_filter;
 mod sine;
@@ -72,6 +75,7 @@ pub fn register(registrar: &mut dyn Registrar) {
     dc::register(registrar);
     decay::register(registrar);
     delay::register(registrar);
+    disk_out::register(registrar);
     envelope::register(registrar);
     fsine::register(registrar);
     info::register(registrar);
@@ -102,6 +106,7 @@ pub fn register(registrar: &mut dyn Registrar) {
     free_verb::register(registrar);
     g_verb::register(registrar);
     poll::register(registrar);
+    send::register(registrar);
 }
 
 /// Refuses a spec whose input count is outside `min..=max`.

@@ -13,8 +13,11 @@
 
 use std::sync::Arc;
 
-use oscine_plugin_api::{PluginError, Rate, Registrar, Report, UGen, UGenTable, Unit, UnitIo, UnitSpec};
+use oscine_plugin_api::{
+    PluginError, Rate, Registrar, Report, ReportKind, ReportValues, UGen, UGenTable, Unit, UnitIo, UnitSpec,
+};
 
+use super::constant_text::text;
 use super::signal::frame;
 use super::{expect_outputs, expect_rate};
 
@@ -33,22 +36,6 @@ struct PollUnit {
     prev: f32,
 }
 
-/// The label spelled by `spec`'s constant inputs from [`FIXED`] on.
-fn label(spec: &UnitSpec<'_>) -> Result<Arc<str>, PluginError> {
-    let bad = |why: &str| PluginError::new(format!("{}: {why}", spec.name));
-    let len = spec.constant(FIXED - 1).ok_or_else(|| bad("the label's length must be a constant"))?;
-    if len < 0.0 || len.fract() != 0.0 || len as usize != spec.inputs.len() - FIXED {
-        return Err(bad(&format!("a label of {len} characters needs {len} inputs after the 4th")));
-    }
-    (FIXED..spec.inputs.len())
-        .map(|i| {
-            let c = spec.constant(i).ok_or_else(|| bad("the label's characters must be constants"))?;
-            char::from_u32(c as u32).filter(|_| c >= 0.0 && c.fract() == 0.0).ok_or_else(|| bad("not a character"))
-        })
-        .collect::<Result<String, _>>()
-        .map(Arc::from)
-}
-
 impl UGen for Poll {
     type Unit = PollUnit;
     fn build(&self, spec: &UnitSpec<'_>) -> Result<PollUnit, PluginError> {
@@ -57,14 +44,19 @@ impl UGen for Poll {
             return Err(PluginError::new(format!("Poll takes at least {FIXED} inputs, got {}", spec.inputs.len())));
         }
         expect_outputs(spec, 1)?;
-        Ok(PollUnit { label: label(spec)?, audio: spec.rate == Rate::Audio, prev: 0.0 })
+        let (label, end) = text(spec, FIXED - 1, "label")?;
+        if end != spec.inputs.len() {
+            return Err(PluginError::new(format!("Poll: {} inputs after its label", spec.inputs.len() - end)));
+        }
+        Ok(PollUnit { label, audio: spec.rate == Rate::Audio, prev: 0.0 })
     }
 }
 
 impl PollUnit {
     fn report(&self, io: &mut UnitIo<'_, '_>, value: f32) {
         let trigger_id = io.in0(2) as i32;
-        io.ctx.report(Report { label: Some(Arc::clone(&self.label)), trigger_id, value });
+        let kind = ReportKind::Poll { label: Arc::clone(&self.label) };
+        io.ctx.report(Report { kind, id: trigger_id, values: ReportValues::one(value) });
     }
 }
 
@@ -96,7 +88,7 @@ impl Unit for PollUnit {
 
 #[cfg(test)]
 mod tests {
-    use oscine_plugin_api::Rate;
+    use oscine_plugin_api::{Rate, ReportKind};
 
     use super::super::testing::{held, wire, Input, Runner, BLOCK};
     use super::Poll;
@@ -113,9 +105,10 @@ mod tests {
         let trigger = wire(Rate::Audio, |n| if n % 100 == 5 { 1.0 } else { 0.0 });
         let mut poll = Runner::new(&Poll, Rate::Audio, 0, &inputs(trigger, "sig", 2.0)).unwrap();
         let (_, out, _) = poll.run(4);
-        let values: Vec<f32> = poll.reports().iter().map(|r| r.value).collect();
+        let values: Vec<f32> = poll.reports().iter().map(|r| r.values.first()).collect();
         assert_eq!(values, [5.0, 105.0, 205.0]);
-        assert!(poll.reports().iter().all(|r| r.label.as_deref() == Some("sig") && r.trigger_id == 2));
+        let sig = ReportKind::Poll { label: "sig".into() };
+        assert!(poll.reports().iter().all(|r| r.kind == sig && r.id == 2));
         assert_eq!((out[5], out[6]), (1.0, 0.0), "its output copies the trigger");
         assert_eq!(out.len(), 4 * BLOCK);
     }
@@ -125,7 +118,7 @@ mod tests {
         let mut poll = Runner::new(&Poll, Rate::Control, 0, &inputs(held(Rate::Control, 1.0), "", -1.0)).unwrap();
         poll.run(5);
         assert_eq!(poll.reports().len(), 1);
-        assert_eq!(poll.reports()[0].label.as_deref(), Some(""));
+        assert_eq!(poll.reports()[0].kind, ReportKind::Poll { label: "".into() });
         let mut bad = inputs(held(Rate::Control, 1.0), "ab", -1.0);
         bad[5] = held(Rate::Control, 98.0);
         assert!(Runner::new(&Poll, Rate::Control, 0, &bad).is_err());

@@ -248,7 +248,8 @@ impl Runner {
     }
 
     fn call(&mut self, frames: usize, init: bool) -> (Vec<f32>, Option<DoneAction>) {
-        let frames = if init || self.rate != Rate::Audio { 1 } else { frames };
+        let audio_frames = if init { 1 } else { frames };
+        let frames = if self.rate != Rate::Audio { 1 } else { audio_frames };
         assert!(frames <= BLOCK, "at most a block a call");
         self.fill(init);
         let wires: Vec<Wire> = self
@@ -262,9 +263,19 @@ impl Runner {
         // SAFETY: each output is its own buffer of a block.
         let outs: Vec<WireMut> = self.outs.iter_mut().map(|o| unsafe { WireMut::new(o.as_mut_ptr(), rate) }).collect();
         let mut buses = NoBuses;
-        let mut ctx =
-            UnitContext::new(SAMPLE_RATE, BLOCK, 0, 0, &[], &mut buses, &NoResources, &mut self.rgen, &mut [])
-                .with_reports(&mut self.reports);
+        let mut ctx = UnitContext::new(
+            SAMPLE_RATE,
+            BLOCK,
+            0,
+            0,
+            audio_frames,
+            &[],
+            &mut buses,
+            &NoResources,
+            &mut self.rgen,
+            &mut [],
+        )
+        .with_reports(&mut self.reports);
         // SAFETY: every wire holds a block; none overlaps another.
         let mut io = unsafe { UnitIo::new(frames, &wires, &outs, &mut ctx) };
         if init {
@@ -276,7 +287,7 @@ impl Runner {
             self.calls += 1;
         }
         let done = ctx.done_action();
-        (self.outs[0][..frames].to_vec(), done)
+        (self.outs.first().map_or_else(Vec::new, |o| o[..frames].to_vec()), done)
     }
 
     /// Output `k` of the last call.
@@ -286,7 +297,7 @@ impl Runner {
 
     /// The unit's `init`: its first output value.
     pub(crate) fn init(&mut self) -> f32 {
-        self.call(1, true).0[0]
+        self.call(1, true).0.first().copied().unwrap_or(0.0)
     }
 
     /// One call of `frames` frames (one at control rate): the output and the done action
