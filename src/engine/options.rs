@@ -43,7 +43,7 @@ impl Default for EngineOptions {
             block_size: 64,
             inputs: 2,
             outputs: 2,
-            max_audio_buses: 128,
+            max_audio_buses: 1024,
             max_control_buses: 16384,
             max_nodes: 1024,
             max_resources: 1024,
