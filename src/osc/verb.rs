@@ -150,6 +150,10 @@ verbs! {
     BAllocRead = "/b_allocRead",
     /// scsynth's `/b_read`.
     BRead = "/b_read",
+    /// scsynth's `/b_allocReadChannel`.
+    BAllocReadChannel = "/b_allocReadChannel",
+    /// scsynth's `/b_readChannel`.
+    BReadChannel = "/b_readChannel",
     /// scsynth's `/b_write`.
     BWrite = "/b_write",
     /// scsynth's `/b_free`.

@@ -246,7 +246,9 @@ pub fn parse(
         }
         Verb::BAlloc
         | Verb::BAllocRead
+        | Verb::BAllocReadChannel
         | Verb::BRead
+        | Verb::BReadChannel
         | Verb::BWrite
         | Verb::BFree
         | Verb::BZero
