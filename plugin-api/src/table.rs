@@ -5,8 +5,8 @@ use std::ptr::NonNull;
 
 use crate::abi::ForeignSynthDef;
 use crate::{
-    ActivateContext, AudioInputs, AudioOutputs, Buses, PluginError, PortBindings, ProcessContext, ProcessStatus,
-    Reports, ResourceAccess, ResourcePorts, Synth, SynthDef, SynthDefInfo, World,
+    ActivateContext, AudioInputs, AudioOutputs, Buses, ControlMaps, PluginError, PortBindings, ProcessContext,
+    ProcessStatus, Reports, ResourceAccess, ResourcePorts, Synth, SynthDef, SynthDefInfo, World,
 };
 
 /// A registered SynthDef as the host sees it: its description, the memory layout of one
@@ -140,6 +140,8 @@ pub struct ProcessArgs<'a> {
     pub frames: usize,
     /// Every control's current value, in the SynthDef's control order.
     pub controls: &'a [f32],
+    /// Which controls read a bus.
+    pub control_maps: ControlMaps<'a>,
     /// The input buffers: one channel per audio input, `stride` samples apart.
     pub inputs: &'a [f32],
     /// The output buffers, laid out like the inputs.
@@ -322,6 +324,7 @@ impl SynthDefTable {
             frame: args.frame,
             frames: args.frames,
             controls: args.controls,
+            control_maps: args.control_maps,
             inputs: AudioInputs::new(args.inputs, n_in, args.stride, args.offset, args.frames),
             outputs: AudioOutputs::new(args.outputs, n_out, args.stride, args.offset, args.frames),
             resources: ResourcePorts::new(args.ports),

@@ -232,7 +232,8 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
             &mut header.rgen,
             local,
         )
-        .with_reports(&mut *ctx.reports);
+        .with_reports(&mut *ctx.reports)
+        .with_control_maps(ctx.control_maps);
         if !header.initialized {
             header.initialized = true;
             // SAFETY: a live state, used by nobody else.

@@ -235,6 +235,10 @@ pub fn for_event(event: Event, registry: &Registry) -> EventReply {
                 Err(e) => EventReply::SenderError(client, Verb::GQueryTree.address(), e),
             }
         }
+        Event::Tree { snapshot, form: TreeForm::Trace, .. } => {
+            tracing::info!("{}", trace(&snapshot));
+            EventReply::Nothing
+        }
         Event::Tree { snapshot, form: TreeForm::Dump { controls }, .. } => {
             tracing::info!("{}", dump_tree(&snapshot, controls));
             EventReply::Nothing
@@ -493,4 +497,28 @@ fn dump_tree(snapshot: &TreeSnapshot, with_controls: bool) -> String {
         }
     }
     out
+}
+
+/// The text `/n_trace` logs: for a Synth, its SynthDef and each control's name and value;
+/// for a Group, every node in it as `/g_dumpTree` prints them, with their controls.
+fn trace(snapshot: &TreeSnapshot) -> String {
+    use std::fmt::Write;
+    match snapshot.nodes.first().map(|n| &n.kind) {
+        Some(NodeInfoKind::Synth { def, controls, active }) => {
+            let node = &snapshot.nodes[0];
+            let mut out = format!(
+                "TRACE {} {} (group {}{})",
+                node.id,
+                def.name(),
+                node.parent,
+                if *active { "" } else { ", off" }
+            );
+            let values = &snapshot.controls[controls.clone()];
+            for (spec, value) in def.controls().iter().zip(values) {
+                let _ = write!(out, "\n  {}: {value}", spec.name);
+            }
+            out
+        }
+        _ => format!("TRACE {}", dump_tree(snapshot, true)),
+    }
 }

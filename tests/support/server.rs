@@ -160,6 +160,23 @@ impl Server {
         self.log.lock().unwrap().text()
     }
 
+    /// The stderr lines so far, once they contain `text` (the log reaches the harness
+    /// through a pipe, after the replies that follow the logged event).
+    ///
+    /// # Panics
+    /// If `text` has not appeared within [`REPLY_TIMEOUT`].
+    pub fn wait_log(&self, text: &str) -> String {
+        let deadline = Instant::now() + REPLY_TIMEOUT;
+        loop {
+            let log = self.log();
+            if log.contains(text) {
+                return log;
+            }
+            assert!(Instant::now() < deadline, "the log never showed {text:?}:\n{log}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// A new client with its own socket (so its own client id on the server).
     pub fn client(&self) -> Client {
         Client::new(self.addr)
