@@ -289,6 +289,24 @@ impl Client {
         Client { sock, server, pending: VecDeque::new(), next_token: 1000, buf: vec![0; 65_536] }
     }
 
+    /// Asks the system for a receive buffer of `bytes` (capped by `net.core.rmem_max`),
+    /// for a client that takes large replies in bursts.
+    pub fn set_receive_buffer(&self, bytes: usize) {
+        use std::os::fd::AsRawFd;
+        let size = bytes.min(i32::MAX as usize) as libc::c_int;
+        // SAFETY: a valid socket and a pointer to an int of the size given.
+        let set = unsafe {
+            libc::setsockopt(
+                self.sock.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_RCVBUF,
+                (&size as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        assert_eq!(set, 0, "setsockopt(SO_RCVBUF) failed: {}", std::io::Error::last_os_error());
+    }
+
     /// This client's own address.
     pub fn local_addr(&self) -> SocketAddr {
         self.sock.local_addr().unwrap()
