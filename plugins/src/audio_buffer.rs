@@ -724,7 +724,8 @@ const GETN: usize = 9;
 const COPY: usize = 10;
 
 const USAGE: &str = "audio-buffer takes either channels, frames and an optional sample rate (an empty buffer), \
-                     or the path of a WAV file to load and optionally its start frame and frame count";
+                     or the path of a WAV file to load and optionally its start frame and frame count, \
+                     then the file channels to read";
 
 impl ResourceDef for AudioBufferDef {
     // Context: NRT, once.
