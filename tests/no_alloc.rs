@@ -142,8 +142,12 @@ fn the_process_path_never_allocates_or_frees() {
         });
         // A Synth given an unnamed id lives on; traces of a Synth and of a Group.
         t.send(Command::SynthNoId { client: CLIENT, id: base + 3 });
-        let snapshot = t.handle.tree_snapshot();
+        let snapshot = t.handle.trace_snapshot();
         t.send(Command::QueryTree { client: CLIENT, id: base + 4, snapshot, form: oscine::engine::TreeForm::Trace });
+        // A graph Synth's trace reads its units' inputs and outputs too.
+        let snapshot = t.handle.trace_snapshot();
+        let id = base + 1 + reader as i32;
+        t.send(Command::QueryTree { client: CLIENT, id, snapshot, form: oscine::engine::TreeForm::Trace });
         let snapshot = t.handle.tree_snapshot();
         t.send(Command::QueryTree { client: CLIENT, id: base, snapshot, form: oscine::engine::TreeForm::Trace });
         // Control bus reads and writes in runs: their storage comes and goes with them.

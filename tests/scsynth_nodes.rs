@@ -258,6 +258,18 @@ fn n_trace_logs_a_synths_controls_and_a_groups_nodes() {
     assert_eq!(answers(&mut c, "/n_trace", vec![i(100)]), []);
     let log = server.wait_log("TRACE NODE TREE Group 100");
     assert!(log.contains("1000 sine"), "{log}");
+    // A graph Synth's units, each with its inputs' and outputs' values.
+    let sine = support::scgf::file(&[support::scgf::sine("graph-sine", 440.0)]);
+    c.send("/d_recv", vec![OscType::Blob(sine)]);
+    c.expect("/done");
+    answers(&mut c, "/s_new", vec![s("graph-sine"), i(2000), i(1), i(100), s("freq"), f(330.0), s("bus"), i(3)]);
+    assert_eq!(answers(&mut c, "/n_trace", vec![i(2000)]), []);
+    let log = server.wait_log("TRACE 2000 graph-sine");
+    let log = &log[log.find("TRACE 2000 graph-sine").unwrap()..];
+    assert!(log.contains("freq: 330") && log.contains("bus: 3"), "{log}");
+    assert!(log.contains("unit 0 Control: in -; out 330 3"), "{log}");
+    assert!(log.contains("unit 1 SinOsc: in 330 0; out "), "{log}");
+    assert!(log.contains("unit 2 Out: in 3 "), "{log}");
     c.send("/n_trace", vec![i(4242)]);
     assert_eq!(c.expect("/fail").args[0], s("/n_trace"));
     server_still_serves_trace(&mut c);
@@ -273,5 +285,5 @@ fn synths(c: &mut Client) -> i32 {
 }
 
 fn server_still_serves_trace(c: &mut Client) {
-    assert_eq!(answers(c, "/n_query", vec![i(100)]), [ints("/n_info", &[100, 0, -1, -1, 1, 1000, 1000])]);
+    assert_eq!(answers(c, "/n_query", vec![i(100)]), [ints("/n_info", &[100, 0, -1, -1, 1, 1000, 2000])]);
 }

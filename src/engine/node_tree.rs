@@ -474,7 +474,7 @@ impl NodeTree {
     }
 
     /// Describes the subtree of Group `id` into `out`; with `synth_too`, a Synth `id` is
-    /// described alone. Context: RT.
+    /// described alone, with its units' values if `out` has room for them. Context: RT.
     pub fn snapshot(&self, id: NodeId, synth_too: bool, out: &mut TreeSnapshot) -> Result<(), EngineError> {
         let top = self.ids.get(id).ok_or(EngineError::NodeNotFound(id))?;
         let parent_id = |s: &NodeSlot| if s.parent == NONE { s.id } else { self.slots[s.parent as usize].id };
@@ -484,6 +484,7 @@ impl NodeTree {
                 out.clear();
                 let s = &self.slots[top as usize];
                 out.push_synth(id, parent_id(s), 0, synth.entry(), synth.is_active(), synth.controls());
+                out.push_unit_values(|values| synth.trace(values));
                 return Ok(());
             }
             _ => return Err(EngineError::NotAGroup(id)),

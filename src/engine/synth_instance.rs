@@ -285,6 +285,18 @@ impl SynthInstance {
         self.view(self.layout.controls, self.entry.controls().len())
     }
 
+    /// Writes its units' input and output values into `out` (a graph Synth's; see
+    /// [`SynthDefTable::trace`](oscine_plugin_api::SynthDefTable::trace)) and returns how
+    /// many. Context: RT.
+    pub(crate) fn trace(&self, out: &mut [f32]) -> usize {
+        // SAFETY: the state was built by this table (`from_parts`); the trace only reads
+        // it, and the shared borrow of the instance keeps anyone from writing meanwhile.
+        unsafe {
+            let state = NonNull::new_unchecked(self.memory.as_ptr().add(self.layout.state as usize));
+            self.entry.table().trace(state, out)
+        }
+    }
+
     /// Maps input `port` (or unmaps it with `None`). Returns false if the port does not
     /// exist. Context: RT.
     pub(crate) fn map_input(&mut self, port: usize, mapping: Option<BusMapping>) -> bool {

@@ -74,7 +74,7 @@ pub(super) fn parse_node(
             Ok(Command::QueryTree {
                 client,
                 id: a.node_id("node id")?,
-                snapshot: handle.tree_snapshot(),
+                snapshot: handle.trace_snapshot(),
                 form: TreeForm::Trace,
             })
         })?,

@@ -168,7 +168,7 @@ pub fn tree(snapshot: &TreeSnapshot) -> OscPacket {
                 args.push(OscType::Int(*children as i32));
                 size += 32;
             }
-            NodeInfoKind::Synth { def, active, controls } => {
+            NodeInfoKind::Synth { def, active, controls, .. } => {
                 args.push(OscType::String("synth".into()));
                 args.push(OscType::String(def.name().to_owned()));
                 args.push(OscType::Int(*active as i32));
@@ -616,12 +616,13 @@ fn dump_tree(snapshot: &TreeSnapshot, with_controls: bool) -> String {
     out
 }
 
-/// The text `/n_trace` logs: for a Synth, its SynthDef and each control's name and value;
-/// for a Group, every node in it as `/g_dumpTree` prints them, with their controls.
+/// The text `/n_trace` logs: for a Synth, its SynthDef and each control's name and value,
+/// then for a graph Synth each unit's input and output values; for a Group, every node in
+/// it as `/g_dumpTree` prints them, with their controls.
 fn trace(snapshot: &TreeSnapshot) -> String {
     use std::fmt::Write;
     match snapshot.nodes.first().map(|n| &n.kind) {
-        Some(NodeInfoKind::Synth { def, controls, active }) => {
+        Some(NodeInfoKind::Synth { def, controls, active, units }) => {
             let node = &snapshot.nodes[0];
             let mut out = format!(
                 "TRACE {} {} (group {}{})",
@@ -633,6 +634,23 @@ fn trace(snapshot: &TreeSnapshot) -> String {
             let values = &snapshot.controls[controls.clone()];
             for (spec, value) in def.controls().iter().zip(values) {
                 let _ = write!(out, "\n  {}: {value}", spec.name);
+            }
+            // A graph Synth's units: each input's and output's value, in the layout's order.
+            let mut values = snapshot.units[units.clone()].iter();
+            let list = |n: usize, values: &mut std::slice::Iter<'_, f32>| {
+                let taken: Vec<String> = values.by_ref().take(n).map(|v| v.to_string()).collect();
+                if taken.is_empty() {
+                    "-".to_owned()
+                } else {
+                    taken.join(" ")
+                }
+            };
+            if !units.is_empty() {
+                for (k, (name, inputs, outputs)) in def.table().trace_layout().into_iter().enumerate() {
+                    let ins = list(inputs, &mut values);
+                    let outs = list(outputs, &mut values);
+                    let _ = write!(out, "\n  unit {k} {name}: in {ins}; out {outs}");
+                }
             }
             out
         }
