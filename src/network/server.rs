@@ -309,7 +309,8 @@ impl Server {
         args: Vec<OscType>,
         parts: Vec<OscPacket>,
     ) {
-        tracing::info!(client = ?self.clients.addr(client), "{address}: {}", notice.message);
+        // Some clients pass a `/fail` over in silence (sclang's `Server`): the log says it too.
+        tracing::warn!(client = ?self.clients.addr(client), "{address}: {}", notice.message);
         if self.datagram_errors.unwrap_or_else(|| self.clients.errors_on(client)) {
             let packet = match self.dialect(client) {
                 Dialect::Oscine => replies::error(address, &notice),
