@@ -899,6 +899,7 @@ impl Server {
             match replies::for_event(event, self.handle.registry()) {
                 EventReply::Sender(client, packet) if silent(self.dialect(client), client) && !is_shared(&packet) => {}
                 EventReply::Sender(client, packet) => self.reply(client, packet),
+                EventReply::SenderParts(client, parts) => parts.into_iter().for_each(|p| self.reply(client, p)),
                 EventReply::SenderError(client, _, _) if answered == Some(client) => {}
                 EventReply::SenderError(client, addr, error) => self.reply_error(client, addr, error),
                 EventReply::Parts { client, address, notice, args, parts } => {

@@ -11,8 +11,9 @@ use crate::engine::{
     StatusSnapshot, TreeForm, TreeSnapshot,
 };
 
-/// Tree replies stop adding nodes past this many bytes so they fit one datagram.
-const TREE_REPLY_BUDGET: usize = 60_000;
+/// The most bytes one `/node/tree` datagram may take: under what one UDP datagram
+/// carries (65 507 bytes over IPv4).
+const TREE_REPLY_BUDGET: usize = 65_000;
 
 /// The address replies about a command of `kind` name: its native verb's.
 pub fn address(kind: CommandKind) -> &'static str {
@@ -152,47 +153,82 @@ pub fn status(s: &StatusSnapshot, clients: usize, audio_stalled: bool) -> OscPac
     )
 }
 
-/// `/node/tree i:group i:count i:truncated` followed by one run of arguments per node.
-pub fn tree(snapshot: &TreeSnapshot) -> OscPacket {
-    let mut args = Vec::new();
-    let mut size = 64;
-    let mut count = 0;
-    let mut truncated = snapshot.truncated;
+/// `/node/tree i:group i:count i:more` followed by one run of arguments per node, in as
+/// many datagrams as it takes: `more` says how many parts follow this one (0 in the last).
+/// Every node carries its parent's id, so each part stands alone; together they list
+/// every node once, in order. Fails only when one node does not fit a datagram (a Synth
+/// with thousands of controls).
+pub fn tree(snapshot: &TreeSnapshot) -> Result<Vec<OscPacket>, RequestError> {
+    const ADDRESS: &str = "/node/tree";
+    let group = snapshot.nodes.first().map_or(0, |n| n.id);
+    if snapshot.truncated {
+        return Err(RequestError::new(
+            ErrorCode::ReplyTooLarge,
+            format!("the tree of group {group} is larger than the server can describe"),
+        ));
+    }
+    // Each part's nodes' arguments, with their bytes and number.
+    let mut parts: Vec<(Vec<OscType>, i32)> = Vec::new();
+    let (mut args, mut count, mut bytes) = (Vec::new(), 0, 12);
     for node in &snapshot.nodes {
-        let start = args.len();
-        args.push(OscType::Int(node.id));
-        args.push(OscType::Int(node.parent));
+        let mut record = vec![OscType::Int(node.id), OscType::Int(node.parent)];
         match &node.kind {
             NodeInfoKind::Group { children } => {
-                args.push(OscType::String("group".into()));
-                args.push(OscType::Int(*children as i32));
-                size += 32;
+                record.push(OscType::String("group".into()));
+                record.push(OscType::Int(*children as i32));
             }
             NodeInfoKind::Synth { def, active, controls, .. } => {
-                args.push(OscType::String("synth".into()));
-                args.push(OscType::String(def.name().to_owned()));
-                args.push(OscType::Int(*active as i32));
-                let specs = def.controls();
-                args.push(OscType::Int(controls.len() as i32));
-                size += 48 + def.name().len();
-                for (spec, value) in specs.iter().zip(&snapshot.controls[controls.clone()]) {
-                    args.push(OscType::String(spec.name.to_string()));
-                    args.push(OscType::Float(*value));
-                    size += 12 + spec.name.len();
+                record.push(OscType::String("synth".into()));
+                record.push(OscType::String(def.name().to_owned()));
+                record.push(OscType::Int(*active as i32));
+                record.push(OscType::Int(controls.len() as i32));
+                for (spec, value) in def.controls().iter().zip(&snapshot.controls[controls.clone()]) {
+                    record.push(OscType::String(spec.name.to_string()));
+                    record.push(OscType::Float(*value));
                 }
             }
         }
-        if size > TREE_REPLY_BUDGET {
-            args.truncate(start);
-            truncated = true;
-            break;
+        let record_bytes: usize = record.iter().map(osc_arg_size).sum();
+        if message_size(ADDRESS, bytes + record_bytes, args.len() + 3 + record.len()) > TREE_REPLY_BUDGET && count > 0 {
+            parts.push((std::mem::take(&mut args), std::mem::take(&mut count)));
+            bytes = 12;
         }
+        if message_size(ADDRESS, bytes + record_bytes, args.len() + 3 + record.len()) > TREE_REPLY_BUDGET {
+            return Err(RequestError::new(
+                ErrorCode::ReplyTooLarge,
+                format!("node {} of group {group} does not fit one datagram", node.id),
+            ));
+        }
+        args.extend(record);
         count += 1;
+        bytes += record_bytes;
     }
-    let group = snapshot.nodes.first().map_or(0, |n| n.id);
-    let mut all = vec![OscType::Int(group), OscType::Int(count), OscType::Int(truncated as i32)];
-    all.extend(args);
-    message("/node/tree", all)
+    parts.push((args, count));
+    let total = parts.len();
+    Ok(parts
+        .into_iter()
+        .enumerate()
+        .map(|(k, (args, count))| {
+            let more = (total - 1 - k) as i32;
+            let mut all = vec![OscType::Int(group), OscType::Int(count), OscType::Int(more)];
+            all.extend(args);
+            message(ADDRESS, all)
+        })
+        .collect())
+}
+
+/// The bytes one OSC argument of a reply takes (the type tags are counted apart).
+fn osc_arg_size(arg: &OscType) -> usize {
+    match arg {
+        OscType::String(s) => osc_string_size(s),
+        OscType::Double(_) | OscType::Long(_) => 8,
+        _ => 4,
+    }
+}
+
+/// The bytes of a message to `address` whose arguments take `bytes` and number `args`.
+fn message_size(address: &str, bytes: usize, args: usize) -> usize {
+    osc_string_size(address) + ((args + 2 + 3) & !3) + bytes
 }
 
 /// What the server sends for one engine event, and to whom.
@@ -203,6 +239,9 @@ pub enum EventReply {
     Sender(ClientId, OscPacket),
     /// An `/error` for the client the event names, about the command at this address.
     SenderError(ClientId, &'static str, RequestError),
+    /// To the client the event names: a reply in several datagrams, each a reply of its own
+    /// that says how many follow it.
+    SenderParts(ClientId, Vec<OscPacket>),
     /// A reply too large for one datagram, to the client the event names: a notice about
     /// the command at `address` (an `/error`, or a `/fail` with `args` after its message),
     /// then the parts, each a reply of its own.
@@ -243,7 +282,11 @@ pub fn for_event(event: Event, registry: &Registry) -> EventReply {
         Event::Ack { client, command, id } => EventReply::Sender(client, ack(address(command), id)),
         Event::Error { client, command, error } => EventReply::SenderError(client, address(command), error.into()),
         Event::Synced { client, token } => EventReply::Sender(client, message("/synced", vec![int(token)])),
-        Event::Tree { client, snapshot, form: TreeForm::Oscine } => EventReply::Sender(client, tree(&snapshot)),
+        Event::Tree { client, snapshot, form: TreeForm::Oscine } => match tree(&snapshot) {
+            Ok(mut parts) if parts.len() == 1 => EventReply::Sender(client, parts.remove(0)),
+            Ok(parts) => EventReply::SenderParts(client, parts),
+            Err(e) => EventReply::SenderError(client, Verb::NodeTree.address(), e),
+        },
         Event::Tree { client, snapshot, form: TreeForm::Scsynth { controls } } => {
             match query_tree(&snapshot, controls) {
                 Ok(mut parts) if parts.len() == 1 => EventReply::Sender(client, parts.remove(0)),
@@ -478,7 +521,7 @@ fn tree_record_size(snapshot: &TreeSnapshot, node: &crate::engine::NodeInfo, wit
 
 /// The bytes of a `/g_queryTree.reply` whose arguments take `bytes` and number `args`.
 fn query_tree_message_size(bytes: usize, args: usize) -> usize {
-    osc_string_size(QUERY_TREE_REPLY) + ((args + 2 + 3) & !3) + bytes
+    message_size(QUERY_TREE_REPLY, bytes, args)
 }
 
 /// scsynth's `/g_queryTree.reply i:flag i:group i:children` then, depth-first, per node

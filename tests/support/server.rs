@@ -473,9 +473,28 @@ impl Client {
     /// Asks for the tree under `group` and parses the reply.
     #[track_caller]
     pub fn tree(&mut self, group: i32) -> Tree {
+        let mut parts = self.tree_parts(group).into_iter();
+        let mut tree = parts.next().expect("one part at least");
+        for part in parts {
+            tree.nodes.extend(part.nodes);
+        }
+        tree.more = 0;
+        tree
+    }
+
+    /// Asks for a Group's tree and returns the parts of the reply, each as it came: a
+    /// tree too large for one datagram comes in several.
+    #[track_caller]
+    pub fn tree_parts(&mut self, group: i32) -> Vec<Tree> {
         let m = self.request("/node/tree", vec![i(group)]);
         assert_eq!(m.addr, "/node/tree", "{m:?}");
-        Tree::parse(&m)
+        let mut parts = vec![Tree::parse(&m)];
+        while parts.last().is_some_and(|p| p.more > 0) {
+            let part = Tree::parse(&self.expect("/node/tree"));
+            assert_eq!(part.more, parts.last().unwrap().more - 1, "parts out of order");
+            parts.push(part);
+        }
+        parts
     }
 
     /// Asks for the status.
@@ -546,13 +565,14 @@ pub enum NodeKind {
     Synth { def: String, active: bool, controls: Vec<(String, f32)> },
 }
 
-/// A parsed `/node/tree` reply: `i:group i:count i:truncated` then per node
+/// A parsed `/node/tree` reply: `i:group i:count i:more` then per node
 /// `i:id i:parent s:"group" i:children` or
 /// `i:id i:parent s:"synth" s:def i:active i:n (s:name f:value)*n`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tree {
     pub group: i32,
-    pub truncated: bool,
+    /// How many parts of the reply follow this one.
+    pub more: i32,
     pub nodes: Vec<TreeNode>,
 }
 
@@ -572,11 +592,8 @@ impl Tree {
         };
         let group = int(&mut a);
         let count = int(&mut a);
-        let truncated = match int(&mut a) {
-            0 => false,
-            1 => true,
-            other => panic!("truncated flag {other} in {m:?}"),
-        };
+        let more = int(&mut a);
+        assert!(more >= 0, "parts to follow: {more} in {m:?}");
         let mut nodes = Vec::new();
         for _ in 0..count {
             let id = int(&mut a);
@@ -607,7 +624,7 @@ impl Tree {
             nodes.push(TreeNode { id, parent, kind });
         }
         assert!(a.next().is_none(), "arguments left over in {m:?}");
-        Tree { group, truncated, nodes }
+        Tree { group, more, nodes }
     }
 
     /// The node with this id.
