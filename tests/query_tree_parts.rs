@@ -198,3 +198,45 @@ fn a_tree_too_large_for_one_datagram_comes_in_parts_that_merge_into_the_whole_tr
     assert_eq!(first.args[1], i(100));
     o.sync();
 }
+
+#[test]
+fn a_synth_too_large_for_one_datagram_alone_is_refused_with_37_and_nothing_else() {
+    use support::scgf::{file, Graph, In, Ugen};
+    // 6 000 controls, named p0, p1, ...: about 72 KB of names and values.
+    let names: Vec<&'static str> = (0..6000).map(|k| &*Box::leak(format!("p{k}").into_boxed_str())).collect();
+    let wide = Graph {
+        name: "wide",
+        constants: vec![0.0],
+        params: names.iter().map(|&n| (n, 0.0)).collect(),
+        ugens: vec![
+            Ugen { name: "Control", rate: 1, special: 0, inputs: vec![], outputs: vec![1; 6000] },
+            Ugen { name: "Out", rate: 1, special: 0, inputs: vec![In::Const(0), In::Ugen(0, 0)], outputs: vec![] },
+        ],
+        variants: vec![],
+    };
+    let server = Server::start_with(&["--dialect", "scsynth"]);
+    let mut c = server.client();
+    // Too large for `/d_recv`: from a file, as sclang sends a large SynthDef.
+    let path = std::env::temp_dir().join(format!("oscine-wide-{}.scsyndef", std::process::id()));
+    std::fs::write(&path, file(&[wide])).unwrap();
+    c.send("/d_load", vec![s(path.to_str().unwrap())]);
+    c.expect("/done");
+    let _ = std::fs::remove_file(&path);
+    c.send("/s_new", vec![s("wide"), i(1000), i(0), i(0)]);
+    // With its controls it cannot be sent: scsynth's `/fail`, naming the node.
+    c.send("/g_queryTree", vec![i(0), i(1)]);
+    let fail = c.expect("/fail");
+    assert_eq!(fail.args[0], s("/g_queryTree"));
+    let OscType::String(text) = &fail.args[1] else { panic!("{fail:?}") };
+    assert!(text.contains("node 1000") && text.contains("without controls"), "{text}");
+    let after = c.sync();
+    assert!(after.iter().all(|m| m.addr != "/g_queryTree.reply"), "nothing is sent in its place");
+    // Without them it fits.
+    c.send("/g_queryTree", vec![i(0), i(0)]);
+    assert_eq!(c.expect("/g_queryTree.reply").args, [i(0), i(0), i(1), i(1000), i(-1), s("wide")]);
+    // Oscine's /node/tree lists controls always: error 37.
+    let mut o = server.client();
+    o.send("/node/tree", vec![i(0)]);
+    let error = o.expect_error("/node/tree", 37);
+    assert!(error.contains("node 1000"), "{error}");
+}
