@@ -131,6 +131,10 @@ fn a_control_mapped_to_an_audio_bus_follows_it_block_by_block_until_unmapped_or_
     c.send("/n_mapa", vec![i(1001), s("nonesuch"), i(0)]);
     assert_eq!(c.expect("/fail").args[0], s("/n_mapa"));
     assert_eq!(xk(&mut c), 0.25);
+    // On a Group, every Synth in it that has the control (the writer has none) is mapped.
+    c.send("/n_mapa", vec![i(0), s("xk"), i(RAMP_BUS)]);
+    let now = next_xk(&mut c, 0.25);
+    assert_eq!((now - first) % BLOCK as f32, 0.0, "read {now}: not the first frame of a block");
 }
 
 #[test]
