@@ -81,6 +81,7 @@ error_codes! {
     SchedulerFull = 35, "scheduler full", "A timed command found the scheduler full.";
     WorkersFull = 36, "worker queues full", "The worker queues cannot take back what the change would let go of.";
     ReplyTooLarge = 37, "reply too large", "The reply does not fit one datagram; nothing was sent in its place.";
+    ReplyInParts = 38, "reply in parts", "The reply does not fit one datagram; it follows in parts, each a reply of its own.";
     ControlIndex = 40, "control index", "The Synth has no control with this index.";
     ControlName = 41, "control name", "The Synth has no control with this name.";
     InputPort = 42, "input port", "The Synth has no input port with this index.";

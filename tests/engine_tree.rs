@@ -93,7 +93,7 @@ fn the_tree_is_walked_depth_first_in_placement_order() {
         order,
         vec![(0, 0, 0), (1, 0, 1), (10, 1, 2), (14, 1, 2), (12, 1, 2), (11, 1, 2), (2, 0, 1), (3, 2, 2), (13, 3, 3)]
     );
-    let NodeInfoKind::Synth { def, controls, active } = &snapshot.nodes[8].kind else { panic!() };
+    let NodeInfoKind::Synth { def, controls, active, .. } = &snapshot.nodes[8].kind else { panic!() };
     assert_eq!(def.name(), "test-dc");
     assert!(*active);
     assert_eq!(&snapshot.controls[controls.clone()], &[2.0]);

@@ -50,6 +50,13 @@ fn the_process_path_never_allocates_or_frees() {
     // Graph SynthDefs (SCgf) too: their units, wires and buses by number.
     let graphs = t.handle.receive_graph_defs(&support::scgf::file(&[support::scgf::sine("graph-sine", 440.0)]));
     assert_eq!(graphs.unwrap(), ["graph-sine", "graph-sine.high"]);
+    // An audio-rate control (`AudioControl`), read frame by frame from an audio bus once
+    // mapped, and a ramp that writes one.
+    let graphs = t.handle.receive_graph_defs(&support::scgf::file(&[
+        support::scgf::control_reader("graph-control-reader"),
+        support::scgf::ramp("graph-ramp"),
+    ]));
+    assert!(graphs.is_ok(), "{graphs:?}");
     // And SynthDefs as supriya writes them: SinOsc and a multiply; Saw, LPF, Pan2 and an
     // EnvGen; supriya's port of sclang's `default` (VarSaw, Rand, Sum3, LPF, XLine, Linen,
     // Pan2, OffsetOut); PlayBuf, BufRd, RecordBuf and BufWr on buffer 0; SendTrig,
@@ -117,7 +124,33 @@ fn the_process_path_never_allocates_or_frees() {
             client: CLIENT,
             id: base,
             changes: ControlChanges::one((ControlRef::Index(0), 3.0)),
+            audio: false,
         });
+        // And to audio buses: a control-rate control reads the bus's first frame, an
+        // audio-rate one (`AudioControl`) the bus frame by frame.
+        t.send(Command::NodeMap {
+            client: CLIENT,
+            id: base,
+            changes: ControlChanges::one((ControlRef::Index(1), 2.0)),
+            audio: true,
+        });
+        let reader = names.iter().position(|n| n == "graph-control-reader").expect("the reader is registered");
+        t.send(Command::NodeMap {
+            client: CLIENT,
+            id: base + 1 + reader as i32,
+            changes: ControlChanges::one((ControlRef::Index(0), 3.0)),
+            audio: true,
+        });
+        // A Synth given an unnamed id lives on; traces of a Synth and of a Group.
+        t.send(Command::SynthNoId { client: CLIENT, id: base + 3 });
+        let snapshot = t.handle.trace_snapshot();
+        t.send(Command::QueryTree { client: CLIENT, id: base + 4, snapshot, form: oscine::engine::TreeForm::Trace });
+        // A graph Synth's trace reads its units' inputs and outputs too.
+        let snapshot = t.handle.trace_snapshot();
+        let id = base + 1 + reader as i32;
+        t.send(Command::QueryTree { client: CLIENT, id, snapshot, form: oscine::engine::TreeForm::Trace });
+        let snapshot = t.handle.tree_snapshot();
+        t.send(Command::QueryTree { client: CLIENT, id: base, snapshot, form: oscine::engine::TreeForm::Trace });
         // Control bus reads and writes in runs: their storage comes and goes with them.
         let runs = BusValues { runs: Box::new([(2, 3)]), values: Box::new([0.5; 3]), as_pairs: false };
         t.send(Command::ControlBusSetRuns { client: CLIENT, values: Box::new(runs) });

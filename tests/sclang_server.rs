@@ -435,6 +435,73 @@ fn synth_map_reads_a_control_bus() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+#[test]
+fn synth_map_of_an_audio_bus_sends_n_mapan_and_reads_the_bus() {
+    let server = Server::start_with(&["--dialect", "scsynth"]);
+    let body = r#"
+        var w, x, b, c = Condition.new, got;
+        SynthDef(\oscine_dc, { |out = 0, value = 0| Out.ar(out, DC.ar(value)) }).add;
+        s.sync;
+        b = Bus.audio(s, 1);
+        w = Synth(\oscine_dc, [\out, b.index, \value, 550]);
+        x = Synth.after(w, \default, [\freq, 220, \amp, 0.0]);
+        s.sync;
+        // An audio Bus makes Node.map send /n_mapan.
+        x.map(\freq, b);
+        s.sync;
+        got = 0;
+        while { got != 550 } { s.sync; x.get(\freq, { |v| got = v; c.unhang }); c.hang };
+        ("oscine-test: mapped " ++ got).postln;
+        x.set(\freq, 330);
+        s.sync;
+        x.get(\freq, { |v| got = v; c.unhang });
+        c.hang;
+        ("oscine-test: set unmaps " ++ got).postln;
+        x.free;
+        w.free;
+    "#;
+    let (mut child, lines, dir) = run_sclang(&remote_script(server.addr.port(), body), "mapa");
+    let mut seen = Vec::new();
+    wait_for(&lines, &mut seen, "oscine-test: end");
+    assert!(child.wait().unwrap().success(), "{}", seen.join("\n"));
+    let line = |prefix: &str| seen.iter().find(|l| l.starts_with(prefix)).cloned().unwrap_or_default();
+    assert_eq!(line("oscine-test: mapped"), "oscine-test: mapped 550.0", "{seen:#?}");
+    assert_eq!(line("oscine-test: set unmaps"), "oscine-test: set unmaps 330.0", "{seen:#?}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn group_query_tree_prints_the_first_part_of_a_tree_too_large_for_one_datagram() {
+    let server = Server::start_with(&["--dialect", "scsynth", "--max-nodes", "6000"]);
+    // `Group.queryTree` asks with `/g_queryTree` and prints the one reply it reads, as
+    // `queryAllNodes` does against a server on another machine (on this one, it asks for
+    // `/g_dumpTree` instead).
+    let body = r#"
+        var c = Condition.new;
+        s.sync;
+        40.do { |k|
+            s.sendBundle(nil, *(100.collect { |j| [\s_new, \default, 100000 + (100 * k) + j, 1, 1, \amp, 0] }));
+            s.sync;
+        };
+        "oscine-test: 4000 synths".postln;
+        OSCFunc({ c.unhang }, '/g_queryTree.reply', s.addr).oneShot;
+        RootNode(s).queryTree;
+        c.hang;
+        0.5.wait;
+    "#;
+    let (mut child, lines, dir) = run_sclang(&remote_script(server.addr.port(), body), "tree");
+    let mut seen = Vec::new();
+    wait_for(&lines, &mut seen, "oscine-test: end");
+    assert!(child.wait().unwrap().success(), "{}", seen.join("\n"));
+    // sclang's own printing of the first part: the root, the default group, Synths.
+    assert!(seen.iter().any(|l| l == "NODE TREE Group 0"), "{seen:#?}");
+    let printed = seen.iter().filter(|l| l.trim_start().ends_with(" default")).count();
+    let trees = seen.iter().filter(|l| l.starts_with("NODE TREE")).count();
+    assert!(printed > 500 && printed < 4000, "{printed} Synths printed in {trees} trees");
+    server.wait_log("does not fit one datagram");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// The samples of channel `channel` of a float WAV file (what `s.record` writes by
 /// default), and its channel count.
 fn read_recording(path: &std::path::Path, channel: usize) -> (usize, Vec<f32>) {

@@ -200,3 +200,90 @@ fn notifications_are_scsynths_bytes() {
     }
     assert_eq!(&buf[..n], &expected[..]);
 }
+
+#[test]
+fn s_noid_leaves_a_synth_playing_under_an_id_nobody_can_name() {
+    let server = Server::start_with(&["--dialect", "scsynth"]);
+    let mut c = scsynth_client(&server);
+    answers(&mut c, "/g_new", vec![i(100), i(0), i(0)]);
+    answers(&mut c, "/s_new", vec![s("sine"), i(1000), i(0), i(100)]);
+    answers(&mut c, "/s_new", vec![s("sine"), i(1001), i(1), i(100)]);
+    // As scsynth: nothing is sent, the ids are free again, the Synths play on.
+    assert_eq!(answers(&mut c, "/s_noid", vec![i(1000), i(1001)]), []);
+    c.send("/n_query", vec![i(1000)]);
+    assert_eq!(c.expect("/fail").args[0], s("/n_query"));
+    let reply = answers(&mut c, "/g_queryTree", vec![i(100)]);
+    let [(addr, args)] = &reply[..] else { panic!("{reply:?}") };
+    assert_eq!(addr, "/g_queryTree.reply");
+    let id = |v: &OscType| match v {
+        OscType::Int(id) => *id,
+        other => panic!("not a node id: {other:?}"),
+    };
+    let (first, second) = (id(&args[3]), id(&args[6]));
+    assert!(first < 0 && second < 0 && first != second, "{args:?}");
+    assert_eq!([&args[4], &args[5], &args[7], &args[8]], [&i(-1), &s("sine"), &i(-1), &s("sine")]);
+    assert_eq!(synths(&mut c), 2);
+    // The old id names a new node.
+    let created = answers(&mut c, "/s_new", vec![s("sine"), i(1000), i(1), i(100)]);
+    assert_eq!(created, [ints("/n_go", &[1000, 100, second, -1, 0])]);
+    // Only Synths, only nodes that exist: scsynth's `/fail`, naming the verb.
+    c.send("/s_noid", vec![i(100)]);
+    assert_eq!(c.expect("/fail").args[0], s("/s_noid"));
+    c.send("/s_noid", vec![i(4242)]);
+    assert_eq!(c.expect("/fail").args[0], s("/s_noid"));
+    // The unnamed Synths end with their Group, before the named one, without
+    // notifications (their ids are the server's).
+    assert_eq!(
+        answers(&mut c, "/n_free", vec![i(100)]),
+        [ints("/n_end", &[1000, 100, -1, -1, 0]), ints("/n_end", &[100, 0, -1, -1, 1, -1, -1])]
+    );
+    assert_eq!(synths(&mut c), 0);
+    // An Oscine client is acknowledged.
+    let mut o = server.client();
+    o.ok("/synth/new", vec![s("sine"), i(2000), i(0), i(0)], "/synth/new", 2000);
+    o.ok("/s_noid", vec![i(2000)], "/s_noid", 2000);
+    o.fails("/s_noid", vec![i(2000)], "/s_noid", 21);
+    o.fails("/s_noid", vec![i(0)], "/s_noid", 23);
+}
+
+#[test]
+fn n_trace_logs_a_synths_controls_and_a_groups_nodes() {
+    let server = Server::start_with(&["--dialect", "scsynth"]);
+    let mut c = scsynth_client(&server);
+    answers(&mut c, "/g_new", vec![i(100), i(0), i(0)]);
+    answers(&mut c, "/s_new", vec![s("sine"), i(1000), i(0), i(100), s("freq"), f(330.0), s("amp"), f(0.25)]);
+    assert_eq!(answers(&mut c, "/n_trace", vec![i(1000)]), []);
+    let log = server.wait_log("TRACE 1000 sine");
+    assert!(log.contains("freq: 330") && log.contains("amp: 0.25"), "{log}");
+    assert_eq!(answers(&mut c, "/n_trace", vec![i(100)]), []);
+    let log = server.wait_log("TRACE NODE TREE Group 100");
+    assert!(log.contains("1000 sine"), "{log}");
+    // A graph Synth's units, each with its inputs' and outputs' values.
+    let sine = support::scgf::file(&[support::scgf::sine("graph-sine", 440.0)]);
+    c.send("/d_recv", vec![OscType::Blob(sine)]);
+    c.expect("/done");
+    answers(&mut c, "/s_new", vec![s("graph-sine"), i(2000), i(1), i(100), s("freq"), f(330.0), s("bus"), i(3)]);
+    assert_eq!(answers(&mut c, "/n_trace", vec![i(2000)]), []);
+    let log = server.wait_log("TRACE 2000 graph-sine");
+    let log = &log[log.find("TRACE 2000 graph-sine").unwrap()..];
+    assert!(log.contains("freq: 330") && log.contains("bus: 3"), "{log}");
+    assert!(log.contains("unit 0 Control: in -; out 330 3"), "{log}");
+    assert!(log.contains("unit 1 SinOsc: in 330 0; out "), "{log}");
+    assert!(log.contains("unit 2 Out: in 3 "), "{log}");
+    c.send("/n_trace", vec![i(4242)]);
+    assert_eq!(c.expect("/fail").args[0], s("/n_trace"));
+    server_still_serves_trace(&mut c);
+}
+
+/// The Synth count of scsynth's `/status.reply`.
+fn synths(c: &mut Client) -> i32 {
+    c.send("/status", vec![]);
+    match c.expect("/status.reply").args[2] {
+        OscType::Int(n) => n,
+        ref other => panic!("{other:?}"),
+    }
+}
+
+fn server_still_serves_trace(c: &mut Client) {
+    assert_eq!(answers(c, "/n_query", vec![i(100)]), [ints("/n_info", &[100, 0, -1, -1, 1, 1000, 2000])]);
+}

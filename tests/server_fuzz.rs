@@ -114,6 +114,12 @@ const ADDRESSES: &[&str] = &[
     "/b_close",
     "/n_map",
     "/n_mapn",
+    "/n_mapa",
+    "/n_mapan",
+    "/n_trace",
+    "/s_noid",
+    "/b_allocReadChannel",
+    "/b_readChannel",
     "/dumpOSC",
     "/clearSched",
     "/cmd",
@@ -263,6 +269,11 @@ fn plausible_args(r: &mut Rng, addr: &str) -> Vec<OscType> {
         "/b_free" | "/b_zero" | "/b_query" | "/b_close" | "/dumpOSC" => vec![id(r)],
         "/n_map" => vec![id(r), word(r), i(r.below(20000) as i32 - 2)],
         "/n_mapn" => vec![id(r), i(r.below(4) as i32), i(r.below(20000) as i32 - 2), i(r.below(20) as i32)],
+        "/n_mapa" => vec![id(r), word(r), i(r.below(300) as i32 - 2)],
+        "/n_mapan" => vec![id(r), i(r.below(4) as i32), i(r.below(300) as i32 - 2), i(r.below(20) as i32)],
+        "/n_trace" | "/s_noid" => vec![id(r)],
+        "/b_allocReadChannel" => vec![id(r), word(r), i(0), i(0), i(r.below(4) as i32 - 1)],
+        "/b_readChannel" => vec![id(r), word(r), i(0), i(-1), i(0), i(0), i(r.below(4) as i32 - 1)],
         "/cmd" | "/u_cmd" => vec![word(r), id(r)],
         "/b_get" => vec![id(r), i(r.below(3000) as i32 - 5)],
         "/b_getn" => vec![id(r), i(r.below(20) as i32), i(r.below(40) as i32 - 3)],
@@ -462,7 +473,7 @@ fn ten_thousand_bad_datagrams_leave_the_server_working() {
     c.ok("/group/freeAll", vec![i(0)], "/group/freeAll", 0);
     let st = c.wait_counts(0, 0);
     assert_eq!((st.failed, st.synth_faults), (0, 0), "{st:?}");
-    assert_eq!(c.tree(0), Tree { group: 0, truncated: false, nodes: vec![group(0, 0, 0)] });
+    assert_eq!(c.tree(0), Tree { group: 0, more: 0, nodes: vec![group(0, 0, 0)] });
     c.ok("/group/new", vec![i(1), i(0), i(0)], "/group/new", 1);
     c.ok("/synth/new", vec![s("sine"), i(2), i(1), i(0), s("freq"), f(330.0)], "/synth/new", 2);
     c.ok("/node/set", vec![i(2), s("amp"), f(0.25)], "/node/set", 2);

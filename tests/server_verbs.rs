@@ -26,7 +26,7 @@ fn array(values: Vec<OscType>) -> OscType {
 fn groups_are_placed_by_every_add_action_and_emptied() {
     let server = Server::start();
     let mut c = server.client();
-    assert_eq!(c.tree(0), Tree { group: 0, truncated: false, nodes: vec![group(0, 0, 0)] });
+    assert_eq!(c.tree(0), Tree { group: 0, more: 0, nodes: vec![group(0, 0, 0)] });
 
     c.ok("/group/new", vec![i(1), i(0), i(0)], "/group/new", 1); // head of root
     c.ok("/group/new", vec![i(2), i(1), i(1)], "/group/new", 2); // tail of 1
@@ -43,7 +43,7 @@ fn groups_are_placed_by_every_add_action_and_emptied() {
         c.tree(0),
         Tree {
             group: 0,
-            truncated: false,
+            more: 0,
             nodes: vec![
                 group(0, 0, 2),
                 group(1, 0, 4),
@@ -57,7 +57,7 @@ fn groups_are_placed_by_every_add_action_and_emptied() {
         }
     );
     // A subtree: the queried group first, with its real parent.
-    assert_eq!(c.tree(3), Tree { group: 3, truncated: false, nodes: vec![group(3, 1, 1), group(7, 3, 0)] });
+    assert_eq!(c.tree(3), Tree { group: 3, more: 0, nodes: vec![group(3, 1, 1), group(7, 3, 0)] });
 
     // /group/freeAll empties groups (several ids in one message) but keeps them.
     c.send("/group/freeAll", vec![i(3), i(6)]);
@@ -111,7 +111,7 @@ fn synths_take_controls_as_names_indices_or_an_array() {
         c.tree(0),
         Tree {
             group: 0,
-            truncated: false,
+            more: 0,
             nodes: vec![
                 group(0, 0, 1),
                 group(1, 0, 6),
@@ -383,12 +383,14 @@ fn quit_frees_every_node_acknowledges_and_exits_zero() {
 }
 
 #[test]
-fn a_tree_too_large_for_one_datagram_is_truncated() {
-    let server = Server::start_with(&["--max-nodes", "1000"]);
+fn a_tree_too_large_for_one_datagram_comes_in_parts() {
+    let server = Server::start_with(&["--max-nodes", "3000"]);
     let mut c = server.client();
+    // The parts arrive at once, 64 KB each: room for all of them.
+    c.set_receive_buffer(4 << 20);
     // Constructed, never activated: a big tree that costs no DSP. At most 50 requests in
     // flight, so no datagram is dropped at a socket however busy the machine is.
-    for first in (1..=1000).step_by(50) {
+    for first in (1..=3000).step_by(50) {
         for k in first..first + 50 {
             c.send("/synth/construct", vec![s("asr-envelope"), i(k), i(0), i(1)]);
         }
@@ -397,21 +399,24 @@ fn a_tree_too_large_for_one_datagram_is_truncated() {
         }
     }
     let defaults = [("attack", 0.01), ("sustain", 1.0), ("release", 0.1), ("gate", 1.0)];
-    let t = c.tree(0);
-    assert!(t.truncated, "1000 synths cannot fit one datagram");
-    assert!(t.nodes.len() > 100 && t.nodes.len() < 1001, "{} nodes", t.nodes.len());
-    assert_eq!(t.nodes[0], group(0, 0, 1000), "the root still counts every child");
-    for (k, node) in t.nodes.iter().enumerate().skip(1) {
+    // Each part says how many follow; together they hold every node once, in order.
+    let parts = c.tree_parts(0);
+    assert!(parts.len() > 1, "3000 synths cannot fit one datagram");
+    assert!(parts.iter().all(|p| p.group == 0 && p.nodes.len() > 100));
+    let nodes: Vec<TreeNode> = parts.into_iter().flat_map(|p| p.nodes).collect();
+    assert_eq!(nodes.len(), 3001);
+    assert_eq!(nodes[0], group(0, 0, 3000), "the root counts every child");
+    for (k, node) in nodes.iter().enumerate().skip(1) {
         assert_eq!(node, &synth(k as i32, 0, "asr-envelope", false, &defaults));
     }
-    c.wait_counts(1000, 0);
-    // Small again: complete.
+    c.wait_counts(3000, 0);
+    // Small again: one part.
     c.ok("/group/freeAll", vec![i(0)], "/group/freeAll", 0);
     c.ok("/synth/construct", vec![s("asr-envelope"), i(1), i(0), i(1)], "/synth/new", 1);
-    let t = c.tree(0);
+    let parts = c.tree_parts(0);
     assert_eq!(
-        t,
-        Tree { group: 0, truncated: false, nodes: vec![group(0, 0, 1), synth(1, 0, "asr-envelope", false, &defaults)] }
+        parts,
+        [Tree { group: 0, more: 0, nodes: vec![group(0, 0, 1), synth(1, 0, "asr-envelope", false, &defaults)] }]
     );
 }
 

@@ -1,6 +1,7 @@
 //! supriya drives the real server: `Server().boot(executable=oscine)` starts Oscine with
-//! scsynth's flags and plays on it, and `Server().connect()` reaches one already running
-//! (tests/python/supriya_session.py says what each does).
+//! scsynth's flags and plays on it, `Server().connect()` reaches one already running
+//! (tests/python/supriya_session.py says what each does), and supriya queries a tree too
+//! large for one datagram (tests/python/supriya_tree.py).
 //!
 //! Needs python3 with supriya (`pip install --pre supriya`; `scripts/install-deps`
 //! installs it).
@@ -53,4 +54,30 @@ fn supriya_connects_to_a_running_oscine() {
     let mut c = server.client();
     let tree = c.tree(0);
     assert!(tree.nodes.iter().all(|n| !format!("{:?}", n.kind).contains("supriya")), "{tree:?}");
+}
+
+#[test]
+fn supriya_reads_the_first_part_of_a_tree_too_large_for_one_datagram_and_warns_of_the_rest() {
+    let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/supriya_tree.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(env!("CARGO_BIN_EXE_oscine"))
+        .arg(port.to_string())
+        .output()
+        .expect("cannot run python3 (scripts/install-deps installs it, with supriya)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "supriya_tree.py failed:\n{stdout}\n{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    let [synths, part, quit] = lines[..] else { panic!("unexpected output:\n{stdout}\n{stderr}") };
+    assert_eq!((synths, quit), ("3000 synths", "quit"), "{stderr}");
+    // A valid tree of the first part's Synths, and supriya's warning of the `/fail` that
+    // says how many parts there are.
+    let listed: usize = part
+        .strip_prefix("first part: ")
+        .and_then(|rest| rest.strip_suffix(" synths, warned True"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected line {part:?}\n{stderr}"));
+    assert!(listed > 500 && listed < 3000, "{part}");
 }

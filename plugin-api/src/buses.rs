@@ -63,3 +63,59 @@ impl Buses for NoBuses {
     }
     fn write_control(&mut self, _: usize, _: f32, _: bool) {}
 }
+
+/// Where one control of a Synth reads its value from, when it does not keep the value it
+/// was set to: scsynth's `/n_map` (a control bus) and `/n_mapa` (an audio bus).
+///
+/// The engine reads a mapped control before each `process` call: a control bus's value,
+/// or an audio bus's first frame of the block (as scsynth's control-rate controls read an
+/// audio bus), into [`ProcessContext::controls`](crate::ProcessContext::controls). A Synth
+/// that reads controls frame by frame (a graph Synth's `AudioControl`) reads the audio
+/// bus itself, through [`Buses::read_audio`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ControlMap {
+    /// The control keeps its value.
+    #[default]
+    None,
+    /// It reads this control bus.
+    ControlBus(u32),
+    /// It reads this audio bus, numbered as [`Buses`] numbers them.
+    AudioBus(u32),
+}
+
+/// Which controls of a Synth read a bus ([`ControlMap`]), in control order; empty when the
+/// host gives none (a harness, a plugin library's Synth), which reads as no control mapped.
+///
+/// Context: RT.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ControlMaps<'a>(&'a [ControlMap]);
+
+impl<'a> ControlMaps<'a> {
+    /// The maps of a Synth's controls, one per control.
+    pub const fn new(maps: &'a [ControlMap]) -> Self {
+        ControlMaps(maps)
+    }
+
+    /// Where control `index` reads from.
+    ///
+    /// ```
+    /// use oscine_plugin_api::{ControlMap, ControlMaps};
+    /// let maps = [ControlMap::None, ControlMap::AudioBus(16)];
+    /// let maps = ControlMaps::new(&maps);
+    /// assert_eq!(maps.get(1), ControlMap::AudioBus(16));
+    /// assert_eq!(maps.get(7), ControlMap::None);
+    /// ```
+    #[inline]
+    pub fn get(&self, index: usize) -> ControlMap {
+        self.0.get(index).copied().unwrap_or_default()
+    }
+
+    /// The audio bus control `index` reads, if it reads one.
+    #[inline]
+    pub fn audio_bus(&self, index: usize) -> Option<usize> {
+        match self.get(index) {
+            ControlMap::AudioBus(bus) => Some(bus as usize),
+            _ => None,
+        }
+    }
+}

@@ -223,6 +223,7 @@ impl Harness {
                 frame: self.elapsed as u64,
                 frames: n,
                 controls: &self.controls,
+                control_maps: Default::default(),
                 inputs: &input_buffer,
                 outputs: &mut output_buffer,
                 stride,

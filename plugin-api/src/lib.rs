@@ -77,7 +77,7 @@ mod ugen;
 mod world;
 
 pub use audio::{AudioInputs, AudioOutputs};
-pub use buses::{Buses, NoBuses};
+pub use buses::{Buses, ControlMap, ControlMaps, NoBuses};
 pub use descriptor::PluginDescriptor;
 pub use error::PluginError;
 pub use process::ProcessContext;

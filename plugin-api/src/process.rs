@@ -1,4 +1,4 @@
-use crate::{AudioInputs, AudioOutputs, Buses, Reports, ResourceAccess, ResourcePorts};
+use crate::{AudioInputs, AudioOutputs, Buses, ControlMaps, Reports, ResourceAccess, ResourcePorts};
 
 /// What a Synth sees during one `process` call.
 ///
@@ -16,6 +16,9 @@ pub struct ProcessContext<'a> {
     pub frames: usize,
     /// Current control values, in the SynthDef's control order, already clamped.
     pub controls: &'a [f32],
+    /// Which controls read a bus (scsynth's `/n_map`, `/n_mapa`); their values in
+    /// `controls` are already what they read at the start of this block.
+    pub control_maps: ControlMaps<'a>,
     /// Audio inputs, in the SynthDef's input order.
     pub inputs: AudioInputs<'a>,
     /// Audio outputs, in the SynthDef's output order.

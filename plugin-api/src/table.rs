@@ -5,8 +5,8 @@ use std::ptr::NonNull;
 
 use crate::abi::ForeignSynthDef;
 use crate::{
-    ActivateContext, AudioInputs, AudioOutputs, Buses, PluginError, PortBindings, ProcessContext, ProcessStatus,
-    Reports, ResourceAccess, ResourcePorts, Synth, SynthDef, SynthDefInfo, World,
+    ActivateContext, AudioInputs, AudioOutputs, Buses, ControlMaps, PluginError, PortBindings, ProcessContext,
+    ProcessStatus, Reports, ResourceAccess, ResourcePorts, Synth, SynthDef, SynthDefInfo, World,
 };
 
 /// A registered SynthDef as the host sees it: its description, the memory layout of one
@@ -88,6 +88,21 @@ pub unsafe trait DynamicSynthDef: Send + Sync + 'static {
     fn units(&self) -> usize {
         1
     }
+    /// Each unit's class name and its numbers of inputs and outputs, in unit order: how
+    /// to read what [`trace`](Self::trace) writes. Empty by default. Context: NRT.
+    fn trace_layout(&self) -> Vec<(String, usize, usize)> {
+        Vec::new()
+    }
+    /// Writes, unit after unit, the current value of each input then of each output (an
+    /// audio-rate wire's first frame) of the Synth at `place` into `out`, as many as fit,
+    /// and returns how many it wrote (scsynth's `/n_trace`). Writes nothing by default.
+    /// Context: RT.
+    ///
+    /// # Safety
+    /// As for `activate`.
+    unsafe fn trace(&self, _place: NonNull<u8>, _out: &mut [f32]) -> usize {
+        0
+    }
 }
 
 /// Where a table's functions are.
@@ -140,6 +155,8 @@ pub struct ProcessArgs<'a> {
     pub frames: usize,
     /// Every control's current value, in the SynthDef's control order.
     pub controls: &'a [f32],
+    /// Which controls read a bus.
+    pub control_maps: ControlMaps<'a>,
     /// The input buffers: one channel per audio input, `stride` samples apart.
     pub inputs: &'a [f32],
     /// The output buffers, laid out like the inputs.
@@ -228,6 +245,39 @@ impl SynthDefTable {
         match &self.kind {
             Kind::Dynamic(def) => def.units(),
             _ => 1,
+        }
+    }
+
+    /// Each unit's class name and its numbers of inputs and outputs, as
+    /// [`DynamicSynthDef::trace_layout`] gives them; empty for a SynthDef that is not laid
+    /// out at run time. Context: NRT.
+    pub fn trace_layout(&self) -> Vec<(String, usize, usize)> {
+        match &self.kind {
+            Kind::Dynamic(def) => def.trace_layout(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Writes the Synth at `place`'s units' input and output values into `out`, as
+    /// [`DynamicSynthDef::trace`] does, and returns how many; 0 for a SynthDef that is not
+    /// laid out at run time, or when the trace panicked.
+    ///
+    /// Context: RT.
+    ///
+    /// # Safety
+    /// As for [`activate`](Self::activate).
+    pub unsafe fn trace(&self, place: NonNull<u8>, out: &mut [f32]) -> usize {
+        match &self.kind {
+            // SAFETY: passed on from the caller.
+            Kind::Dynamic(d) => match catch_unwind(AssertUnwindSafe(|| unsafe { d.trace(place, out) })) {
+                Ok(n) => n.min(out.len()),
+                Err(payload) => {
+                    // Dropping the payload would free memory on the audio thread.
+                    std::mem::forget(payload);
+                    0
+                }
+            },
+            _ => 0,
         }
     }
 
@@ -322,6 +372,7 @@ impl SynthDefTable {
             frame: args.frame,
             frames: args.frames,
             controls: args.controls,
+            control_maps: args.control_maps,
             inputs: AudioInputs::new(args.inputs, n_in, args.stride, args.offset, args.frames),
             outputs: AudioOutputs::new(args.outputs, n_out, args.stride, args.offset, args.frames),
             resources: ResourcePorts::new(args.ports),

@@ -128,10 +128,31 @@ impl AudioBuffer {
         start: usize,
         frames: Option<usize>,
     ) -> Result<AudioBuffer, PluginError> {
+        Self::from_wav_channels(path, start, frames, &[])
+    }
+
+    /// Like [`from_wav_frames`](Self::from_wav_frames), reading only the file's channels
+    /// listed in `channels`, in that order: buffer channel `k` holds file channel
+    /// `channels[k]` (a channel may be listed twice). An empty list reads every channel.
+    ///
+    /// Context: NRT (file I/O).
+    ///
+    /// # Errors
+    /// As [`from_wav_frames`](Self::from_wav_frames), and when the file has no channel of
+    /// a number listed.
+    pub fn from_wav_channels(
+        path: impl AsRef<Path>,
+        start: usize,
+        frames: Option<usize>,
+        channels: &[usize],
+    ) -> Result<AudioBuffer, PluginError> {
         let path = path.as_ref();
         let fail = |reason: String| load_error(path, reason);
         let mut reader = WavReader::open(path).map_err(|e| fail(e.to_string()))?;
-        let channels = reader.channels();
+        let file_channels = reader.channels();
+        check_channels(file_channels, channels).map_err(fail)?;
+        let selected = channels;
+        let channels = if selected.is_empty() { file_channels } else { selected.len() };
         let available = usize::try_from(reader.frames()).unwrap_or(usize::MAX);
         if start > 0 && start >= available {
             return Err(fail(format!("frame {start} is past the file's end ({available} frames)")));
@@ -151,7 +172,8 @@ impl AudioBuffer {
             samples: zeroed(len).map_err(|e| fail(e.reason().to_owned()))?,
             streamed: AtomicU64::new(0),
         };
-        let read = decode_into(&mut reader, start * channels, &buffer.samples).map_err(|e| fail(e.to_string()))?;
+        let read = decode_channels_into(&mut reader, start, file_channels, selected, &buffer.samples)
+            .map_err(|e| fail(e.to_string()))?;
         if read < len {
             return Err(fail(format!("the file ends after {read} of its {len} samples")));
         }
@@ -190,14 +212,44 @@ impl AudioBuffer {
         frames: Option<usize>,
         buffer_start: usize,
     ) -> Result<usize, PluginError> {
+        self.read_wav_channels(path, file_start, frames, buffer_start, &[])
+    }
+
+    /// Like [`read_wav_at`](Self::read_wav_at), reading only the file's channels listed in
+    /// `channels`, in that order, into the buffer's channels: buffer channel `k` gets file
+    /// channel `channels[k]`. The list must have as many entries as the buffer has
+    /// channels; an empty list reads every channel of a file with the buffer's channel
+    /// count.
+    ///
+    /// Context: NRT (file I/O). Meant for exclusive access, as `read_wav`.
+    ///
+    /// # Errors
+    /// As [`read_wav_at`](Self::read_wav_at), and when the list's length is not the
+    /// buffer's channel count or the file has no channel of a number listed.
+    pub fn read_wav_channels(
+        &self,
+        path: impl AsRef<Path>,
+        file_start: usize,
+        frames: Option<usize>,
+        buffer_start: usize,
+        channels: &[usize],
+    ) -> Result<usize, PluginError> {
         let path = path.as_ref();
         let fail = |reason: String| load_error(path, reason);
         if buffer_start >= self.frames {
             return Err(fail(format!("buffer frame {buffer_start} is past the buffer's end ({})", self.frames)));
         }
+        if !channels.is_empty() && channels.len() != self.channels {
+            return Err(fail(format!(
+                "{} channels listed for a buffer of {}; list one file channel per buffer channel",
+                channels.len(),
+                self.channels
+            )));
+        }
         let mut reader = WavReader::open(path).map_err(|e| fail(e.to_string()))?;
         let file_channels = reader.channels();
-        if file_channels != self.channels {
+        check_channels(file_channels, channels).map_err(fail)?;
+        if channels.is_empty() && file_channels != self.channels {
             return Err(fail(format!(
                 "the file has {file_channels} channels and the buffer {}; they must match",
                 self.channels
@@ -208,7 +260,8 @@ impl AudioBuffer {
         let start = buffer_start * self.channels;
         let len = frames * self.channels;
         let dest = &self.samples[start..start + len];
-        let read = decode_into(&mut reader, file_start * self.channels, dest).map_err(|e| fail(e.to_string()))?;
+        let read = decode_channels_into(&mut reader, file_start, file_channels, channels, dest)
+            .map_err(|e| fail(e.to_string()))?;
         if read < len {
             return Err(fail(format!("the file ends after {read} of its {len} samples")));
         }
@@ -576,6 +629,59 @@ fn load_error(path: &Path, reason: impl fmt::Display) -> PluginError {
     PluginError::new(format!("cannot load '{}': {reason}", path.display()))
 }
 
+/// Checks that a file of `file_channels` channels has every channel listed.
+///
+/// Context: NRT.
+fn check_channels(file_channels: usize, channels: &[usize]) -> Result<(), String> {
+    match channels.iter().find(|&&c| c >= file_channels) {
+        Some(c) => Err(format!(
+            "the file has {file_channels} channel{} (0 to {}); it has no channel {c}",
+            if file_channels == 1 { "" } else { "s" },
+            file_channels.saturating_sub(1)
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Decodes frames of a file of `file_channels` channels from frame `skip` on into `dest`:
+/// every channel, or only those `channels` lists, in its order. Returns how many samples
+/// it stored (until either runs out).
+///
+/// Context: NRT (file I/O).
+fn decode_channels_into(
+    reader: &mut WavReader,
+    skip: usize,
+    file_channels: usize,
+    channels: &[usize],
+    dest: &[AtomicU32],
+) -> Result<usize, wav::WavError> {
+    if channels.is_empty() {
+        return decode_into(reader, skip * file_channels, dest);
+    }
+    let mut samples = reader.samples();
+    for _ in 0..skip * file_channels {
+        match samples.next() {
+            Some(s) => drop(s?),
+            None => return Ok(0),
+        }
+    }
+    let mut frame = vec![0.0f32; file_channels];
+    let mut stored = 0;
+    for out in dest.chunks(channels.len()) {
+        for slot in frame.iter_mut() {
+            match samples.next() {
+                Some(s) => *slot = s?,
+                None => return Ok(stored),
+            }
+        }
+        for (d, &c) in out.iter().zip(channels) {
+            d.store(frame[c].to_bits(), Ordering::Relaxed);
+            stored += 1;
+        }
+    }
+    Ok(stored)
+}
+
 /// Decodes samples from `reader` into `dest` in order until either runs out, and returns
 /// how many it stored.
 ///
@@ -604,8 +710,9 @@ fn decode_into(reader: &mut WavReader, skip: usize, dest: &[AtomicU32]) -> Resul
 /// - `channels frames [sample_rate]`: a silent buffer, at the engine's sample rate unless
 ///   one is given;
 /// - `path`: a WAV file loaded whole (see [`AudioBuffer::from_wav`]), at its own rate;
-/// - `path start frames`: `frames` frames of it from frame `start` (the rest of the file
-///   when `frames` is 0 or less).
+/// - `path start frames [channel...]`: `frames` frames of it from frame `start` (the rest
+///   of the file when `frames` is 0 or less), only the file channels listed, in that
+///   order, when some are (see [`AudioBuffer::from_wav_channels`]).
 ///
 /// Operations (the buffer is the operation's first resource):
 ///
@@ -614,7 +721,7 @@ fn decode_into(reader: &mut WavReader, skip: usize, dest: &[AtomicU32]) -> Resul
 /// | `query` | shared | | `channels frames sample_rate` |
 /// | `write` | shared | `path [format [type [frames [start]]]]` (`float`, `int16`, `int24`; default `float`; `wav` or `aiff`; frames -1 to the end) | `path frames` |
 /// | `zero` | exclusive | | |
-/// | `read` | exclusive | `path [file-start [frames [buffer-start]]]` | frames read |
+/// | `read` | exclusive | `path [file-start [frames [buffer-start [channel...]]]]` | frames read |
 /// | `set` | shared | `index value ...` | |
 /// | `setn` | shared | `start count values... ...` | |
 /// | `fill` | shared | `start count value ...` | |
@@ -625,7 +732,8 @@ fn decode_into(reader: &mut WavReader, skip: usize, dest: &[AtomicU32]) -> Resul
 ///
 /// `write` saves the whole buffer (see [`AudioBuffer::write_wav`]); `read` loads a file
 /// with the buffer's channel count into the buffer's start (see
-/// [`AudioBuffer::read_wav`]).
+/// [`AudioBuffer::read_wav`]), or, with channels listed (one per buffer channel), those
+/// channels of the file (see [`AudioBuffer::read_wav_channels`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AudioBufferDef;
 
@@ -663,7 +771,8 @@ const COPY: usize = 10;
 const CLOSE: usize = 11;
 
 const USAGE: &str = "audio-buffer takes either channels, frames and an optional sample rate (an empty buffer), \
-                     or the path of a WAV file to load and optionally its start frame and frame count";
+                     or the path of a WAV file to load and optionally its start frame and frame count, \
+                     then the file channels to read";
 
 impl ResourceDef for AudioBufferDef {
     // Context: NRT, once.
@@ -675,13 +784,14 @@ impl ResourceDef for AudioBufferDef {
     fn construct(&self, world: &World, args: &[ResourceArg]) -> Result<Arc<dyn Resource>, PluginError> {
         let buffer = match args {
             [ResourceArg::String(path)] => AudioBuffer::from_wav(path)?,
-            [ResourceArg::String(path), start, frames] => {
+            [ResourceArg::String(path), start, frames, channels @ ..] => {
                 let start = count(start, "the start frame")?;
                 // scsynth's convention: 0 (or less) frames means the rest of the file.
                 let frames = frames
                     .as_int()
                     .ok_or_else(|| PluginError::new(format!("{USAGE}; frames is not a whole number")))?;
-                AudioBuffer::from_wav_frames(path, start, usize::try_from(frames).ok().filter(|&n| n > 0))?
+                let channels = channel_list(channels)?;
+                AudioBuffer::from_wav_channels(path, start, usize::try_from(frames).ok().filter(|&n| n > 0), &channels)?
             }
             [channels, frames] => {
                 AudioBuffer::new(count(channels, "channels")?, count(frames, "frames")?, world.sample_rate)?
@@ -759,7 +869,7 @@ impl ResourceDef for AudioBufferDef {
                 buffer.zero();
                 Ok(Vec::new())
             }
-            (READ, [ResourceArg::String(path), rest @ ..]) if rest.len() <= 3 => {
+            (READ, [ResourceArg::String(path), rest @ ..]) => {
                 let file_start = rest.first().map_or(Ok(0), |a| count(a, "the file's start frame"))?;
                 // A negative frame count (scsynth's -1) reads as many as fit.
                 let frames = match rest.get(1) {
@@ -770,7 +880,8 @@ impl ResourceDef for AudioBufferDef {
                     }
                 };
                 let buffer_start = rest.get(2).map_or(Ok(0), |a| count(a, "the buffer's start frame"))?;
-                let read = buffer.read_wav_at(path, file_start, frames, buffer_start)?;
+                let channels = channel_list(rest.get(3..).unwrap_or_default())?;
+                let read = buffer.read_wav_channels(path, file_start, frames, buffer_start, &channels)?;
                 Ok(vec![ResourceArg::Int(read as i64)])
             }
             (SET, _) => buffer_edit::set(buffer, args).map(|()| Vec::new()),
@@ -805,6 +916,17 @@ impl ResourceDef for AudioBufferDef {
             )),
         }
     }
+}
+
+/// The file channels a read lists (each a whole number of at least 0), at most
+/// [`MAX_CHANNELS`] of them.
+///
+/// Context: NRT.
+fn channel_list(args: &[ResourceArg]) -> Result<Vec<usize>, PluginError> {
+    if args.len() > MAX_CHANNELS {
+        return Err(PluginError::new(format!("{} channels listed; a buffer has at most {MAX_CHANNELS}", args.len())));
+    }
+    args.iter().map(|a| count(a, "a file channel")).collect()
 }
 
 /// A construct argument that counts something: a whole number of at least 0.

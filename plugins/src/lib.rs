@@ -283,6 +283,7 @@ mod tests {
                 frame: 0,
                 frames: 16,
                 controls: &[],
+                control_maps: Default::default(),
                 inputs: &inputs,
                 outputs: &mut outputs,
                 stride: 16,

@@ -78,6 +78,20 @@ impl EngineHandle {
         Box::new(TreeSnapshot::with_capacity(nodes, nodes * self.registry.max_controls().max(1)))
     }
 
+    /// Storage for a `/n_trace` snapshot: a tree snapshot with room for the units' values
+    /// of the SynthDef that has the most. Context: NRT.
+    pub fn trace_snapshot(&self) -> Box<TreeSnapshot> {
+        let values = self
+            .registry
+            .entries()
+            .iter()
+            .map(|e| e.table().trace_layout().iter().map(|(_, inputs, outputs)| inputs + outputs).sum::<usize>())
+            .max()
+            .unwrap_or(0);
+        let snapshot = *self.tree_snapshot();
+        Box::new(snapshot.with_unit_values(values))
+    }
+
     /// Queues a command for the next block. When the queue is full the command is
     /// dropped here, on the control side, and counted.
     pub fn send(&mut self, command: Command) -> Result<(), QueueFull> {

@@ -6,12 +6,12 @@ use std::alloc::Layout;
 use std::ptr::NonNull;
 use std::sync::Arc;
 
-use oscine_plugin_api::{ResourceId, World};
+use oscine_plugin_api::{ControlMap, ResourceId, World};
 
 use super::EngineHandle;
 use crate::engine::{
     BusMapping, OutputMappings, PendingChange, PortRef, ResourcePortSlot, SynthInstance, SynthLayout,
-    MAX_PENDING_CHANGES, UNMAPPED,
+    MAX_PENDING_CHANGES,
 };
 
 /// Why a Synth could not be built.
@@ -97,7 +97,10 @@ impl EngineHandle {
         // its type, so aligned and in bounds; each part is written once, in full.
         unsafe {
             write_all(base.add(at(layout.controls)).cast(), controls.iter().copied());
-            write_all(base.add(at(layout.bus_maps)).cast::<u32>(), std::iter::repeat_n(UNMAPPED, controls.len()));
+            write_all(
+                base.add(at(layout.bus_maps)).cast::<ControlMap>(),
+                std::iter::repeat_n(ControlMap::None, controls.len()),
+            );
             write_all(base.add(at(layout.inputs)).cast::<f32>(), std::iter::repeat_n(0.0, n_in * b));
             write_all(base.add(at(layout.outputs)).cast::<f32>(), std::iter::repeat_n(0.0, n_out * b));
             write_all(base.add(at(layout.input_maps)).cast::<Option<BusMapping>>(), std::iter::repeat_n(None, n_in));

@@ -23,7 +23,7 @@ use super::{
     PortRef, ProcessOutcome, ResourceSystem, Scheduled, Scheduler, TimedCommand, Timetag, MAX_BUSES_PER_OUTPUT,
     NO_NODE, ROOT_NODE_ID,
 };
-use super::{BusValues, ClockMode};
+use super::{BusValues, ClockMode, TreeForm};
 
 /// How much audio one DSP-load measuring window spans, in seconds.
 const LOAD_WINDOW_SECONDS: f64 = 0.5;
@@ -461,10 +461,21 @@ impl Engine {
             Command::NodeSet { client, id, changes } | Command::NodeSetRuns { client, id, changes, .. } => {
                 self.set_controls(client, kind, id, &changes, offset, ChangeKind::Set)
             }
-            Command::NodeMap { client, id, changes } => {
+            Command::NodeMap { client, id, changes, audio: false } => {
                 let buses = self.control_buses.count();
                 self.set_controls(client, kind, id, &changes, 0, ChangeKind::Map { buses })
             }
+            Command::NodeMap { client, id, changes, audio: true } => {
+                let b = &self.buses;
+                let buses = b.hardware_outputs() + b.hardware_inputs() + b.internal_buses();
+                self.set_controls(client, kind, id, &changes, 0, ChangeKind::MapAudio { buses })
+            }
+            Command::SynthNoId { id, .. } => match self.tree.synth_mut(id) {
+                // Leaving at the end of this block under its id: as good as gone.
+                Ok(synth) if synth.is_stopping() => Err(EngineError::NodeNotFound(id)),
+                Ok(_) => self.tree.rename(id).map(|_| ()),
+                Err(e) => Err(e),
+            },
             Command::NodeFree { id, .. } => match self.tree.synth_mut(id) {
                 // Already leaving at the end of this block: as good as gone.
                 Ok(synth) if synth.is_stopping() => Err(EngineError::NodeNotFound(id)),
@@ -476,16 +487,18 @@ impl Engine {
                 _ => self.free_node(id),
             },
             Command::GroupFreeAll { id, .. } => self.free_group_children(id),
-            Command::QueryTree { client, id, mut snapshot, form } => match self.tree.snapshot(id, &mut snapshot) {
-                Ok(()) => {
-                    self.outbox.emit(Event::Tree { client, snapshot, form });
-                    Ok(())
+            Command::QueryTree { client, id, mut snapshot, form } => {
+                match self.tree.snapshot(id, form == TreeForm::Trace, &mut snapshot) {
+                    Ok(()) => {
+                        self.outbox.emit(Event::Tree { client, snapshot, form });
+                        Ok(())
+                    }
+                    Err(e) => {
+                        self.outbox.dispose(Garbage::Snapshot(snapshot));
+                        Err(e)
+                    }
                 }
-                Err(e) => {
-                    self.outbox.dispose(Garbage::Snapshot(snapshot));
-                    Err(e)
-                }
-            },
+            }
             Command::NodeRun { id, run, .. } => self.tree.set_running(id, run, offset).map(|changed| {
                 if let Some(position) = changed {
                     let change = if run { NodeChange::Started } else { NodeChange::Paused };

@@ -114,8 +114,8 @@ pub enum Command {
         fill: bool,
     },
     /// Map controls of a Synth, or of every Synth in a Group, to read control buses at
-    /// the start of each block (scsynth's `/n_map`, `/n_mapn`): each change's value is a
-    /// bus, -1 to unmap.
+    /// the start of each block (scsynth's `/n_map`, `/n_mapn`), or audio buses (`/n_mapa`,
+    /// `/n_mapan`): each change's value is a bus, -1 to unmap.
     NodeMap {
         /// Sender.
         client: ClientId,
@@ -123,6 +123,16 @@ pub enum Command {
         id: NodeId,
         /// Which controls, and their buses.
         changes: ControlChanges,
+        /// Whether the buses are audio buses (numbered as graph Synths number them).
+        audio: bool,
+    },
+    /// Give a Synth an id the tree picks, which no client can name (scsynth's `/s_noid`):
+    /// it plays on, unnamed, until it or its Group is freed.
+    SynthNoId {
+        /// Sender.
+        client: ClientId,
+        /// The Synth.
+        id: NodeId,
     },
     /// Free a node; a Group is freed with everything in it.
     NodeFree {
@@ -298,6 +308,9 @@ pub enum TreeForm {
         /// Whether control values are included.
         controls: bool,
     },
+    /// scsynth's `/n_trace`: a Synth's controls, or a Group's nodes with their controls,
+    /// printed to the server's log, no reply.
+    Trace,
 }
 
 /// Which kind of command an error is about (so the network side can name the OSC verb).
@@ -328,8 +341,12 @@ pub enum CommandKind {
     NodeFree,
     /// [`Command::NodeMap`].
     NodeMap,
-    /// [`Command::QueryTree`].
-    QueryTree,
+    /// [`Command::QueryTree`], in the form asked for.
+    QueryTree(TreeForm),
+    /// [`Command::NodeMap`] of audio buses.
+    NodeMapAudio,
+    /// [`Command::SynthNoId`].
+    SynthNoId,
     /// [`Command::NodeRun`].
     NodeRun,
     /// [`Command::NodeMove`] outside an `/n_order`, by its add action.
@@ -368,7 +385,7 @@ impl CommandKind {
     pub fn acknowledged(&self) -> bool {
         !matches!(
             self,
-            CommandKind::QueryTree
+            CommandKind::QueryTree(_)
                 | CommandKind::ControlBusGet
                 | CommandKind::NodeQuery
                 | CommandKind::SynthGet
@@ -392,11 +409,13 @@ impl Command {
             Command::MapOutput { .. } => CommandKind::MapOutput,
             Command::SetDoneFlags { .. } => CommandKind::SetDoneFlags,
             Command::NodeSet { .. } => CommandKind::NodeSet,
-            Command::NodeMap { .. } => CommandKind::NodeMap,
+            Command::NodeMap { audio: false, .. } => CommandKind::NodeMap,
+            Command::NodeMap { audio: true, .. } => CommandKind::NodeMapAudio,
+            Command::SynthNoId { .. } => CommandKind::SynthNoId,
             Command::NodeSetRuns { fill: false, .. } => CommandKind::NodeSetn,
             Command::NodeSetRuns { fill: true, .. } => CommandKind::NodeFill,
             Command::NodeFree { .. } => CommandKind::NodeFree,
-            Command::QueryTree { .. } => CommandKind::QueryTree,
+            Command::QueryTree { form, .. } => CommandKind::QueryTree(*form),
             Command::NodeRun { .. } => CommandKind::NodeRun,
             Command::NodeMove { ordered: true, .. } => CommandKind::NodeOrder,
             Command::NodeMove { action, .. } => CommandKind::NodeMove(*action),
@@ -427,6 +446,7 @@ impl Command {
             | Command::SetDoneFlags { id, .. }
             | Command::NodeSet { id, .. }
             | Command::NodeMap { id, .. }
+            | Command::SynthNoId { id, .. }
             | Command::NodeSetRuns { id, .. }
             | Command::NodeFree { id, .. }
             | Command::QueryTree { id, .. }
@@ -458,6 +478,7 @@ impl Command {
             | Command::SetDoneFlags { client, .. }
             | Command::NodeSet { client, .. }
             | Command::NodeMap { client, .. }
+            | Command::SynthNoId { client, .. }
             | Command::NodeSetRuns { client, .. }
             | Command::NodeFree { client, .. }
             | Command::QueryTree { client, .. }

@@ -1,7 +1,7 @@
 //! Applying `/node/set` changes to one Synth: controls, and resource ports (bind, re-bind,
 //! unbind). Context: RT.
 
-use oscine_plugin_api::ResourceId;
+use oscine_plugin_api::{ControlMap, ResourceId};
 
 use super::outbox::Outbox;
 use super::synthdef_entry::PortRef;
@@ -22,6 +22,12 @@ pub(super) enum ChangeKind {
     /// Maps it to the control bus the value names (one of `buses`), or unmaps it (-1).
     Map {
         /// How many control buses there are.
+        buses: usize,
+    },
+    /// Maps it to the audio bus the value names (one of `buses`, numbered as graph Synths
+    /// number them), or unmaps it (-1).
+    MapAudio {
+        /// How many audio buses there are.
         buses: usize,
     },
 }
@@ -46,17 +52,24 @@ pub(super) fn apply_changes(
             ControlRef::Name(name) => synth.entry().port_by_name(name),
         };
         let result = match (port, control) {
-            (Some(PortRef::Control(index)), _) if let ChangeKind::Map { buses } = kind => match value {
-                v if v < 0.0 => {
-                    synth.map_control(index, None);
-                    Ok(())
+            (Some(PortRef::Control(index)), _) if kind != ChangeKind::Set => {
+                let (buses, map): (usize, fn(u32) -> ControlMap) = match kind {
+                    ChangeKind::MapAudio { buses } => (buses, ControlMap::AudioBus),
+                    ChangeKind::Map { buses } => (buses, ControlMap::ControlBus),
+                    ChangeKind::Set => (0, ControlMap::ControlBus),
+                };
+                match value {
+                    v if v < 0.0 => {
+                        synth.map_control(index, ControlMap::None);
+                        Ok(())
+                    }
+                    v if (v as usize) < buses => {
+                        synth.map_control(index, map(v as u32));
+                        Ok(())
+                    }
+                    v => Err(EngineError::Bus { bus: v.min(u32::MAX as f32) as u32, count: buses }),
                 }
-                v if (v as usize) < buses => {
-                    synth.map_control(index, Some(v as u32));
-                    Ok(())
-                }
-                v => Err(EngineError::Bus { bus: v.min(u32::MAX as f32) as u32, count: buses }),
-            },
+            }
             // A resource port reads no bus.
             (Some(PortRef::Resource(port)), _) if kind != ChangeKind::Set => {
                 Err(EngineError::ControlIndex { index: port as u32, count: synth.controls().len() })

@@ -79,8 +79,6 @@ pub(crate) use numbered_buses::NumberedBuses;
 pub(crate) use resource_pool::ResourcePool;
 pub(crate) use resource_system::ResourceSystem;
 pub(crate) use scheduler::{Scheduled, Scheduler};
-pub(crate) use synth_instance::{
-    OutputMappings, PendingChange, ProcessOutcome, ResourcePortSlot, SynthLayout, UNMAPPED,
-};
+pub(crate) use synth_instance::{OutputMappings, PendingChange, ProcessOutcome, ResourcePortSlot, SynthLayout};
 pub(crate) use synthdef_entry::PortRef;
 pub(crate) use worker_links::{worker_queues, WorkerEnds, WorkerLinks};

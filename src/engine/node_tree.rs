@@ -119,6 +119,21 @@ impl NodeTree {
         }
     }
 
+    /// Gives node `id` an id the tree picks ([`pick_id`](Self::pick_id)), which no client
+    /// can name, and returns it; the node keeps its place and state. Context: RT.
+    pub fn rename(&mut self, id: NodeId) -> Result<NodeId, EngineError> {
+        if id == ROOT_NODE_ID {
+            return Err(EngineError::NotASynth(id));
+        }
+        let slot = self.ids.get(id).ok_or(EngineError::NodeNotFound(id))?;
+        let picked = self.pick_id();
+        self.ids.remove(id);
+        // The entry just removed leaves room for the new one.
+        self.ids.insert(picked, slot);
+        self.slots[slot as usize].id = picked;
+        Ok(picked)
+    }
+
     /// Where node `id` is, if it exists. Context: RT.
     pub fn position_of(&self, id: NodeId) -> Option<NodePosition> {
         self.ids.get(id).map(|slot| self.position(slot))
@@ -458,14 +473,23 @@ impl NodeTree {
         Ok(())
     }
 
-    /// Describes the subtree of Group `id` into `out`. Context: RT.
-    pub fn snapshot(&self, id: NodeId, out: &mut TreeSnapshot) -> Result<(), EngineError> {
+    /// Describes the subtree of Group `id` into `out`; with `synth_too`, a Synth `id` is
+    /// described alone, with its units' values if `out` has room for them. Context: RT.
+    pub fn snapshot(&self, id: NodeId, synth_too: bool, out: &mut TreeSnapshot) -> Result<(), EngineError> {
         let top = self.ids.get(id).ok_or(EngineError::NodeNotFound(id))?;
-        let SlotKind::Group { children, .. } = self.slots[top as usize].kind else {
-            return Err(EngineError::NotAGroup(id));
+        let parent_id = |s: &NodeSlot| if s.parent == NONE { s.id } else { self.slots[s.parent as usize].id };
+        let children = match &self.slots[top as usize].kind {
+            SlotKind::Group { children, .. } => *children,
+            SlotKind::Synth(synth) if synth_too => {
+                out.clear();
+                let s = &self.slots[top as usize];
+                out.push_synth(id, parent_id(s), 0, synth.entry(), synth.is_active(), synth.controls());
+                out.push_unit_values(|values| synth.trace(values));
+                return Ok(());
+            }
+            _ => return Err(EngineError::NotAGroup(id)),
         };
         out.clear();
-        let parent_id = |s: &NodeSlot| if s.parent == NONE { s.id } else { self.slots[s.parent as usize].id };
         out.push_group(id, parent_id(&self.slots[top as usize]), 0, children);
         let mut walk = Walk::below(&self.slots, top, false);
         while let Some((slot, depth)) = walk.next(&self.slots) {

@@ -12,8 +12,8 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 
 use oscine_plugin_api::{
-    AcquireError, Buses, DoneAction, PortBindings, ProcessArgs, ProcessStatus, Reports, Resource, ResourceAccess,
-    ResourceBinding, ResourceId,
+    AcquireError, Buses, ControlMap, ControlMaps, DoneAction, PortBindings, ProcessArgs, ProcessStatus, Reports,
+    Resource, ResourceAccess, ResourceBinding, ResourceId,
 };
 
 use super::{
@@ -95,7 +95,7 @@ pub(crate) struct PendingChange {
 pub(crate) struct SynthLayout {
     pub(crate) total: Layout,
     pub(crate) controls: u32,
-    /// The control bus each control reads (scsynth's `/n_map`), or [`UNMAPPED`].
+    /// The bus each control reads, if any (scsynth's `/n_map`, `/n_mapa`).
     pub(crate) bus_maps: u32,
     pub(crate) inputs: u32,
     pub(crate) outputs: u32,
@@ -133,7 +133,7 @@ impl SynthLayout {
             Ok(offset as u32)
         };
         let controls = place(Layout::array::<f32>(entry.controls().len())?)?;
-        let bus_maps = place(Layout::array::<u32>(entry.controls().len())?)?;
+        let bus_maps = place(Layout::array::<ControlMap>(entry.controls().len())?)?;
         let inputs = place(Layout::array::<f32>(n_in * block_size)?)?;
         let outputs = place(Layout::array::<f32>(n_out * block_size)?)?;
         let input_maps = place(Layout::array::<Option<BusMapping>>(n_in)?)?;
@@ -160,7 +160,7 @@ impl SynthLayout {
 /// The parts of a Synth's allocation, borrowed at once (they never overlap).
 struct Parts<'a> {
     controls: &'a mut [f32],
-    bus_maps: &'a mut [u32],
+    bus_maps: &'a mut [ControlMap],
     inputs: &'a mut [f32],
     outputs: &'a mut [f32],
     input_maps: &'a mut [Option<BusMapping>],
@@ -193,9 +193,6 @@ pub struct SynthInstance {
     /// How many controls are mapped to buses (their buses are in the allocation).
     mapped: u32,
 }
-
-/// A control that reads no bus.
-pub(crate) const UNMAPPED: u32 = u32::MAX;
 
 // SAFETY: the allocation is owned by the instance alone; what it holds (f32s, mappings,
 // `Arc<dyn Resource>` bindings, and the plugin's state, which `Synth` requires to be
@@ -286,6 +283,18 @@ impl SynthInstance {
     /// Current control values.
     pub fn controls(&self) -> &[f32] {
         self.view(self.layout.controls, self.entry.controls().len())
+    }
+
+    /// Writes its units' input and output values into `out` (a graph Synth's; see
+    /// [`SynthDefTable::trace`](oscine_plugin_api::SynthDefTable::trace)) and returns how
+    /// many. Context: RT.
+    pub(crate) fn trace(&self, out: &mut [f32]) -> usize {
+        // SAFETY: the state was built by this table (`from_parts`); the trace only reads
+        // it, and the shared borrow of the instance keeps anyone from writing meanwhile.
+        unsafe {
+            let state = NonNull::new_unchecked(self.memory.as_ptr().add(self.layout.state as usize));
+            self.entry.table().trace(state, out)
+        }
     }
 
     /// Maps input `port` (or unmaps it with `None`). Returns false if the port does not
@@ -447,7 +456,7 @@ impl SynthInstance {
     pub(crate) fn set_control_at(&mut self, index: usize, value: f32, offset: usize) -> Result<(), ControlOutOfRange> {
         // Setting a mapped control unmaps it, as in scsynth.
         if self.mapped > 0 {
-            self.map_control(index, None);
+            self.map_control(index, ControlMap::None);
         }
         let (len, block_size) = (self.pending_len as usize, self.layout.block_size as usize);
         let (entry, parts) = self.split();
@@ -546,29 +555,38 @@ impl SynthInstance {
         }
     }
 
-    /// Maps control `index` to read control bus `bus` at the start of every block, or
-    /// unmaps it. Context: RT.
-    pub(crate) fn map_control(&mut self, index: usize, bus: Option<u32>) {
+    /// Maps control `index` to read a bus (a control bus's value, or an audio bus's
+    /// first frame, at the start of every block), or unmaps it with [`ControlMap::None`];
+    /// a new map replaces the old. Context: RT.
+    pub(crate) fn map_control(&mut self, index: usize, map: ControlMap) {
         let parts = self.parts();
         let Some(slot) = parts.bus_maps.get_mut(index) else { return };
-        let was = *slot != UNMAPPED;
-        *slot = bus.unwrap_or(UNMAPPED);
-        match (was, bus.is_some()) {
+        let was = *slot != ControlMap::None;
+        *slot = map;
+        match (was, map != ControlMap::None) {
             (false, true) => self.mapped += 1,
             (true, false) => self.mapped -= 1,
             _ => {}
         }
     }
 
-    /// Reads the mapped controls' buses into the controls. Context: RT.
+    /// Reads the mapped controls' buses into the controls: a control bus's value, an audio
+    /// bus's first frame of this block (as scsynth's control-rate controls read one; zero
+    /// if nothing has written the bus yet this block). Context: RT.
     fn read_mapped_controls(&mut self, buses: &NumberedBuses<'_>) {
         if self.mapped == 0 {
             return;
         }
         let (entry, parts) = self.split();
-        for ((value, &bus), spec) in parts.controls.iter_mut().zip(parts.bus_maps.iter()).zip(entry.controls()) {
-            if bus != UNMAPPED {
-                *value = spec.clamp(buses.read_control(bus as usize));
+        for ((value, &map), spec) in parts.controls.iter_mut().zip(parts.bus_maps.iter()).zip(entry.controls()) {
+            match map {
+                ControlMap::None => {}
+                ControlMap::ControlBus(bus) => *value = spec.clamp(buses.read_control(bus as usize)),
+                ControlMap::AudioBus(bus) => {
+                    let mut first = [0.0];
+                    buses.read_audio(bus as usize, 0, &mut first, false);
+                    *value = spec.clamp(first[0]);
+                }
             }
         }
     }
@@ -601,6 +619,7 @@ impl SynthInstance {
             frame: frame + from as u64,
             frames: to - from,
             controls: parts.controls,
+            control_maps: ControlMaps::new(parts.bus_maps),
             inputs: parts.inputs,
             outputs: parts.outputs,
             stride: b,

@@ -17,6 +17,9 @@ pub struct TreeSnapshot {
     pub nodes: Vec<NodeInfo>,
     /// Control values of every Synth in `nodes`, each Synth's run given by its entry.
     pub controls: Vec<f32>,
+    /// A traced Synth's units' input and output values (`/n_trace`), as its SynthDef's
+    /// trace layout orders them; empty unless the snapshot was made with room for them.
+    pub units: Vec<f32>,
     /// Whether some nodes or controls did not fit.
     pub truncated: bool,
 }
@@ -52,19 +55,33 @@ pub enum NodeInfoKind {
         active: bool,
         /// The run of `TreeSnapshot::controls` holding its values.
         controls: std::ops::Range<usize>,
+        /// The run of `TreeSnapshot::units` holding its units' values (empty unless traced).
+        units: std::ops::Range<usize>,
     },
 }
 
 impl TreeSnapshot {
     /// Storage for `nodes` nodes and `controls` control values. Context: NRT.
     pub fn with_capacity(nodes: usize, controls: usize) -> Self {
-        TreeSnapshot { nodes: Vec::with_capacity(nodes), controls: Vec::with_capacity(controls), truncated: false }
+        TreeSnapshot {
+            nodes: Vec::with_capacity(nodes),
+            controls: Vec::with_capacity(controls),
+            units: Vec::new(),
+            truncated: false,
+        }
+    }
+
+    /// This snapshot, with room for `values` unit values of one traced Synth. Context: NRT.
+    pub fn with_unit_values(mut self, values: usize) -> Self {
+        self.units = Vec::with_capacity(values);
+        self
     }
 
     /// Empties the snapshot, keeping its storage. Context: RT.
     pub fn clear(&mut self) {
         self.nodes.clear();
         self.controls.clear();
+        self.units.clear();
         self.truncated = false;
     }
 
@@ -97,7 +114,25 @@ impl TreeSnapshot {
             id,
             parent,
             depth,
-            kind: NodeInfoKind::Synth { def: Arc::clone(def), active, controls: start..start + values.len() },
+            kind: NodeInfoKind::Synth {
+                def: Arc::clone(def),
+                active,
+                controls: start..start + values.len(),
+                units: 0..0,
+            },
         });
+    }
+
+    /// Fills the last Synth's unit values with `read`, which writes at most the slice it
+    /// is given and says how many it wrote. Context: RT (never grows the storage).
+    pub fn push_unit_values(&mut self, read: impl FnOnce(&mut [f32]) -> usize) {
+        let start = self.units.len();
+        // Within the capacity: no allocation.
+        self.units.resize(self.units.capacity(), 0.0);
+        let written = read(&mut self.units[start..]).min(self.units.len() - start);
+        self.units.truncate(start + written);
+        if let Some(NodeInfo { kind: NodeInfoKind::Synth { units, .. }, .. }) = self.nodes.last_mut() {
+            *units = start..start + written;
+        }
     }
 }

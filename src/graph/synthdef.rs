@@ -234,7 +234,8 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
             &mut header.rgen,
             local,
         )
-        .with_reports(&mut *ctx.reports);
+        .with_reports(&mut *ctx.reports)
+        .with_control_maps(ctx.control_maps);
         if !header.initialized {
             header.initialized = true;
             // SAFETY: a live state, used by nobody else.
@@ -260,6 +261,31 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
 
     fn units(&self) -> usize {
         self.plan.units.len()
+    }
+
+    fn trace_layout(&self) -> Vec<(String, usize, usize)> {
+        self.plan.units.iter().map(|u| (u.name.clone(), u.inputs.len(), u.outputs.len())).collect()
+    }
+
+    unsafe fn trace(&self, place: NonNull<u8>, out: &mut [f32]) -> usize {
+        // SAFETY: a live state: its wire area holds `wire_floats` floats.
+        let wires = unsafe {
+            std::slice::from_raw_parts(place.as_ptr().add(self.plan.wires_at) as *const f32, self.plan.wire_floats)
+        };
+        let constant = |c: u32| self.plan.constants.get(c as usize).copied().unwrap_or(0.0);
+        let values = self.plan.units.iter().flat_map(|unit| {
+            let inputs = unit.inputs.iter().map(move |source| match *source {
+                Source::Constant(c) => constant(c),
+                Source::Wire(offset, _, _) => wires.get(offset).copied().unwrap_or(0.0),
+            });
+            inputs.chain(unit.outputs.iter().map(move |&(offset, _)| wires.get(offset).copied().unwrap_or(0.0)))
+        });
+        let mut written = 0;
+        for (slot, value) in out.iter_mut().zip(values) {
+            *slot = value;
+            written += 1;
+        }
+        written
     }
 
     unsafe fn drop_state(&self, place: NonNull<u8>) {

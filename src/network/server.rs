@@ -298,6 +298,31 @@ impl Server {
         self.reply(client, packet);
     }
 
+    /// Sends a reply too large for one datagram in its parts, after a notice saying so:
+    /// `/error` with the notice's code in Oscine's dialect, `/fail` with `args` in
+    /// scsynth's (withheld, as failures are, after `/error 0`).
+    fn reply_in_parts(
+        &mut self,
+        client: ClientId,
+        address: &str,
+        notice: RequestError,
+        args: Vec<OscType>,
+        parts: Vec<OscPacket>,
+    ) {
+        // Some clients pass a `/fail` over in silence (sclang's `Server`): the log says it too.
+        tracing::warn!(client = ?self.clients.addr(client), "{address}: {}", notice.message);
+        if self.datagram_errors.unwrap_or_else(|| self.clients.errors_on(client)) {
+            let packet = match self.dialect(client) {
+                Dialect::Oscine => replies::error(address, &notice),
+                Dialect::Scsynth => replies::fail(address, &notice.message, args),
+            };
+            self.reply(client, packet);
+        }
+        for part in parts {
+            self.reply(client, part);
+        }
+    }
+
     fn on_datagram(&mut self, bytes: &[u8], from: SocketAddr) {
         let client = self.clients.id_of(from);
         self.datagram_errors = None;
@@ -873,8 +898,12 @@ impl Server {
             match replies::for_event(event, self.handle.registry()) {
                 EventReply::Sender(client, packet) if silent(self.dialect(client), client) && !is_shared(&packet) => {}
                 EventReply::Sender(client, packet) => self.reply(client, packet),
+                EventReply::SenderParts(client, parts) => parts.into_iter().for_each(|p| self.reply(client, p)),
                 EventReply::SenderError(client, _, _) if answered == Some(client) => {}
                 EventReply::SenderError(client, addr, error) => self.reply_error(client, addr, error),
+                EventReply::Parts { client, address, notice, args, parts } => {
+                    self.reply_in_parts(client, address, notice, args, parts)
+                }
                 EventReply::Notified(packet) if is_shared(&packet) => self.notify_everyone(packet),
                 EventReply::Notified(packet) => self.notify_all(packet),
                 EventReply::NotifiedEveryone(packet) => self.notify_everyone(packet),

@@ -61,14 +61,28 @@ pub(super) fn parse_buffer(
             let args = vec![ResourceArg::String(path), ResourceArg::Int(start.into()), ResourceArg::Int(frames.into())];
             Command::ResourceNew { client, id, def, args: args.into_boxed_slice() }
         }
-        Verb::BRead => {
+        Verb::BAllocReadChannel => {
+            // The channels come after the start and the frame count; none reads them all.
+            let path = a.string("path")?.to_owned();
+            let start = optional_int(a, "start frame", 0)?;
+            let frames = optional_int(a, "frames", 0)?;
+            let mut args =
+                vec![ResourceArg::String(path), ResourceArg::Int(start.into()), ResourceArg::Int(frames.into())];
+            args.extend(file_channels(a)?);
+            Command::ResourceNew { client, id, def, args: args.into_boxed_slice() }
+        }
+        Verb::BRead | Verb::BReadChannel => {
             let path = a.string("path")?.to_owned();
             let file_start = optional_int(a, "file start frame", 0)?;
             let frames = optional_int(a, "frames", -1)?;
             let buffer_start = optional_int(a, "buffer start frame", 0)?;
             leave_open(a)?;
             let args = [file_start, frames, buffer_start].map(|n| ResourceArg::Int(n.into()));
-            perform("read", std::iter::once(ResourceArg::String(path)).chain(args).collect())?
+            let mut args: Vec<ResourceArg> = std::iter::once(ResourceArg::String(path)).chain(args).collect();
+            if verb == Verb::BReadChannel {
+                args.extend(file_channels(a)?);
+            }
+            perform("read", args)?
         }
         Verb::BWrite => {
             let path = a.string("path")?.to_owned();
@@ -180,6 +194,23 @@ fn optional_int(a: &mut Args<'_>, name: &str, default: i32) -> Result<i32, Reque
         return Ok(default);
     }
     a.int_or(name, default)
+}
+
+/// The file channels of `/b_allocReadChannel` and `/b_readChannel`, up to the completion
+/// message: each a non-negative int32.
+fn file_channels(a: &mut Args<'_>) -> Result<Vec<ResourceArg>, RequestError> {
+    let mut channels = Vec::new();
+    while !a.is_empty() && !a.peek_is_blob() {
+        let channel = a.int("file channel")?;
+        if channel < 0 {
+            return Err(RequestError::new(
+                ErrorCode::ArgumentValue,
+                format!("file channels are numbered from 0; got {channel}"),
+            ));
+        }
+        channels.push(ResourceArg::Int(channel.into()));
+    }
+    Ok(channels)
 }
 
 /// An optional trailing string.

@@ -1,6 +1,7 @@
 //! scsynth's node commands beyond the aliases of Oscine's own verbs: running, moving,
-//! querying and deep-freeing nodes, `/p_new`, `/n_setn`, `/n_fill`, `/s_get`, `/s_getn`
-//! and the tree queries, parsed into engine commands.
+//! querying, tracing and deep-freeing nodes, `/p_new`, `/n_setn`, `/n_fill`, the control
+//! maps (`/n_map`, `/n_mapa` and their runs), `/s_get`, `/s_getn`, `/s_noid` and the tree
+//! queries, parsed into engine commands.
 //!
 //! Context: NRT (the network thread).
 
@@ -59,7 +60,6 @@ pub(super) fn parse_node(
                 Ok(command)
             })?
         }
-        Verb::NQuery => repeat(a, &mut v, |a| Ok(Command::NodeQuery { client, id: a.node_id("node id")? }))?,
         Verb::GDeepFree => repeat(a, &mut v, |a| Ok(Command::GroupDeepFree { client, id: a.node_id("group id")? }))?,
         Verb::GQueryTree | Verb::GDumpTree => repeat(a, &mut v, |a| {
             let id = a.node_id("group id")?;
@@ -68,14 +68,25 @@ pub(super) fn parse_node(
                 if verb == Verb::GQueryTree { TreeForm::Scsynth { controls } } else { TreeForm::Dump { controls } };
             Ok(Command::QueryTree { client, id, snapshot: handle.tree_snapshot(), form })
         })?,
-        Verb::NMap | Verb::NMapn => {
+        Verb::NQuery => repeat(a, &mut v, |a| Ok(Command::NodeQuery { client, id: a.node_id("node id")? }))?,
+        Verb::SNoid => repeat(a, &mut v, |a| Ok(Command::SynthNoId { client, id: a.node_id("synth id")? }))?,
+        Verb::NTrace => repeat(a, &mut v, |a| {
+            Ok(Command::QueryTree {
+                client,
+                id: a.node_id("node id")?,
+                snapshot: handle.trace_snapshot(),
+                form: TreeForm::Trace,
+            })
+        })?,
+        Verb::NMap | Verb::NMapn | Verb::NMapa | Verb::NMapan => {
             // Each change's value is the bus a control reads; -1 unmaps.
+            let audio = matches!(verb, Verb::NMapa | Verb::NMapan);
             let id = a.node_id("node id")?;
             let mut changes = ControlChanges::new();
             while !a.is_empty() {
                 let control = a.any("control")?;
-                let bus = a.int("control bus")?;
-                let n = if verb == Verb::NMapn { count(a)? } else { 1 };
+                let bus = a.int(if audio { "audio bus" } else { "control bus" })?;
+                let n = if matches!(verb, Verb::NMapn | Verb::NMapan) { count(a)? } else { 1 };
                 for k in 0..n {
                     let value = if bus < 0 { -1.0 } else { (i64::from(bus) + i64::from(k)) as f32 };
                     changes.push((control_ref(handle, control, k)?, value)).map_err(|_| {
@@ -89,7 +100,7 @@ pub(super) fn parse_node(
             if changes.is_empty() {
                 return Err(RequestError::new(ErrorCode::ArgumentCount, "no controls given"));
             }
-            v.push(Command::NodeMap { client, id, changes });
+            v.push(Command::NodeMap { client, id, changes, audio });
         }
         Verb::NSetn | Verb::NFill => {
             let id = a.node_id("node id")?;

@@ -11,8 +11,9 @@ use crate::engine::{
     StatusSnapshot, TreeForm, TreeSnapshot,
 };
 
-/// Tree replies stop adding nodes past this many bytes so they fit one datagram.
-const TREE_REPLY_BUDGET: usize = 60_000;
+/// The most bytes one `/node/tree` datagram may take: under what one UDP datagram
+/// carries (65 507 bytes over IPv4).
+const TREE_REPLY_BUDGET: usize = 65_000;
 
 /// The address replies about a command of `kind` name: its native verb's.
 pub fn address(kind: CommandKind) -> &'static str {
@@ -152,47 +153,82 @@ pub fn status(s: &StatusSnapshot, clients: usize, audio_stalled: bool) -> OscPac
     )
 }
 
-/// `/node/tree i:group i:count i:truncated` followed by one run of arguments per node.
-pub fn tree(snapshot: &TreeSnapshot) -> OscPacket {
-    let mut args = Vec::new();
-    let mut size = 64;
-    let mut count = 0;
-    let mut truncated = snapshot.truncated;
+/// `/node/tree i:group i:count i:more` followed by one run of arguments per node, in as
+/// many datagrams as it takes: `more` says how many parts follow this one (0 in the last).
+/// Every node carries its parent's id, so each part stands alone; together they list
+/// every node once, in order. Fails only when one node does not fit a datagram (a Synth
+/// with thousands of controls).
+pub fn tree(snapshot: &TreeSnapshot) -> Result<Vec<OscPacket>, RequestError> {
+    const ADDRESS: &str = "/node/tree";
+    let group = snapshot.nodes.first().map_or(0, |n| n.id);
+    if snapshot.truncated {
+        return Err(RequestError::new(
+            ErrorCode::ReplyTooLarge,
+            format!("the tree of group {group} is larger than the server can describe"),
+        ));
+    }
+    // Each part's nodes' arguments, with their bytes and number.
+    let mut parts: Vec<(Vec<OscType>, i32)> = Vec::new();
+    let (mut args, mut count, mut bytes) = (Vec::new(), 0, 12);
     for node in &snapshot.nodes {
-        let start = args.len();
-        args.push(OscType::Int(node.id));
-        args.push(OscType::Int(node.parent));
+        let mut record = vec![OscType::Int(node.id), OscType::Int(node.parent)];
         match &node.kind {
             NodeInfoKind::Group { children } => {
-                args.push(OscType::String("group".into()));
-                args.push(OscType::Int(*children as i32));
-                size += 32;
+                record.push(OscType::String("group".into()));
+                record.push(OscType::Int(*children as i32));
             }
-            NodeInfoKind::Synth { def, active, controls } => {
-                args.push(OscType::String("synth".into()));
-                args.push(OscType::String(def.name().to_owned()));
-                args.push(OscType::Int(*active as i32));
-                let specs = def.controls();
-                args.push(OscType::Int(controls.len() as i32));
-                size += 48 + def.name().len();
-                for (spec, value) in specs.iter().zip(&snapshot.controls[controls.clone()]) {
-                    args.push(OscType::String(spec.name.to_string()));
-                    args.push(OscType::Float(*value));
-                    size += 12 + spec.name.len();
+            NodeInfoKind::Synth { def, active, controls, .. } => {
+                record.push(OscType::String("synth".into()));
+                record.push(OscType::String(def.name().to_owned()));
+                record.push(OscType::Int(*active as i32));
+                record.push(OscType::Int(controls.len() as i32));
+                for (spec, value) in def.controls().iter().zip(&snapshot.controls[controls.clone()]) {
+                    record.push(OscType::String(spec.name.to_string()));
+                    record.push(OscType::Float(*value));
                 }
             }
         }
-        if size > TREE_REPLY_BUDGET {
-            args.truncate(start);
-            truncated = true;
-            break;
+        let record_bytes: usize = record.iter().map(osc_arg_size).sum();
+        if message_size(ADDRESS, bytes + record_bytes, args.len() + 3 + record.len()) > TREE_REPLY_BUDGET && count > 0 {
+            parts.push((std::mem::take(&mut args), std::mem::take(&mut count)));
+            bytes = 12;
         }
+        if message_size(ADDRESS, bytes + record_bytes, args.len() + 3 + record.len()) > TREE_REPLY_BUDGET {
+            return Err(RequestError::new(
+                ErrorCode::ReplyTooLarge,
+                format!("node {} of group {group} does not fit one datagram", node.id),
+            ));
+        }
+        args.extend(record);
         count += 1;
+        bytes += record_bytes;
     }
-    let group = snapshot.nodes.first().map_or(0, |n| n.id);
-    let mut all = vec![OscType::Int(group), OscType::Int(count), OscType::Int(truncated as i32)];
-    all.extend(args);
-    message("/node/tree", all)
+    parts.push((args, count));
+    let total = parts.len();
+    Ok(parts
+        .into_iter()
+        .enumerate()
+        .map(|(k, (args, count))| {
+            let more = (total - 1 - k) as i32;
+            let mut all = vec![OscType::Int(group), OscType::Int(count), OscType::Int(more)];
+            all.extend(args);
+            message(ADDRESS, all)
+        })
+        .collect())
+}
+
+/// The bytes one OSC argument of a reply takes (the type tags are counted apart).
+fn osc_arg_size(arg: &OscType) -> usize {
+    match arg {
+        OscType::String(s) => osc_string_size(s),
+        OscType::Double(_) | OscType::Long(_) => 8,
+        _ => 4,
+    }
+}
+
+/// The bytes of a message to `address` whose arguments take `bytes` and number `args`.
+fn message_size(address: &str, bytes: usize, args: usize) -> usize {
+    osc_string_size(address) + ((args + 2 + 3) & !3) + bytes
 }
 
 /// What the server sends for one engine event, and to whom.
@@ -203,6 +239,24 @@ pub enum EventReply {
     Sender(ClientId, OscPacket),
     /// An `/error` for the client the event names, about the command at this address.
     SenderError(ClientId, &'static str, RequestError),
+    /// To the client the event names: a reply in several datagrams, each a reply of its own
+    /// that says how many follow it.
+    SenderParts(ClientId, Vec<OscPacket>),
+    /// A reply too large for one datagram, to the client the event names: a notice about
+    /// the command at `address` (an `/error`, or a `/fail` with `args` after its message),
+    /// then the parts, each a reply of its own.
+    Parts {
+        /// The client.
+        client: ClientId,
+        /// The command's address.
+        address: &'static str,
+        /// What the client is told first.
+        notice: RequestError,
+        /// The notice's arguments after its message, in scsynth's `/fail`.
+        args: Vec<OscType>,
+        /// The parts, in order.
+        parts: Vec<OscPacket>,
+    },
     /// To every client with notifications on.
     Notified(OscPacket),
     /// To every client with notifications on, whatever its dialect: what a Synth sends
@@ -231,12 +285,27 @@ pub fn for_event(event: Event, registry: &Registry) -> EventReply {
         Event::Ack { client, command, id } => EventReply::Sender(client, ack(address(command), id)),
         Event::Error { client, command, error } => EventReply::SenderError(client, address(command), error.into()),
         Event::Synced { client, token } => EventReply::Sender(client, message("/synced", vec![int(token)])),
-        Event::Tree { client, snapshot, form: TreeForm::Oscine } => EventReply::Sender(client, tree(&snapshot)),
+        Event::Tree { client, snapshot, form: TreeForm::Oscine } => match tree(&snapshot) {
+            Ok(mut parts) if parts.len() == 1 => EventReply::Sender(client, parts.remove(0)),
+            Ok(parts) => EventReply::SenderParts(client, parts),
+            Err(e) => EventReply::SenderError(client, Verb::NodeTree.address(), e),
+        },
         Event::Tree { client, snapshot, form: TreeForm::Scsynth { controls } } => {
             match query_tree(&snapshot, controls) {
-                Ok(packet) => EventReply::Sender(client, packet),
+                Ok(mut parts) if parts.len() == 1 => EventReply::Sender(client, parts.remove(0)),
+                Ok(parts) => EventReply::Parts {
+                    client,
+                    address: Verb::GQueryTree.address(),
+                    notice: query_tree_notice(&snapshot, parts.len()),
+                    args: vec![OscType::Int(snapshot.nodes.first().map_or(0, |n| n.id)), count(parts.len() as u64)],
+                    parts,
+                },
                 Err(e) => EventReply::SenderError(client, Verb::GQueryTree.address(), e),
             }
+        }
+        Event::Tree { snapshot, form: TreeForm::Trace, .. } => {
+            tracing::info!("{}", trace(&snapshot));
+            EventReply::Nothing
         }
         Event::Tree { snapshot, form: TreeForm::Dump { controls }, .. } => {
             tracing::info!("{}", dump_tree(&snapshot, controls));
@@ -434,48 +503,143 @@ fn controls(id: NodeId, query: &ControlQuery) -> OscPacket {
     message(if query.counted { "/n_setn" } else { "/n_set" }, args)
 }
 
-/// The most bytes a `/g_queryTree.reply` may take: what one UDP datagram carries.
+/// The most bytes one `/g_queryTree.reply` datagram may take: under what one UDP datagram
+/// carries (65 507 bytes over IPv4).
 const QUERY_TREE_BUDGET: usize = 65_000;
+
+/// The address of scsynth's tree reply.
+const QUERY_TREE_REPLY: &str = "/g_queryTree.reply";
+
+/// The bytes an OSC string takes: its bytes, a NUL, padded to four.
+fn osc_string_size(s: &str) -> usize {
+    (s.len() + 4) & !3
+}
+
+/// The bytes of one node's run of arguments in a `/g_queryTree.reply`, and how many
+/// arguments that is.
+fn tree_record_size(snapshot: &TreeSnapshot, node: &crate::engine::NodeInfo, with_controls: bool) -> (usize, usize) {
+    match &node.kind {
+        NodeInfoKind::Group { .. } => (8, 2),
+        NodeInfoKind::Synth { def, controls, .. } => {
+            let mut size = (8 + osc_string_size(def.name()), 3);
+            if with_controls {
+                let specs = def.controls().iter().take(snapshot.controls[controls.clone()].len());
+                size.0 += 4 + specs.map(|spec| osc_string_size(&spec.name) + 4).sum::<usize>();
+                size.1 += 1 + 2 * controls.len();
+            }
+            size
+        }
+    }
+}
+
+/// The bytes of a `/g_queryTree.reply` whose arguments take `bytes` and number `args`.
+fn query_tree_message_size(bytes: usize, args: usize) -> usize {
+    message_size(QUERY_TREE_REPLY, bytes, args)
+}
 
 /// scsynth's `/g_queryTree.reply i:flag i:group i:children` then, depth-first, per node
 /// `i:id i:children` (-1 for a Synth) and for a Synth `s:def [i:controls (s:name
-/// f:value)...]`; an error rather than a cut tree when it does not fit one datagram.
-fn query_tree(snapshot: &TreeSnapshot, with_controls: bool) -> Result<OscPacket, RequestError> {
-    let mut args = vec![OscType::Int(with_controls as i32)];
-    let mut size = 32;
-    for node in &snapshot.nodes {
+/// f:value)...]`, in as many datagrams as it takes: one when it fits, else parts, each a
+/// valid reply of its own. A part lists a run of the tree's nodes in depth-first order,
+/// led by the Groups that hold the run's first node (the queried Group heads every part);
+/// each Group in a part counts the children that part lists. Every node is listed in
+/// exactly one part (a Group also leads the parts of the runs inside it), so merging the
+/// parts' Groups by id, children appended in order, gives the whole tree.
+///
+/// Fails only when one node with the Groups that hold it does not fit a datagram.
+fn query_tree(snapshot: &TreeSnapshot, with_controls: bool) -> Result<Vec<OscPacket>, RequestError> {
+    let nodes = &snapshot.nodes;
+    let group = nodes.first().map_or(0, |n| n.id);
+    let too_large = |what: String| RequestError::new(ErrorCode::ReplyTooLarge, what);
+    if snapshot.truncated {
+        return Err(too_large(format!("the tree of group {group} is larger than the server can describe")));
+    }
+    // Each part: the nodes it lists, by index into `nodes` (the queried Group, index 0,
+    // heads every part and is not listed).
+    let mut parts: Vec<Vec<usize>> = Vec::new();
+    let mut part: Vec<usize> = Vec::new();
+    let (mut bytes, mut args) = (12, 3);
+    // The Groups that hold the node being placed, by depth (depth 1 first).
+    let mut holders: Vec<usize> = Vec::new();
+    for (i, node) in nodes.iter().enumerate().skip(1) {
+        holders.truncate((node.depth as usize).saturating_sub(1));
+        let (b, n) = tree_record_size(snapshot, node, with_controls);
+        if query_tree_message_size(bytes + b, args + n) > QUERY_TREE_BUDGET && part.len() > holders.len() {
+            parts.push(std::mem::take(&mut part));
+            part.extend_from_slice(&holders);
+            (bytes, args) = (12 + 8 * holders.len(), 3 + 2 * holders.len());
+        }
+        if query_tree_message_size(bytes + b, args + n) > QUERY_TREE_BUDGET {
+            return Err(too_large(format!(
+                "node {} of group {group}{} does not fit one datagram{}",
+                node.id,
+                if holders.is_empty() { "" } else { ", with the groups that hold it," },
+                if with_controls { "; query without controls (flag 0)" } else { "" }
+            )));
+        }
+        part.push(i);
+        (bytes, args) = (bytes + b, args + n);
+        if matches!(node.kind, NodeInfoKind::Group { .. }) {
+            holders.push(i);
+        }
+    }
+    parts.push(part);
+    Ok(parts.iter().map(|part| query_tree_part(snapshot, part, with_controls)).collect())
+}
+
+/// One `/g_queryTree.reply` listing the queried Group and the nodes `part` names, each
+/// Group counting its children among them.
+fn query_tree_part(snapshot: &TreeSnapshot, part: &[usize], with_controls: bool) -> OscPacket {
+    let nodes = &snapshot.nodes;
+    let mut args =
+        vec![OscType::Int(with_controls as i32), OscType::Int(nodes.first().map_or(0, |n| n.id)), OscType::Int(0)];
+    // The Groups open at this point of the listing: where their count is, and their depth.
+    let mut open: Vec<(usize, u32)> = vec![(2, 0)];
+    for &i in part {
+        let node = &nodes[i];
+        while open.last().is_some_and(|&(_, depth)| depth >= node.depth) {
+            open.pop();
+        }
+        if let Some(&(at, _)) = open.last() {
+            if let OscType::Int(count) = &mut args[at] {
+                *count += 1;
+            }
+        }
         args.push(OscType::Int(node.id));
-        size += 8;
         match &node.kind {
-            NodeInfoKind::Group { children } => args.push(OscType::Int(*children as i32)),
+            NodeInfoKind::Group { .. } => {
+                open.push((args.len(), node.depth));
+                args.push(OscType::Int(0));
+            }
             NodeInfoKind::Synth { def, controls, .. } => {
                 args.push(OscType::Int(-1));
                 args.push(OscType::String(def.name().to_owned()));
-                size += 8 + def.name().len();
                 if with_controls {
-                    args.push(OscType::Int(controls.len() as i32));
-                    size += 4;
-                    for (spec, value) in def.controls().iter().zip(&snapshot.controls[controls.clone()]) {
+                    let values = &snapshot.controls[controls.clone()];
+                    args.push(OscType::Int(values.len() as i32));
+                    for (spec, value) in def.controls().iter().zip(values) {
                         args.push(OscType::String(spec.name.to_string()));
                         args.push(OscType::Float(*value));
-                        size += 12 + spec.name.len();
                     }
                 }
             }
         }
     }
-    if size > QUERY_TREE_BUDGET || snapshot.truncated {
-        let group = snapshot.nodes.first().map_or(0, |n| n.id);
-        return Err(RequestError::new(
-            ErrorCode::ReplyTooLarge,
-            format!(
-                "the tree of group {group} ({} nodes) does not fit one datagram; query its groups one by one{}",
-                snapshot.nodes.len(),
-                if with_controls { ", or without controls (flag 0)" } else { "" }
-            ),
-        ));
-    }
-    Ok(message("/g_queryTree.reply", args))
+    message(QUERY_TREE_REPLY, args)
+}
+
+/// What precedes a `/g_queryTree.reply` sent in parts: a notice with the queried Group and
+/// the number of parts.
+fn query_tree_notice(snapshot: &TreeSnapshot, parts: usize) -> RequestError {
+    let group = snapshot.nodes.first().map_or(0, |n| n.id);
+    RequestError::new(
+        ErrorCode::ReplyInParts,
+        format!(
+            "the tree of group {group} ({} nodes) does not fit one datagram: it follows in {parts} \
+             /g_queryTree.reply parts, each a valid reply; merge their groups by node id to get the whole tree",
+            snapshot.nodes.len()
+        ),
+    )
 }
 
 /// The text `/g_dumpTree` prints, in scsynth's layout: `NODE TREE Group id`, then one
@@ -506,4 +670,46 @@ fn dump_tree(snapshot: &TreeSnapshot, with_controls: bool) -> String {
         }
     }
     out
+}
+
+/// The text `/n_trace` logs: for a Synth, its SynthDef and each control's name and value,
+/// then for a graph Synth each unit's input and output values; for a Group, every node in
+/// it as `/g_dumpTree` prints them, with their controls.
+fn trace(snapshot: &TreeSnapshot) -> String {
+    use std::fmt::Write;
+    match snapshot.nodes.first().map(|n| &n.kind) {
+        Some(NodeInfoKind::Synth { def, controls, active, units }) => {
+            let node = &snapshot.nodes[0];
+            let mut out = format!(
+                "TRACE {} {} (group {}{})",
+                node.id,
+                def.name(),
+                node.parent,
+                if *active { "" } else { ", off" }
+            );
+            let values = &snapshot.controls[controls.clone()];
+            for (spec, value) in def.controls().iter().zip(values) {
+                let _ = write!(out, "\n  {}: {value}", spec.name);
+            }
+            // A graph Synth's units: each input's and output's value, in the layout's order.
+            let mut values = snapshot.units[units.clone()].iter();
+            let list = |n: usize, values: &mut std::slice::Iter<'_, f32>| {
+                let taken: Vec<String> = values.by_ref().take(n).map(|v| v.to_string()).collect();
+                if taken.is_empty() {
+                    "-".to_owned()
+                } else {
+                    taken.join(" ")
+                }
+            };
+            if !units.is_empty() {
+                for (k, (name, inputs, outputs)) in def.table().trace_layout().into_iter().enumerate() {
+                    let ins = list(inputs, &mut values);
+                    let outs = list(outputs, &mut values);
+                    let _ = write!(out, "\n  unit {k} {name}: in {ins}; out {outs}");
+                }
+            }
+            out
+        }
+        _ => format!("TRACE {}", dump_tree(snapshot, true)),
+    }
 }

@@ -1,7 +1,7 @@
 //! Every address the server answers, written once: the [`Verb`] enum, its addresses and
 //! [`VERBS`] all come from the one list below.
 
-use crate::engine::{AddAction, CommandKind};
+use crate::engine::{AddAction, CommandKind, TreeForm};
 
 macro_rules! verbs {
     ($($(#[doc = $doc:literal])* $verb:ident = $address:literal,)*) => {
@@ -122,6 +122,14 @@ verbs! {
     NMap = "/n_map",
     /// scsynth's `/n_mapn`.
     NMapn = "/n_mapn",
+    /// scsynth's `/n_mapa`.
+    NMapa = "/n_mapa",
+    /// scsynth's `/n_mapan`.
+    NMapan = "/n_mapan",
+    /// scsynth's `/n_trace`.
+    NTrace = "/n_trace",
+    /// scsynth's `/s_noid`.
+    SNoid = "/s_noid",
     /// scsynth's `/s_get`.
     SGet = "/s_get",
     /// scsynth's `/s_getn`.
@@ -150,6 +158,10 @@ verbs! {
     BAllocRead = "/b_allocRead",
     /// scsynth's `/b_read`.
     BRead = "/b_read",
+    /// scsynth's `/b_allocReadChannel`.
+    BAllocReadChannel = "/b_allocReadChannel",
+    /// scsynth's `/b_readChannel`.
+    BReadChannel = "/b_readChannel",
     /// scsynth's `/b_write`.
     BWrite = "/b_write",
     /// scsynth's `/b_free`.
@@ -210,8 +222,13 @@ impl Verb {
             CommandKind::NodeSetn => Verb::NSetn,
             CommandKind::NodeFill => Verb::NFill,
             CommandKind::NodeMap => Verb::NMap,
+            CommandKind::NodeMapAudio => Verb::NMapa,
+            CommandKind::SynthNoId => Verb::SNoid,
             CommandKind::NodeFree => Verb::NodeFree,
-            CommandKind::QueryTree => Verb::NodeTree,
+            CommandKind::QueryTree(TreeForm::Oscine) => Verb::NodeTree,
+            CommandKind::QueryTree(TreeForm::Scsynth { .. }) => Verb::GQueryTree,
+            CommandKind::QueryTree(TreeForm::Dump { .. }) => Verb::GDumpTree,
+            CommandKind::QueryTree(TreeForm::Trace) => Verb::NTrace,
             CommandKind::NodeRun => Verb::NRun,
             CommandKind::NodeMove(AddAction::BeforeNode) => Verb::NBefore,
             CommandKind::NodeMove(AddAction::AfterNode) => Verb::NAfter,

@@ -249,7 +249,9 @@ pub fn parse(
         }
         Verb::BAlloc
         | Verb::BAllocRead
+        | Verb::BAllocReadChannel
         | Verb::BRead
+        | Verb::BReadChannel
         | Verb::BWrite
         | Verb::BFree
         | Verb::BZero
@@ -295,6 +297,10 @@ pub fn parse(
         | Verb::NFill
         | Verb::NMap
         | Verb::NMapn
+        | Verb::NMapa
+        | Verb::NMapan
+        | Verb::NTrace
+        | Verb::SNoid
         | Verb::SGet
         | Verb::SGetn => parse_node(verb, &mut a, handle, client)?,
         Verb::Status | Verb::Version | Verb::Quit | Verb::SynthDefList | Verb::ResourceList | Verb::PluginList => {

@@ -115,7 +115,7 @@ def drive(host, port):
     client.expect(("/ack", ["/group/new", GROUP]), "/group/new", GROUP, 0, 1)
     client.expect(("/ack", ["/synth/new", SYNTH]), "/synth/new", "sine", SYNTH, GROUP, 0, "freq", 220.0, "amp", 0.2)
     client.expect(("/ack", ["/node/set", SYNTH]), "/node/set", SYNTH, "freq", 330.0)
-    # /node/tree: group, node count, truncated, then per node id, parent, kind, ...
+    # /node/tree: group, node count, parts that follow, then per node id, parent, kind, ...
     check_tree(client, [
         0, 3, 0,
         0, 0, "group", 1,

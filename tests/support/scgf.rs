@@ -97,3 +97,50 @@ pub fn sine(name: &'static str, freq: f32) -> Graph {
         variants: vec![("high", vec![freq * 2.0, 0.0])],
     }
 }
+
+/// `Out.ar(bus, r); Out.ar(copy, r)` where `r = Integrator.ar(DC.ar(1), 1)`: a ramp that
+/// grows by exactly 1 every frame, written to two buses.
+pub fn ramp(name: &'static str) -> Graph {
+    Graph {
+        name,
+        constants: vec![1.0],
+        params: vec![("bus", 0.0), ("copy", 0.0)],
+        ugens: vec![
+            Ugen { name: "Control", rate: 1, special: 0, inputs: vec![], outputs: vec![1, 1] },
+            Ugen { name: "DC", rate: 2, special: 0, inputs: vec![In::Const(0)], outputs: vec![2] },
+            Ugen {
+                name: "Integrator",
+                rate: 2,
+                special: 0,
+                inputs: vec![In::Ugen(1, 0), In::Const(0)],
+                outputs: vec![2],
+            },
+            Ugen { name: "Out", rate: 2, special: 0, inputs: vec![In::Ugen(0, 0), In::Ugen(2, 0)], outputs: vec![] },
+            Ugen { name: "Out", rate: 2, special: 0, inputs: vec![In::Ugen(0, 1), In::Ugen(2, 0)], outputs: vec![] },
+        ],
+        variants: vec![],
+    }
+}
+
+/// `Out.ar(0, [xa, K2A.ar(xk)])` with an audio-rate control `xa` (`AudioControl`) and a
+/// control-rate one `xk`: what each control reads, on audio buses 0 and 1.
+pub fn control_reader(name: &'static str) -> Graph {
+    Graph {
+        name,
+        constants: vec![0.0],
+        params: vec![("xa", 0.0), ("xk", 0.0)],
+        ugens: vec![
+            Ugen { name: "AudioControl", rate: 2, special: 0, inputs: vec![], outputs: vec![2] },
+            Ugen { name: "Control", rate: 1, special: 1, inputs: vec![], outputs: vec![1] },
+            Ugen { name: "K2A", rate: 2, special: 0, inputs: vec![In::Ugen(1, 0)], outputs: vec![2] },
+            Ugen {
+                name: "Out",
+                rate: 2,
+                special: 0,
+                inputs: vec![In::Const(0), In::Ugen(0, 0), In::Ugen(2, 0)],
+                outputs: vec![],
+            },
+        ],
+        variants: vec![],
+    }
+}

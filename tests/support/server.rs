@@ -160,6 +160,23 @@ impl Server {
         self.log.lock().unwrap().text()
     }
 
+    /// The stderr lines so far, once they contain `text` (the log reaches the harness
+    /// through a pipe, after the replies that follow the logged event).
+    ///
+    /// # Panics
+    /// If `text` has not appeared within [`REPLY_TIMEOUT`].
+    pub fn wait_log(&self, text: &str) -> String {
+        let deadline = Instant::now() + REPLY_TIMEOUT;
+        loop {
+            let log = self.log();
+            if log.contains(text) {
+                return log;
+            }
+            assert!(Instant::now() < deadline, "the log never showed {text:?}:\n{log}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// A new client with its own socket (so its own client id on the server).
     pub fn client(&self) -> Client {
         Client::new(self.addr)
@@ -270,6 +287,24 @@ impl Client {
         let sock = UdpSocket::bind("127.0.0.1:0").expect("bind a client socket");
         sock.set_read_timeout(Some(REPLY_TIMEOUT)).unwrap();
         Client { sock, server, pending: VecDeque::new(), next_token: 1000, buf: vec![0; 65_536] }
+    }
+
+    /// Asks the system for a receive buffer of `bytes` (capped by `net.core.rmem_max`),
+    /// for a client that takes large replies in bursts.
+    pub fn set_receive_buffer(&self, bytes: usize) {
+        use std::os::fd::AsRawFd;
+        let size = bytes.min(i32::MAX as usize) as libc::c_int;
+        // SAFETY: a valid socket and a pointer to an int of the size given.
+        let set = unsafe {
+            libc::setsockopt(
+                self.sock.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_RCVBUF,
+                (&size as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        assert_eq!(set, 0, "setsockopt(SO_RCVBUF) failed: {}", std::io::Error::last_os_error());
     }
 
     /// This client's own address.
@@ -438,9 +473,28 @@ impl Client {
     /// Asks for the tree under `group` and parses the reply.
     #[track_caller]
     pub fn tree(&mut self, group: i32) -> Tree {
+        let mut parts = self.tree_parts(group).into_iter();
+        let mut tree = parts.next().expect("one part at least");
+        for part in parts {
+            tree.nodes.extend(part.nodes);
+        }
+        tree.more = 0;
+        tree
+    }
+
+    /// Asks for a Group's tree and returns the parts of the reply, each as it came: a
+    /// tree too large for one datagram comes in several.
+    #[track_caller]
+    pub fn tree_parts(&mut self, group: i32) -> Vec<Tree> {
         let m = self.request("/node/tree", vec![i(group)]);
         assert_eq!(m.addr, "/node/tree", "{m:?}");
-        Tree::parse(&m)
+        let mut parts = vec![Tree::parse(&m)];
+        while parts.last().is_some_and(|p| p.more > 0) {
+            let part = Tree::parse(&self.expect("/node/tree"));
+            assert_eq!(part.more, parts.last().unwrap().more - 1, "parts out of order");
+            parts.push(part);
+        }
+        parts
     }
 
     /// Asks for the status.
@@ -511,13 +565,14 @@ pub enum NodeKind {
     Synth { def: String, active: bool, controls: Vec<(String, f32)> },
 }
 
-/// A parsed `/node/tree` reply: `i:group i:count i:truncated` then per node
+/// A parsed `/node/tree` reply: `i:group i:count i:more` then per node
 /// `i:id i:parent s:"group" i:children` or
 /// `i:id i:parent s:"synth" s:def i:active i:n (s:name f:value)*n`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tree {
     pub group: i32,
-    pub truncated: bool,
+    /// How many parts of the reply follow this one.
+    pub more: i32,
     pub nodes: Vec<TreeNode>,
 }
 
@@ -537,11 +592,8 @@ impl Tree {
         };
         let group = int(&mut a);
         let count = int(&mut a);
-        let truncated = match int(&mut a) {
-            0 => false,
-            1 => true,
-            other => panic!("truncated flag {other} in {m:?}"),
-        };
+        let more = int(&mut a);
+        assert!(more >= 0, "parts to follow: {more} in {m:?}");
         let mut nodes = Vec::new();
         for _ in 0..count {
             let id = int(&mut a);
@@ -572,7 +624,7 @@ impl Tree {
             nodes.push(TreeNode { id, parent, kind });
         }
         assert!(a.next().is_none(), "arguments left over in {m:?}");
-        Tree { group, truncated, nodes }
+        Tree { group, more, nodes }
     }
 
     /// The node with this id.

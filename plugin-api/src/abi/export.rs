@@ -275,6 +275,7 @@ unsafe extern "C" fn synth_process(def: *const c_void, place: *mut u8, args: *co
                 frame: args.frame,
                 frames: args.frames,
                 controls: slice(args.controls, args.n_controls),
+                control_maps: Default::default(),
                 inputs: slice(args.inputs, args.n_inputs),
                 outputs: slice_mut(args.outputs, args.n_outputs),
                 stride: args.stride,

@@ -459,6 +459,7 @@ fn read_through_lease(table: &SynthDefTable, lease: f32, pool: &Pool) -> f32 {
         frame: 0,
         frames: 4,
         controls: &controls,
+        control_maps: Default::default(),
         inputs: &[],
         outputs: &mut outputs,
         stride: 4,

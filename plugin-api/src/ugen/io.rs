@@ -1,7 +1,7 @@
 use std::cell::Cell;
 use std::fmt;
 
-use crate::{Buses, DoneAction, Report, Reports, ResourceAccess, Rgen};
+use crate::{Buses, ControlMaps, DoneAction, Report, Reports, ResourceAccess, Rgen};
 
 use super::Rate;
 
@@ -106,6 +106,8 @@ pub struct UnitContext<'c> {
     pub frames: usize,
     /// The Synth's control values, in control order.
     pub controls: &'c [f32],
+    /// Which controls read a bus: an `AudioControl` reads its audio bus frame by frame.
+    pub control_maps: ControlMaps<'c>,
     /// The buses, numbered as scsynth numbers them.
     pub buses: &'c mut dyn Buses,
     /// The resource pool (buffers by number are Resources by id).
@@ -141,6 +143,7 @@ impl<'c> UnitContext<'c> {
             offset,
             frames,
             controls,
+            control_maps: ControlMaps::default(),
             buses,
             access,
             rgen,
@@ -153,6 +156,11 @@ impl<'c> UnitContext<'c> {
     /// This context, sending the units' reports to `reports` (without, they go nowhere).
     pub fn with_reports(self, reports: &'c mut dyn Reports) -> Self {
         UnitContext { reports: Some(reports), ..self }
+    }
+
+    /// This context, with the Synth's control maps (without, no control reads a bus).
+    pub fn with_control_maps(self, control_maps: ControlMaps<'c>) -> Self {
+        UnitContext { control_maps, ..self }
     }
 
     /// Sends a report to the non-realtime side (a `Poll`'s value); the host counts what

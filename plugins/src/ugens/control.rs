@@ -75,7 +75,8 @@ impl Unit for LagControlUnit {
 }
 
 /// Outputs controls `special_index..special_index + outputs`: once at scalar rate, each
-/// block at control rate, held over the block at audio rate.
+/// block at control rate, held over the block at audio rate; at audio rate, a control
+/// mapped to an audio bus (scsynth's `/n_mapa`) outputs the bus frame by frame.
 struct Control;
 
 struct ControlUnit {
@@ -95,8 +96,13 @@ impl UGen for Control {
 impl ControlUnit {
     fn copy(&self, io: &mut UnitIo<'_, '_>) {
         let controls = io.ctx.controls;
-        for (k, out) in io.outputs().enumerate() {
-            out.fill(controls.get(self.first + k).copied().unwrap_or(0.0));
+        for k in 0..io.num_outputs() {
+            let audio = io.output_rate(k) == Rate::Audio;
+            let (out, ctx) = io.output_with_context(k);
+            match ctx.control_maps.audio_bus(self.first + k) {
+                Some(bus) if audio => ctx.buses.read_audio(bus, ctx.offset, out, false),
+                _ => out.fill(controls.get(self.first + k).copied().unwrap_or(0.0)),
+            }
         }
     }
 }
