@@ -139,7 +139,7 @@ fn a_control_mapped_to_an_audio_bus_follows_it_block_by_block_until_unmapped_or_
 
 #[test]
 fn an_oscine_client_gets_acks_and_errors_for_audio_maps() {
-    let server = Server::start_with(&["--inputs", "0", "--outputs", "2"]);
+    let server = Server::start_with(&["--inputs", "0", "--outputs", "2", "--max-audio-buses", "128"]);
     let mut c = server.client();
     c.send("/d_recv", vec![OscType::Blob(defs())]);
     c.expect("/done");
