@@ -124,7 +124,7 @@ fn read_channel_reads_one_listed_channel_per_buffer_channel_into_an_existing_buf
     c.send("/b_readChannel", vec![i(5), s(&file.string()), i(0), i(-1), i(0), i(1), i(1), i(2)]);
     let fail = c.expect("/fail");
     let OscType::String(text) = &fail.args[1] else { panic!("{fail:?}") };
-    assert!(text.contains("disk streaming"), "{text}");
+    assert!(text.contains("DiskIn"), "{text}");
     // The refused reads changed nothing (and the completion message never ran).
     assert_eq!(samples(&mut c, 5, 8), want);
     c.send("/b_readChannel", vec![i(99), s(&file.string()), i(0), i(-1), i(0), i(0), i(1), i(2)]);

@@ -138,7 +138,7 @@ fn request_errors_have_codes_10_to_15() {
 
 #[test]
 fn engine_errors_have_codes_20_to_44() {
-    let server = Server::start();
+    let server = Server::start_with(&["--max-audio-buses", "128"]);
     let mut c = server.client();
     let mut bystander = server.client();
     c.ok("/group/new", vec![i(1), i(0), i(1)], "/group/new", 1);
