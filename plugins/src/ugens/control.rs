@@ -94,9 +94,14 @@ impl UGen for Control {
 
 impl ControlUnit {
     fn copy(&self, io: &mut UnitIo<'_, '_>) {
-        let controls = io.ctx.controls;
-        for (k, out) in io.outputs().enumerate() {
-            out.fill(controls.get(self.first + k).copied().unwrap_or(0.0));
+        let controls = io.ctx.controls.get(self.first..).unwrap_or(&[]);
+        for k in 0..io.num_outputs() {
+            let value = controls.get(k).copied().unwrap_or(0.0);
+            match io.output(k) {
+                // One value a block (scalar and control rate), or every frame of the call.
+                [one] => *one = value,
+                out => out.fill(value),
+            }
         }
     }
 }
