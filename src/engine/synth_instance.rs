@@ -88,7 +88,7 @@ pub(crate) struct PendingChange {
 }
 
 /// Where each part of a Synth's one allocation lies: controls, audio port buffers, bus
-/// mappings, resource ports, pending control changes, and the plugin's state.
+/// mappings, resource ports, the plugin's state, and pending control changes.
 ///
 /// Context: any (plain arithmetic).
 #[derive(Debug, Clone, Copy)]
@@ -139,8 +139,10 @@ impl SynthLayout {
         let input_maps = place(Layout::array::<Option<BusMapping>>(n_in)?)?;
         let output_maps = place(Layout::array::<OutputMappings>(n_out)?)?;
         let ports = place(Layout::array::<ResourcePortSlot>(entry.resource_port_count())?)?;
-        let pending = place(Layout::array::<PendingChange>(MAX_PENDING_CHANGES)?)?;
+        // The plugin's state right after what every block reads, and the pending changes,
+        // seldom used, after it: a Synth's hot memory spans as few cache lines as it can.
         let state = place(entry.table().state_layout())?;
+        let pending = place(Layout::array::<PendingChange>(MAX_PENDING_CHANGES)?)?;
         Ok(SynthLayout {
             total: total.pad_to_align(),
             controls,
