@@ -5,19 +5,21 @@ N oscillators (sine or saw, each at its own frequency, all mixed onto output 0) 
 D seconds at 48 kHz, block size 64, stereo float WAV out. Both servers render a score in
 scsynth's NRT format: scsynth with `scsynth -N`, Oscine with `oscine render`, twice: the
 same score as scsynth (the SynthDefs as SCgf graphs on Oscine's UGens), and a score in
-its own verbs (its built-in `sine` and `saw`). Each case runs several times and the
-fastest run counts (the least disturbed by the machine).
+its own verbs (its built-in `sine` and `saw`). Each case runs several times, the three
+renders of a case interleaved, and the fastest run counts (the least disturbed by the
+machine): in CPU seconds (user + system) by default, or wall-clock seconds with `--wall`.
 
 Needs: scsynth (Debian: supercollider-server), python-osc, a release build of Oscine
 (`cargo build --release`), and supriya (`pip install --pre supriya`) or sclang
 (supercollider-language) to compile the two SynthDefs; run headless as root sclang needs
 QTWEBENGINE_CHROMIUM_FLAGS=--no-sandbox, set here.
 
-    python3 benches/compare_scsynth.py [--seconds 60] [--runs 3]
+    python3 benches/compare_scsynth.py [--seconds 60] [--runs 3] [--synths sine,saw] [--counts 100,1000]
 """
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -72,13 +74,28 @@ def oscine_score(path, synth, n, seconds):
     write(path, [(0.0, c) for c in chunks] + [(seconds, [message("/sync", 0)])])
 
 
-def fastest(cmd, runs):
-    best = None
+def timed(cmd, wall):
+    """Runs `cmd` and returns the seconds it took: CPU (user + system) or wall-clock."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed if wall else cpu
+
+
+def fastest(cmds, runs, wall):
+    """The fastest of `runs` runs of each command, the commands interleaved run by run; NaN
+    for a command that fails (a UGen of the def is missing)."""
+    best = [None] * len(cmds)
     for _ in range(runs):
-        t = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        elapsed = time.perf_counter() - t
-        best = elapsed if best is None else min(best, elapsed)
+        for k, cmd in enumerate(cmds):
+            try:
+                t = timed(cmd, wall)
+            except subprocess.CalledProcessError:
+                t = float("nan")
+            best[k] = t if best[k] is None else min(best[k], t)
     return best
 
 
@@ -86,6 +103,9 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=60.0)
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--synths", default="sine,saw", help="comma-separated: sine, saw")
+    p.add_argument("--counts", default="100,1000", help="comma-separated Synth counts")
+    p.add_argument("--wall", action="store_true", help="wall-clock seconds instead of CPU seconds")
     p.add_argument("--oscine", default=os.path.join(os.path.dirname(__file__), "..", "target", "release", "oscine"))
     args = p.parse_args()
 
@@ -101,25 +121,27 @@ def main():
                            stderr=subprocess.DEVNULL, timeout=120)
         print(f"{'case':<12} {'scsynth s':>10} {'graph s':>10} {'built-in s':>10} {'graph/scsynth':>14} "
               f"{'built-in/scsynth':>17} {'graph/built-in':>15}")
-        for synth in ["sine", "saw"]:
-            for n in [100, 1000]:
+        for synth in args.synths.split(","):
+            for n in [int(c) for c in args.counts.split(",")]:
                 sc_score = os.path.join(tmp, f"sc-{synth}-{n}.osc")
                 os_score = os.path.join(tmp, f"os-{synth}-{n}.osc")
                 scsynth_score(sc_score, tmp, synth, n, args.seconds)
                 oscine_score(os_score, synth, n, args.seconds)
-                sc = fastest(["scsynth", "-N", sc_score, "_", os.path.join(tmp, "sc.wav"), "48000", "WAV", "float",
-                              "-o", "2", "-n", "4096", "-z", "64"], args.runs)
                 render = [args.oscine, "render"]
                 flags = ["--sample-rate", "48000", "--outputs", "2", "--input-channels", "0", "--block-size", "64",
                          "--max-nodes", "4096"]
-                try:
-                    graph = fastest(render + [sc_score, os.path.join(tmp, "og.wav")] + flags, args.runs)
-                except subprocess.CalledProcessError:
-                    graph = float("nan")  # a UGen of the def is missing
-                osc = fastest(render + [os_score, os.path.join(tmp, "os.wav")] + flags, args.runs)
+                sc, graph, osc = fastest(
+                    [
+                        ["scsynth", "-N", sc_score, "_", os.path.join(tmp, "sc.wav"), "48000", "WAV", "float",
+                         "-o", "2", "-n", "4096", "-z", "64"],
+                        render + [sc_score, os.path.join(tmp, "og.wav")] + flags,
+                        render + [os_score, os.path.join(tmp, "os.wav")] + flags,
+                    ],
+                    args.runs,
+                    args.wall,
+                )
                 print(f"{synth + ' x' + str(n):<12} {sc:>10.3f} {graph:>10.3f} {osc:>10.3f} {graph / sc:>14.2f} "
-                      f"{osc / sc:>17.2f} {graph / osc:>15.2f}")
-
+                      f"{osc / sc:>17.2f} {graph / osc:>15.2f}", flush=True)
 
 if __name__ == "__main__":
     main()

@@ -181,6 +181,70 @@ fn local_buses_carry_a_synths_signal_into_its_next_block() {
 }
 
 #[test]
+fn a_graph_whose_wires_outgrow_the_wire_buffers_renders_like_a_small_one() {
+    use support::scgf::{Graph, In, Ugen};
+    let dir = TempDir::new("wide");
+    // 70 sines all live at once, summed and scaled back: more blocks of audio-rate wires
+    // than the engine lends (oscine::engine::WIRE_BUFFERS), so its Synths keep their wires.
+    const SINES: u32 = 70;
+    assert!(SINES as usize > oscine::engine::WIRE_BUFFERS);
+    let control = Ugen { name: "Control", rate: 1, special: 0, inputs: vec![], outputs: vec![1] };
+    let oscillator =
+        || Ugen { name: "SinOsc", rate: 2, special: 0, inputs: vec![In::Ugen(0, 0), In::Const(0)], outputs: vec![2] };
+    let add = |a: In, b: In| Ugen { name: "BinaryOpUGen", rate: 2, special: 0, inputs: vec![a, b], outputs: vec![2] };
+    let mut ugens = vec![control];
+    ugens.extend((0..SINES).map(|_| oscillator()));
+    // ugen SINES + k adds sine k + 2 to what came before.
+    ugens.push(add(In::Ugen(1, 0), In::Ugen(2, 0)));
+    for k in 3..=SINES {
+        ugens.push(add(In::Ugen(SINES + k - 2, 0), In::Ugen(k, 0)));
+    }
+    let sum = ugens.len() as u32 - 1;
+    ugens.push(Ugen {
+        name: "BinaryOpUGen",
+        rate: 2,
+        special: 2,
+        inputs: vec![In::Ugen(sum, 0), In::Const(1)],
+        outputs: vec![2],
+    });
+    ugens.push(Ugen {
+        name: "Out",
+        rate: 2,
+        special: 0,
+        inputs: vec![In::Const(0), In::Ugen(sum + 1, 0)],
+        outputs: vec![],
+    });
+    let wide = Graph {
+        name: "wide",
+        constants: vec![0.0, 1.0 / SINES as f32],
+        params: vec![("freq", 440.0)],
+        ugens,
+        variants: vec![],
+    };
+    let mut score = Score::new();
+    score.at(0.0, [message("/d_recv", vec![blob(file(&[wide, sine("narrow", 440.0)]))])]);
+    score.at(0.0, [message("/s_new", vec![s("wide"), i(1000), i(1), i(0)])]);
+    score.at(0.0, [message("/s_new", vec![s("narrow"), i(1001), i(1), i(0), s("bus"), f(1.0)])]);
+    score.end(640.0 / 48_000.0);
+    let (score_path, out) = (dir.0.join("score.osc"), dir.0.join("out.wav"));
+    score.write(&score_path).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_oscine"))
+        .arg("render")
+        .arg(&score_path)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let data: Vec<f32> = hound::WavReader::open(&out).unwrap().into_samples::<f32>().map(Result::unwrap).collect();
+    let (wide, narrow): (Vec<f32>, Vec<f32>) = data.chunks_exact(2).map(|fr| (fr[0], fr[1])).unzip();
+    assert_eq!(wide.len(), 640);
+    assert_sine(&narrow, &sine_reference(440.0, 48_000.0, 640));
+    for (n, (w, x)) in wide.iter().zip(&narrow).enumerate() {
+        assert!((w - x).abs() <= 1e-5, "frame {n}: {w}, the small graph has {x}");
+    }
+}
+
+#[test]
 fn mutated_synthdef_files_are_answered_and_the_server_stays_up() {
     let server = Server::start();
     let mut c = server.client();

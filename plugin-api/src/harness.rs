@@ -48,6 +48,9 @@ use crate::{
     SynthDefInfo, SynthDefTable, World,
 };
 
+/// The blocks of wire buffers a harness lends each call.
+const HARNESS_WIRE_BUFFERS: usize = 64;
+
 /// The world every harness runs in unless told otherwise: 48 kHz, blocks of 64.
 pub const WORLD: World = World { sample_rate: 48_000.0, block_size: 64 };
 
@@ -208,6 +211,9 @@ impl Harness {
         let mut input_buffer = vec![0.0; n_in * stride];
         let mut output_buffer = vec![0.0; n_out * stride];
         let mut render = Render { outputs: vec![Vec::with_capacity(frames); n_out], calls: Vec::new() };
+        // Wire buffers as an engine lends them, poisoned before each call: a Synth that
+        // reads them before writing them reads NaN.
+        let mut wire_buffers = vec![0.0; HARNESS_WIRE_BUFFERS * self.world.block_size];
         let mut done_frames = 0;
         for &chunk in chunks.iter().cycle() {
             if done_frames == frames {
@@ -218,6 +224,7 @@ impl Harness {
                 input_buffer[port * stride + offset..][..n].copy_from_slice(&data[done_frames..done_frames + n]);
             }
             output_buffer.fill(f32::NAN);
+            wire_buffers.fill(f32::NAN);
             let args = ProcessArgs {
                 sample_rate: self.world.sample_rate,
                 frame: self.elapsed as u64,
@@ -232,6 +239,7 @@ impl Harness {
                 access: &NoResources,
                 buses: &mut crate::NoBuses,
                 reports: &mut crate::NoReports,
+                wire_buffers: &mut wire_buffers,
             };
             // SAFETY: the state is live and only the harness uses it.
             let status = unsafe { self.table.process(self.state, args) }

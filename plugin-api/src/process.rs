@@ -35,6 +35,10 @@ pub struct ProcessContext<'a> {
     pub offset: usize,
     /// Where the Synth's [`Report`](crate::Report)s go (a graph Synth's `Poll`).
     pub reports: &'a mut dyn Reports,
+    /// The engine's wire buffers, lent for this call: scratch memory shared by every
+    /// Synth, which holds nothing from one call to the next (a graph Synth's audio-rate
+    /// wires). May be empty.
+    pub wire_buffers: &'a mut [f32],
 }
 
 impl std::fmt::Debug for dyn ResourceAccess + '_ {

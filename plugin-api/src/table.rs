@@ -173,6 +173,9 @@ pub struct ProcessArgs<'a> {
     pub buses: &'a mut dyn Buses,
     /// Where the Synth's reports go.
     pub reports: &'a mut dyn Reports,
+    /// The engine's wire buffers, lent for this call (see
+    /// [`ProcessContext::wire_buffers`]); empty where the host has none.
+    pub wire_buffers: &'a mut [f32],
 }
 
 impl std::fmt::Debug for dyn PortBindings + '_ {
@@ -380,6 +383,7 @@ impl SynthDefTable {
             buses: args.buses,
             offset: args.offset,
             reports: args.reports,
+            wire_buffers: args.wire_buffers,
         };
         let result = match &self.kind {
             // SAFETY: passed on from the caller.

@@ -292,6 +292,7 @@ mod tests {
                 access: &NoResources,
                 buses: &mut oscine_plugin_api::NoBuses,
                 reports: &mut oscine_plugin_api::NoReports,
+                wire_buffers: &mut [],
             };
             // SAFETY: the state is live and used by nothing else.
             let status = unsafe { table.process(state.place, args) };

@@ -16,7 +16,6 @@ use super::outbox::Outbox;
 use super::resource_pool::Requester;
 use super::synth_instance::MapOutputError;
 use super::EventSignal;
-use super::WorkerLinks;
 use super::{
     AudioBuses, BlockReports, BusMapping, ClientId, Command, CommandKind, ControlBuses, ControlChanges, ControlRef,
     DoneFlags, EngineError, EngineOptions, EngineStatus, Event, Garbage, NodeChange, NodeId, NodeTree, NumberedBuses,
@@ -24,6 +23,7 @@ use super::{
     NO_NODE, ROOT_NODE_ID,
 };
 use super::{BusValues, ClockMode, TreeForm};
+use super::{WireBuffers, WorkerLinks};
 
 /// How much audio one DSP-load measuring window spans, in seconds.
 const LOAD_WINDOW_SECONDS: f64 = 0.5;
@@ -48,6 +48,7 @@ pub struct Engine {
     status: Arc<EngineStatus>,
     became_done: Vec<(NodeId, Option<DoneAction>)>,
     reports: BlockReports,
+    wire_buffers: WireBuffers,
     stopping_synths: Vec<NodeId>,
     stopping: Option<Stopping>,
     load: LoadMeter,
@@ -95,6 +96,7 @@ impl Engine {
             status,
             became_done: Vec::with_capacity(options.max_nodes),
             reports: BlockReports::new(),
+            wire_buffers: WireBuffers::new(options.block_size),
             stopping_synths: Vec::with_capacity(options.max_nodes),
             stopping: None,
             load: LoadMeter {
@@ -172,6 +174,7 @@ impl Engine {
             self.resources.pool(),
             frame,
             &mut self.reports,
+            self.wire_buffers.lend(),
             &mut |id, outcome| match outcome {
                 // Capacity is the node capacity, so this never grows.
                 ProcessOutcome::BecameDone => {

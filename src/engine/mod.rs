@@ -41,6 +41,7 @@ mod synth_instance;
 mod synthdef_entry;
 mod timetag;
 mod tree_snapshot;
+mod wire_buffers;
 mod worker_links;
 
 pub use audio_engine::Engine;
@@ -66,6 +67,7 @@ pub use synth_instance::{SynthInstance, MAX_BUSES_PER_OUTPUT, MAX_PENDING_CHANGE
 pub use synthdef_entry::SynthDefEntry;
 pub use timetag::Timetag;
 pub use tree_snapshot::{NodeInfo, NodeInfoKind, TreeSnapshot};
+pub use wire_buffers::WIRE_BUFFERS;
 
 pub(crate) use audio_buses::AudioBuses;
 pub(crate) use block_reports::BlockReports;
@@ -81,4 +83,5 @@ pub(crate) use resource_system::ResourceSystem;
 pub(crate) use scheduler::{Scheduled, Scheduler};
 pub(crate) use synth_instance::{OutputMappings, PendingChange, ProcessOutcome, ResourcePortSlot, SynthLayout};
 pub(crate) use synthdef_entry::PortRef;
+pub(crate) use wire_buffers::WireBuffers;
 pub(crate) use worker_links::{worker_queues, WorkerEnds, WorkerLinks};

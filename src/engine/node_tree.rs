@@ -436,13 +436,14 @@ impl NodeTree {
         access: &dyn ResourceAccess,
         frame: u64,
         reports: &mut BlockReports,
+        wire_buffers: &mut [f32],
         on_outcome: &mut impl FnMut(NodeId, ProcessOutcome),
     ) {
         let mut walk = Walk::below(&self.slots, ROOT, true);
         while let Some((slot, _)) = walk.next(&self.slots) {
             let s = &mut self.slots[slot as usize];
             if let SlotKind::Synth(synth) = &mut s.kind {
-                let outcome = synth.process(buses, access, frame, &mut reports.of(s.id));
+                let outcome = synth.process(buses, access, frame, &mut reports.of(s.id), wire_buffers);
                 if matches!(
                     outcome,
                     ProcessOutcome::BecameDone | ProcessOutcome::Faulted | ProcessOutcome::DoneAction(_)

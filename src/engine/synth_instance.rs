@@ -88,7 +88,7 @@ pub(crate) struct PendingChange {
 }
 
 /// Where each part of a Synth's one allocation lies: controls, audio port buffers, bus
-/// mappings, resource ports, pending control changes, and the plugin's state.
+/// mappings, resource ports, the plugin's state, and pending control changes.
 ///
 /// Context: any (plain arithmetic).
 #[derive(Debug, Clone, Copy)]
@@ -139,8 +139,10 @@ impl SynthLayout {
         let input_maps = place(Layout::array::<Option<BusMapping>>(n_in)?)?;
         let output_maps = place(Layout::array::<OutputMappings>(n_out)?)?;
         let ports = place(Layout::array::<ResourcePortSlot>(entry.resource_port_count())?)?;
-        let pending = place(Layout::array::<PendingChange>(MAX_PENDING_CHANGES)?)?;
+        // The plugin's state right after what every block reads, and the pending changes,
+        // seldom used, after it: a Synth's hot memory spans as few cache lines as it can.
         let state = place(entry.table().state_layout())?;
+        let pending = place(Layout::array::<PendingChange>(MAX_PENDING_CHANGES)?)?;
         Ok(SynthLayout {
             total: total.pad_to_align(),
             controls,
@@ -489,6 +491,7 @@ impl SynthInstance {
         access: &dyn ResourceAccess,
         frame: u64,
         reports: &mut dyn Reports,
+        wire_buffers: &mut [f32],
     ) -> ProcessOutcome {
         self.read_mapped_controls(buses);
         let changes = std::mem::take(&mut self.pending_len) as usize;
@@ -520,7 +523,7 @@ impl SynthInstance {
         for i in 0..changes {
             let change = self.parts().pending[i];
             if change.offset > cursor && change.offset < to {
-                match self.run(buses, access, frame, reports, cursor, change.offset) {
+                match self.run(buses, access, frame, reports, wire_buffers, cursor..change.offset) {
                     Some(Said::Done) => said_done = true,
                     Some(Said::Action(a)) => action = action.or(Some(a)),
                     Some(Said::Nothing) => {}
@@ -531,7 +534,7 @@ impl SynthInstance {
             self.parts().controls[change.index] = change.value;
         }
         if cursor < to {
-            match self.run(buses, access, frame, reports, cursor, to) {
+            match self.run(buses, access, frame, reports, wire_buffers, cursor..to) {
                 Some(Said::Done) => said_done = true,
                 Some(Said::Action(a)) => action = action.or(Some(a)),
                 Some(Said::Nothing) => {}
@@ -591,16 +594,17 @@ impl SynthInstance {
         }
     }
 
-    /// Runs the plugin over frames `from..to` of the block that starts at `frame`; what it
-    /// said about being done, or `None` if it panicked or faulted.
+    /// Runs the plugin over frames `from..to` of the block that starts at `frame`, lending
+    /// it the engine's wire buffers; what it said about being done, or `None` if it
+    /// panicked or faulted.
     fn run(
         &mut self,
         buses: &mut NumberedBuses<'_>,
         access: &dyn ResourceAccess,
         frame: u64,
         reports: &mut dyn Reports,
-        from: usize,
-        to: usize,
+        wire_buffers: &mut [f32],
+        std::ops::Range { start: from, end: to }: std::ops::Range<usize>,
     ) -> Option<Said> {
         let b = self.layout.block_size as usize;
         let sample_rate = self.sample_rate;
@@ -628,6 +632,7 @@ impl SynthInstance {
             access,
             buses: &mut *buses,
             reports,
+            wire_buffers,
         };
         // SAFETY: the state was built by this table and only this Synth uses it.
         let status = match unsafe { entry.table().process(parts.state, args) } {

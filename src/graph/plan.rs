@@ -1,5 +1,14 @@
-//! The layout of a graph Synth: where each unit's state and each wire goes in the Synth's
-//! one allocation, and what feeds each input. Context: NRT.
+//! The layout of a graph Synth: where each unit's state and each wire goes, and what
+//! feeds each input. Context: NRT.
+//!
+//! An audio-rate unit's audio-rate wires go in the wire buffers the engine lends each call
+//! (`ProcessContext::wire_buffers`): they are written and read within one call, each unit
+//! writing its outputs before any unit after it reads them, so no wire needs to outlast
+//! its call. A wire takes a block from the time its unit runs until its last reader has
+//! run; then the block is free for a wire written later. A unit's outputs never share a
+//! block with its inputs or with each other. Every other wire (scalar and control rate,
+//! which units read from block to block, and the audio-rate outputs of units that compute
+//! one value a block) stays in the Synth's own allocation.
 
 use std::alloc::Layout;
 use std::sync::Arc;
@@ -42,14 +51,23 @@ pub enum GraphError {
     },
 }
 
+/// Where a wire's values are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum WirePlace {
+    /// In the Synth's own allocation: an offset in floats from its wires' start.
+    Own(usize),
+    /// In the lent wire buffers: an offset in floats from their start.
+    Lent(usize),
+}
+
 /// Where one input reads from.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Source {
     /// A constant of the def.
     Constant(u32),
-    /// A wire of the Synth: its offset in floats from the wires' start, its rate, and the
-    /// index of the unit whose output it is.
-    Wire(usize, Rate, usize),
+    /// A wire of the Synth: where it is, its rate, and the index of the unit whose output
+    /// it is.
+    Wire(WirePlace, Rate, usize),
 }
 
 /// One unit of the plan.
@@ -62,8 +80,8 @@ pub(super) struct PlannedUnit {
     pub(super) state: usize,
     pub(super) inputs: Vec<Source>,
     pub(super) input_specs: Vec<InputSpec>,
-    /// Offset (in floats) and rate of each output wire.
-    pub(super) outputs: Vec<(usize, Rate)>,
+    /// Where each output wire is, and its rate.
+    pub(super) outputs: Vec<(WirePlace, Rate)>,
     pub(super) output_rates: Vec<Rate>,
     /// Index of the unit's first input in the Synth's input wire table.
     pub(super) first_input: usize,
@@ -75,8 +93,10 @@ pub(super) struct PlannedUnit {
 ///
 /// ```text
 /// [Header][unit states, each aligned][input wire table][output wire table][wires: f32]
-/// [local buses: f32][one Finished per unit]
+/// [lent wires' stand-in: f32][local buses: f32][one Finished per unit]
 /// ```
+///
+/// The stand-in holds the lent wires when the host lends too few wire buffers.
 pub(super) struct Plan {
     pub(super) units: Vec<PlannedUnit>,
     pub(super) constants: Box<[f32]>,
@@ -86,7 +106,13 @@ pub(super) struct Plan {
     pub(super) outputs_at: usize,
     pub(super) output_count: usize,
     pub(super) wires_at: usize,
+    /// Floats of the Synth's own wires, after which the stand-in starts.
     pub(super) wire_floats: usize,
+    /// Floats of wire buffers the lent wires need (the stand-in's size).
+    pub(super) lent_floats: usize,
+    /// The input and output wire table slots that point into the lent wires.
+    pub(super) lent_inputs: Vec<LentInput>,
+    pub(super) lent_outputs: Vec<(usize, usize)>,
     /// The local buses (`LocalIn`): their offset and length in floats.
     pub(super) local_at: usize,
     pub(super) local_floats: usize,
@@ -95,10 +121,41 @@ pub(super) struct Plan {
     pub(super) block_size: usize,
     /// Controls fed by `TrigControl`, which the engine resets after each block.
     pub(super) trigger_controls: Vec<usize>,
+    /// The units that run every block (all but the scalar-rate ones), in order, with what
+    /// their calls need side by side.
+    pub(super) steps: Box<[Step]>,
+}
+
+/// One unit's call each block, as [`Plan::steps`] lists it.
+pub(super) struct Step {
+    pub(super) table: Arc<UGenTable>,
+    /// Byte offset of the unit's state.
+    pub(super) state: usize,
+    /// Whether it computes a block of frames (audio rate) or one.
+    pub(super) audio: bool,
+    /// The unit's index, for its [`Finished`].
+    pub(super) unit: usize,
+    /// Its slots in the input and output wire tables.
+    pub(super) inputs: std::ops::Range<usize>,
+    pub(super) outputs: std::ops::Range<usize>,
+}
+
+/// An input wire table slot that reads a lent wire.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct LentInput {
+    /// The slot in the input wire table.
+    pub(super) slot: usize,
+    /// The wire's offset in the lent wires, in floats.
+    pub(super) offset: usize,
+    /// The unit whose output it is.
+    pub(super) from: usize,
 }
 
 /// What every graph Synth's state starts with.
 pub(super) struct Header {
+    /// Where the wire tables' lent wires point now: the host's wire buffers, or the
+    /// stand-in (null until the first call).
+    pub(super) lent_base: *mut f32,
     pub(super) rgen: Rgen,
     pub(super) initialized: bool,
     pub(super) faulted: bool,
@@ -115,6 +172,10 @@ impl Plan {
         let too_large = |what| GraphError::TooLarge { def: def.name.clone(), what };
         let mut layout = Layout::new::<Header>();
         let mut wire_floats = 0usize;
+        let last_readers = last_readers(def);
+        let mut releases: Vec<Vec<usize>> = vec![Vec::new(); def.ugens.len()];
+        let mut blocks = BlockColouring::default();
+        let (mut lent_inputs, mut lent_outputs) = (Vec::new(), Vec::new());
         let mut input_count = 0usize;
         let mut output_count = 0usize;
         let mut units: Vec<PlannedUnit> = Vec::with_capacity(def.ugens.len());
@@ -140,17 +201,39 @@ impl Plan {
                     }
                     Input::UGen { ugen, output } => {
                         // The reader checked the reference: an earlier ugen, an output it has.
-                        let (offset, rate) = units[ugen as usize].outputs[output as usize];
-                        inputs.push(Source::Wire(offset, rate, ugen as usize));
+                        let (place, rate) = units[ugen as usize].outputs[output as usize];
+                        if let WirePlace::Lent(offset) = place {
+                            lent_inputs.push(LentInput {
+                                slot: input_count + inputs.len(),
+                                offset,
+                                from: ugen as usize,
+                            });
+                        }
+                        inputs.push(Source::Wire(place, rate, ugen as usize));
                         input_specs.push(InputSpec { rate, constant: None });
                     }
                 }
             }
             let mut outputs = Vec::with_capacity(spec.outputs.len());
-            for &rate in &spec.outputs {
-                outputs.push((wire_floats, rate));
-                let len = if rate == Rate::Audio { block_size } else { 1 };
-                wire_floats = wire_floats.checked_add(len).ok_or_else(|| too_large("wires"))?;
+            for (k, &rate) in spec.outputs.iter().enumerate() {
+                let place = if rate == Rate::Audio && spec.rate == Rate::Audio {
+                    let block = blocks.take();
+                    releases[last_readers[index][k]].push(block);
+                    let offset = block.checked_mul(block_size).ok_or_else(|| too_large("wires"))?;
+                    lent_outputs.push((output_count + k, offset));
+                    WirePlace::Lent(offset)
+                } else {
+                    let len = if rate == Rate::Audio { block_size } else { 1 };
+                    let offset = wire_floats;
+                    wire_floats = wire_floats.checked_add(len).ok_or_else(|| too_large("wires"))?;
+                    WirePlace::Own(offset)
+                };
+                outputs.push((place, rate));
+            }
+            // The blocks of wires whose last reader is this unit are free for later units
+            // (only now that its outputs took theirs, so that none shares one with an input).
+            for &block in &releases[index] {
+                blocks.give_back(block);
             }
             units.push(PlannedUnit {
                 table,
@@ -176,7 +259,9 @@ impl Plan {
         let (layout, outputs_at) = tables(output_count, Layout::new::<WireMut>())
             .and_then(|t| layout.extend(t).ok())
             .ok_or_else(|| too_large("outputs"))?;
-        let (layout, wires_at) = tables(wire_floats, Layout::new::<f32>())
+        let lent_floats = blocks.count().checked_mul(block_size).ok_or_else(|| too_large("wires"))?;
+        let own_floats = wire_floats.checked_add(lent_floats).ok_or_else(|| too_large("wires"))?;
+        let (layout, wires_at) = tables(own_floats, Layout::new::<f32>())
             .and_then(|t| layout.extend(t).ok())
             .ok_or_else(|| too_large("wires"))?;
         // One set of local buses per Synth, as wide as its LocalIn.
@@ -199,7 +284,21 @@ impl Plan {
             .filter(|u| u.name == "TrigControl" && u.special_index >= 0)
             .flat_map(|u| (0..u.outputs.len()).map(move |k| u.special_index as usize + k))
             .collect();
+        let steps = units
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| u.rate != Rate::Scalar)
+            .map(|(index, u)| Step {
+                table: Arc::clone(&u.table),
+                state: u.state,
+                audio: u.rate == Rate::Audio,
+                unit: index,
+                inputs: u.first_input..u.first_input + u.inputs.len(),
+                outputs: u.first_output..u.first_output + u.outputs.len(),
+            })
+            .collect();
         Ok(Plan {
+            steps,
             units,
             constants: def.constants.clone().into_boxed_slice(),
             layout: layout.pad_to_align(),
@@ -209,6 +308,9 @@ impl Plan {
             output_count,
             wires_at,
             wire_floats,
+            lent_floats,
+            lent_inputs,
+            lent_outputs,
             local_at,
             local_floats,
             finished_at,
@@ -228,5 +330,147 @@ impl Plan {
             sample_rate,
             block_size: self.block_size,
         }
+    }
+}
+
+/// For each unit, for each of its outputs, the index of the last unit that reads it (the
+/// unit itself when none does).
+fn last_readers(def: &GraphDef) -> Vec<Vec<usize>> {
+    let mut last: Vec<Vec<usize>> = def.ugens.iter().enumerate().map(|(u, spec)| vec![u; spec.outputs.len()]).collect();
+    for (reader, spec) in def.ugens.iter().enumerate() {
+        for input in &spec.inputs {
+            if let Input::UGen { ugen, output } = *input {
+                // The reader checked the reference: an earlier ugen, an output it has.
+                if let Some(l) = last.get_mut(ugen as usize).and_then(|outputs| outputs.get_mut(output as usize)) {
+                    *l = (*l).max(reader);
+                }
+            }
+        }
+    }
+    last
+}
+
+/// Hands out blocks of the lent wires, numbered from 0: a block given back is taken again
+/// before a new one is added, the lowest first.
+#[derive(Debug, Default)]
+struct BlockColouring {
+    free: Vec<usize>,
+    count: usize,
+}
+
+impl BlockColouring {
+    /// A block no live wire holds.
+    fn take(&mut self) -> usize {
+        match self.free.iter().enumerate().min_by_key(|&(_, &b)| b) {
+            Some((at, _)) => self.free.swap_remove(at),
+            None => {
+                self.count += 1;
+                self.count - 1
+            }
+        }
+    }
+
+    /// Frees `block` for later wires.
+    fn give_back(&mut self, block: usize) {
+        self.free.push(block);
+    }
+
+    /// How many blocks were ever taken at once.
+    fn count(&self) -> usize {
+        self.count
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use oscine_plugin_api::{PluginError, Rate, UGen, UGenTable, Unit, UnitIo, UnitSpec};
+
+    use super::{Plan, Source, WirePlace};
+    use crate::scgf::{GraphDef, Input, UGenSpec};
+
+    /// A UGen that builds for any graph and computes nothing.
+    struct Any;
+    struct AnyUnit;
+    impl UGen for Any {
+        type Unit = AnyUnit;
+        fn build(&self, _: &UnitSpec<'_>) -> Result<AnyUnit, PluginError> {
+            Ok(AnyUnit)
+        }
+    }
+    impl Unit for AnyUnit {
+        fn next(&mut self, _: &mut UnitIo<'_, '_>) {}
+    }
+
+    fn unit(rate: Rate, inputs: &[(u32, u32)], outputs: usize) -> UGenSpec {
+        UGenSpec {
+            name: "Any".into(),
+            rate,
+            special_index: 0,
+            inputs: inputs.iter().map(|&(ugen, output)| Input::UGen { ugen, output }).collect(),
+            outputs: vec![rate; outputs],
+        }
+    }
+
+    fn plan(ugens: Vec<UGenSpec>) -> Plan {
+        let def = GraphDef {
+            name: "test".into(),
+            constants: vec![],
+            initial_values: vec![],
+            parameter_names: vec![],
+            ugens,
+            variants: vec![],
+        };
+        let table = Arc::new(UGenTable::new("Any", Any));
+        Plan::new(&def, 64, &|_| Some(Arc::clone(&table))).unwrap()
+    }
+
+    fn lent(place: WirePlace) -> usize {
+        match place {
+            WirePlace::Lent(offset) => offset / 64,
+            WirePlace::Own(_) => panic!("an own wire"),
+        }
+    }
+
+    #[test]
+    fn a_chain_of_audio_units_takes_two_blocks_of_the_lent_wires() {
+        // 0 → 1 → 2 → 3: each unit's output takes a block its input does not hold.
+        let p = plan(vec![
+            unit(Rate::Audio, &[], 1),
+            unit(Rate::Audio, &[(0, 0)], 1),
+            unit(Rate::Audio, &[(1, 0)], 1),
+            unit(Rate::Audio, &[(2, 0)], 1),
+        ]);
+        let blocks: Vec<usize> = p.units.iter().map(|u| lent(u.outputs[0].0)).collect();
+        assert_eq!(blocks, [0, 1, 0, 1]);
+        assert_eq!((p.lent_floats, p.wire_floats), (2 * 64, 0));
+    }
+
+    #[test]
+    fn a_wire_keeps_its_block_until_its_last_reader_has_run() {
+        // Unit 0 is read by units 1 and 3, so units 1 and 2 cannot take its block.
+        let p = plan(vec![
+            unit(Rate::Audio, &[], 1),
+            unit(Rate::Audio, &[(0, 0)], 1),
+            unit(Rate::Audio, &[(1, 0)], 1),
+            unit(Rate::Audio, &[(2, 0), (0, 0)], 2),
+        ]);
+        let blocks: Vec<Vec<usize>> = p.units.iter().map(|u| u.outputs.iter().map(|o| lent(o.0)).collect()).collect();
+        assert_eq!(blocks, [vec![0], vec![1], vec![2], vec![1, 3]]);
+        let Source::Wire(place, Rate::Audio, 0) = p.units[3].inputs[1] else { panic!("not unit 0's wire") };
+        assert_eq!(lent(place), 0);
+        assert_eq!(p.lent_floats, 4 * 64);
+        assert_eq!((p.lent_inputs.len(), p.lent_outputs.len()), (4, 5));
+    }
+
+    #[test]
+    fn control_and_scalar_wires_stay_in_the_synth() {
+        let p =
+            plan(vec![unit(Rate::Scalar, &[], 1), unit(Rate::Control, &[(0, 0)], 2), unit(Rate::Audio, &[(1, 1)], 1)]);
+        assert_eq!(p.units[0].outputs[0].0, WirePlace::Own(0));
+        assert_eq!(p.units[1].outputs.iter().map(|o| o.0).collect::<Vec<_>>(), [WirePlace::Own(1), WirePlace::Own(2)]);
+        assert_eq!(p.units[2].outputs[0].0, WirePlace::Lent(0));
+        assert_eq!((p.wire_floats, p.lent_floats), (3, 64));
     }
 }

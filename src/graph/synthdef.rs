@@ -9,14 +9,15 @@ use oscine_plugin_api::{
     SynthDefInfo, UGenTable, UnitContext, UnitIo, Wire, WireMut, World,
 };
 
-use super::plan::{Header, Plan, Source};
+use super::plan::{Header, Plan, Source, WirePlace};
 use super::GraphError;
 use crate::scgf::GraphDef;
 
 /// A SynthDef made from an SCgf graph: each Synth holds one unit per ugen of the graph,
-/// their wires and a random generator, in its one allocation, and runs the units in the
-/// graph's order: scalar-rate units once when the Synth starts, control-rate units once
-/// per block, audio-rate units a block at a time.
+/// their scalar- and control-rate wires and a random generator, in its one allocation,
+/// and runs the units in the graph's order: scalar-rate units once when the Synth starts,
+/// control-rate units once per block, audio-rate units a block at a time, their audio-rate
+/// wires in the wire buffers the engine lends the call.
 pub struct GraphSynthDef {
     info: SynthDefInfo,
     plan: Plan,
@@ -80,48 +81,114 @@ impl GraphSynthDef {
         built.map_err(|e| e.reason().to_owned())
     }
 
-    /// Runs every unit of the given rates for `frames` frames; false if one panicked.
+    /// Where a wire at `place` starts, for a state whose own wires start at `wires` and
+    /// whose lent wires start at `lent`.
+    ///
+    /// # Safety
+    /// `wires` and `lent` point to areas as large as the plan lays out.
+    unsafe fn wire(&self, wires: *mut f32, lent: *mut f32, place: WirePlace) -> *mut f32 {
+        // SAFETY: passed on from the caller.
+        unsafe {
+            match place {
+                WirePlace::Own(offset) => wires.add(offset),
+                WirePlace::Lent(offset) => lent.add(offset),
+            }
+        }
+    }
+
+    /// Points the wire tables' lent wires at `lent`: the host's wire buffers or the state's
+    /// stand-in (the caller records which in the header). Context: RT.
+    ///
+    /// # Safety
+    /// `place` holds a state `construct` built, used by nobody else meanwhile, and nothing
+    /// borrows its wire tables; `lent` is valid for reads and writes of `plan.lent_floats` floats for as long as the tables
+    /// point there, and overlaps nothing else the units use.
+    unsafe fn point_lent_wires(&self, place: NonNull<u8>, lent: *mut f32) {
+        let base = place.as_ptr();
+        // SAFETY: the tables and flags are inside the state (`construct` wrote them).
+        unsafe {
+            let inputs = base.add(self.plan.inputs_at) as *mut Wire;
+            let outputs = base.add(self.plan.outputs_at) as *mut WireMut;
+            let finished = base.add(self.plan.finished_at) as *const Finished;
+            for input in &self.plan.lent_inputs {
+                let wire = Wire::new(lent.add(input.offset), Rate::Audio).from_unit(finished.add(input.from));
+                inputs.add(input.slot).write(wire);
+            }
+            for &(slot, offset) in &self.plan.lent_outputs {
+                outputs.add(slot).write(WireMut::new(lent.add(offset), Rate::Audio));
+            }
+        }
+    }
+
+    /// Runs every unit's `init`, a frame each, in graph order; false if one panicked.
     ///
     /// Context: RT.
     ///
     /// # Safety
     /// `place` holds a state `construct` built, used by nobody else meanwhile.
-    unsafe fn run(&self, place: NonNull<u8>, frames: usize, init: bool, ctx: &mut UnitContext<'_>) -> bool {
+    unsafe fn init(&self, place: NonNull<u8>, ctx: &mut UnitContext<'_>) -> bool {
         let base = place.as_ptr();
-        // SAFETY: the tables were written by `construct` and stay valid with the state.
-        let (inputs, outputs, finished) = unsafe {
+        // SAFETY: as in `next`.
+        let (inputs, outputs, finished) = unsafe { self.tables(base) };
+        for (unit, finished) in self.plan.units.iter().zip(finished) {
+            let ins = &inputs[unit.first_input..unit.first_input + unit.inputs.len()];
+            let outs = &outputs[unit.first_output..unit.first_output + unit.outputs.len()];
+            // SAFETY: as in `next`.
+            let mut io = unsafe { UnitIo::new(1, ins, outs, ctx) }.with_finished(finished);
+            // SAFETY: `construct` built this unit at this offset; it is used by nobody else.
+            if unsafe { unit.table.init(NonNull::new_unchecked(base.add(unit.state)), &mut io) }.is_err() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Runs every unit but the scalar-rate ones for one call, `frames` frames at audio
+    /// rate; false if one panicked.
+    ///
+    /// Context: RT.
+    ///
+    /// # Safety
+    /// `place` holds a state `construct` built, used by nobody else meanwhile.
+    unsafe fn next(&self, place: NonNull<u8>, frames: usize, ctx: &mut UnitContext<'_>) -> bool {
+        let base = place.as_ptr();
+        // SAFETY: a state `construct` built.
+        let (inputs, outputs, finished) = unsafe { self.tables(base) };
+        for step in &self.plan.steps {
+            // SAFETY: the plan's ranges and unit indices are within the tables it laid out.
+            let (ins, outs, finished) = unsafe {
+                (
+                    inputs.get_unchecked(step.inputs.clone()),
+                    outputs.get_unchecked(step.outputs.clone()),
+                    finished.get_unchecked(step.unit),
+                )
+            };
+            // SAFETY: the wires point into this state's wire area, the plan's constants or
+            // the lent wires (pointed at this call's wire buffers), an audio-rate one a
+            // block of values, each output its own, disjoint from every input.
+            let mut io =
+                unsafe { UnitIo::new(if step.audio { frames } else { 1 }, ins, outs, ctx) }.with_finished(finished);
+            // SAFETY: `construct` built this unit at this offset; it is used by nobody else.
+            if unsafe { step.table.next(NonNull::new_unchecked(base.add(step.state)), &mut io) }.is_err() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The input and output wire tables and the units' flags of the state at `base`.
+    ///
+    /// # Safety
+    /// `base` holds a state `construct` built; the tables stay valid with it.
+    unsafe fn tables<'s>(&self, base: *mut u8) -> (&'s [Wire], &'s [WireMut], &'s [Finished]) {
+        // SAFETY: `construct` wrote the tables and flags at these offsets.
+        unsafe {
             (
                 std::slice::from_raw_parts(base.add(self.plan.inputs_at) as *const Wire, self.plan.input_count),
                 std::slice::from_raw_parts(base.add(self.plan.outputs_at) as *const WireMut, self.plan.output_count),
                 std::slice::from_raw_parts(base.add(self.plan.finished_at) as *const Finished, self.plan.units.len()),
             )
-        };
-        for (unit, finished) in self.plan.units.iter().zip(finished) {
-            if !init && unit.rate == Rate::Scalar {
-                continue;
-            }
-            let unit_frames = if init || unit.rate != Rate::Audio { 1 } else { frames };
-            let ins = &inputs[unit.first_input..unit.first_input + unit.inputs.len()];
-            let outs = &outputs[unit.first_output..unit.first_output + unit.outputs.len()];
-            // SAFETY: the wires point into this state's wire area (or the plan's
-            // constants), an audio-rate one a block of values, each output its own,
-            // disjoint from every input.
-            let mut io = unsafe { UnitIo::new(unit_frames, ins, outs, ctx) }.with_finished(finished);
-            // SAFETY: `construct` built this unit at this offset.
-            let unit_place = unsafe { NonNull::new_unchecked(base.add(unit.state)) };
-            // SAFETY: as above; the unit is used by nobody else meanwhile.
-            let ran = unsafe {
-                if init {
-                    unit.table.init(unit_place, &mut io)
-                } else {
-                    unit.table.next(unit_place, &mut io)
-                }
-            };
-            if ran.is_err() {
-                return false;
-            }
         }
-        true
     }
 }
 
@@ -138,18 +205,22 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
     unsafe fn construct(&self, _world: &World, _controls: &[f32], place: NonNull<u8>) -> Result<(), PluginError> {
         let base = place.as_ptr();
         let seed = self.seeds.fetch_add(1, std::sync::atomic::Ordering::Relaxed) as i32;
+        // SAFETY: the wire area (the Synth's own wires, then the lent wires' stand-in) is
+        // inside the place; zeroed floats are valid.
+        let wires = unsafe { base.add(self.plan.wires_at) as *mut f32 };
+        unsafe { std::ptr::write_bytes(wires, 0, self.plan.wire_floats + self.plan.lent_floats) };
+        // The lent wires point at the stand-in until a call lends wire buffers.
+        let stand_in = unsafe { wires.add(self.plan.wire_floats) };
         // SAFETY: the header is at offset 0 of a place laid out for it.
         unsafe {
             (base as *mut Header).write(Header {
+                lent_base: stand_in,
                 rgen: Rgen::new(seed),
                 initialized: false,
                 faulted: false,
                 done: false,
             })
         };
-        // SAFETY: the wire area is inside the place; zeroed floats are valid.
-        let wires = unsafe { base.add(self.plan.wires_at) as *mut f32 };
-        unsafe { std::ptr::write_bytes(wires, 0, self.plan.wire_floats) };
         // SAFETY: the local buses are inside the place too.
         unsafe { std::ptr::write_bytes(base.add(self.plan.local_at) as *mut f32, 0, self.plan.local_floats) };
         let finished = unsafe { base.add(self.plan.finished_at) as *mut Finished };
@@ -173,18 +244,21 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
                             Rate::Scalar,
                         )
                     },
-                    // SAFETY: the wire is inside this state's wire area, the flag inside
-                    // its flags.
-                    Source::Wire(offset, rate, from) => unsafe {
-                        Wire::new(wires.add(offset), rate).from_unit(finished.add(from))
+                    // SAFETY: the wire is inside this state's wire area or the stand-in, the
+                    // flag inside its flags.
+                    Source::Wire(place, rate, from) => unsafe {
+                        Wire::new(self.wire(wires, stand_in, place), rate).from_unit(finished.add(from))
                     },
                 };
                 // SAFETY: the table has a slot for every input.
                 unsafe { input_table.add(unit.first_input + k).write(wire) };
             }
-            for (k, &(offset, rate)) in unit.outputs.iter().enumerate() {
-                // SAFETY: each output has its own wire, inside the wire area.
-                unsafe { output_table.add(unit.first_output + k).write(WireMut::new(wires.add(offset), rate)) };
+            for (k, &(place, rate)) in unit.outputs.iter().enumerate() {
+                // SAFETY: each output has its own wire, inside the wire area or the stand-in,
+                // disjoint from the unit's inputs (the plan's colouring).
+                unsafe {
+                    output_table.add(unit.first_output + k).write(WireMut::new(self.wire(wires, stand_in, place), rate))
+                };
             }
         }
         for (built, unit) in self.plan.units.iter().enumerate() {
@@ -222,6 +296,21 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
         if header.faulted {
             return ProcessStatus::Faulted;
         }
+        if self.plan.lent_floats > 0 {
+            // The host's wire buffers when it lends enough, else the state's stand-in.
+            let lent = match ctx.wire_buffers.get_mut(..self.plan.lent_floats) {
+                Some(buffers) => buffers.as_mut_ptr(),
+                // SAFETY: the stand-in follows the Synth's own wires, inside the state.
+                None => unsafe { (place.as_ptr().add(self.plan.wires_at) as *mut f32).add(self.plan.wire_floats) },
+            };
+            if header.lent_base != lent {
+                // SAFETY: a live state used by nobody else; the wire buffers are lent for
+                // this whole call (the tables are pointed again at each call that lends
+                // others), the stand-in lives with the state.
+                unsafe { self.point_lent_wires(place, lent) };
+                header.lent_base = lent;
+            }
+        }
         let mut units = UnitContext::new(
             ctx.sample_rate,
             self.plan.block_size,
@@ -239,13 +328,13 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
         if !header.initialized {
             header.initialized = true;
             // SAFETY: a live state, used by nobody else.
-            if !unsafe { self.run(place, 1, true, &mut units) } {
+            if !unsafe { self.init(place, &mut units) } {
                 header.faulted = true;
                 return ProcessStatus::Faulted;
             }
         }
         // SAFETY: as above.
-        if !unsafe { self.run(place, ctx.frames, false, &mut units) } {
+        if !unsafe { self.next(place, ctx.frames, &mut units) } {
             header.faulted = true;
             return ProcessStatus::Faulted;
         }
@@ -273,12 +362,18 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
             std::slice::from_raw_parts(place.as_ptr().add(self.plan.wires_at) as *const f32, self.plan.wire_floats)
         };
         let constant = |c: u32| self.plan.constants.get(c as usize).copied().unwrap_or(0.0);
-        let values = self.plan.units.iter().flat_map(|unit| {
+        // A lent wire's buffer is shared by every Synth's call: between calls it holds
+        // another Synth's signal, so the trace has no value of this one's to show (NaN).
+        let wire = move |place: WirePlace| match place {
+            WirePlace::Own(offset) => wires.get(offset).copied().unwrap_or(0.0),
+            WirePlace::Lent(_) => f32::NAN,
+        };
+        let values = self.plan.units.iter().flat_map(move |unit| {
             let inputs = unit.inputs.iter().map(move |source| match *source {
                 Source::Constant(c) => constant(c),
-                Source::Wire(offset, _, _) => wires.get(offset).copied().unwrap_or(0.0),
+                Source::Wire(place, _, _) => wire(place),
             });
-            inputs.chain(unit.outputs.iter().map(move |&(offset, _)| wires.get(offset).copied().unwrap_or(0.0)))
+            inputs.chain(unit.outputs.iter().map(move |&(place, _)| wire(place)))
         });
         let mut written = 0;
         for (slot, value) in out.iter_mut().zip(values) {

@@ -694,7 +694,9 @@ fn trace(snapshot: &TreeSnapshot) -> String {
             // A graph Synth's units: each input's and output's value, in the layout's order.
             let mut values = snapshot.units[units.clone()].iter();
             let list = |n: usize, values: &mut std::slice::Iter<'_, f32>| {
-                let taken: Vec<String> = values.by_ref().take(n).map(|v| v.to_string()).collect();
+                // NaN: a value the trace cannot show (an audio-rate wire shared by Synths).
+                let shown = |v: &f32| if v.is_nan() { "?".to_owned() } else { v.to_string() };
+                let taken: Vec<String> = values.by_ref().take(n).map(shown).collect();
                 if taken.is_empty() {
                     "-".to_owned()
                 } else {

@@ -285,6 +285,7 @@ unsafe extern "C" fn synth_process(def: *const c_void, place: *mut u8, args: *co
                 // ABI version 1 carries no bus access: a plugin library's Synths use ports.
                 buses: &mut crate::NoBuses,
                 reports: &mut crate::NoReports,
+                wire_buffers: &mut [],
             };
             synthdef(def).process(place, args).ok()
         }

@@ -468,6 +468,7 @@ fn read_through_lease(table: &SynthDefTable, lease: f32, pool: &Pool) -> f32 {
         access: pool,
         buses: &mut crate::NoBuses,
         reports: &mut crate::NoReports,
+        wire_buffers: &mut [],
     };
     // SAFETY: the state is live, used by nobody else.
     let status = unsafe { table.process(place, args) }.unwrap();

@@ -52,7 +52,9 @@ pub struct WireMut {
 }
 
 // SAFETY: a wire points into its Synth's own allocation (or its SynthDef's constants),
-// which moves between threads with the Synth and is used by one thread at a time.
+// which moves between threads with the Synth and is used by one thread at a time, or into
+// the wire buffers the host lends the Synth's call, which the host points it at again in
+// each call before any unit reads it.
 unsafe impl Send for Wire {}
 // SAFETY: as for `Wire`.
 unsafe impl Send for WireMut {}

@@ -98,10 +98,13 @@ impl ControlUnit {
         let controls = io.ctx.controls;
         for k in 0..io.num_outputs() {
             let audio = io.output_rate(k) == Rate::Audio;
+            let value = controls.get(self.first + k).copied().unwrap_or(0.0);
             let (out, ctx) = io.output_with_context(k);
-            match ctx.control_maps.audio_bus(self.first + k) {
-                Some(bus) if audio => ctx.buses.read_audio(bus, ctx.offset, out, false),
-                _ => out.fill(controls.get(self.first + k).copied().unwrap_or(0.0)),
+            match (ctx.control_maps.audio_bus(self.first + k), out) {
+                (Some(bus), out) if audio => ctx.buses.read_audio(bus, ctx.offset, out, false),
+                // One value a block (scalar and control rate), or every frame of the call.
+                (_, [one]) => *one = value,
+                (_, out) => out.fill(value),
             }
         }
     }
