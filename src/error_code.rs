@@ -91,6 +91,7 @@ error_codes! {
     SynthFaulted = 50, "synth faulted", "A Synth's process panicked; it was silenced.";
     EngineFailed = 51, "engine failed", "The engine stopped after an internal failure.";
     DeviceLost = 52, "device lost", "The audio device is gone; no blocks are rendered.";
+    NonFiniteOutput = 53, "non-finite output", "Output samples were NaN or infinite; they went out as 0.";
     ResourceIdOutOfRange = 60, "resource id out of range", "The resource id is outside the pool.";
     ResourceIdInUse = 61, "resource id in use", "The resource id is not Free.";
     UnknownResourceDef = 62, "unknown ResourceDef", "No ResourceDef has the name.";

@@ -198,12 +198,14 @@ fn node_set_and_free_take_several_pairs_and_ids() {
         ]
     );
 
-    // Out-of-range values are clamped, NaN becomes the default.
-    c.ok("/node/set", vec![i(20), s("freq"), f(f32::NAN), s("amp"), f(f32::INFINITY)], "/node/set", 20);
-    c.ok("/node/set", vec![i(20), s("width"), f(f32::NEG_INFINITY)], "/node/set", 20);
+    // Out-of-range values are clamped; values that are not finite are refused, and
+    // nothing of their message is applied.
+    c.ok("/node/set", vec![i(20), s("width"), f(-3.0)], "/node/set", 20);
+    c.fails("/node/set", vec![i(20), s("freq"), f(f32::NAN), s("amp"), f(0.5)], "/node/set", 13);
+    c.fails("/node/set", vec![i(20), s("amp"), f(f32::INFINITY)], "/node/set", 13);
     assert_eq!(
         c.tree(0).node(20),
-        Some(&synth(20, 0, "pulse", true, &[("freq", 440.0), ("amp", 1.0), ("width", 0.01)]))
+        Some(&synth(20, 0, "pulse", true, &[("freq", 660.0), ("amp", 0.7), ("width", 0.01)]))
     );
 
     // Several ids; a group is freed with what it holds.

@@ -78,6 +78,9 @@ pub fn render(args: &RenderArgs) -> ExitCode {
     if let Err(e) = output.finish() {
         return fail(e);
     }
+    if report.nonfinite_samples > 0 {
+        tracing::warn!("{} output samples were NaN or infinite; they were written as 0", report.nonfinite_samples);
+    }
     if terminal {
         eprintln!(
             "rendered {:.3} s ({} channels, {} Hz) to {} in {:.2} s ({:.0}x realtime)",

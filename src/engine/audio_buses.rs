@@ -96,16 +96,25 @@ impl AudioBuses {
         self.block += 1;
     }
 
-    /// Zeroes every hardware output nobody wrote this block. Context: RT.
-    pub fn end_block(&mut self) {
+    /// Zeroes every hardware output nobody wrote this block, and every sample of the
+    /// others that is NaN or infinite, so that neither reaches the device; returns how many
+    /// of those there were. Context: RT.
+    pub fn end_block(&mut self) -> u64 {
         let block = self.block;
+        let mut nonfinite = 0;
         for (channel, written) in
             self.external_out.chunks_exact_mut(self.block_size).zip(self.external_out_written.iter())
         {
             if *written != block {
                 channel.fill(0.0);
+            } else if channel.iter().any(|x| !x.is_finite()) {
+                for x in channel.iter_mut().filter(|x| !x.is_finite()) {
+                    *x = 0.0;
+                    nonfinite += 1;
+                }
             }
         }
+        nonfinite
     }
 
     /// Hardware input channels, planar (`inputs × block_size`), for the driver to fill

@@ -208,7 +208,10 @@ impl Engine {
         self.stopping_synths.clear();
         self.resource_bookkeeping();
 
-        self.buses.end_block();
+        let nonfinite = self.buses.end_block();
+        if nonfinite > 0 {
+            self.status.add_nonfinite_samples(nonfinite);
+        }
         self.status.set_counts(self.tree.synth_count(), self.tree.group_count(), self.tree.unit_count());
         self.status.set_resources(self.resources.live_count(), self.resources.running());
         self.status.set_clock(self.scheduler.len(), self.clock.rate());

@@ -24,6 +24,7 @@ pub struct EngineStatus {
     commands_rejected: AtomicU64,
     events_dropped: AtomicU64,
     reports_dropped: AtomicU64,
+    nonfinite_samples: AtomicU64,
     command_stalls: AtomicU64,
     synth_faults: AtomicU64,
     garbage_leaked: AtomicU64,
@@ -65,6 +66,9 @@ pub struct StatusSnapshot {
     /// Synths' reports (`Poll` values) lost because more were made in one block than
     /// [`MAX_REPORTS_PER_BLOCK`](crate::engine::MAX_REPORTS_PER_BLOCK).
     pub reports_dropped: u64,
+    /// Output samples that were NaN or infinite and went to the device (or the render's
+    /// file) as 0 instead.
+    pub nonfinite_samples: u64,
     /// Blocks in which the audio thread left commands queued because the worker queues
     /// could not yet take what those commands might free.
     pub command_stalls: u64,
@@ -111,6 +115,7 @@ impl EngineStatus {
             commands_rejected: self.commands_rejected.load(Relaxed),
             events_dropped: self.events_dropped.load(Relaxed),
             reports_dropped: self.reports_dropped.load(Relaxed),
+            nonfinite_samples: self.nonfinite_samples.load(Relaxed),
             command_stalls: self.command_stalls.load(Relaxed),
             synth_faults: self.synth_faults.load(Relaxed),
             garbage_leaked: self.garbage_leaked.load(Relaxed),
@@ -165,6 +170,9 @@ impl EngineStatus {
     }
     pub(crate) fn add_reports_dropped(&self, n: u64) {
         self.reports_dropped.fetch_add(n, Relaxed);
+    }
+    pub(crate) fn add_nonfinite_samples(&self, n: u64) {
+        self.nonfinite_samples.fetch_add(n, Relaxed);
     }
     pub(crate) fn add_command_stall(&self) {
         self.command_stalls.fetch_add(1, Relaxed);

@@ -78,6 +78,9 @@ pub struct Server {
     clients: ClientTable,
     outgoing: Vec<(SocketAddr, OscPacket)>,
     events_dropped_reported: u64,
+    /// The engine's count of non-finite output samples when it was last announced, and
+    /// when that was.
+    nonfinite_reported: (u64, Option<Instant>),
     report_log: ReportLog,
     failure_reported: bool,
     device_lost_reported: bool,
@@ -131,6 +134,7 @@ impl Server {
             clients: ClientTable::new(),
             outgoing: Vec::new(),
             events_dropped_reported: 0,
+            nonfinite_reported: (0, None),
             report_log: ReportLog::new(),
             failure_reported: false,
             device_lost_reported: false,
@@ -931,6 +935,16 @@ impl Server {
             tracing::warn!("{text}");
             self.notify_scsynth(replies::fail("", &text, Vec::new()));
             self.notify_all(replies::error("", &RequestError::new(ErrorCode::EventsLost, text)));
+        }
+        let (announced, at) = self.nonfinite_reported;
+        let due = at.is_none_or(|at| at.elapsed() >= Duration::from_secs(1));
+        if status.nonfinite_samples > announced && due {
+            let count = status.nonfinite_samples - announced;
+            self.nonfinite_reported = (status.nonfinite_samples, Some(Instant::now()));
+            let text = format!("{count} output samples were NaN or infinite; they went to the outputs as 0");
+            tracing::warn!("{text}");
+            self.notify_scsynth(replies::fail("", &text, Vec::new()));
+            self.notify_all(replies::error("", &RequestError::new(ErrorCode::NonFiniteOutput, text)));
         }
         if status.failed && !self.failure_reported {
             self.failure_reported = true;

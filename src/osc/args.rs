@@ -128,6 +128,13 @@ impl<'a> Args<'a> {
         }
     }
 
+    /// A control value (of a Synth's control or a control bus): a number that is finite
+    /// once it is an `f32`.
+    pub fn control_value(&mut self, name: &str) -> Result<f32, RequestError> {
+        let value = self.number(name)?;
+        finite(value, name)
+    }
+
     /// A string.
     pub fn string(&mut self, name: &str) -> Result<&'a str, RequestError> {
         match self.next(name, "string")? {
@@ -171,5 +178,15 @@ impl<'a> Args<'a> {
                 format!("{} unexpected extra argument(s) from argument {}", self.args.len() - self.pos, self.pos + 1),
             ))
         }
+    }
+}
+
+/// `value`, a control value, if it is finite: NaN or an infinity (an `f64` too large for
+/// an `f32` becomes one) would spread through every unit it reaches.
+pub fn finite(value: f32, what: &str) -> Result<f32, RequestError> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(RequestError::new(ErrorCode::ArgumentValue, format!("a {what} must be finite, got {value}")))
     }
 }

@@ -44,14 +44,14 @@ pub(super) fn parse_bus_runs(verb: Verb, a: &mut Args<'_>, client: ClientId) -> 
                 let count = a.int("count")?;
                 add(&mut runs, first, count)?;
                 for _ in 0..count {
-                    values.push(a.number("control bus value")?);
+                    values.push(a.control_value("control bus value")?);
                 }
             }
             _ => {
                 let first = a.int("control bus")?;
                 let count = a.int("count")?;
                 add(&mut runs, first, count)?;
-                let value = a.number("control bus value")?;
+                let value = a.control_value("control bus value")?;
                 values.extend(std::iter::repeat_n(value, count.max(0) as usize));
             }
         }

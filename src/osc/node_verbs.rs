@@ -108,11 +108,11 @@ pub(super) fn parse_node(
             while !a.is_empty() {
                 let control = a.any("control")?;
                 let count = count(a)?;
-                let fill = if verb == Verb::NFill { Some(a.number("value")?) } else { None };
+                let fill = if verb == Verb::NFill { Some(a.control_value("value")?) } else { None };
                 for k in 0..count {
                     let value = match fill {
                         Some(value) => value,
-                        None => a.number("control value")?,
+                        None => a.control_value("control value")?,
                     };
                     changes.push((control_ref(handle, control, k)?, value)).map_err(|_| {
                         RequestError::new(

@@ -1,7 +1,7 @@
 use oscine_plugin_api::ResourceArg;
 use rosc::{OscMessage, OscType};
 
-use super::args::{type_name, Args};
+use super::args::{finite, type_name, Args};
 use super::buffer_verbs::parse_buffer;
 use super::bus_verbs::parse_bus_runs;
 use super::node_verbs::{new_node_id, parse_node};
@@ -223,7 +223,7 @@ pub fn parse(
                 let bus = u32::try_from(bus).map_err(|_| {
                     RequestError::new(ErrorCode::ArgumentValue, format!("control bus must be non-negative, got {bus}"))
                 })?;
-                v.push(Command::ControlBusSet { client, bus, value: a.number("control bus value")? });
+                v.push(Command::ControlBusSet { client, bus, value: a.control_value("control bus value")? });
                 if a.is_empty() {
                     break v;
                 }
@@ -482,12 +482,13 @@ fn as_number(v: &OscType) -> Option<f32> {
 }
 
 fn array_number(v: &OscType, i: usize) -> Result<f32, RequestError> {
-    as_number(v).ok_or_else(|| {
+    let value = as_number(v).ok_or_else(|| {
         RequestError::new(
             ErrorCode::ArgumentType,
             format!("control array element {i} must be a number, got {}", type_name(v)),
         )
-    })
+    })?;
+    finite(value, &format!("control array element {i}"))
 }
 
 /// A control named in a message, before it is resolved against a SynthDef.
@@ -508,12 +509,13 @@ pub(super) fn element_name(name: &str, k: usize) -> String {
 
 /// A control value: a number of any OSC width.
 fn number_value(v: &OscType, what: &str) -> Result<f32, RequestError> {
-    as_number(v).ok_or_else(|| {
+    let value = as_number(v).ok_or_else(|| {
         RequestError::new(
             ErrorCode::ArgumentType,
             format!("a {what} must be a number or an array of numbers, got {}", type_name(v)),
         )
-    })
+    })?;
+    finite(value, what)
 }
 
 fn control_pairs(handle: &EngineHandle, a: &mut Args<'_>) -> Result<ControlChanges, RequestError> {

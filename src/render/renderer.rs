@@ -128,6 +128,8 @@ pub struct RenderReport {
     pub messages: usize,
     /// Wall-clock time the render took.
     pub elapsed: Duration,
+    /// Output samples that were NaN or infinite, written as 0 instead.
+    pub nonfinite_samples: u64,
 }
 
 impl RenderReport {
@@ -235,6 +237,7 @@ impl Renderer {
         progress.finish_and_clear();
         let channels = session.options.outputs;
         let sample_rate = session.options.sample_rate;
+        let nonfinite_samples = session.engine().status().snapshot().nonfinite_samples;
         let clean = !matches!(result, Err(RenderError::Timeout { .. })) && session.shutdown();
         drop(session);
         if clean {
@@ -248,6 +251,7 @@ impl Renderer {
             bundles,
             messages,
             elapsed: started.elapsed(),
+            nonfinite_samples,
         })
     }
 
