@@ -473,3 +473,19 @@ fn a_resource_port_naming_an_unregistered_resource_def_binds_nothing() {
     );
     t.shutdown();
 }
+
+#[test]
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+fn the_thread_that_renders_blocks_flushes_subnormal_floats() {
+    std::thread::spawn(|| {
+        // 1e-38 × 1e-3 is subnormal in IEEE arithmetic.
+        let tiny = || std::hint::black_box(1e-38f32) * std::hint::black_box(1e-3f32);
+        assert_ne!(tiny(), 0.0, "a fresh thread keeps subnormals");
+        let mut t = TestEngine::small();
+        t.render(1);
+        assert_eq!(tiny(), 0.0, "after a block, this thread flushes them");
+        t.shutdown();
+    })
+    .join()
+    .unwrap();
+}

@@ -510,9 +510,11 @@ fn validation_failures_are_replied_as_errors() {
     c.fails("/resource/perform", vec![i(3000), s("query")], "/resource/perform", 71);
     // 45: a resource port takes a non-negative integer id (or -1 to unbind).
     sampler(&mut c, 10, 1);
-    for bad in [f(1.5), f(-2.0), f(f32::NAN)] {
+    for bad in [f(1.5), f(-2.0)] {
         c.fails("/node/set", vec![i(10), s("buffer"), bad], "/node/set", 45);
     }
+    // NaN is no control value at all (13).
+    c.fails("/node/set", vec![i(10), s("buffer"), f(f32::NAN)], "/node/set", 13);
     // The same at /synth/new is refused before it reaches the engine (16).
     c.fails("/synth/new", vec![s("sampler"), i(11), i(0), i(1), s("buffer"), f(1.5)], "/synth/new", 16);
     // Argument types: a resource id is an integer.

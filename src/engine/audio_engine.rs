@@ -154,6 +154,8 @@ impl Engine {
     /// Context: RT. Never allocates, frees, locks or blocks.
     pub fn process_block(&mut self) {
         let started = Instant::now();
+        // Whatever thread the driver runs blocks on, subnormal floats are zero there.
+        super::denormals::flush_denormals();
         let wall = match self.clock.mode() {
             ClockMode::Wall => Timetag::now(),
             ClockMode::Score => Timetag(0),

@@ -19,6 +19,7 @@ mod command;
 mod control_buses;
 mod control_changes;
 mod control_query;
+mod denormals;
 mod event;
 mod event_signal;
 mod garbage;
