@@ -321,6 +321,12 @@ fn a_plugin_that_panics_in_construct_or_process_is_answered_with_errors() {
     c.ok("/synth/new", vec![s("panic-in-process"), i(1001), i(0), i(0)], "/synth/new", 1001);
     let faulted = c.expect("/error");
     assert_error(&faulted, "/synth/process", 50);
+    // The panic printed nothing on the audio thread (Rust's default hook, the plugin
+    // library's own, would have, as it does for the construct's panic on a worker, whose
+    // message the server also puts in its /error); the network thread logged it.
+    let log = server.wait_log("synth 1001 panicked in its process");
+    assert!(!log.contains("panic-in-process panicked on purpose"), "printed on the audio thread: {log}");
+    assert!(log.contains("panic-in-construct panicked on purpose"), "the worker's panic is printed: {log}");
     // The server goes on: other Synths play, the faulted one is freed as usual.
     c.ok("/synth/new", vec![s("sine"), i(1002), i(0), i(0)], "/synth/new", 1002);
     free(&mut c, 1001);

@@ -101,6 +101,7 @@ fn no_sound_card() -> bool {
 /// Starts the engine, the driver and the server; returns when the server quits.
 pub fn serve(cli: &Cli) -> ExitCode {
     init_logging(cli);
+    oscine::engine::install_panic_hook();
     let mut driver = match open_driver(cli) {
         Ok(d) => d,
         Err(e) => return fail(e),

@@ -154,8 +154,10 @@ impl Engine {
     /// Context: RT. Never allocates, frees, locks or blocks.
     pub fn process_block(&mut self) {
         let started = Instant::now();
-        // Whatever thread the driver runs blocks on, subnormal floats are zero there.
+        // Whatever thread the driver runs blocks on, subnormal floats are zero there, and
+        // a panic there prints nothing.
         super::denormals::flush_denormals();
+        super::audio_thread::enter();
         let wall = match self.clock.mode() {
             ClockMode::Wall => Timetag::now(),
             ClockMode::Score => Timetag(0),

@@ -12,6 +12,7 @@
 
 mod audio_buses;
 mod audio_engine;
+mod audio_thread;
 mod block_reports;
 mod bus_values;
 mod clock;
@@ -46,6 +47,7 @@ mod wire_buffers;
 mod worker_links;
 
 pub use audio_engine::Engine;
+pub use audio_thread::install_panic_hook;
 pub use block_reports::MAX_REPORTS_PER_BLOCK;
 pub use bus_values::BusValues;
 pub use clock::ClockMode;

@@ -92,6 +92,7 @@ pub(crate) unsafe extern "C" fn register(
     errors: ErrorSink,
 ) -> i32 {
     nrt(errors, || {
+        super::quiet_panics::install();
         // SAFETY: the entry's descriptor is a `&'static PluginDescriptor` (PluginEntry::new),
         // and the host's registrar lives for the call.
         let (descriptor, host) = unsafe { (&*(descriptor as *const PluginDescriptor), &*registrar) };
@@ -245,6 +246,7 @@ unsafe extern "C" fn synth_activate(
     controls: *const f32,
     n_controls: usize,
 ) -> i32 {
+    super::quiet_panics::on_audio_thread();
     let result = catch_unwind(AssertUnwindSafe(|| {
         let place = NonNull::new(place)?;
         // SAFETY: the host passes a live state this table built, used by nobody else.
@@ -262,6 +264,7 @@ unsafe extern "C" fn synth_activate(
 
 /// Context: RT. Allocates nothing; a panic's payload is leaked.
 unsafe extern "C" fn synth_process(def: *const c_void, place: *mut u8, args: *const FfiProcessArgs) -> u32 {
+    super::quiet_panics::on_audio_thread();
     let result = catch_unwind(AssertUnwindSafe(|| {
         let place = NonNull::new(place)?;
         // SAFETY: the host passes a live state this table built, and arguments (buffers,

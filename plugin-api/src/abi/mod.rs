@@ -46,6 +46,7 @@
 mod entry;
 mod export;
 mod import;
+mod quiet_panics;
 mod types;
 mod version;
 
