@@ -16,6 +16,8 @@ pub struct NodeIdMap {
     keys: Box<[NodeId]>,
     values: Box<[u32]>,
     mask: usize,
+    /// 32 less the table's size in bits: what takes a hash's top bits.
+    shift: u32,
     len: usize,
     capacity: usize,
 }
@@ -28,14 +30,17 @@ impl NodeIdMap {
             keys: vec![EMPTY; size].into_boxed_slice(),
             values: vec![0; size].into_boxed_slice(),
             mask: size - 1,
+            shift: 32 - size.trailing_zeros(),
             len: 0,
             capacity,
         }
     }
 
     fn home(&self, id: NodeId) -> usize {
-        // Fibonacci hashing spreads sequential ids across the table.
-        ((id as u32).wrapping_mul(0x9E37_79B9) as usize) & self.mask
+        // Fibonacci hashing: the product's top bits, which every bit of the id reaches, so
+        // that sequential ids and ids equal modulo a power of two (1000, 2000, ... or
+        // 4096, 8192, ...) spread across the table alike. Its low bits would collide.
+        ((id as u32).wrapping_mul(0x9E37_79B9) >> self.shift) as usize
     }
 
     /// The slot of `id`. Context: RT.
@@ -142,6 +147,24 @@ mod tests {
             let probe = ((seed >> 8) % 97) as NodeId * 1000;
             assert_eq!(map.get(probe), model.get(&probe).copied());
         }
+    }
+
+    #[test]
+    fn ids_equal_modulo_a_power_of_two_spread_like_sequential_ones() {
+        let map = NodeIdMap::new(1024);
+        let homes = |ids: &mut dyn Iterator<Item = NodeId>| {
+            let mut used: Vec<usize> = ids.map(|id| map.home(id)).collect();
+            used.sort_unstable();
+            used.dedup();
+            used.len()
+        };
+        // 1024 ids in a table of 2048 places: most get a place of their own.
+        let sequential = homes(&mut (1..=1024));
+        for stride in [1 << 11, 1 << 12, 1 << 16, 1000] {
+            let strided = homes(&mut (1..=1024).map(|k| k * stride));
+            assert!(strided * 10 >= sequential * 7, "stride {stride}: {strided} places, sequential ids {sequential}");
+        }
+        assert!(sequential > 700, "{sequential}");
     }
 
     #[test]
