@@ -7,12 +7,13 @@
 //! Needs scsynth (Debian's supercollider-server); `SCSYNTH` names another binary.
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use oscine::score::{message, Score};
 use rosc::OscType;
 use support::scgf::{file, sine};
+use support::temp_dir::TempDir;
 
 fn i(x: i32) -> OscType {
     OscType::Int(x)
@@ -64,58 +65,30 @@ fn samples(path: &Path) -> Vec<f32> {
     reader.into_samples::<f32>().map(Result::unwrap).collect()
 }
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("oscine-diskout-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[test]
 fn a_score_records_every_frame_with_diskout_as_scsynth_records_them() {
-    let dir = TempDir::new("score");
+    let dir = TempDir::new("diskout-score");
     // A small ring, many times round: the render waits for the disk, so nothing is lost
     // however fast it runs.
     let seconds = 0.5;
     for renderer in ["oscine", "scsynth"] {
-        let score_path = dir.0.join(format!("{renderer}.osc"));
-        score(&dir.0.join(format!("{renderer}-take.wav")), 1024, seconds).write(&score_path).unwrap();
-        let out = dir.0.join(format!("{renderer}-out.wav"));
-        let output = if renderer == "oscine" {
-            Command::new(env!("CARGO_BIN_EXE_oscine")).arg("render").arg(&score_path).arg(&out).output().unwrap()
+        let score_path = dir.path().join(format!("{renderer}.osc"));
+        score(&dir.path().join(format!("{renderer}-take.wav")), 1024, seconds).write(&score_path).unwrap();
+        let out = dir.path().join(format!("{renderer}-out.wav"));
+        if renderer == "oscine" {
+            let output =
+                Command::new(env!("CARGO_BIN_EXE_oscine")).arg("render").arg(&score_path).arg(&out).output().unwrap();
+            assert!(output.status.success(), "oscine render: {}", String::from_utf8_lossy(&output.stderr));
         } else {
-            Command::new(std::env::var("SCSYNTH").unwrap_or_else(|_| "scsynth".into()))
-                .args(["-o", "1", "-N"])
-                .arg(&score_path)
-                .arg("_")
-                .arg(&out)
-                .args(["48000", "WAV", "float"])
-                .output()
-                .expect("scsynth (Debian's supercollider-server) renders the reference")
-        };
-        assert!(
-            output.status.success(),
-            "{renderer}: {}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+            support::scsynth_nrt::render(&score_path, &out, 1);
+        }
     }
     // scsynth's render of the bus, and Oscine's: the same samples as the recording.
-    let reference = samples(&dir.0.join("scsynth-out.wav"));
-    let played = hound::WavReader::open(dir.0.join("oscine-out.wav")).unwrap();
+    let reference = samples(&dir.path().join("scsynth-out.wav"));
+    let played = hound::WavReader::open(dir.path().join("oscine-out.wav")).unwrap();
     let channels = usize::from(played.spec().channels);
     let played: Vec<f32> = played.into_samples::<f32>().map(Result::unwrap).step_by(channels).collect();
-    let ours = samples(&dir.0.join("oscine-take.wav"));
+    let ours = samples(&dir.path().join("oscine-take.wav"));
     // Every frame from the first block to the one the recorder was freed in.
     assert_eq!(ours.len(), (seconds * 48_000.0) as usize, "the file holds every frame recorded");
     assert_eq!(ours[..], played[..ours.len()], "the file holds what Oscine played");

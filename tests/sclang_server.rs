@@ -525,24 +525,15 @@ fn scsynth_render(def_file: &std::path::Path, name: &str, seconds: f64, dir: &st
     score.end(seconds);
     let (score_path, out) = (dir.join("reference.osc"), dir.join("reference.wav"));
     score.write(&score_path).unwrap();
-    let output = Command::new(std::env::var("SCSYNTH").unwrap_or_else(|_| "scsynth".into()))
-        .args(["-o", "1", "-N"])
-        .arg(&score_path)
-        .arg("_")
-        .arg(&out)
-        .args(["48000", "WAV", "float"])
-        .output()
-        .expect("scsynth (Debian's supercollider-server) renders the reference");
-    assert!(output.status.success(), "scsynth -N: {}", String::from_utf8_lossy(&output.stdout));
+    support::scsynth_nrt::render(&score_path, &out, 1);
     hound::WavReader::open(&out).unwrap().into_samples::<f32>().map(Result::unwrap).collect()
 }
 
 #[test]
 fn s_record_writes_what_the_server_plays_as_scsynth_renders_it_and_meters_report_levels() {
     let server = Server::start_with(&["--dialect", "scsynth"]);
-    let dir = std::env::temp_dir().join(format!("oscine-sclang-record-files-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let files = support::temp_dir::TempDir::new("sclang-record-files");
+    let dir = files.path();
     let take = dir.join("take.wav");
     let body = format!(
         r#"
@@ -587,7 +578,7 @@ fn s_record_writes_what_the_server_plays_as_scsynth_renders_it_and_meters_report
     // the same SynthDef, from the frame the Synth started at.
     let (channels, recorded) = read_recording(&take, 0);
     assert_eq!(channels, 2, "s.record takes 2 channels by default, as float WAV");
-    let reference = scsynth_render(&dir.join("oscine_take.scsyndef"), "oscine_take", 1.2, &dir);
+    let reference = scsynth_render(&dir.join("oscine_take.scsyndef"), "oscine_take", 1.2, dir);
     let start = |xs: &[f32]| xs.iter().position(|&x| x != 0.0).expect("some sound");
     let (a, b) = (start(&recorded), start(&reference));
     let compared = 48_000.min(recorded.len() - a);
@@ -597,5 +588,4 @@ fn s_record_writes_what_the_server_plays_as_scsynth_renders_it_and_meters_report
         assert!((got - want).abs() <= 1e-6, "frame {k} after the start: recorded {got}, scsynth {want}");
     }
     let _ = std::fs::remove_dir_all(script_dir);
-    let _ = std::fs::remove_dir_all(dir);
 }

@@ -7,7 +7,9 @@ pub mod in_process;
 pub mod jackd;
 pub mod plugin_build;
 pub mod scgf;
+pub mod scsynth_nrt;
 pub mod server;
+pub mod temp_dir;
 pub mod test_defs;
 
 use oscine::build;
