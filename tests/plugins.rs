@@ -189,7 +189,9 @@ fn a_plugin_library_plays_reloads_and_is_closed_once_its_last_synth_is_freed() {
     }
     let list = plugin_list(&mut c);
     assert_eq!(listed(&list, PLUGIN).unwrap()[5], i(0), "no earlier build is open");
-    assert!(server.log().contains("closed plugin library oscine-example-fm"), "{}", server.log());
+    // The line is logged after the library is unmapped, and reaches the harness through
+    // a pipe: wait for it.
+    server.wait_log("closed plugin library oscine-example-fm");
     // The new build still plays.
     c.ok("/synth/new", vec![s("fm"), i(1004), i(0), i(0)], "/synth/new", 1004);
 }

@@ -300,9 +300,14 @@ impl AudioBuffer {
         file_type: FileType,
         range: std::ops::Range<usize>,
     ) -> Result<(), PluginError> {
-        let range = range.start.min(self.frames)..range.end.min(self.frames);
-        let samples = &self.samples[range.start * self.channels..range.end.max(range.start) * self.channels];
-        self.write_samples(path.as_ref(), format, file_type, samples)
+        let path = path.as_ref();
+        let writer = self.write_frames_open(path, format, file_type, range)?;
+        if let Err(e) = writer.finalize() {
+            // The file is one this call created, and its header would not match its data.
+            let _ = fs::remove_file(path);
+            return Err(write_error(path, e));
+        }
+        Ok(())
     }
 
     /// Writes frames `range` (clamped to the buffer) to a new file, as
@@ -312,56 +317,32 @@ impl AudioBuffer {
     /// Context: NRT (file I/O).
     ///
     /// # Errors
-    /// As `write_wav`.
+    /// As `write_wav` (the partial file is removed).
     pub(crate) fn write_frames_open(
         &self,
-        path: impl AsRef<Path>,
+        path: &Path,
         format: WavFormat,
         file_type: FileType,
         range: std::ops::Range<usize>,
     ) -> Result<SoundFileWriter, PluginError> {
-        let path = path.as_ref();
         let range = range.start.min(self.frames)..range.end.min(self.frames);
         let samples = &self.samples[range.start * self.channels..range.end.max(range.start) * self.channels];
-        let fail = |reason: String| PluginError::new(format!("cannot write '{}': {reason}", path.display()));
+        let data_bytes = samples.len() as u64 * u64::from(format.bits() / 8);
+        if data_bytes > wav::MAX_DATA_BYTES {
+            let reason = format!("{data_bytes} bytes of {} samples do not fit in a sound file", format.name());
+            return Err(write_error(path, reason));
+        }
+        // The channels are in 1..=1024 by construction.
         let mut writer = SoundFileWriter::create(path, file_type, self.channels as u16, self.sample_rate, format)
-            .map_err(|e| fail(e.to_string()))?;
+            .map_err(|e| write_error(path, e))?;
         if let Err(e) =
             samples.iter().try_for_each(|sample| writer.write_sample(f32::from_bits(sample.load(Ordering::Relaxed))))
         {
             drop(writer);
             let _ = fs::remove_file(path);
-            return Err(fail(e.to_string()));
+            return Err(write_error(path, e));
         }
         Ok(writer)
-    }
-
-    fn write_samples(
-        &self,
-        path: &Path,
-        format: WavFormat,
-        file_type: FileType,
-        samples: &[AtomicU32],
-    ) -> Result<(), PluginError> {
-        let fail = |reason: String| PluginError::new(format!("cannot write '{}': {reason}", path.display()));
-        let bytes_per_sample = u64::from(format.bits() / 8);
-        let data_bytes = samples.len() as u64 * bytes_per_sample;
-        if data_bytes > wav::MAX_DATA_BYTES {
-            return Err(fail(format!("{data_bytes} bytes of {} samples do not fit in a sound file", format.name())));
-        }
-        // The channels are in 1..=1024 by construction.
-        let mut writer = SoundFileWriter::create(path, file_type, self.channels as u16, self.sample_rate, format)
-            .map_err(|e| fail(e.to_string()))?;
-        let written = samples
-            .iter()
-            .try_for_each(|sample| writer.write_sample(f32::from_bits(sample.load(Ordering::Relaxed))))
-            .and_then(|()| writer.finalize());
-        if let Err(e) = written {
-            // The file is one this call created, and its header would not match its data.
-            let _ = fs::remove_file(path);
-            return Err(fail(e.to_string()));
-        }
-        Ok(())
     }
 
     /// Writes the whole buffer to an AIFF file (AIFF-C for float samples) at its sample
@@ -858,7 +839,7 @@ impl ResourceDef for AudioBufferDef {
                 let end = frames.map_or(buffer.frames(), |n| start.saturating_add(n));
                 let written = end.min(buffer.frames()).saturating_sub(start);
                 if leave_open {
-                    let writer = buffer.write_frames_open(path, format, file_type, start..end)?;
+                    let writer = buffer.write_frames_open(Path::new(path), format, file_type, start..end)?;
                     disk_stream::open(&resources[0], writer)?;
                 } else {
                     buffer.write_frames(path, format, file_type, start..end)?;
@@ -927,6 +908,11 @@ fn channel_list(args: &[ResourceArg]) -> Result<Vec<usize>, PluginError> {
         return Err(PluginError::new(format!("{} channels listed; a buffer has at most {MAX_CHANNELS}", args.len())));
     }
     args.iter().map(|a| count(a, "a file channel")).collect()
+}
+
+/// A failure to write the sound file at `path`.
+fn write_error(path: &Path, reason: impl fmt::Display) -> PluginError {
+    PluginError::new(format!("cannot write '{}': {reason}", path.display()))
 }
 
 /// A construct argument that counts something: a whole number of at least 0.
