@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use oscine_plugin_api::World;
 use rtrb::RingBuffer;
 
 use crate::control::{EngineHandle, Registry};
@@ -58,12 +57,12 @@ pub fn build(options: EngineOptions, registry: Registry) -> Result<EngineParts, 
     // command queue's worth, so the audio thread's reserve check rarely has to wait.
     let worker_capacity =
         2 * options.max_nodes + 2 * options.max_resources + options.command_queue_capacity.min(1024) + 64;
-    let world = World { sample_rate: options.sample_rate, block_size: options.block_size };
+    let world = options.world();
     let signal = Arc::new(EventSignal::new().map_err(BuildError::Signal)?);
     let (mut links, queues) = worker_queues(options.workers, worker_capacity);
-    let workers = WorkerPool::start(queues, world)?;
-    links.attach(workers.threads());
     let status = Arc::new(EngineStatus::default());
+    let workers = WorkerPool::start(queues, world, options.job_deadline, Arc::clone(&status))?;
+    links.attach(workers.threads());
     let engine = Engine::new(&options, command_rx, event_tx, Arc::clone(&signal), links, Arc::clone(&status));
     let handle = EngineHandle::new(options, registry, command_tx, event_rx, signal, status);
     Ok(EngineParts { engine, handle, workers })

@@ -30,6 +30,8 @@ fn run_sclang(code: &str, tag: &str) -> (std::process::Child, mpsc::Receiver<Str
     let script = dir.join("test.scd");
     std::fs::write(&script, code).unwrap();
     let mut child = Command::new(sclang())
+        // The Oscine that sclang starts keeps its files under the temporary directory.
+        .env("OSCINE_FILE_ROOTS", std::env::temp_dir())
         .arg(&script)
         .current_dir(&dir)
         .env("QT_QPA_PLATFORM", "offscreen")

@@ -17,6 +17,8 @@ use support::server::{i, Server};
 fn session(args: &[&str]) -> Vec<String> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/supriya_session.py");
     let out = Command::new("python3")
+        // The Oscine that supriya starts keeps its files under the temporary directory.
+        .env("OSCINE_FILE_ROOTS", std::env::temp_dir())
         .arg(&script)
         .args(args)
         .output()
@@ -61,6 +63,8 @@ fn supriya_reads_the_first_part_of_a_tree_too_large_for_one_datagram_and_warns_o
     let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/supriya_tree.py");
     let out = Command::new("python3")
+        // The Oscine that supriya starts keeps its files under the temporary directory.
+        .env("OSCINE_FILE_ROOTS", std::env::temp_dir())
         .arg(&script)
         .arg(env!("CARGO_BIN_EXE_oscine"))
         .arg(port.to_string())

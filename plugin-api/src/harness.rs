@@ -52,7 +52,7 @@ use crate::{
 const HARNESS_WIRE_BUFFERS: usize = 64;
 
 /// The world every harness runs in unless told otherwise: 48 kHz, blocks of 64.
-pub const WORLD: World = World { sample_rate: 48_000.0, block_size: 64 };
+pub const WORLD: World = World::new(48_000.0, 64);
 
 /// Call sizes that are not a divisor of anything interesting, including a single frame and
 /// a full block, so state that is not carried across calls shows up.

@@ -64,8 +64,10 @@ mod audio;
 mod buses;
 mod descriptor;
 mod error;
+mod files;
 #[cfg(feature = "harness")]
 pub mod harness;
+mod memory;
 mod process;
 mod registrar;
 mod report;
@@ -80,6 +82,8 @@ pub use audio::{AudioInputs, AudioOutputs};
 pub use buses::{Buses, ControlMap, ControlMaps, NoBuses};
 pub use descriptor::PluginDescriptor;
 pub use error::PluginError;
+pub use files::{CreatedFile, CreatedPath, FileAccess, FileError, RootAccess};
+pub use memory::{MemoryBudget, MemoryGrant, OverBudget};
 pub use process::ProcessContext;
 pub use registrar::Registrar;
 pub use report::{NoReports, Report, ReportKind, ReportValues, Reports, MAX_REPORT_VALUES};
@@ -105,4 +109,4 @@ pub const API_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// whenever that layout does, whatever [`API_VERSION`] does. A host reads a library's
 /// with the `oscine_plugin_abi_version` symbol before anything else, and loads only a
 /// library whose ABI version equals its own.
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;

@@ -12,6 +12,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
+#[cfg(test)]
 use std::path::Path;
 
 use crate::wav::{WavError, WavFormat};
@@ -41,7 +42,18 @@ impl AiffWriter {
     ///
     /// # Errors
     /// The file cannot be created or written.
+    #[cfg(test)]
     pub fn create(path: &Path, channels: u16, sample_rate: f64, format: WavFormat) -> Result<AiffWriter, WavError> {
+        let file = File::create(path).map_err(|e| WavError::new(e.to_string()))?;
+        AiffWriter::new(file, channels, sample_rate, format)
+    }
+
+    /// Writes an AIFF file into `file` (open for writing, empty), as
+    /// [`create`](Self::create) does at a path.
+    ///
+    /// # Errors
+    /// Writing fails.
+    pub fn new(file: File, channels: u16, sample_rate: f64, format: WavFormat) -> Result<AiffWriter, WavError> {
         let float = format == WavFormat::Float;
         // COMM: 18 bytes, and for AIFF-C the compression type and its name, a pstring
         // padded to an even length.
@@ -72,7 +84,7 @@ impl AiffWriter {
         header.extend_from_slice(&8u32.to_be_bytes());
         header.extend_from_slice(&[0; 8]);
         let io = |e: std::io::Error| WavError::new(e.to_string());
-        let mut out = BufWriter::new(File::create(path).map_err(io)?);
+        let mut out = BufWriter::new(file);
         out.write_all(&header).map_err(io)?;
         Ok(AiffWriter {
             out,

@@ -2,14 +2,13 @@
 //! ResourceDef, and its loading and saving of WAV files (through [`crate::wav`]).
 
 use std::fmt;
-use std::fs;
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use oscine_plugin_api::{
-    downcast, Mutability, OperationSpec, PluginError, Resource, ResourceArg, ResourceDef, ResourceDefInfo, ResourceId,
-    ResourcePorts, World,
+    downcast, CreatedFile, CreatedPath, FileAccess, MemoryBudget, MemoryGrant, Mutability, OperationSpec, PluginError,
+    Resource, ResourceArg, ResourceDef, ResourceDefInfo, ResourceId, ResourcePorts, World,
 };
 
 use crate::sound_file_writer::SoundFileWriter;
@@ -63,6 +62,8 @@ pub struct AudioBuffer {
     /// The frames `DiskOut` has written into the buffer, used as a ring, since it was
     /// made: where the next goes (modulo the frames), and how far a disk stream may read.
     streamed: AtomicU64,
+    /// The samples' bytes in the resource memory budget, given back with the buffer.
+    _grant: MemoryGrant,
 }
 
 impl Resource for AudioBuffer {}
@@ -89,9 +90,26 @@ impl AudioBuffer {
     /// [`MAX_SAMPLES`] samples, the sample rate is not in
     /// [`MIN_SAMPLE_RATE`]`..=`[`MAX_SAMPLE_RATE`], or the memory cannot be had.
     pub fn new(channels: usize, frames: usize, sample_rate: f64) -> Result<AudioBuffer, PluginError> {
+        Self::within(&MemoryBudget::UNLIMITED, channels, frames, sample_rate)
+    }
+
+    /// Like [`new`](Self::new), its samples' bytes reserved in `budget` first (and given
+    /// back when the buffer is dropped).
+    ///
+    /// Context: NRT (allocates).
+    ///
+    /// # Errors
+    /// As [`new`](Self::new), and when the samples would pass the budget.
+    pub fn within(
+        budget: &MemoryBudget,
+        channels: usize,
+        frames: usize,
+        sample_rate: f64,
+    ) -> Result<AudioBuffer, PluginError> {
         let len = check_shape(channels, frames)?;
         check_sample_rate(sample_rate)?;
-        Ok(AudioBuffer { channels, frames, sample_rate, samples: zeroed(len)?, streamed: AtomicU64::new(0) })
+        let (samples, grant) = zeroed(budget, len)?;
+        Ok(AudioBuffer { channels, frames, sample_rate, samples, streamed: AtomicU64::new(0), _grant: grant })
     }
 
     /// A buffer holding a WAV file, at the file's sample rate. Reads 8, 16, 24 and 32-bit
@@ -128,19 +146,24 @@ impl AudioBuffer {
         start: usize,
         frames: Option<usize>,
     ) -> Result<AudioBuffer, PluginError> {
-        Self::from_wav_channels(path, start, frames, &[])
+        Self::from_wav_channels(&World::new(48_000.0, 64), path, start, frames, &[])
     }
 
     /// Like [`from_wav_frames`](Self::from_wav_frames), reading only the file's channels
     /// listed in `channels`, in that order: buffer channel `k` holds file channel
     /// `channels[k]` (a channel may be listed twice). An empty list reads every channel.
+    /// The file is opened through `world.files` and the samples' bytes reserved in
+    /// `world.memory` (the others open any file, with no budget: a ResourceDef loading a
+    /// client's path passes its [`World`]).
     ///
     /// Context: NRT (file I/O).
     ///
     /// # Errors
-    /// As [`from_wav_frames`](Self::from_wav_frames), and when the file has no channel of
-    /// a number listed.
+    /// As [`from_wav_frames`](Self::from_wav_frames), when `world.files` refuses the path,
+    /// when the samples would pass `world.memory`, and when the file has no channel of a
+    /// number listed.
     pub fn from_wav_channels(
+        world: &World,
         path: impl AsRef<Path>,
         start: usize,
         frames: Option<usize>,
@@ -148,7 +171,8 @@ impl AudioBuffer {
     ) -> Result<AudioBuffer, PluginError> {
         let path = path.as_ref();
         let fail = |reason: String| load_error(path, reason);
-        let mut reader = WavReader::open(path).map_err(|e| fail(e.to_string()))?;
+        let file = world.files.open_read(path).map_err(|e| fail(e.to_string()))?;
+        let mut reader = WavReader::new(file).map_err(|e| fail(e.to_string()))?;
         let file_channels = reader.channels();
         check_channels(file_channels, channels).map_err(fail)?;
         let selected = channels;
@@ -165,13 +189,8 @@ impl AudioBuffer {
         let len = check_shape(channels, frames).map_err(|e| fail(e.reason().to_owned()))?;
         let sample_rate = f64::from(reader.sample_rate());
         check_sample_rate(sample_rate).map_err(|e| fail(e.reason().to_owned()))?;
-        let buffer = AudioBuffer {
-            channels,
-            frames,
-            sample_rate,
-            samples: zeroed(len).map_err(|e| fail(e.reason().to_owned()))?,
-            streamed: AtomicU64::new(0),
-        };
+        let (samples, grant) = zeroed(&world.memory, len).map_err(|e| fail(e.reason().to_owned()))?;
+        let buffer = AudioBuffer { channels, frames, sample_rate, samples, streamed: AtomicU64::new(0), _grant: grant };
         let read = decode_channels_into(&mut reader, start, file_channels, selected, &buffer.samples)
             .map_err(|e| fail(e.to_string()))?;
         if read < len {
@@ -212,22 +231,25 @@ impl AudioBuffer {
         frames: Option<usize>,
         buffer_start: usize,
     ) -> Result<usize, PluginError> {
-        self.read_wav_channels(path, file_start, frames, buffer_start, &[])
+        self.read_wav_channels(&FileAccess::UNCONFINED, path, file_start, frames, buffer_start, &[])
     }
 
     /// Like [`read_wav_at`](Self::read_wav_at), reading only the file's channels listed in
     /// `channels`, in that order, into the buffer's channels: buffer channel `k` gets file
     /// channel `channels[k]`. The list must have as many entries as the buffer has
     /// channels; an empty list reads every channel of a file with the buffer's channel
-    /// count.
+    /// count. The file is opened through `files`, as for
+    /// [`from_wav_channels`](Self::from_wav_channels).
     ///
     /// Context: NRT (file I/O). Meant for exclusive access, as `read_wav`.
     ///
     /// # Errors
-    /// As [`read_wav_at`](Self::read_wav_at), and when the list's length is not the
-    /// buffer's channel count or the file has no channel of a number listed.
+    /// As [`read_wav_at`](Self::read_wav_at), when `files` refuses the path, and when the
+    /// list's length is not the buffer's channel count or the file has no channel of a
+    /// number listed.
     pub fn read_wav_channels(
         &self,
+        files: &FileAccess,
         path: impl AsRef<Path>,
         file_start: usize,
         frames: Option<usize>,
@@ -246,7 +268,8 @@ impl AudioBuffer {
                 self.channels
             )));
         }
-        let mut reader = WavReader::open(path).map_err(|e| fail(e.to_string()))?;
+        let file = files.open_read(path).map_err(|e| fail(e.to_string()))?;
+        let mut reader = WavReader::new(file).map_err(|e| fail(e.to_string()))?;
         let file_channels = reader.channels();
         check_channels(file_channels, channels).map_err(fail)?;
         if channels.is_empty() && file_channels != self.channels {
@@ -282,29 +305,32 @@ impl AudioBuffer {
     /// With the path and the reason: the data would not fit a WAV file's 4 GiB, the file
     /// cannot be created, or writing fails (the partial file is then removed).
     pub fn write_wav(&self, path: impl AsRef<Path>, format: WavFormat) -> Result<(), PluginError> {
-        self.write_frames(path, format, FileType::Wav, 0..self.frames)
+        self.write_frames(&FileAccess::UNCONFINED, path, format, FileType::Wav, 0..self.frames)
     }
 
     /// Writes frames `range` (clamped to the buffer) to a file of `file_type`, as
     /// [`write_wav`](Self::write_wav) and [`write_aiff`](Self::write_aiff) do for the
-    /// whole buffer.
+    /// whole buffer, opening the file through `files` (as for
+    /// [`from_wav_channels`](Self::from_wav_channels)).
     ///
     /// Context: NRT (file I/O).
     ///
     /// # Errors
-    /// As `write_wav`.
+    /// As `write_wav`, and when `files` refuses the path. A file this call created is
+    /// removed when writing fails; one that was there is left, never deleted.
     pub fn write_frames(
         &self,
+        files: &FileAccess,
         path: impl AsRef<Path>,
         format: WavFormat,
         file_type: FileType,
         range: std::ops::Range<usize>,
     ) -> Result<(), PluginError> {
         let path = path.as_ref();
-        let writer = self.write_frames_open(path, format, file_type, range)?;
+        let (writer, created) = self.write_frames_open(files, path, format, file_type, range)?;
         if let Err(e) = writer.finalize() {
-            // The file is one this call created, and its header would not match its data.
-            let _ = fs::remove_file(path);
+            // Its header would not match its data.
+            created.discard();
             return Err(write_error(path, e));
         }
         Ok(())
@@ -317,14 +343,15 @@ impl AudioBuffer {
     /// Context: NRT (file I/O).
     ///
     /// # Errors
-    /// As `write_wav` (the partial file is removed).
+    /// As `write_frames`.
     pub(crate) fn write_frames_open(
         &self,
+        files: &FileAccess,
         path: &Path,
         format: WavFormat,
         file_type: FileType,
         range: std::ops::Range<usize>,
-    ) -> Result<SoundFileWriter, PluginError> {
+    ) -> Result<(SoundFileWriter, CreatedPath), PluginError> {
         let range = range.start.min(self.frames)..range.end.min(self.frames);
         let samples = &self.samples[range.start * self.channels..range.end.max(range.start) * self.channels];
         let data_bytes = samples.len() as u64 * u64::from(format.bits() / 8);
@@ -333,16 +360,23 @@ impl AudioBuffer {
             return Err(write_error(path, reason));
         }
         // The channels are in 1..=1024 by construction.
-        let mut writer = SoundFileWriter::create(path, file_type, self.channels as u16, self.sample_rate, format)
-            .map_err(|e| write_error(path, e))?;
+        let CreatedFile { file, path: created } = files.create(path).map_err(|e| write_error(path, e))?;
+        let mut writer = match SoundFileWriter::create(file, file_type, self.channels as u16, self.sample_rate, format)
+        {
+            Ok(writer) => writer,
+            Err(e) => {
+                created.discard();
+                return Err(write_error(path, e));
+            }
+        };
         if let Err(e) =
             samples.iter().try_for_each(|sample| writer.write_sample(f32::from_bits(sample.load(Ordering::Relaxed))))
         {
             drop(writer);
-            let _ = fs::remove_file(path);
+            created.discard();
             return Err(write_error(path, e));
         }
-        Ok(writer)
+        Ok((writer, created))
     }
 
     /// Writes the whole buffer to an AIFF file (AIFF-C for float samples) at its sample
@@ -354,7 +388,7 @@ impl AudioBuffer {
     /// # Errors
     /// With the path and the reason, as `write_wav` (the partial file is removed).
     pub fn write_aiff(&self, path: impl AsRef<Path>, format: WavFormat) -> Result<(), PluginError> {
-        self.write_frames(path, format, FileType::Aiff, 0..self.frames)
+        self.write_frames(&FileAccess::UNCONFINED, path, format, FileType::Aiff, 0..self.frames)
     }
 
     /// The number of channels, in `1..=1024`.
@@ -596,13 +630,25 @@ fn check_sample_rate(sample_rate: f64) -> Result<(), PluginError> {
 /// `len` zeroed samples, or an error instead of an abort if the memory cannot be had.
 ///
 /// Context: NRT.
-fn zeroed(len: usize) -> Result<Box<[AtomicU32]>, PluginError> {
-    let mut samples = Vec::new();
-    samples
-        .try_reserve_exact(len)
-        .map_err(|_| PluginError::new(format!("cannot allocate {len} samples ({} bytes)", len * 4)))?;
-    samples.extend((0..len).map(|_| AtomicU32::new(0)));
-    Ok(samples.into_boxed_slice())
+fn zeroed(budget: &MemoryBudget, len: usize) -> Result<(Box<[AtomicU32]>, MemoryGrant), PluginError> {
+    let bytes = len * std::mem::size_of::<AtomicU32>();
+    let grant = budget.reserve(bytes as u64).map_err(|e| PluginError::new(format!("{len} samples: {e}")))?;
+    let cannot = || PluginError::new(format!("cannot allocate {len} samples ({bytes} bytes)"));
+    let layout = std::alloc::Layout::array::<AtomicU32>(len).map_err(|_| cannot())?;
+    if layout.size() == 0 {
+        return Ok((Box::new([]), grant));
+    }
+    // Zeroed memory from the allocator: for a large buffer, fresh pages the kernel
+    // commits only as they are first written, so an empty buffer costs no memory yet.
+    // SAFETY: the layout's size is not zero.
+    let memory = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<AtomicU32>();
+    if memory.is_null() {
+        return Err(cannot());
+    }
+    // SAFETY: `len` AtomicU32s, allocated with the global allocator with this layout (as a
+    // boxed slice's is), and all-zero bits are a valid AtomicU32.
+    let samples = unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(memory, len)) };
+    Ok((samples, grant))
 }
 
 /// Context: NRT.
@@ -764,7 +810,7 @@ impl ResourceDef for AudioBufferDef {
     // Context: NRT
     fn construct(&self, world: &World, args: &[ResourceArg]) -> Result<Arc<dyn Resource>, PluginError> {
         let buffer = match args {
-            [ResourceArg::String(path)] => AudioBuffer::from_wav(path)?,
+            [ResourceArg::String(path)] => AudioBuffer::from_wav_channels(world, path, 0, None, &[])?,
             [ResourceArg::String(path), start, frames, channels @ ..] => {
                 let start = count(start, "the start frame")?;
                 // scsynth's convention: 0 (or less) frames means the rest of the file.
@@ -772,16 +818,20 @@ impl ResourceDef for AudioBufferDef {
                     .as_int()
                     .ok_or_else(|| PluginError::new(format!("{USAGE}; frames is not a whole number")))?;
                 let channels = channel_list(channels)?;
-                AudioBuffer::from_wav_channels(path, start, usize::try_from(frames).ok().filter(|&n| n > 0), &channels)?
+                let frames = usize::try_from(frames).ok().filter(|&n| n > 0);
+                AudioBuffer::from_wav_channels(world, path, start, frames, &channels)?
             }
-            [channels, frames] => {
-                AudioBuffer::new(count(channels, "channels")?, count(frames, "frames")?, world.sample_rate)?
-            }
+            [channels, frames] => AudioBuffer::within(
+                &world.memory,
+                count(channels, "channels")?,
+                count(frames, "frames")?,
+                world.sample_rate,
+            )?,
             [channels, frames, rate] => {
                 let rate = rate
                     .as_float()
                     .ok_or_else(|| PluginError::new(format!("{USAGE}; the sample rate is not a number")))?;
-                AudioBuffer::new(count(channels, "channels")?, count(frames, "frames")?, rate)?
+                AudioBuffer::within(&world.memory, count(channels, "channels")?, count(frames, "frames")?, rate)?
             }
             _ => return Err(PluginError::new(USAGE)),
         };
@@ -791,7 +841,7 @@ impl ResourceDef for AudioBufferDef {
     // Context: NRT
     fn perform(
         &self,
-        _world: &World,
+        world: &World,
         operation: usize,
         resources: &[Arc<dyn Resource>],
         args: &[ResourceArg],
@@ -839,10 +889,11 @@ impl ResourceDef for AudioBufferDef {
                 let end = frames.map_or(buffer.frames(), |n| start.saturating_add(n));
                 let written = end.min(buffer.frames()).saturating_sub(start);
                 if leave_open {
-                    let writer = buffer.write_frames_open(Path::new(path), format, file_type, start..end)?;
+                    let (writer, _) =
+                        buffer.write_frames_open(&world.files, Path::new(path), format, file_type, start..end)?;
                     disk_stream::open(&resources[0], writer)?;
                 } else {
-                    buffer.write_frames(path, format, file_type, start..end)?;
+                    buffer.write_frames(&world.files, path, format, file_type, start..end)?;
                 }
                 Ok(vec![ResourceArg::String(path.clone()), ResourceArg::Int(written as i64)])
             }
@@ -862,7 +913,7 @@ impl ResourceDef for AudioBufferDef {
                 };
                 let buffer_start = rest.get(2).map_or(Ok(0), |a| count(a, "the buffer's start frame"))?;
                 let channels = channel_list(rest.get(3..).unwrap_or_default())?;
-                let read = buffer.read_wav_channels(path, file_start, frames, buffer_start, &channels)?;
+                let read = buffer.read_wav_channels(&world.files, path, file_start, frames, buffer_start, &channels)?;
                 Ok(vec![ResourceArg::Int(read as i64)])
             }
             (SET, _) => buffer_edit::set(buffer, args).map(|()| Vec::new()),
@@ -930,6 +981,7 @@ mod tests {
     use hound::{SampleFormat, WavReader, WavSpec, WavWriter};
     use oscine_plugin_api::harness::WORLD;
     use std::f64::consts::TAU;
+    use std::fs;
 
     fn reason<T: fmt::Debug>(result: Result<T, PluginError>) -> String {
         result.expect_err("should fail").reason().to_owned()

@@ -3,7 +3,7 @@
 //!
 //! Context: NRT (file I/O).
 
-use std::path::Path;
+use std::fs::File;
 
 use crate::aiff::AiffWriter;
 use crate::wav::{WavError, WavFormat, WavWriter};
@@ -20,23 +20,22 @@ pub enum SoundFileWriter {
 }
 
 impl SoundFileWriter {
-    /// Creates (or replaces) the file at `path`, of `file_type`, for `channels` channels at
-    /// `sample_rate` (rounded to whole Hz in a WAV header) in `format`.
+    /// Writes a sound file of `file_type` into `file` (open for writing, empty), for
+    /// `channels` channels at `sample_rate` (rounded to whole Hz in a WAV header) in
+    /// `format`.
     ///
     /// # Errors
-    /// As [`WavWriter::create`] and [`AiffWriter::create`].
+    /// As [`WavWriter::new`] and [`AiffWriter::new`].
     pub fn create(
-        path: &Path,
+        file: File,
         file_type: FileType,
         channels: u16,
         sample_rate: f64,
         format: WavFormat,
     ) -> Result<SoundFileWriter, WavError> {
         Ok(match file_type {
-            FileType::Wav => {
-                SoundFileWriter::Wav(WavWriter::create(path, channels, sample_rate.round() as u32, format)?)
-            }
-            FileType::Aiff => SoundFileWriter::Aiff(AiffWriter::create(path, channels, sample_rate, format)?),
+            FileType::Wav => SoundFileWriter::Wav(WavWriter::new(file, channels, sample_rate.round() as u32, format)?),
+            FileType::Aiff => SoundFileWriter::Aiff(AiffWriter::new(file, channels, sample_rate, format)?),
         })
     }
 

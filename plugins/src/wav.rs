@@ -245,7 +245,15 @@ impl WavReader {
     /// The file cannot be opened, is not a WAV file, uses an encoding other than those
     /// listed in the [module](self) documentation, or is shorter than its header says.
     pub fn open(path: impl AsRef<Path>) -> Result<WavReader, WavError> {
-        let file = File::open(path.as_ref())?;
+        WavReader::new(File::open(path.as_ref())?)
+    }
+
+    /// Reads the WAV file `file` (open for reading, at its start), as
+    /// [`open`](Self::open) does the file at a path.
+    ///
+    /// # Errors
+    /// As [`open`](Self::open).
+    pub fn new(file: File) -> Result<WavReader, WavError> {
         let file_len = file.metadata()?.len();
         let reader = hound::WavReader::new(BufReader::new(file)).map_err(|e| match e {
             hound::Error::Unsupported => {
@@ -351,6 +359,20 @@ impl fmt::Debug for WavWriter {
     }
 }
 
+/// The header of a file of `channels` channels at `sample_rate` in `format`, if its byte
+/// rate fits the header's 32 bits.
+fn header_spec(channels: u16, sample_rate: u32, format: WavFormat) -> Result<WavSpec, WavError> {
+    let bytes_per_sample = u64::from(format.bits() / 8);
+    // Hound would overflow computing it.
+    if u64::from(sample_rate) * bytes_per_sample * u64::from(channels) > u64::from(u32::MAX) {
+        return Err(WavError::new(format!(
+            "{sample_rate} Hz of {channels} channels of {} samples is too many bytes per second for a WAV header",
+            format.name()
+        )));
+    }
+    Ok(WavSpec { channels, sample_rate, bits_per_sample: format.bits(), sample_format: format.sample_format() })
+}
+
 impl WavWriter {
     /// Creates (or replaces) the file at `path` for `channels` channels at `sample_rate`
     /// in `format`.
@@ -364,17 +386,18 @@ impl WavWriter {
         sample_rate: u32,
         format: WavFormat,
     ) -> Result<WavWriter, WavError> {
-        let bytes_per_sample = u64::from(format.bits() / 8);
-        // Hound would overflow computing it.
-        if u64::from(sample_rate) * bytes_per_sample * u64::from(channels) > u64::from(u32::MAX) {
-            return Err(WavError::new(format!(
-                "{sample_rate} Hz of {channels} channels of {} samples is too many bytes per second for a WAV header",
-                format.name()
-            )));
-        }
-        let spec =
-            WavSpec { channels, sample_rate, bits_per_sample: format.bits(), sample_format: format.sample_format() };
+        let spec = header_spec(channels, sample_rate, format)?;
         Ok(WavWriter { writer: hound::WavWriter::create(path.as_ref(), spec)?, format })
+    }
+
+    /// Writes a WAV file into `file` (open for writing, empty), as
+    /// [`create`](Self::create) does at a path.
+    ///
+    /// # Errors
+    /// As [`create`](Self::create).
+    pub fn new(file: File, channels: u16, sample_rate: u32, format: WavFormat) -> Result<WavWriter, WavError> {
+        let spec = header_spec(channels, sample_rate, format)?;
+        Ok(WavWriter { writer: hound::WavWriter::new(BufWriter::new(file), spec)?, format })
     }
 
     /// The format samples are written in.

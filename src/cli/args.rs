@@ -65,6 +65,18 @@ pub struct Cli {
     #[command(flatten)]
     pub engine: EngineArgs,
 
+    /// The memory Resources (sample buffers) may take together, in bytes, or with a suffix
+    /// K, M, G or T (powers of 1024): a construct beyond it fails before it allocates
+    /// [default: half the machine's memory].
+    #[arg(long, value_name = "BYTES", value_parser = byte_count)]
+    pub max_resource_memory: Option<u64>,
+
+    /// Seconds one worker job (a resource construct, destroy or operation: loading or
+    /// writing a file) may run before it fails as timed out, its client is answered and a
+    /// new worker thread takes the stuck one's place.
+    #[arg(long, value_name = "SECONDS", default_value_t = ENGINE.job_deadline.as_secs_f64(), value_parser = positive_seconds)]
+    pub job_deadline: f64,
+
     /// Timed commands (from bundles with a future timetag) the scheduler holds.
     #[arg(
         long,
@@ -76,6 +88,10 @@ pub struct Cli {
     /// Plugin libraries to load.
     #[command(flatten)]
     pub plugins: PluginArgs,
+
+    /// The files clients may have the server open.
+    #[command(flatten)]
+    pub files: FileArgs,
 
     /// Reload a plugin library when its file changes, and load new libraries that appear
     /// in a plugin path directory.
@@ -186,6 +202,31 @@ impl PluginArgs {
     }
 }
 
+/// The flags that confine the paths clients name (loading and writing buffers, SynthDef
+/// files, plugin libraries, recordings) to directories: the file roots.
+#[derive(Debug, clap::Args)]
+pub struct FileArgs {
+    /// A directory whose files (and its subdirectories') clients may have the server read
+    /// and write; repeatable. Paths are resolved (links, `.` and `..`) before the check.
+    /// Without this flag or --read-root, the directories of OSCINE_FILE_ROOTS (separated by
+    /// ':'), or else the server's defaults (docs/osc-api.md, "Files"); `--file-root /`
+    /// allows every file the process may open.
+    #[arg(long = "file-root", value_name = "DIR")]
+    pub file_root: Vec<PathBuf>,
+
+    /// A directory whose files clients may have the server read but never write;
+    /// repeatable.
+    #[arg(long = "read-root", value_name = "DIR")]
+    pub read_root: Vec<PathBuf>,
+}
+
+impl FileArgs {
+    /// Whether any root was given on the command line.
+    pub fn given(&self) -> bool {
+        !self.file_root.is_empty() || !self.read_root.is_empty()
+    }
+}
+
 /// What `oscine` can do besides serving.
 #[derive(Debug, clap::Subcommand)]
 pub enum Subcommand {
@@ -268,6 +309,11 @@ pub struct RenderArgs {
     #[command(flatten)]
     pub plugins: PluginArgs,
 
+    /// The files the score's paths may lead to: without --file-root or --read-root, any
+    /// the process may open (a score is the user's own).
+    #[command(flatten)]
+    pub files: FileArgs,
+
     /// Seconds to wait for one resource construct, destroy or operation before giving up.
     #[arg(long, default_value_t = RENDER.resource_timeout.as_secs_f64(), value_parser = positive_seconds)]
     pub resource_timeout: f64,
@@ -278,6 +324,25 @@ pub struct RenderArgs {
 fn wav_format() -> impl TypedValueParser<Value = WavFormat> {
     PossibleValuesParser::new(WavFormat::ALL.map(|f| PossibleValue::new(f.name()).help(f.description())))
         .try_map(|name| name.parse::<WavFormat>())
+}
+
+/// Parses a byte count: digits, optionally followed by K, M, G or T (powers of 1024).
+fn byte_count(text: &str) -> Result<u64, String> {
+    let fail = || format!("'{text}' is not a byte count (digits, optionally followed by K, M, G or T)");
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((at, _)) => text.split_at(at),
+        None => (text, ""),
+    };
+    let shift = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => return Err(fail()),
+    };
+    let n: u64 = digits.parse().map_err(|_| fail())?;
+    n.checked_mul(1 << shift).ok_or_else(fail)
 }
 
 fn positive_seconds(text: &str) -> Result<f64, String> {
@@ -322,6 +387,18 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn byte_counts_take_binary_suffixes() {
+        assert_eq!(byte_count("4096"), Ok(4096));
+        assert_eq!(byte_count("64K"), Ok(64 << 10));
+        assert_eq!(byte_count("3m"), Ok(3 << 20));
+        assert_eq!(byte_count("2GiB"), Ok(2 << 30));
+        assert_eq!(byte_count("1T"), Ok(1 << 40));
+        for bad in ["", "G", "1.5G", "12Q", "99999999999T"] {
+            assert!(byte_count(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Command-line parsing and the daemon's start-up and shutdown sequence.
 
 mod args;
+mod file_roots;
 mod plugins;
 mod render;
 mod scsynth_args;
@@ -8,7 +9,7 @@ mod serve;
 
 use clap::Parser;
 
-pub use args::{Cli, DriverChoice, PluginArgs, PluginSubcommand, RenderArgs, Subcommand};
+pub use args::{Cli, DriverChoice, FileArgs, PluginArgs, PluginSubcommand, RenderArgs, Subcommand};
 
 /// Parses the command line and runs what it asks for.
 pub fn main() -> std::process::ExitCode {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use oscine::render::{RenderOptions, Renderer, WavInput, WavOutput};
 
-use super::{plugins, RenderArgs};
+use super::{file_roots, plugins, RenderArgs};
 
 fn fail(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("oscine render: {message}");
@@ -37,6 +37,10 @@ pub fn render(args: &RenderArgs) -> ExitCode {
     }
     let inputs = args.input_channels.map(usize::from).or(input.as_ref().map(WavInput::channels)).unwrap_or(0);
     let terminal = std::io::stderr().is_terminal();
+    let files = match file_roots::render_files(&args.files) {
+        Ok(files) => files,
+        Err(e) => return fail(e),
+    };
     let options = RenderOptions {
         sample_rate: args.sample_rate,
         block_size: args.engine.block_size as usize,
@@ -49,6 +53,7 @@ pub fn render(args: &RenderArgs) -> ExitCode {
         workers: args.engine.workers as usize,
         resource_timeout: Duration::from_secs_f64(args.resource_timeout),
         progress: terminal,
+        files,
     };
     let mut output = match WavOutput::create(&args.output, options.outputs, options.sample_rate, args.format) {
         Ok(o) => o,

@@ -8,7 +8,9 @@ use oscine::loader::start_loader_thread;
 use oscine::network::{PluginService, Server, ServerOptions};
 use tracing_subscriber::EnvFilter;
 
-use super::{plugins, Cli, DriverChoice};
+use oscine_plugin_api::{FileAccess, MemoryBudget, RootAccess};
+
+use super::{file_roots, plugins, Cli, DriverChoice};
 
 const DUMMY_SAMPLE_RATE: u32 = 48_000;
 /// The dummy driver's frames per wake: 21 ms at 48 kHz. Each wake of its thread costs a
@@ -98,6 +100,20 @@ fn no_sound_card() -> bool {
     !has_card && !has_server
 }
 
+/// Half the machine's physical memory (4 GiB where it cannot be read): what Resources may
+/// take without `--max-resource-memory`.
+fn default_resource_memory() -> u64 {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        // SAFETY: sysconf has no preconditions.
+        let (pages, size) = unsafe { (libc::sysconf(libc::_SC_PHYS_PAGES), libc::sysconf(libc::_SC_PAGESIZE)) };
+        if pages > 0 && size > 0 {
+            return (pages as u64).saturating_mul(size as u64) / 2;
+        }
+    }
+    4 << 30
+}
+
 /// Starts the engine, the driver and the server; returns when the server quits.
 pub fn serve(cli: &Cli) -> ExitCode {
     init_logging(cli);
@@ -106,6 +122,17 @@ pub fn serve(cli: &Cli) -> ExitCode {
         Ok(d) => d,
         Err(e) => return fail(e),
     };
+    let files = match file_roots::server_files(&cli.files) {
+        Ok(files) => files,
+        Err(e) => return fail(e),
+    };
+    if files.roots().next().is_none() {
+        tracing::warn!("no file roots: clients cannot have the server open any file (give --file-root DIR)");
+    }
+    for (root, access) in files.roots() {
+        let access = if access == RootAccess::ReadOnly { " (read only)" } else { "" };
+        tracing::info!("file root {}{access}", root.display());
+    }
     let config = driver.config();
     let options = EngineOptions {
         sample_rate: config.sample_rate,
@@ -118,12 +145,26 @@ pub fn serve(cli: &Cli) -> ExitCode {
         max_resources: cli.engine.max_resources as usize,
         max_scheduled: cli.max_scheduled as usize,
         workers: cli.engine.workers as usize,
+        job_deadline: std::time::Duration::from_secs_f64(cli.job_deadline),
+        memory: MemoryBudget::new(cli.max_resource_memory.unwrap_or_else(default_resource_memory)),
+        files,
         ..EngineOptions::default()
     };
+    if let Some(limit) = options.memory.limit() {
+        tracing::info!("resources may take {} MiB of memory", limit >> 20);
+    }
     let mut loader = match plugins::loader(&cli.plugins) {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
+    // A library a client names may be in a plugin directory or a file root.
+    let plugin_roots = cli.plugins.dirs().into_iter().filter(|d| d.is_dir()).map(|d| (d, RootAccess::ReadOnly));
+    match FileAccess::confined(
+        files.roots().map(|(root, _)| (root.to_owned(), RootAccess::ReadOnly)).chain(plugin_roots),
+    ) {
+        Ok(requested) => loader.confine_requests(requested),
+        Err(e) => return fail(e),
+    }
     let private_dir = loader.private_dir().to_owned();
     let (registry, loaded) = plugins::registry(&mut loader, &cli.plugins);
     for (name, version, file) in &loaded.installed {

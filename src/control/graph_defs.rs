@@ -2,9 +2,10 @@
 //! (`/d_load`, `/d_loadDir`) and freed (`/d_free`). Context: NRT (the network thread, or
 //! the rendering thread).
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use oscine_plugin_api::SynthDefTable;
+use oscine_plugin_api::{FileAccess, SynthDefTable};
 
 use super::EngineHandle;
 use crate::graph::{GraphError, GraphSynthDef};
@@ -76,8 +77,7 @@ impl EngineHandle {
     /// a file with one bad def installs nothing. Returns the names installed.
     pub fn receive_graph_defs(&mut self, bytes: &[u8]) -> Result<Vec<String>, GraphDefError> {
         let file = read_synthdefs(bytes)?;
-        let world =
-            oscine_plugin_api::World { sample_rate: self.options().sample_rate, block_size: self.options().block_size };
+        let world = self.options().world();
         let mut tables = Vec::new();
         for def in &file.defs {
             let mut all = vec![def.clone()];
@@ -99,7 +99,8 @@ impl EngineHandle {
     /// Loads every SCgf file `pattern` names: a path whose file name may hold `*` and `?`.
     pub fn load_graph_defs(&mut self, pattern: &str) -> Result<Vec<String>, GraphDefError> {
         let mut names = Vec::new();
-        for file in matching_files(Path::new(pattern))? {
+        let files = self.options().files;
+        for file in matching_files(&files, Path::new(pattern))? {
             names.extend(self.load_graph_file(&file)?);
         }
         Ok(names)
@@ -111,7 +112,7 @@ impl EngineHandle {
     }
 
     fn load_graph_file(&mut self, file: &Path) -> Result<Vec<String>, GraphDefError> {
-        let bytes = read_regular_file(file)?;
+        let bytes = read_regular_file(&self.options().files, file)?;
         self.receive_graph_defs(&bytes).map_err(|e| match e {
             GraphDefError::Read(e) => GraphDefError::File { path: file.to_owned(), reason: e.to_string() },
             other => other,
@@ -135,33 +136,33 @@ impl EngineHandle {
     }
 }
 
-/// The contents of `file`, which must be a regular file (never a FIFO or a device, which
-/// could block the thread reading it).
-fn read_regular_file(file: &Path) -> Result<Vec<u8>, GraphDefError> {
+/// The contents of `file`, opened through `files`: a regular file in the file roots
+/// (never a FIFO or a device, which could block the thread reading it).
+fn read_regular_file(files: &FileAccess, file: &Path) -> Result<Vec<u8>, GraphDefError> {
     let fail = |reason: String| GraphDefError::File { path: file.to_owned(), reason };
-    let meta = std::fs::metadata(file).map_err(|e| fail(e.to_string()))?;
-    if !meta.is_file() {
-        return Err(fail("not a regular file".into()));
-    }
-    std::fs::read(file).map_err(|e| fail(e.to_string()))
+    let mut bytes = Vec::new();
+    files.open_read(file).map_err(|e| fail(e.to_string()))?.read_to_end(&mut bytes).map_err(|e| fail(e.to_string()))?;
+    Ok(bytes)
 }
 
 /// The files `pattern` names, sorted: the pattern itself, or, when its file name holds `*`
-/// or `?`, every file of its directory whose name matches.
-fn matching_files(pattern: &Path) -> Result<Vec<PathBuf>, GraphDefError> {
+/// or `?`, every file of its directory (which must be in the file roots) whose name
+/// matches.
+fn matching_files(files: &FileAccess, pattern: &Path) -> Result<Vec<PathBuf>, GraphDefError> {
     let name = pattern.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     if !name.contains(['*', '?']) {
         return Ok(vec![pattern.to_owned()]);
     }
     let dir = pattern.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| GraphDefError::File { path: dir.to_owned(), reason: e.to_string() })?;
-    let mut files: Vec<PathBuf> = entries
+    let fail = |reason: String| GraphDefError::File { path: dir.to_owned(), reason };
+    let real = files.directory(dir).map_err(|e| fail(e.to_string()))?;
+    let entries = std::fs::read_dir(real).map_err(|e| fail(e.to_string()))?;
+    let mut found: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file() && p.file_name().is_some_and(|n| wildcard_match(&name, &n.to_string_lossy())))
         .collect();
-    files.sort();
-    Ok(files)
+    found.sort();
+    Ok(found)
 }
 
 /// Whether `text` matches `pattern`, where `*` stands for any run of characters and `?`

@@ -6,7 +6,7 @@ use std::alloc::Layout;
 use std::ptr::NonNull;
 use std::sync::Arc;
 
-use oscine_plugin_api::{ControlMap, ResourceId, World};
+use oscine_plugin_api::{ControlMap, ResourceId};
 
 use super::EngineHandle;
 use crate::engine::{
@@ -85,7 +85,7 @@ impl EngineHandle {
             }
         }
         let options = self.options();
-        let world = World { sample_rate: options.sample_rate, block_size: options.block_size };
+        let world = options.world();
         let layout = SynthLayout::new(entry, world.block_size).map_err(|e| construct(e.to_string()))?;
         let memory = Memory::allocate(layout.total).map_err(construct)?;
         let base = memory.0.as_ptr();

@@ -79,7 +79,7 @@ impl Engine {
         workers: WorkerLinks,
         status: Arc<EngineStatus>,
     ) -> Self {
-        let world = World { sample_rate: options.sample_rate, block_size: options.block_size };
+        let world = options.world();
         let block_seconds = options.block_size as f64 / options.sample_rate;
         status.set_sample_rate(options.sample_rate);
         Engine {

@@ -48,6 +48,57 @@ pub enum Job {
     },
 }
 
+impl Job {
+    /// Which job this is, for a report about it.
+    pub fn tag(&self) -> JobTag {
+        match self {
+            Job::Drop(_) => JobTag::Drop,
+            Job::Construct { id, .. } => JobTag::Construct(*id),
+            Job::Destroy { id, .. } => JobTag::Destroy(*id),
+            Job::Perform { slot, .. } => JobTag::Perform(*slot),
+        }
+    }
+}
+
+/// Which job a worker runs, without its contents: what answering for a job that overran
+/// its deadline needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobTag {
+    /// A [`Job::Drop`].
+    Drop,
+    /// A [`Job::Construct`] of this Resource.
+    Construct(ResourceId),
+    /// A [`Job::Destroy`] of this Resource.
+    Destroy(ResourceId),
+    /// A [`Job::Perform`] in this slot.
+    Perform(u32),
+}
+
+impl JobTag {
+    /// The result the audio thread gets for this job when it overran its deadline: a
+    /// failure for a construct or an operation (the client hears why), done for the rest.
+    pub fn timed_out(self, deadline: std::time::Duration) -> WorkerResult {
+        let reason = || format!("timed out: the worker job did not finish within {deadline:?}").into_boxed_str();
+        match self {
+            JobTag::Drop => WorkerResult::Dropped,
+            JobTag::Construct(id) => WorkerResult::Constructed { id, result: Err(reason()) },
+            JobTag::Destroy(id) => WorkerResult::Destroyed { id },
+            JobTag::Perform(slot) => WorkerResult::Performed { slot, result: Err(reason()) },
+        }
+    }
+}
+
+impl std::fmt::Display for JobTag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JobTag::Drop => f.write_str("freeing what the audio thread let go of"),
+            JobTag::Construct(id) => write!(f, "the construct of resource {id}"),
+            JobTag::Destroy(id) => write!(f, "the destroy of resource {id}"),
+            JobTag::Perform(slot) => write!(f, "a resource operation (slot {slot})"),
+        }
+    }
+}
+
 /// What a worker reports back to the audio thread.
 #[derive(Debug)]
 pub enum WorkerResult {

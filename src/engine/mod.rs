@@ -77,7 +77,7 @@ pub(crate) use block_reports::BlockReports;
 pub(crate) use clock::SampleClock;
 pub(crate) use control_buses::ControlBuses;
 pub(crate) use garbage::Garbage;
-pub(crate) use job::{Job, WorkerResult};
+pub(crate) use job::{Job, JobTag, WorkerResult};
 pub(crate) use node_id_map::NodeIdMap;
 pub(crate) use node_tree::{Freed, NodeTree};
 pub(crate) use numbered_buses::NumberedBuses;

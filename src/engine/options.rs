@@ -2,6 +2,10 @@
 //!
 //! Context: NRT: options are made and checked before an engine is built.
 
+use std::time::Duration;
+
+use oscine_plugin_api::{FileAccess, MemoryBudget, World};
+
 use super::ClockMode;
 
 /// The sizes an engine is built with. Every capacity is allocated once, when the engine is
@@ -34,6 +38,15 @@ pub struct EngineOptions {
     pub command_queue_capacity: usize,
     /// Events the audio thread may queue ahead of the network side.
     pub event_queue_capacity: usize,
+    /// How long one worker job (a construct, destroy or operation) may run before it is
+    /// answered for as timed out and its worker's queue goes to a new thread.
+    pub job_deadline: Duration,
+    /// The memory Resources may take together (unlimited by default; the server sets
+    /// `--max-resource-memory`).
+    pub memory: MemoryBudget,
+    /// The files clients' paths may lead to (any, by default; the server confines them to
+    /// its file roots).
+    pub files: FileAccess,
 }
 
 impl Default for EngineOptions {
@@ -52,7 +65,17 @@ impl Default for EngineOptions {
             workers: 2,
             command_queue_capacity: 4096,
             event_queue_capacity: 8192,
+            job_deadline: Duration::from_secs(60),
+            memory: MemoryBudget::UNLIMITED,
+            files: FileAccess::UNCONFINED,
         }
+    }
+}
+
+impl EngineOptions {
+    /// What plugins see of these options.
+    pub fn world(&self) -> World {
+        World { sample_rate: self.sample_rate, block_size: self.block_size, files: self.files, memory: self.memory }
     }
 }
 
@@ -112,6 +135,9 @@ impl EngineOptions {
             if value > max {
                 return Err(OptionsError::TooLarge { name, max, value });
             }
+        }
+        if self.job_deadline.is_zero() {
+            return Err(OptionsError::Zero { name: "job deadline" });
         }
         Ok(())
     }

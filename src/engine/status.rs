@@ -35,6 +35,7 @@ pub struct EngineStatus {
     late: AtomicU64,
     scheduled: AtomicU32,
     rate_estimate: AtomicU64,
+    jobs_timed_out: AtomicU64,
     failed: AtomicBool,
     device_lost: AtomicBool,
 }
@@ -90,6 +91,8 @@ pub struct StatusSnapshot {
     pub scheduled: u32,
     /// The sample clock's estimate of the device's real rate.
     pub rate_estimate: f64,
+    /// Worker jobs that overran their deadline and were answered for as timed out.
+    pub jobs_timed_out: u64,
     /// Whether the engine stopped processing after an internal panic.
     pub failed: bool,
     /// Whether the driver lost its audio device (the engine is no longer called).
@@ -126,6 +129,7 @@ impl EngineStatus {
             late: self.late.load(Relaxed),
             scheduled: self.scheduled.load(Relaxed),
             rate_estimate: f64::from_bits(self.rate_estimate.load(Relaxed)),
+            jobs_timed_out: self.jobs_timed_out.load(Relaxed),
             failed: self.failed.load(Relaxed),
             device_lost: self.device_lost.load(Relaxed),
         }
@@ -164,6 +168,10 @@ impl EngineStatus {
     /// Counts a command refused for a full queue. Context: the network side.
     pub fn add_command_rejected(&self) {
         self.commands_rejected.fetch_add(1, Relaxed);
+    }
+    /// Counts a worker job answered for as timed out. Context: the worker watchdog.
+    pub fn add_job_timed_out(&self) {
+        self.jobs_timed_out.fetch_add(1, Relaxed);
     }
     pub(crate) fn add_event_dropped(&self) {
         self.events_dropped.fetch_add(1, Relaxed);

@@ -13,7 +13,7 @@
 //! workers are attached, and NRT to make (`worker_queues`), attach and drop; the workers'
 //! end (`WorkerEnds`) is NRT, on the worker threads.
 
-use std::sync::atomic::{fence, AtomicBool, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicPtr, Ordering};
 use std::sync::Arc;
 use std::thread::Thread;
 
@@ -34,8 +34,8 @@ struct Link {
     jobs: Producer<Job>,
     results: Consumer<WorkerResult>,
     wants_room: Arc<AtomicBool>,
-    /// The worker's thread, to unpark; `None` until the pool has started it.
-    thread: Option<Thread>,
+    /// The thread serving the worker's queue, to unpark.
+    serving: Arc<ServingThread>,
     /// A job was pushed since the last wake.
     pushed: bool,
     /// A result was taken since the last wake.
@@ -61,6 +61,45 @@ pub struct WorkerEnds {
     /// Raised by the worker while it waits for room in `results`; lowered by the audio
     /// thread when it wakes the worker.
     wants_room: Arc<AtomicBool>,
+    /// The thread the audio thread wakes for this queue.
+    serving: Arc<ServingThread>,
+}
+
+/// The thread that serves one worker queue, which the audio thread unparks: set once the
+/// pool has started it, and again when a new thread takes the queue over from one stuck
+/// in a job.
+///
+/// Context: read on the audio thread (RT: one atomic load); set NRT.
+#[derive(Debug, Default)]
+struct ServingThread(AtomicPtr<Thread>);
+
+impl ServingThread {
+    /// Unparks the serving thread, if there is one yet. Context: RT.
+    fn unpark(&self) {
+        let thread = self.0.load(Ordering::Acquire);
+        if !thread.is_null() {
+            // SAFETY: set from `Box::into_raw` and never freed while the links may read it
+            // (a replaced handle is leaked; the last one is freed with the slot).
+            unsafe { (*thread).unpark() };
+        }
+    }
+
+    /// Makes `thread` the one woken. The handle replaced, if any, is leaked: the audio
+    /// thread may be unparking it at this moment. A pool replaces a thread only when a
+    /// job overruns its deadline. Context: NRT.
+    fn set(&self, thread: Thread) {
+        self.0.swap(Box::into_raw(Box::new(thread)), Ordering::AcqRel);
+    }
+}
+
+impl Drop for ServingThread {
+    fn drop(&mut self) {
+        let thread = *self.0.get_mut();
+        if !thread.is_null() {
+            // SAFETY: from `Box::into_raw`; nobody else holds the slot any more.
+            drop(unsafe { Box::from_raw(thread) });
+        }
+    }
 }
 
 /// Makes the FIFOs for `workers` workers, each with room for `capacity` jobs and as many
@@ -72,17 +111,18 @@ pub(crate) fn worker_queues(workers: usize, capacity: usize) -> (WorkerLinks, Ve
         let (job_tx, job_rx) = RingBuffer::<Job>::new(capacity);
         let (result_tx, result_rx) = RingBuffer::<WorkerResult>::new(capacity);
         let wants_room = Arc::new(AtomicBool::new(false));
+        let serving = Arc::new(ServingThread::default());
         links.links.push(Link {
             jobs: job_tx,
             results: result_rx,
             wants_room: Arc::clone(&wants_room),
-            thread: None,
+            serving: Arc::clone(&serving),
             pushed: false,
             drained: false,
             outstanding: 0,
             stalled_blocks: 0,
         });
-        ends.push(WorkerEnds { jobs: job_rx, results: result_tx, wants_room });
+        ends.push(WorkerEnds { jobs: job_rx, results: result_tx, wants_room, serving });
     }
     (links, ends)
 }
@@ -93,7 +133,7 @@ impl WorkerLinks {
     /// thread starts.
     pub(crate) fn attach(&mut self, threads: impl IntoIterator<Item = Thread>) {
         for (link, thread) in self.links.iter_mut().zip(threads) {
-            link.thread = Some(thread);
+            link.serving.set(thread);
         }
     }
 
@@ -155,9 +195,7 @@ impl WorkerLinks {
                 wake |= link.wants_room.swap(false, Ordering::Relaxed);
             }
             if wake {
-                if let Some(thread) = &link.thread {
-                    thread.unpark();
-                }
+                link.serving.unpark();
             }
             link.pushed = false;
             link.stalled_blocks =
@@ -171,17 +209,27 @@ impl Drop for WorkerLinks {
     /// Lets go of every FIFO end, then wakes each worker so that it notices, finishes its
     /// queue and exits. Context: NRT (the engine is dropped once the driver has stopped).
     fn drop(&mut self) {
-        for mut link in self.links.drain(..) {
-            let thread = link.thread.take();
+        for link in self.links.drain(..) {
+            let serving = Arc::clone(&link.serving);
             drop(link);
-            if let Some(thread) = thread {
-                thread.unpark();
-            }
+            serving.unpark();
         }
     }
 }
 
 impl WorkerEnds {
+    /// Makes `thread` the one the audio thread wakes for this queue, and wakes it once:
+    /// for a thread taking the queue over from another. Context: NRT.
+    pub fn serve_from(&self, thread: Thread) {
+        self.serving.set(thread.clone());
+        thread.unpark();
+    }
+
+    /// Whether the audio thread's end of the queues is gone. Context: NRT.
+    pub fn is_abandoned(&self) -> bool {
+        self.jobs.is_abandoned()
+    }
+
     /// The next job, in the order the audio thread dispatched them; parks the calling
     /// worker while there is none. `None` once the audio thread's end is gone and every
     /// job is taken. Context: NRT (the worker thread).

@@ -95,7 +95,7 @@ fn run(
         crossbeam_channel::select! {
             recv(inbox) -> request => match request {
                 Ok(LoaderRequest::Load { file, replacing, requester }) => {
-                    let result = loader.load(&file);
+                    let result = if requester.is_some() { loader.load_requested(&file) } else { loader.load(&file) };
                     let report = LoaderReport::Loaded { file, replacing, requester, result };
                     if reports.send(report).is_err() {
                         return;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crossbeam_channel::Sender;
-use oscine_plugin_api::{abi, ABI_VERSION, API_VERSION};
+use oscine_plugin_api::{abi, FileAccess, ABI_VERSION, API_VERSION};
 
 use super::library::{start_closer, Closing, PluginLibrary};
 use super::open::{open, register};
@@ -20,6 +20,7 @@ pub struct PluginLoader {
     private_dir: PathBuf,
     closer: Sender<Closing>,
     loads: u64,
+    requested: FileAccess,
 }
 
 impl PluginLoader {
@@ -33,7 +34,20 @@ impl PluginLoader {
         #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         builder.create(&private_dir)?;
-        Ok(PluginLoader { probe, private_dir, closer: start_closer()?, loads: 0 })
+        Ok(PluginLoader { probe, private_dir, closer: start_closer()?, loads: 0, requested: FileAccess::UNCONFINED })
+    }
+
+    /// Confines the libraries clients ask for ([`load_requested`](Self::load_requested))
+    /// to `files`.
+    pub fn confine_requests(&mut self, files: FileAccess) {
+        self.requested = files;
+    }
+
+    /// Like [`load`](Self::load), for a library a client named: its path must be one the
+    /// loader's requests are confined to ([`confine_requests`](Self::confine_requests)).
+    pub fn load_requested(&mut self, file: &Path) -> Result<PluginDefinitions, LoadError> {
+        self.requested.open_read(file).map_err(|e| LoadError::new(file, LoadStep::Find, e.to_string()))?;
+        self.load(file)
     }
 
     /// Where private copies of open libraries are.

@@ -149,6 +149,7 @@ pub fn status(s: &StatusSnapshot, clients: usize, audio_stalled: bool) -> OscPac
             count(s.late),
             count(s.scheduled.into()),
             OscType::Double(s.rate_estimate),
+            count(s.jobs_timed_out),
         ],
     )
 }

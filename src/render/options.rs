@@ -1,5 +1,7 @@
 use std::time::Duration;
 
+use oscine_plugin_api::FileAccess;
+
 use crate::engine::{ClockMode, EngineOptions};
 
 /// What an offline render runs with.
@@ -28,6 +30,9 @@ pub struct RenderOptions {
     pub resource_timeout: Duration,
     /// Show a progress bar on stderr, if stderr is a terminal.
     pub progress: bool,
+    /// The files the score's paths may lead to (any, by default: a score is the user's
+    /// own).
+    pub files: FileAccess,
 }
 
 impl Default for RenderOptions {
@@ -45,6 +50,7 @@ impl Default for RenderOptions {
             workers: engine.workers,
             resource_timeout: Duration::from_secs(60),
             progress: false,
+            files: FileAccess::UNCONFINED,
         }
     }
 }
@@ -71,6 +77,10 @@ impl RenderOptions {
             command_queue_capacity: defaults.command_queue_capacity,
             // Every node may end in one block, each with a notification.
             event_queue_capacity: (2 * self.max_nodes + defaults.event_queue_capacity).min(1 << 20),
+            // A job stuck past the render's patience fails the render anyway.
+            job_deadline: self.resource_timeout,
+            files: self.files,
+            ..defaults
         }
     }
 }

@@ -4,5 +4,6 @@
 //! Context: NRT (the worker threads).
 
 mod worker_pool;
+mod worker_seat;
 
 pub use worker_pool::WorkerPool;

@@ -1,19 +1,29 @@
 //! The worker threads and the jobs they run.
 //!
 //! Context: NRT: `WorkerPool`'s methods run on the thread that builds and tears down the
-//! engine; `run_worker` and `run_job` on the worker threads.
+//! engine; `run_worker` and `run_job` on the worker threads; `watch` on the watchdog
+//! thread.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread::{JoinHandle, Thread};
+use std::time::{Duration, Instant};
 
+use crossbeam_channel::{Receiver, Sender};
 use oscine_plugin_api::{Resource, World};
 
-use crate::engine::{Job, ResourceDefRef, WorkerEnds, WorkerResult};
+use super::worker_seat::WorkerSeat;
+use crate::engine::{EngineStatus, Job, ResourceDefRef, WorkerEnds, WorkerResult};
 
 /// The worker threads. Each has a job FIFO from the audio thread and a result FIFO back,
 /// and sleeps (parked) while it has nothing to do: the audio thread wakes it at the end of
 /// a block that handed it work (`WorkerEnds::next_job`).
+///
+/// Every job has a deadline. A watchdog thread looks at each worker's seat a few times
+/// per deadline; a job that has run longer is answered for (a construct or an operation
+/// fails as timed out, so its client hears back and its `/sync` is answered), and a new
+/// thread takes the queue over, while the stuck one is left to finish (its late result
+/// is dropped) or hang.
 ///
 /// Context: created and joined on NRT threads. A worker exits once the audio thread's
 /// end of its FIFO is gone and every job is done, so joining after the engine is dropped
@@ -24,44 +34,124 @@ use crate::engine::{Job, ResourceDefRef, WorkerEnds, WorkerResult};
 /// like any other, and one the registry no longer offers still serves the Resources it
 /// built.
 pub struct WorkerPool {
-    threads: Vec<JoinHandle<()>>,
+    threads: Vec<Thread>,
+    watchdog: JoinHandle<()>,
+    stop: Sender<()>,
+}
+
+/// What every worker thread and the watchdog share.
+#[derive(Clone)]
+struct Shared {
+    world: World,
+    deadline: Duration,
+    status: Arc<EngineStatus>,
 }
 
 impl WorkerPool {
-    /// Starts one thread per pair of FIFO ends. Context: NRT.
-    pub fn start(queues: Vec<WorkerEnds>, world: World) -> std::io::Result<WorkerPool> {
-        let mut threads = Vec::with_capacity(queues.len());
+    /// Starts one thread per pair of FIFO ends, and the watchdog that holds their jobs to
+    /// `deadline`, counting in `status` the jobs that overran it. Context: NRT.
+    pub fn start(
+        queues: Vec<WorkerEnds>,
+        world: World,
+        deadline: Duration,
+        status: Arc<EngineStatus>,
+    ) -> std::io::Result<WorkerPool> {
+        let shared = Shared { world, deadline, status };
+        let epoch = Instant::now();
+        let mut seats = Vec::with_capacity(queues.len());
+        let mut workers = Vec::with_capacity(queues.len());
         for (index, ends) in queues.into_iter().enumerate() {
-            let thread = std::thread::Builder::new()
-                .name(format!("oscine-worker-{index}"))
-                .spawn(move || run_worker(ends, &world))?;
-            threads.push(thread);
+            let seat = Arc::new(WorkerSeat::new(epoch));
+            workers.push(spawn_worker(index, Box::new(ends), Arc::clone(&seat), shared.clone())?);
+            seats.push(seat);
         }
-        Ok(WorkerPool { threads })
+        let threads = workers.iter().map(|w| w.thread().clone()).collect();
+        let (stop, stopped) = crossbeam_channel::bounded(1);
+        let watchdog = std::thread::Builder::new()
+            .name("oscine-watchdog".into())
+            .spawn(move || watch(workers, &seats, &shared, &stopped))?;
+        Ok(WorkerPool { threads, watchdog, stop })
     }
 
     /// The worker threads, in the order of the queues given to [`start`](Self::start): for
     /// the audio thread's end of the queues, which wakes them. Context: NRT.
     pub(crate) fn threads(&self) -> impl Iterator<Item = Thread> + '_ {
-        self.threads.iter().map(|t| t.thread().clone())
+        self.threads.iter().cloned()
     }
 
-    /// Waits for every worker to finish. Call after the engine (and its links) is dropped.
+    /// Waits for every worker to finish (one stuck past its deadline is replaced, and the
+    /// stuck thread is not waited for). Call after the engine (and its links) is dropped.
     /// Context: NRT.
     pub fn join(self) {
-        for thread in self.threads {
-            if thread.join().is_err() {
-                tracing::error!("a worker thread panicked");
+        drop(self.stop);
+        if self.watchdog.join().is_err() {
+            tracing::error!("the worker watchdog panicked");
+        }
+    }
+}
+
+fn spawn_worker(
+    index: usize,
+    ends: Box<WorkerEnds>,
+    seat: Arc<WorkerSeat>,
+    shared: Shared,
+) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new().name(format!("oscine-worker-{index}")).spawn(move || run_worker(ends, &seat, &shared))
+}
+
+/// The watchdog: answers for overdue jobs and replaces their threads, until it is told to
+/// stop and every worker has finished.
+// Context: NRT (the watchdog thread).
+fn watch(mut workers: Vec<JoinHandle<()>>, seats: &[Arc<WorkerSeat>], shared: &Shared, stopped: &Receiver<()>) {
+    let tick = (shared.deadline / 8).clamp(Duration::from_millis(1), Duration::from_millis(100));
+    let mut stopping = false;
+    loop {
+        if !stopping {
+            stopping = !matches!(stopped.recv_timeout(tick), Err(crossbeam_channel::RecvTimeoutError::Timeout));
+        } else {
+            std::thread::sleep(tick.min(Duration::from_millis(5)));
+        }
+        for (index, seat) in seats.iter().enumerate() {
+            let Some((mut ends, job)) = seat.take_overdue(shared.deadline) else { continue };
+            shared.status.add_job_timed_out();
+            tracing::error!(
+                "worker {index}: {job} did not finish within {:?}; it is answered as timed out and a new thread \
+                 takes over the worker's queue",
+                shared.deadline
+            );
+            ends.post(job.timed_out(shared.deadline));
+            match spawn_worker(index, ends, Arc::clone(seat), shared.clone()) {
+                // The stuck thread is detached: it ends when its job does, if ever.
+                Ok(handle) => workers[index] = handle,
+                Err(e) => tracing::error!("worker {index}: cannot start a new thread: {e}"),
             }
+        }
+        if stopping && workers.iter().all(JoinHandle::is_finished) {
+            for worker in workers {
+                if worker.join().is_err() {
+                    tracing::error!("a worker thread panicked");
+                }
+            }
+            return;
         }
     }
 }
 
 // Context: NRT (a worker thread).
-fn run_worker(mut ends: WorkerEnds, world: &World) {
+fn run_worker(mut ends: Box<WorkerEnds>, seat: &WorkerSeat, shared: &Shared) {
+    ends.serve_from(std::thread::current());
     // Parks while there is no job; returns once the engine is gone and the queue is empty.
     while let Some(job) = ends.next_job() {
-        let result = run_job(job, world);
+        let tag = job.tag();
+        seat.leave(ends, tag);
+        let result = run_job(job, &shared.world);
+        let Some(back) = seat.take() else {
+            // The watchdog answered for this job and gave the queue to another thread.
+            tracing::warn!("{tag} finished after its deadline; its result is dropped");
+            drop(result);
+            return;
+        };
+        ends = back;
         // Parks while the result FIFO is full, rather than lose the result.
         ends.post(result);
     }
@@ -191,8 +281,8 @@ mod tests {
     #[test]
     fn jobs_run_the_resource_def_they_carry_and_a_worker_drops_it() {
         let (mut links, queues) = worker_queues(1, 8);
-        let world = World { sample_rate: 48_000.0, block_size: 64 };
-        let pool = WorkerPool::start(queues, world).unwrap();
+        let world = World::new(48_000.0, 64);
+        let pool = WorkerPool::start(queues, world, Duration::from_secs(60), Arc::default()).unwrap();
         links.attach(pool.threads());
         let log = Arc::new(Mutex::new(Vec::new()));
         // No registry, no table: an id nothing else knows.
@@ -243,8 +333,8 @@ mod tests {
     #[test]
     fn a_panic_while_dropping_garbage_leaves_the_worker_running() {
         let (mut links, queues) = worker_queues(1, 8);
-        let world = World { sample_rate: 48_000.0, block_size: 64 };
-        let pool = WorkerPool::start(queues, world).unwrap();
+        let world = World::new(48_000.0, 64);
+        let pool = WorkerPool::start(queues, world, Duration::from_secs(60), Arc::default()).unwrap();
         links.attach(pool.threads());
         let panics: Arc<dyn Resource> = Arc::new(PanicsOnDrop);
         let counted: Arc<dyn Resource> = Arc::new(Counted);

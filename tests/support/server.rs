@@ -88,6 +88,8 @@ impl Server {
             .args(if extra.contains(&"--log-level") { &[][..] } else { &["--log-level", "info"][..] })
             .args(extra)
             .env_remove("RUST_LOG")
+            // Tests keep their files under the temporary directory.
+            .env("OSCINE_FILE_ROOTS", std::env::temp_dir())
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -670,15 +672,16 @@ pub struct Status {
     pub late: i32,
     pub scheduled: i32,
     pub rate_estimate: f64,
+    pub jobs_timed_out: i32,
 }
 
 impl Status {
     /// Parses a reply, checking the field count and every type (docs/osc-api.md,
-    /// `/status/reply`: 21 fields).
+    /// `/status/reply`: 22 fields).
     #[track_caller]
     pub fn parse(m: &OscMessage) -> Status {
         assert_eq!(m.addr, "/status/reply", "{m:?}");
-        assert_eq!(m.args.len(), 21, "status field count: {m:?}");
+        assert_eq!(m.args.len(), 22, "status field count: {m:?}");
         let int = |k: usize| match m.args[k] {
             OscType::Int(v) => v,
             ref other => panic!("status field {k} must be int32, got {other:?}"),
@@ -715,6 +718,7 @@ impl Status {
             late: int(18),
             scheduled: int(19),
             rate_estimate: double(20),
+            jobs_timed_out: int(21),
         }
     }
 }

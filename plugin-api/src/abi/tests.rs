@@ -445,7 +445,7 @@ impl ResourceAccess for Pool {
 
 /// One `process` call of a fresh `reader` with `lease` set, through `pool`.
 fn read_through_lease(table: &SynthDefTable, lease: f32, pool: &Pool) -> f32 {
-    let world = World { sample_rate: 48_000.0, block_size: 4 };
+    let world = World::new(48_000.0, 4);
     let controls = [lease];
     let layout = table.state_layout();
     assert_eq!(layout.size(), 0);
@@ -485,8 +485,8 @@ fn a_foreign_lease_downcasts_and_refuses_other_origins() {
     let reader = a.synthdef("reader");
     let pool = Pool {
         resources: vec![
-            a.level_def().construct(&World { sample_rate: 1.0, block_size: 1 }, &[ResourceArg::Float(0.75)]).unwrap(),
-            b.level_def().construct(&World { sample_rate: 1.0, block_size: 1 }, &[]).unwrap(),
+            a.level_def().construct(&World::new(1.0, 1), &[ResourceArg::Float(0.75)]).unwrap(),
+            b.level_def().construct(&World::new(1.0, 1), &[]).unwrap(),
             Arc::new(Level::new(0.5)),
         ],
         holders: Cell::new(0),
@@ -500,7 +500,7 @@ fn a_foreign_lease_downcasts_and_refuses_other_origins() {
 
 #[test]
 fn foreign_resource_defs_construct_and_perform() {
-    let world = World { sample_rate: 48_000.0, block_size: 64 };
+    let world = World::new(48_000.0, 64);
     let defs = Defs::foreign(library());
     let def = defs.level_def();
     let level = def.construct(&world, &[ResourceArg::Float(0.5)]).unwrap();
@@ -540,7 +540,7 @@ fn the_library_is_released_once_nothing_built_from_it_lives() {
     let keep_alive = library();
     let weak: Weak<dyn Any + Send + Sync> = Arc::downgrade(&keep_alive);
     let mut defs = Defs::foreign(keep_alive);
-    let world = World { sample_rate: 48_000.0, block_size: 64 };
+    let world = World::new(48_000.0, 64);
     let resource = defs.level_def().construct(&world, &[ResourceArg::Float(1.0)]).unwrap();
     let reader = defs.synthdef("reader");
     assert_eq!(weak.strong_count(), 4, "three definitions and one Resource");

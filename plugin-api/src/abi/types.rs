@@ -81,15 +81,27 @@ pub(crate) unsafe fn slice_mut<'a, T>(ptr: *mut T, len: usize) -> &'a mut [T] {
 pub(crate) struct FfiWorld {
     pub(crate) sample_rate: f64,
     pub(crate) block_size: u64,
+    pub(crate) files: crate::FileAccess,
+    pub(crate) memory: crate::MemoryBudget,
 }
 
 impl FfiWorld {
     pub(crate) fn new(world: &World) -> Self {
-        FfiWorld { sample_rate: world.sample_rate, block_size: world.block_size as u64 }
+        FfiWorld {
+            sample_rate: world.sample_rate,
+            block_size: world.block_size as u64,
+            files: world.files,
+            memory: world.memory,
+        }
     }
 
     pub(crate) fn world(&self) -> World {
-        World { sample_rate: self.sample_rate, block_size: self.block_size as usize }
+        World {
+            sample_rate: self.sample_rate,
+            block_size: self.block_size as usize,
+            files: self.files,
+            memory: self.memory,
+        }
     }
 }
 
