@@ -284,7 +284,13 @@ pub struct Client {
 impl Client {
     /// A client with a fresh socket.
     pub fn new(server: SocketAddr) -> Client {
-        let sock = UdpSocket::bind("127.0.0.1:0").expect("bind a client socket");
+        Client::bound_to(server, "127.0.0.1".parse().unwrap())
+    }
+
+    /// A client with a fresh socket on `ip` (on Linux, any of 127.0.0.0/8 reaches a server
+    /// on 127.0.0.1, as another source address).
+    pub fn bound_to(server: SocketAddr, ip: std::net::IpAddr) -> Client {
+        let sock = UdpSocket::bind(SocketAddr::new(ip, 0)).expect("bind a client socket");
         sock.set_read_timeout(Some(REPLY_TIMEOUT)).unwrap();
         Client { sock, server, pending: VecDeque::new(), next_token: 1000, buf: vec![0; 65_536] }
     }
@@ -670,15 +676,17 @@ pub struct Status {
     pub late: i32,
     pub scheduled: i32,
     pub rate_estimate: f64,
+    /// Datagrams and connections ignored because their source is not on `--allow`.
+    pub refused_sources: i32,
 }
 
 impl Status {
     /// Parses a reply, checking the field count and every type (docs/osc-api.md,
-    /// `/status/reply`: 21 fields).
+    /// `/status/reply`: 22 fields).
     #[track_caller]
     pub fn parse(m: &OscMessage) -> Status {
         assert_eq!(m.addr, "/status/reply", "{m:?}");
-        assert_eq!(m.args.len(), 21, "status field count: {m:?}");
+        assert_eq!(m.args.len(), 22, "status field count: {m:?}");
         let int = |k: usize| match m.args[k] {
             OscType::Int(v) => v,
             ref other => panic!("status field {k} must be int32, got {other:?}"),
@@ -715,6 +723,7 @@ impl Status {
             late: int(18),
             scheduled: int(19),
             rate_estimate: double(20),
+            refused_sources: int(21),
         }
     }
 }
