@@ -15,7 +15,7 @@ use crate::engine::{ClientId, Command, Event, TimedCommand, Timetag};
 use crate::loader::{LoadError, LoadStep, LoaderHandle, LoaderReport, LoaderRequest};
 use crate::osc::{
     check_packet, expand_command_numbers, parse, replies, replies::EventReply, Dialect, ErrorCode, LiveResources,
-    NetworkStatus, PacketError, PluginRequest, Request, RequestError, Verb, MAX_PACKET_SIZE,
+    NetworkStatus, PacketError, PluginRequest, ReplySize, Request, RequestError, Verb, MAX_PACKET_SIZE,
 };
 
 /// How often the network thread looks at what no event announces: whether blocks still
@@ -370,7 +370,7 @@ impl Server {
     }
 
     fn on_datagram(&mut self, bytes: &[u8], from: SocketAddr) {
-        let client = self.clients.id_of(from);
+        let client = self.clients.datagram_from(from);
         self.datagram_errors = None;
         let checked = check_packet(bytes).and_then(|()| expand_command_numbers(bytes));
         let bytes = match checked {
@@ -466,6 +466,11 @@ impl Server {
         let verb = Verb::from_address(&msg.addr);
         if let Some(dialect) = verb.and_then(Verb::dialect) {
             self.clients.set_dialect(client, dialect);
+        }
+        if verb.is_some_and(|v| v.reply_size() == ReplySize::Large) && !self.clients.is_known(client) {
+            // The source may be forged: no reflection larger than what was sent.
+            let error = RequestError::new(ErrorCode::FirstContact, "first datagram from this address; resend");
+            return self.reply_error(client, &msg.addr, error);
         }
         let request = match parse(msg, &self.handle, client, &self.resources) {
             Ok(r) => r,

@@ -27,5 +27,5 @@ pub use network_status::NetworkStatus;
 pub use node_verbs::MAX_QUERIED_VALUES;
 pub use packet_check::{check_packet, check_structure, PacketError, MAX_BUNDLE_DEPTH, MAX_PACKET_SIZE};
 pub use request_error::RequestError;
-pub use verb::{Verb, VERBS};
+pub use verb::{ReplySize, Verb, VERBS};
 pub use verbs::{parse, PluginRequest, Request, MAX_IDS_PER_MESSAGE};

@@ -279,6 +279,9 @@ pub struct Client {
     pending: VecDeque<OscMessage>,
     next_token: i32,
     buf: Vec<u8>,
+    /// Whether this socket has sent a datagram: the server sends large replies (trees)
+    /// only to addresses it has heard from before.
+    spoken: bool,
 }
 
 impl Client {
@@ -292,7 +295,7 @@ impl Client {
     pub fn bound_to(server: SocketAddr, ip: std::net::IpAddr) -> Client {
         let sock = UdpSocket::bind(SocketAddr::new(ip, 0)).expect("bind a client socket");
         sock.set_read_timeout(Some(REPLY_TIMEOUT)).unwrap();
-        Client { sock, server, pending: VecDeque::new(), next_token: 1000, buf: vec![0; 65_536] }
+        Client { sock, server, pending: VecDeque::new(), next_token: 1000, buf: vec![0; 65_536], spoken: false }
     }
 
     /// Asks the system for a receive buffer of `bytes` (capped by `net.core.rmem_max`),
@@ -319,22 +322,23 @@ impl Client {
     }
 
     /// Sends raw bytes as one datagram.
-    pub fn send_raw(&self, bytes: &[u8]) {
+    pub fn send_raw(&mut self, bytes: &[u8]) {
         self.sock.send_to(bytes, self.server).expect("send a datagram");
+        self.spoken = true;
     }
 
     /// Sends a packet.
-    pub fn send_packet(&self, packet: &OscPacket) {
+    pub fn send_packet(&mut self, packet: &OscPacket) {
         self.send_raw(&encode(packet));
     }
 
     /// Sends a message.
-    pub fn send(&self, addr: &str, args: Vec<OscType>) {
+    pub fn send(&mut self, addr: &str, args: Vec<OscType>) {
         self.send_packet(&OscPacket::Message(msg(addr, args)));
     }
 
     /// Sends a bundle of messages.
-    pub fn send_bundle(&self, messages: Vec<OscMessage>) {
+    pub fn send_bundle(&mut self, messages: Vec<OscMessage>) {
         self.send_packet(&bundle(messages.into_iter().map(OscPacket::Message).collect()));
     }
 
@@ -476,6 +480,14 @@ impl Client {
         assert!(before.is_empty(), "unexpected messages before /synced: {before:?}");
     }
 
+    /// Sends `/sync` and waits for `/synced`: the server answers queries whose reply can
+    /// be larger than the request (trees, lists, reads) only to an address it has heard
+    /// from before.
+    #[track_caller]
+    pub fn make_known(&mut self) {
+        self.sync_quiet();
+    }
+
     /// Asks for the tree under `group` and parses the reply.
     #[track_caller]
     pub fn tree(&mut self, group: i32) -> Tree {
@@ -492,6 +504,9 @@ impl Client {
     /// tree too large for one datagram comes in several.
     #[track_caller]
     pub fn tree_parts(&mut self, group: i32) -> Vec<Tree> {
+        if !self.spoken {
+            self.make_known();
+        }
         let m = self.request("/node/tree", vec![i(group)]);
         assert_eq!(m.addr, "/node/tree", "{m:?}");
         let mut parts = vec![Tree::parse(&m)];
