@@ -57,6 +57,8 @@ error_codes! {
     BundleTooDeep = 3, "bundle too deep", "Bundles are nested deeper than the server accepts.";
     PacketTooLarge = 4, "packet too large", "The datagram is larger than the server accepts.";
     TimetagOrder = 5, "timetag order", "An enclosed bundle's timetag is earlier than its enclosing bundle's.";
+    FirstContact = 6, "first contact",
+        "An address's first datagram asks for a reply that can be larger than the request.";
     UnknownVerb = 10, "unknown verb", "No verb has this address.";
     ArgumentCount = 11, "argument count", "Too few or too many arguments.";
     ArgumentType = 12, "argument type", "An argument has the wrong OSC type.";

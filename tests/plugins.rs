@@ -371,6 +371,7 @@ fn the_plugin_path_may_come_from_the_environment() {
     let path = format!("{}:{}", dir.path("missing").display(), plugins.display());
     let server = Server::start_on("dummy", &[], &[("OSCINE_PLUGIN_PATH", &path)]);
     let mut c = server.client();
+    c.make_known();
     assert!(listed(&plugin_list(&mut c), PLUGIN).is_some(), "{}", server.log());
     let refused = server.log().lines().find(|l| l.contains("missing")).map(str::to_owned);
     assert!(refused.is_some_and(|l| l.contains("ERROR") && l.contains("cannot read the directory")));

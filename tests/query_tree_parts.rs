@@ -236,6 +236,7 @@ fn a_synth_too_large_for_one_datagram_alone_is_refused_with_37_and_nothing_else(
     assert_eq!(c.expect("/g_queryTree.reply").args, [i(0), i(0), i(1), i(1000), i(-1), s("wide")]);
     // Oscine's /node/tree lists controls always: error 37.
     let mut o = server.client();
+    o.make_known();
     o.send("/node/tree", vec![i(0)]);
     let error = o.expect_error("/node/tree", 37);
     assert!(error.contains("node 1000"), "{error}");

@@ -127,6 +127,7 @@ fn every_resource_verb_succeeds_and_notifies_the_right_clients() {
     let mut watcher = server.client();
     let mut bystander = server.client();
     watcher.ok("/notify", vec![i(1)], "/notify", 1);
+    c.make_known();
 
     // The ResourceDefs, each followed by its operations.
     let got = c.request("/resource/list", vec![]);

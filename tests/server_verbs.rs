@@ -254,6 +254,7 @@ fn scsynth_aliases_use_scsynth_argument_order() {
 fn queries_list_version_notify_sync_and_status() {
     let server = Server::start();
     let mut c = server.client();
+    c.make_known();
     let m = c.request("/synthdef/list", vec![]);
     assert_eq!(m.addr, "/synthdef/list");
     let names = [

@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Parser, ValueEnum};
 use oscine::engine::EngineOptions;
+use oscine::network::AddressRange;
 use oscine::osc::Dialect;
 use oscine::render::{RenderOptions, WavFormat};
 
@@ -32,6 +33,13 @@ pub struct Cli {
     /// UDP port to listen on (0 picks a free one).
     #[arg(long, short, default_value_t = DEFAULT_PORT)]
     pub port: u16,
+
+    /// Take datagrams only from this address, or from this range of addresses
+    /// (ADDR/PREFIX: 10.0.0.0/8, fd00::/8); repeatable. Datagrams from other sources get no
+    /// reply and are counted in /status. Without it, every source that can reach the bound
+    /// address is served.
+    #[arg(long, value_name = "ADDR[/PREFIX]")]
+    pub allow: Vec<AddressRange>,
 
     /// Audio driver: the default sound device (falling back to dummy when none opens),
     /// cpal (the default host's device, or fail), one of cpal's hosts by name (its

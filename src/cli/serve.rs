@@ -1,11 +1,11 @@
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 
 use oscine::build;
 use oscine::drivers::{CpalDriver, CpalHost, CpalOptions, Driver, DriverError, DummyDriver};
 use oscine::engine::EngineOptions;
 use oscine::loader::start_loader_thread;
-use oscine::network::{PluginService, Server, ServerOptions};
+use oscine::network::{AllowList, PluginService, Server, ServerOptions};
 use tracing_subscriber::EnvFilter;
 
 use oscine_plugin_api::{FileAccess, MemoryBudget, RootAccess};
@@ -189,8 +189,16 @@ pub fn serve(cli: &Cli) -> ExitCode {
         Err(e) => return fail(format!("cannot start the network runtime: {e}")),
     };
     let bind = SocketAddr::new(cli.bind, cli.port);
+    let allow = AllowList::new(cli.allow.clone());
+    if let Some(warning) = exposure_warning(cli.bind, &allow) {
+        tracing::warn!("{warning}");
+    }
+    if let AllowList::Only(ranges) = &allow {
+        let ranges: Vec<String> = ranges.iter().map(ToString::to_string).collect();
+        tracing::info!("taking datagrams only from {}", ranges.join(", "));
+    }
     let server = match runtime.block_on(Server::bind(
-        &ServerOptions { dialect: cli.dialect, max_logins: cli.max_logins, ..ServerOptions::new(bind) },
+        &ServerOptions { dialect: cli.dialect, max_logins: cli.max_logins, allow, ..ServerOptions::new(bind) },
         parts.handle,
     )) {
         Ok(s) => s.with_plugins(PluginService { loader, reports, plugin_dirs, watch: cli.watch_plugins }),
@@ -236,6 +244,16 @@ pub fn serve(cli: &Cli) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// What to warn of when the server listens beyond this machine and takes every source.
+fn exposure_warning(bind: IpAddr, allow: &AllowList) -> Option<String> {
+    (!bind.is_loopback() && *allow == AllowList::Everyone).then(|| {
+        format!(
+            "listening on {bind} with no --allow: any host that can reach this port can control the server; \
+             name the clients with --allow ADDR[/PREFIX]"
+        )
+    })
+}
+
 async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
@@ -252,5 +270,23 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = ctrl_c.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listening_beyond_loopback_without_an_allow_list_is_warned_of() {
+        let everyone = AllowList::Everyone;
+        let lan = AllowList::new(vec!["10.0.0.0/8".parse().unwrap()]);
+        let ip = |text: &str| text.parse::<IpAddr>().unwrap();
+        assert!(exposure_warning(ip("0.0.0.0"), &everyone).is_some_and(|w| w.contains("--allow")));
+        assert!(exposure_warning(ip("::"), &everyone).is_some());
+        assert!(exposure_warning(ip("192.168.1.5"), &everyone).is_some());
+        assert_eq!(exposure_warning(ip("0.0.0.0"), &lan), None);
+        assert_eq!(exposure_warning(ip("127.0.0.1"), &everyone), None);
+        assert_eq!(exposure_warning(ip("::1"), &everyone), None);
     }
 }

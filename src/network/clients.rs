@@ -30,6 +30,9 @@ struct Client {
     login: Option<i32>,
     /// Whether failures are answered (scsynth's `/error 0` withholds them).
     errors: bool,
+    /// Datagrams received from the client (saturating): after the first, it is a known
+    /// client.
+    datagrams: u32,
 }
 
 /// Every UDP peer that has sent a datagram, numbered so the engine can carry a small id
@@ -61,7 +64,7 @@ impl ClientTable {
     }
 
     /// The id of `addr`, assigning one on first contact.
-    pub fn id_of(&mut self, addr: SocketAddr) -> ClientId {
+    fn id_of(&mut self, addr: SocketAddr) -> ClientId {
         let now = Instant::now();
         if let Some(&key) = self.by_addr.get(&addr) {
             if let Some(c) = self.clients.get_mut(key) {
@@ -69,6 +72,29 @@ impl ClientTable {
             }
             return id(key);
         }
+        self.add(addr, now)
+    }
+
+    /// The id of the sender of a datagram from `addr` (assigning one on first contact),
+    /// counting the datagram: from its second datagram on, the client is known.
+    pub fn datagram_from(&mut self, addr: SocketAddr) -> ClientId {
+        let client = self.id_of(addr);
+        if let Some(c) = self.clients.get_mut(key(client)) {
+            c.datagrams = c.datagrams.saturating_add(1);
+        }
+        client
+    }
+
+    /// Whether client `id` had sent a datagram before the latest: only a known client
+    /// gets replies that can be larger than its request ([`ReplySize::Large`]), so a
+    /// datagram with a forged source cannot make the server flood that address.
+    ///
+    /// [`ReplySize::Large`]: crate::osc::ReplySize::Large
+    pub fn is_known(&self, id: ClientId) -> bool {
+        self.clients.get(key(id)).is_some_and(|c| c.datagrams > 1)
+    }
+
+    fn add(&mut self, addr: SocketAddr, now: Instant) -> ClientId {
         if self.clients.len() >= MAX_CLIENTS {
             self.forget_silent(now);
         }
@@ -79,6 +105,7 @@ impl ClientTable {
             dialect: None,
             login: None,
             errors: true,
+            datagrams: 0,
         });
         self.by_addr.insert(addr, key);
         id(key)
@@ -196,5 +223,19 @@ mod tests {
         assert_eq!(table.log_in(ids[3], Some(7), 3), Some(1));
         table.set_dialect(ids[3], Dialect::Scsynth);
         assert_eq!((table.dialect(ids[3]), table.dialect(ids[0])), (Some(Dialect::Scsynth), None));
+    }
+
+    #[test]
+    fn a_client_is_known_from_its_second_datagram() {
+        let mut table = ClientTable::new();
+        let a: SocketAddr = "127.0.0.1:1000".parse().unwrap();
+        let client = table.datagram_from(a);
+        assert!(!table.is_known(client), "a first datagram");
+        assert_eq!(table.datagram_from(a), client);
+        assert!(table.is_known(client));
+        // Forgotten, it is a stranger again.
+        table.forget_silent(Instant::now() + FORGET_AFTER * 2);
+        let again = table.datagram_from(a);
+        assert!(!table.is_known(again));
     }
 }

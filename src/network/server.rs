@@ -9,13 +9,13 @@ use tokio::net::UdpSocket;
 use super::completions::{Answer, CompletionKey, Outcome, PendingCompletions, Success};
 use super::event_wait::EventWait;
 use super::report_log::ReportLog;
-use super::ClientTable;
+use super::{AllowList, ClientTable};
 use crate::control::{EngineHandle, InstallMode, PluginSource};
 use crate::engine::{ClientId, Command, Event, TimedCommand, Timetag};
 use crate::loader::{LoadError, LoadStep, LoaderHandle, LoaderReport, LoaderRequest};
 use crate::osc::{
     check_packet, expand_command_numbers, parse, replies, replies::EventReply, Dialect, ErrorCode, LiveResources,
-    PacketError, PluginRequest, Request, RequestError, Verb, MAX_PACKET_SIZE,
+    NetworkStatus, PacketError, PluginRequest, ReplySize, Request, RequestError, Verb, MAX_PACKET_SIZE,
 };
 
 /// How often the network thread looks at what no event announces: whether blocks still
@@ -44,13 +44,15 @@ pub struct ServerOptions {
     /// How many scsynth clients may log in (`/notify 1`) at once: their client ids are
     /// `0..max_logins`.
     pub max_logins: i32,
+    /// The sources datagrams are taken from (`--allow`); others are ignored and counted.
+    pub allow: AllowList,
 }
 
 impl ServerOptions {
     /// Listening on `bind`, Oscine's dialect by default, 32 logins (the most sclang
     /// accepts).
     pub fn new(bind: SocketAddr) -> ServerOptions {
-        ServerOptions { bind, dialect: Dialect::Oscine, max_logins: 32 }
+        ServerOptions { bind, dialect: Dialect::Oscine, max_logins: 32, allow: AllowList::Everyone }
     }
 }
 
@@ -111,6 +113,34 @@ pub struct Server {
     /// An `/error -1` or `/error -2` of the datagram being handled: failures withheld or
     /// sent until its end, whatever the sender's own setting.
     datagram_errors: Option<bool>,
+    /// Who may send (`--allow`).
+    allow: AllowList,
+    /// Datagrams ignored because their source is not allowed, and how many of them the
+    /// log has told of.
+    refused: RefusedSources,
+}
+
+/// The count of datagrams from sources not on `--allow`, which get no reply; the log says
+/// how many at most once a second.
+#[derive(Default)]
+struct RefusedSources {
+    count: u64,
+    logged: u64,
+    logged_at: Option<Instant>,
+}
+
+impl RefusedSources {
+    fn refuse(&mut self, from: SocketAddr) {
+        self.count += 1;
+        if self.logged_at.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
+            tracing::warn!(
+                "ignored {} datagram(s) from sources not on --allow (the last from {from})",
+                self.count - self.logged
+            );
+            self.logged = self.count;
+            self.logged_at = Some(Instant::now());
+        }
+    }
 }
 
 /// A scsynth client's buffer command, held until its earlier ones have finished.
@@ -156,6 +186,8 @@ impl Server {
             deferred: std::collections::VecDeque::new(),
             dump_osc: false,
             datagram_errors: None,
+            allow: options.allow.clone(),
+            refused: RefusedSources::default(),
         })
     }
 
@@ -181,6 +213,7 @@ impl Server {
         loop {
             tokio::select! {
                 received = self.socket.recv_from(&mut buf) => match received {
+                    Ok((_, from)) if !self.allow.allows(from.ip()) => self.refused.refuse(from),
                     Ok((n, from)) => self.on_datagram(&buf[..n], from),
                     Err(e) => tracing::debug!("udp receive failed: {e}"),
                 },
@@ -282,6 +315,15 @@ impl Server {
         }
     }
 
+    /// The network thread's own counters, for `/status/reply`.
+    fn network_status(&self) -> NetworkStatus {
+        NetworkStatus {
+            notified_clients: self.clients.notified().count(),
+            audio_stalled: self.stalled,
+            refused_sources: self.refused.count,
+        }
+    }
+
     /// The dialect `client` is answered in.
     fn dialect(&self, client: ClientId) -> Dialect {
         self.clients.dialect(client).unwrap_or(self.default_dialect)
@@ -328,7 +370,7 @@ impl Server {
     }
 
     fn on_datagram(&mut self, bytes: &[u8], from: SocketAddr) {
-        let client = self.clients.id_of(from);
+        let client = self.clients.datagram_from(from);
         self.datagram_errors = None;
         let checked = check_packet(bytes).and_then(|()| expand_command_numbers(bytes));
         let bytes = match checked {
@@ -425,6 +467,11 @@ impl Server {
         if let Some(dialect) = verb.and_then(Verb::dialect) {
             self.clients.set_dialect(client, dialect);
         }
+        if verb.is_some_and(|v| v.reply_size() == ReplySize::Large) && !self.clients.is_known(client) {
+            // The source may be forged: no reflection larger than what was sent.
+            let error = RequestError::new(ErrorCode::FirstContact, "first datagram from this address; resend");
+            return self.reply_error(client, &msg.addr, error);
+        }
         let request = match parse(msg, &self.handle, client, &self.resources) {
             Ok(r) => r,
             Err(e) => return self.reply_error(client, &msg.addr, e),
@@ -453,7 +500,7 @@ impl Server {
             Request::Status => {
                 let snapshot = self.handle.status();
                 let status = match self.dialect(client) {
-                    Dialect::Oscine => replies::status(&snapshot, self.clients.notified().count(), self.stalled),
+                    Dialect::Oscine => replies::status(&snapshot, &self.network_status()),
                     Dialect::Scsynth => replies::status_scsynth(&snapshot, self.handle.registry().entries().len()),
                 };
                 self.reply(client, status);

@@ -4,7 +4,7 @@ use rosc::{OscMessage, OscPacket, OscType};
 
 use oscine_plugin_api::{ReportKind, ResourceArg};
 
-use super::{ErrorCode, RequestError, Verb};
+use super::{ErrorCode, NetworkStatus, RequestError, Verb};
 use crate::control::Registry;
 use crate::engine::{
     BusValues, ClientId, CommandKind, ControlQuery, Event, NodeChange, NodeId, NodeInfoKind, NodePosition,
@@ -117,7 +117,7 @@ fn count(n: u64) -> OscType {
 /// `/status/reply` with the fields in the order docs/osc-api.md gives. Counters are int32
 /// (saturating); the block count, which outgrows int32 in weeks, is a float64 (exact to
 /// 2^53).
-pub fn status(s: &StatusSnapshot, clients: usize, audio_stalled: bool) -> OscPacket {
+pub fn status(s: &StatusSnapshot, net: &NetworkStatus) -> OscPacket {
     message(
         "/status/reply",
         vec![
@@ -134,11 +134,11 @@ pub fn status(s: &StatusSnapshot, clients: usize, audio_stalled: bool) -> OscPac
             count(s.synth_faults),
             count(s.pending_drops),
             count(s.command_stalls),
-            count(clients as u64),
+            count(net.notified_clients as u64),
             // 0 running, 1 the engine failed after a panic, 2 the audio device was lost.
             count(if s.failed {
                 1
-            } else if s.device_lost || audio_stalled {
+            } else if s.device_lost || net.audio_stalled {
                 2
             } else {
                 0
@@ -149,6 +149,7 @@ pub fn status(s: &StatusSnapshot, clients: usize, audio_stalled: bool) -> OscPac
             count(s.late),
             count(s.scheduled.into()),
             OscType::Double(s.rate_estimate),
+            count(net.refused_sources),
             count(s.jobs_timed_out),
         ],
     )

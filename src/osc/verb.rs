@@ -196,7 +196,113 @@ verbs! {
     BGetn = "/b_getn",
 }
 
+/// How large a verb's reply can be beside its request: what decides whether an address's
+/// first datagram may have it (docs/osc-api.md, "Who may talk").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplySize {
+    /// An acknowledgement, an error, `/synced`, or a fixed set of values (`/status/reply`,
+    /// `/version/reply`): a few hundred bytes at most, whatever the server holds.
+    Small,
+    /// Grows with what the server holds (nodes, SynthDefs, plugins, samples, an
+    /// operation's answer) or with a count the request names: a tree, a list, a read.
+    Large,
+}
+
 impl Verb {
+    /// How large this verb's reply can be.
+    ///
+    /// ```
+    /// use oscine::osc::{ReplySize, Verb};
+    /// assert_eq!(Verb::GQueryTree.reply_size(), ReplySize::Large);
+    /// assert_eq!(Verb::Status.reply_size(), ReplySize::Small);
+    /// ```
+    pub fn reply_size(self) -> ReplySize {
+        match self {
+            Verb::NodeTree
+            | Verb::GQueryTree
+            | Verb::SynthDefList
+            | Verb::ResourceList
+            | Verb::PluginList
+            | Verb::ResourcePerform
+            | Verb::NQuery
+            | Verb::SGet
+            | Verb::SGetn
+            | Verb::CGet
+            | Verb::CGetn
+            | Verb::BQuery
+            | Verb::BGet
+            | Verb::BGetn => ReplySize::Large,
+            Verb::GroupNew
+            | Verb::GroupFreeAll
+            | Verb::SynthNew
+            | Verb::SynthConstruct
+            | Verb::SynthActivate
+            | Verb::MapInput
+            | Verb::MapOutput
+            | Verb::MapOutputAdd
+            | Verb::SetDoneFlags
+            | Verb::NodeSet
+            | Verb::NodeFree
+            | Verb::ResourceNew
+            | Verb::ResourceFree
+            | Verb::PluginLoad
+            | Verb::PluginReload
+            | Verb::PluginUnload
+            | Verb::Notify
+            | Verb::Status
+            | Verb::Sync
+            | Verb::Version
+            | Verb::Quit
+            | Verb::SNew
+            | Verb::NSet
+            | Verb::NFree
+            | Verb::GNew
+            | Verb::GFreeAll
+            | Verb::PNew
+            | Verb::NRun
+            | Verb::NBefore
+            | Verb::NAfter
+            | Verb::NOrder
+            | Verb::GHead
+            | Verb::GTail
+            | Verb::GDeepFree
+            | Verb::GDumpTree
+            | Verb::NSetn
+            | Verb::NFill
+            | Verb::NMap
+            | Verb::NMapn
+            | Verb::NMapa
+            | Verb::NMapan
+            | Verb::NTrace
+            | Verb::SNoid
+            | Verb::CSet
+            | Verb::CSetn
+            | Verb::CFill
+            | Verb::DRecv
+            | Verb::DLoad
+            | Verb::DLoadDir
+            | Verb::DFree
+            | Verb::BAlloc
+            | Verb::BAllocRead
+            | Verb::BRead
+            | Verb::BAllocReadChannel
+            | Verb::BReadChannel
+            | Verb::BWrite
+            | Verb::BFree
+            | Verb::BZero
+            | Verb::BSet
+            | Verb::BSetn
+            | Verb::BFill
+            | Verb::BGen
+            | Verb::BClose
+            | Verb::DumpOsc
+            | Verb::ClearSched
+            | Verb::ErrorMode
+            | Verb::Cmd
+            | Verb::UCmd => ReplySize::Small,
+        }
+    }
+
     /// The verb with this address.
     ///
     /// ```

@@ -281,14 +281,23 @@ pub struct Client {
     pending: VecDeque<OscMessage>,
     next_token: i32,
     buf: Vec<u8>,
+    /// Whether this socket has sent a datagram: the server sends large replies (trees)
+    /// only to addresses it has heard from before.
+    spoken: bool,
 }
 
 impl Client {
     /// A client with a fresh socket.
     pub fn new(server: SocketAddr) -> Client {
-        let sock = UdpSocket::bind("127.0.0.1:0").expect("bind a client socket");
+        Client::bound_to(server, "127.0.0.1".parse().unwrap())
+    }
+
+    /// A client with a fresh socket on `ip` (on Linux, any of 127.0.0.0/8 reaches a server
+    /// on 127.0.0.1, as another source address).
+    pub fn bound_to(server: SocketAddr, ip: std::net::IpAddr) -> Client {
+        let sock = UdpSocket::bind(SocketAddr::new(ip, 0)).expect("bind a client socket");
         sock.set_read_timeout(Some(REPLY_TIMEOUT)).unwrap();
-        Client { sock, server, pending: VecDeque::new(), next_token: 1000, buf: vec![0; 65_536] }
+        Client { sock, server, pending: VecDeque::new(), next_token: 1000, buf: vec![0; 65_536], spoken: false }
     }
 
     /// Asks the system for a receive buffer of `bytes` (capped by `net.core.rmem_max`),
@@ -315,22 +324,23 @@ impl Client {
     }
 
     /// Sends raw bytes as one datagram.
-    pub fn send_raw(&self, bytes: &[u8]) {
+    pub fn send_raw(&mut self, bytes: &[u8]) {
         self.sock.send_to(bytes, self.server).expect("send a datagram");
+        self.spoken = true;
     }
 
     /// Sends a packet.
-    pub fn send_packet(&self, packet: &OscPacket) {
+    pub fn send_packet(&mut self, packet: &OscPacket) {
         self.send_raw(&encode(packet));
     }
 
     /// Sends a message.
-    pub fn send(&self, addr: &str, args: Vec<OscType>) {
+    pub fn send(&mut self, addr: &str, args: Vec<OscType>) {
         self.send_packet(&OscPacket::Message(msg(addr, args)));
     }
 
     /// Sends a bundle of messages.
-    pub fn send_bundle(&self, messages: Vec<OscMessage>) {
+    pub fn send_bundle(&mut self, messages: Vec<OscMessage>) {
         self.send_packet(&bundle(messages.into_iter().map(OscPacket::Message).collect()));
     }
 
@@ -472,6 +482,14 @@ impl Client {
         assert!(before.is_empty(), "unexpected messages before /synced: {before:?}");
     }
 
+    /// Sends `/sync` and waits for `/synced`: the server answers queries whose reply can
+    /// be larger than the request (trees, lists, reads) only to an address it has heard
+    /// from before.
+    #[track_caller]
+    pub fn make_known(&mut self) {
+        self.sync_quiet();
+    }
+
     /// Asks for the tree under `group` and parses the reply.
     #[track_caller]
     pub fn tree(&mut self, group: i32) -> Tree {
@@ -488,6 +506,9 @@ impl Client {
     /// tree too large for one datagram comes in several.
     #[track_caller]
     pub fn tree_parts(&mut self, group: i32) -> Vec<Tree> {
+        if !self.spoken {
+            self.make_known();
+        }
         let m = self.request("/node/tree", vec![i(group)]);
         assert_eq!(m.addr, "/node/tree", "{m:?}");
         let mut parts = vec![Tree::parse(&m)];
@@ -672,16 +693,18 @@ pub struct Status {
     pub late: i32,
     pub scheduled: i32,
     pub rate_estimate: f64,
+    /// Datagrams and connections ignored because their source is not on `--allow`.
+    pub refused_sources: i32,
     pub jobs_timed_out: i32,
 }
 
 impl Status {
     /// Parses a reply, checking the field count and every type (docs/osc-api.md,
-    /// `/status/reply`: 22 fields).
+    /// `/status/reply`: 23 fields).
     #[track_caller]
     pub fn parse(m: &OscMessage) -> Status {
         assert_eq!(m.addr, "/status/reply", "{m:?}");
-        assert_eq!(m.args.len(), 22, "status field count: {m:?}");
+        assert_eq!(m.args.len(), 23, "status field count: {m:?}");
         let int = |k: usize| match m.args[k] {
             OscType::Int(v) => v,
             ref other => panic!("status field {k} must be int32, got {other:?}"),
@@ -718,7 +741,8 @@ impl Status {
             late: int(18),
             scheduled: int(19),
             rate_estimate: double(20),
-            jobs_timed_out: int(21),
+            refused_sources: int(21),
+            jobs_timed_out: int(22),
         }
     }
 }

@@ -1,0 +1,17 @@
+//! What the network thread adds to the engine's status in `/status/reply`: counters it
+//! keeps itself, about its sockets and its clients.
+//!
+//! Context: NRT (network thread). Plain data: the network layer fills it in, the replies
+//! read it.
+
+/// The network thread's part of `/status/reply` (docs/osc-api.md gives each field's
+/// number).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NetworkStatus {
+    /// Clients with notifications on.
+    pub notified_clients: usize,
+    /// Whether blocks have stopped coming without the driver saying why.
+    pub audio_stalled: bool,
+    /// Datagrams and connections ignored because their source is not on `--allow`.
+    pub refused_sources: u64,
+}
