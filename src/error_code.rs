@@ -59,6 +59,8 @@ error_codes! {
     TimetagOrder = 5, "timetag order", "An enclosed bundle's timetag is earlier than its enclosing bundle's.";
     FirstContact = 6, "first contact",
         "An address's first datagram asks for a reply that can be larger than the request.";
+    DatagramsDropped = 7, "datagrams dropped",
+        "The kernel dropped datagrams to the server because its receive buffer was full.";
     UnknownVerb = 10, "unknown verb", "No verb has this address.";
     ArgumentCount = 11, "argument count", "Too few or too many arguments.";
     ArgumentType = 12, "argument type", "An argument has the wrong OSC type.";

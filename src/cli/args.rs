@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Parser, ValueEnum};
 use oscine::engine::EngineOptions;
-use oscine::network::AddressRange;
+use oscine::network::{AddressRange, DEFAULT_UDP_RECEIVE_BUFFER};
 use oscine::osc::Dialect;
 use oscine::render::{RenderOptions, WavFormat};
 
@@ -40,6 +40,18 @@ pub struct Cli {
     /// address is served.
     #[arg(long, value_name = "ADDR[/PREFIX]")]
     pub allow: Vec<AddressRange>,
+
+    /// Bytes of UDP receive buffer to ask the kernel for, so that bursts of datagrams wait
+    /// instead of being dropped (Linux caps it at net.core.rmem_max unless the server has
+    /// CAP_NET_ADMIN). The log and /status say what the kernel granted; datagrams dropped
+    /// anyway are counted.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = DEFAULT_UDP_RECEIVE_BUFFER,
+        value_parser = clap::value_parser!(u32).range(1024..=1 << 30).map(|b| b as usize),
+    )]
+    pub udp_receive_buffer: usize,
 
     /// Audio driver: the default sound device (falling back to dummy when none opens),
     /// cpal (the default host's device, or fail), one of cpal's hosts by name (its

@@ -198,7 +198,13 @@ pub fn serve(cli: &Cli) -> ExitCode {
         tracing::info!("taking datagrams only from {}", ranges.join(", "));
     }
     let server = match runtime.block_on(Server::bind(
-        &ServerOptions { dialect: cli.dialect, max_logins: cli.max_logins, allow, ..ServerOptions::new(bind) },
+        &ServerOptions {
+            dialect: cli.dialect,
+            max_logins: cli.max_logins,
+            allow,
+            udp_receive_buffer: cli.udp_receive_buffer,
+            ..ServerOptions::new(bind)
+        },
         parts.handle,
     )) {
         Ok(s) => s.with_plugins(PluginService { loader, reports, plugin_dirs, watch: cli.watch_plugins }),

@@ -11,8 +11,9 @@ mod completions;
 mod event_wait;
 mod report_log;
 mod server;
+mod udp_receiver;
 
 pub use allow_list::{AddressRange, AddressRangeError, AllowList};
 pub use clients::ClientTable;
 pub use report_log::REPORT_LINES_PER_SECOND;
-pub use server::{PluginService, Server, ServerOptions};
+pub use server::{PluginService, Server, ServerOptions, DEFAULT_UDP_RECEIVE_BUFFER};

@@ -9,13 +9,14 @@ use tokio::net::UdpSocket;
 use super::completions::{Answer, CompletionKey, Outcome, PendingCompletions, Success};
 use super::event_wait::EventWait;
 use super::report_log::ReportLog;
+use super::udp_receiver::{size_receive_buffer, ReceiveBuffer, UdpReceiver, BATCH};
 use super::{AllowList, ClientTable};
 use crate::control::{EngineHandle, InstallMode, PluginSource};
 use crate::engine::{ClientId, Command, Event, TimedCommand, Timetag};
 use crate::loader::{LoadError, LoadStep, LoaderHandle, LoaderReport, LoaderRequest};
 use crate::osc::{
     check_packet, expand_command_numbers, parse, replies, replies::EventReply, Dialect, ErrorCode, LiveResources,
-    NetworkStatus, PacketError, PluginRequest, ReplySize, Request, RequestError, Verb, MAX_PACKET_SIZE,
+    NetworkStatus, PacketError, PluginRequest, ReplySize, Request, RequestError, Verb,
 };
 
 /// How often the network thread looks at what no event announces: whether blocks still
@@ -33,6 +34,14 @@ const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(3);
 /// How many buffer commands of scsynth clients may wait for earlier ones to finish.
 const MAX_DEFERRED: usize = 4096;
 
+/// How many datagrams one wake of the network thread reads before it turns to events and
+/// sends the replies gathered; more waiting are read on the next turn of the loop.
+const DATAGRAMS_PER_TURN: usize = 8 * BATCH;
+
+/// The UDP receive buffer asked for by default: on Linux, where each small datagram takes
+/// about 800 bytes of the twice this the kernel grants, a burst of some 10,000.
+pub const DEFAULT_UDP_RECEIVE_BUFFER: usize = 4 << 20;
+
 /// Where the server listens, and how it answers clients.
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
@@ -46,13 +55,21 @@ pub struct ServerOptions {
     pub max_logins: i32,
     /// The sources datagrams are taken from (`--allow`); others are ignored and counted.
     pub allow: AllowList,
+    /// The UDP receive buffer to ask the kernel for, in bytes (`--udp-receive-buffer`).
+    pub udp_receive_buffer: usize,
 }
 
 impl ServerOptions {
     /// Listening on `bind`, Oscine's dialect by default, 32 logins (the most sclang
-    /// accepts).
+    /// accepts), every source allowed, a receive buffer of [`DEFAULT_UDP_RECEIVE_BUFFER`].
     pub fn new(bind: SocketAddr) -> ServerOptions {
-        ServerOptions { bind, dialect: Dialect::Oscine, max_logins: 32, allow: AllowList::Everyone }
+        ServerOptions {
+            bind,
+            dialect: Dialect::Oscine,
+            max_logins: 32,
+            allow: AllowList::Everyone,
+            udp_receive_buffer: DEFAULT_UDP_RECEIVE_BUFFER,
+        }
     }
 }
 
@@ -76,6 +93,15 @@ pub struct PluginService {
 /// Context: NRT (network thread, a single-threaded tokio runtime).
 pub struct Server {
     socket: UdpSocket,
+    /// Reads the socket in batches, with the kernel's drop count; taken out while its
+    /// batch is handled.
+    receiver: Option<Box<UdpReceiver>>,
+    receive_buffer: ReceiveBuffer,
+    /// The kernel's drop count as the datagrams read so far tell it (`None`: not counted
+    /// on this system).
+    kernel_drops: Option<u64>,
+    /// The kernel's drop count when it was last announced, and when that was.
+    drops_reported: (u64, Option<Instant>),
     handle: EngineHandle,
     clients: ClientTable,
     outgoing: Vec<(SocketAddr, OscPacket)>,
@@ -158,8 +184,15 @@ impl Server {
     /// Binds the UDP socket.
     pub async fn bind(options: &ServerOptions, handle: EngineHandle) -> std::io::Result<Server> {
         let socket = UdpSocket::bind(options.bind).await?;
+        let receive_buffer = size_receive_buffer(&socket, options.udp_receive_buffer);
+        log_receive_buffer(&receive_buffer);
+        let receiver = Some(Box::new(UdpReceiver::new(&socket)));
         Ok(Server {
             socket,
+            kernel_drops: receiver.as_ref().and_then(|r| r.kernel_drops()),
+            receiver,
+            receive_buffer,
+            drops_reported: (0, None),
             handle,
             clients: ClientTable::new(),
             outgoing: Vec::new(),
@@ -205,17 +238,15 @@ impl Server {
     /// Serves until `/quit` or `shutdown` resolves, then frees every node and returns the
     /// engine handle. The caller then stops the driver and joins the workers.
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> EngineHandle {
-        let mut buf = vec![0u8; MAX_PACKET_SIZE + 1];
         let mut events = EventWait::new(self.handle.event_signal());
         let mut tick = tokio::time::interval(HOUSEKEEPING);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
-                received = self.socket.recv_from(&mut buf) => match received {
-                    Ok((_, from)) if !self.allow.allows(from.ip()) => self.refused.refuse(from),
-                    Ok((n, from)) => self.on_datagram(&buf[..n], from),
-                    Err(e) => tracing::debug!("udp receive failed: {e}"),
+                readable = self.socket.readable() => match readable {
+                    Ok(()) => self.read_datagrams(),
+                    Err(e) => tracing::debug!("udp socket not readable: {e}"),
                 },
                 () = events.wait() => self.pump_events(),
                 Some(report) = next_report(&mut self.plugins) => self.on_loader_report(report),
@@ -258,6 +289,59 @@ impl Server {
         }
         self.flush().await;
         self.handle
+    }
+
+    /// Handles the datagrams waiting, a batch per system call, up to
+    /// [`DATAGRAMS_PER_TURN`].
+    fn read_datagrams(&mut self) {
+        let Some(mut receiver) = self.receiver.take() else { return };
+        let mut read = 0;
+        while read < DATAGRAMS_PER_TURN {
+            match receiver.receive(&self.socket) {
+                Ok(n) => {
+                    self.kernel_drops = receiver.kernel_drops();
+                    for k in 0..n {
+                        let (bytes, from) = receiver.datagram(k);
+                        if self.allow.allows(from.ip()) {
+                            self.on_datagram(bytes, from);
+                        } else {
+                            self.refused.refuse(from);
+                        }
+                    }
+                    read += n;
+                    if n < BATCH {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => {
+                    // An ICMP error for an earlier reply, or the like: the next read goes on.
+                    tracing::debug!("udp receive failed: {e}");
+                    break;
+                }
+            }
+        }
+        self.receiver = Some(receiver);
+        self.announce_kernel_drops();
+    }
+
+    /// Tells notified clients of datagrams the kernel dropped, with the count since the
+    /// last notice, at most once a second.
+    fn announce_kernel_drops(&mut self) {
+        let Some(drops) = self.kernel_drops else { return };
+        let (announced, at) = self.drops_reported;
+        if drops <= announced || at.is_some_and(|at| at.elapsed() < Duration::from_secs(1)) {
+            return;
+        }
+        self.drops_reported = (drops, Some(Instant::now()));
+        let text = format!(
+            "{} datagrams to the server were dropped: its UDP receive buffer ({} bytes) was full",
+            drops - announced,
+            self.receive_buffer.granted.unwrap_or(self.receive_buffer.asked)
+        );
+        tracing::warn!("{text}");
+        self.notify_scsynth(replies::fail("", &text, Vec::new()));
+        self.notify_all(replies::error("", &RequestError::new(ErrorCode::DatagramsDropped, text)));
     }
 
     async fn flush(&mut self) {
@@ -321,6 +405,8 @@ impl Server {
             notified_clients: self.clients.notified().count(),
             audio_stalled: self.stalled,
             refused_sources: self.refused.count,
+            udp_receive_buffer: self.receive_buffer.granted,
+            udp_datagrams_dropped: self.kernel_drops,
         }
     }
 
@@ -1014,6 +1100,23 @@ impl Server {
             // Nothing processes commands any more; nothing will confirm the shutdown.
             self.stopped = true;
         }
+    }
+}
+
+/// Says in the log what receive buffer was asked for and what the kernel granted.
+fn log_receive_buffer(buffer: &ReceiveBuffer) {
+    let ReceiveBuffer { asked, granted, forced } = *buffer;
+    match granted {
+        // Linux reports twice the size set.
+        Some(granted) if granted < asked => tracing::warn!(
+            "udp receive buffer: asked for {asked} bytes, the kernel granted {granted}: the system caps it \
+             (on Linux net.core.rmem_max; raise it with sysctl, or run with CAP_NET_ADMIN)"
+        ),
+        Some(granted) => tracing::info!(
+            "udp receive buffer: asked for {asked} bytes, the kernel granted {granted}{}",
+            if forced { " (past net.core.rmem_max, with CAP_NET_ADMIN)" } else { "" }
+        ),
+        None => tracing::info!("udp receive buffer: the system's default (this system does not report its size)"),
     }
 }
 

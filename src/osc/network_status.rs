@@ -14,4 +14,9 @@ pub struct NetworkStatus {
     pub audio_stalled: bool,
     /// Datagrams and connections ignored because their source is not on `--allow`.
     pub refused_sources: u64,
+    /// The UDP receive buffer's size as the kernel reports it, where it does.
+    pub udp_receive_buffer: Option<usize>,
+    /// Datagrams the kernel dropped because the receive buffer was full, where it counts
+    /// them (Linux).
+    pub udp_datagrams_dropped: Option<u64>,
 }

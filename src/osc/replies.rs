@@ -150,6 +150,8 @@ pub fn status(s: &StatusSnapshot, net: &NetworkStatus) -> OscPacket {
             count(s.scheduled.into()),
             OscType::Double(s.rate_estimate),
             count(net.refused_sources),
+            net.udp_receive_buffer.map_or(OscType::Int(-1), |b| count(b as u64)),
+            net.udp_datagrams_dropped.map_or(OscType::Int(-1), count),
             count(s.jobs_timed_out),
         ],
     )

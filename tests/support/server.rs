@@ -695,16 +695,20 @@ pub struct Status {
     pub rate_estimate: f64,
     /// Datagrams and connections ignored because their source is not on `--allow`.
     pub refused_sources: i32,
+    /// The UDP receive buffer the kernel granted, in bytes (-1: not known).
+    pub udp_receive_buffer: i32,
+    /// Datagrams the kernel dropped because that buffer was full (-1: not counted).
+    pub udp_datagrams_dropped: i32,
     pub jobs_timed_out: i32,
 }
 
 impl Status {
     /// Parses a reply, checking the field count and every type (docs/osc-api.md,
-    /// `/status/reply`: 23 fields).
+    /// `/status/reply`: 25 fields).
     #[track_caller]
     pub fn parse(m: &OscMessage) -> Status {
         assert_eq!(m.addr, "/status/reply", "{m:?}");
-        assert_eq!(m.args.len(), 23, "status field count: {m:?}");
+        assert_eq!(m.args.len(), 25, "status field count: {m:?}");
         let int = |k: usize| match m.args[k] {
             OscType::Int(v) => v,
             ref other => panic!("status field {k} must be int32, got {other:?}"),
@@ -742,7 +746,9 @@ impl Status {
             scheduled: int(19),
             rate_estimate: double(20),
             refused_sources: int(21),
-            jobs_timed_out: int(22),
+            udp_receive_buffer: int(22),
+            udp_datagrams_dropped: int(23),
+            jobs_timed_out: int(24),
         }
     }
 }
