@@ -13,6 +13,8 @@ use support::server::{i, msg, s, Server};
 use support::temp_dir::TempDir;
 
 fn serve(extra: &[&str]) -> Server {
+    // The fixtures' directory is a root before any fixture is built into it.
+    std::fs::create_dir_all(fixtures_target()).unwrap();
     let roots = std::env::join_paths([std::env::temp_dir(), fixtures_target()]).unwrap();
     Server::start_on("dummy", extra, &[("OSCINE_FILE_ROOTS", roots.to_str().unwrap())])
 }

@@ -103,6 +103,8 @@ fn new_buffer(c: &mut Client, id: i32, frames: i32) {
 
 /// The server, whose file roots hold the libraries the tests build and their files.
 fn serve(extra: &[&str]) -> Server {
+    // The fixtures' directory is a root before any fixture is built into it.
+    std::fs::create_dir_all(fixtures_target()).unwrap();
     let roots = std::env::join_paths([std::env::temp_dir(), fixtures_target()]).unwrap();
     Server::start_on("dummy", extra, &[("OSCINE_FILE_ROOTS", roots.to_str().unwrap())])
 }

@@ -85,6 +85,16 @@ pub struct Cli {
     #[command(flatten)]
     pub engine: EngineArgs,
 
+    /// Do not ask for realtime scheduling for the thread that runs blocks (by default it
+    /// asks for SCHED_FIFO before the first block; `/status/reply` says whether it got it).
+    #[arg(long)]
+    pub no_realtime: bool,
+
+    /// Do not lock the process's memory in RAM (by default it locks it, page by page as
+    /// it is first touched, when the system allows).
+    #[arg(long)]
+    pub no_memory_lock: bool,
+
     /// The memory Resources (sample buffers) may take together, in bytes, or with a suffix
     /// K, M, G or T (powers of 1024): a construct beyond it fails before it allocates
     /// [default: half the machine's memory].

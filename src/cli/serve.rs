@@ -100,6 +100,23 @@ fn no_sound_card() -> bool {
     !has_card && !has_server
 }
 
+/// Locks the process's memory in RAM: what is mapped now, and what is mapped later as
+/// each page is first touched (`MCL_ONFAULT`, so a large empty buffer still costs nothing
+/// until it is written), so that the audio thread never waits for a page to come back
+/// from swap.
+fn lock_memory() -> std::io::Result<()> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        // SAFETY: mlockall has no memory-safety preconditions.
+        if unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE | libc::MCL_ONFAULT) } == 0 {
+            return Ok(());
+        }
+        Err(std::io::Error::last_os_error())
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+}
+
 /// Half the machine's physical memory (4 GiB where it cannot be read): what Resources may
 /// take without `--max-resource-memory`.
 fn default_resource_memory() -> u64 {
@@ -146,6 +163,7 @@ pub fn serve(cli: &Cli) -> ExitCode {
         max_scheduled: cli.max_scheduled as usize,
         workers: cli.engine.workers as usize,
         job_deadline: std::time::Duration::from_secs_f64(cli.job_deadline),
+        realtime: !cli.no_realtime,
         memory: MemoryBudget::new(cli.max_resource_memory.unwrap_or_else(default_resource_memory)),
         files,
         ..EngineOptions::default()
@@ -177,6 +195,14 @@ pub fn serve(cli: &Cli) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
+    if !cli.no_memory_lock {
+        let locked = lock_memory();
+        parts.engine.status().set_memory_locked(locked.is_ok());
+        match locked {
+            Ok(()) => tracing::info!("memory locked in RAM (pages as they are first touched)"),
+            Err(e) => tracing::info!("memory not locked ({e}); give the user a higher memlock limit to lock it"),
+        }
+    }
     let (report_tx, reports) = tokio::sync::mpsc::unbounded_channel();
     let plugin_dirs = cli.plugins.dirs();
     let watch = cli.watch_plugins.then(|| plugin_dirs.clone());

@@ -25,6 +25,8 @@ pub struct BlockAdapter {
     engine_inputs: usize,
     engine_outputs: usize,
     failed: bool,
+    /// Whether the thread it runs on is still to ask for realtime scheduling.
+    ask_realtime: bool,
 }
 
 impl BlockAdapter {
@@ -42,6 +44,7 @@ impl BlockAdapter {
             engine_inputs,
             engine_outputs,
             failed: false,
+            ask_realtime: engine.asks_realtime(),
         }
     }
 
@@ -53,6 +56,11 @@ impl BlockAdapter {
     /// Fills `output` (interleaved, `device_outputs` channels) and consumes `input`
     /// (interleaved, `device_inputs` channels, or empty for none). Context: RT.
     pub fn process(&mut self, engine: &mut Engine, input: &[f32], output: &mut [f32]) {
+        if self.ask_realtime {
+            // Once, on the thread the driver runs blocks on, before its first block.
+            self.ask_realtime = false;
+            engine.status().set_realtime(super::request_realtime().is_ok());
+        }
         let out_channels = self.device_outputs.max(1);
         let frames = output.len() / out_channels;
         let b = self.block_size;

@@ -12,9 +12,11 @@ mod cpal_driver;
 mod driver;
 mod dummy;
 mod manual;
+mod realtime_scheduling;
 
 pub use block_adapter::BlockAdapter;
 pub use cpal_driver::{list_devices, CpalDriver, CpalHost, CpalOptions};
 pub use driver::{Driver, DriverConfig, DriverError};
 pub use dummy::DummyDriver;
 pub use manual::ManualDriver;
+pub use realtime_scheduling::{request_realtime, REALTIME_PRIORITY};

@@ -36,6 +36,7 @@ const LOAD_WINDOW_SECONDS: f64 = 0.5;
 /// releases it once it has stopped calling it.
 pub struct Engine {
     world: World,
+    asks_realtime: bool,
     tree: NodeTree,
     buses: AudioBuses,
     control_buses: ControlBuses,
@@ -84,6 +85,7 @@ impl Engine {
         status.set_sample_rate(options.sample_rate);
         Engine {
             world,
+            asks_realtime: options.realtime,
             tree: NodeTree::new(options.max_nodes),
             buses: AudioBuses::new(options.block_size, options.inputs, options.outputs, options.max_audio_buses),
             control_buses: ControlBuses::new(options.max_control_buses),
@@ -147,11 +149,19 @@ impl Engine {
         self.resources.pool().all_free()
     }
 
+    /// Whether the thread that runs blocks should ask for realtime scheduling
+    /// ([`EngineOptions::realtime`](super::EngineOptions::realtime)). Context: any.
+    pub fn asks_realtime(&self) -> bool {
+        self.asks_realtime
+    }
+
     /// Renders one block: takes worker results, applies queued commands, processes the
     /// tree, applies done flags, starts due destroys, answers waiting `/sync`s, publishes
     /// status, and wakes the threads waiting for what it sent (one non-blocking wake each).
     ///
-    /// Context: RT. Never allocates, frees, locks or blocks.
+    /// Context: RT. Never allocates, frees, locks or blocks (with the `rtsan` feature,
+    /// RealtimeSanitizer checks that every call does not).
+    #[cfg_attr(feature = "rtsan", rtsan_standalone::nonblocking)]
     pub fn process_block(&mut self) {
         let started = Instant::now();
         // Whatever thread the driver runs blocks on, subnormal floats are zero there, and
@@ -230,6 +240,7 @@ impl Engine {
     /// between blocks (the offline renderer awaiting resource constructs).
     ///
     /// Context: RT (the thread that calls `process_block`).
+    #[cfg_attr(feature = "rtsan", rtsan_standalone::nonblocking)]
     pub fn service(&mut self) {
         self.resources.collect_worker_results(&mut self.outbox);
         self.apply_commands();

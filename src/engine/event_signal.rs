@@ -64,7 +64,9 @@ impl EventSignal {
             // `EFD_NONBLOCK` the only failure is EAGAIN, when the counter is near
             // `u64::MAX` (it never exceeds the handful of writes between two `take`s);
             // the network thread has a wake-up coming then anyway.
-            let _ = unsafe { libc::write(self.fd.as_raw_fd(), (&one as *const u64).cast(), 8) };
+            let _ = super::realtime_sanitizer::nonblocking_wake(|| unsafe {
+                libc::write(self.fd.as_raw_fd(), (&one as *const u64).cast(), 8)
+            });
         }
     }
 

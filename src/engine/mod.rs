@@ -34,6 +34,7 @@ mod numbered_buses;
 mod options;
 mod outbox;
 mod pending_work;
+mod realtime_sanitizer;
 mod resource_def_ref;
 mod resource_pool;
 mod resource_system;

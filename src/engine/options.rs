@@ -41,6 +41,10 @@ pub struct EngineOptions {
     /// How long one worker job (a construct, destroy or operation) may run before it is
     /// answered for as timed out and its worker's queue goes to a new thread.
     pub job_deadline: Duration,
+    /// Whether the thread a driver runs blocks on asks for realtime scheduling
+    /// (`SCHED_FIFO`) before its first block (off by default; the server asks unless
+    /// `--no-realtime`).
+    pub realtime: bool,
     /// The memory Resources may take together (unlimited by default; the server sets
     /// `--max-resource-memory`).
     pub memory: MemoryBudget,
@@ -66,6 +70,7 @@ impl Default for EngineOptions {
             command_queue_capacity: 4096,
             event_queue_capacity: 8192,
             job_deadline: Duration::from_secs(60),
+            realtime: false,
             memory: MemoryBudget::UNLIMITED,
             files: FileAccess::UNCONFINED,
         }

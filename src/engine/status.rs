@@ -36,6 +36,8 @@ pub struct EngineStatus {
     scheduled: AtomicU32,
     rate_estimate: AtomicU64,
     jobs_timed_out: AtomicU64,
+    realtime: AtomicBool,
+    memory_locked: AtomicBool,
     failed: AtomicBool,
     device_lost: AtomicBool,
 }
@@ -93,6 +95,10 @@ pub struct StatusSnapshot {
     pub rate_estimate: f64,
     /// Worker jobs that overran their deadline and were answered for as timed out.
     pub jobs_timed_out: u64,
+    /// Whether the thread that runs blocks got realtime scheduling.
+    pub realtime: bool,
+    /// Whether the process's memory is locked in RAM.
+    pub memory_locked: bool,
     /// Whether the engine stopped processing after an internal panic.
     pub failed: bool,
     /// Whether the driver lost its audio device (the engine is no longer called).
@@ -130,6 +136,8 @@ impl EngineStatus {
             scheduled: self.scheduled.load(Relaxed),
             rate_estimate: f64::from_bits(self.rate_estimate.load(Relaxed)),
             jobs_timed_out: self.jobs_timed_out.load(Relaxed),
+            realtime: self.realtime.load(Relaxed),
+            memory_locked: self.memory_locked.load(Relaxed),
             failed: self.failed.load(Relaxed),
             device_lost: self.device_lost.load(Relaxed),
         }
@@ -168,6 +176,15 @@ impl EngineStatus {
     /// Counts a command refused for a full queue. Context: the network side.
     pub fn add_command_rejected(&self) {
         self.commands_rejected.fetch_add(1, Relaxed);
+    }
+    /// Records whether the thread that runs blocks got realtime scheduling. Context: the
+    /// audio thread, before its first block.
+    pub fn set_realtime(&self, granted: bool) {
+        self.realtime.store(granted, Relaxed);
+    }
+    /// Records whether the process's memory is locked. Context: NRT, at start-up.
+    pub fn set_memory_locked(&self, locked: bool) {
+        self.memory_locked.store(locked, Relaxed);
     }
     /// Counts a worker job answered for as timed out. Context: the worker watchdog.
     pub fn add_job_timed_out(&self) {

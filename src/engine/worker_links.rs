@@ -80,7 +80,7 @@ impl ServingThread {
         if !thread.is_null() {
             // SAFETY: set from `Box::into_raw` and never freed while the links may read it
             // (a replaced handle is leaked; the last one is freed with the slot).
-            unsafe { (*thread).unpark() };
+            super::realtime_sanitizer::nonblocking_wake(|| unsafe { (*thread).unpark() });
         }
     }
 

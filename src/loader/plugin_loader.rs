@@ -28,6 +28,7 @@ impl PluginLoader {
     /// the system's temporary directory, readable by this user only), and which closes
     /// libraries on a thread of its own.
     pub fn new(probe: ProbeCommand) -> std::io::Result<PluginLoader> {
+        remove_stale_private_dirs();
         let private_dir = std::env::temp_dir().join(format!("oscine-plugins-{}", std::process::id()));
         let mut builder = std::fs::DirBuilder::new();
         builder.recursive(true);
@@ -137,6 +138,27 @@ impl PluginLoader {
 impl std::fmt::Debug for PluginLoader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PluginLoader").field("private_dir", &self.private_dir).field("loads", &self.loads).finish()
+    }
+}
+
+/// Removes the private directories that servers which ended without cleaning up (killed,
+/// crashed) left in the temporary directory: those of this user whose process is gone.
+/// Linux only (it asks /proc whether the process lives).
+fn remove_stale_private_dirs() {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+        // SAFETY: geteuid has no preconditions.
+        let me = unsafe { libc::geteuid() };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("oscine-plugins-")) else { continue };
+            let owned = entry.metadata().is_ok_and(|m| m.is_dir() && m.uid() == me);
+            if owned && pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
     }
 }
 

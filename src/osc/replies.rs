@@ -153,6 +153,8 @@ pub fn status(s: &StatusSnapshot, net: &NetworkStatus) -> OscPacket {
             net.udp_receive_buffer.map_or(OscType::Int(-1), |b| count(b as u64)),
             net.udp_datagrams_dropped.map_or(OscType::Int(-1), count),
             count(s.jobs_timed_out),
+            OscType::Int(i32::from(s.realtime)),
+            OscType::Int(i32::from(s.memory_locked)),
         ],
     )
 }

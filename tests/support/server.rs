@@ -227,6 +227,8 @@ impl Drop for Server {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+        // A killed server leaves its plugin loader's private directory behind.
+        let _ = std::fs::remove_dir_all(std::env::temp_dir().join(format!("oscine-plugins-{}", self.child.id())));
         if let Some(drain) = self.drain.take() {
             let _ = drain.join();
         }
@@ -700,15 +702,17 @@ pub struct Status {
     /// Datagrams the kernel dropped because that buffer was full (-1: not counted).
     pub udp_datagrams_dropped: i32,
     pub jobs_timed_out: i32,
+    pub realtime: i32,
+    pub memory_locked: i32,
 }
 
 impl Status {
     /// Parses a reply, checking the field count and every type (docs/osc-api.md,
-    /// `/status/reply`: 25 fields).
+    /// `/status/reply`: 27 fields).
     #[track_caller]
     pub fn parse(m: &OscMessage) -> Status {
         assert_eq!(m.addr, "/status/reply", "{m:?}");
-        assert_eq!(m.args.len(), 25, "status field count: {m:?}");
+        assert_eq!(m.args.len(), 27, "status field count: {m:?}");
         let int = |k: usize| match m.args[k] {
             OscType::Int(v) => v,
             ref other => panic!("status field {k} must be int32, got {other:?}"),
@@ -749,6 +753,8 @@ impl Status {
             udp_receive_buffer: int(22),
             udp_datagrams_dropped: int(23),
             jobs_timed_out: int(24),
+            realtime: int(25),
+            memory_locked: int(26),
         }
     }
 }
