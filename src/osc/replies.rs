@@ -153,6 +153,11 @@ pub fn status(s: &StatusSnapshot, net: &NetworkStatus) -> OscPacket {
             net.udp_receive_buffer.map_or(OscType::Int(-1), |b| count(b as u64)),
             net.udp_datagrams_dropped.map_or(OscType::Int(-1), count),
             count(s.jobs_timed_out),
+            count(net.tcp_connections as u64),
+            count(net.tcp_refused),
+            count(net.tcp_oversize),
+            count(net.tcp_slow),
+            count(net.tcp_waits),
         ],
     )
 }
