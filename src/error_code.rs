@@ -55,12 +55,13 @@ error_codes! {
     MalformedPacket = 1, "malformed packet", "The datagram is not a well-formed OSC packet.";
     TruncatedPacket = 2, "truncated packet", "A bundle element's declared size runs past the end of its bundle.";
     BundleTooDeep = 3, "bundle too deep", "Bundles are nested deeper than the server accepts.";
-    PacketTooLarge = 4, "packet too large", "The datagram is larger than the server accepts.";
+    PacketTooLarge = 4, "packet too large", "The datagram or TCP message is larger than the server accepts.";
     TimetagOrder = 5, "timetag order", "An enclosed bundle's timetag is earlier than its enclosing bundle's.";
     FirstContact = 6, "first contact",
         "An address's first datagram asks for a reply that can be larger than the request.";
     DatagramsDropped = 7, "datagrams dropped",
         "The kernel dropped datagrams to the server because its receive buffer was full.";
+    TooManyConnections = 8, "too many connections", "Every TCP connection the server allows is open.";
     UnknownVerb = 10, "unknown verb", "No verb has this address.";
     ArgumentCount = 11, "argument count", "Too few or too many arguments.";
     ArgumentType = 12, "argument type", "An argument has the wrong OSC type.";

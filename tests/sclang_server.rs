@@ -182,6 +182,52 @@ ServerQuit.add({{ "oscine-test: quit".postln; 0.exit }}, s);
     let _ = std::fs::remove_dir_all(dir);
 }
 
+#[test]
+fn server_program_with_protocol_tcp_talks_to_oscine_over_tcp() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let go = std::env::temp_dir().join(format!("oscine-sclang-tcp-go-{}", std::process::id()));
+    let _ = std::fs::remove_file(&go);
+    let code = format!(
+        r#"(
+Server.program = "{program}";
+Server.default = s = Server(\oscine_tcp, NetAddr("127.0.0.1", {port}));
+s.options.protocol = \tcp;
+s.options.numOutputBusChannels = 2;
+s.options.numInputBusChannels = 0;
+s.waitForBoot({{
+    fork {{
+        var x, tries = 0;
+        x = Synth(\default, [\freq, 220]);
+        s.sync;
+        ("oscine-test: playing " ++ x.nodeID).postln;
+        while {{ File.exists("{go}").not and: {{ tries < 1200 }} }} {{ 0.05.wait; tries = tries + 1 }};
+        s.quit;
+    }};
+}}, 600, {{ "oscine-test: boot failed".postln; 1.exit }});
+ServerQuit.add({{ "oscine-test: quit".postln; 0.exit }}, s);
+)"#,
+        program = env!("CARGO_BIN_EXE_oscine"),
+        go = go.display()
+    );
+    let (mut child, lines, dir) = run_sclang(&code, "tcp");
+    let mut seen = Vec::new();
+    wait_for(&lines, &mut seen, "oscine-test: playing");
+    let node: i32 = seen.last().unwrap().rsplit(' ').next().unwrap().parse().unwrap();
+    // sclang started Oscine with scsynth's -t: it serves TCP on that port, sclang's
+    // connection and this one.
+    let mut c = support::tcp_client::TcpClient::connect(([127, 0, 0, 1], port).into());
+    c.send("/node/tree", vec![i(0)]);
+    let tree = support::server::Tree::parse(&c.expect("/node/tree"));
+    assert!(tree.node(node).is_some(), "sclang's Synth {node} is not in {tree:?}");
+    assert_eq!(c.status().tcp_connections, 2);
+    std::fs::write(&go, b"").unwrap();
+    wait_for(&lines, &mut seen, "oscine-test: quit");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "sclang exited with {status}; it printed:\n{}", seen.join("\n"));
+    let _ = std::fs::remove_file(&go);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// A script that boots `Server.remote` against `port`, runs `body` (which may start with
 /// `var` declarations) in a Routine, and exits.
 fn remote_script(port: u16, body: &str) -> String {

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Parser, ValueEnum};
 use oscine::engine::EngineOptions;
-use oscine::network::{AddressRange, DEFAULT_UDP_RECEIVE_BUFFER};
+use oscine::network::{AddressRange, TcpLimits, DEFAULT_UDP_RECEIVE_BUFFER};
 use oscine::osc::Dialect;
 use oscine::render::{RenderOptions, WavFormat};
 
@@ -14,6 +14,9 @@ pub const DEFAULT_PORT: u16 = 57130;
 
 /// The engine's own defaults, which the engine flags default to.
 static ENGINE: LazyLock<EngineOptions> = LazyLock::new(EngineOptions::default);
+
+/// The TCP limits' defaults.
+static TCP: LazyLock<TcpLimits> = LazyLock::new(TcpLimits::default);
 
 /// The renderer's own defaults, which `oscine render`'s flags default to.
 static RENDER: LazyLock<RenderOptions> = LazyLock::new(RenderOptions::default);
@@ -52,6 +55,30 @@ pub struct Cli {
         value_parser = clap::value_parser!(u32).range(1024..=1 << 30).map(|b| b as usize),
     )]
     pub udp_receive_buffer: usize,
+
+    /// Listen for TCP connections too, on this port of the same address (0 picks a free
+    /// one): OSC packets each preceded by its length as a big-endian int32 (scsynth's and
+    /// liblo's framing). A TCP client loses no command: when the command queue is full, its
+    /// commands wait. Off by default.
+    #[arg(long, value_name = "PORT")]
+    pub tcp_port: Option<u16>,
+
+    /// TCP connections open at once; more are refused with error 8.
+    #[arg(long, value_name = "N", default_value_t = TCP.max_connections as u32,
+        value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub tcp_max_connections: u32,
+
+    /// The largest TCP message in bytes; a client that sends a larger one gets error 4
+    /// and is disconnected.
+    #[arg(long, value_name = "BYTES", default_value_t = TCP.max_message as u32,
+        value_parser = clap::value_parser!(u32).range(16..=1 << 30))]
+    pub tcp_max_message: u32,
+
+    /// Bytes of replies that may wait for a TCP client to read them; a client that leaves
+    /// more unread is disconnected, so that it holds no one else back.
+    #[arg(long, value_name = "BYTES", default_value_t = TCP.max_output as u32,
+        value_parser = clap::value_parser!(u32).range(1024..=1 << 30))]
+    pub tcp_max_output: u32,
 
     /// Audio driver: the default sound device (falling back to dummy when none opens),
     /// cpal (the default host's device, or fail), one of cpal's hosts by name (its

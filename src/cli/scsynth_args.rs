@@ -36,6 +36,7 @@ pub fn translate(args: &[OsString]) -> Result<Translation, String> {
     };
     let (mut inputs, mut outputs, mut audio_buses) = (8u32, 8u32, None::<u32>);
     let (mut outputs_given, mut block) = (None::<u32>, None::<String>);
+    let (mut udp, mut tcp) = (None::<String>, None::<String>);
     let mut rest = args[1..].iter().map(|a| a.to_string_lossy().into_owned()).peekable();
     while let Some(arg) = rest.next() {
         if arg == "-N" {
@@ -52,11 +53,8 @@ pub fn translate(args: &[OsString]) -> Result<Translation, String> {
         let value = rest.next().ok_or_else(|| format!("scsynth's {arg} needs a value"))?;
         let number = || value.parse::<i64>().map_err(|_| format!("scsynth's {arg} takes a number, got '{value}'"));
         match letter {
-            'u' => flag(&mut out, "--port", &value),
-            't' => {
-                warnings.push(format!("-t {value}: Oscine listens on UDP only; serving UDP port {value}"));
-                flag(&mut out, "--port", &value);
-            }
+            'u' => udp = Some(value.clone()),
+            't' => tcp = Some(value.clone()),
             'B' => flag(&mut out, "--bind", &value),
             'a' => audio_buses = Some(number()?.max(0) as u32),
             'i' => inputs = number()?.max(0) as u32,
@@ -110,6 +108,14 @@ pub fn translate(args: &[OsString]) -> Result<Translation, String> {
             }
             other => return Err(format!("scsynth's -{other} is not known")),
         }
+    }
+    // scsynth serves one protocol; Oscine always serves UDP, on the TCP port's number when
+    // only that is given.
+    if let Some(port) = udp.as_ref().or(tcp.as_ref()) {
+        flag(&mut out, "--port", port);
+    }
+    if let Some(port) = &tcp {
+        flag(&mut out, "--tcp-port", port);
     }
     // scsynth counts the hardware channels among its audio buses; Oscine's are the rest.
     let internal = audio_buses.map_or(1024, |a| a.saturating_sub(inputs + outputs));
@@ -213,6 +219,19 @@ mod tests {
         }
         assert!(warnings.iter().any(|w| w.starts_with("-m 8192")), "{warnings:?}");
         assert!(warnings.iter().any(|w| w.starts_with("-R 0")), "{warnings:?}");
+    }
+
+    #[test]
+    fn a_tcp_port_serves_tcp_and_udp_on_that_number() {
+        let (out, warnings) = strings(translate(&args("scsynth -t 57110")).unwrap());
+        let joined = out.join(" ");
+        assert!(joined.contains("--port 57110") && joined.contains("--tcp-port 57110"), "{joined}");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let (out, _) = strings(translate(&args("scsynth -u 57111 -t 57110")).unwrap());
+        let joined = out.join(" ");
+        assert!(joined.contains("--port 57111") && joined.contains("--tcp-port 57110"), "{joined}");
+        let (out, _) = strings(translate(&args("scsynth -u 57111")).unwrap());
+        assert!(!out.join(" ").contains("--tcp-port"));
     }
 
     #[test]

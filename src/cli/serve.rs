@@ -5,7 +5,7 @@ use oscine::build;
 use oscine::drivers::{CpalDriver, CpalHost, CpalOptions, Driver, DriverError, DummyDriver};
 use oscine::engine::EngineOptions;
 use oscine::loader::start_loader_thread;
-use oscine::network::{AllowList, PluginService, Server, ServerOptions};
+use oscine::network::{AllowList, PluginService, Server, ServerOptions, TcpLimits};
 use tracing_subscriber::EnvFilter;
 
 use oscine_plugin_api::{FileAccess, MemoryBudget, RootAccess};
@@ -229,19 +229,33 @@ pub fn serve(cli: &Cli) -> ExitCode {
             max_logins: cli.max_logins,
             allow,
             udp_receive_buffer: cli.udp_receive_buffer,
+            tcp_port: cli.tcp_port,
+            tcp_limits: TcpLimits {
+                max_connections: cli.tcp_max_connections as usize,
+                max_message: cli.tcp_max_message as usize,
+                max_output: cli.tcp_max_output as usize,
+            },
             ..ServerOptions::new(bind)
         },
         parts.handle,
     )) {
         Ok(s) => s.with_plugins(PluginService { loader, reports, plugin_dirs, watch: cli.watch_plugins }),
-        Err(e) => return fail(format!("cannot listen on udp {bind}: {e}")),
+        Err(e) => {
+            let tcp = cli.tcp_port.map(|p| format!(" and tcp port {p}")).unwrap_or_default();
+            return fail(format!("cannot listen on udp {bind}{tcp}: {e}"));
+        }
     };
     if let Err(e) = driver.start(parts.engine) {
         return fail(e);
     }
     let local = server.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| bind.to_string());
+    let tcp = match server.tcp_local_addr() {
+        Some(Ok(addr)) => format!(" and tcp {addr}"),
+        Some(Err(_)) => " and tcp".to_owned(),
+        None => String::new(),
+    };
     tracing::info!(
-        "oscine {} listening on udp {local} ({} driver, {} Hz, block {}, {} in / {} out)",
+        "oscine {} listening on udp {local}{tcp} ({} driver, {} Hz, block {}, {} in / {} out)",
         env!("CARGO_PKG_VERSION"),
         driver.name(),
         options.sample_rate,

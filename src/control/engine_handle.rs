@@ -110,6 +110,12 @@ impl EngineHandle {
         }
     }
 
+    /// How many commands the command queue has room for now (the audio thread frees room
+    /// as it takes them).
+    pub fn command_room(&self) -> usize {
+        self.commands.slots()
+    }
+
     /// Queues every command of one datagram, all or none: the audio thread applies them
     /// in the same block (or at their times), never some now and the rest a block later.
     /// A group larger than the free room is refused whole, dropped here and counted.

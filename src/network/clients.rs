@@ -4,6 +4,8 @@ use std::time::{Duration, Instant};
 
 use slotmap::{new_key_type, Key, KeyData, SlotMap};
 
+use super::return_address::ReturnAddress;
+
 use crate::engine::ClientId;
 use crate::osc::Dialect;
 
@@ -21,7 +23,7 @@ new_key_type! {
 }
 
 struct Client {
-    addr: SocketAddr,
+    return_address: ReturnAddress,
     notify: bool,
     last_seen: Instant,
     /// The dialect the client has shown, once it sent a verb only one dialect has.
@@ -35,8 +37,9 @@ struct Client {
     datagrams: u32,
 }
 
-/// Every UDP peer that has sent a datagram, numbered so the engine can carry a small id
-/// instead of an address; and which of them asked for notifications.
+/// Every UDP address that has sent a datagram and every open TCP connection, numbered so
+/// the engine can carry a small id instead of an address; and which of them asked for
+/// notifications.
 ///
 /// A [`ClientId`] is a generational key: once a client is forgotten, its id names nobody,
 /// even after its slot holds a new client, so a reply still in flight for a forgotten
@@ -45,7 +48,7 @@ struct Client {
 /// Context: NRT (network thread).
 #[derive(Default)]
 pub struct ClientTable {
-    by_addr: HashMap<SocketAddr, ClientKey>,
+    by_return_address: HashMap<ReturnAddress, ClientKey>,
     clients: SlotMap<ClientKey, Client>,
 }
 
@@ -63,43 +66,56 @@ impl ClientTable {
         Self::default()
     }
 
-    /// The id of `addr`, assigning one on first contact.
-    fn id_of(&mut self, addr: SocketAddr) -> ClientId {
+    /// The id of `return_address`, assigning one on first contact.
+    fn id_of(&mut self, return_address: ReturnAddress) -> ClientId {
         let now = Instant::now();
-        if let Some(&key) = self.by_addr.get(&addr) {
+        if let Some(&key) = self.by_return_address.get(&return_address) {
             if let Some(c) = self.clients.get_mut(key) {
                 c.last_seen = now;
             }
             return id(key);
         }
-        self.add(addr, now)
+        self.add(return_address, now)
     }
 
     /// The id of the sender of a datagram from `addr` (assigning one on first contact),
     /// counting the datagram: from its second datagram on, the client is known.
     pub fn datagram_from(&mut self, addr: SocketAddr) -> ClientId {
-        let client = self.id_of(addr);
+        let client = self.id_of(ReturnAddress::Udp(addr));
         if let Some(c) = self.clients.get_mut(key(client)) {
             c.datagrams = c.datagrams.saturating_add(1);
         }
         client
     }
 
-    /// Whether client `id` had sent a datagram before the latest: only a known client
-    /// gets replies that can be larger than its request ([`ReplySize::Large`]), so a
-    /// datagram with a forged source cannot make the server flood that address.
+    /// The id of a new TCP connection's client.
+    pub fn connected(&mut self, return_address: ReturnAddress) -> ClientId {
+        self.id_of(return_address)
+    }
+
+    /// Forgets client `id` (its TCP connection closed): its id names nobody from now on.
+    pub fn forget(&mut self, id: ClientId) {
+        if let Some(c) = self.clients.remove(key(id)) {
+            self.by_return_address.remove(&c.return_address);
+        }
+    }
+
+    /// Whether client `id` had sent a datagram before the latest, or is a TCP connection
+    /// (whose handshake proved its address): only a known client gets replies that can be
+    /// larger than its request ([`ReplySize::Large`]), so a datagram with a forged source
+    /// cannot make the server flood that address.
     ///
     /// [`ReplySize::Large`]: crate::osc::ReplySize::Large
     pub fn is_known(&self, id: ClientId) -> bool {
-        self.clients.get(key(id)).is_some_and(|c| c.datagrams > 1)
+        self.clients.get(key(id)).is_some_and(|c| matches!(c.return_address, ReturnAddress::Tcp(..)) || c.datagrams > 1)
     }
 
-    fn add(&mut self, addr: SocketAddr, now: Instant) -> ClientId {
+    fn add(&mut self, return_address: ReturnAddress, now: Instant) -> ClientId {
         if self.clients.len() >= MAX_CLIENTS {
             self.forget_silent(now);
         }
         let key = self.clients.insert(Client {
-            addr,
+            return_address,
             notify: false,
             last_seen: now,
             dialect: None,
@@ -107,24 +123,28 @@ impl ClientTable {
             errors: true,
             datagrams: 0,
         });
-        self.by_addr.insert(addr, key);
+        self.by_return_address.insert(return_address, key);
         id(key)
     }
 
     fn forget_silent(&mut self, now: Instant) {
-        let by_addr = &mut self.by_addr;
+        let by_return_address = &mut self.by_return_address;
         self.clients.retain(|_, c| {
-            let keep = c.notify || c.login.is_some() || now.duration_since(c.last_seen) <= FORGET_AFTER;
+            // A TCP client is forgotten when its connection closes.
+            let keep = matches!(c.return_address, ReturnAddress::Tcp(..))
+                || c.notify
+                || c.login.is_some()
+                || now.duration_since(c.last_seen) <= FORGET_AFTER;
             if !keep {
-                by_addr.remove(&c.addr);
+                by_return_address.remove(&c.return_address);
             }
             keep
         });
     }
 
-    /// The address of client `id`, if still known.
-    pub fn addr(&self, id: ClientId) -> Option<SocketAddr> {
-        self.clients.get(key(id)).map(|c| c.addr)
+    /// Where client `id` is, if still known.
+    pub fn return_address(&self, id: ClientId) -> Option<ReturnAddress> {
+        self.clients.get(key(id)).map(|c| c.return_address)
     }
 
     /// Turns notifications on or off for a client.
@@ -178,15 +198,18 @@ impl ClientTable {
         self.clients.get_mut(key(id)).and_then(|c| c.login.take())
     }
 
-    /// Addresses of every client that asked for notifications and speaks `dialect` (the
-    /// clients that have shown none count as speaking `default`).
-    pub fn notified_speaking(&self, dialect: Dialect, default: Dialect) -> impl Iterator<Item = SocketAddr> + '_ {
-        self.clients.values().filter(move |c| c.notify && c.dialect.unwrap_or(default) == dialect).map(|c| c.addr)
+    /// Every client that asked for notifications and speaks `dialect` (the clients that
+    /// have shown none count as speaking `default`).
+    pub fn notified_speaking(&self, dialect: Dialect, default: Dialect) -> impl Iterator<Item = ReturnAddress> + '_ {
+        self.clients
+            .values()
+            .filter(move |c| c.notify && c.dialect.unwrap_or(default) == dialect)
+            .map(|c| c.return_address)
     }
 
-    /// Addresses of every client that asked for notifications.
-    pub fn notified(&self) -> impl Iterator<Item = SocketAddr> + '_ {
-        self.clients.values().filter(|c| c.notify).map(|c| c.addr)
+    /// Every client that asked for notifications.
+    pub fn notified(&self) -> impl Iterator<Item = ReturnAddress> + '_ {
+        self.clients.values().filter(|c| c.notify).map(|c| c.return_address)
     }
 }
 
@@ -197,23 +220,24 @@ mod tests {
     #[test]
     fn a_forgotten_clients_id_names_nobody_even_when_its_slot_is_reused() {
         let mut table = ClientTable::new();
-        let a: SocketAddr = "127.0.0.1:1000".parse().unwrap();
+        let a = ReturnAddress::Udp("127.0.0.1:1000".parse().unwrap());
         let old = table.id_of(a);
         assert_eq!(table.id_of(a), old);
-        assert_eq!(table.addr(old), Some(a));
-        // Forget it as a full table would, then let another peer take the slot.
+        assert_eq!(table.return_address(old), Some(a));
+        // Forget it as a full table would, then let another client take the slot.
         table.forget_silent(Instant::now() + FORGET_AFTER * 2);
-        let b: SocketAddr = "127.0.0.1:2000".parse().unwrap();
+        let b = ReturnAddress::Udp("127.0.0.1:2000".parse().unwrap());
         let new = table.id_of(b);
         assert_ne!(new, old);
-        assert_eq!(table.addr(old), None);
-        assert_eq!(table.addr(new), Some(b));
+        assert_eq!(table.return_address(old), None);
+        assert_eq!(table.return_address(new), Some(b));
     }
 
     #[test]
     fn logins_take_the_id_asked_for_when_it_is_free() {
         let mut table = ClientTable::new();
-        let ids: Vec<ClientId> = (0..4).map(|k| table.id_of(SocketAddr::from(([127, 0, 0, 1], 3000 + k)))).collect();
+        let ids: Vec<ClientId> =
+            (0..4).map(|k| table.datagram_from(SocketAddr::from(([127, 0, 0, 1], 3000 + k)))).collect();
         assert_eq!(table.log_in(ids[0], Some(0), 3), Some(0));
         assert_eq!(table.log_in(ids[0], Some(2), 3), Some(0), "a client keeps its login");
         assert_eq!(table.log_in(ids[1], Some(0), 3), Some(1), "taken: the lowest free one");
@@ -237,5 +261,21 @@ mod tests {
         table.forget_silent(Instant::now() + FORGET_AFTER * 2);
         let again = table.datagram_from(a);
         assert!(!table.is_known(again));
+    }
+
+    #[test]
+    fn a_tcp_client_is_known_at_once_and_stays_until_its_connection_closes() {
+        use super::super::return_address::ConnectionId;
+        let mut table = ClientTable::new();
+        let addr: SocketAddr = "127.0.0.1:1000".parse().unwrap();
+        let tcp = table.connected(ReturnAddress::Tcp(ConnectionId(1), addr));
+        let udp = table.datagram_from(addr);
+        assert_ne!(tcp, udp, "one address, two transports: two clients");
+        assert!(table.is_known(tcp));
+        table.forget_silent(Instant::now() + FORGET_AFTER * 2);
+        assert_eq!(table.return_address(tcp), Some(ReturnAddress::Tcp(ConnectionId(1), addr)));
+        assert_eq!(table.return_address(udp), None);
+        table.forget(tcp);
+        assert_eq!(table.return_address(tcp), None);
     }
 }

@@ -1,22 +1,27 @@
+use std::collections::VecDeque;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use oscine_plugin_api::ResourceArg;
 use rosc::{OscMessage, OscPacket, OscType};
-use tokio::net::UdpSocket;
+use tokio::net::{TcpStream, UdpSocket};
+use tokio::sync::mpsc;
 
 use super::completions::{Answer, CompletionKey, Outcome, PendingCompletions, Success};
 use super::event_wait::EventWait;
 use super::report_log::ReportLog;
+use super::return_address::{ConnectionId, ReturnAddress};
+use super::tcp_connection::{TcpEvent, TcpLimits};
+use super::tcp_connections::{SendError, TcpConnections};
 use super::udp_receiver::{size_receive_buffer, ReceiveBuffer, UdpReceiver, BATCH};
 use super::{AllowList, ClientTable};
 use crate::control::{EngineHandle, InstallMode, PluginSource};
 use crate::engine::{ClientId, Command, Event, TimedCommand, Timetag};
 use crate::loader::{LoadError, LoadStep, LoaderHandle, LoaderReport, LoaderRequest};
 use crate::osc::{
-    check_packet, expand_command_numbers, parse, replies, replies::EventReply, Dialect, ErrorCode, LiveResources,
-    NetworkStatus, PacketError, PluginRequest, ReplySize, Request, RequestError, Verb,
+    check_packet, check_structure, expand_command_numbers, parse, replies, replies::EventReply, Dialect, ErrorCode,
+    LiveResources, NetworkStatus, PacketError, PluginRequest, ReplySize, Request, RequestError, Verb,
 };
 
 /// How often the network thread looks at what no event announces: whether blocks still
@@ -38,6 +43,14 @@ const MAX_DEFERRED: usize = 4096;
 /// sends the replies gathered; more waiting are read on the next turn of the loop.
 const DATAGRAMS_PER_TURN: usize = 8 * BATCH;
 
+/// How many TCP messages one turn of the loop handles before it turns to events and sends
+/// the replies gathered.
+const MESSAGES_PER_TURN: usize = 128;
+
+/// How often datagram groups waiting for room in the command queue (a TCP client's) try
+/// again; the audio thread takes commands every block.
+const PARKED_RETRY: Duration = Duration::from_millis(1);
+
 /// The UDP receive buffer asked for by default: on Linux, where each small datagram takes
 /// about 800 bytes of the twice this the kernel grants, a burst of some 10,000.
 pub const DEFAULT_UDP_RECEIVE_BUFFER: usize = 4 << 20;
@@ -57,11 +70,17 @@ pub struct ServerOptions {
     pub allow: AllowList,
     /// The UDP receive buffer to ask the kernel for, in bytes (`--udp-receive-buffer`).
     pub udp_receive_buffer: usize,
+    /// The TCP port to listen on as well, on the same address (`--tcp-port`; 0 picks a
+    /// free one); `None`: UDP only.
+    pub tcp_port: Option<u16>,
+    /// What TCP connections may hold.
+    pub tcp_limits: TcpLimits,
 }
 
 impl ServerOptions {
     /// Listening on `bind`, Oscine's dialect by default, 32 logins (the most sclang
-    /// accepts), every source allowed, a receive buffer of [`DEFAULT_UDP_RECEIVE_BUFFER`].
+    /// accepts), every source allowed, a receive buffer of [`DEFAULT_UDP_RECEIVE_BUFFER`],
+    /// no TCP.
     pub fn new(bind: SocketAddr) -> ServerOptions {
         ServerOptions {
             bind,
@@ -69,6 +88,8 @@ impl ServerOptions {
             max_logins: 32,
             allow: AllowList::Everyone,
             udp_receive_buffer: DEFAULT_UDP_RECEIVE_BUFFER,
+            tcp_port: None,
+            tcp_limits: TcpLimits::default(),
         }
     }
 }
@@ -87,8 +108,8 @@ pub struct PluginService {
     pub watch: bool,
 }
 
-/// The UDP OSC server: decodes datagrams, answers queries, sends commands to the engine
-/// and turns engine events into replies and notifications.
+/// The OSC server, over UDP and (with `--tcp-port`) TCP: decodes packets, answers queries,
+/// sends commands to the engine and turns engine events into replies and notifications.
 ///
 /// Context: NRT (network thread, a single-threaded tokio runtime).
 pub struct Server {
@@ -102,9 +123,23 @@ pub struct Server {
     kernel_drops: Option<u64>,
     /// The kernel's drop count when it was last announced, and when that was.
     drops_reported: (u64, Option<Instant>),
+    /// The TCP listener and connections, with `--tcp-port`.
+    tcp: Option<TcpConnections>,
+    /// What the connections read, and when they end.
+    tcp_events: Option<mpsc::Receiver<TcpEvent>>,
+    /// Connections to close once the replies gathered this turn are queued on them, and
+    /// whether for an oversize message.
+    closing: Vec<(ConnectionId, bool)>,
+    /// Whether accepting failed (out of descriptors, say): then no connection is accepted
+    /// until the next housekeeping tick, rather than failing again at once, forever.
+    accept_paused: bool,
+    /// TCP clients' datagram groups that found the command queue full, in arrival order:
+    /// a TCP client's commands wait for room instead of being refused, and its later
+    /// groups wait behind them; meanwhile no TCP message is read.
+    parked: VecDeque<ParkedGroup>,
     handle: EngineHandle,
     clients: ClientTable,
-    outgoing: Vec<(SocketAddr, OscPacket)>,
+    outgoing: Vec<(ReturnAddress, OscPacket)>,
     events_dropped_reported: u64,
     /// The engine's count of non-finite output samples when it was last announced, and
     /// when that was.
@@ -160,13 +195,21 @@ impl RefusedSources {
         self.count += 1;
         if self.logged_at.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
             tracing::warn!(
-                "ignored {} datagram(s) from sources not on --allow (the last from {from})",
+                "ignored {} datagram(s) and connection(s) from sources not on --allow (the last from {from})",
                 self.count - self.logged
             );
             self.logged = self.count;
             self.logged_at = Some(Instant::now());
         }
     }
+}
+
+/// A TCP client's datagram group waiting for room in the command queue, with the messages
+/// to answer should it never get any (the engine stopped: error 51 or 52).
+struct ParkedGroup {
+    client: ClientId,
+    commands: Vec<TimedCommand>,
+    addrs: Vec<(String, ClientId)>,
 }
 
 /// A scsynth client's buffer command, held until its earlier ones have finished.
@@ -187,7 +230,20 @@ impl Server {
         let receive_buffer = size_receive_buffer(&socket, options.udp_receive_buffer);
         log_receive_buffer(&receive_buffer);
         let receiver = Some(Box::new(UdpReceiver::new(&socket)));
+        let (tcp, tcp_events) = match options.tcp_port {
+            Some(port) => {
+                let (tcp, events) =
+                    TcpConnections::bind(SocketAddr::new(options.bind.ip(), port), options.tcp_limits).await?;
+                (Some(tcp), Some(events))
+            }
+            None => (None, None),
+        };
         Ok(Server {
+            tcp,
+            tcp_events,
+            closing: Vec::new(),
+            accept_paused: false,
+            parked: VecDeque::new(),
             socket,
             kernel_drops: receiver.as_ref().and_then(|r| r.kernel_drops()),
             receiver,
@@ -235,6 +291,11 @@ impl Server {
         self.socket.local_addr()
     }
 
+    /// The TCP address listened on, with `--tcp-port`.
+    pub fn tcp_local_addr(&self) -> Option<std::io::Result<SocketAddr>> {
+        self.tcp.as_ref().map(TcpConnections::local_addr)
+    }
+
     /// Serves until `/quit` or `shutdown` resolves, then frees every node and returns the
     /// engine handle. The caller then stops the driver and joins the workers.
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> EngineHandle {
@@ -249,8 +310,14 @@ impl Server {
                     Err(e) => tracing::debug!("udp socket not readable: {e}"),
                 },
                 () = events.wait() => self.pump_events(),
+                accepted = accept(&self.tcp), if !self.accept_paused => self.on_connection(accepted),
+                Some(event) = next_tcp_event(&mut self.tcp_events), if self.parked.is_empty() => {
+                    self.on_tcp_events(event)
+                }
+                () = tokio::time::sleep(PARKED_RETRY), if !self.parked.is_empty() => {}
                 Some(report) = next_report(&mut self.plugins) => self.on_loader_report(report),
                 _ = tick.tick() => {
+                    self.accept_paused = false;
                     self.pump_events();
                     if self.signalled && self.quit.is_none() {
                         // The queue was full when the signal came; try again.
@@ -265,7 +332,9 @@ impl Server {
                     }
                 }
             }
+            self.send_parked();
             self.flush().await;
+            self.close_connections();
             if self.stopped {
                 break;
             }
@@ -288,6 +357,9 @@ impl Server {
             self.handle.status_counters().set_device_lost();
         }
         self.flush().await;
+        if let Some(tcp) = self.tcp.take() {
+            tcp.finish().await;
+        }
         self.handle
     }
 
@@ -345,28 +417,40 @@ impl Server {
     }
 
     async fn flush(&mut self) {
-        for (addr, packet) in std::mem::take(&mut self.outgoing) {
-            match rosc::encoder::encode(&packet) {
-                Ok(bytes) => {
+        for (to, packet) in std::mem::take(&mut self.outgoing) {
+            let bytes = match rosc::encoder::encode(&packet) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    tracing::error!("cannot encode a reply: {e}");
+                    continue;
+                }
+            };
+            match to {
+                ReturnAddress::Udp(addr) => {
                     if let Err(e) = self.socket.send_to(&bytes, addr).await {
                         tracing::debug!("cannot send to {addr}: {e}");
                     }
                 }
-                Err(e) => tracing::error!("cannot encode a reply: {e}"),
+                ReturnAddress::Tcp(conn, _) => {
+                    let Some(tcp) = self.tcp.as_mut() else { continue };
+                    if let Err(SendError::Disconnected(client)) = tcp.send(conn, &bytes) {
+                        self.clients.forget(client);
+                    }
+                }
             }
         }
     }
 
     fn reply(&mut self, client: ClientId, packet: OscPacket) {
-        if let Some(addr) = self.clients.addr(client) {
-            self.outgoing.push((addr, packet));
+        if let Some(to) = self.clients.return_address(client) {
+            self.outgoing.push((to, packet));
         }
     }
 
     /// Sends to `client` and to every notified client, once each.
     fn reply_and_notify(&mut self, client: ClientId, packet: OscPacket) {
-        let sender = self.clients.addr(client);
-        let mut targets: Vec<SocketAddr> = self.clients.notified().filter(|a| Some(*a) != sender).collect();
+        let sender = self.clients.return_address(client);
+        let mut targets: Vec<ReturnAddress> = self.clients.notified().filter(|a| Some(*a) != sender).collect();
         targets.extend(sender);
         for addr in targets {
             self.outgoing.push((addr, packet.clone()));
@@ -376,7 +460,8 @@ impl Server {
     /// Sends an Oscine notification to every notified client that speaks Oscine's
     /// dialect.
     fn notify_all(&mut self, packet: OscPacket) {
-        let targets: Vec<SocketAddr> = self.clients.notified_speaking(Dialect::Oscine, self.default_dialect).collect();
+        let targets: Vec<ReturnAddress> =
+            self.clients.notified_speaking(Dialect::Oscine, self.default_dialect).collect();
         for addr in targets {
             self.outgoing.push((addr, packet.clone()));
         }
@@ -385,7 +470,8 @@ impl Server {
     /// Sends a scsynth notification (`/n_go`, `/n_end`, ...) to every notified client that
     /// speaks scsynth's dialect.
     fn notify_scsynth(&mut self, packet: OscPacket) {
-        let targets: Vec<SocketAddr> = self.clients.notified_speaking(Dialect::Scsynth, self.default_dialect).collect();
+        let targets: Vec<ReturnAddress> =
+            self.clients.notified_speaking(Dialect::Scsynth, self.default_dialect).collect();
         for addr in targets {
             self.outgoing.push((addr, packet.clone()));
         }
@@ -393,7 +479,7 @@ impl Server {
 
     /// Sends a notification both dialects have (`/tr`) to every notified client.
     fn notify_everyone(&mut self, packet: OscPacket) {
-        let targets: Vec<SocketAddr> = self.clients.notified().collect();
+        let targets: Vec<ReturnAddress> = self.clients.notified().collect();
         for addr in targets {
             self.outgoing.push((addr, packet.clone()));
         }
@@ -401,12 +487,18 @@ impl Server {
 
     /// The network thread's own counters, for `/status/reply`.
     fn network_status(&self) -> NetworkStatus {
+        let tcp = self.tcp.as_ref().map(TcpConnections::counts).unwrap_or_default();
         NetworkStatus {
             notified_clients: self.clients.notified().count(),
             audio_stalled: self.stalled,
             refused_sources: self.refused.count,
             udp_receive_buffer: self.receive_buffer.granted,
             udp_datagrams_dropped: self.kernel_drops,
+            tcp_connections: tcp.open,
+            tcp_refused: tcp.refused,
+            tcp_oversize: tcp.oversize,
+            tcp_slow: tcp.slow,
+            tcp_waits: tcp.waits,
         }
     }
 
@@ -418,7 +510,7 @@ impl Server {
     /// Answers a failure: `/error` in Oscine's dialect, `/fail` (naming scsynth's verb) in
     /// scsynth's.
     fn reply_error(&mut self, client: ClientId, addr: &str, error: RequestError) {
-        tracing::warn!(client = ?self.clients.addr(client), "{addr}: error {}: {}", error.code, error.message);
+        tracing::warn!(client = ?self.clients.return_address(client), "{addr}: error {}: {}", error.code, error.message);
         if !self.datagram_errors.unwrap_or_else(|| self.clients.errors_on(client)) {
             // The client asked not to hear of failures (`/error 0`); the log has it.
             return;
@@ -442,7 +534,7 @@ impl Server {
         parts: Vec<OscPacket>,
     ) {
         // Some clients pass a `/fail` over in silence (sclang's `Server`): the log says it too.
-        tracing::warn!(client = ?self.clients.addr(client), "{address}: {}", notice.message);
+        tracing::warn!(client = ?self.clients.return_address(client), "{address}: {}", notice.message);
         if self.datagram_errors.unwrap_or_else(|| self.clients.errors_on(client)) {
             let packet = match self.dialect(client) {
                 Dialect::Oscine => replies::error(address, &notice),
@@ -457,8 +549,17 @@ impl Server {
 
     fn on_datagram(&mut self, bytes: &[u8], from: SocketAddr) {
         let client = self.clients.datagram_from(from);
+        if let Err(e) = check_packet(bytes) {
+            return self.reply_error(client, "", packet_error(e));
+        }
+        self.on_received(bytes, client);
+    }
+
+    /// Handles one packet a client sent: a datagram's, or a TCP message's, its size
+    /// checked already.
+    fn on_received(&mut self, bytes: &[u8], client: ClientId) {
         self.datagram_errors = None;
-        let checked = check_packet(bytes).and_then(|()| expand_command_numbers(bytes));
+        let checked = check_structure(bytes).and_then(|()| expand_command_numbers(bytes));
         let bytes = match checked {
             Ok(bytes) => bytes,
             Err(e) => return self.reply_error(client, "", packet_error(e)),
@@ -517,13 +618,22 @@ impl Server {
         }
     }
 
-    /// Queues the commands of the datagram just handled, all or none.
+    /// Queues the commands of the datagram just handled, all or none. A TCP client's that
+    /// do not fit wait for room (see [`ParkedGroup`]), unless they never could.
     fn send_batch(&mut self) {
         let completions = std::mem::take(&mut self.batch_completions);
-        if self.batch.is_empty() {
+        let Some(&(_, client)) = self.batch.first() else { return };
+        let commands: Vec<TimedCommand> = self.batch.drain(..).map(|(c, _)| c).collect();
+        let tcp = matches!(self.clients.return_address(client), Some(ReturnAddress::Tcp(..)));
+        let waits = self.parked.iter().any(|p| p.client == client) || commands.len() > self.handle.command_room();
+        if tcp && waits && commands.len() <= self.handle.options().command_queue_capacity {
+            let addrs = std::mem::take(&mut self.batch_addrs);
+            self.parked.push_back(ParkedGroup { client, commands, addrs });
+            if let Some(tcp) = self.tcp.as_mut() {
+                tcp.count_wait();
+            }
             return;
         }
-        let commands: Vec<TimedCommand> = self.batch.drain(..).map(|(c, _)| c).collect();
         let quits = commands.iter().any(|c| matches!(c.command, Command::Shutdown { .. }));
         if let Err(full) = self.handle.send_group(commands) {
             self.completions.forget_newest(completions);
@@ -538,6 +648,113 @@ impl Server {
         self.batch_addrs.clear();
     }
 
+    /// Queues the parked groups that now fit, in order; answers them all (error 51 or 52)
+    /// if the engine takes no more commands.
+    fn send_parked(&mut self) {
+        if let Some(error) = stopped_audio(&self.handle.status(), self.stalled) {
+            for group in std::mem::take(&mut self.parked) {
+                for (addr, client) in group.addrs {
+                    self.reply_error(client, &addr, error.clone());
+                }
+            }
+            return;
+        }
+        while self.parked.front().is_some_and(|g| g.commands.len() <= self.handle.command_room()) {
+            let Some(group) = self.parked.pop_front() else { break };
+            if let Err(full) = self.handle.send_group(group.commands) {
+                // The room was there: only a bug gets here. The client still hears of it.
+                for (addr, client) in group.addrs {
+                    self.reply_error(client, &addr, RequestError::new(ErrorCode::QueueFull, full.to_string()));
+                }
+            }
+        }
+    }
+
+    /// A client opened a TCP connection: refused (and counted) if its address is not
+    /// allowed or every connection is taken, else a client from now on.
+    fn on_connection(&mut self, accepted: std::io::Result<(TcpStream, SocketAddr)>) {
+        let (stream, addr) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // Out of descriptors, or the like: the connection waits in the backlog.
+                tracing::warn!("cannot accept a tcp connection: {e}");
+                self.accept_paused = true;
+                return;
+            }
+        };
+        if !self.allow.allows(addr.ip()) {
+            return self.refused.refuse(addr);
+        }
+        let default_dialect = self.default_dialect;
+        let Some(tcp) = self.tcp.as_mut() else { return };
+        if !tcp.has_room() {
+            tcp.count_refused();
+            let max = tcp.limits().max_connections;
+            let text = format!("{max} tcp connections are open already (--tcp-max-connections)");
+            tracing::warn!("tcp {addr}: refused: {text}");
+            let error = RequestError::new(ErrorCode::TooManyConnections, text);
+            let packet = match default_dialect {
+                Dialect::Oscine => replies::error("", &error),
+                Dialect::Scsynth => replies::fail("", &error.message, Vec::new()),
+            };
+            // A new connection's send buffer is empty: the refusal fits it.
+            if let Ok(bytes) = rosc::encoder::encode_tcp(&packet) {
+                let _ = stream.try_write(&bytes);
+            }
+            return;
+        }
+        let conn = tcp.next_id();
+        let client = self.clients.connected(ReturnAddress::Tcp(conn, addr));
+        tcp.open(stream, conn, addr, client);
+        tracing::debug!("tcp {addr}: connected");
+    }
+
+    /// Handles what the TCP connections read, up to [`MESSAGES_PER_TURN`] messages, then
+    /// the events the audio thread pushed meanwhile.
+    fn on_tcp_events(&mut self, first: TcpEvent) {
+        let mut next = Some(first);
+        let mut handled = 0;
+        while let Some(event) = next.take() {
+            match event {
+                TcpEvent::Message(conn, bytes) => {
+                    let client = self.tcp.as_ref().and_then(|tcp| tcp.client(conn));
+                    if let Some(client) = client {
+                        self.on_received(&bytes, client);
+                    }
+                }
+                TcpEvent::Oversize(conn, size) => {
+                    let Some(tcp) = self.tcp.as_ref() else { continue };
+                    let Some(client) = tcp.client(conn) else { continue };
+                    let max = tcp.limits().max_message;
+                    let text = format!(
+                        "a message of {size} bytes is larger than {max} (--tcp-max-message); closing the connection"
+                    );
+                    self.datagram_errors = None;
+                    self.reply_error(client, "", RequestError::new(ErrorCode::PacketTooLarge, text));
+                    self.closing.push((conn, true));
+                }
+                TcpEvent::Closed(conn) => self.closing.push((conn, false)),
+            }
+            handled += 1;
+            if handled < MESSAGES_PER_TURN && self.parked.is_empty() {
+                next = self.tcp_events.as_mut().and_then(|events| events.try_recv().ok());
+            }
+        }
+        self.pump_events();
+    }
+
+    /// Closes the connections that asked for it this turn, once their replies are queued,
+    /// and forgets their clients.
+    fn close_connections(&mut self) {
+        let Some(tcp) = self.tcp.as_mut() else { return };
+        for (conn, oversize) in self.closing.drain(..) {
+            if let Some(client) = tcp.close(conn, oversize) {
+                tracing::debug!("tcp connection {}: closed", conn.0);
+                self.clients.forget(client);
+            }
+        }
+    }
+
     fn next_bundle(&mut self) -> u32 {
         self.bundles = self.bundles.wrapping_add(1).max(1);
         self.bundles
@@ -545,9 +762,9 @@ impl Server {
 
     fn on_message(&mut self, msg: &OscMessage, client: ClientId, time: Timetag, bundle: u32) {
         if self.dump_osc {
-            tracing::info!(client = ?self.clients.addr(client), "received {} {:?}", msg.addr, msg.args);
+            tracing::info!(client = ?self.clients.return_address(client), "received {} {:?}", msg.addr, msg.args);
         } else {
-            tracing::debug!(client = ?self.clients.addr(client), "{} {:?}", msg.addr, msg.args);
+            tracing::debug!(client = ?self.clients.return_address(client), "{} {:?}", msg.addr, msg.args);
         }
         let verb = Verb::from_address(&msg.addr);
         if let Some(dialect) = verb.and_then(Verb::dialect) {
@@ -643,7 +860,7 @@ impl Server {
             }
             Request::Quit => {
                 if self.quit.is_none() {
-                    tracing::info!("quit requested by {:?}", self.clients.addr(client));
+                    tracing::info!("quit requested by {:?}", self.clients.return_address(client));
                     // Queued with the rest of its datagram, after the commands before it, and
                     // never scheduled: the server stops taking commands from now on.
                     let command = Command::Shutdown { client: Some(client) };
@@ -1000,7 +1217,7 @@ impl Server {
                 self.send_batch();
             }
             (Err(_), Some(_)) => {
-                tracing::debug!(client = ?self.clients.addr(client), "completion message for resource {id} not run: its command failed");
+                tracing::debug!(client = ?self.clients.return_address(client), "completion message for resource {id} not run: its command failed");
             }
             _ => {}
         }
@@ -1179,6 +1396,23 @@ fn packet_error(e: PacketError) -> RequestError {
         PacketError::UnknownCommandNumber(_) => ErrorCode::UnknownVerb,
     };
     RequestError::new(code, e.to_string())
+}
+
+/// The next TCP connection; never, without `--tcp-port`.
+async fn accept(tcp: &Option<TcpConnections>) -> std::io::Result<(TcpStream, SocketAddr)> {
+    match tcp {
+        Some(tcp) => tcp.accept().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next thing the TCP connections report; never, without `--tcp-port`.
+async fn next_tcp_event(events: &mut Option<mpsc::Receiver<TcpEvent>>) -> Option<TcpEvent> {
+    match events {
+        // The server holds a sender: the channel never closes.
+        Some(events) => events.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The loader thread's next report; never, without a loader.

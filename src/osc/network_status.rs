@@ -19,4 +19,14 @@ pub struct NetworkStatus {
     /// Datagrams the kernel dropped because the receive buffer was full, where it counts
     /// them (Linux).
     pub udp_datagrams_dropped: Option<u64>,
+    /// TCP connections open now.
+    pub tcp_connections: usize,
+    /// TCP connections refused because the most allowed were open.
+    pub tcp_refused: u64,
+    /// TCP connections closed because their client sent a message over the limit.
+    pub tcp_oversize: u64,
+    /// TCP connections closed because their client left too many replies unread.
+    pub tcp_slow: u64,
+    /// TCP messages whose commands waited for room in the command queue.
+    pub tcp_waits: u64,
 }

@@ -9,6 +9,7 @@ pub mod plugin_build;
 pub mod scgf;
 pub mod scsynth_nrt;
 pub mod server;
+pub mod tcp_client;
 pub mod temp_dir;
 pub mod test_defs;
 

@@ -59,6 +59,8 @@ pub struct Server {
     child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Where it listens for TCP connections, with `--tcp-port`.
+    pub tcp_addr: Option<SocketAddr>,
     log: Arc<Mutex<Log>>,
     drain: Option<JoinHandle<()>>,
 }
@@ -122,7 +124,8 @@ impl Server {
                 })
                 .expect("cannot start the stderr thread")
         };
-        let mut server = Server { child, addr: "127.0.0.1:1".parse().unwrap(), log, drain: Some(drain) };
+        let mut server =
+            Server { child, addr: "127.0.0.1:1".parse().unwrap(), tcp_addr: None, log, drain: Some(drain) };
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -130,6 +133,7 @@ impl Server {
                 Ok(line) => {
                     if let Some(addr) = parse_listening(&line) {
                         server.addr = addr;
+                        server.tcp_addr = parse_listening_tcp(&line);
                         return server;
                     }
                 }
@@ -245,6 +249,12 @@ impl Drop for Server {
 /// The address in `oscine ... listening on udp 127.0.0.1:PORT (...)`.
 fn parse_listening(line: &str) -> Option<SocketAddr> {
     let rest = &line[line.find("listening on udp ")? + "listening on udp ".len()..];
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+/// The address in `oscine ... listening on udp ADDR and tcp 127.0.0.1:PORT (...)`.
+fn parse_listening_tcp(line: &str) -> Option<SocketAddr> {
+    let rest = &line[line.find(" and tcp ")? + " and tcp ".len()..];
     rest.split_whitespace().next()?.parse().ok()
 }
 
@@ -702,17 +712,27 @@ pub struct Status {
     /// Datagrams the kernel dropped because that buffer was full (-1: not counted).
     pub udp_datagrams_dropped: i32,
     pub jobs_timed_out: i32,
+    /// TCP connections open.
+    pub tcp_connections: i32,
+    /// TCP connections refused: too many open.
+    pub tcp_refused: i32,
+    /// TCP connections closed for an oversize message.
+    pub tcp_oversize: i32,
+    /// TCP connections closed for leaving too many replies unread.
+    pub tcp_slow: i32,
+    /// TCP messages whose commands waited for room in the command queue.
+    pub tcp_waits: i32,
     pub realtime: i32,
     pub memory_locked: i32,
 }
 
 impl Status {
     /// Parses a reply, checking the field count and every type (docs/osc-api.md,
-    /// `/status/reply`: 27 fields).
+    /// `/status/reply`: 32 fields).
     #[track_caller]
     pub fn parse(m: &OscMessage) -> Status {
         assert_eq!(m.addr, "/status/reply", "{m:?}");
-        assert_eq!(m.args.len(), 27, "status field count: {m:?}");
+        assert_eq!(m.args.len(), 32, "status field count: {m:?}");
         let int = |k: usize| match m.args[k] {
             OscType::Int(v) => v,
             ref other => panic!("status field {k} must be int32, got {other:?}"),
@@ -753,8 +773,13 @@ impl Status {
             udp_receive_buffer: int(22),
             udp_datagrams_dropped: int(23),
             jobs_timed_out: int(24),
-            realtime: int(25),
-            memory_locked: int(26),
+            tcp_connections: int(25),
+            tcp_refused: int(26),
+            tcp_oversize: int(27),
+            tcp_slow: int(28),
+            tcp_waits: int(29),
+            realtime: int(30),
+            memory_locked: int(31),
         }
     }
 }
