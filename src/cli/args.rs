@@ -134,6 +134,15 @@ pub struct Cli {
     #[arg(long, value_name = "SECONDS", default_value_t = ENGINE.job_deadline.as_secs_f64(), value_parser = positive_seconds)]
     pub job_deadline: f64,
 
+    /// The most commands one block takes from the command queue, in whole datagrams (the
+    /// datagrams after wait for the next block; one larger datagram is still taken whole).
+    #[arg(
+        long,
+        default_value_t = ENGINE.max_commands_per_block as u32,
+        value_parser = clap::value_parser!(u32).range(1..),
+    )]
+    pub max_commands_per_block: u32,
+
     /// Timed commands (from bundles with a future timetag) the scheduler holds.
     #[arg(
         long,

@@ -37,6 +37,7 @@ const LOAD_WINDOW_SECONDS: f64 = 0.5;
 pub struct Engine {
     world: World,
     asks_realtime: bool,
+    max_commands_per_block: usize,
     tree: NodeTree,
     buses: AudioBuses,
     control_buses: ControlBuses,
@@ -86,6 +87,7 @@ impl Engine {
         Engine {
             world,
             asks_realtime: options.realtime,
+            max_commands_per_block: options.max_commands_per_block,
             tree: NodeTree::new(options.max_nodes),
             buses: AudioBuses::new(options.block_size, options.inputs, options.outputs, options.max_audio_buses),
             control_buses: ControlBuses::new(options.max_control_buses),
@@ -277,18 +279,19 @@ impl Engine {
         self.tree.synth_count() + self.resources.live_count() + ControlChanges::CAPACITY + 2
     }
 
-    fn has_reserve(&self, needs_event: bool) -> bool {
+    fn has_reserve(&self) -> bool {
         // Take a command only if the workers can take back everything it might let go
         // of, so nothing is ever freed here.
         let workers_short = self.outbox.workers.free_slots() < self.worker_reserve();
-        !(workers_short || (needs_event && self.outbox.events.slots() == 0))
+        // Every command may answer with one reply (a query's is its result).
+        !(workers_short || !self.outbox.has_reply_room(1))
     }
 
     /// Applies the scheduler's commands due in this block, at their frames.
     fn apply_scheduled(&mut self) {
         let block_end = self.clock.frame() + self.world.block_size as u64;
         while self.scheduler.next_frame().is_some_and(|f| f < block_end) {
-            if !self.has_reserve(true) {
+            if !self.has_reserve() {
                 self.status.add_command_stall();
                 break;
             }
@@ -312,20 +315,20 @@ impl Engine {
             }
             Err(_) => 0,
         };
+        let bound = self.max_commands_per_block;
+        let mut group_open = false;
         while complete > 0 {
-            let Ok(next) = self.commands.peek() else { break };
-            let needs_event = matches!(
-                next.command,
-                Command::QueryTree { .. }
-                    | Command::ControlBusGet { .. }
-                    | Command::SynthGet { .. }
-                    | Command::Shutdown { .. }
-            );
-            if !self.has_reserve(needs_event) {
+            if !group_open && applied as usize >= bound {
+                // Whole datagrams wait for the next block; the one in hand was finished.
+                self.status.add_commands_deferred();
+                break;
+            }
+            if !self.has_reserve() {
                 self.status.add_command_stall();
                 break;
             }
-            let Ok(TimedCommand { command, time, bundle, .. }) = self.commands.pop() else { break };
+            let Ok(TimedCommand { command, time, bundle, last_of_group }) = self.commands.pop() else { break };
+            group_open = !last_of_group;
             complete -= 1;
             applied += 1;
             // Every command takes its sequence number on arrival, so a /sync's barrier

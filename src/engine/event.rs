@@ -163,6 +163,35 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// Whether this answers a command (or the asynchronous work one started), as opposed
+    /// to a notification: replies may use the event queue's reserve, so a command the
+    /// audio thread took is always answered; notifications are dropped (and counted)
+    /// rather than eat into it.
+    pub fn is_reply(&self) -> bool {
+        match self {
+            Event::Ack { .. }
+            | Event::Error { .. }
+            | Event::Synced { .. }
+            | Event::NodeInfo { .. }
+            | Event::Controls { .. }
+            | Event::ControlBuses { .. }
+            | Event::Tree { .. }
+            | Event::ResourceReady { .. }
+            | Event::ResourceFailed { .. }
+            | Event::ResourceDestroyed { .. }
+            | Event::ResourcePerformed { .. }
+            | Event::Stopped { .. } => true,
+            Event::NodeDone { .. }
+            | Event::NodeEnded { .. }
+            | Event::NodeChanged { .. }
+            | Event::Report { .. }
+            | Event::SynthFaulted { .. }
+            | Event::Late { .. } => false,
+        }
+    }
+}
+
 /// Why the engine refused a command. Each variant has a stable [`code`](Self::code).
 /// `Acquire` and `ResourceBind` share [`ErrorCode::ResourceUnavailable`]: to a client they
 /// are one condition, a Resource that cannot be held.

@@ -36,6 +36,11 @@ pub struct EngineOptions {
     pub workers: usize,
     /// Commands the network side may queue ahead of the audio thread.
     pub command_queue_capacity: usize,
+    /// The most commands one block takes from the command queue, in whole datagrams: once
+    /// a block has taken this many, the datagrams after wait for the next block (one
+    /// datagram larger than this is still taken whole). A flood of commands then cannot
+    /// make a block late.
+    pub max_commands_per_block: usize,
     /// Events the audio thread may queue ahead of the network side.
     pub event_queue_capacity: usize,
     /// How long one worker job (a construct, destroy or operation) may run before it is
@@ -68,6 +73,7 @@ impl Default for EngineOptions {
             clock: ClockMode::Wall,
             workers: 2,
             command_queue_capacity: 4096,
+            max_commands_per_block: 1024,
             event_queue_capacity: 8192,
             job_deadline: Duration::from_secs(60),
             realtime: false,
@@ -122,6 +128,7 @@ impl EngineOptions {
             ("max scheduled", self.max_scheduled, 1 << 22),
             ("workers", self.workers, 64),
             ("command queue capacity", self.command_queue_capacity, 1 << 20),
+            ("max commands per block", self.max_commands_per_block, usize::MAX),
             ("event queue capacity", self.event_queue_capacity, 1 << 20),
         ] {
             if value == 0 {

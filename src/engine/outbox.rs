@@ -27,6 +27,8 @@ pub(crate) struct Outbox {
     /// An event was pushed since the last wake.
     emitted: bool,
     pending_drops: u64,
+    /// Event queue slots only replies may take.
+    reply_reserve: usize,
 }
 
 impl Outbox {
@@ -37,7 +39,10 @@ impl Outbox {
         workers: WorkerLinks,
         status: Arc<EngineStatus>,
     ) -> Self {
-        Outbox { events, workers, status, signal, emitted: false, pending_drops: 0 }
+        // A quarter of the queue: room for the replies of a block's commands and worker
+        // results even when notifications have filled the rest.
+        let reply_reserve = events.buffer().capacity() / 4;
+        Outbox { events, workers, status, signal, emitted: false, pending_drops: 0, reply_reserve }
     }
 
     /// Wakes the network thread if events were pushed, and the workers that were handed
@@ -51,11 +56,24 @@ impl Outbox {
         self.workers.wake();
     }
 
-    /// Sends an event to the network side; a full queue loses the event and counts it
-    /// (anything it carried goes to a worker).
+    /// Whether the event queue has room for `n` more replies. The audio thread takes a
+    /// command, a worker result or a waiting `/sync`'s release only when it does, so a
+    /// reply is never lost: what has no room waits for a later block.
+    pub(crate) fn has_reply_room(&self, n: usize) -> bool {
+        self.events.slots() >= n
+    }
+
+    /// Sends an event to the network side. A notification finding only the reserve left
+    /// for replies, or any event finding the queue full, is lost and counted (anything it
+    /// carried goes to a worker).
     pub(crate) fn emit(&mut self, event: Event) {
         self.emitted = true;
-        if let Err(rtrb::PushError::Full(event)) = self.events.push(event) {
+        let pushed = if event.is_reply() || self.events.slots() > self.reply_reserve {
+            self.events.push(event)
+        } else {
+            Err(rtrb::PushError::Full(event))
+        };
+        if let Err(rtrb::PushError::Full(event)) = pushed {
             self.status.add_event_dropped();
             match event {
                 Event::Tree { snapshot, .. } => self.dispose(Garbage::Snapshot(snapshot)),

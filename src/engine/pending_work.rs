@@ -107,21 +107,28 @@ impl PendingWork {
 
     /// Removes and reports, in arrival order, every waiting `/sync` whose work is done:
     /// no running operation of its client up to its barrier, and no other step
-    /// `resource_busy` reports. Context: RT.
+    /// `resource_busy` reports. `ready` answers one and says whether it could (false: no
+    /// room for the reply); the first that cannot be answered stops the releases, so
+    /// the rest keep their order for a later block. Context: RT.
     pub fn release_syncs(
         &mut self,
         resource_busy: impl Fn(ClientId, u64) -> bool,
-        mut ready: impl FnMut(ClientId, i32),
+        mut ready: impl FnMut(ClientId, i32) -> bool,
     ) {
         let (performs, running) = (&self.performs, self.running);
+        let mut out_of_room = false;
         // `retain` keeps order and never allocates.
         self.syncs.retain(|s| {
+            if out_of_room {
+                return true;
+            }
             let busy =
                 resource_busy(s.client, s.barrier) || (running > 0 && performs_busy_for(performs, s.client, s.barrier));
-            if !busy {
-                ready(s.client, s.token);
+            if busy {
+                return true;
             }
-            busy
+            out_of_room = !ready(s.client, s.token);
+            out_of_room
         });
     }
 

@@ -151,7 +151,9 @@ impl ResourceSystem {
 
     /// Takes every result the workers posted.
     pub(crate) fn collect_worker_results(&mut self, outbox: &mut Outbox) {
-        while let Some(result) = outbox.workers.pop_result() {
+        // Each result answers with at most one reply; with no room, the rest wait.
+        while outbox.has_reply_room(1) {
+            let Some(result) = outbox.workers.pop_result() else { break };
             self.on_worker_result(result, outbox);
         }
         outbox.publish_pending();
@@ -214,7 +216,13 @@ impl ResourceSystem {
         let pool = &self.pool;
         self.pending.release_syncs(
             |client, barrier| pool.busy_for(client, barrier) || scheduler.holds_for(client, barrier),
-            |client, token| outbox.emit(Event::Synced { client, token }),
+            |client, token| {
+                if !outbox.has_reply_room(1) {
+                    return false;
+                }
+                outbox.emit(Event::Synced { client, token });
+                true
+            },
         );
     }
 }

@@ -36,6 +36,7 @@ pub struct EngineStatus {
     scheduled: AtomicU32,
     rate_estimate: AtomicU64,
     jobs_timed_out: AtomicU64,
+    commands_deferred: AtomicU64,
     realtime: AtomicBool,
     memory_locked: AtomicBool,
     failed: AtomicBool,
@@ -95,6 +96,9 @@ pub struct StatusSnapshot {
     pub rate_estimate: f64,
     /// Worker jobs that overran their deadline and were answered for as timed out.
     pub jobs_timed_out: u64,
+    /// Blocks that left whole datagrams of commands waiting for the next block because
+    /// they had taken `max_commands_per_block`.
+    pub commands_deferred: u64,
     /// Whether the thread that runs blocks got realtime scheduling.
     pub realtime: bool,
     /// Whether the process's memory is locked in RAM.
@@ -136,6 +140,7 @@ impl EngineStatus {
             scheduled: self.scheduled.load(Relaxed),
             rate_estimate: f64::from_bits(self.rate_estimate.load(Relaxed)),
             jobs_timed_out: self.jobs_timed_out.load(Relaxed),
+            commands_deferred: self.commands_deferred.load(Relaxed),
             realtime: self.realtime.load(Relaxed),
             memory_locked: self.memory_locked.load(Relaxed),
             failed: self.failed.load(Relaxed),
@@ -198,6 +203,9 @@ impl EngineStatus {
     }
     pub(crate) fn add_nonfinite_samples(&self, n: u64) {
         self.nonfinite_samples.fetch_add(n, Relaxed);
+    }
+    pub(crate) fn add_commands_deferred(&self) {
+        self.commands_deferred.fetch_add(1, Relaxed);
     }
     pub(crate) fn add_command_stall(&self) {
         self.command_stalls.fetch_add(1, Relaxed);

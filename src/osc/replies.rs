@@ -160,6 +160,7 @@ pub fn status(s: &StatusSnapshot, net: &NetworkStatus) -> OscPacket {
             count(net.tcp_waits),
             OscType::Int(i32::from(s.realtime)),
             OscType::Int(i32::from(s.memory_locked)),
+            count(s.commands_deferred),
         ],
     )
 }

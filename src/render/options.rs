@@ -75,6 +75,8 @@ impl RenderOptions {
             clock: ClockMode::Score,
             workers: self.workers,
             command_queue_capacity: defaults.command_queue_capacity,
+            // A score's commands all apply in the block they fall in.
+            max_commands_per_block: usize::MAX,
             // Every node may end in one block, each with a notification.
             event_queue_capacity: (2 * self.max_nodes + defaults.event_queue_capacity).min(1 << 20),
             // A job stuck past the render's patience fails the render anyway.

@@ -724,15 +724,16 @@ pub struct Status {
     pub tcp_waits: i32,
     pub realtime: i32,
     pub memory_locked: i32,
+    pub commands_deferred: i32,
 }
 
 impl Status {
     /// Parses a reply, checking the field count and every type (docs/osc-api.md,
-    /// `/status/reply`: 32 fields).
+    /// `/status/reply`: 33 fields).
     #[track_caller]
     pub fn parse(m: &OscMessage) -> Status {
         assert_eq!(m.addr, "/status/reply", "{m:?}");
-        assert_eq!(m.args.len(), 32, "status field count: {m:?}");
+        assert_eq!(m.args.len(), 33, "status field count: {m:?}");
         let int = |k: usize| match m.args[k] {
             OscType::Int(v) => v,
             ref other => panic!("status field {k} must be int32, got {other:?}"),
@@ -780,6 +781,7 @@ impl Status {
             tcp_waits: int(29),
             realtime: int(30),
             memory_locked: int(31),
+            commands_deferred: int(32),
         }
     }
 }
