@@ -55,38 +55,68 @@ impl Link {
     }
 }
 
-/// The replies one round must get, in some order, and nothing else.
-fn expected(node: i32, buffer: i32, token: i32) -> Vec<(String, Vec<OscType>)> {
-    let m = |a: &str, args: Vec<OscType>| (a.to_owned(), args);
-    let mut want = vec![
-        m("/ack", vec![s("/synth/new"), i(node)]),
-        m("/ack", vec![s("/node/set"), i(node)]),
-        m("/resource/ready", vec![i(buffer)]),
-        m("/resource/performed", vec![i(buffer), s("fill")]),
-        m("/ack", vec![s("/node/free"), i(node)]),
-        m("/ack", vec![s("/resource/free"), i(buffer)]),
-        m("/resource/destroyed", vec![i(buffer)]),
-        m("/synced", vec![i(token)]),
-    ];
-    want.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
-    want
+type Reply = (String, Vec<OscType>);
+
+fn reply(addr: &str, args: Vec<OscType>) -> Reply {
+    (addr.to_owned(), args)
 }
 
-/// One round of client `k`: every command of it answered as it should be.
+/// Sends `commands`, then a `/sync`; checks that the replies up to its `/synced` are
+/// `want` and nothing else, in any order.
+fn exchange(link: &mut Link, commands: Vec<(&str, Vec<OscType>)>, token: i32, mut want: Vec<Reply>, context: &str) {
+    for (addr, args) in commands {
+        link.send(addr, args);
+    }
+    link.send("/sync", vec![i(token)]);
+    want.push(reply("/synced", vec![i(token)]));
+    let mut got: Vec<Reply> = link.until_synced(token).into_iter().map(|m| (m.addr, m.args)).collect();
+    let key = |r: &Reply| format!("{r:?}");
+    got.sort_by_key(key);
+    want.sort_by_key(key);
+    assert_eq!(got, want, "{context}");
+}
+
+/// One round of client `k`: a Synth and a buffer made (the buffer waited for, as a
+/// client must before it uses it), then used and freed; every reply accounted for.
 fn round(link: &mut Link, k: usize, r: usize) {
     let node = (10_000 + k * 100_000 + r) as i32;
     let buffer = (k * 32 + r % 32) as i32;
-    let token = r as i32;
-    link.send("/synth/new", vec![s("sine"), i(node), i(0), i(1), s("freq"), f(220.0), s("amp"), f(0.01)]);
-    link.send("/resource/new", vec![s("audio-buffer"), i(buffer), i(1), i(256)]);
-    link.send("/resource/perform", vec![i(buffer), s("fill"), i(0), i(256), f(0.5)]);
-    link.send("/node/set", vec![i(node), s("freq"), f(330.0)]);
-    link.send("/node/free", vec![i(node)]);
-    link.send("/resource/free", vec![i(buffer)]);
-    link.send("/sync", vec![i(token)]);
-    let mut got: Vec<(String, Vec<OscType>)> = link.until_synced(token).into_iter().map(|m| (m.addr, m.args)).collect();
-    got.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
-    assert_eq!(got, expected(node, buffer, token), "client {k}, round {r}");
+    let context = format!("client {k}, round {r}");
+    exchange(
+        link,
+        vec![
+            ("/synth/new", vec![s("sine"), i(node), i(0), i(1), s("freq"), f(220.0), s("amp"), f(0.01)]),
+            ("/resource/new", vec![s("audio-buffer"), i(buffer), i(1), i(256)]),
+        ],
+        3 * r as i32,
+        vec![reply("/ack", vec![s("/synth/new"), i(node)]), reply("/resource/ready", vec![i(buffer)])],
+        &context,
+    );
+    exchange(
+        link,
+        vec![
+            ("/resource/perform", vec![i(buffer), s("fill"), i(0), i(256), f(0.5)]),
+            ("/node/set", vec![i(node), s("freq"), f(330.0)]),
+            ("/node/free", vec![i(node)]),
+        ],
+        3 * r as i32 + 1,
+        vec![
+            reply("/resource/performed", vec![i(buffer), s("fill")]),
+            reply("/ack", vec![s("/node/set"), i(node)]),
+            reply("/ack", vec![s("/node/free"), i(node)]),
+        ],
+        &context,
+    );
+    // Freed once the operation no longer holds it, its destroy starts at once, and the
+    // `/sync` waits for it (a free while an operation holds the buffer would destroy it
+    // only when the operation lets go, which a `/sync` does not wait for).
+    exchange(
+        link,
+        vec![("/resource/free", vec![i(buffer)])],
+        3 * r as i32 + 2,
+        vec![reply("/ack", vec![s("/resource/free"), i(buffer)]), reply("/resource/destroyed", vec![i(buffer)])],
+        &context,
+    );
 }
 
 fn rss_kb(pid: u32) -> u64 {
@@ -103,7 +133,6 @@ fn four_clients_over_udp_and_tcp_lose_nothing_leak_nothing_and_leave_nothing() {
     let mut links: Vec<Link> = (0..3).map(|_| Link::Udp(server.client())).collect();
     links.push(Link::Tcp(TcpClient::connect(tcp)));
     let mut watcher = server.client();
-    watcher.ok("/notify", vec![i(1)], "/notify", 1);
 
     let pid = server.pid();
     let started = std::time::Instant::now();
@@ -132,7 +161,7 @@ fn four_clients_over_udp_and_tcp_lose_nothing_leak_nothing_and_leave_nothing() {
     let end = rss_kb(pid);
     let status = watcher.status();
     eprintln!(
-        "soak: 4 clients x {rounds} rounds x 7 commands in {seconds:.1} s; RSS {warm} kB after warm-up, {end} kB at \
+        "soak: 4 clients x {rounds} rounds x 10 commands in {seconds:.1} s; RSS {warm} kB after warm-up, {end} kB at \
          the end; xruns {}, realtime {}",
         status.xruns, status.realtime
     );
@@ -144,6 +173,7 @@ fn four_clients_over_udp_and_tcp_lose_nothing_leak_nothing_and_leave_nothing() {
     }
 
     // Buffers left live at the end are all destroyed by /quit, before it is acknowledged.
+    watcher.ok("/notify", vec![i(1)], "/notify", 1);
     for id in 900..904 {
         watcher.send("/resource/new", vec![s("audio-buffer"), i(id), i(1), i(64)]);
         assert_eq!(watcher.expect("/resource/ready").args, [i(id)]);
