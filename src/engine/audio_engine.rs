@@ -284,7 +284,7 @@ impl Engine {
         // of, so nothing is ever freed here.
         let workers_short = self.outbox.workers.free_slots() < self.worker_reserve();
         // Every command may answer with one reply (a query's is its result).
-        !(workers_short || !self.outbox.has_reply_room(1))
+        !workers_short && self.outbox.has_reply_room(1)
     }
 
     /// Applies the scheduler's commands due in this block, at their frames.
