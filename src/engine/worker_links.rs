@@ -85,9 +85,16 @@ impl ServingThread {
     }
 
     /// Makes `thread` the one woken. The handle replaced, if any, is leaked: the audio
-    /// thread may be unparking it at this moment. A pool replaces a thread only when a
-    /// job overruns its deadline. Context: NRT.
+    /// thread may be unparking it at this moment. So nothing is replaced when `thread` is
+    /// the one woken already: every worker names itself when it starts, after the pool was
+    /// attached, and a pool replaces a thread only when a job overruns its deadline.
+    /// Context: NRT.
     fn set(&self, thread: Thread) {
+        let current = self.0.load(Ordering::Acquire);
+        // SAFETY: from `Box::into_raw`, and never freed while the slot is alive.
+        if !current.is_null() && unsafe { (*current).id() } == thread.id() {
+            return;
+        }
         self.0.swap(Box::into_raw(Box::new(thread)), Ordering::AcqRel);
     }
 }
@@ -314,6 +321,21 @@ mod tests {
             links.wake();
             std::thread::sleep(Duration::from_millis(1));
         }
+    }
+
+    #[test]
+    fn naming_the_thread_served_already_keeps_its_handle() {
+        // Each replaced handle is leaked, so a worker naming itself after the pool was
+        // attached (as every worker does when it starts) must replace nothing.
+        let serving = ServingThread::default();
+        let me = std::thread::current();
+        serving.set(me.clone());
+        let first = serving.0.load(Ordering::Acquire);
+        serving.set(me);
+        assert_eq!(serving.0.load(Ordering::Acquire), first, "the handle was replaced (and the old one leaked)");
+        let other = std::thread::spawn(|| ()).thread().clone();
+        serving.set(other);
+        assert_ne!(serving.0.load(Ordering::Acquire), first, "another thread takes over");
     }
 
     #[test]
