@@ -10,6 +10,7 @@ mod allow_list;
 mod clients;
 mod completions;
 mod event_wait;
+mod manual_server;
 mod report_log;
 mod return_address;
 mod server;
@@ -19,6 +20,7 @@ mod udp_receiver;
 
 pub use allow_list::{AddressRange, AddressRangeError, AllowList};
 pub use clients::ClientTable;
+pub use manual_server::{ManualServer, ManualServerError};
 pub use report_log::REPORT_LINES_PER_SECOND;
 pub use server::{PluginService, Server, ServerOptions, DEFAULT_UDP_RECEIVE_BUFFER};
 pub use tcp_connection::TcpLimits;

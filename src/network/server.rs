@@ -374,11 +374,7 @@ impl Server {
                     self.kernel_drops = receiver.kernel_drops();
                     for k in 0..n {
                         let (bytes, from) = receiver.datagram(k);
-                        if self.allow.allows(from.ip()) {
-                            self.on_datagram(bytes, from);
-                        } else {
-                            self.refused.refuse(from);
-                        }
+                        self.receive_datagram(bytes, from);
                     }
                     read += n;
                     if n < BATCH {
@@ -395,6 +391,27 @@ impl Server {
         }
         self.receiver = Some(receiver);
         self.announce_kernel_drops();
+    }
+
+    /// Handles one datagram read from `from`: ignored and counted unless `--allow` lets
+    /// its source in. What the socket loop does with each datagram, and all that a
+    /// [`ManualServer`](super::ManualServer) does with one.
+    pub(super) fn receive_datagram(&mut self, bytes: &[u8], from: SocketAddr) {
+        if self.allow.allows(from.ip()) {
+            self.on_datagram(bytes, from);
+        } else {
+            self.refused.refuse(from);
+        }
+    }
+
+    /// The engine handle the server sends its commands through.
+    pub(super) fn handle(&self) -> &EngineHandle {
+        &self.handle
+    }
+
+    /// The replies and notifications gathered since the last flush, taken instead of sent.
+    pub(super) fn take_outgoing(&mut self) -> Vec<(SocketAddr, OscPacket)> {
+        std::mem::take(&mut self.outgoing)
     }
 
     /// Tells notified clients of datagrams the kernel dropped, with the count since the
@@ -1236,7 +1253,7 @@ impl Server {
 
     /// Turns every waiting event into replies, then compares the status with what has been
     /// reported.
-    fn pump_events(&mut self) {
+    pub(super) fn pump_events(&mut self) {
         // Before draining, so that events pushed from now on signal again.
         self.handle.event_signal().take();
         while let Some(event) = self.handle.poll_event() {
