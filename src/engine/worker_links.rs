@@ -89,13 +89,27 @@ impl ServingThread {
     /// the one woken already: every worker names itself when it starts, after the pool was
     /// attached, and a pool replaces a thread only when a job overruns its deadline.
     /// Context: NRT.
+    ///
+    /// The worker and the pool may name the same thread at once: the slot changes only
+    /// from the handle each saw, so the second sees the first's and replaces nothing.
     fn set(&self, thread: Thread) {
-        let current = self.0.load(Ordering::Acquire);
-        // SAFETY: from `Box::into_raw`, and never freed while the slot is alive.
-        if !current.is_null() && unsafe { (*current).id() } == thread.id() {
-            return;
+        let mut current = self.0.load(Ordering::Acquire);
+        let mut made: Option<*mut Thread> = None;
+        loop {
+            // SAFETY: from `Box::into_raw`, and never freed while the slot is alive.
+            if !current.is_null() && unsafe { (*current).id() } == thread.id() {
+                if let Some(unused) = made {
+                    // SAFETY: made below and never published.
+                    drop(unsafe { Box::from_raw(unused) });
+                }
+                return;
+            }
+            let new = *made.get_or_insert_with(|| Box::into_raw(Box::new(thread.clone())));
+            match self.0.compare_exchange(current, new, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return,
+                Err(seen) => current = seen,
+            }
         }
-        self.0.swap(Box::into_raw(Box::new(thread)), Ordering::AcqRel);
     }
 }
 
