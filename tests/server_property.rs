@@ -411,8 +411,8 @@ fn plausible_args(r: &mut Rng, addr: &str, files: &Files, depth: usize) -> Vec<O
             let mut v = vec![
                 id(r),
                 files.path(r),
-                s(*r.pick(&["wav", "aiff", "flac"])),
-                s(*r.pick(&["int16", "int24", "float", "mulaw"])),
+                s(r.pick::<&str>(&["wav", "aiff", "flac"])),
+                s(r.pick::<&str>(&["int16", "int24", "float", "mulaw"])),
                 small_count(r),
                 small_count(r),
                 i(r.below(2) as i32),
@@ -679,7 +679,7 @@ fn stops_or_silences(bytes: &[u8]) -> bool {
     }
     let Ok(expanded) = oscine::osc::expand_command_numbers(bytes) else { return false };
     match rosc::decoder::decode_udp(&expanded) {
-        Ok((rest, p)) if rest.is_empty() => packet(&p),
+        Ok(([], p)) => packet(&p),
         _ => false,
     }
 }
