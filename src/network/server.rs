@@ -409,9 +409,20 @@ impl Server {
         &self.handle
     }
 
-    /// The replies and notifications gathered since the last flush, taken instead of sent.
+    /// The replies and notifications gathered since the last flush, taken instead of sent,
+    /// each with the address it goes to (its connection's peer, for a TCP client).
     pub(super) fn take_outgoing(&mut self) -> Vec<(SocketAddr, OscPacket)> {
-        std::mem::take(&mut self.outgoing)
+        let outgoing = std::mem::take(&mut self.outgoing).into_iter();
+        outgoing
+            .map(|(to, packet)| {
+                (
+                    match to {
+                        ReturnAddress::Udp(a) | ReturnAddress::Tcp(_, a) => a,
+                    },
+                    packet,
+                )
+            })
+            .collect()
     }
 
     /// Tells notified clients of datagrams the kernel dropped, with the count since the
