@@ -8,23 +8,16 @@ mod support;
 use std::time::Duration;
 
 use rosc::OscType;
-use support::plugin_build::{build_panic_plugin, fixtures_target};
-use support::server::{i, msg, s, Server};
+use support::plugin_build::{build_panic_plugin, serve_with_fixtures};
+use support::server::{i, msg, s};
 use support::temp_dir::TempDir;
-
-fn serve(extra: &[&str]) -> Server {
-    // The fixtures' directory is a root before any fixture is built into it.
-    std::fs::create_dir_all(fixtures_target()).unwrap();
-    let roots = std::env::join_paths([std::env::temp_dir(), fixtures_target()]).unwrap();
-    Server::start_on("dummy", extra, &[("OSCINE_FILE_ROOTS", roots.to_str().unwrap())])
-}
 
 #[test]
 fn a_job_past_its_deadline_is_answered_and_its_worker_replaced() {
     let gates = TempDir::new("deadline-gates");
     let gate = gates.path().join("open");
     // One worker, so the jobs after the stuck one can only run on its replacement.
-    let server = serve(&["--job-deadline", "1", "--workers", "1"]);
+    let server = serve_with_fixtures(&["--job-deadline", "1", "--workers", "1"]);
     let mut c = server.client();
     c.send("/plugin/load", vec![s(build_panic_plugin().to_str().unwrap())]);
     assert_eq!(c.expect("/plugin/loaded").args[0], s("oscine-test-panics"));
@@ -55,7 +48,7 @@ fn a_job_past_its_deadline_is_answered_and_its_worker_replaced() {
 fn sigterm_ends_a_server_whose_worker_is_stuck() {
     let gates = TempDir::new("deadline-sigterm");
     let never = gates.path().join("never");
-    let mut server = serve(&["--job-deadline", "1", "--workers", "1"]);
+    let mut server = serve_with_fixtures(&["--job-deadline", "1", "--workers", "1"]);
     let mut c = server.client();
     c.send("/plugin/load", vec![s(build_panic_plugin().to_str().unwrap())]);
     c.expect("/plugin/loaded");

@@ -13,6 +13,7 @@ use oscine::score::{message, Score};
 use rosc::{OscMessage, OscType};
 use support::plugin_build::{
     build_example_plugin, build_modified_example, build_panic_plugin, compile_c_fixture, fixtures_target,
+    serve_with_fixtures,
 };
 use support::server::{assert_error, f, i, s, Client, Server};
 
@@ -101,14 +102,6 @@ fn new_buffer(c: &mut Client, id: i32, frames: i32) {
     assert_eq!(ready.args, [i(id)]);
 }
 
-/// The server, whose file roots hold the libraries the tests build and their files.
-fn serve(extra: &[&str]) -> Server {
-    // The fixtures' directory is a root before any fixture is built into it.
-    std::fs::create_dir_all(fixtures_target()).unwrap();
-    let roots = std::env::join_paths([std::env::temp_dir(), fixtures_target()]).unwrap();
-    Server::start_on("dummy", extra, &[("OSCINE_FILE_ROOTS", roots.to_str().unwrap())])
-}
-
 /// An `fm` Synth at the tail of the root, its output on internal bus `bus`.
 fn fm_on_bus(c: &mut Client, id: i32, bus: i32) {
     c.ok("/synth/new", vec![s("fm"), i(id), i(0), i(1), s("freq"), f(440.0), s("amp"), f(0.5)], "/synth/new", id);
@@ -146,7 +139,7 @@ fn a_plugin_library_plays_reloads_and_is_closed_once_its_last_synth_is_freed() {
     let plugins = dir.path("plugins");
     std::fs::create_dir_all(&plugins).unwrap();
     std::fs::copy(build_example_plugin(), plugins.join(LIBRARY)).unwrap();
-    let server = serve(&["--plugin-path", plugins.to_str().unwrap()]);
+    let server = serve_with_fixtures(&["--plugin-path", plugins.to_str().unwrap()]);
     let pid = server.pid();
     let mut c = server.client();
     c.ok("/notify", vec![i(1)], "/notify", 1);
@@ -264,7 +257,7 @@ fn refused(c: &mut Client, file: &Path, step: &str) -> String {
 #[test]
 fn bad_libraries_are_refused_with_the_file_and_the_step_and_the_server_keeps_serving() {
     let dir = TempDir::new("bad");
-    let server = serve(&["--plugin-probe-timeout", "1"]);
+    let server = serve_with_fixtures(&["--plugin-probe-timeout", "1"]);
     let mut c = server.client();
     c.ok("/notify", vec![i(1)], "/notify", 1);
     let before = plugin_list(&mut c);
@@ -324,7 +317,7 @@ fn bad_libraries_are_refused_with_the_file_and_the_step_and_the_server_keeps_ser
 
 #[test]
 fn a_plugin_that_panics_in_construct_or_process_is_answered_with_errors() {
-    let server = serve(&[]);
+    let server = serve_with_fixtures(&[]);
     let mut c = server.client();
     c.ok("/notify", vec![i(1)], "/notify", 1);
     c.send("/plugin/load", vec![s(build_panic_plugin().to_str().unwrap())]);
@@ -354,7 +347,7 @@ fn watching_the_plugin_path_reloads_a_library_when_its_file_changes() {
     std::fs::create_dir_all(&plugins).unwrap();
     std::fs::copy(build_example_plugin(), plugins.join(LIBRARY)).unwrap();
     let rebuilt = quieter_example(&dir.path("rebuild"));
-    let server = serve(&["--plugin-path", plugins.to_str().unwrap(), "--watch-plugins"]);
+    let server = serve_with_fixtures(&["--plugin-path", plugins.to_str().unwrap(), "--watch-plugins"]);
     let mut c = server.client();
     c.ok("/notify", vec![i(1)], "/notify", 1);
     // The watch is set up before the server listens; the new build lands now.

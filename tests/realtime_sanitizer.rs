@@ -10,8 +10,8 @@ mod support;
 
 use std::time::Duration;
 
-use support::plugin_build::{build_panic_plugin, fixtures_target};
-use support::server::{f, i, msg, s, Server};
+use support::plugin_build::{build_panic_plugin, serve_with_fixtures};
+use support::server::{f, i, msg, s};
 
 /// Fails loudly when the feature is on but the build did not enable the sanitizer (the
 /// marks then compile to nothing and nothing here would be checked).
@@ -22,17 +22,10 @@ fn sanitized() {
     );
 }
 
-fn serve() -> Server {
-    // The fixtures' directory is a root before any fixture is built into it.
-    std::fs::create_dir_all(fixtures_target()).unwrap();
-    let roots = std::env::join_paths([std::env::temp_dir(), fixtures_target()]).unwrap();
-    Server::start_on("dummy", &[], &[("OSCINE_FILE_ROOTS", roots.to_str().unwrap())])
-}
-
 #[test]
 fn an_allocation_in_a_synth_process_is_caught() {
     sanitized();
-    let mut server = serve();
+    let mut server = serve_with_fixtures(&[]);
     let mut c = server.client();
     c.send("/plugin/load", vec![s(build_panic_plugin().to_str().unwrap())]);
     assert_eq!(c.expect("/plugin/loaded").args[0], s("oscine-test-panics"));
@@ -47,7 +40,7 @@ fn an_allocation_in_a_synth_process_is_caught() {
 #[test]
 fn a_workload_of_every_kind_of_work_leaves_the_sanitizer_silent() {
     sanitized();
-    let mut server = serve();
+    let mut server = serve_with_fixtures(&[]);
     let mut c = server.client();
     c.ok("/notify", vec![i(1)], "/notify", 1);
     // Nodes: groups, built-in Synths, moves, sets, maps, queries, frees.

@@ -36,6 +36,15 @@ pub fn workspace_root() -> &'static Path {
 }
 
 /// Where the fixtures are built: `target/plugin-fixtures/` under the workspace root.
+/// The server on the dummy driver with `extra` flags, whose file roots are the temporary
+/// directory and the fixtures' directory (made first, so that it is a root before any
+/// fixture is built into it): it may load the fixtures and the files the tests write.
+pub fn serve_with_fixtures(extra: &[&str]) -> super::server::Server {
+    std::fs::create_dir_all(fixtures_target()).unwrap();
+    let roots = std::env::join_paths([std::env::temp_dir(), fixtures_target()]).unwrap();
+    super::server::Server::start_on("dummy", extra, &[("OSCINE_FILE_ROOTS", roots.to_str().unwrap())])
+}
+
 pub fn fixtures_target() -> PathBuf {
     workspace_root().join("target/plugin-fixtures")
 }
