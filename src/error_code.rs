@@ -107,7 +107,7 @@ error_codes! {
     ResourceBusy = 66, "resource busy", "An exclusive operation found a Resource with holders.";
     OperationCapacity = 67, "operation capacity", "Too many resource operations are running.";
     OperationFailed = 68, "operation failed", "A resource operation failed in the plugin.";
-    SyncCapacity = 69, "sync capacity", "Too many `/sync` requests are waiting for Resource work.";
+    SyncCapacity = 69, "sync capacity", "Too many `/sync` requests are waiting for Resource work, in all or from this client.";
     UnknownOperation = 70, "unknown operation", "The Resource's ResourceDef has no operation with this name.";
     ResourceNotReady = 71, "resource not ready",
         "The server has sent no `/resource/ready` for the id since it was last Free.";

@@ -114,3 +114,37 @@ fn a_construct_that_does_not_finish_holds_up_no_other_construct() {
         (2..6).map(|id| format!("/resource/ready {:?}", [i(id)])).chain([format!("/synced {:?}", [i(1)])]).collect();
     assert_eq!(seen, expected, "while another construct waits");
 }
+
+#[test]
+fn a_clients_waiting_syncs_are_bounded_and_answered_in_order_without_holding_up_others() {
+    let (def, gate) = gated();
+    let server = InProcessServer::start(move |r| r.register_resource_def(Arc::new(def)));
+    let mut loader = server.client();
+    let mut other = server.client();
+
+    loader.send("/resource/new", vec![s("test-gated"), i(1), i(5)]);
+    assert_eq!(gate.wait_entered(), 5);
+    // 256 /syncs wait for the construct; the 257th is refused.
+    for token in 1..=256 {
+        loader.send("/sync", vec![i(token)]);
+    }
+    loader.send("/sync", vec![i(257)]);
+    let refused = loader.expect_error("/sync", 69);
+    assert!(refused.contains("256"), "{refused}");
+    // Another client's /syncs and commands are answered meanwhile.
+    for k in 0..5 {
+        other.ok("/group/new", vec![i(100 + k), i(0), i(1)], "/group/new", 100 + k);
+        assert!(other.sync().is_empty());
+    }
+    gate.open();
+    expect_msg(&mut loader, "/resource/ready", vec![i(1)]);
+    for token in 1..=256 {
+        expect_msg(&mut loader, "/synced", vec![i(token)]);
+    }
+    // Nothing waits now: the next /sync is answered at once, and a new one can wait.
+    assert!(loader.sync().is_empty());
+    loader.ok("/resource/free", vec![i(1)], "/resource/free", 1);
+    loader.send("/sync", vec![i(300)]);
+    expect_msg(&mut loader, "/resource/destroyed", vec![i(1)]);
+    expect_msg(&mut loader, "/synced", vec![i(300)]);
+}

@@ -189,3 +189,30 @@ fn sync_waits_for_a_timed_resource_construct() {
         "/synced came before the timed construct finished: {before:?}"
     );
 }
+
+#[test]
+fn a_timed_sync_holds_its_senders_later_syncs_until_its_time_and_a_cleared_one_answers_nobody() {
+    let server = Server::start();
+    let mut c = server.client();
+    let mut other = server.client();
+    // A /sync timed 0.3 s ahead, then an immediate one: the second waits for the first.
+    let sent = Instant::now();
+    c.send_packet(&timed(ntp_in(0.3), vec![msg("/sync", vec![i(1)])]));
+    c.send("/sync", vec![i(2)]);
+    assert_eq!(c.expect("/synced").args, vec![i(1)]);
+    assert!(sent.elapsed().as_secs_f64() > 0.2, "the timed /sync is answered at its time");
+    assert_eq!(c.expect("/synced").args, vec![i(2)]);
+
+    // A timed /sync an hour ahead, dropped by /clearSched, is never answered; the
+    // immediate /sync behind it is, once it is dropped.
+    c.send_packet(&timed(ntp_in(3600.0), vec![msg("/sync", vec![i(3)])]));
+    c.send("/sync", vec![i(4)]);
+    other.sync_quiet();
+    assert_eq!(other.status().scheduled, 1);
+    assert!(c.recv_timeout(std::time::Duration::from_millis(200)).is_none(), "/sync 4 waits");
+    other.send("/clearSched", vec![]);
+    other.expect_ack("/clearSched", 0);
+    assert_eq!(c.expect("/synced").args, vec![i(4)]);
+    let after = c.sync();
+    assert!(after.is_empty(), "/synced 3 never comes: {after:?}");
+}

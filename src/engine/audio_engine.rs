@@ -14,6 +14,7 @@ use super::clock::SampleClock;
 use super::control_changes::{apply_changes, outbox_error, ChangeKind};
 use super::outbox::Outbox;
 use super::resource_pool::Requester;
+use super::sync_spans::SpanId;
 use super::synth_instance::MapOutputError;
 use super::EventSignal;
 use super::{
@@ -93,7 +94,7 @@ impl Engine {
             control_buses: ControlBuses::new(options.max_control_buses),
             commands,
             outbox: Outbox::new(events, signal, workers, Arc::clone(&status)),
-            resources: ResourceSystem::new(options.max_resources),
+            resources: ResourceSystem::new(options.max_resources, options.max_scheduled),
             clock: SampleClock::new(options.clock, options.sample_rate, options.block_size),
             scheduler: Scheduler::new(options.max_scheduled),
             last_late: None,
@@ -296,7 +297,11 @@ impl Engine {
                 break;
             }
             let Some(s) = self.scheduler.pop_before(block_end) else { break };
-            self.apply_timed(s.command, s.frame as i64, s.bundle, s.seq);
+            let sync = matches!(s.command, Command::Sync { .. });
+            self.apply_timed(s.command, s.frame as i64, s.bundle, s.span);
+            if let Some(span) = s.span {
+                self.resources.release_scheduled(span, true, sync);
+            }
         }
     }
 
@@ -331,24 +336,13 @@ impl Engine {
             group_open = !last_of_group;
             complete -= 1;
             applied += 1;
-            // Every command takes its sequence number on arrival, so a /sync's barrier
-            // covers work it will start later from the scheduler.
+            // The sequence number orders commands due at the same frame.
             let seq = self.resources.next_seq();
             let block_end = (self.clock.frame() + self.world.block_size as u64) as i64;
             match self.clock.frame_of(time) {
-                None => self.apply(command, 0, seq),
-                Some(frame) if frame < block_end => self.apply_timed(command, frame, bundle, seq),
-                Some(frame) => {
-                    let frame = frame as u64;
-                    if let Err(s) = self.scheduler.push(Scheduled { frame, seq, bundle, command }) {
-                        let (client, kind) = (s.command.client(), s.command.kind());
-                        self.dispose_command(s.command);
-                        if let Some(client) = client {
-                            let error = EngineError::SchedulerFull(self.scheduler.capacity());
-                            self.outbox.emit(Event::Error { client, command: kind, error });
-                        }
-                    }
-                }
+                None => self.apply(command, 0, None),
+                Some(frame) if frame < block_end => self.apply_timed(command, frame, bundle, None),
+                Some(frame) => self.schedule(Scheduled { frame: frame as u64, seq, bundle, span: None, command }),
             }
         }
         if applied > 0 {
@@ -356,9 +350,61 @@ impl Engine {
         }
     }
 
+    /// Takes a command due after this block into the scheduler, counted in its client's
+    /// work (so the client's later `/sync`s wait for it); a full scheduler refuses it.
+    fn schedule(&mut self, mut item: Scheduled) {
+        let (client, kind) = (item.command.client(), item.command.kind());
+        let sync_token = match item.command {
+            Command::Sync { token, .. } => Some(token),
+            _ => None,
+        };
+        let refused = if self.scheduler.len() >= self.scheduler.capacity() {
+            Some(EngineError::SchedulerFull(self.scheduler.capacity()))
+        } else if let Some(client) = client {
+            match self.resources.hold_scheduled(client, sync_token) {
+                Ok(span) => {
+                    item.span = Some(span);
+                    None
+                }
+                Err(e) => Some(e),
+            }
+        } else {
+            None
+        };
+        let refused = match refused {
+            None => self
+                .scheduler
+                .push(item)
+                .err()
+                .map(|item| (item, EngineError::SchedulerFull(self.scheduler.capacity()))),
+            Some(error) => Some((item, error)),
+        };
+        if let Some((item, error)) = refused {
+            if let Some(span) = item.span {
+                self.resources.release_scheduled(span, false, sync_token.is_some());
+            }
+            self.dispose_command(item.command);
+            if let Some(client) = client {
+                self.outbox.emit(Event::Error { client, command: kind, error });
+            }
+        }
+    }
+
+    /// Drops every command waiting in the scheduler, unanswered.
+    fn clear_scheduler(&mut self) {
+        while let Some(s) = self.scheduler.pop() {
+            if let Some(span) = s.span {
+                let sync = matches!(s.command, Command::Sync { .. });
+                self.resources.release_scheduled(span, false, sync);
+            }
+            self.dispose_command(s.command);
+        }
+    }
+
     /// Applies a command due at `frame`, which is before the end of this block: at its
     /// offset in the block, or at once (reported late) if the block started after it.
-    fn apply_timed(&mut self, command: Command, frame: i64, bundle: u32, seq: u64) {
+    /// `span` is the span a command from the scheduler counted in.
+    fn apply_timed(&mut self, command: Command, frame: i64, bundle: u32, span: Option<SpanId>) {
         let block_start = self.clock.frame() as i64;
         if frame < block_start {
             let (client, kind) = (command.client(), command.kind());
@@ -370,9 +416,9 @@ impl Engine {
                     self.outbox.emit(Event::Late { client, command: kind, seconds });
                 }
             }
-            self.apply(command, 0, seq);
+            self.apply(command, 0, span);
         } else {
-            self.apply(command, (frame - block_start) as usize, seq);
+            self.apply(command, (frame - block_start) as usize, span);
         }
     }
 
@@ -407,8 +453,9 @@ impl Engine {
 
     /// Applies a command at frame `offset` of the coming block: Synths start there, stop
     /// there (a timed free), and sample-accurate controls change there; everything else
-    /// takes effect at the block's start.
-    fn apply(&mut self, command: Command, offset: usize, seq: u64) {
+    /// takes effect at the block's start. The steps it starts count in `span` (that of a
+    /// command from the scheduler), or in its client's open span.
+    fn apply(&mut self, command: Command, offset: usize, span: Option<SpanId>) {
         let client = command.client();
         let kind = command.kind();
         let mut node = command.node();
@@ -568,13 +615,13 @@ impl Engine {
                 }
             }
             Command::ResourceNew { client, id, def, args } => {
-                self.resources.create(Requester { client, seq }, id, def, args, &mut self.outbox)
+                self.resources.create(Requester { client, span }, id, def, args, &mut self.outbox)
             }
             Command::ResourceFree { client, id } => {
-                self.resources.free(Requester { client, seq }, id, &mut self.outbox)
+                self.resources.free(Requester { client, span }, id, &mut self.outbox)
             }
             Command::ResourcePerform { client, ids, def, operation, exclusive, args } => {
-                let by = Requester { client, seq };
+                let by = Requester { client, span };
                 self.resources.perform(by, ids, (def, operation), exclusive, args, &mut self.outbox)
             }
             Command::ControlBusGet { client, mut values } => match self.check_buses(&values) {
@@ -599,7 +646,6 @@ impl Engine {
                 self.outbox.dispose(Garbage::BusValues(values));
                 checked
             }
-            // A `Sync`'s barrier is its own sequence number.
             Command::ControlBusSet { bus, value, .. } => {
                 if (bus as usize) < self.control_buses.count() {
                     self.control_buses.set(bus as usize, value);
@@ -608,21 +654,18 @@ impl Engine {
                     Err(EngineError::Bus { bus, count: self.control_buses.count() })
                 }
             }
-            Command::Sync { client, token } => {
-                self.resources.sync(client, token, seq, &self.scheduler, &mut self.outbox)
-            }
+            // A timed `/sync` closed its span when it was scheduled; leaving the scheduler
+            // lets that span be answered.
+            Command::Sync { .. } if span.is_some() => Ok(()),
+            Command::Sync { client, token } => self.resources.sync(client, token, &mut self.outbox),
             Command::ClearScheduled { .. } => {
-                while let Some(s) = self.scheduler.pop() {
-                    self.dispose_command(s.command);
-                }
+                self.clear_scheduler();
                 Ok(())
             }
             Command::Shutdown { client } => {
-                while let Some(s) = self.scheduler.pop() {
-                    self.dispose_command(s.command);
-                }
+                self.clear_scheduler();
                 let result = self.free_group_children(ROOT_NODE_ID);
-                let freer = client.map(|client| Requester { client, seq });
+                let freer = client.map(|client| Requester { client, span: None });
                 self.resources.shutdown(freer, &mut self.outbox);
                 self.stopping = Some(Stopping { client });
                 result
@@ -733,7 +776,7 @@ impl Engine {
     /// work is done, and the end of a shutdown.
     fn resource_bookkeeping(&mut self) {
         self.resources.start_due_destroys(&mut self.outbox);
-        self.resources.answer_syncs(&self.scheduler, &mut self.outbox);
+        self.resources.answer_syncs(&mut self.outbox);
         if let Some(Stopping { client }) = self.stopping {
             if self.resources.is_idle() && self.scheduler.is_empty() {
                 self.stopping = None;

@@ -303,6 +303,9 @@ pub enum EngineError {
     /// Too many `/sync` requests are waiting for asynchronous work.
     #[error("{0} /sync requests already waiting")]
     SyncCapacity(usize),
+    /// The client has too many `/sync` requests waiting.
+    #[error("this client already has {0} /sync requests waiting")]
+    ClientSyncCapacity(usize),
     /// A resource port could not be bound; the old binding (if any) stays.
     #[error("cannot bind resource {id} to resource port {port}: {reason}")]
     ResourceBind {
@@ -365,7 +368,7 @@ impl EngineError {
             EngineError::PerformCapacity(_) => ErrorCode::OperationCapacity,
             EngineError::SchedulerFull(_) => ErrorCode::SchedulerFull,
             EngineError::WorkersFull => ErrorCode::WorkersFull,
-            EngineError::SyncCapacity(_) => ErrorCode::SyncCapacity,
+            EngineError::SyncCapacity(_) | EngineError::ClientSyncCapacity(_) => ErrorCode::SyncCapacity,
         }
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use oscine_plugin_api::{AcquireError, Resource, ResourceAccess, ResourceId};
 
+use super::sync_spans::SpanId;
 use super::{ClientId, EngineError, ResourceDefRef, ResourceIds};
 
 /// A registered ResourceDef's index in the registry.
@@ -28,14 +29,16 @@ pub enum ResourceState {
     Destroying,
 }
 
-/// The client and sequence number of a command that started an asynchronous step, so the
-/// step's notification reaches that client and its `/sync` can wait for it.
+/// The client of a command that started an asynchronous step, so the step's
+/// notification reaches that client, and the span of its work the step counts in, so its
+/// `/sync`s wait for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Requester {
     /// The client.
     pub client: ClientId,
-    /// The engine's sequence number of the command.
-    pub seq: u64,
+    /// The span: the one its command was counted in if it came from the scheduler, else
+    /// (`None`) the client's open span; once the step is under way, the span it holds.
+    pub span: Option<SpanId>,
 }
 
 /// Who asked for a destroy: a client's `/resource/free` or `/quit`, or nobody (`None`: a
@@ -165,17 +168,6 @@ impl Slot {
         }
     }
 
-    /// Whether a construct or destroy asked for by `client` with a sequence number at most
-    /// `barrier` is under way here.
-    fn busy_for(&self, client: ClientId, barrier: u64) -> bool {
-        let step = match self {
-            Slot::Constructing { creator, .. } => Some(*creator),
-            Slot::Destroying { freer, .. } => *freer,
-            Slot::Free | Slot::Live(_) => None,
-        };
-        step.is_some_and(|r| r.client == client && r.seq <= barrier)
-    }
-
     /// The Live entry, if `id` can take a new holder of ResourceDef `def` (any when `None`).
     fn acquirable(&self, def: Option<ResourceDefId>) -> Result<&LiveEntry, AcquireError> {
         let Slot::Live(live) = self else { return Err(AcquireError::NotLive) };
@@ -210,7 +202,7 @@ impl Slot {
 
     /// Constructing → Live, or, with a free pending, Constructing → Destroying (the
     /// Resource is never Live, never counted, never acquirable).
-    fn publish(&mut self, resource: Arc<dyn Resource>) -> Published {
+    fn publish(&mut self, resource: Arc<dyn Resource>, hold: impl FnOnce(Freer) -> Freer) -> Published {
         match std::mem::replace(self, Slot::Free) {
             Slot::Constructing { def, creator, free_pending: None } => {
                 let id = def.id;
@@ -218,7 +210,7 @@ impl Slot {
                 Published::Live { creator, def: id }
             }
             Slot::Constructing { def, creator, free_pending: Some(freer) } => {
-                *self = Slot::Destroying { def: def.id, freer };
+                *self = Slot::Destroying { def: def.id, freer: hold(freer) };
                 Published::Destroy { creator, def, resource }
             }
             other => {
@@ -360,12 +352,6 @@ impl ResourcePool {
         self.slots.iter().all(|s| matches!(s, Slot::Free))
     }
 
-    /// Whether an asynchronous step (construct or destroy) asked for by `client` with a
-    /// sequence number at most `barrier` is still running. Context: RT.
-    pub fn busy_for(&self, client: ClientId, barrier: u64) -> bool {
-        self.slots.iter().any(|s| s.busy_for(client, barrier))
-    }
-
     fn check_range(&self, id: ResourceId) -> Result<&Slot, EngineError> {
         self.slot(id).ok_or(EngineError::ResourceIdOutOfRange { id, capacity: self.slots.len() })
     }
@@ -387,10 +373,16 @@ impl ResourcePool {
     }
 
     /// A construct returned its Resource: Constructing → Live, or straight on to
-    /// Destroying if a free arrived meanwhile. Context: RT.
-    pub(crate) fn publish(&mut self, id: ResourceId, resource: Arc<dyn Resource>) -> Published {
+    /// Destroying if a free arrived meanwhile, whose freer `hold` counts in its span.
+    /// Context: RT.
+    pub(crate) fn publish(
+        &mut self,
+        id: ResourceId,
+        resource: Arc<dyn Resource>,
+        hold: impl FnOnce(Freer) -> Freer,
+    ) -> Published {
         let Some(slot) = self.slot_mut(id) else { return Published::Unexpected(resource) };
-        let published = slot.publish(resource);
+        let published = slot.publish(resource, hold);
         if let Published::Live { .. } = published {
             self.live = self.live.saturating_add(1);
         }
@@ -449,15 +441,19 @@ impl ResourcePool {
     }
 
     /// Starts the destroy of every Live Resource whose last holder let go while its free
-    /// was pending. Context: RT.
-    pub fn take_due_destroys(&mut self, mut destroy: impl FnMut(ResourceId, ResourceDefRef, Arc<dyn Resource>)) {
+    /// was pending; `hold` counts each freer in its span. Context: RT.
+    pub fn take_due_destroys(
+        &mut self,
+        mut hold: impl FnMut(Freer) -> Freer,
+        mut destroy: impl FnMut(ResourceId, ResourceDefRef, Arc<dyn Resource>),
+    ) {
         if self.destroys_due.replace(0) == 0 {
             return;
         }
         let mut ended = 0;
         for (id, slot) in self.slots_mut() {
             let Some(freer) = slot.due_destroy() else { continue };
-            if let Some((def, resource)) = slot.begin_destroy(freer) {
+            if let Some((def, resource)) = slot.begin_destroy(hold(freer)) {
                 ended += 1;
                 destroy(id, def, resource);
             }
@@ -466,15 +462,21 @@ impl ResourcePool {
     }
 
     /// Shutdown: every Live Resource nobody holds is destroyed now, the rest when released
-    /// or published; `freer` hears of each. Context: RT.
-    pub fn free_all(&mut self, freer: Freer, mut destroy: impl FnMut(ResourceId, ResourceDefRef, Arc<dyn Resource>)) {
+    /// or published; `freer` hears of each, and `hold` counts each destroy started now in
+    /// its span. Context: RT.
+    pub fn free_all(
+        &mut self,
+        freer: Freer,
+        mut hold: impl FnMut(Freer) -> Freer,
+        mut destroy: impl FnMut(ResourceId, ResourceDefRef, Arc<dyn Resource>),
+    ) {
         let mut ended = 0;
         for (id, slot) in self.slots_mut() {
             match slot.state() {
                 ResourceState::Constructing => slot.set_free_pending(freer),
                 ResourceState::Live if slot.holders() > 0 => slot.set_free_pending(freer),
                 ResourceState::Live => {
-                    if let Some((def, resource)) = slot.begin_destroy(freer) {
+                    if let Some((def, resource)) = slot.begin_destroy(hold(freer)) {
                         ended += 1;
                         destroy(id, def, resource);
                     }

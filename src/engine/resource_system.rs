@@ -1,23 +1,27 @@
-//! The audio thread's side of the resource system: the resource pool and the work in
-//! flight on the workers, behind one type. Context: RT.
+//! The audio thread's side of the resource system: the resource pool, the work in flight
+//! on the workers and the `/sync`s waiting for it, behind one type. Context: RT.
 
 use std::sync::Arc;
 
 use oscine_plugin_api::{Resource, ResourceAccess, ResourceArg, ResourceId};
 
 use super::outbox::Outbox;
-use super::pending_work::{PendingWork, RunningPerform};
+use super::pending_work::{PendingWork, RunningPerform, MAX_PENDING_SYNCS, MAX_PENDING_SYNCS_PER_CLIENT, MAX_PERFORMS};
 use super::resource_pool::{FreeOutcome, Freer, HeldOperation, Published, Requester};
+use super::sync_spans::{SpanId, SyncSpans};
 use super::WorkerResult;
-use super::{
-    ClientId, EngineError, Event, Garbage, Job, ResourceDefId, ResourceDefRef, ResourceIds, ResourcePool, Scheduler,
-};
+use super::{ClientId, EngineError, Event, Garbage, Job, ResourceDefId, ResourceDefRef, ResourceIds, ResourcePool};
 
 /// The resource system as the Engine drives it: the [`ResourcePool`] (every id's
-/// lifecycle and holders) and the [`PendingWork`] (running operations, waiting `/sync`s
-/// and the sequence numbers that order them). It starts constructs, frees and operations
-/// on workers, takes their results back, and answers `/sync`s; whatever it reports or
-/// hands to a worker goes through the [`Outbox`] it is given.
+/// lifecycle and holders), the [`PendingWork`] (running operations and the sequence
+/// numbers that order commands) and the [`SyncSpans`] (which `/sync` waits for which
+/// step). It starts constructs, frees and operations on workers, takes their results
+/// back, and answers `/sync`s; whatever it reports or hands to a worker goes through the
+/// [`Outbox`] it is given.
+///
+/// Every step it starts for a client counts in one of that client's spans until its
+/// result is taken, and so does every timed command of a client while it waits in the
+/// scheduler (`hold_scheduled`, `release_scheduled`).
 ///
 /// Every ResourceDef it is given or takes back from the pool leaves it in a [`Job`] or as
 /// [`Garbage`], never dropped here: a ResourceDef's destructor is a plugin's code.
@@ -27,13 +31,21 @@ use super::{
 pub(crate) struct ResourceSystem {
     pool: ResourcePool,
     pending: PendingWork,
+    spans: SyncSpans,
 }
 
 impl ResourceSystem {
-    /// A system of `capacity` resource ids.
+    /// A system of `capacity` resource ids, for a scheduler of `max_scheduled` commands.
     /// Context: NRT.
-    pub(crate) fn new(capacity: usize) -> Self {
-        ResourceSystem { pool: ResourcePool::new(capacity), pending: PendingWork::default() }
+    pub(crate) fn new(capacity: usize, max_scheduled: usize) -> Self {
+        // At most one step per resource id, one per running operation and one per
+        // scheduled command are outstanding at once.
+        let steps = capacity + MAX_PERFORMS + max_scheduled;
+        ResourceSystem {
+            pool: ResourcePool::new(capacity),
+            pending: PendingWork::default(),
+            spans: SyncSpans::new(MAX_PENDING_SYNCS, MAX_PENDING_SYNCS_PER_CLIENT, steps),
+        }
     }
 
     /// The pool, for Synths to bind, release and lease Resources through.
@@ -61,6 +73,37 @@ impl ResourceSystem {
         self.pool.all_free() && self.pending.running() == 0
     }
 
+    /// Counts the step `r` starts in its span; the requester the step keeps.
+    fn hold(&mut self, r: Requester) -> Result<Requester, EngineError> {
+        let span = self.spans.hold(r.client, r.span)?;
+        Ok(Requester { span: Some(span), ..r })
+    }
+
+    fn release(&mut self, r: Requester) {
+        if let Some(span) = r.span {
+            self.spans.release(span);
+        }
+    }
+
+    /// A timed command of `client` taken into the scheduler: counted in the client's open
+    /// span until `release_scheduled`, so its `/sync`s wait for it and for what it starts.
+    /// A timed `/sync` (`sync_token`) closes the span instead, and counts in it.
+    pub(crate) fn hold_scheduled(&mut self, client: ClientId, sync_token: Option<i32>) -> Result<SpanId, EngineError> {
+        match sync_token {
+            Some(token) => self.spans.sync_later(client, token),
+            None => self.spans.hold(client, None),
+        }
+    }
+
+    /// A timed command left the scheduler: applied (`applied`), or dropped (a timed
+    /// `/sync` dropped is never answered).
+    pub(crate) fn release_scheduled(&mut self, span: SpanId, applied: bool, sync: bool) {
+        if sync && !applied {
+            self.spans.cancel(span);
+        }
+        self.spans.release(span);
+    }
+
     /// `ResourceNew`: Free → Constructing, and the construct goes to a worker with the
     /// ResourceDef it runs; a refused one sends its ResourceDef and arguments to a worker
     /// to drop.
@@ -72,7 +115,11 @@ impl ResourceSystem {
         args: Box<[ResourceArg]>,
         outbox: &mut Outbox,
     ) -> Result<(), EngineError> {
-        match self.pool.begin_construct(id, def, creator) {
+        let begun = match self.hold(creator) {
+            Ok(creator) => self.pool.begin_construct(id, def, creator).inspect_err(|_| self.release(creator)),
+            Err(e) => Err((e, def)),
+        };
+        match begun {
             Ok(def) => {
                 outbox.dispatch(Job::Construct { id, def, args });
                 Ok(())
@@ -85,28 +132,48 @@ impl ResourceSystem {
         }
     }
 
-    /// `ResourceFree`: destroys the Resource now, or marks its free pending.
+    /// `ResourceFree`: destroys the Resource now, or marks its free pending (its destroy
+    /// counts in a span of `by`'s when it starts).
     pub(crate) fn free(&mut self, by: Requester, id: ResourceId, outbox: &mut Outbox) -> Result<(), EngineError> {
-        match self.pool.free(id, by)? {
-            FreeOutcome::Destroy(def, resource) => outbox.dispatch(Job::Destroy { id, def, resource }),
-            FreeOutcome::Deferred => {}
+        let by = self.hold(by)?;
+        let outcome = self.pool.free(id, by);
+        match outcome {
+            Ok(FreeOutcome::Destroy(def, resource)) => {
+                outbox.dispatch(Job::Destroy { id, def, resource });
+                Ok(())
+            }
+            Ok(FreeOutcome::Deferred) => {
+                self.release(by);
+                Ok(())
+            }
+            Err(e) => {
+                self.release(by);
+                Err(e)
+            }
         }
-        Ok(())
     }
 
     /// `ResourcePerform`: checks everything first, then holds the Resources and sends
     /// the operation to a worker. A refused operation holds nothing.
     pub(crate) fn perform(
         &mut self,
-        Requester { client, seq }: Requester,
+        by: Requester,
         ids: ResourceIds,
         operation: (ResourceDefId, u16),
         exclusive: bool,
         args: Box<[ResourceArg]>,
         outbox: &mut Outbox,
     ) -> Result<(), EngineError> {
-        let checked = self.pool.check_operation(&ids, operation.0, exclusive).and_then(|checked| {
-            let slot = self.pending.start_perform(RunningPerform { client, ids, operation, seq })?;
+        let span = match self.spans.hold(by.client, by.span) {
+            Ok(span) => span,
+            Err(e) => {
+                outbox.dispose(Garbage::Args(args));
+                return Err(e);
+            }
+        };
+        let (pool, pending) = (&self.pool, &mut self.pending);
+        let checked = pool.check_operation(&ids, operation.0, exclusive).and_then(|checked| {
+            let slot = pending.start_perform(RunningPerform { client: by.client, ids, operation, span })?;
             Ok((slot, checked))
         });
         match checked {
@@ -116,37 +183,31 @@ impl ResourceSystem {
                 Ok(())
             }
             Err(e) => {
+                self.spans.release(span);
                 outbox.dispose(Garbage::Args(args));
                 Err(e)
             }
         }
     }
 
-    /// `Sync` with barrier `barrier`: answered now if `client` has no work pending up to
-    /// it (in the pool, the operations or `scheduler`), else it waits.
-    pub(crate) fn sync(
-        &mut self,
-        client: ClientId,
-        token: i32,
-        barrier: u64,
-        scheduler: &Scheduler,
-        outbox: &mut Outbox,
-    ) -> Result<(), EngineError> {
-        let busy = self.pool.busy_for(client, barrier)
-            || self.pending.perform_busy_for(client, barrier)
-            || scheduler.holds_for(client, barrier);
-        if busy {
-            self.pending.defer_sync(client, token, barrier)
-        } else {
+    /// `Sync`: answered now if `client` has no work outstanding, else it waits for the
+    /// work its client started or scheduled before it.
+    pub(crate) fn sync(&mut self, client: ClientId, token: i32, outbox: &mut Outbox) -> Result<(), EngineError> {
+        if self.spans.sync(client, token)? {
             outbox.emit(Event::Synced { client, token });
-            Ok(())
         }
+        Ok(())
     }
 
     /// Shutdown: every Live Resource nobody holds is destroyed now, the others after
     /// their last holder or their construct; `freer` is told of each destroy.
     pub(crate) fn shutdown(&mut self, freer: Freer, outbox: &mut Outbox) {
-        self.pool.free_all(freer, |id, def, resource| outbox.dispatch(Job::Destroy { id, def, resource }));
+        let spans = &mut self.spans;
+        self.pool.free_all(
+            freer,
+            |f| hold_freer(spans, f),
+            |id, def, resource| outbox.dispatch(Job::Destroy { id, def, resource }),
+        );
     }
 
     /// Takes every result the workers posted.
@@ -167,12 +228,16 @@ impl ResourceSystem {
                 Some((creator, def)) => {
                     outbox.dispose(Garbage::ResourceDef(def));
                     outbox.emit(Event::ResourceFailed { client: creator.client, id, reason });
+                    self.release(creator);
                 }
                 None => outbox.dispose(Garbage::Text(reason)),
             },
             WorkerResult::Destroyed { id } => {
                 if let Some(freer) = self.pool.destroyed(id) {
                     outbox.emit(Event::ResourceDestroyed { client: freer.map(|r| r.client), id });
+                    if let Some(freer) = freer {
+                        self.release(freer);
+                    }
                 }
             }
             WorkerResult::Performed { slot, result } => match self.pending.finish_perform(slot) {
@@ -182,6 +247,7 @@ impl ResourceSystem {
                     }
                     let id = p.ids.first();
                     outbox.emit(Event::ResourcePerformed { client: p.client, id, operation: p.operation, result });
+                    self.spans.release(p.span);
                 }
                 None => match result {
                     Ok(args) => outbox.dispose(Garbage::Args(args)),
@@ -192,12 +258,17 @@ impl ResourceSystem {
     }
 
     fn constructed(&mut self, id: ResourceId, resource: Arc<dyn Resource>, outbox: &mut Outbox) {
-        match self.pool.publish(id, resource) {
-            Published::Live { creator, def } => outbox.emit(Event::ResourceReady { client: creator.client, id, def }),
+        let spans = &mut self.spans;
+        match self.pool.publish(id, resource, |f| hold_freer(spans, f)) {
+            Published::Live { creator, def } => {
+                outbox.emit(Event::ResourceReady { client: creator.client, id, def });
+                self.release(creator);
+            }
             Published::Destroy { creator, def, resource } => {
                 // Freed while it was being built: ready, then destroyed at once.
                 outbox.emit(Event::ResourceReady { client: creator.client, id, def: def.id });
                 outbox.dispatch(Job::Destroy { id, def, resource });
+                self.release(creator);
             }
             Published::Unexpected(resource) => outbox.dispose(Garbage::Resource(resource)),
         }
@@ -205,26 +276,29 @@ impl ResourceSystem {
 
     /// Starts the destroys that releases made due.
     pub(crate) fn start_due_destroys(&mut self, outbox: &mut Outbox) {
-        self.pool.take_due_destroys(|id, def, resource| outbox.dispatch(Job::Destroy { id, def, resource }));
-    }
-
-    /// Answers, in arrival order, every waiting `/sync` whose work is done.
-    pub(crate) fn answer_syncs(&mut self, scheduler: &Scheduler, outbox: &mut Outbox) {
-        if !self.pending.has_waiting_syncs() {
-            return;
-        }
-        let pool = &self.pool;
-        self.pending.release_syncs(
-            |client, barrier| pool.busy_for(client, barrier) || scheduler.holds_for(client, barrier),
-            |client, token| {
-                if !outbox.has_reply_room(1) {
-                    return false;
-                }
-                outbox.emit(Event::Synced { client, token });
-                true
-            },
+        let spans = &mut self.spans;
+        self.pool.take_due_destroys(
+            |f| hold_freer(spans, f),
+            |id, def, resource| outbox.dispatch(Job::Destroy { id, def, resource }),
         );
     }
+
+    /// Answers, in the order their work ended, the waiting `/sync`s whose work is done,
+    /// while the event queue has room for the replies.
+    pub(crate) fn answer_syncs(&mut self, outbox: &mut Outbox) {
+        while self.spans.has_answers() && outbox.has_reply_room(1) {
+            let Some((client, token)) = self.spans.next_answer() else { break };
+            outbox.emit(Event::Synced { client, token });
+        }
+    }
+}
+
+/// Counts a destroy that starts without a command of its own (a pending free's, a
+/// shutdown's) in a span of its freer's. With no span to be had (beyond the capacity
+/// `SyncSpans` is sized for) the destroy still runs and is reported; only a `/sync` of
+/// the freer might be answered before it ends.
+fn hold_freer(spans: &mut SyncSpans, freer: Freer) -> Freer {
+    freer.map(|r| Requester { span: spans.hold(r.client, r.span).ok(), ..r })
 }
 
 #[cfg(test)]
@@ -271,7 +345,6 @@ mod tests {
         outbox: Outbox,
         events: Consumer<Event>,
         worker: WorkerEnds,
-        seq: u64,
     }
 
     impl Rig {
@@ -280,12 +353,11 @@ mod tests {
             let (links, mut ends) = worker_queues(1, 64);
             let signal = Arc::new(EventSignal::new().unwrap());
             let outbox = Outbox::new(tx, signal, links, Arc::new(EngineStatus::default()));
-            Rig { system: ResourceSystem::new(4), outbox, events, worker: ends.pop().unwrap(), seq: 0 }
+            Rig { system: ResourceSystem::new(4, 16), outbox, events, worker: ends.pop().unwrap() }
         }
 
         fn requester(&mut self) -> Requester {
-            self.seq += 1;
-            Requester { client: CLIENT, seq: self.seq }
+            Requester { client: CLIENT, span: None }
         }
 
         fn create(&mut self, id: ResourceId, def: ResourceDefRef) -> Result<(), EngineError> {

@@ -6,7 +6,8 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use super::{ClientId, Command};
+use super::sync_spans::SpanId;
+use super::Command;
 
 /// A command waiting for its frame.
 #[derive(Debug)]
@@ -17,6 +18,9 @@ pub struct Scheduled {
     pub seq: u64,
     /// The bundle it came in (for late reports).
     pub bundle: u32,
+    /// The span of its client's work it counts in while it waits (none for a command no
+    /// client sent).
+    pub span: Option<SpanId>,
     /// The command.
     pub command: Command,
 }
@@ -100,19 +104,21 @@ impl Scheduler {
     pub fn capacity(&self) -> usize {
         self.capacity
     }
-
-    /// Whether a command from `client` with a sequence number at most `barrier` waits.
-    pub fn holds_for(&self, client: ClientId, barrier: u64) -> bool {
-        self.heap.iter().any(|s| s.seq <= barrier && s.command.client() == Some(client))
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::ClientId;
 
     fn sync(seq: u64, frame: u64) -> Scheduled {
-        Scheduled { frame, seq, bundle: 0, command: Command::Sync { client: ClientId(0), token: seq as i32 } }
+        Scheduled {
+            frame,
+            seq,
+            bundle: 0,
+            span: None,
+            command: Command::Sync { client: ClientId(0), token: seq as i32 },
+        }
     }
 
     #[test]

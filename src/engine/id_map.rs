@@ -1,102 +1,133 @@
-//! The map from client-chosen node ids to node slots.
+//! A fixed-size map from ids the engine does not choose (node ids, client ids) to the
+//! places that hold them.
 //!
-//! Context: RT: every function here runs on the audio thread, except `NodeIdMap::new`
+//! Context: RT: every function here runs on the audio thread, except `IdMap::new`
 //! (NRT, when the engine is built).
 
-use super::NodeId;
+use super::{ClientId, NodeId};
 
-const EMPTY: NodeId = -1;
+/// An id an [`IdMap`] can hold: one value is reserved to mark an empty place, and
+/// `spread` mixes every bit of the id into the top bits of a `u64`.
+pub trait MapKey: Copy + Eq {
+    /// The value that marks an empty place; the map refuses it as a key.
+    const EMPTY: Self;
+    /// The id times a large odd constant (Fibonacci hashing): the product's top bits,
+    /// which every bit of the id reaches, choose the place, so that sequential ids and
+    /// ids equal modulo a power of two (1000, 2000, ... or 4096, 8192, ...) spread across
+    /// the table alike. Its low bits would collide.
+    fn spread(self) -> u64;
+}
 
-/// Maps client-chosen node ids to node slots: a fixed-size open-addressing hash table
-/// (linear probing, backward-shift deletion, no tombstones).
+const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
+
+impl MapKey for NodeId {
+    const EMPTY: NodeId = -1;
+    fn spread(self) -> u64 {
+        (self as u32 as u64).wrapping_mul(GOLDEN)
+    }
+}
+
+impl MapKey for ClientId {
+    // A generational key whose index is 2^32 - 1: the client table never has that many.
+    const EMPTY: ClientId = ClientId(u64::MAX);
+    fn spread(self) -> u64 {
+        self.0.wrapping_mul(GOLDEN)
+    }
+}
+
+/// Maps ids to places (`u32`): a fixed-size open-addressing hash table (linear probing,
+/// backward-shift deletion, no tombstones).
 ///
 /// Context: allocated NRT with room for `capacity` entries at a load factor of at most
 /// one half; every operation afterwards is RT-safe and never allocates.
-pub struct NodeIdMap {
-    keys: Box<[NodeId]>,
+pub struct IdMap<K: MapKey> {
+    keys: Box<[K]>,
     values: Box<[u32]>,
     mask: usize,
-    /// 32 less the table's size in bits: what takes a hash's top bits.
+    /// 64 less the table's size in bits: what takes a hash's top bits.
     shift: u32,
     len: usize,
     capacity: usize,
 }
 
-impl NodeIdMap {
+/// The map from client-chosen node ids to node slots.
+pub type NodeIdMap = IdMap<NodeId>;
+
+impl<K: MapKey> IdMap<K> {
     /// A map for at most `capacity` ids. Context: NRT.
     pub fn new(capacity: usize) -> Self {
         let size = (capacity.max(1) * 2).next_power_of_two();
-        NodeIdMap {
-            keys: vec![EMPTY; size].into_boxed_slice(),
+        IdMap {
+            keys: vec![K::EMPTY; size].into_boxed_slice(),
             values: vec![0; size].into_boxed_slice(),
             mask: size - 1,
-            shift: 32 - size.trailing_zeros(),
+            shift: 64 - size.trailing_zeros(),
             len: 0,
             capacity,
         }
     }
 
-    fn home(&self, id: NodeId) -> usize {
-        // Fibonacci hashing: the product's top bits, which every bit of the id reaches, so
-        // that sequential ids and ids equal modulo a power of two (1000, 2000, ... or
-        // 4096, 8192, ...) spread across the table alike. Its low bits would collide.
-        ((id as u32).wrapping_mul(0x9E37_79B9) >> self.shift) as usize
+    fn home(&self, id: K) -> usize {
+        (id.spread() >> self.shift) as usize
     }
 
-    /// The slot of `id`. Context: RT.
-    pub fn get(&self, id: NodeId) -> Option<u32> {
-        if id == EMPTY {
+    /// The place of `id`. Context: RT.
+    pub fn get(&self, id: K) -> Option<u32> {
+        if id == K::EMPTY {
             return None;
         }
         let mut i = self.home(id);
         loop {
             match self.keys[i] {
-                EMPTY => return None,
+                k if k == K::EMPTY => return None,
                 k if k == id => return Some(self.values[i]),
                 _ => i = (i + 1) & self.mask,
             }
         }
     }
 
-    /// Adds `id`; false if the map is full or `id` is -1. The caller checks that
-    /// `id` is absent. Context: RT.
-    pub fn insert(&mut self, id: NodeId, slot: u32) -> bool {
-        if id == EMPTY || self.len >= self.capacity {
+    /// Adds `id` at `place` (or moves it there); false if the map is full or `id` is
+    /// the empty marker. Context: RT.
+    pub fn insert(&mut self, id: K, place: u32) -> bool {
+        if id == K::EMPTY {
             return false;
         }
         let mut i = self.home(id);
-        while self.keys[i] != EMPTY {
+        while self.keys[i] != K::EMPTY {
             if self.keys[i] == id {
-                self.values[i] = slot;
+                self.values[i] = place;
                 return true;
             }
             i = (i + 1) & self.mask;
         }
+        if self.len >= self.capacity {
+            return false;
+        }
         self.keys[i] = id;
-        self.values[i] = slot;
+        self.values[i] = place;
         self.len += 1;
         true
     }
 
-    /// Removes `id`, returning its slot. Context: RT.
-    pub fn remove(&mut self, id: NodeId) -> Option<u32> {
-        if id == EMPTY {
+    /// Removes `id`, returning its place. Context: RT.
+    pub fn remove(&mut self, id: K) -> Option<u32> {
+        if id == K::EMPTY {
             return None;
         }
         let mut i = self.home(id);
         loop {
             match self.keys[i] {
-                EMPTY => return None,
+                k if k == K::EMPTY => return None,
                 k if k == id => break,
                 _ => i = (i + 1) & self.mask,
             }
         }
-        let slot = self.values[i];
+        let place = self.values[i];
         // Backward-shift: pull later entries of the probe run into the hole so lookups
         // never stop early at it.
         let mut hole = i;
         let mut j = (i + 1) & self.mask;
-        while self.keys[j] != EMPTY {
+        while self.keys[j] != K::EMPTY {
             let home = self.home(self.keys[j]);
             let distance_to_j = j.wrapping_sub(home) & self.mask;
             let distance_to_hole = hole.wrapping_sub(home) & self.mask;
@@ -107,9 +138,9 @@ impl NodeIdMap {
             }
             j = (j + 1) & self.mask;
         }
-        self.keys[hole] = EMPTY;
+        self.keys[hole] = K::EMPTY;
         self.len -= 1;
-        Some(slot)
+        Some(place)
     }
 
     /// The number of ids held.
@@ -177,5 +208,27 @@ mod tests {
         assert_eq!(map.get(-16), Some(1));
         assert!(map.insert(2, 2));
         assert!(!map.insert(3, 3));
+    }
+
+    #[test]
+    fn client_ids_of_one_slot_and_of_many_slots_are_told_apart() {
+        // The client table's ids: (version << 32) | index, a reused index has a new version.
+        let client = |index: u64, version: u64| ClientId((version << 32) | index);
+        let mut map = IdMap::<ClientId>::new(256);
+        for index in 1..=128 {
+            assert!(map.insert(client(index, 1), index as u32));
+            assert!(map.insert(client(index, 3), 1000 + index as u32));
+        }
+        assert!(!map.insert(ClientId::EMPTY, 0));
+        for index in 1..=128 {
+            assert_eq!(map.get(client(index, 1)), Some(index as u32));
+            assert_eq!(map.get(client(index, 3)), Some(1000 + index as u32));
+            assert_eq!(map.get(client(index, 5)), None);
+        }
+        for index in 1..=128 {
+            assert_eq!(map.remove(client(index, 1)), Some(index as u32));
+        }
+        assert_eq!(map.len(), 128);
+        assert_eq!(map.get(client(7, 3)), Some(1007));
     }
 }
