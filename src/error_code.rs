@@ -87,6 +87,7 @@ error_codes! {
     WorkersFull = 36, "worker queues full", "The worker queues cannot take back what the change would let go of.";
     ReplyTooLarge = 37, "reply too large", "The reply does not fit one datagram; nothing was sent in its place.";
     ReplyInParts = 38, "reply in parts", "The reply does not fit one datagram; it follows in parts, each a reply of its own.";
+    QueryCapacity = 39, "query capacity", "The client has as many queries waiting for their replies as it may.";
     ControlIndex = 40, "control index", "The Synth has no control with this index.";
     ControlName = 41, "control name", "The Synth has no control with this name.";
     InputPort = 42, "input port", "The Synth has no input port with this index.";

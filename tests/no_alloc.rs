@@ -152,7 +152,7 @@ fn the_process_path_never_allocates_or_frees() {
         let snapshot = t.handle.tree_snapshot();
         t.send(Command::QueryTree { client: CLIENT, id: base, snapshot, form: oscine::engine::TreeForm::Trace });
         // Control bus reads and writes in runs: their storage comes and goes with them.
-        let runs = BusValues { runs: Box::new([(2, 3)]), values: Box::new([0.5; 3]), as_pairs: false };
+        let runs = BusValues { runs: Box::new([(2, 3)]), values: Box::new([0.5; 3]), as_pairs: false, permit: None };
         t.send(Command::ControlBusSetRuns { client: CLIENT, values: Box::new(runs) });
         t.send(Command::ControlBusGet {
             client: CLIENT,

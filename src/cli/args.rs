@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Parser, ValueEnum};
 use oscine::engine::EngineOptions;
-use oscine::network::{AddressRange, TcpLimits, DEFAULT_UDP_RECEIVE_BUFFER};
+use oscine::network::{AddressRange, TcpLimits, DEFAULT_MAX_QUERIES_PER_CLIENT, DEFAULT_UDP_RECEIVE_BUFFER};
 use oscine::osc::Dialect;
 use oscine::render::{RenderOptions, WavFormat};
 
@@ -62,6 +62,13 @@ pub struct Cli {
     /// commands wait. Off by default.
     #[arg(long, value_name = "PORT")]
     pub tcp_port: Option<u16>,
+
+    /// Queries (tree queries, control and bus reads) one client may have waiting for
+    /// their replies, timed ones included; more are refused with error 39. Each holds
+    /// storage for its reply until the reply is sent.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_QUERIES_PER_CLIENT,
+        value_parser = clap::value_parser!(u32).range(1..=1 << 20))]
+    pub max_queries_per_client: u32,
 
     /// TCP connections open at once; more are refused with error 8.
     #[arg(long, value_name = "N", default_value_t = TCP.max_connections as u32,

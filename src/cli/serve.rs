@@ -231,6 +231,7 @@ pub fn serve(cli: &Cli) -> ExitCode {
             allow,
             udp_receive_buffer: cli.udp_receive_buffer,
             tcp_port: cli.tcp_port,
+            max_queries_per_client: cli.max_queries_per_client,
             tcp_limits: TcpLimits {
                 max_connections: cli.tcp_max_connections as usize,
                 max_message: cli.tcp_max_message as usize,

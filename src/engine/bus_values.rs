@@ -4,8 +4,10 @@
 //!
 //! Context: made NRT, filled RT, read NRT.
 
+use super::QueryPermit;
+
 /// Runs of consecutive control buses and a value for each of their buses.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct BusValues {
     /// `(first bus, count)` per run, in the client's order.
     pub runs: Box<[(u32, u32)]>,
@@ -14,6 +16,8 @@ pub struct BusValues {
     /// How the reply lists them: as (bus, value) pairs (`/c_set`, answering `/c_get`),
     /// or as runs (`/c_setn`, answering `/c_getn`).
     pub as_pairs: bool,
+    /// The client's permit for a read, given back when the values are dropped.
+    pub permit: Option<QueryPermit>,
 }
 
 impl BusValues {
@@ -26,7 +30,7 @@ impl BusValues {
     /// ```
     pub fn to_read(runs: Vec<(u32, u32)>, as_pairs: bool) -> BusValues {
         let total = runs.iter().map(|&(_, n)| n as usize).sum();
-        BusValues { runs: runs.into(), values: vec![0.0; total].into(), as_pairs }
+        BusValues { runs: runs.into(), values: vec![0.0; total].into(), as_pairs, permit: None }
     }
 
     /// The last bus any run reaches, if there is one.

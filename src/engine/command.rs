@@ -8,8 +8,8 @@ use super::BusValues;
 use oscine_plugin_api::{ResourceArg, ResourceId};
 
 use super::{
-    AddAction, BusMapping, ClientId, ControlChanges, ControlQuery, DoneFlags, InlineVec, NodeId, ResourceDefId,
-    ResourceDefRef, SynthInstance, Timetag, TreeSnapshot,
+    AddAction, BusMapping, ClientId, ControlChanges, ControlQuery, DoneFlags, InlineVec, NodeId, QueryPermit,
+    ResourceDefId, ResourceDefRef, SynthInstance, Timetag, TreeSnapshot,
 };
 
 /// A typed request to the audio thread. Built on the network side (which validates what it
@@ -398,6 +398,17 @@ impl CommandKind {
 }
 
 impl Command {
+    /// Where a query's reply storage keeps its client's permit (a tree query, a control
+    /// read, a bus read); `None` for any other command.
+    pub fn query_permit_mut(&mut self) -> Option<&mut Option<QueryPermit>> {
+        match self {
+            Command::QueryTree { snapshot, .. } => Some(&mut snapshot.permit),
+            Command::SynthGet { query, .. } => Some(&mut query.permit),
+            Command::ControlBusGet { values, .. } => Some(&mut values.permit),
+            _ => None,
+        }
+    }
+
     /// The command's kind.
     pub fn kind(&self) -> CommandKind {
         match self {

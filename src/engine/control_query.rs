@@ -3,7 +3,7 @@
 //! Context: allocated NRT (the network thread), filled RT (the audio thread), read NRT
 //! again; each function is marked.
 
-use super::{ControlRef, EngineError};
+use super::{ControlRef, EngineError, QueryPermit};
 
 /// Which controls of a Synth to read, with storage for their values, allocated on the
 /// network side and filled on the audio thread without growing.
@@ -18,6 +18,8 @@ pub struct ControlQuery {
     pub values: Vec<f32>,
     /// Whether the reply is scsynth's `/n_setn` (runs with counts) rather than `/n_set`.
     pub counted: bool,
+    /// The client's permit for this query, given back when the query is dropped.
+    pub permit: Option<QueryPermit>,
 }
 
 impl ControlQuery {
@@ -27,7 +29,7 @@ impl ControlQuery {
         let total = runs.iter().map(|&(_, n, _)| n as usize).sum();
         let names = runs.iter().map(|(_, _, name)| name.clone()).collect();
         let runs = runs.into_iter().map(|(control, n, _)| (control, n)).collect();
-        ControlQuery { runs, names, values: Vec::with_capacity(total), counted }
+        ControlQuery { runs, names, values: Vec::with_capacity(total), counted, permit: None }
     }
 
     /// Fills the values from a Synth's `controls`, `index_of` resolving a run's first

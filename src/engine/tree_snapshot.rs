@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::{NodeId, SynthDefEntry};
+use super::{NodeId, QueryPermit, SynthDefEntry};
 
 /// A description of (part of) the node tree, filled on the audio thread into storage the
 /// network side allocated, then sent back.
@@ -22,6 +22,8 @@ pub struct TreeSnapshot {
     pub units: Vec<f32>,
     /// Whether some nodes or controls did not fit.
     pub truncated: bool,
+    /// The client's permit for this query, given back when the snapshot is dropped.
+    pub permit: Option<QueryPermit>,
 }
 
 /// One node in a [`TreeSnapshot`].
@@ -68,6 +70,7 @@ impl TreeSnapshot {
             controls: Vec::with_capacity(controls),
             units: Vec::new(),
             truncated: false,
+            permit: None,
         }
     }
 

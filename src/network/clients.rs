@@ -6,7 +6,7 @@ use slotmap::{new_key_type, Key, KeyData, SlotMap};
 
 use super::return_address::ReturnAddress;
 
-use crate::engine::ClientId;
+use crate::engine::{ClientId, QueryCount};
 use crate::osc::Dialect;
 
 /// How many clients the server remembers; past this, the longest-silent client that did
@@ -35,6 +35,8 @@ struct Client {
     /// Datagrams received from the client (saturating): after the first, it is a known
     /// client.
     datagrams: u32,
+    /// Its queries in flight.
+    queries: QueryCount,
 }
 
 /// Every UDP address that has sent a datagram and every open TCP connection, numbered so
@@ -122,6 +124,7 @@ impl ClientTable {
             login: None,
             errors: true,
             datagrams: 0,
+            queries: QueryCount::new(),
         });
         self.by_return_address.insert(return_address, key);
         id(key)
@@ -140,6 +143,11 @@ impl ClientTable {
             }
             keep
         });
+    }
+
+    /// Client `id`'s count of queries in flight, if still known.
+    pub fn queries(&self, id: ClientId) -> Option<&QueryCount> {
+        self.clients.get(key(id)).map(|c| &c.queries)
     }
 
     /// Where client `id` is, if still known.

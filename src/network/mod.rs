@@ -22,5 +22,5 @@ pub use allow_list::{AddressRange, AddressRangeError, AllowList};
 pub use clients::ClientTable;
 pub use manual_server::{ManualServer, ManualServerError};
 pub use report_log::REPORT_LINES_PER_SECOND;
-pub use server::{PluginService, Server, ServerOptions, DEFAULT_UDP_RECEIVE_BUFFER};
+pub use server::{PluginService, Server, ServerOptions, DEFAULT_MAX_QUERIES_PER_CLIENT, DEFAULT_UDP_RECEIVE_BUFFER};
 pub use tcp_connection::TcpLimits;

@@ -55,6 +55,9 @@ const PARKED_RETRY: Duration = Duration::from_millis(1);
 /// about 800 bytes of the twice this the kernel grants, a burst of some 10,000.
 pub const DEFAULT_UDP_RECEIVE_BUFFER: usize = 4 << 20;
 
+/// How many queries one client may have waiting for their replies, by default.
+pub const DEFAULT_MAX_QUERIES_PER_CLIENT: u32 = 256;
+
 /// Where the server listens, and how it answers clients.
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
@@ -75,6 +78,9 @@ pub struct ServerOptions {
     pub tcp_port: Option<u16>,
     /// What TCP connections may hold.
     pub tcp_limits: TcpLimits,
+    /// The most queries (tree queries, control and bus reads) one client may have waiting
+    /// for their replies (`--max-queries-per-client`); more get error 39.
+    pub max_queries_per_client: u32,
 }
 
 impl ServerOptions {
@@ -90,6 +96,7 @@ impl ServerOptions {
             udp_receive_buffer: DEFAULT_UDP_RECEIVE_BUFFER,
             tcp_port: None,
             tcp_limits: TcpLimits::default(),
+            max_queries_per_client: DEFAULT_MAX_QUERIES_PER_CLIENT,
         }
     }
 }
@@ -165,6 +172,7 @@ pub struct Server {
     /// The dialect of clients that have not shown theirs.
     default_dialect: Dialect,
     max_logins: i32,
+    max_queries_per_client: u32,
     /// Buffer commands of scsynth clients held until the client's earlier buffer
     /// commands have finished, so they run in order, as scsynth runs its asynchronous
     /// commands.
@@ -272,6 +280,7 @@ impl Server {
             plugins: None,
             default_dialect: options.dialect,
             max_logins: options.max_logins,
+            max_queries_per_client: options.max_queries_per_client,
             deferred: std::collections::VecDeque::new(),
             dump_osc: false,
             datagram_errors: None,
@@ -803,10 +812,15 @@ impl Server {
             let error = RequestError::new(ErrorCode::FirstContact, "first datagram from this address; resend");
             return self.reply_error(client, &msg.addr, error);
         }
-        let request = match parse(msg, &self.handle, client, &self.resources) {
+        let mut request = match parse(msg, &self.handle, client, &self.resources) {
             Ok(r) => r,
             Err(e) => return self.reply_error(client, &msg.addr, e),
         };
+        if let Request::Commands(commands) | Request::CommandsThen(commands, _) = &mut request {
+            if let Err(e) = self.take_query_permits(client, commands) {
+                return self.reply_error(client, &msg.addr, e);
+            }
+        }
         match request {
             Request::Commands(commands) => self.queue_awaited(commands, None, verb, msg, client, time, bundle),
             Request::CommandsThen(commands, bytes) => {
@@ -909,6 +923,27 @@ impl Server {
 
     /// Queues `commands`, waiting for the outcome of a resource command among them when
     /// there is a completion message to handle after it, or a scsynth client to answer.
+    /// Gives each query among `commands` one of `client`'s permits, or none if the client
+    /// would have more than its limit in flight: a query's reply storage is allocated
+    /// here and lives until its reply is sent, so the limit bounds what one client can
+    /// make the server hold (timed queries wait in the scheduler with their storage).
+    fn take_query_permits(&mut self, client: ClientId, commands: &mut [Command]) -> Result<(), RequestError> {
+        let queries = commands.iter_mut().filter_map(Command::query_permit_mut).count();
+        if queries == 0 {
+            return Ok(());
+        }
+        let limit = self.max_queries_per_client;
+        let Some(count) = self.clients.queries(client) else { return Ok(()) };
+        let Some(mut permits) = count.take(queries, limit) else {
+            let text = format!("{} queries of this client wait for their replies; at most {limit}", count.in_flight());
+            return Err(RequestError::new(ErrorCode::QueryCapacity, text));
+        };
+        for slot in commands.iter_mut().filter_map(Command::query_permit_mut) {
+            *slot = permits.pop();
+        }
+        Ok(())
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn queue_awaited(
         &mut self,

@@ -66,7 +66,7 @@ pub(super) fn parse_bus_runs(verb: Verb, a: &mut Args<'_>, client: ClientId) -> 
         }
         _ => Command::ControlBusSetRuns {
             client,
-            values: Box::new(BusValues { runs: runs.into(), values: values.into(), as_pairs: false }),
+            values: Box::new(BusValues { runs: runs.into(), values: values.into(), as_pairs: false, permit: None }),
         },
     })
 }
