@@ -36,9 +36,11 @@ fn a_job_past_its_deadline_is_answered_and_its_worker_replaced() {
     assert_eq!(c.expect("/synced").args, [i(7)]);
     assert_eq!(c.status().jobs_timed_out, 1);
     assert!(server.log().contains("the construct of resource 1 did not finish within 1s"), "{}", server.log());
-    // The id is free again, and the late result, once the gate opens, is dropped.
+    // The id is free again, and the Resource built late, once the gate opens, is
+    // destroyed by its ResourceDef.
     std::fs::write(&gate, b"").unwrap();
-    server.wait_log("finished after its deadline; its result is dropped");
+    server.wait_log("finished after its deadline; the Resource it built is destroyed");
+    assert!(gates.path().join("open.destroyed").exists(), "the late Resource's destroy ran");
     c.send("/resource/new", vec![s("audio-buffer"), i(1), i(1), i(8)]);
     assert_eq!(c.expect("/resource/ready").args, [i(1)]);
     c.sync();

@@ -13,7 +13,7 @@ use crossbeam_channel::{Receiver, Sender};
 use oscine_plugin_api::{Resource, World};
 
 use super::worker_seat::WorkerSeat;
-use crate::engine::{EngineStatus, Job, ResourceDefRef, WorkerEnds, WorkerResult};
+use crate::engine::{EngineStatus, Job, JobTag, ResourceDefRef, WorkerEnds, WorkerResult};
 
 /// The worker threads. Each has a job FIFO from the audio thread and a result FIFO back,
 /// and sleeps (parked) while it has nothing to do: the audio thread wakes it at the end of
@@ -23,7 +23,7 @@ use crate::engine::{EngineStatus, Job, ResourceDefRef, WorkerEnds, WorkerResult}
 /// per deadline; a job that has run longer is answered for (a construct or an operation
 /// fails as timed out, so its client hears back and its `/sync` is answered), and a new
 /// thread takes the queue over, while the stuck one is left to finish (its late result
-/// is dropped) or hang.
+/// is dropped, and a Resource it built destroyed) or hang.
 ///
 /// Context: created and joined on NRT threads. A worker exits once the audio thread's
 /// end of its FIFO is gone and every job is done, so joining after the engine is dropped
@@ -144,24 +144,51 @@ fn run_worker(mut ends: Box<WorkerEnds>, seat: &WorkerSeat, shared: &Shared) {
     while let Some(job) = ends.next_job() {
         let tag = job.tag();
         seat.leave(ends, tag);
-        let result = run_job(job, &shared.world);
+        let (result, constructed_by) = run_job(job, &shared.world);
         let Some(back) = seat.take() else {
             // The watchdog answered for this job and gave the queue to another thread.
-            tracing::warn!("{tag} finished after its deadline; its result is dropped");
-            drop(result);
+            discard_late(tag, result, constructed_by);
             return;
         };
+        if let Some(def) = constructed_by {
+            drop_def(def);
+        }
         ends = back;
         // Parks while the result FIFO is full, rather than lose the result.
         ends.post(result);
     }
 }
 
+/// A result the watchdog already answered for, as timed out: nobody will take it. A
+/// Resource built that late is destroyed by its ResourceDef, as any Resource is at its
+/// end, and the rest is dropped.
+// Context: NRT (a worker thread).
+fn discard_late(tag: JobTag, result: WorkerResult, constructed_by: Option<ResourceDefRef>) {
+    match (result, constructed_by) {
+        (WorkerResult::Constructed { id, result: Ok(resource) }, Some(def)) => {
+            tracing::warn!("{tag} finished after its deadline; the Resource it built is destroyed");
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| def.code.destroy(resource))) {
+                tracing::error!("destroying resource {id}, built after its deadline: {}", panic_reason(payload));
+            }
+            drop_def(def);
+        }
+        (result, def) => {
+            tracing::warn!("{tag} finished after its deadline; its result is dropped");
+            drop(result);
+            if let Some(def) = def {
+                drop_def(def);
+            }
+        }
+    }
+}
+
 /// Runs one job, with the ResourceDef it carries, which is dropped here once the job is
-/// done. Plugin callbacks that panic become failures with a reason, so the worker lives
+/// done, except a construct's: that one comes back with the result, for the caller to
+/// drop once the result is on its way (or to destroy a Resource nobody waits for any
+/// more). Plugin callbacks that panic become failures with a reason, so the worker lives
 /// on and the audio thread always hears back.
 // Context: NRT (a worker thread).
-fn run_job(job: Job, world: &World) -> WorkerResult {
+fn run_job(job: Job, world: &World) -> (WorkerResult, Option<ResourceDefRef>) {
     match job {
         Job::Drop(garbage) => {
             // The last reference to a Resource (or a Synth's state) may run a plugin's
@@ -169,21 +196,20 @@ fn run_job(job: Job, world: &World) -> WorkerResult {
             if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(garbage))) {
                 tracing::error!("dropping what the audio thread let go of: {}", panic_reason(payload));
             }
-            WorkerResult::Dropped
+            (WorkerResult::Dropped, None)
         }
         Job::Construct { id, def, args } => {
             let result = catch_unwind(AssertUnwindSafe(|| def.code.construct(world, &args)))
                 .map_err(panic_reason)
                 .and_then(|r| r.map_err(|e| e.reason().into()));
-            drop_def(def);
-            WorkerResult::Constructed { id, result }
+            (WorkerResult::Constructed { id, result }, Some(def))
         }
         Job::Destroy { id, def, resource } => {
             if let Err(payload) = catch_unwind(AssertUnwindSafe(|| def.code.destroy(resource))) {
                 tracing::error!("destroying resource {id}: {}", panic_reason(payload));
             }
             drop_def(def);
-            WorkerResult::Destroyed { id }
+            (WorkerResult::Destroyed { id }, None)
         }
         Job::Perform { slot, def, operation, resources, args } => {
             let held: Vec<Arc<dyn Resource>> = resources.into_iter().flatten().collect();
@@ -195,7 +221,7 @@ fn run_job(job: Job, world: &World) -> WorkerResult {
             // releases its holder counts.
             drop(held);
             drop_def(def);
-            WorkerResult::Performed { slot, result }
+            (WorkerResult::Performed { slot, result }, None)
         }
     }
 }
