@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rosc::{OscMessage, OscPacket, OscType};
-use support::server::{encode, i, msg, Server, Status};
+use support::server::{encode, flatten, i, msg, Server, Status};
 
 const FLOOD: usize = 10_000;
 
@@ -75,18 +75,23 @@ fn flood(flags: &[&str]) -> Status {
             let mut buf = vec![0; 65_536];
             while !stop.load(Ordering::Relaxed) {
                 let Ok(n) = socket.recv(&mut buf) else { continue };
-                let Ok((_, OscPacket::Message(m))) = rosc::decoder::decode_udp(&buf[..n]) else {
+                let Ok((_, packet)) = rosc::decoder::decode_udp(&buf[..n]) else {
                     panic!("undecodable reply: {:?}", &buf[..n.min(64)])
                 };
+                // Replies owed at once arrive coalesced in bundles.
+                let mut replies = std::collections::VecDeque::new();
+                flatten(packet, &mut replies);
                 let mut t = tally.lock().unwrap();
-                match m.addr.as_str() {
-                    "/synced" => t.synced += 1,
-                    "/error" if m.args.get(1) == Some(&i(32)) => t.queue_full += 1,
-                    "/status/reply" => {
-                        t.statuses += 1;
-                        t.latest = Some(Status::parse(&m));
+                for m in replies {
+                    match m.addr.as_str() {
+                        "/synced" => t.synced += 1,
+                        "/error" if m.args.get(1) == Some(&i(32)) => t.queue_full += 1,
+                        "/status/reply" => {
+                            t.statuses += 1;
+                            t.latest = Some(Status::parse(&m));
+                        }
+                        _ => t.unexpected.push(m),
                     }
-                    _ => t.unexpected.push(m),
                 }
             }
         })
@@ -105,6 +110,11 @@ fn flood(flags: &[&str]) -> Status {
         socket.send_to(&status, server.addr).expect("send a datagram");
         probes += 1;
         std::thread::sleep(Duration::from_millis(20));
+        assert!(!reader.is_finished(), "the reader stopped");
+        assert!(
+            Instant::now() < deadline || tally.lock().unwrap().latest.is_some(),
+            "no /status/reply within {SETTLE:?}"
+        );
         let t = tally.lock().unwrap();
         assert!(t.unexpected.is_empty(), "unexpected replies: {:?}", t.unexpected);
         if let Some(st) = t.latest.clone() {

@@ -150,6 +150,11 @@ impl ClientTable {
         self.clients.get(key(id)).map(|c| &c.queries)
     }
 
+    /// The client at `return_address`, if there is one (nothing is assigned).
+    pub fn at(&self, return_address: ReturnAddress) -> Option<ClientId> {
+        self.by_return_address.get(&return_address).map(|&key| id(key))
+    }
+
     /// Where client `id` is, if still known.
     pub fn return_address(&self, id: ClientId) -> Option<ReturnAddress> {
         self.clients.get(key(id)).map(|c| c.return_address)

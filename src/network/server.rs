@@ -1,4 +1,4 @@
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 
 use super::completions::{Answer, CompletionKey, Outcome, PendingCompletions, Success};
 use super::event_wait::EventWait;
+use super::reply_datagrams::{ReplyPacker, REPLY_DATAGRAM_BUDGET};
 use super::report_log::ReportLog;
 use super::return_address::{ConnectionId, ReturnAddress};
 use super::tcp_connection::{TcpEvent, TcpLimits};
@@ -147,6 +148,8 @@ pub struct Server {
     handle: EngineHandle,
     clients: ClientTable,
     outgoing: Vec<(ReturnAddress, OscPacket)>,
+    /// Encodes a pass's replies into datagrams.
+    packer: ReplyPacker,
     events_dropped_reported: u64,
     /// The engine's count of non-finite output samples when it was last announced, and
     /// when that was.
@@ -260,6 +263,7 @@ impl Server {
             handle,
             clients: ClientTable::new(),
             outgoing: Vec::new(),
+            packer: ReplyPacker::new(),
             events_dropped_reported: 0,
             nonfinite_reported: (0, None),
             report_log: ReportLog::new(),
@@ -453,26 +457,49 @@ impl Server {
         self.notify_all(replies::error("", &RequestError::new(ErrorCode::DatagramsDropped, text)));
     }
 
+    /// Sends what this pass gathered: to a UDP client of Oscine's dialect, its replies and
+    /// notifications coalesced into as few datagrams as fit ([`ReplyPacker`]), in order;
+    /// to one of scsynth's, one message a datagram, as scsynth sends them (supriya reads
+    /// no bundle); to a TCP client, one message each, on its connection.
     async fn flush(&mut self) {
-        for (to, packet) in std::mem::take(&mut self.outgoing) {
-            let bytes = match rosc::encoder::encode(&packet) {
-                Ok(bytes) => bytes,
-                Err(e) => {
-                    tracing::error!("cannot encode a reply: {e}");
-                    continue;
-                }
-            };
-            match to {
+        let outgoing = std::mem::take(&mut self.outgoing);
+        let mut by_destination: Vec<(SocketAddr, Vec<&OscPacket>)> = Vec::new();
+        let mut places: HashMap<SocketAddr, usize> = HashMap::new();
+        for (to, packet) in &outgoing {
+            match *to {
                 ReturnAddress::Udp(addr) => {
-                    if let Err(e) = self.socket.send_to(&bytes, addr).await {
-                        tracing::debug!("cannot send to {addr}: {e}");
-                    }
+                    let place = *places.entry(addr).or_insert_with(|| {
+                        by_destination.push((addr, Vec::new()));
+                        by_destination.len() - 1
+                    });
+                    by_destination[place].1.push(packet);
                 }
                 ReturnAddress::Tcp(conn, _) => {
                     let Some(tcp) = self.tcp.as_mut() else { continue };
+                    let bytes = match rosc::encoder::encode(packet) {
+                        Ok(bytes) => bytes,
+                        Err(e) => {
+                            tracing::error!("cannot encode a reply: {e}");
+                            continue;
+                        }
+                    };
                     if let Err(SendError::Disconnected(client)) = tcp.send(conn, &bytes) {
                         self.clients.forget(client);
                     }
+                }
+            }
+        }
+        let mut datagrams = Vec::new();
+        for (addr, packets) in by_destination {
+            let client = self.clients.at(ReturnAddress::Udp(addr));
+            let budget = match client.map_or(self.default_dialect, |c| self.dialect(c)) {
+                Dialect::Oscine => REPLY_DATAGRAM_BUDGET,
+                Dialect::Scsynth => 0,
+            };
+            self.packer.pack(packets, budget, |bytes| datagrams.push(bytes.to_vec()));
+            for bytes in datagrams.drain(..) {
+                if let Err(e) = self.socket.send_to(&bytes, addr).await {
+                    tracing::debug!("cannot send to {addr}: {e}");
                 }
             }
         }

@@ -562,7 +562,8 @@ impl Client {
     }
 }
 
-fn flatten(packet: OscPacket, out: &mut VecDeque<OscMessage>) {
+/// The messages of a packet, bundles opened, in order.
+pub fn flatten(packet: OscPacket, out: &mut VecDeque<OscMessage>) {
     match packet {
         OscPacket::Message(m) => out.push_back(m),
         OscPacket::Bundle(b) => {
