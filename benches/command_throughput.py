@@ -7,7 +7,8 @@ SynthDef (`sine`: `Out.ar(0, SinOsc.ar(freq, 0, amp))`, compiled by supriya or s
 sent with `/d_recv` from a setup socket. Then one client measures:
 
 - throughput: `new`+`free` pairs, each Synth freed right after it is made, with a `/sync`
-  after every 1000 pairs, the next 1000 sent only once its `/synced` came back; the pairs
+  after every 1000 pairs and at most `--window` rounds of 1000 in flight (the client
+  waits for a round's `/synced` before it sends the round `--window` later); the pairs
   go in bundles of 250 pairs (500 messages a datagram), or one message per datagram.
   Oscine is asked in its own verbs (`/synth/new`, `/node/free`), which answer every command
   with an `/ack`; scsynth in its own (`/s_new`, `/n_free`), which answer nothing on
@@ -23,7 +24,7 @@ Needs: jackd2 (`jackd`, `jack_wait`), scsynth (Debian: supercollider-server), su
 (`pip install --pre supriya`) or sclang, and Oscine built with JACK:
 `cargo build --release --features jack`.
 
-    python3 benches/command_throughput.py [--rounds 20] [--runs 3] [--trips 1000]
+    python3 benches/command_throughput.py [--rounds 20] [--window 2] [--runs 3] [--trips 1000]
 """
 
 import argparse
@@ -270,7 +271,7 @@ class ServerUnderTest:
         args = c.expect("/status/reply")
         return args[0]
 
-    def throughput(self, rounds, bundled):
+    def throughput(self, rounds, bundled, window):
         """Pairs a second over `rounds` rounds of 1000, and what was lost (0: none)."""
         c = self.client
         # Every datagram is encoded before the clock starts.
@@ -291,10 +292,17 @@ class ServerUnderTest:
         client_port = c.sock.getsockname()[1]
         drops_before = kernel_drops(client_port) + kernel_drops(self.port)
         start = time.perf_counter()
+        answered = 0
         for r, datagrams in enumerate(plan):
+            if r - answered >= window:
+                answered += 1
+                while c.expect("/synced", timeout=60.0) != [answered]:
+                    pass
             for d in datagrams:
                 c.send(d)
-            while c.expect("/synced", timeout=60.0) != [r + 1]:
+        while answered < len(plan):
+            answered += 1
+            while c.expect("/synced", timeout=60.0) != [answered]:
                 pass
         elapsed = time.perf_counter() - start
         expected = 2 * rounds * PAIRS_PER_SYNC
@@ -331,6 +339,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rounds", type=int, default=20, help="rounds of 1000 pairs per throughput run")
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--window", type=int, default=2, help="rounds of 1000 pairs in flight at once")
     p.add_argument("--trips", type=int, default=1000, help="round trips per latency run")
     p.add_argument("--oscine", default=os.path.join(HERE, "..", "target", "release", "oscine"))
     args = p.parse_args()
@@ -346,7 +355,7 @@ def main():
                 try:
                     for name, bundled in (("pairs/s, bundles of 250 pairs", True),
                                           ("pairs/s, one message per datagram", False)):
-                        rate, lost, datagrams = server.throughput(args.rounds, bundled)
+                        rate, lost, datagrams = server.throughput(args.rounds, bundled, args.window)
                         results.setdefault((name, kind), []).append((rate, lost))
                         print(f"run {run + 1} {kind:8} {name}: {rate:9.0f}, lost {lost}, "
                               f"{datagrams} reply datagrams", file=sys.stderr)

@@ -443,3 +443,19 @@ fn sigterm_frees_every_node_and_exits_zero_without_a_reply() {
     let (after, watched) = (c.received_so_far(), watcher.received_so_far());
     assert!(after.is_empty() && watched.is_empty(), "after SIGTERM: {after:?}, {watched:?}");
 }
+
+#[test]
+fn acks_turn_off_and_on_for_their_sender_only_and_errors_still_come() {
+    let server = Server::start();
+    let mut c = server.client();
+    let mut other = server.client();
+    c.ok("/acks", vec![i(0)], "/acks", 0);
+    c.send("/group/new", vec![i(1), i(0), i(1)]);
+    c.send("/node/free", vec![i(77)]);
+    c.expect_error("/node/free", 21);
+    assert!(c.sync().is_empty(), "no /ack while they are off");
+    other.ok("/group/new", vec![i(2), i(0), i(1)], "/group/new", 2);
+    c.ok("/acks", vec![], "/acks", 1);
+    c.ok("/group/new", vec![i(3), i(0), i(1)], "/group/new", 3);
+    assert_eq!(c.tree(0).ids(), vec![0, 1, 2, 3]);
+}

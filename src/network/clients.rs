@@ -37,6 +37,8 @@ struct Client {
     datagrams: u32,
     /// Its queries in flight.
     queries: QueryCount,
+    /// Whether its successful commands are acknowledged (`/acks`).
+    acks: bool,
 }
 
 /// Every UDP address that has sent a datagram and every open TCP connection, numbered so
@@ -125,6 +127,7 @@ impl ClientTable {
             errors: true,
             datagrams: 0,
             queries: QueryCount::new(),
+            acks: true,
         });
         self.by_return_address.insert(return_address, key);
         id(key)
@@ -143,6 +146,18 @@ impl ClientTable {
             }
             keep
         });
+    }
+
+    /// Whether client `id`'s successful commands are acknowledged.
+    pub fn acks_on(&self, id: ClientId) -> bool {
+        self.clients.get(key(id)).is_none_or(|c| c.acks)
+    }
+
+    /// Acknowledges client `id`'s successful commands, or not.
+    pub fn set_acks(&mut self, id: ClientId, on: bool) {
+        if let Some(c) = self.clients.get_mut(key(id)) {
+            c.acks = on;
+        }
     }
 
     /// Client `id`'s count of queries in flight, if still known.

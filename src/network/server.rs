@@ -914,6 +914,10 @@ impl Server {
                     self.reply_error(client, &msg.addr, RequestError::new(ErrorCode::SynthDefRefused, e.to_string()))
                 }
             },
+            Request::Acks(on) => {
+                self.clients.set_acks(client, on);
+                self.reply(client, replies::ack("/acks", on as i32));
+            }
             Request::Notify(on, login) => {
                 if login.is_some() {
                     // Only scsynth's form names a client id.
@@ -1338,6 +1342,11 @@ impl Server {
             // A scsynth client is not told of the synchronous commands that succeed, nor
             // in Oscine's words of the work it gets scsynth's answer for.
             let answered = outcome.as_ref().and_then(|o| o.answer.map(|_| o.client));
+            if let Event::Ack { client, .. } = event {
+                if !self.clients.acks_on(client) {
+                    continue;
+                }
+            }
             let silent = |dialect: Dialect, client: ClientId| dialect == Dialect::Scsynth || answered == Some(client);
             match replies::for_event(event, self.handle.registry()) {
                 EventReply::Sender(client, packet) if silent(self.dialect(client), client) && !is_shared(&packet) => {}

@@ -74,6 +74,8 @@ verbs! {
     PluginList = "/plugin/list",
     /// `/notify`.
     Notify = "/notify",
+    /// `/acks`.
+    Acks = "/acks",
     /// `/status`.
     Status = "/status",
     /// `/sync`.
@@ -249,6 +251,7 @@ impl Verb {
             | Verb::PluginReload
             | Verb::PluginUnload
             | Verb::Notify
+            | Verb::Acks
             | Verb::Status
             | Verb::Sync
             | Verb::Version

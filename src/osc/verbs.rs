@@ -31,6 +31,8 @@ pub enum Request {
     /// Turn notifications on or off for the sender; scsynth's form also names the client
     /// id it asks for.
     Notify(bool, Option<i32>),
+    /// `/acks`: the sender's `/ack`s on or off.
+    Acks(bool),
     /// Load, reload, unload or list plugins.
     Plugin(PluginRequest),
     /// Receive, load or free SynthDefs made from graphs (scsynth's `/d_*`), then, once
@@ -197,6 +199,11 @@ pub fn parse(
             vec![Command::ResourcePerform { client, ids, def, operation: index as u16, exclusive: op.exclusive, args }]
         }
         Verb::Sync => vec![Command::Sync { client, token: a.int_or("token", 0)? }],
+        Verb::Acks => {
+            let on = a.int_or("flag", 1)?;
+            a.finish()?;
+            return Ok(Request::Acks(on != 0));
+        }
         Verb::Notify => {
             let on = a.int_or("flag", 1)?;
             let login = if a.is_empty() { None } else { Some(a.int("client id")?) };
