@@ -71,19 +71,24 @@ impl<K: MapKey> IdMap<K> {
         (id.spread() >> self.shift) as usize
     }
 
+    /// Where `id` is (`Ok`), or the empty slot its probe run ends at (`Err`).
+    fn probe(&self, id: K) -> Result<usize, usize> {
+        let mut i = self.home(id);
+        loop {
+            match self.keys[i] {
+                k if k == id => return Ok(i),
+                k if k == K::EMPTY => return Err(i),
+                _ => i = (i + 1) & self.mask,
+            }
+        }
+    }
+
     /// The place of `id`. Context: RT.
     pub fn get(&self, id: K) -> Option<u32> {
         if id == K::EMPTY {
             return None;
         }
-        let mut i = self.home(id);
-        loop {
-            match self.keys[i] {
-                k if k == K::EMPTY => return None,
-                k if k == id => return Some(self.values[i]),
-                _ => i = (i + 1) & self.mask,
-            }
-        }
+        self.probe(id).ok().map(|i| self.values[i])
     }
 
     /// Adds `id` at `place` (or moves it there); false if the map is full or `id` is
@@ -92,20 +97,15 @@ impl<K: MapKey> IdMap<K> {
         if id == K::EMPTY {
             return false;
         }
-        let mut i = self.home(id);
-        while self.keys[i] != K::EMPTY {
-            if self.keys[i] == id {
+        match self.probe(id) {
+            Ok(i) => self.values[i] = place,
+            Err(_) if self.len >= self.capacity => return false,
+            Err(i) => {
+                self.keys[i] = id;
                 self.values[i] = place;
-                return true;
+                self.len += 1;
             }
-            i = (i + 1) & self.mask;
         }
-        if self.len >= self.capacity {
-            return false;
-        }
-        self.keys[i] = id;
-        self.values[i] = place;
-        self.len += 1;
         true
     }
 
@@ -114,14 +114,7 @@ impl<K: MapKey> IdMap<K> {
         if id == K::EMPTY {
             return None;
         }
-        let mut i = self.home(id);
-        loop {
-            match self.keys[i] {
-                k if k == K::EMPTY => return None,
-                k if k == id => break,
-                _ => i = (i + 1) & self.mask,
-            }
-        }
+        let i = self.probe(id).ok()?;
         let place = self.values[i];
         // Backward-shift: pull later entries of the probe run into the hole so lookups
         // never stop early at it.
