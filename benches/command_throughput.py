@@ -15,7 +15,9 @@ sent with `/d_recv` from a setup socket. Then one client measures:
   success. Every reply is counted: a run in which a command went unanswered (Oscine) or
   failed (a `/fail`, or Synths left at the end), or in which the kernel dropped a datagram
   on either side, is reported as lost, not as a figure;
-- `/sync` and `/status` round trips, one request at a time (p50 and p99).
+- `/sync` and `/status` round trips, one request at a time (p50 and p99);
+- resident memory (VmRSS) after the rest, and with 8000 Synths of `sine` playing (both
+  servers started for 16384 nodes).
 
 Each case runs `--runs` times, both servers alternating; the median run counts. Prints a
 table with both servers' figures and Oscine's ratio.
@@ -42,6 +44,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
 PAIRS_PER_SYNC = 1000
 PAIRS_PER_BUNDLE = 250
+FOOTPRINT_SYNTHS = 8000
+MAX_NODES = 16384
 
 
 def compile_sine(defdir):
@@ -206,6 +210,14 @@ class Client:
         self.sock.close()
 
 
+def resident_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def kernel_drops(port):
     """The datagrams the kernel dropped on the receive queue of the UDP socket bound to
     `port` on this machine (/proc/net/udp's last column)."""
@@ -236,10 +248,11 @@ class ServerUnderTest:
         self.port = free_port()
         env = dict(os.environ, JACK_DEFAULT_SERVER=jack.name, JACK_NO_START_SERVER="1")
         if kind == "scsynth":
-            cmd = ["scsynth", "-u", str(self.port), "-i", "0", "-o", "2", "-z", "64", "-R", "0"]
+            cmd = ["scsynth", "-u", str(self.port), "-i", "0", "-o", "2", "-z", "64", "-R", "0",
+                   "-n", str(MAX_NODES), "-m", "131072"]
         else:
             cmd = [oscine_binary, "--driver", "jack", "--port", str(self.port), "--block-size", "64",
-                   "--log-level", "warn"]
+                   "--max-nodes", str(MAX_NODES), "--log-level", "warn"]
         self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         setup = Client(self.port)
@@ -315,6 +328,29 @@ class ServerUnderTest:
         lost += self.synths_left()
         return rounds * PAIRS_PER_SYNC / elapsed, lost, c.datagrams
 
+    def resident_with_synths(self, count):
+        """Resident memory (MB) before and with `count` Synths playing, which are then freed."""
+        c = self.client
+        before = resident_mb(self.proc.pid)
+        before_synths = self.synths_left()
+        nodes = list(range(100_000, 100_000 + count))
+        for k in range(0, count, PAIRS_PER_BUNDLE):
+            c.send(bundle([self.pair(n)[0] for n in nodes[k:k + PAIRS_PER_BUNDLE]]))
+        c.send(message("/sync", 77))
+        while c.expect("/synced", timeout=60.0) != [77]:
+            pass
+        # Synths a lost /n_free left behind earlier count too.
+        playing = self.synths_left() - before_synths
+        during = resident_mb(self.proc.pid)
+        for k in range(0, count, PAIRS_PER_BUNDLE):
+            c.send(bundle([self.pair(n)[1] for n in nodes[k:k + PAIRS_PER_BUNDLE]]))
+        c.send(message("/sync", 78))
+        while c.expect("/synced", timeout=60.0) != [78]:
+            pass
+        if playing != count:
+            raise RuntimeError(f"{self.kind}: {playing} Synths playing, not {count}")
+        return before, during
+
     def round_trips(self, address, reply, trips):
         c = self.client
         times = []
@@ -365,6 +401,9 @@ def main():
                         p50, p99 = server.round_trips(address, reply, args.trips)
                         results.setdefault((name + " p50 (ms)", kind), []).append((p50 * 1e3, 0))
                         results.setdefault((name + " p99 (ms)", kind), []).append((p99 * 1e3, 0))
+                    idle, playing = server.resident_with_synths(FOOTPRINT_SYNTHS)
+                    results.setdefault(("resident memory, idle (MB)", kind), []).append((idle, 0))
+                    results.setdefault((f"resident memory, {FOOTPRINT_SYNTHS} Synths (MB)", kind), []).append((playing, 0))
                 finally:
                     server.stop()
     finally:
@@ -384,7 +423,8 @@ def main():
             lost = sum(l for _, l in runs)
             row.append((value, lost))
         (s, sl), (o, ol) = row
-        fmt = (lambda v: f"{v:,.0f}") if name.startswith("pairs") else (lambda v: f"{v:.3f}")
+        fmt = (lambda v: f"{v:,.0f}") if name.startswith("pairs") else (
+            (lambda v: f"{v:.1f}") if "memory" in name else (lambda v: f"{v:.3f}"))
         cell = lambda v, l: fmt(v) + (f" (lost {l})" if l else "")
         print(f"| {name} | {cell(s, sl)} | {cell(o, ol)} | {o / s:.2f} |")
 
