@@ -87,6 +87,13 @@ pub(super) struct PlannedUnit {
     pub(super) first_input: usize,
     /// Index of the unit's first output in the Synth's output wire table.
     pub(super) first_output: usize,
+    /// The input of a `*` folded into this unit as the scale of its output (see
+    /// [`fold_target`]), and its spec; its slot in the input wire table follows the
+    /// unit's own inputs.
+    pub(super) scale: Option<(Source, InputSpec)>,
+    /// Whether this unit is a `*` folded into the unit whose output it reads: it is built
+    /// and traced like any unit, but never runs, and its output is that unit's.
+    pub(super) folded: bool,
 }
 
 /// The layout of one graph Synth's state:
@@ -138,6 +145,8 @@ pub(super) struct Step {
     /// Its slots in the input and output wire tables.
     pub(super) inputs: std::ops::Range<usize>,
     pub(super) outputs: std::ops::Range<usize>,
+    /// The slot of its output's scale in the input wire table, if a `*` is folded into it.
+    pub(super) scale: Option<usize>,
 }
 
 /// An input wire table slot that reads a lent wire.
@@ -173,6 +182,9 @@ impl Plan {
         let mut layout = Layout::new::<Header>();
         let mut wire_floats = 0usize;
         let last_readers = last_readers(def);
+        let readings = readings(def);
+        // For each `*` folded into the unit before it, that unit.
+        let mut folded_into: Vec<Option<usize>> = vec![None; def.ugens.len()];
         let mut releases: Vec<Vec<usize>> = vec![Vec::new(); def.ugens.len()];
         let mut blocks = BlockColouring::default();
         let (mut lent_inputs, mut lent_outputs) = (Vec::new(), Vec::new());
@@ -214,11 +226,44 @@ impl Plan {
                     }
                 }
             }
+            // A `*` of this unit's output by a control-rate input becomes its output scale.
+            let fold =
+                if table.scales_output() { fold_target(def, &units, &readings, &last_readers, index) } else { None };
+            let scale = fold.map(|(product, k)| {
+                let source = match def.ugens[product].inputs[k] {
+                    Input::Constant(c) => Source::Constant(c),
+                    Input::UGen { ugen, output } => {
+                        let (place, rate) = units[ugen as usize].outputs[output as usize];
+                        Source::Wire(place, rate, ugen as usize)
+                    }
+                };
+                folded_into[product] = Some(index);
+                let input_spec = match source {
+                    Source::Constant(c) => {
+                        InputSpec { rate: Rate::Scalar, constant: def.constants.get(c as usize).copied() }
+                    }
+                    Source::Wire(_, rate, _) => InputSpec { rate, constant: None },
+                };
+                (source, input_spec)
+            });
             let mut outputs = Vec::with_capacity(spec.outputs.len());
             for (k, &rate) in spec.outputs.iter().enumerate() {
-                let place = if rate == Rate::Audio && spec.rate == Rate::Audio {
+                let place = if let Some(producer) = folded_into[index] {
+                    // A folded `*`: its output is its producer's, which holds the product.
+                    let (place, _) = units[producer].outputs[0];
+                    if let WirePlace::Lent(offset) = place {
+                        lent_outputs.push((output_count + k, offset));
+                    }
+                    place
+                } else if rate == Rate::Audio && spec.rate == Rate::Audio {
                     let block = blocks.take();
-                    releases[last_readers[index][k]].push(block);
+                    // A unit whose output a folded `*` reads holds the product for the
+                    // `*`'s readers.
+                    let last = match fold {
+                        Some((product, _)) => last_readers[product][0],
+                        None => last_readers[index][k],
+                    };
+                    releases[last].push(block);
                     let offset = block.checked_mul(block_size).ok_or_else(|| too_large("wires"))?;
                     lent_outputs.push((output_count + k, offset));
                     WirePlace::Lent(offset)
@@ -247,8 +292,10 @@ impl Plan {
                 input_specs,
                 output_rates: spec.outputs.clone(),
                 outputs,
+                folded: folded_into[index].is_some(),
+                scale,
             });
-            input_count += spec.inputs.len();
+            input_count += spec.inputs.len() + usize::from(fold.is_some());
             output_count += spec.outputs.len();
         }
         let tables =
@@ -287,7 +334,7 @@ impl Plan {
         let steps = units
             .iter()
             .enumerate()
-            .filter(|(_, u)| u.rate != Rate::Scalar)
+            .filter(|(_, u)| u.rate != Rate::Scalar && !u.folded)
             .map(|(index, u)| Step {
                 table: Arc::clone(&u.table),
                 state: u.state,
@@ -295,6 +342,7 @@ impl Plan {
                 unit: index,
                 inputs: u.first_input..u.first_input + u.inputs.len(),
                 outputs: u.first_output..u.first_output + u.outputs.len(),
+                scale: u.scale.map(|_| u.first_input + u.inputs.len()),
             })
             .collect();
         Ok(Plan {
@@ -329,8 +377,63 @@ impl Plan {
             outputs: &unit.output_rates,
             sample_rate,
             block_size: self.block_size,
+            scale: unit.scale.map(|(_, spec)| spec),
         }
     }
+}
+
+/// Whether the output of unit `index` (an audio-rate unit whose UGen can scale its
+/// output) can take in the `*` that reads it, and if so that `*`'s unit and the index of
+/// its other input, the scale. It can when the unit has one audio-rate output, read by
+/// nothing but that `*` (a `BinaryOpUGen` of operator 2 at audio rate), whose other input
+/// is a constant or a control- or scalar-rate wire written before the unit runs: then the
+/// unit computing the product itself gives every reader the same values, and nothing
+/// reads the unscaled output in between.
+fn fold_target(
+    def: &GraphDef,
+    units: &[PlannedUnit],
+    readings: &[Vec<usize>],
+    last_readers: &[Vec<usize>],
+    index: usize,
+) -> Option<(usize, usize)> {
+    let spec = &def.ugens[index];
+    if spec.rate != Rate::Audio || spec.outputs != [Rate::Audio] || readings[index][0] != 1 {
+        return None;
+    }
+    let product = last_readers[index][0];
+    let p = def.ugens.get(product).filter(|_| product > index)?;
+    if p.name != "BinaryOpUGen" || p.special_index != 2 || p.rate != Rate::Audio || p.outputs != [Rate::Audio] {
+        return None;
+    }
+    let this = Input::UGen { ugen: index as u32, output: 0 };
+    let other = match p.inputs.as_slice() {
+        [a, b] if *a == this && *b != this => 1,
+        [a, b] if *b == this && *a != this => 0,
+        _ => return None,
+    };
+    match p.inputs[other] {
+        Input::Constant(_) => Some((product, other)),
+        Input::UGen { ugen, output } if (ugen as usize) < index => {
+            let (place, rate) = units[ugen as usize].outputs[output as usize];
+            (rate != Rate::Audio && matches!(place, WirePlace::Own(_))).then_some((product, other))
+        }
+        Input::UGen { .. } => None,
+    }
+}
+
+/// For each unit, for each of its outputs, how many inputs read it.
+fn readings(def: &GraphDef) -> Vec<Vec<usize>> {
+    let mut count: Vec<Vec<usize>> = def.ugens.iter().map(|spec| vec![0; spec.outputs.len()]).collect();
+    for spec in &def.ugens {
+        for input in &spec.inputs {
+            if let Input::UGen { ugen, output } = *input {
+                if let Some(c) = count.get_mut(ugen as usize).and_then(|outputs| outputs.get_mut(output as usize)) {
+                    *c += 1;
+                }
+            }
+        }
+    }
+    count
 }
 
 /// For each unit, for each of its outputs, the index of the last unit that reads it (the
@@ -462,6 +565,84 @@ mod tests {
         assert_eq!(lent(place), 0);
         assert_eq!(p.lent_floats, 4 * 64);
         assert_eq!((p.lent_inputs.len(), p.lent_outputs.len()), (4, 5));
+    }
+
+    /// A plan of `ugens` whose `Any` UGen can scale its output, with the `BinaryOpUGen`s
+    /// of the graph as `Any` too.
+    fn scaling_plan(ugens: Vec<UGenSpec>) -> Plan {
+        let def = GraphDef {
+            name: "test".into(),
+            constants: vec![0.5],
+            initial_values: vec![],
+            parameter_names: vec![],
+            ugens,
+            variants: vec![],
+        };
+        let table = Arc::new(UGenTable::new("Any", Any).with_output_scale());
+        Plan::new(&def, 64, &|_| Some(Arc::clone(&table))).unwrap()
+    }
+
+    fn times(a: Input, b: Input) -> UGenSpec {
+        UGenSpec {
+            name: "BinaryOpUGen".into(),
+            rate: Rate::Audio,
+            special_index: 2,
+            inputs: vec![a, b],
+            outputs: vec![Rate::Audio],
+        }
+    }
+
+    #[test]
+    fn a_multiply_by_a_control_is_folded_into_the_unit_whose_output_only_it_reads() {
+        let osc = Input::UGen { ugen: 1, output: 0 };
+        let amp = Input::UGen { ugen: 0, output: 0 };
+        let p = scaling_plan(vec![
+            unit(Rate::Control, &[], 1),
+            unit(Rate::Audio, &[], 1),
+            times(osc, amp),
+            unit(Rate::Audio, &[(2, 0)], 1),
+        ]);
+        let (oscillator, product) = (&p.units[1], &p.units[2]);
+        assert!(product.folded && !oscillator.folded);
+        assert!(matches!(oscillator.scale, Some((Source::Wire(WirePlace::Own(0), Rate::Control, 0), _))));
+        assert_eq!(product.outputs[0].0, oscillator.outputs[0].0);
+        // The product's reader takes the other block; the folded unit never runs.
+        assert_eq!(lent(p.units[3].outputs[0].0), 1 - lent(oscillator.outputs[0].0));
+        assert_eq!(p.steps.iter().map(|s| s.unit).collect::<Vec<_>>(), [0, 1, 3]);
+        assert_eq!(p.steps[1].scale, Some(oscillator.first_input + oscillator.inputs.len()));
+        // A constant scale, on the left.
+        let p = scaling_plan(vec![
+            unit(Rate::Audio, &[], 1),
+            times(Input::Constant(0), Input::UGen { ugen: 0, output: 0 }),
+        ]);
+        assert!(p.units[1].folded && matches!(p.units[0].scale, Some((Source::Constant(0), _))));
+    }
+
+    #[test]
+    fn a_multiply_stays_a_unit_when_anything_else_reads_its_input_or_its_scale_is_audio_rate() {
+        let osc = Input::UGen { ugen: 1, output: 0 };
+        // The oscillator read twice.
+        let p = scaling_plan(vec![
+            unit(Rate::Control, &[], 1),
+            unit(Rate::Audio, &[], 1),
+            times(osc, Input::UGen { ugen: 0, output: 0 }),
+            unit(Rate::Audio, &[(1, 0)], 1),
+        ]);
+        assert!(p.units.iter().all(|u| !u.folded && u.scale.is_none()));
+        // An audio-rate scale.
+        let p = scaling_plan(vec![
+            unit(Rate::Audio, &[], 1),
+            unit(Rate::Audio, &[], 1),
+            times(osc, Input::UGen { ugen: 0, output: 0 }),
+        ]);
+        assert!(p.units.iter().all(|u| !u.folded && u.scale.is_none()));
+        // A scale written after the oscillator runs.
+        let p = scaling_plan(vec![
+            unit(Rate::Audio, &[], 1),
+            unit(Rate::Control, &[], 1),
+            times(Input::UGen { ugen: 0, output: 0 }, Input::UGen { ugen: 1, output: 0 }),
+        ]);
+        assert!(p.units.iter().all(|u| !u.folded && u.scale.is_none()));
     }
 
     #[test]

@@ -131,10 +131,18 @@ impl GraphSynthDef {
         // SAFETY: as in `next`.
         let (inputs, outputs, finished) = unsafe { self.tables(base) };
         for (unit, finished) in self.plan.units.iter().zip(finished) {
+            if unit.folded {
+                // Its producer computed the product, into the output they share.
+                continue;
+            }
             let ins = &inputs[unit.first_input..unit.first_input + unit.inputs.len()];
             let outs = &outputs[unit.first_output..unit.first_output + unit.outputs.len()];
             // SAFETY: as in `next`.
             let mut io = unsafe { UnitIo::new(1, ins, outs, ctx) }.with_finished(finished);
+            if unit.scale.is_some() {
+                // SAFETY: the scale's slot follows the unit's inputs; it is not audio rate.
+                io = unsafe { io.with_scale(&inputs[unit.first_input + unit.inputs.len()]) };
+            }
             // SAFETY: `construct` built this unit at this offset; it is used by nobody else.
             if unsafe { unit.table.init(NonNull::new_unchecked(base.add(unit.state)), &mut io) }.is_err() {
                 return false;
@@ -168,6 +176,10 @@ impl GraphSynthDef {
             // block of values, each output its own, disjoint from every input.
             let mut io =
                 unsafe { UnitIo::new(if step.audio { frames } else { 1 }, ins, outs, ctx) }.with_finished(finished);
+            if let Some(slot) = step.scale {
+                // SAFETY: the plan's slot is within the table; the scale is not audio rate.
+                io = unsafe { io.with_scale(inputs.get_unchecked(slot)) };
+            }
             // SAFETY: `construct` built this unit at this offset; it is used by nobody else.
             if unsafe { step.table.next(NonNull::new_unchecked(base.add(step.state)), &mut io) }.is_err() {
                 return false;
@@ -231,7 +243,8 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
         let input_table = unsafe { base.add(self.plan.inputs_at) as *mut Wire };
         let output_table = unsafe { base.add(self.plan.outputs_at) as *mut WireMut };
         for unit in &self.plan.units {
-            for (k, source) in unit.inputs.iter().enumerate() {
+            let scale = unit.scale.map(|(source, _)| source);
+            for (k, source) in unit.inputs.iter().chain(scale.iter()).enumerate() {
                 let wire = match *source {
                     // SAFETY: constants live in the plan, as long as every Synth of it; a
                     // missing constant (checked by the reader) would read the first.

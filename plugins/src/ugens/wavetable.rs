@@ -26,6 +26,7 @@ use std::f64::consts::TAU;
 
 use oscine_plugin_api::{Rate, UnitIo, UnitSpec};
 
+use super::signal::{scale_by, LaneRamp};
 use crate::AudioBuffer;
 
 /// A table in wavetable form, read at a phase.
@@ -42,6 +43,15 @@ pub(crate) trait Wavetable {
     #[inline(always)]
     fn sweep(&self, out: &mut [f32], phase: i32, inc: i32) -> i32 {
         sweep_each(out, phase, inc, |p| self.lookup(p))
+    }
+
+    /// [`sweep`](Self::sweep), each value then multiplied by `ramp`'s at its frame
+    /// ([`scale_by`]).
+    #[inline(always)]
+    fn sweep_scaled(&self, out: &mut [f32], phase: i32, inc: i32, ramp: &mut LaneRamp) -> i32 {
+        let phase = self.sweep(out, phase, inc);
+        scale_by(out, ramp);
+        phase
     }
 }
 
@@ -243,6 +253,32 @@ impl PhaseReader {
             |phase| table.lookup(phase),
             |out, phase, inc, _| table.sweep(out, phase, inc),
         );
+    }
+
+    /// [`read`](Self::read), each value multiplied by `ramp`'s at its frame: for a unit
+    /// that took in a `*` as its output's scale.
+    #[inline]
+    pub(crate) fn read_scaled(
+        &mut self,
+        table: &impl Wavetable,
+        io: &mut UnitIo<'_, '_>,
+        output: usize,
+        ramp: &mut LaneRamp,
+    ) {
+        let mut swept = false;
+        self.read_frames(
+            table.cycle(),
+            io,
+            output,
+            |phase| table.lookup(phase),
+            |out, phase, inc, _| {
+                swept = true;
+                table.sweep_scaled(out, phase, inc, ramp)
+            },
+        );
+        if !swept {
+            scale_by(io.output(output), ramp);
+        }
     }
 
     /// Fills output `output` for one call with `lookup` of each frame's phase (called once
