@@ -109,12 +109,17 @@ impl SineTable {
         lane_step: f32,
     ) -> (&'o mut [f32], i32) {
         use std::arch::x86_64::*;
-        let mask = TABLE_SIZE - 1;
-        // The points `a` and `b` of a phase's pair, side by side.
-        let points = |i: u64| self.0[((i as usize >> 16) & mask)..][..2].as_ptr() as *const f64;
+        // The points `a` and `b` of a phase's pair, side by side, from the pair's byte offset
+        // in the table (a point's index times 4, below 8192 · 4, so `b` is in the table too).
+        let base = self.0.as_ptr() as *const u8;
+        // SAFETY: (for the closure) the offset is at most 0x7ffc, so 8 bytes from it are
+        // inside the 8193 points.
+        let points = |offset: u64| unsafe { base.add(offset as u32 as usize) as *const f64 };
         // SAFETY: SSE2 is always there on x86-64; the loads and the store are in bounds (see
         // below).
         unsafe {
+            // A phase's pair index is its bits 16 to 28; as a byte offset, bits 14 to 28.
+            let offset_mask = _mm_set1_epi32(((TABLE_SIZE - 1) << 2) as i32);
             let mut phases = _mm_setr_epi32(phase, phase.wrapping_add(inc), phase.wrapping_add(inc.wrapping_mul(2)), {
                 phase.wrapping_add(inc.wrapping_mul(3))
             });
@@ -124,9 +129,11 @@ impl SineTable {
             let scale_step = _mm_set1_ps(lane_step);
             let mut fours = out.chunks_exact_mut(4);
             for four in &mut fours {
-                // The phases of frames 0 and 1 in `low`, 2 and 3 in `high`, as 32-bit halves.
-                let low = _mm_cvtsi128_si64(phases) as u64;
-                let high = _mm_cvtsi128_si64(_mm_unpackhi_epi64(phases, phases)) as u64;
+                // The pairs' byte offsets of frames 0 and 1 in `low`, 2 and 3 in `high`, as
+                // 32-bit halves.
+                let offsets = _mm_and_si128(_mm_srli_epi32::<14>(phases), offset_mask);
+                let low = _mm_cvtsi128_si64(offsets) as u64;
+                let high = _mm_cvtsi128_si64(_mm_unpackhi_epi64(offsets, offsets)) as u64;
                 // Each pointer is to two `f32`s in the table (8 bytes), read unaligned.
                 let x = _mm_castpd_ps(_mm_loadh_pd(_mm_load_sd(points(low)), points(low >> 32)));
                 let y = _mm_castpd_ps(_mm_loadh_pd(_mm_load_sd(points(high)), points(high >> 32)));
@@ -300,6 +307,24 @@ mod tests {
                     phase = phase.wrapping_add(inc);
                 }
                 assert_eq!(end, phase);
+            }
+        }
+    }
+
+    #[test]
+    fn a_scaled_sweep_is_a_sweep_times_a_ramp_to_the_bit() {
+        use super::super::signal::{LaneRamp, Signal};
+        let table = sine_table();
+        for (first, slope) in [(0.5, 0.0), (-0.0, 0.0), (0.9, -0.013), (1e-3, 3.7)] {
+            for frames in [0, 1, 3, 4, 37, 64] {
+                let mut plain = vec![f32::NAN; frames];
+                let end = table.sweep(&mut plain, 12345, 4_921_316);
+                let mut ramp = LaneRamp::new(first, slope);
+                let want: Vec<u32> = plain.iter().enumerate().map(|(i, &x)| (x * ramp.at(i)).to_bits()).collect();
+                let mut scaled = vec![f32::NAN; frames];
+                let mut ramp = LaneRamp::new(first, slope);
+                assert_eq!(table.sweep_scaled(&mut scaled, 12345, 4_921_316, &mut ramp), end);
+                assert_eq!(scaled.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), want, "{first}, {slope}, {frames}");
             }
         }
     }
