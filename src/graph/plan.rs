@@ -58,6 +58,11 @@ pub(super) enum WirePlace {
     Own(usize),
     /// In the lent wire buffers: an offset in floats from their start.
     Lent(usize),
+    /// The Synth's control value of this index, where the engine keeps the controls: the
+    /// outputs of a control-rate `Control`, which its readers read there (see
+    /// [`PlannedUnit::skipped`]). Until the Synth's first call they read the control's
+    /// first value, kept at this offset in the Synth's own wires.
+    Control(usize, usize),
 }
 
 /// Where one input reads from.
@@ -91,9 +96,11 @@ pub(super) struct PlannedUnit {
     /// [`fold_target`]), and its spec; its slot in the input wire table follows the
     /// unit's own inputs.
     pub(super) scale: Option<(Source, InputSpec)>,
-    /// Whether this unit is a `*` folded into the unit whose output it reads: it is built
-    /// and traced like any unit, but never runs, and its output is that unit's.
-    pub(super) folded: bool,
+    /// Whether this unit never runs, though it is built and traced like any unit: a `*`
+    /// folded into the unit whose output it reads (its output is that unit's), or a
+    /// control-rate `Control`, whose outputs are the controls themselves
+    /// ([`WirePlace::Control`]).
+    pub(super) skipped: bool,
 }
 
 /// The layout of one graph Synth's state:
@@ -119,6 +126,10 @@ pub(super) struct Plan {
     pub(super) lent_floats: usize,
     /// The input and output wire table slots that point into the lent wires.
     pub(super) lent_inputs: Vec<LentInput>,
+    /// The input wire table slots that read a control, with the control's index in
+    /// `offset`; the controls must be at least `controls_read` long.
+    pub(super) control_inputs: Vec<LentInput>,
+    pub(super) controls_read: usize,
     pub(super) lent_outputs: Vec<(usize, usize)>,
     /// The local buses (`LocalIn`): their offset and length in floats.
     pub(super) local_at: usize,
@@ -149,7 +160,7 @@ pub(super) struct Step {
     pub(super) scale: Option<usize>,
 }
 
-/// An input wire table slot that reads a lent wire.
+/// An input wire table slot that reads a lent wire (or a control).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct LentInput {
     /// The slot in the input wire table.
@@ -165,6 +176,9 @@ pub(super) struct Header {
     /// Where the wire tables' lent wires point now: the host's wire buffers, or the
     /// stand-in (null until the first call).
     pub(super) lent_base: *mut f32,
+    /// Where the wire tables' controls point now: the Synth's controls (null until the
+    /// first call, when they point at a zero).
+    pub(super) controls_base: *const f32,
     pub(super) rgen: Rgen,
     pub(super) initialized: bool,
     pub(super) faulted: bool,
@@ -188,6 +202,7 @@ impl Plan {
         let mut releases: Vec<Vec<usize>> = vec![Vec::new(); def.ugens.len()];
         let mut blocks = BlockColouring::default();
         let (mut lent_inputs, mut lent_outputs) = (Vec::new(), Vec::new());
+        let (mut control_inputs, mut controls_read) = (Vec::new(), 0usize);
         let mut input_count = 0usize;
         let mut output_count = 0usize;
         let mut units: Vec<PlannedUnit> = Vec::with_capacity(def.ugens.len());
@@ -214,12 +229,11 @@ impl Plan {
                     Input::UGen { ugen, output } => {
                         // The reader checked the reference: an earlier ugen, an output it has.
                         let (place, rate) = units[ugen as usize].outputs[output as usize];
-                        if let WirePlace::Lent(offset) = place {
-                            lent_inputs.push(LentInput {
-                                slot: input_count + inputs.len(),
-                                offset,
-                                from: ugen as usize,
-                            });
+                        let slot = LentInput { slot: input_count + inputs.len(), offset: 0, from: ugen as usize };
+                        match place {
+                            WirePlace::Lent(offset) => lent_inputs.push(LentInput { offset, ..slot }),
+                            WirePlace::Control(k, _) => control_inputs.push(LentInput { offset: k, ..slot }),
+                            WirePlace::Own(_) => {}
                         }
                         inputs.push(Source::Wire(place, rate, ugen as usize));
                         input_specs.push(InputSpec { rate, constant: None });
@@ -234,6 +248,10 @@ impl Plan {
                     Input::Constant(c) => Source::Constant(c),
                     Input::UGen { ugen, output } => {
                         let (place, rate) = units[ugen as usize].outputs[output as usize];
+                        if let WirePlace::Control(k, _) = place {
+                            let slot = input_count + spec.inputs.len();
+                            control_inputs.push(LentInput { slot, offset: k, from: ugen as usize });
+                        }
                         Source::Wire(place, rate, ugen as usize)
                     }
                 };
@@ -246,9 +264,23 @@ impl Plan {
                 };
                 (source, input_spec)
             });
+            // A control-rate `Control` whose controls the Synth has: its readers read them.
+            let first_control = usize::try_from(spec.special_index).ok().filter(|&first| {
+                spec.name == "Control"
+                    && spec.rate == Rate::Control
+                    && spec.outputs.iter().all(|&r| r == Rate::Control)
+                    && first + spec.outputs.len() <= def.initial_values.len()
+            });
+            if let Some(first) = first_control {
+                controls_read = controls_read.max(first + spec.outputs.len());
+            }
             let mut outputs = Vec::with_capacity(spec.outputs.len());
             for (k, &rate) in spec.outputs.iter().enumerate() {
-                let place = if let Some(producer) = folded_into[index] {
+                let place = if let Some(first) = first_control {
+                    let offset = wire_floats;
+                    wire_floats = wire_floats.checked_add(1).ok_or_else(|| too_large("wires"))?;
+                    WirePlace::Control(first + k, offset)
+                } else if let Some(producer) = folded_into[index] {
                     // A folded `*`: its output is its producer's, which holds the product.
                     let (place, _) = units[producer].outputs[0];
                     if let WirePlace::Lent(offset) = place {
@@ -292,7 +324,7 @@ impl Plan {
                 input_specs,
                 output_rates: spec.outputs.clone(),
                 outputs,
-                folded: folded_into[index].is_some(),
+                skipped: folded_into[index].is_some() || first_control.is_some(),
                 scale,
             });
             input_count += spec.inputs.len() + usize::from(fold.is_some());
@@ -334,7 +366,7 @@ impl Plan {
         let steps = units
             .iter()
             .enumerate()
-            .filter(|(_, u)| u.rate != Rate::Scalar && !u.folded)
+            .filter(|(_, u)| u.rate != Rate::Scalar && !u.skipped)
             .map(|(index, u)| Step {
                 table: Arc::clone(&u.table),
                 state: u.state,
@@ -359,6 +391,8 @@ impl Plan {
             lent_floats,
             lent_inputs,
             lent_outputs,
+            control_inputs,
+            controls_read,
             local_at,
             local_floats,
             finished_at,
@@ -415,7 +449,7 @@ fn fold_target(
         Input::Constant(_) => Some((product, other)),
         Input::UGen { ugen, output } if (ugen as usize) < index => {
             let (place, rate) = units[ugen as usize].outputs[output as usize];
-            (rate != Rate::Audio && matches!(place, WirePlace::Own(_))).then_some((product, other))
+            (rate != Rate::Audio && !matches!(place, WirePlace::Lent(_))).then_some((product, other))
         }
         Input::UGen { .. } => None,
     }
@@ -532,7 +566,7 @@ mod tests {
     fn lent(place: WirePlace) -> usize {
         match place {
             WirePlace::Lent(offset) => offset / 64,
-            WirePlace::Own(_) => panic!("an own wire"),
+            WirePlace::Own(_) | WirePlace::Control(..) => panic!("not a lent wire"),
         }
     }
 
@@ -603,7 +637,7 @@ mod tests {
             unit(Rate::Audio, &[(2, 0)], 1),
         ]);
         let (oscillator, product) = (&p.units[1], &p.units[2]);
-        assert!(product.folded && !oscillator.folded);
+        assert!(product.skipped && !oscillator.skipped);
         assert!(matches!(oscillator.scale, Some((Source::Wire(WirePlace::Own(0), Rate::Control, 0), _))));
         assert_eq!(product.outputs[0].0, oscillator.outputs[0].0);
         // The product's reader takes the other block; the folded unit never runs.
@@ -615,7 +649,7 @@ mod tests {
             unit(Rate::Audio, &[], 1),
             times(Input::Constant(0), Input::UGen { ugen: 0, output: 0 }),
         ]);
-        assert!(p.units[1].folded && matches!(p.units[0].scale, Some((Source::Constant(0), _))));
+        assert!(p.units[1].skipped && matches!(p.units[0].scale, Some((Source::Constant(0), _))));
     }
 
     #[test]
@@ -628,21 +662,53 @@ mod tests {
             times(osc, Input::UGen { ugen: 0, output: 0 }),
             unit(Rate::Audio, &[(1, 0)], 1),
         ]);
-        assert!(p.units.iter().all(|u| !u.folded && u.scale.is_none()));
+        assert!(p.units.iter().all(|u| !u.skipped && u.scale.is_none()));
         // An audio-rate scale.
         let p = scaling_plan(vec![
             unit(Rate::Audio, &[], 1),
             unit(Rate::Audio, &[], 1),
             times(osc, Input::UGen { ugen: 0, output: 0 }),
         ]);
-        assert!(p.units.iter().all(|u| !u.folded && u.scale.is_none()));
+        assert!(p.units.iter().all(|u| !u.skipped && u.scale.is_none()));
         // A scale written after the oscillator runs.
         let p = scaling_plan(vec![
             unit(Rate::Audio, &[], 1),
             unit(Rate::Control, &[], 1),
             times(Input::UGen { ugen: 0, output: 0 }, Input::UGen { ugen: 1, output: 0 }),
         ]);
-        assert!(p.units.iter().all(|u| !u.folded && u.scale.is_none()));
+        assert!(p.units.iter().all(|u| !u.skipped && u.scale.is_none()));
+    }
+
+    #[test]
+    fn a_control_rate_control_is_read_where_the_synth_keeps_its_controls() {
+        let control = |rate: Rate| UGenSpec {
+            name: "Control".into(),
+            rate,
+            special_index: 1,
+            inputs: vec![],
+            outputs: vec![rate; 2],
+        };
+        let def = |ugens| GraphDef {
+            name: "test".into(),
+            constants: vec![],
+            initial_values: vec![0.0; 3],
+            parameter_names: vec![],
+            ugens,
+            variants: vec![],
+        };
+        let table = Arc::new(UGenTable::new("Any", Any));
+        let p = Plan::new(&def(vec![control(Rate::Control), unit(Rate::Audio, &[(0, 1), (0, 0)], 1)]), 64, &|_| {
+            Some(Arc::clone(&table))
+        })
+        .unwrap();
+        assert!(p.units[0].skipped);
+        assert!(matches!(p.units[0].outputs[..], [(WirePlace::Control(1, _), _), (WirePlace::Control(2, _), _)]));
+        let read: Vec<(usize, usize)> = p.control_inputs.iter().map(|i| (i.slot, i.offset)).collect();
+        assert_eq!((read, p.controls_read), (vec![(0, 2), (1, 1)], 3));
+        assert_eq!(p.steps.iter().map(|s| s.unit).collect::<Vec<_>>(), [1]);
+        // A scalar-rate one keeps the values the Synth started with; it runs once.
+        let p = Plan::new(&def(vec![control(Rate::Scalar)]), 64, &|_| Some(Arc::clone(&table))).unwrap();
+        assert!(!p.units[0].skipped && p.control_inputs.is_empty());
     }
 
     #[test]

@@ -90,7 +90,7 @@ impl GraphSynthDef {
         // SAFETY: passed on from the caller.
         unsafe {
             match place {
-                WirePlace::Own(offset) => wires.add(offset),
+                WirePlace::Own(offset) | WirePlace::Control(_, offset) => wires.add(offset),
                 WirePlace::Lent(offset) => lent.add(offset),
             }
         }
@@ -120,6 +120,25 @@ impl GraphSynthDef {
         }
     }
 
+    /// Points the wire tables' controls at `controls` (the Synth's, this call's).
+    /// Context: RT.
+    ///
+    /// # Safety
+    /// As for [`point_lent_wires`](Self::point_lent_wires), for `controls` valid for reads
+    /// of `plan.controls_read` floats.
+    unsafe fn point_control_wires(&self, place: NonNull<u8>, controls: *const f32) {
+        let base = place.as_ptr();
+        // SAFETY: the table and flags are inside the state (`construct` wrote them).
+        unsafe {
+            let inputs = base.add(self.plan.inputs_at) as *mut Wire;
+            let finished = base.add(self.plan.finished_at) as *const Finished;
+            for input in &self.plan.control_inputs {
+                let wire = Wire::new(controls.add(input.offset), Rate::Control).from_unit(finished.add(input.from));
+                inputs.add(input.slot).write(wire);
+            }
+        }
+    }
+
     /// Runs every unit's `init`, a frame each, in graph order; false if one panicked.
     ///
     /// Context: RT.
@@ -131,8 +150,9 @@ impl GraphSynthDef {
         // SAFETY: as in `next`.
         let (inputs, outputs, finished) = unsafe { self.tables(base) };
         for (unit, finished) in self.plan.units.iter().zip(finished) {
-            if unit.folded {
-                // Its producer computed the product, into the output they share.
+            if unit.skipped {
+                // Its producer computes the product, into the output they share, or its
+                // readers read the controls.
                 continue;
             }
             let ins = &inputs[unit.first_input..unit.first_input + unit.inputs.len()];
@@ -227,6 +247,7 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
         unsafe {
             (base as *mut Header).write(Header {
                 lent_base: stand_in,
+                controls_base: std::ptr::null(),
                 rgen: Rgen::new(seed),
                 initialized: false,
                 faulted: false,
@@ -239,6 +260,15 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
         for u in 0..self.plan.units.len() {
             // SAFETY: the flags are inside the place, one per unit.
             unsafe { finished.add(u).write(Finished::new()) };
+        }
+        // A control's first value, which its readers read until the first call.
+        for unit in &self.plan.units {
+            for &(place, _) in &unit.outputs {
+                if let WirePlace::Control(k, offset) = place {
+                    // SAFETY: the offset is inside the Synth's own wires.
+                    unsafe { wires.add(offset).write(_controls.get(k).copied().unwrap_or(0.0)) };
+                }
+            }
         }
         let input_table = unsafe { base.add(self.plan.inputs_at) as *mut Wire };
         let output_table = unsafe { base.add(self.plan.outputs_at) as *mut WireMut };
@@ -324,6 +354,20 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
                 header.lent_base = lent;
             }
         }
+        if !self.plan.control_inputs.is_empty() {
+            let controls = ctx.controls;
+            if controls.len() < self.plan.controls_read {
+                // Never so: the engine passes every control of the SynthDef.
+                header.faulted = true;
+                return ProcessStatus::Faulted;
+            }
+            if header.controls_base != controls.as_ptr() {
+                // SAFETY: a live state used by nobody else; the controls are valid for this
+                // whole call (the tables are pointed again at each call whose are not these).
+                unsafe { self.point_control_wires(place, controls.as_ptr()) };
+                header.controls_base = controls.as_ptr();
+            }
+        }
         let mut units = UnitContext::new(
             ctx.sample_rate,
             self.plan.block_size,
@@ -375,11 +419,17 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
             std::slice::from_raw_parts(place.as_ptr().add(self.plan.wires_at) as *const f32, self.plan.wire_floats)
         };
         let constant = |c: u32| self.plan.constants.get(c as usize).copied().unwrap_or(0.0);
+        // SAFETY: the header is at offset 0 of a live state.
+        let controls = unsafe { (*(place.as_ptr() as *const Header)).controls_base };
         // A lent wire's buffer is shared by every Synth's call: between calls it holds
         // another Synth's signal, so the trace has no value of this one's to show (NaN).
         let wire = move |place: WirePlace| match place {
             WirePlace::Own(offset) => wires.get(offset).copied().unwrap_or(0.0),
             WirePlace::Lent(_) => f32::NAN,
+            // SAFETY: the controls of the Synth's last call, which the engine keeps in the
+            // Synth's own allocation (as long as the state), at least `controls_read` long.
+            WirePlace::Control(k, _) if !controls.is_null() => unsafe { *controls.add(k) },
+            WirePlace::Control(_, offset) => wires.get(offset).copied().unwrap_or(0.0),
         };
         let values = self.plan.units.iter().flat_map(move |unit| {
             let inputs = unit.inputs.iter().map(move |source| match *source {
