@@ -186,6 +186,9 @@ pub(crate) struct PhaseReader {
     freq_frames: bool,
     /// The phase steps of an audio-rate phase input's radians.
     audio_phase_steps: fn(f64, f32) -> i32,
+    /// Whether the frequency is not audio rate and the phase input is a finite constant,
+    /// so that the phase never gets a change of the phase input to spread over a call.
+    steady: bool,
 }
 
 impl PhaseReader {
@@ -200,6 +203,7 @@ impl PhaseReader {
             phase_in,
             freq_frames: true,
             audio_phase_steps: phase_steps_f32,
+            steady: spec.input_rate(freq) != Rate::Audio && spec.constant(phase_in).is_some_and(f32::is_finite),
         }
     }
 
@@ -304,10 +308,17 @@ impl PhaseReader {
         mut lookup: L,
         sweep: impl FnOnce(&mut [f32], i32, i32, &mut L) -> i32,
     ) {
-        let (freq, phase_in) = (self.freq(io), io.input(self.phase_in));
-        let audio_phase_steps = self.audio_phase_steps;
         let steps_per_hz = cycle * self.step;
         let increment = |f: f32| truncate(f64::from(f) * steps_per_hz);
+        if self.steady {
+            // The path below for a control-rate frequency and phase, whose phase input
+            // did not change: its slope is 0, which adds no steps.
+            let inc = increment(io.in0(self.freq));
+            self.phase = sweep(io.output(output), self.phase, inc, &mut lookup);
+            return;
+        }
+        let (freq, phase_in) = (self.freq(io), io.input(self.phase_in));
+        let audio_phase_steps = self.audio_phase_steps;
         let increment_f32 = |f: f32| truncate(f64::from(f * steps_per_hz as f32));
         let mut phase = self.phase;
         // A control-rate phase input's change over this call, per frame.
