@@ -151,13 +151,21 @@ pub(super) struct Step {
     pub(super) state: usize,
     /// Whether it computes a block of frames (audio rate) or one.
     pub(super) audio: bool,
-    /// The unit's index, for its [`Finished`].
-    pub(super) unit: usize,
-    /// Its slots in the input and output wire tables.
-    pub(super) inputs: std::ops::Range<usize>,
-    pub(super) outputs: std::ops::Range<usize>,
-    /// The slot of its output's scale in the input wire table, if a `*` is folded into it.
-    pub(super) scale: Option<usize>,
+    /// What the call reads, as byte offsets in the state, worked out once: the unit's
+    /// first input and output wire, its [`Finished`], and the wire of its output's scale
+    /// if a `*` is folded into it (0 if none: offset 0 is the header).
+    pub(super) at: StepOffsets,
+}
+
+/// A [`Step`]'s parts as byte offsets in the state.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct StepOffsets {
+    pub(super) inputs: usize,
+    pub(super) input_count: usize,
+    pub(super) outputs: usize,
+    pub(super) output_count: usize,
+    pub(super) finished: usize,
+    pub(super) scale: usize,
 }
 
 /// An input wire table slot that reads a lent wire (or a control).
@@ -371,10 +379,17 @@ impl Plan {
                 table: Arc::clone(&u.table),
                 state: u.state,
                 audio: u.rate == Rate::Audio,
-                unit: index,
-                inputs: u.first_input..u.first_input + u.inputs.len(),
-                outputs: u.first_output..u.first_output + u.outputs.len(),
-                scale: u.scale.map(|_| u.first_input + u.inputs.len()),
+                at: StepOffsets {
+                    inputs: inputs_at + u.first_input * std::mem::size_of::<Wire>(),
+                    input_count: u.inputs.len(),
+                    outputs: outputs_at + u.first_output * std::mem::size_of::<WireMut>(),
+                    output_count: u.outputs.len(),
+                    finished: finished_at + index * std::mem::size_of::<Finished>(),
+                    scale: match u.scale {
+                        Some(_) => inputs_at + (u.first_input + u.inputs.len()) * std::mem::size_of::<Wire>(),
+                        None => 0,
+                    },
+                },
             })
             .collect();
         Ok(Plan {
@@ -563,6 +578,12 @@ mod tests {
         Plan::new(&def, 64, &|_| Some(Arc::clone(&table))).unwrap()
     }
 
+    /// The units the plan runs each block.
+    fn step_units(p: &Plan) -> Vec<usize> {
+        let flag = std::mem::size_of::<oscine_plugin_api::Finished>();
+        p.steps.iter().map(|s| (s.at.finished - p.finished_at) / flag).collect()
+    }
+
     fn lent(place: WirePlace) -> usize {
         match place {
             WirePlace::Lent(offset) => offset / 64,
@@ -642,8 +663,10 @@ mod tests {
         assert_eq!(product.outputs[0].0, oscillator.outputs[0].0);
         // The product's reader takes the other block; the folded unit never runs.
         assert_eq!(lent(p.units[3].outputs[0].0), 1 - lent(oscillator.outputs[0].0));
-        assert_eq!(p.steps.iter().map(|s| s.unit).collect::<Vec<_>>(), [0, 1, 3]);
-        assert_eq!(p.steps[1].scale, Some(oscillator.first_input + oscillator.inputs.len()));
+        assert_eq!(step_units(&p), [0, 1, 3]);
+        let slot = oscillator.first_input + oscillator.inputs.len();
+        assert_eq!(p.steps[1].at.scale, p.inputs_at + slot * std::mem::size_of::<oscine_plugin_api::Wire>());
+        assert_eq!(p.steps[0].at.scale, 0);
         // A constant scale, on the left.
         let p = scaling_plan(vec![
             unit(Rate::Audio, &[], 1),
@@ -705,7 +728,7 @@ mod tests {
         assert!(matches!(p.units[0].outputs[..], [(WirePlace::Control(1, _), _), (WirePlace::Control(2, _), _)]));
         let read: Vec<(usize, usize)> = p.control_inputs.iter().map(|i| (i.slot, i.offset)).collect();
         assert_eq!((read, p.controls_read), (vec![(0, 2), (1, 1)], 3));
-        assert_eq!(p.steps.iter().map(|s| s.unit).collect::<Vec<_>>(), [1]);
+        assert_eq!(step_units(&p), [1]);
         // A scalar-rate one keeps the values the Synth started with; it runs once.
         let p = Plan::new(&def(vec![control(Rate::Scalar)]), 64, &|_| Some(Arc::clone(&table))).unwrap();
         assert!(!p.units[0].skipped && p.control_inputs.is_empty());

@@ -180,15 +180,15 @@ impl GraphSynthDef {
     /// `place` holds a state `construct` built, used by nobody else meanwhile.
     unsafe fn next(&self, place: NonNull<u8>, frames: usize, ctx: &mut UnitContext<'_>) -> bool {
         let base = place.as_ptr();
-        // SAFETY: a state `construct` built.
-        let (inputs, outputs, finished) = unsafe { self.tables(base) };
         for step in &self.plan.steps {
-            // SAFETY: the plan's ranges and unit indices are within the tables it laid out.
+            let at = step.at;
+            // SAFETY: the plan's offsets are of the unit's slots in the wire tables and of
+            // its flag, inside the state `construct` built.
             let (ins, outs, finished) = unsafe {
                 (
-                    inputs.get_unchecked(step.inputs.clone()),
-                    outputs.get_unchecked(step.outputs.clone()),
-                    finished.get_unchecked(step.unit),
+                    std::slice::from_raw_parts(base.add(at.inputs) as *const Wire, at.input_count),
+                    std::slice::from_raw_parts(base.add(at.outputs) as *const WireMut, at.output_count),
+                    &*(base.add(at.finished) as *const Finished),
                 )
             };
             // SAFETY: the wires point into this state's wire area, the plan's constants or
@@ -196,9 +196,9 @@ impl GraphSynthDef {
             // block of values, each output its own, disjoint from every input.
             let mut io =
                 unsafe { UnitIo::new(if step.audio { frames } else { 1 }, ins, outs, ctx) }.with_finished(finished);
-            if let Some(slot) = step.scale {
-                // SAFETY: the plan's slot is within the table; the scale is not audio rate.
-                io = unsafe { io.with_scale(inputs.get_unchecked(slot)) };
+            if at.scale != 0 {
+                // SAFETY: the plan's offset is of the scale's slot; it is not audio rate.
+                io = unsafe { io.with_scale(&*(base.add(at.scale) as *const Wire)) };
             }
             // SAFETY: `construct` built this unit at this offset; it is used by nobody else.
             if unsafe { step.table.next(NonNull::new_unchecked(base.add(step.state)), &mut io) }.is_err() {
