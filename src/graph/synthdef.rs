@@ -234,7 +234,7 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
         self.plan.layout
     }
 
-    unsafe fn construct(&self, _world: &World, _controls: &[f32], place: NonNull<u8>) -> Result<(), PluginError> {
+    unsafe fn construct(&self, _world: &World, controls: &[f32], place: NonNull<u8>) -> Result<(), PluginError> {
         let base = place.as_ptr();
         let seed = self.seeds.fetch_add(1, std::sync::atomic::Ordering::Relaxed) as i32;
         // SAFETY: the wire area (the Synth's own wires, then the lent wires' stand-in) is
@@ -266,7 +266,7 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
             for &(place, _) in &unit.outputs {
                 if let WirePlace::Control(k, offset) = place {
                     // SAFETY: the offset is inside the Synth's own wires.
-                    unsafe { wires.add(offset).write(_controls.get(k).copied().unwrap_or(0.0)) };
+                    unsafe { wires.add(offset).write(controls.get(k).copied().unwrap_or(0.0)) };
                 }
             }
         }
