@@ -384,3 +384,80 @@ fn polls_beyond_the_reports_of_a_block_are_counted_and_the_server_says_so() {
     assert!(server.log().contains("x: 0.5"), "{}", server.log());
     c.sync_quiet();
 }
+
+/// `Out.ar(bus, osc * amp)` (or `amp * osc` with `amp_first`) where `osc` is `SinOsc.ar(freq,
+/// 0)` or `Saw.ar(freq)`; with `spy`, `Out.ar(100, osc)` too, which reads the oscillator a
+/// second time so that the `*` cannot be folded into it.
+fn scaled_oscillator(name: &'static str, osc: &'static str, amp_first: bool, spy: bool) -> support::scgf::Graph {
+    use support::scgf::{Graph, In, Ugen};
+    let inputs = if osc == "SinOsc" { vec![In::Ugen(0, 0), In::Const(0)] } else { vec![In::Ugen(0, 0)] };
+    let (a, b) = if amp_first { (In::Ugen(0, 1), In::Ugen(1, 0)) } else { (In::Ugen(1, 0), In::Ugen(0, 1)) };
+    let mut ugens = vec![
+        Ugen { name: "Control", rate: 1, special: 0, inputs: vec![], outputs: vec![1, 1, 1] },
+        Ugen { name: osc, rate: 2, special: 0, inputs, outputs: vec![2] },
+        Ugen { name: "BinaryOpUGen", rate: 2, special: 2, inputs: vec![a, b], outputs: vec![2] },
+        Ugen { name: "Out", rate: 2, special: 0, inputs: vec![In::Ugen(0, 2), In::Ugen(2, 0)], outputs: vec![] },
+    ];
+    if spy {
+        ugens.push(Ugen {
+            name: "Out",
+            rate: 2,
+            special: 0,
+            inputs: vec![In::Const(1), In::Ugen(1, 0)],
+            outputs: vec![],
+        });
+    }
+    Graph {
+        name,
+        constants: vec![0.0, 100.0],
+        params: vec![("freq", 440.0), ("amp", 0.5), ("bus", 0.0)],
+        ugens,
+        variants: vec![],
+    }
+}
+
+#[test]
+fn an_oscillator_that_takes_in_its_multiply_renders_the_same_samples_as_the_multiply() {
+    let dir = TempDir::new("fold");
+    for (osc, amp_first) in [("SinOsc", false), ("SinOsc", true), ("Saw", false)] {
+        let graphs =
+            [scaled_oscillator("folded", osc, amp_first, false), scaled_oscillator("kept", osc, amp_first, true)];
+        let mut score = Score::new();
+        score.at(0.0, [message("/d_recv", vec![blob(file(&graphs))])]);
+        // Started inside a block (frame 21), so that calls of a part of a block ramp too.
+        score.at(
+            21.0 / 48_000.0,
+            [
+                message("/s_new", vec![s("folded"), i(1000), i(0), i(0), s("freq"), f(1234.5)]),
+                message("/s_new", vec![s("kept"), i(1001), i(0), i(0), s("freq"), f(1234.5), s("bus"), f(1.0)]),
+            ],
+        );
+        // Ramps up, down, through 0 and -0, and from a frame inside a block.
+        for (k, amp) in [0.9, 0.0, -0.0, -0.25, 1e-3, 3.0].into_iter().enumerate() {
+            let at = (100.0 + 173.0 * k as f64) / 48_000.0;
+            score.at(
+                at,
+                [
+                    message("/n_set", vec![i(1000), s("amp"), f(amp)]),
+                    message("/n_set", vec![i(1001), s("amp"), f(amp)]),
+                ],
+            );
+        }
+        score.end(2000.0 / 48_000.0);
+        let (score_path, out) = (dir.0.join("score.osc"), dir.0.join("out.wav"));
+        score.write(&score_path).unwrap();
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_oscine"))
+            .arg("render")
+            .arg(&score_path)
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let data: Vec<f32> = hound::WavReader::open(&out).unwrap().into_samples::<f32>().map(Result::unwrap).collect();
+        let (folded, kept): (Vec<u32>, Vec<u32>) =
+            data.chunks_exact(2).map(|fr| (fr[0].to_bits(), fr[1].to_bits())).unzip();
+        assert_eq!(folded.len(), 2000);
+        assert!(kept.iter().filter(|&&x| f32::from_bits(x).abs() > 0.1).count() > 100, "{osc}: silent");
+        assert_eq!(folded, kept, "{osc}, amp first: {amp_first}");
+    }
+}

@@ -176,12 +176,49 @@ impl AudioBuses {
     }
 }
 
-/// Adds `src` to `dst` (as long as each other), eight frames at a time: the fixed-length
-/// chunks compile to a few vector adds with no per-frame bounds or length checks.
+/// Adds `src` to `dst` (as long as each other). Adding is exact whatever the vector
+/// width, so the sums are the same to the bit on every path: with AVX (found at run time)
+/// 32 frames at a time in four 8-wide adds, else eight at a time in SSE2.
 #[inline]
 fn mix_into(dst: &mut [f32], src: &[f32]) {
-    let mut d = dst.chunks_exact_mut(8);
-    let mut s = src.chunks_exact(8);
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU has AVX.
+        return unsafe { mix_into_avx(dst, src) };
+    }
+    mix_into_chunks(dst, src)
+}
+
+/// [`mix_into`] compiled for AVX.
+///
+/// # Safety
+/// The CPU must have AVX.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+unsafe fn mix_into_avx(dst: &mut [f32], src: &[f32]) {
+    mix_into_chunks(dst, src)
+}
+
+/// [`mix_into`] in fixed-length chunks, which compile to vector adds with no per-frame
+/// bounds or length checks: 32 frames at a time, then 8, then one.
+#[inline(always)]
+fn mix_into_chunks(dst: &mut [f32], src: &[f32]) {
+    // A whole block of the default size, as most writes are: one unrolled run of adds.
+    if let (Ok(dst), Ok(src)) = (<&mut [f32; 64]>::try_from(&mut *dst), <&[f32; 64]>::try_from(src)) {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d += *s;
+        }
+        return;
+    }
+    let mut d = dst.chunks_exact_mut(32);
+    let mut s = src.chunks_exact(32);
+    for (d, s) in (&mut d).zip(&mut s) {
+        for (d, s) in d.iter_mut().zip(s) {
+            *d += *s;
+        }
+    }
+    let mut d = d.into_remainder().chunks_exact_mut(8);
+    let mut s = s.remainder().chunks_exact(8);
     for (d, s) in (&mut d).zip(&mut s) {
         for (d, s) in d.iter_mut().zip(s) {
             *d += *s;

@@ -58,6 +58,11 @@ pub(super) enum WirePlace {
     Own(usize),
     /// In the lent wire buffers: an offset in floats from their start.
     Lent(usize),
+    /// The Synth's control value of this index, where the engine keeps the controls: the
+    /// outputs of a control-rate `Control`, which its readers read there (see
+    /// [`PlannedUnit::skipped`]). Until the Synth's first call they read the control's
+    /// first value, kept at this offset in the Synth's own wires.
+    Control(usize, usize),
 }
 
 /// Where one input reads from.
@@ -87,6 +92,15 @@ pub(super) struct PlannedUnit {
     pub(super) first_input: usize,
     /// Index of the unit's first output in the Synth's output wire table.
     pub(super) first_output: usize,
+    /// The input of a `*` folded into this unit as the scale of its output (see
+    /// [`fold_target`]), and its spec; its slot in the input wire table follows the
+    /// unit's own inputs.
+    pub(super) scale: Option<(Source, InputSpec)>,
+    /// Whether this unit never runs, though it is built and traced like any unit: a `*`
+    /// folded into the unit whose output it reads (its output is that unit's), or a
+    /// control-rate `Control`, whose outputs are the controls themselves
+    /// ([`WirePlace::Control`]).
+    pub(super) skipped: bool,
 }
 
 /// The layout of one graph Synth's state:
@@ -112,6 +126,10 @@ pub(super) struct Plan {
     pub(super) lent_floats: usize,
     /// The input and output wire table slots that point into the lent wires.
     pub(super) lent_inputs: Vec<LentInput>,
+    /// The input wire table slots that read a control, with the control's index in
+    /// `offset`; the controls must be at least `controls_read` long.
+    pub(super) control_inputs: Vec<LentInput>,
+    pub(super) controls_read: usize,
     pub(super) lent_outputs: Vec<(usize, usize)>,
     /// The local buses (`LocalIn`): their offset and length in floats.
     pub(super) local_at: usize,
@@ -133,14 +151,24 @@ pub(super) struct Step {
     pub(super) state: usize,
     /// Whether it computes a block of frames (audio rate) or one.
     pub(super) audio: bool,
-    /// The unit's index, for its [`Finished`].
-    pub(super) unit: usize,
-    /// Its slots in the input and output wire tables.
-    pub(super) inputs: std::ops::Range<usize>,
-    pub(super) outputs: std::ops::Range<usize>,
+    /// What the call reads, as byte offsets in the state, worked out once: the unit's
+    /// first input and output wire, its [`Finished`], and the wire of its output's scale
+    /// if a `*` is folded into it (0 if none: offset 0 is the header).
+    pub(super) at: StepOffsets,
 }
 
-/// An input wire table slot that reads a lent wire.
+/// A [`Step`]'s parts as byte offsets in the state.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct StepOffsets {
+    pub(super) inputs: usize,
+    pub(super) input_count: usize,
+    pub(super) outputs: usize,
+    pub(super) output_count: usize,
+    pub(super) finished: usize,
+    pub(super) scale: usize,
+}
+
+/// An input wire table slot that reads a lent wire (or a control).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct LentInput {
     /// The slot in the input wire table.
@@ -156,6 +184,9 @@ pub(super) struct Header {
     /// Where the wire tables' lent wires point now: the host's wire buffers, or the
     /// stand-in (null until the first call).
     pub(super) lent_base: *mut f32,
+    /// Where the wire tables' controls point now: the Synth's controls (null until the
+    /// first call, when they point at a zero).
+    pub(super) controls_base: *const f32,
     pub(super) rgen: Rgen,
     pub(super) initialized: bool,
     pub(super) faulted: bool,
@@ -173,9 +204,13 @@ impl Plan {
         let mut layout = Layout::new::<Header>();
         let mut wire_floats = 0usize;
         let last_readers = last_readers(def);
+        let readings = readings(def);
+        // For each `*` folded into the unit before it, that unit.
+        let mut folded_into: Vec<Option<usize>> = vec![None; def.ugens.len()];
         let mut releases: Vec<Vec<usize>> = vec![Vec::new(); def.ugens.len()];
         let mut blocks = BlockColouring::default();
         let (mut lent_inputs, mut lent_outputs) = (Vec::new(), Vec::new());
+        let (mut control_inputs, mut controls_read) = (Vec::new(), 0usize);
         let mut input_count = 0usize;
         let mut output_count = 0usize;
         let mut units: Vec<PlannedUnit> = Vec::with_capacity(def.ugens.len());
@@ -202,23 +237,73 @@ impl Plan {
                     Input::UGen { ugen, output } => {
                         // The reader checked the reference: an earlier ugen, an output it has.
                         let (place, rate) = units[ugen as usize].outputs[output as usize];
-                        if let WirePlace::Lent(offset) = place {
-                            lent_inputs.push(LentInput {
-                                slot: input_count + inputs.len(),
-                                offset,
-                                from: ugen as usize,
-                            });
+                        let slot = LentInput { slot: input_count + inputs.len(), offset: 0, from: ugen as usize };
+                        match place {
+                            WirePlace::Lent(offset) => lent_inputs.push(LentInput { offset, ..slot }),
+                            WirePlace::Control(k, _) => control_inputs.push(LentInput { offset: k, ..slot }),
+                            WirePlace::Own(_) => {}
                         }
                         inputs.push(Source::Wire(place, rate, ugen as usize));
                         input_specs.push(InputSpec { rate, constant: None });
                     }
                 }
             }
+            // A `*` of this unit's output by a control-rate input becomes its output scale.
+            let fold =
+                if table.scales_output() { fold_target(def, &units, &readings, &last_readers, index) } else { None };
+            let scale = fold.map(|(product, k)| {
+                let source = match def.ugens[product].inputs[k] {
+                    Input::Constant(c) => Source::Constant(c),
+                    Input::UGen { ugen, output } => {
+                        let (place, rate) = units[ugen as usize].outputs[output as usize];
+                        if let WirePlace::Control(k, _) = place {
+                            let slot = input_count + spec.inputs.len();
+                            control_inputs.push(LentInput { slot, offset: k, from: ugen as usize });
+                        }
+                        Source::Wire(place, rate, ugen as usize)
+                    }
+                };
+                folded_into[product] = Some(index);
+                let input_spec = match source {
+                    Source::Constant(c) => {
+                        InputSpec { rate: Rate::Scalar, constant: def.constants.get(c as usize).copied() }
+                    }
+                    Source::Wire(_, rate, _) => InputSpec { rate, constant: None },
+                };
+                (source, input_spec)
+            });
+            // A control-rate `Control` whose controls the Synth has: its readers read them.
+            let first_control = usize::try_from(spec.special_index).ok().filter(|&first| {
+                spec.name == "Control"
+                    && spec.rate == Rate::Control
+                    && spec.outputs.iter().all(|&r| r == Rate::Control)
+                    && first + spec.outputs.len() <= def.initial_values.len()
+            });
+            if let Some(first) = first_control {
+                controls_read = controls_read.max(first + spec.outputs.len());
+            }
             let mut outputs = Vec::with_capacity(spec.outputs.len());
             for (k, &rate) in spec.outputs.iter().enumerate() {
-                let place = if rate == Rate::Audio && spec.rate == Rate::Audio {
+                let place = if let Some(first) = first_control {
+                    let offset = wire_floats;
+                    wire_floats = wire_floats.checked_add(1).ok_or_else(|| too_large("wires"))?;
+                    WirePlace::Control(first + k, offset)
+                } else if let Some(producer) = folded_into[index] {
+                    // A folded `*`: its output is its producer's, which holds the product.
+                    let (place, _) = units[producer].outputs[0];
+                    if let WirePlace::Lent(offset) = place {
+                        lent_outputs.push((output_count + k, offset));
+                    }
+                    place
+                } else if rate == Rate::Audio && spec.rate == Rate::Audio {
                     let block = blocks.take();
-                    releases[last_readers[index][k]].push(block);
+                    // A unit whose output a folded `*` reads holds the product for the
+                    // `*`'s readers.
+                    let last = match fold {
+                        Some((product, _)) => last_readers[product][0],
+                        None => last_readers[index][k],
+                    };
+                    releases[last].push(block);
                     let offset = block.checked_mul(block_size).ok_or_else(|| too_large("wires"))?;
                     lent_outputs.push((output_count + k, offset));
                     WirePlace::Lent(offset)
@@ -247,8 +332,10 @@ impl Plan {
                 input_specs,
                 output_rates: spec.outputs.clone(),
                 outputs,
+                skipped: folded_into[index].is_some() || first_control.is_some(),
+                scale,
             });
-            input_count += spec.inputs.len();
+            input_count += spec.inputs.len() + usize::from(fold.is_some());
             output_count += spec.outputs.len();
         }
         let tables =
@@ -287,14 +374,22 @@ impl Plan {
         let steps = units
             .iter()
             .enumerate()
-            .filter(|(_, u)| u.rate != Rate::Scalar)
+            .filter(|(_, u)| u.rate != Rate::Scalar && !u.skipped)
             .map(|(index, u)| Step {
                 table: Arc::clone(&u.table),
                 state: u.state,
                 audio: u.rate == Rate::Audio,
-                unit: index,
-                inputs: u.first_input..u.first_input + u.inputs.len(),
-                outputs: u.first_output..u.first_output + u.outputs.len(),
+                at: StepOffsets {
+                    inputs: inputs_at + u.first_input * std::mem::size_of::<Wire>(),
+                    input_count: u.inputs.len(),
+                    outputs: outputs_at + u.first_output * std::mem::size_of::<WireMut>(),
+                    output_count: u.outputs.len(),
+                    finished: finished_at + index * std::mem::size_of::<Finished>(),
+                    scale: match u.scale {
+                        Some(_) => inputs_at + (u.first_input + u.inputs.len()) * std::mem::size_of::<Wire>(),
+                        None => 0,
+                    },
+                },
             })
             .collect();
         Ok(Plan {
@@ -311,6 +406,8 @@ impl Plan {
             lent_floats,
             lent_inputs,
             lent_outputs,
+            control_inputs,
+            controls_read,
             local_at,
             local_floats,
             finished_at,
@@ -329,8 +426,63 @@ impl Plan {
             outputs: &unit.output_rates,
             sample_rate,
             block_size: self.block_size,
+            scale: unit.scale.map(|(_, spec)| spec),
         }
     }
+}
+
+/// Whether the output of unit `index` (an audio-rate unit whose UGen can scale its
+/// output) can take in the `*` that reads it, and if so that `*`'s unit and the index of
+/// its other input, the scale. It can when the unit has one audio-rate output, read by
+/// nothing but that `*` (a `BinaryOpUGen` of operator 2 at audio rate), whose other input
+/// is a constant or a control- or scalar-rate wire written before the unit runs: then the
+/// unit computing the product itself gives every reader the same values, and nothing
+/// reads the unscaled output in between.
+fn fold_target(
+    def: &GraphDef,
+    units: &[PlannedUnit],
+    readings: &[Vec<usize>],
+    last_readers: &[Vec<usize>],
+    index: usize,
+) -> Option<(usize, usize)> {
+    let spec = &def.ugens[index];
+    if spec.rate != Rate::Audio || spec.outputs != [Rate::Audio] || readings[index][0] != 1 {
+        return None;
+    }
+    let product = last_readers[index][0];
+    let p = def.ugens.get(product).filter(|_| product > index)?;
+    if p.name != "BinaryOpUGen" || p.special_index != 2 || p.rate != Rate::Audio || p.outputs != [Rate::Audio] {
+        return None;
+    }
+    let this = Input::UGen { ugen: index as u32, output: 0 };
+    let other = match p.inputs.as_slice() {
+        [a, b] if *a == this && *b != this => 1,
+        [a, b] if *b == this && *a != this => 0,
+        _ => return None,
+    };
+    match p.inputs[other] {
+        Input::Constant(_) => Some((product, other)),
+        Input::UGen { ugen, output } if (ugen as usize) < index => {
+            let (place, rate) = units[ugen as usize].outputs[output as usize];
+            (rate != Rate::Audio && !matches!(place, WirePlace::Lent(_))).then_some((product, other))
+        }
+        Input::UGen { .. } => None,
+    }
+}
+
+/// For each unit, for each of its outputs, how many inputs read it.
+fn readings(def: &GraphDef) -> Vec<Vec<usize>> {
+    let mut count: Vec<Vec<usize>> = def.ugens.iter().map(|spec| vec![0; spec.outputs.len()]).collect();
+    for spec in &def.ugens {
+        for input in &spec.inputs {
+            if let Input::UGen { ugen, output } = *input {
+                if let Some(c) = count.get_mut(ugen as usize).and_then(|outputs| outputs.get_mut(output as usize)) {
+                    *c += 1;
+                }
+            }
+        }
+    }
+    count
 }
 
 /// For each unit, for each of its outputs, the index of the last unit that reads it (the
@@ -426,10 +578,16 @@ mod tests {
         Plan::new(&def, 64, &|_| Some(Arc::clone(&table))).unwrap()
     }
 
+    /// The units the plan runs each block.
+    fn step_units(p: &Plan) -> Vec<usize> {
+        let flag = std::mem::size_of::<oscine_plugin_api::Finished>();
+        p.steps.iter().map(|s| (s.at.finished - p.finished_at) / flag).collect()
+    }
+
     fn lent(place: WirePlace) -> usize {
         match place {
             WirePlace::Lent(offset) => offset / 64,
-            WirePlace::Own(_) => panic!("an own wire"),
+            WirePlace::Own(_) | WirePlace::Control(..) => panic!("not a lent wire"),
         }
     }
 
@@ -462,6 +620,118 @@ mod tests {
         assert_eq!(lent(place), 0);
         assert_eq!(p.lent_floats, 4 * 64);
         assert_eq!((p.lent_inputs.len(), p.lent_outputs.len()), (4, 5));
+    }
+
+    /// A plan of `ugens` whose `Any` UGen can scale its output, with the `BinaryOpUGen`s
+    /// of the graph as `Any` too.
+    fn scaling_plan(ugens: Vec<UGenSpec>) -> Plan {
+        let def = GraphDef {
+            name: "test".into(),
+            constants: vec![0.5],
+            initial_values: vec![],
+            parameter_names: vec![],
+            ugens,
+            variants: vec![],
+        };
+        let table = Arc::new(UGenTable::new("Any", Any).with_output_scale());
+        Plan::new(&def, 64, &|_| Some(Arc::clone(&table))).unwrap()
+    }
+
+    fn times(a: Input, b: Input) -> UGenSpec {
+        UGenSpec {
+            name: "BinaryOpUGen".into(),
+            rate: Rate::Audio,
+            special_index: 2,
+            inputs: vec![a, b],
+            outputs: vec![Rate::Audio],
+        }
+    }
+
+    #[test]
+    fn a_multiply_by_a_control_is_folded_into_the_unit_whose_output_only_it_reads() {
+        let osc = Input::UGen { ugen: 1, output: 0 };
+        let amp = Input::UGen { ugen: 0, output: 0 };
+        let p = scaling_plan(vec![
+            unit(Rate::Control, &[], 1),
+            unit(Rate::Audio, &[], 1),
+            times(osc, amp),
+            unit(Rate::Audio, &[(2, 0)], 1),
+        ]);
+        let (oscillator, product) = (&p.units[1], &p.units[2]);
+        assert!(product.skipped && !oscillator.skipped);
+        assert!(matches!(oscillator.scale, Some((Source::Wire(WirePlace::Own(0), Rate::Control, 0), _))));
+        assert_eq!(product.outputs[0].0, oscillator.outputs[0].0);
+        // The product's reader takes the other block; the folded unit never runs.
+        assert_eq!(lent(p.units[3].outputs[0].0), 1 - lent(oscillator.outputs[0].0));
+        assert_eq!(step_units(&p), [0, 1, 3]);
+        let slot = oscillator.first_input + oscillator.inputs.len();
+        assert_eq!(p.steps[1].at.scale, p.inputs_at + slot * std::mem::size_of::<oscine_plugin_api::Wire>());
+        assert_eq!(p.steps[0].at.scale, 0);
+        // A constant scale, on the left.
+        let p = scaling_plan(vec![
+            unit(Rate::Audio, &[], 1),
+            times(Input::Constant(0), Input::UGen { ugen: 0, output: 0 }),
+        ]);
+        assert!(p.units[1].skipped && matches!(p.units[0].scale, Some((Source::Constant(0), _))));
+    }
+
+    #[test]
+    fn a_multiply_stays_a_unit_when_anything_else_reads_its_input_or_its_scale_is_audio_rate() {
+        let osc = Input::UGen { ugen: 1, output: 0 };
+        // The oscillator read twice.
+        let p = scaling_plan(vec![
+            unit(Rate::Control, &[], 1),
+            unit(Rate::Audio, &[], 1),
+            times(osc, Input::UGen { ugen: 0, output: 0 }),
+            unit(Rate::Audio, &[(1, 0)], 1),
+        ]);
+        assert!(p.units.iter().all(|u| !u.skipped && u.scale.is_none()));
+        // An audio-rate scale.
+        let p = scaling_plan(vec![
+            unit(Rate::Audio, &[], 1),
+            unit(Rate::Audio, &[], 1),
+            times(osc, Input::UGen { ugen: 0, output: 0 }),
+        ]);
+        assert!(p.units.iter().all(|u| !u.skipped && u.scale.is_none()));
+        // A scale written after the oscillator runs.
+        let p = scaling_plan(vec![
+            unit(Rate::Audio, &[], 1),
+            unit(Rate::Control, &[], 1),
+            times(Input::UGen { ugen: 0, output: 0 }, Input::UGen { ugen: 1, output: 0 }),
+        ]);
+        assert!(p.units.iter().all(|u| !u.skipped && u.scale.is_none()));
+    }
+
+    #[test]
+    fn a_control_rate_control_is_read_where_the_synth_keeps_its_controls() {
+        let control = |rate: Rate| UGenSpec {
+            name: "Control".into(),
+            rate,
+            special_index: 1,
+            inputs: vec![],
+            outputs: vec![rate; 2],
+        };
+        let def = |ugens| GraphDef {
+            name: "test".into(),
+            constants: vec![],
+            initial_values: vec![0.0; 3],
+            parameter_names: vec![],
+            ugens,
+            variants: vec![],
+        };
+        let table = Arc::new(UGenTable::new("Any", Any));
+        let p = Plan::new(&def(vec![control(Rate::Control), unit(Rate::Audio, &[(0, 1), (0, 0)], 1)]), 64, &|_| {
+            Some(Arc::clone(&table))
+        })
+        .unwrap();
+        assert!(p.units[0].skipped);
+        assert!(matches!(p.units[0].outputs[..], [(WirePlace::Control(1, _), _), (WirePlace::Control(2, _), _)]));
+        let read: Vec<(usize, usize)> = p.control_inputs.iter().map(|i| (i.slot, i.offset)).collect();
+        assert_eq!((read, p.controls_read), (vec![(0, 2), (1, 1)], 3));
+        assert_eq!(step_units(&p), [1]);
+        // A scalar-rate one keeps the values the Synth started with; it runs once.
+        let p = Plan::new(&def(vec![control(Rate::Scalar)]), 64, &|_| Some(Arc::clone(&table))).unwrap();
+        assert!(!p.units[0].skipped && p.control_inputs.is_empty());
     }
 
     #[test]

@@ -90,7 +90,7 @@ impl GraphSynthDef {
         // SAFETY: passed on from the caller.
         unsafe {
             match place {
-                WirePlace::Own(offset) => wires.add(offset),
+                WirePlace::Own(offset) | WirePlace::Control(_, offset) => wires.add(offset),
                 WirePlace::Lent(offset) => lent.add(offset),
             }
         }
@@ -120,6 +120,25 @@ impl GraphSynthDef {
         }
     }
 
+    /// Points the wire tables' controls at `controls` (the Synth's, this call's).
+    /// Context: RT.
+    ///
+    /// # Safety
+    /// As for [`point_lent_wires`](Self::point_lent_wires), for `controls` valid for reads
+    /// of `plan.controls_read` floats.
+    unsafe fn point_control_wires(&self, place: NonNull<u8>, controls: *const f32) {
+        let base = place.as_ptr();
+        // SAFETY: the table and flags are inside the state (`construct` wrote them).
+        unsafe {
+            let inputs = base.add(self.plan.inputs_at) as *mut Wire;
+            let finished = base.add(self.plan.finished_at) as *const Finished;
+            for input in &self.plan.control_inputs {
+                let wire = Wire::new(controls.add(input.offset), Rate::Control).from_unit(finished.add(input.from));
+                inputs.add(input.slot).write(wire);
+            }
+        }
+    }
+
     /// Runs every unit's `init`, a frame each, in graph order; false if one panicked.
     ///
     /// Context: RT.
@@ -131,10 +150,19 @@ impl GraphSynthDef {
         // SAFETY: as in `next`.
         let (inputs, outputs, finished) = unsafe { self.tables(base) };
         for (unit, finished) in self.plan.units.iter().zip(finished) {
+            if unit.skipped {
+                // Its producer computes the product, into the output they share, or its
+                // readers read the controls.
+                continue;
+            }
             let ins = &inputs[unit.first_input..unit.first_input + unit.inputs.len()];
             let outs = &outputs[unit.first_output..unit.first_output + unit.outputs.len()];
             // SAFETY: as in `next`.
             let mut io = unsafe { UnitIo::new(1, ins, outs, ctx) }.with_finished(finished);
+            if unit.scale.is_some() {
+                // SAFETY: the scale's slot follows the unit's inputs; it is not audio rate.
+                io = unsafe { io.with_scale(&inputs[unit.first_input + unit.inputs.len()]) };
+            }
             // SAFETY: `construct` built this unit at this offset; it is used by nobody else.
             if unsafe { unit.table.init(NonNull::new_unchecked(base.add(unit.state)), &mut io) }.is_err() {
                 return false;
@@ -152,15 +180,15 @@ impl GraphSynthDef {
     /// `place` holds a state `construct` built, used by nobody else meanwhile.
     unsafe fn next(&self, place: NonNull<u8>, frames: usize, ctx: &mut UnitContext<'_>) -> bool {
         let base = place.as_ptr();
-        // SAFETY: a state `construct` built.
-        let (inputs, outputs, finished) = unsafe { self.tables(base) };
         for step in &self.plan.steps {
-            // SAFETY: the plan's ranges and unit indices are within the tables it laid out.
+            let at = step.at;
+            // SAFETY: the plan's offsets are of the unit's slots in the wire tables and of
+            // its flag, inside the state `construct` built.
             let (ins, outs, finished) = unsafe {
                 (
-                    inputs.get_unchecked(step.inputs.clone()),
-                    outputs.get_unchecked(step.outputs.clone()),
-                    finished.get_unchecked(step.unit),
+                    std::slice::from_raw_parts(base.add(at.inputs) as *const Wire, at.input_count),
+                    std::slice::from_raw_parts(base.add(at.outputs) as *const WireMut, at.output_count),
+                    &*(base.add(at.finished) as *const Finished),
                 )
             };
             // SAFETY: the wires point into this state's wire area, the plan's constants or
@@ -168,6 +196,10 @@ impl GraphSynthDef {
             // block of values, each output its own, disjoint from every input.
             let mut io =
                 unsafe { UnitIo::new(if step.audio { frames } else { 1 }, ins, outs, ctx) }.with_finished(finished);
+            if at.scale != 0 {
+                // SAFETY: the plan's offset is of the scale's slot; it is not audio rate.
+                io = unsafe { io.with_scale(&*(base.add(at.scale) as *const Wire)) };
+            }
             // SAFETY: `construct` built this unit at this offset; it is used by nobody else.
             if unsafe { step.table.next(NonNull::new_unchecked(base.add(step.state)), &mut io) }.is_err() {
                 return false;
@@ -202,7 +234,7 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
         self.plan.layout
     }
 
-    unsafe fn construct(&self, _world: &World, _controls: &[f32], place: NonNull<u8>) -> Result<(), PluginError> {
+    unsafe fn construct(&self, _world: &World, controls: &[f32], place: NonNull<u8>) -> Result<(), PluginError> {
         let base = place.as_ptr();
         let seed = self.seeds.fetch_add(1, std::sync::atomic::Ordering::Relaxed) as i32;
         // SAFETY: the wire area (the Synth's own wires, then the lent wires' stand-in) is
@@ -215,6 +247,7 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
         unsafe {
             (base as *mut Header).write(Header {
                 lent_base: stand_in,
+                controls_base: std::ptr::null(),
                 rgen: Rgen::new(seed),
                 initialized: false,
                 faulted: false,
@@ -228,10 +261,20 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
             // SAFETY: the flags are inside the place, one per unit.
             unsafe { finished.add(u).write(Finished::new()) };
         }
+        // A control's first value, which its readers read until the first call.
+        for unit in &self.plan.units {
+            for &(place, _) in &unit.outputs {
+                if let WirePlace::Control(k, offset) = place {
+                    // SAFETY: the offset is inside the Synth's own wires.
+                    unsafe { wires.add(offset).write(controls.get(k).copied().unwrap_or(0.0)) };
+                }
+            }
+        }
         let input_table = unsafe { base.add(self.plan.inputs_at) as *mut Wire };
         let output_table = unsafe { base.add(self.plan.outputs_at) as *mut WireMut };
         for unit in &self.plan.units {
-            for (k, source) in unit.inputs.iter().enumerate() {
+            let scale = unit.scale.map(|(source, _)| source);
+            for (k, source) in unit.inputs.iter().chain(scale.iter()).enumerate() {
                 let wire = match *source {
                     // SAFETY: constants live in the plan, as long as every Synth of it; a
                     // missing constant (checked by the reader) would read the first.
@@ -311,6 +354,20 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
                 header.lent_base = lent;
             }
         }
+        if !self.plan.control_inputs.is_empty() {
+            let controls = ctx.controls;
+            if controls.len() < self.plan.controls_read {
+                // Never so: the engine passes every control of the SynthDef.
+                header.faulted = true;
+                return ProcessStatus::Faulted;
+            }
+            if header.controls_base != controls.as_ptr() {
+                // SAFETY: a live state used by nobody else; the controls are valid for this
+                // whole call (the tables are pointed again at each call whose are not these).
+                unsafe { self.point_control_wires(place, controls.as_ptr()) };
+                header.controls_base = controls.as_ptr();
+            }
+        }
         let mut units = UnitContext::new(
             ctx.sample_rate,
             self.plan.block_size,
@@ -362,11 +419,17 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
             std::slice::from_raw_parts(place.as_ptr().add(self.plan.wires_at) as *const f32, self.plan.wire_floats)
         };
         let constant = |c: u32| self.plan.constants.get(c as usize).copied().unwrap_or(0.0);
+        // SAFETY: the header is at offset 0 of a live state.
+        let controls = unsafe { (*(place.as_ptr() as *const Header)).controls_base };
         // A lent wire's buffer is shared by every Synth's call: between calls it holds
         // another Synth's signal, so the trace has no value of this one's to show (NaN).
         let wire = move |place: WirePlace| match place {
             WirePlace::Own(offset) => wires.get(offset).copied().unwrap_or(0.0),
             WirePlace::Lent(_) => f32::NAN,
+            // SAFETY: the controls of the Synth's last call, which the engine keeps in the
+            // Synth's own allocation (as long as the state), at least `controls_read` long.
+            WirePlace::Control(k, _) if !controls.is_null() => unsafe { *controls.add(k) },
+            WirePlace::Control(_, offset) => wires.get(offset).copied().unwrap_or(0.0),
         };
         let values = self.plan.units.iter().flat_map(move |unit| {
             let inputs = unit.inputs.iter().map(move |source| match *source {

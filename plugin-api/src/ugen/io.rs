@@ -205,6 +205,7 @@ pub struct UnitIo<'a, 'c> {
     inputs: &'a [Wire],
     outputs: &'a [WireMut],
     finished: Option<&'a Finished>,
+    scale: Option<&'a Wire>,
     /// What the Synth's units share.
     pub ctx: &'a mut UnitContext<'c>,
 }
@@ -218,7 +219,29 @@ impl<'a, 'c> UnitIo<'a, 'c> {
     /// [`audio_input`](Self::audio_input)), and no output may overlap an input or another
     /// output.
     pub unsafe fn new(frames: usize, inputs: &'a [Wire], outputs: &'a [WireMut], ctx: &'a mut UnitContext<'c>) -> Self {
-        UnitIo { frames, inputs, outputs, finished: None, ctx }
+        UnitIo { frames, inputs, outputs, finished: None, scale: None, ctx }
+    }
+
+    /// This view, with the input the host folded into the unit as a scale of its output
+    /// ([`UnitSpec::scale`](crate::UnitSpec::scale)).
+    ///
+    /// # Safety
+    /// As for [`new`](Self::new): the wire holds one value (it is not audio rate).
+    pub unsafe fn with_scale(self, scale: &'a Wire) -> Self {
+        UnitIo { scale: Some(scale), ..self }
+    }
+
+    /// The value this call of the input folded into the unit as a scale of its output, if
+    /// the host folded one ([`UnitSpec::scale`](crate::UnitSpec::scale)). The unit
+    /// multiplies frame `4g + j` of its output by lane `j` of a ramp from the value it had
+    /// in the last call (its first value at `init`) to this one, as scsynth's `*` ramps a
+    /// control-rate input four frames at a time: lanes starting at `old`, `old + s`,
+    /// `old + 2s` and `(old + 2s) + s`, each growing by `4s`, where `s` is
+    /// `(new − old) · (1 / frames)`, each sum rounded to `f32`.
+    #[inline]
+    pub fn scale(&self) -> Option<f32> {
+        // SAFETY: `with_scale`'s contract: valid for one value.
+        self.scale.map(|wire| unsafe { *wire.ptr })
     }
 
     /// This view, with the unit's own [`Finished`] (without, [`finish`](Self::finish) is

@@ -32,6 +32,12 @@ pub struct UnitSpec<'a> {
     pub sample_rate: f64,
     /// The engine's block size: the most frames an audio-rate unit computes per call.
     pub block_size: usize,
+    /// The input the host folded into this unit as a scale of its output, if it did (only
+    /// for a UGen whose table [takes one](crate::UGenTable::with_output_scale)): the
+    /// control- or scalar-rate side of a `BinaryOpUGen` `*` that was the only reader of
+    /// the unit's one audio-rate output. The unit then multiplies its output by it, ramped
+    /// across each call as that `*` ramps it, and reads it with [`UnitIo::scale`](crate::UnitIo::scale).
+    pub scale: Option<InputSpec>,
 }
 
 impl UnitSpec<'_> {

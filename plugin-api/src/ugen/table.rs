@@ -47,6 +47,7 @@ pub struct UGenTable {
     init: unsafe fn(NonNull<u8>, &mut UnitIo<'_, '_>),
     next: unsafe fn(NonNull<u8>, &mut UnitIo<'_, '_>),
     drop: unsafe fn(NonNull<u8>),
+    scales_output: bool,
 }
 
 type BuildFn = unsafe fn(&(dyn Any + Send + Sync), &UnitSpec<'_>, NonNull<u8>) -> Result<(), PluginError>;
@@ -94,7 +95,24 @@ impl UGenTable {
             init: init::<U::Unit>,
             next: next::<U::Unit>,
             drop: drop::<U::Unit>,
+            scales_output: false,
         }
+    }
+
+    /// This table, for a UGen whose units can scale their output themselves: the host may
+    /// then fold a `BinaryOpUGen` `*` by a control- or scalar-rate input into the unit
+    /// before it (see [`UnitSpec::scale`]), which saves that unit's call and a pass over
+    /// the block. The unit must compute exactly what the `*` would have: each frame its
+    /// own value times the ramped input, as [`UnitIo::scale`] describes.
+    ///
+    /// Context: NRT.
+    pub fn with_output_scale(self) -> Self {
+        UGenTable { scales_output: true, ..self }
+    }
+
+    /// Whether the UGen's units can scale their output ([`with_output_scale`](Self::with_output_scale)).
+    pub fn scales_output(&self) -> bool {
+        self.scales_output
     }
 
     /// The class name graphs use.

@@ -33,12 +33,13 @@ use std::sync::OnceLock;
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
 
+use super::signal::{scale_by, Held};
 use super::{expect_inputs, expect_outputs, expect_rate};
 
 pub(super) fn register(registrar: &mut dyn Registrar) {
-    registrar.register_ugen(UGenTable::new("Blip", Train(Kind::Blip)));
-    registrar.register_ugen(UGenTable::new("Saw", Train(Kind::Saw)));
-    registrar.register_ugen(UGenTable::new("Pulse", Train(Kind::Pulse)));
+    registrar.register_ugen(UGenTable::new("Blip", Train(Kind::Blip)).with_output_scale());
+    registrar.register_ugen(UGenTable::new("Saw", Train(Kind::Saw)).with_output_scale());
+    registrar.register_ugen(UGenTable::new("Pulse", Train(Kind::Pulse)).with_output_scale());
 }
 
 /// Points in a turn of the tables.
@@ -205,6 +206,8 @@ struct TrainUnit {
     units_per_hz: f64,
     /// Half the rate of the unit: Nyquist for its frames.
     nyquist: f64,
+    /// Where the ramp of the output's scale starts, if a `*` was folded into the unit.
+    scale: Option<Held>,
 }
 
 impl UGen for Train {
@@ -228,6 +231,7 @@ impl UGen for Train {
             y: if self.0 == Kind::Saw { -0.46 } else { 0.0 },
             units_per_hz: f64::from(TURN) * 0.5 / rate,
             nyquist: rate * 0.5,
+            scale: spec.scale.map(|_| Held::default()),
         })
     }
 }
@@ -263,7 +267,14 @@ impl Unit for TrainUnit {
         // The first frame, computed again by the first block: the shift still 0, so
         // Pulse's two trains cancel.
         let z = if self.kind == Kind::Pulse { 0.0 } else { self.harmonics.at(self.tables, self.phase) };
-        io.output(0)[0] = if self.kind == Kind::Blip { z } else { z + 0.999 * self.y };
+        let value = if self.kind == Kind::Blip { z } else { z + 0.999 * self.y };
+        io.output(0)[0] = match (&mut self.scale, io.scale()) {
+            (Some(held), Some(scale)) => {
+                *held = Held::of(scale);
+                value * scale
+            }
+            _ => value,
+        };
     }
 
     fn next(&mut self, io: &mut UnitIo<'_, '_>) {
@@ -284,6 +295,10 @@ impl Unit for TrainUnit {
             (0, 0)
         };
         let train = Block { step, shift, shift_slope, old, new: harmonics };
+        let ramp = match (&mut self.scale, io.scale()) {
+            (Some(held), Some(scale)) => Some(held.lanes_to(scale, frames)),
+            _ => None,
+        };
         let out = io.output(0);
         // One loop for each kind and for fading or not, so that no frame tests either.
         match (self.kind, old != harmonics) {
@@ -293,6 +308,9 @@ impl Unit for TrainUnit {
             (Kind::Saw, true) => self.run::<SAW, true>(&train, out),
             (Kind::Pulse, false) => self.run::<PULSE, false>(&train, out),
             (Kind::Pulse, true) => self.run::<PULSE, true>(&train, out),
+        }
+        if let Some(mut ramp) = ramp {
+            scale_by(out, &mut ramp);
         }
     }
 }

@@ -81,6 +81,8 @@ struct Control;
 
 struct ControlUnit {
     first: usize,
+    /// Whether an output is audio rate (and may read a bus); else each output is one value.
+    audio: bool,
 }
 
 impl UGen for Control {
@@ -89,7 +91,7 @@ impl UGen for Control {
         expect_rate(spec, &[Rate::Scalar, Rate::Control, Rate::Audio])?;
         let first = usize::try_from(spec.special_index)
             .map_err(|_| PluginError::new(format!("{} has a negative first control", spec.name)))?;
-        Ok(ControlUnit { first })
+        Ok(ControlUnit { first, audio: spec.outputs.contains(&Rate::Audio) })
     }
 }
 
@@ -115,6 +117,13 @@ impl Unit for ControlUnit {
         self.copy(io);
     }
     fn next(&mut self, io: &mut UnitIo<'_, '_>) {
-        self.copy(io);
+        if self.audio {
+            return self.copy(io);
+        }
+        // Scalar and control rate: one value an output, read from no bus.
+        let controls = io.ctx.controls.get(self.first..).unwrap_or_default();
+        for k in 0..io.num_outputs() {
+            io.output(k)[0] = controls.get(k).copied().unwrap_or(0.0);
+        }
     }
 }

@@ -68,6 +68,14 @@ impl LaneRamp {
     }
 }
 
+impl LaneRamp {
+    /// The four lanes' next values and what each grows by every four frames.
+    #[inline(always)]
+    pub(crate) fn lanes(&mut self) -> (&mut [f32; 4], f32) {
+        (&mut self.lanes, self.step)
+    }
+}
+
 impl Signal for LaneRamp {
     #[inline(always)]
     fn at(&mut self, i: usize) -> f32 {
@@ -130,18 +138,36 @@ impl Held {
         Held(io.in0(i))
     }
 
+    /// Starts from `value`.
+    pub(crate) fn of(value: f32) -> Held {
+        Held(value)
+    }
+
     /// The slope from the held value to input `i`'s current one: scsynth's
     /// `(new − old) · (1 / block)`.
     #[inline(always)]
     fn slope(&self, io: &UnitIo<'_, '_>, i: usize) -> (f32, f32) {
         let new = io.in0(i);
-        (new, (new - self.0) * (1.0 / io.frames() as f32))
+        (new, self.slope_to(new, io.frames()))
+    }
+
+    /// The slope from the held value to `new` over `frames` frames.
+    #[inline(always)]
+    fn slope_to(&self, new: f32, frames: usize) -> f32 {
+        (new - self.0) * (1.0 / frames as f32)
     }
 
     /// The ramp across this call as vector code rounds it ([`LaneRamp`]).
     #[inline(always)]
     pub(crate) fn lanes(&mut self, io: &UnitIo<'_, '_>, i: usize) -> LaneRamp {
-        let (new, slope) = self.slope(io, i);
+        let new = io.in0(i);
+        self.lanes_to(new, io.frames())
+    }
+
+    /// The ramp to `new` across a call of `frames` frames as vector code rounds it.
+    #[inline(always)]
+    pub(crate) fn lanes_to(&mut self, new: f32, frames: usize) -> LaneRamp {
+        let slope = self.slope_to(new, frames);
         LaneRamp::new(std::mem::replace(&mut self.0, new), slope)
     }
 
@@ -192,5 +218,35 @@ impl Reader for ReadRunning {
     #[inline(always)]
     fn read<'s, 'a: 's>(io: &UnitIo<'a, '_>, held: &'s mut Held, i: usize) -> RunningRamp<'s> {
         held.running(io, i)
+    }
+}
+
+/// Multiplies each frame `i` of `out` by `ramp`'s value there, as a `BinaryOpUGen` `*`
+/// by a ramped input computes it (for a unit that took in the `*` as its output's scale,
+/// [`UnitIo::scale`]): the same products, four frames at a time (SSE2, in x86-64's
+/// baseline), the lanes one vector.
+#[inline]
+pub(crate) fn scale_by(out: &mut [f32], ramp: &mut LaneRamp) {
+    #[cfg(target_arch = "x86_64")]
+    let out = {
+        use std::arch::x86_64::*;
+        let (lanes, step) = ramp.lanes();
+        // SAFETY: SSE2 is always there on x86-64; each load and store is of four `f32`s
+        // inside `out` or `lanes`.
+        unsafe {
+            let mut l = _mm_loadu_ps(lanes.as_ptr());
+            let step = _mm_set1_ps(step);
+            let mut fours = out.chunks_exact_mut(4);
+            for four in &mut fours {
+                _mm_storeu_ps(four.as_mut_ptr(), _mm_mul_ps(_mm_loadu_ps(four.as_ptr()), l));
+                l = _mm_add_ps(l, step);
+            }
+            _mm_storeu_ps(lanes.as_mut_ptr(), l);
+            fours.into_remainder()
+        }
+    };
+    // The frames left start a four, lane 0.
+    for (i, o) in out.iter_mut().enumerate() {
+        *o *= ramp.at(i);
     }
 }

@@ -10,11 +10,12 @@ use std::sync::OnceLock;
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
 
+use super::signal::{scale_by, Held, LaneRamp};
 use super::wavetable::{interpolate, point, sweep_each, truncate, PhaseReader, Wavetable};
 use super::{expect_inputs, expect_outputs, expect_rate};
 
 pub(super) fn register(registrar: &mut dyn Registrar) {
-    registrar.register_ugen(UGenTable::new("SinOsc", SinOsc));
+    registrar.register_ugen(UGenTable::new("SinOsc", SinOsc).with_output_scale());
     registrar.register_ugen(UGenTable::new("SinOscFB", SinOscFB));
 }
 
@@ -71,8 +72,21 @@ impl Wavetable for SineTable {
     #[inline(always)]
     fn sweep(&self, out: &mut [f32], phase: i32, inc: i32) -> i32 {
         #[cfg(target_arch = "x86_64")]
-        let (out, phase) = self.sweep_fours(out, phase, inc);
+        let (out, phase) = self.sweep_fours::<false>(out, phase, inc, &mut [1.0; 4], 0.0);
         sweep_each(out, phase, inc, |p| self.lookup(p))
+    }
+
+    #[inline(always)]
+    fn sweep_scaled(&self, out: &mut [f32], phase: i32, inc: i32, ramp: &mut LaneRamp) -> i32 {
+        #[cfg(target_arch = "x86_64")]
+        let (out, phase) = {
+            let (lanes, step) = ramp.lanes();
+            self.sweep_fours::<true>(out, phase, inc, lanes, step)
+        };
+        // The frames left start a four, at the ramp's lane 0.
+        let phase = sweep_each(out, phase, inc, |p| self.lookup(p));
+        scale_by(out, ramp);
+        phase
     }
 }
 
@@ -80,27 +94,46 @@ impl SineTable {
     /// [`Wavetable::sweep`] four frames at a time for as many whole fours as `out` holds
     /// (SSE2, in x86-64's baseline); returns the frames left and the phase they start at.
     /// Each frame's arithmetic is [`lookup`](Wavetable::lookup)'s: the same integer steps,
-    /// one `f32` multiply and one add, so the values are the same to the bit.
+    /// one `f32` multiply and one add, so the values are the same to the bit. With
+    /// `SCALED`, each value is then multiplied by its frame's lane of a ramp
+    /// ([`scale_by`]'s products), `lanes` holding the ramp's next values (updated) and
+    /// growing by `lane_step` every four frames.
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    fn sweep_fours<'o>(&self, out: &'o mut [f32], phase: i32, inc: i32) -> (&'o mut [f32], i32) {
+    fn sweep_fours<'o, const SCALED: bool>(
+        &self,
+        out: &'o mut [f32],
+        phase: i32,
+        inc: i32,
+        lanes: &mut [f32; 4],
+        lane_step: f32,
+    ) -> (&'o mut [f32], i32) {
         use std::arch::x86_64::*;
-        let mask = TABLE_SIZE - 1;
-        // The points `a` and `b` of a phase's pair, side by side.
-        let points = |i: u64| self.0[((i as usize >> 16) & mask)..][..2].as_ptr() as *const f64;
+        // The points `a` and `b` of a phase's pair, side by side, from the pair's byte offset
+        // in the table (a point's index times 4, below 8192 · 4, so `b` is in the table too).
+        let base = self.0.as_ptr() as *const u8;
+        // SAFETY: (for the closure) the offset is at most 0x7ffc, so 8 bytes from it are
+        // inside the 8193 points.
+        let points = |offset: u64| unsafe { base.add(offset as u32 as usize) as *const f64 };
         // SAFETY: SSE2 is always there on x86-64; the loads and the store are in bounds (see
         // below).
         unsafe {
+            // A phase's pair index is its bits 16 to 28; as a byte offset, bits 14 to 28.
+            let offset_mask = _mm_set1_epi32(((TABLE_SIZE - 1) << 2) as i32);
             let mut phases = _mm_setr_epi32(phase, phase.wrapping_add(inc), phase.wrapping_add(inc.wrapping_mul(2)), {
                 phase.wrapping_add(inc.wrapping_mul(3))
             });
             let step = _mm_set1_epi32(inc.wrapping_mul(4));
             let (fraction, one) = (_mm_set1_epi32(0xffff), _mm_set1_epi32(0x3f80_0000));
+            let mut scale = _mm_loadu_ps(lanes.as_ptr());
+            let scale_step = _mm_set1_ps(lane_step);
             let mut fours = out.chunks_exact_mut(4);
             for four in &mut fours {
-                // The phases of frames 0 and 1 in `low`, 2 and 3 in `high`, as 32-bit halves.
-                let low = _mm_cvtsi128_si64(phases) as u64;
-                let high = _mm_cvtsi128_si64(_mm_unpackhi_epi64(phases, phases)) as u64;
+                // The pairs' byte offsets of frames 0 and 1 in `low`, 2 and 3 in `high`, as
+                // 32-bit halves.
+                let offsets = _mm_and_si128(_mm_srli_epi32::<14>(phases), offset_mask);
+                let low = _mm_cvtsi128_si64(offsets) as u64;
+                let high = _mm_cvtsi128_si64(_mm_unpackhi_epi64(offsets, offsets)) as u64;
                 // Each pointer is to two `f32`s in the table (8 bytes), read unaligned.
                 let x = _mm_castpd_ps(_mm_loadh_pd(_mm_load_sd(points(low)), points(low >> 32)));
                 let y = _mm_castpd_ps(_mm_loadh_pd(_mm_load_sd(points(high)), points(high >> 32)));
@@ -110,10 +143,17 @@ impl SineTable {
                 let v1 = _mm_sub_ps(_mm_add_ps(a, a), b);
                 let v2 = _mm_sub_ps(b, a);
                 let frac = _mm_castsi128_ps(_mm_or_si128(_mm_slli_epi32::<7>(_mm_and_si128(phases, fraction)), one));
-                let values = _mm_add_ps(v1, _mm_mul_ps(v2, frac));
+                let mut values = _mm_add_ps(v1, _mm_mul_ps(v2, frac));
+                if SCALED {
+                    values = _mm_mul_ps(values, scale);
+                    scale = _mm_add_ps(scale, scale_step);
+                }
                 // `four` holds four `f32`s, written unaligned.
                 _mm_storeu_ps(four.as_mut_ptr(), values);
                 phases = _mm_add_epi32(phases, step);
+            }
+            if SCALED {
+                _mm_storeu_ps(lanes.as_mut_ptr(), scale);
             }
             (fours.into_remainder(), _mm_cvtsi128_si32(phases))
         }
@@ -126,6 +166,8 @@ struct SinOsc;
 struct SinOscUnit {
     table: SineTable,
     phase: PhaseReader,
+    /// Where the ramp of the output's scale starts, if a `*` was folded into the unit.
+    scale: Option<Held>,
 }
 
 impl UGen for SinOsc {
@@ -134,17 +176,31 @@ impl UGen for SinOsc {
         expect_rate(spec, &[Rate::Scalar, Rate::Control, Rate::Audio])?;
         expect_inputs(spec, 2, 2)?;
         expect_outputs(spec, 1)?;
-        Ok(SinOscUnit { table: sine_table(), phase: PhaseReader::new(spec, 0, 1) })
+        let scale = spec.scale.map(|_| Held::default());
+        Ok(SinOscUnit { table: sine_table(), phase: PhaseReader::new(spec, 0, 1), scale })
     }
 }
 
 impl Unit for SinOscUnit {
     fn init(&mut self, io: &mut UnitIo<'_, '_>) {
-        io.output(0)[0] = self.phase.start(&self.table, io);
+        let value = self.phase.start(&self.table, io);
+        io.output(0)[0] = match (&mut self.scale, io.scale()) {
+            (Some(held), Some(scale)) => {
+                *held = Held::of(scale);
+                value * scale
+            }
+            _ => value,
+        };
     }
 
     fn next(&mut self, io: &mut UnitIo<'_, '_>) {
-        self.phase.read(&self.table, io, 0);
+        match (&mut self.scale, io.scale()) {
+            (Some(held), Some(scale)) => {
+                let mut ramp = held.lanes_to(scale, io.frames());
+                self.phase.read_scaled(&self.table, io, 0, &mut ramp);
+            }
+            _ => self.phase.read(&self.table, io, 0),
+        }
     }
 }
 
@@ -251,6 +307,24 @@ mod tests {
                     phase = phase.wrapping_add(inc);
                 }
                 assert_eq!(end, phase);
+            }
+        }
+    }
+
+    #[test]
+    fn a_scaled_sweep_is_a_sweep_times_a_ramp_to_the_bit() {
+        use super::super::signal::{LaneRamp, Signal};
+        let table = sine_table();
+        for (first, slope) in [(0.5, 0.0), (-0.0, 0.0), (0.9, -0.013), (1e-3, 3.7)] {
+            for frames in [0, 1, 3, 4, 37, 64] {
+                let mut plain = vec![f32::NAN; frames];
+                let end = table.sweep(&mut plain, 12345, 4_921_316);
+                let mut ramp = LaneRamp::new(first, slope);
+                let want: Vec<u32> = plain.iter().enumerate().map(|(i, &x)| (x * ramp.at(i)).to_bits()).collect();
+                let mut scaled = vec![f32::NAN; frames];
+                let mut ramp = LaneRamp::new(first, slope);
+                assert_eq!(table.sweep_scaled(&mut scaled, 12345, 4_921_316, &mut ramp), end);
+                assert_eq!(scaled.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), want, "{first}, {slope}, {frames}");
             }
         }
     }

@@ -157,7 +157,7 @@ fn spec<'a>(
     inputs: &'a [InputSpec],
     outputs: &'a [Rate],
 ) -> UnitSpec<'a> {
-    UnitSpec { name, rate, special_index, inputs, outputs, sample_rate: SAMPLE_RATE, block_size: BLOCK }
+    UnitSpec { name, rate, special_index, inputs, outputs, sample_rate: SAMPLE_RATE, block_size: BLOCK, scale: None }
 }
 
 impl Runner {

@@ -26,6 +26,7 @@ use std::f64::consts::TAU;
 
 use oscine_plugin_api::{Rate, UnitIo, UnitSpec};
 
+use super::signal::{scale_by, LaneRamp};
 use crate::AudioBuffer;
 
 /// A table in wavetable form, read at a phase.
@@ -42,6 +43,15 @@ pub(crate) trait Wavetable {
     #[inline(always)]
     fn sweep(&self, out: &mut [f32], phase: i32, inc: i32) -> i32 {
         sweep_each(out, phase, inc, |p| self.lookup(p))
+    }
+
+    /// [`sweep`](Self::sweep), each value then multiplied by `ramp`'s at its frame
+    /// ([`scale_by`]).
+    #[inline(always)]
+    fn sweep_scaled(&self, out: &mut [f32], phase: i32, inc: i32, ramp: &mut LaneRamp) -> i32 {
+        let phase = self.sweep(out, phase, inc);
+        scale_by(out, ramp);
+        phase
     }
 }
 
@@ -176,6 +186,9 @@ pub(crate) struct PhaseReader {
     freq_frames: bool,
     /// The phase steps of an audio-rate phase input's radians.
     audio_phase_steps: fn(f64, f32) -> i32,
+    /// Whether the frequency is not audio rate and the phase input is a finite constant,
+    /// so that the phase never gets a change of the phase input to spread over a call.
+    steady: bool,
 }
 
 impl PhaseReader {
@@ -190,6 +203,7 @@ impl PhaseReader {
             phase_in,
             freq_frames: true,
             audio_phase_steps: phase_steps_f32,
+            steady: spec.input_rate(freq) != Rate::Audio && spec.constant(phase_in).is_some_and(f32::is_finite),
         }
     }
 
@@ -245,6 +259,32 @@ impl PhaseReader {
         );
     }
 
+    /// [`read`](Self::read), each value multiplied by `ramp`'s at its frame: for a unit
+    /// that took in a `*` as its output's scale.
+    #[inline]
+    pub(crate) fn read_scaled(
+        &mut self,
+        table: &impl Wavetable,
+        io: &mut UnitIo<'_, '_>,
+        output: usize,
+        ramp: &mut LaneRamp,
+    ) {
+        let mut swept = false;
+        self.read_frames(
+            table.cycle(),
+            io,
+            output,
+            |phase| table.lookup(phase),
+            |out, phase, inc, _| {
+                swept = true;
+                table.sweep_scaled(out, phase, inc, ramp)
+            },
+        );
+        if !swept {
+            scale_by(io.output(output), ramp);
+        }
+    }
+
     /// Fills output `output` for one call with `lookup` of each frame's phase (called once
     /// a frame, in order), for a table of `cycle` steps, and advances the phase.
     pub(crate) fn read_with(
@@ -268,10 +308,17 @@ impl PhaseReader {
         mut lookup: L,
         sweep: impl FnOnce(&mut [f32], i32, i32, &mut L) -> i32,
     ) {
-        let (freq, phase_in) = (self.freq(io), io.input(self.phase_in));
-        let audio_phase_steps = self.audio_phase_steps;
         let steps_per_hz = cycle * self.step;
         let increment = |f: f32| truncate(f64::from(f) * steps_per_hz);
+        if self.steady {
+            // The path below for a control-rate frequency and phase, whose phase input
+            // did not change: its slope is 0, which adds no steps.
+            let inc = increment(io.in0(self.freq));
+            self.phase = sweep(io.output(output), self.phase, inc, &mut lookup);
+            return;
+        }
+        let (freq, phase_in) = (self.freq(io), io.input(self.phase_in));
+        let audio_phase_steps = self.audio_phase_steps;
         let increment_f32 = |f: f32| truncate(f64::from(f * steps_per_hz as f32));
         let mut phase = self.phase;
         // A control-rate phase input's change over this call, per frame.
