@@ -28,6 +28,22 @@ impl Drop for TempDir {
     }
 }
 
+/// Writes `score` into `dir`, renders it with `oscine render` and `flags`, and returns the
+/// interleaved samples of the output file.
+fn render(dir: &TempDir, score: &Score, flags: &[&str]) -> Vec<f32> {
+    let (score_path, out) = (dir.0.join("score.osc"), dir.0.join("out.wav"));
+    score.write(&score_path).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_oscine"))
+        .arg("render")
+        .args(flags)
+        .arg(&score_path)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    hound::WavReader::open(&out).unwrap().into_samples::<f32>().map(Result::unwrap).collect()
+}
+
 fn blob(bytes: Vec<u8>) -> OscType {
     OscType::Blob(bytes)
 }
@@ -62,17 +78,8 @@ fn a_score_with_scsynths_verbs_renders_a_graph_and_its_variant() {
     // The variant, by index (control 1 is `bus`), on output 1.
     score.at(0.0, [message("/s_new", vec![s("tone.high"), i(1001), i(1), i(0), i(1), f(1.0)])]);
     score.end(0.02);
-    let (score_path, out) = (dir.0.join("score.osc"), dir.0.join("out.wav"));
-    score.write(&score_path).unwrap();
-    assert!(std::fs::metadata(&score_path).unwrap().len() > 65_507);
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_oscine"))
-        .arg("render")
-        .arg(&score_path)
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let data: Vec<f32> = hound::WavReader::open(&out).unwrap().into_samples::<f32>().map(Result::unwrap).collect();
+    let data = render(&dir, &score, &[]);
+    assert!(std::fs::metadata(dir.0.join("score.osc")).unwrap().len() > 65_507);
     let (left, right): (Vec<f32>, Vec<f32>) = data.chunks_exact(2).map(|fr| (fr[0], fr[1])).unzip();
     assert_sine(&left, &sine_reference(441.0, 48_000.0, 960));
     // The variant's default frequency, on output 1 (control 1, `bus`, set by index).
@@ -165,16 +172,7 @@ fn local_buses_carry_a_synths_signal_into_its_next_block() {
     score.at(0.0, [message("/d_recv", vec![blob(file(&[graph]))])]);
     score.at(0.0, [message("/s_new", vec![s("feedback"), i(1000), i(0), i(0)])]);
     score.end(640.0 / 48_000.0);
-    let (score_path, out) = (dir.0.join("score.osc"), dir.0.join("out.wav"));
-    score.write(&score_path).unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_oscine"))
-        .args(["render", "--outputs", "1"])
-        .arg(&score_path)
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let data: Vec<f32> = hound::WavReader::open(&out).unwrap().into_samples::<f32>().map(Result::unwrap).collect();
+    let data = render(&dir, &score, &["--outputs", "1"]);
     assert_eq!(data.len(), 640);
     assert!(data[..64].iter().all(|x| *x == 0.0), "the first block reads the default");
     assert_sine(&data[64..], &sine_reference(1000.0, 48_000.0, 576));
@@ -226,16 +224,7 @@ fn a_graph_whose_wires_outgrow_the_wire_buffers_renders_like_a_small_one() {
     score.at(0.0, [message("/s_new", vec![s("wide"), i(1000), i(1), i(0)])]);
     score.at(0.0, [message("/s_new", vec![s("narrow"), i(1001), i(1), i(0), s("bus"), f(1.0)])]);
     score.end(640.0 / 48_000.0);
-    let (score_path, out) = (dir.0.join("score.osc"), dir.0.join("out.wav"));
-    score.write(&score_path).unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_oscine"))
-        .arg("render")
-        .arg(&score_path)
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let data: Vec<f32> = hound::WavReader::open(&out).unwrap().into_samples::<f32>().map(Result::unwrap).collect();
+    let data = render(&dir, &score, &[]);
     let (wide, narrow): (Vec<f32>, Vec<f32>) = data.chunks_exact(2).map(|fr| (fr[0], fr[1])).unzip();
     assert_eq!(wide.len(), 640);
     assert_sine(&narrow, &sine_reference(440.0, 48_000.0, 640));
@@ -444,16 +433,7 @@ fn an_oscillator_that_takes_in_its_multiply_renders_the_same_samples_as_the_mult
             );
         }
         score.end(2000.0 / 48_000.0);
-        let (score_path, out) = (dir.0.join("score.osc"), dir.0.join("out.wav"));
-        score.write(&score_path).unwrap();
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_oscine"))
-            .arg("render")
-            .arg(&score_path)
-            .arg(&out)
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        let data: Vec<f32> = hound::WavReader::open(&out).unwrap().into_samples::<f32>().map(Result::unwrap).collect();
+        let data = render(&dir, &score, &[]);
         let (folded, kept): (Vec<u32>, Vec<u32>) =
             data.chunks_exact(2).map(|fr| (fr[0].to_bits(), fr[1].to_bits())).unzip();
         assert_eq!(folded.len(), 2000);
