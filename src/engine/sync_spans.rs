@@ -112,9 +112,9 @@ impl SyncSpans {
     pub fn hold(&mut self, client: ClientId, span: Option<SpanId>) -> Result<SpanId, EngineError> {
         let index = match span {
             Some(s) if self.alive(s) => s.index,
-            Some(_) => match self.by_client.get(client) {
-                Some(place) => self.clients[place as usize].front,
-                None => self.open_span(client)?,
+            Some(_) => match self.by_client.get(client).map(|place| self.clients[place as usize].front) {
+                Some(front) if front != NONE => front,
+                _ => self.open_span(client)?,
             },
             None => self.open_span(client)?,
         };
