@@ -36,7 +36,11 @@ fn a_clients_queries_in_flight_are_bounded_and_come_back_when_their_storage_goes
     ]));
     c.send_packet(&timed(vec![msg("/c_get", vec![i(1)])]));
     // c's own /sync would wait the hour for them.
-    other.sync_quiet();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while other.status().scheduled < 4 {
+        assert!(Instant::now() < deadline, "the timed queries never reached the scheduler");
+        std::thread::sleep(Duration::from_millis(5));
+    }
     assert_eq!(other.status().scheduled, 4);
     c.send("/c_get", vec![i(2), i(3)]);
     let refused = c.expect_error("/c_get", 39);

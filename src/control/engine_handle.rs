@@ -116,6 +116,11 @@ impl EngineHandle {
         self.commands.slots()
     }
 
+    /// Whether the audio thread has taken every command queued so far.
+    pub fn commands_taken(&self) -> bool {
+        self.commands.slots() == self.commands.buffer().capacity()
+    }
+
     /// Queues every command of one datagram, all or none: the audio thread applies them
     /// in the same block (or at their times), never some now and the rest a block later.
     /// A group larger than the free room is refused whole, dropped here and counted.

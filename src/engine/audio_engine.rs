@@ -397,6 +397,9 @@ impl Engine {
                 let sync = matches!(s.command, Command::Sync { .. });
                 self.resources.release_scheduled(span, false, sync);
             }
+            if let Command::Sync { client, .. } = s.command {
+                self.outbox.emit(Event::SyncDropped { client });
+            }
             self.dispose_command(s.command);
         }
     }

@@ -94,6 +94,13 @@ pub enum Event {
         /// The token it sent.
         token: i32,
     },
+    /// A timed `Sync` of the client was dropped unanswered with the scheduler it waited
+    /// in (`ClearScheduled`): no `Synced` will come for it. Nothing is sent to the
+    /// client; the network thread counts the client's `Sync`s still in the engine.
+    SyncDropped {
+        /// The client.
+        client: ClientId,
+    },
     /// A control bus read's answer.
     ControlBuses {
         /// The client.
@@ -173,6 +180,7 @@ impl Event {
             Event::Ack { .. }
             | Event::Error { .. }
             | Event::Synced { .. }
+            | Event::SyncDropped { .. }
             | Event::NodeInfo { .. }
             | Event::Controls { .. }
             | Event::ControlBuses { .. }

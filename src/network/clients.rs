@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use slotmap::{new_key_type, Key, KeyData, SlotMap};
 
 use super::return_address::ReturnAddress;
+use super::sync_watch::SyncWatch;
 
 use crate::engine::{ClientId, QueryCount};
 use crate::osc::Dialect;
@@ -39,6 +40,8 @@ struct Client {
     queries: QueryCount,
     /// Whether its successful commands are acknowledged (`/acks`).
     acks: bool,
+    /// Its commands and `/sync`s on their way through the engine.
+    syncs: SyncWatch,
 }
 
 /// Every UDP address that has sent a datagram and every open TCP connection, numbered so
@@ -128,6 +131,7 @@ impl ClientTable {
             datagrams: 0,
             queries: QueryCount::new(),
             acks: true,
+            syncs: SyncWatch::default(),
         });
         self.by_return_address.insert(return_address, key);
         id(key)
@@ -158,6 +162,12 @@ impl ClientTable {
         if let Some(c) = self.clients.get_mut(key(id)) {
             c.acks = on;
         }
+    }
+
+    /// What the network thread knows of client `id`'s commands in the engine, if still
+    /// known.
+    pub fn sync_watch(&mut self, id: ClientId) -> Option<&mut SyncWatch> {
+        self.clients.get_mut(key(id)).map(|c| &mut c.syncs)
     }
 
     /// Client `id`'s count of queries in flight, if still known.

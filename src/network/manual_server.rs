@@ -97,6 +97,13 @@ impl ManualServer {
         self.render(1)
     }
 
+    /// Handles one datagram from `from` without rendering a block, and returns what the
+    /// server would send now: the replies the network thread gives without the engine.
+    pub fn receive(&mut self, bytes: &[u8], from: SocketAddr) -> Vec<(SocketAddr, OscPacket)> {
+        self.server.receive_datagram(bytes, from);
+        self.server.take_outgoing()
+    }
+
     /// Renders `blocks` blocks, turning the events of each into replies, and returns them:
     /// to wait for worker jobs, timed commands or a `/sync`.
     pub fn render(&mut self, blocks: usize) -> Vec<(SocketAddr, OscPacket)> {

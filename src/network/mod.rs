@@ -15,6 +15,7 @@ mod reply_datagrams;
 mod report_log;
 mod return_address;
 mod server;
+mod sync_watch;
 mod tcp_connection;
 mod tcp_connections;
 mod udp_receiver;

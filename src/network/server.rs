@@ -18,7 +18,7 @@ use super::tcp_connections::{SendError, TcpConnections};
 use super::udp_receiver::{size_receive_buffer, ReceiveBuffer, UdpReceiver, BATCH};
 use super::{AllowList, ClientTable};
 use crate::control::{EngineHandle, InstallMode, PluginSource};
-use crate::engine::{ClientId, Command, Event, TimedCommand, Timetag};
+use crate::engine::{ClientId, Command, CommandKind, Event, TimedCommand, Timetag};
 use crate::loader::{LoadError, LoadStep, LoaderHandle, LoaderReport, LoaderRequest};
 use crate::osc::{
     check_packet, check_structure, expand_command_numbers, parse, replies, replies::EventReply, Dialect, ErrorCode,
@@ -687,12 +687,18 @@ impl Server {
     fn send_batch(&mut self) {
         let completions = std::mem::take(&mut self.batch_completions);
         let Some(&(_, client)) = self.batch.first() else { return };
+        let is_sync = |(c, _): &(TimedCommand, ClientId)| matches!(c.command, Command::Sync { .. });
+        let syncs = self.batch.iter().filter(|c| is_sync(c)).count() as u32;
+        let uncovered_after = self.batch.last().is_some_and(|c| !is_sync(c));
         let commands: Vec<TimedCommand> = self.batch.drain(..).map(|(c, _)| c).collect();
         let tcp = matches!(self.clients.return_address(client), Some(ReturnAddress::Tcp(..)));
         let waits = self.parked.iter().any(|p| p.client == client) || commands.len() > self.handle.command_room();
         if tcp && waits && commands.len() <= self.handle.options().command_queue_capacity {
             let addrs = std::mem::take(&mut self.batch_addrs);
             self.parked.push_back(ParkedGroup { client, commands, addrs });
+            if let Some(watch) = self.clients.sync_watch(client) {
+                watch.sent(syncs, uncovered_after);
+            }
             if let Some(tcp) = self.tcp.as_mut() {
                 tcp.count_wait();
             }
@@ -708,6 +714,8 @@ impl Server {
             for (addr, client) in std::mem::take(&mut self.batch_addrs) {
                 self.reply_error(client, &addr, RequestError::new(ErrorCode::QueueFull, full.to_string()));
             }
+        } else if let Some(watch) = self.clients.sync_watch(client) {
+            watch.sent(syncs, uncovered_after);
         }
         self.batch_addrs.clear();
     }
@@ -843,6 +851,13 @@ impl Server {
             Ok(r) => r,
             Err(e) => return self.reply_error(client, &msg.addr, e),
         };
+        if let Request::Commands(commands) = &request {
+            if let [Command::Sync { token, .. }] = commands[..] {
+                if time.is_immediate() && self.sync_waits_for_nothing(client) {
+                    return self.reply(client, replies::message("/synced", vec![OscType::Int(token)]));
+                }
+            }
+        }
         if let Request::Commands(commands) | Request::CommandsThen(commands, _) = &mut request {
             if let Err(e) = self.take_query_permits(client, commands) {
                 return self.reply_error(client, &msg.addr, e);
@@ -950,6 +965,21 @@ impl Server {
                 }
             }
         }
+    }
+
+    /// Whether a `/sync` of `client` received now would wait for nothing: the audio
+    /// thread has taken every command queued (whoever sent it), every command the client
+    /// sent has come back through a `/sync` already answered, nothing of it is held back
+    /// here, and the engine is running (else the engine's answer, or the error saying why
+    /// none comes, is the one to give).
+    fn sync_waits_for_nothing(&mut self, client: ClientId) -> bool {
+        self.handle.commands_taken()
+            && self.quit.is_none()
+            && stopped_audio(&self.handle.status(), self.stalled).is_none()
+            && self.clients.sync_watch(client).is_some_and(|w| w.quiet())
+            && !self.deferred.iter().any(|d| d.client == client)
+            && !self.parked.iter().any(|p| p.client == client)
+            && !self.completions.waits_for(client)
     }
 
     /// Queues `commands`, waiting for the outcome of a resource command among them when
@@ -1101,6 +1131,9 @@ impl Server {
                 // Nothing will ever apply a queued command: answer now.
                 self.reply_error(client, addr, error);
                 return false;
+            }
+            if let Some(watch) = self.clients.sync_watch(client) {
+                watch.queued();
             }
             self.batch.push((TimedCommand { command, time, bundle, last_of_group: false }, client));
             if self.batch_addrs.last().map(|(a, _)| a.as_str()) != Some(addr) {
@@ -1334,6 +1367,14 @@ impl Server {
         // Before draining, so that events pushed from now on signal again.
         self.handle.event_signal().take();
         while let Some(event) = self.handle.poll_event() {
+            if let Event::Synced { client, .. }
+            | Event::SyncDropped { client }
+            | Event::Error { client, command: CommandKind::Sync, .. } = event
+            {
+                if let Some(watch) = self.clients.sync_watch(client) {
+                    watch.sync_ended();
+                }
+            }
             self.resources.observe(&event);
             let outcome = self.completions.observe(&event);
             if let Event::Report { id, report } = &event {

@@ -297,6 +297,7 @@ pub fn for_event(event: Event, registry: &Registry) -> EventReply {
         Event::Ack { client, command, id } => EventReply::Sender(client, ack(address(command), id)),
         Event::Error { client, command, error } => EventReply::SenderError(client, address(command), error.into()),
         Event::Synced { client, token } => EventReply::Sender(client, message("/synced", vec![int(token)])),
+        Event::SyncDropped { .. } => EventReply::Nothing,
         Event::Tree { client, snapshot, form: TreeForm::Oscine } => match tree(&snapshot) {
             Ok(mut parts) if parts.len() == 1 => EventReply::Sender(client, parts.remove(0)),
             Ok(parts) => EventReply::SenderParts(client, parts),
