@@ -4,9 +4,10 @@
 Both servers run on the same private `jackd -d dummy` server (48 kHz, 64-frame periods, so
 both render 64-frame blocks on the same clock), one after the other, with the same SCgf
 SynthDef (`sine`: `Out.ar(0, SinOsc.ar(freq, 0, amp))`, compiled by supriya or sclang),
-sent with `/d_recv` from a setup socket. Then one client measures:
+sent with `/d_recv` from a setup socket. Then clients measure:
 
-- throughput: `new`+`free` pairs, each Synth freed right after it is made, with a `/sync`
+- throughput (the client is `examples/command_load.rs`, so that a Python client's own
+  limits are not what is measured): `new`+`free` pairs, each Synth freed right after it is made, with a `/sync`
   after every 1000 pairs and at most `--window` rounds of 1000 in flight (the client
   waits for a round's `/synced` before it sends the round `--window` later); the pairs
   go in bundles of 250 pairs (500 messages a datagram), or one message per datagram.
@@ -23,8 +24,8 @@ Each case runs `--runs` times, both servers alternating; the median run counts. 
 table with both servers' figures and Oscine's ratio.
 
 Needs: jackd2 (`jackd`, `jack_wait`), scsynth (Debian: supercollider-server), supriya
-(`pip install --pre supriya`) or sclang, and Oscine built with JACK:
-`cargo build --release --features jack`.
+(`pip install --pre supriya`) or sclang, Oscine built with JACK and the load generator:
+`cargo build --release --features jack --bin oscine --example command_load`.
 
     python3 benches/command_throughput.py [--rounds 20] [--window 2] [--runs 3] [--trips 1000]
 """
@@ -41,6 +42,7 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+LOADER = os.path.join(HERE, "..", "target", "release", "examples", "command_load")
 SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
 PAIRS_PER_SYNC = 1000
 PAIRS_PER_BUNDLE = 250
@@ -107,20 +109,25 @@ def free_port():
     return port
 
 
-def parse(data):
-    """The messages of a datagram, bundles flattened: (address, args) each."""
+def elements(data):
+    """The messages of a datagram, bundles flattened, as bytes each (not decoded)."""
     if data.startswith(b"#bundle\0"):
         out, i = [], 16
         while i + 4 <= len(data):
-            (n,) = struct.unpack(">i", data[i:i + 4])
-            out += parse(data[i + 4:i + 4 + n])
+            (n,) = struct.unpack_from(">i", data, i)
+            out += elements(data[i + 4:i + 4 + n])
             i += 4 + n
         return out
+    return [data]
+
+
+def parse(data):
+    """One message's address and arguments."""
     end = data.index(b"\0")
     address = data[:end].decode()
     i = (end + 4) & ~3
     if i >= len(data) or data[i:i + 1] != b",":
-        return [(address, [])]
+        return address, []
     end = data.index(b"\0", i)
     tags = data[i + 1:end].decode()
     i = (end + 4) & ~3
@@ -146,7 +153,7 @@ def parse(data):
         elif t == "h":
             args.append(struct.unpack(">q", data[i:i + 8])[0])
             i += 8
-    return [(address, args)]
+    return address, args
 
 
 class Client:
@@ -177,10 +184,19 @@ class Client:
                 return
             with self.lock:
                 self.datagrams += 1
-                for address, args in parse(data):
+                woken = False
+                for m in elements(data):
+                    # An `/ack` is counted by its address, without decoding the rest: the
+                    # client, not the server, would otherwise be what the figure measures.
+                    if m.startswith(b"/ack\0"):
+                        self.counts["/ack"] = self.counts.get("/ack", 0) + 1
+                        continue
+                    address, args = parse(m)
                     self.counts[address] = self.counts.get(address, 0) + 1
                     self.waiting.append((address, args))
-                self.lock.notify_all()
+                    woken = True
+                if woken:
+                    self.lock.notify_all()
 
     def send(self, data):
         self.sock.sendto(data, self.server)
@@ -285,48 +301,19 @@ class ServerUnderTest:
         return args[0]
 
     def throughput(self, rounds, bundled, window):
-        """Pairs a second over `rounds` rounds of 1000, and what was lost (0: none)."""
-        c = self.client
-        # Every datagram is encoded before the clock starts.
-        node = 10_000
-        plan = []
-        for r in range(rounds):
-            pairs = []
-            for _ in range(PAIRS_PER_SYNC):
-                pairs.append(self.pair(node))
-                node += 1
-            if bundled:
-                datagrams = [bundle([m for p in pairs[k:k + PAIRS_PER_BUNDLE] for m in p])
-                             for k in range(0, PAIRS_PER_SYNC, PAIRS_PER_BUNDLE)]
-            else:
-                datagrams = [m for p in pairs for m in p]
-            plan.append(datagrams + [message("/sync", r + 1)])
-        c.reset()
-        client_port = c.sock.getsockname()[1]
-        drops_before = kernel_drops(client_port) + kernel_drops(self.port)
-        start = time.perf_counter()
-        answered = 0
-        for r, datagrams in enumerate(plan):
-            if r - answered >= window:
-                answered += 1
-                while c.expect("/synced", timeout=60.0) != [answered]:
-                    pass
-            for d in datagrams:
-                c.send(d)
-        while answered < len(plan):
-            answered += 1
-            while c.expect("/synced", timeout=60.0) != [answered]:
-                pass
-        elapsed = time.perf_counter() - start
-        expected = 2 * rounds * PAIRS_PER_SYNC
-        with c.lock:
-            acks = c.counts.get("/ack", 0)
-            failures = c.counts.get("/fail", 0) + c.counts.get("/error", 0)
-        lost = failures + (kernel_drops(client_port) + kernel_drops(self.port) - drops_before)
+        """Pairs a second over `rounds` rounds of 1000, what was lost (0: none), and the
+        reply datagrams. The load comes from `examples/command_load.rs`, which counts every
+        reply; this script checks the counts."""
+        drops_before = kernel_drops(self.port)
+        command = [LOADER, "--port", str(self.port), "--dialect", self.kind, "--rounds", str(rounds),
+                   "--window", str(window)] + (["--bundled"] if bundled else [])
+        out = subprocess.run(command, check=True, capture_output=True, text=True, timeout=600).stdout.split()
+        rate, acks, failures, datagrams, client_drops, timed_out = float(out[0]), *map(int, out[1:])
+        lost = failures + client_drops + (kernel_drops(self.port) - drops_before) + timed_out
         if self.kind == "oscine":
-            lost += expected - acks
+            lost += 2 * rounds * PAIRS_PER_SYNC - acks
         lost += self.synths_left()
-        return rounds * PAIRS_PER_SYNC / elapsed, lost, c.datagrams
+        return rate, lost, datagrams
 
     def resident_with_synths(self, count):
         """Resident memory (MB) before and with `count` Synths playing, which are then freed."""
@@ -378,7 +365,9 @@ def main():
     p.add_argument("--window", type=int, default=2, help="rounds of 1000 pairs in flight at once")
     p.add_argument("--trips", type=int, default=1000, help="round trips per latency run")
     p.add_argument("--oscine", default=os.path.join(HERE, "..", "target", "release", "oscine"))
+    p.add_argument("--servers", default="scsynth,oscine", help="which servers to run (to profile one)")
     args = p.parse_args()
+    servers = args.servers.split(",")
 
     with tempfile.TemporaryDirectory() as tmp:
         sine = compile_sine(tmp)
@@ -386,7 +375,7 @@ def main():
     results = {}
     try:
         for run in range(args.runs):
-            for kind in ("scsynth", "oscine"):
+            for kind in servers:
                 server = ServerUnderTest(kind, jack, args.oscine, sine)
                 try:
                     for name, bundled in (("pairs/s, bundles of 250 pairs", True),
@@ -417,6 +406,9 @@ def main():
     print("|---|---:|---:|---:|")
     for name in names:
         row = []
+        if len(servers) < 2:
+            print(f"| {name} | {statistics.median(r for r, _ in results[(name, servers[0])]):,.3f} |")
+            continue
         for kind in ("scsynth", "oscine"):
             runs = results[(name, kind)]
             value = statistics.median(r for r, _ in runs)

@@ -43,14 +43,28 @@ fn synced(replies: &[(SocketAddr, OscPacket)]) -> Vec<i32> {
 fn server() -> ManualServer {
     let options = EngineOptions { max_nodes: 32, max_resources: 16, workers: 1, ..EngineOptions::default() };
     let bind = ServerOptions::new("127.0.0.1:0".parse().unwrap());
-    ManualServer::new(options, Registry::with_builtins(), &bind).expect("a manual server")
+    let mut server = ManualServer::new(options, Registry::with_builtins(), &bind).expect("a manual server");
+    // Until the engine has rendered a block, a /sync also says that it runs.
+    server.render(1);
+    server
 }
 
 const CLIENT: &str = "127.0.0.1:9";
 const OTHER: &str = "127.0.0.1:10";
 
 #[test]
-fn a_sync_with_nothing_before_it_is_answered_before_any_block() {
+fn before_the_first_block_a_sync_waits_for_it() {
+    let bind = ServerOptions::new("127.0.0.1:0".parse().unwrap());
+    let mut s = ManualServer::new(EngineOptions::default(), Registry::with_builtins(), &bind).unwrap();
+    let c: SocketAddr = CLIENT.parse().unwrap();
+    assert_eq!(synced(&s.receive(&sync(1), c)), Vec::<i32>::new());
+    assert_eq!(synced(&s.render(1)), vec![1]);
+    assert_eq!(synced(&s.receive(&sync(2), c)), vec![2]);
+    s.shutdown();
+}
+
+#[test]
+fn a_sync_with_nothing_before_it_is_answered_before_the_next_block() {
     let mut s = server();
     let c: SocketAddr = CLIENT.parse().unwrap();
     assert_eq!(synced(&s.receive(&sync(1), c)), vec![1]);

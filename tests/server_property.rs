@@ -678,10 +678,7 @@ fn stops_or_silences(bytes: &[u8]) -> bool {
         return false;
     }
     let Ok(expanded) = oscine::osc::expand_command_numbers(bytes) else { return false };
-    match rosc::decoder::decode_udp(&expanded) {
-        Ok(([], p)) => packet(&p),
-        _ => false,
-    }
+    oscine::osc::decode_packet(&expanded).is_ok_and(|p| packet(&p))
 }
 
 /// What came back to the fuzzing client.

@@ -56,47 +56,61 @@ impl EngineHandle {
     ///
     /// Context: NRT. Makes the Synth's one allocation and builds the plugin's state in it.
     pub fn build_synth(&self, def: &str, initial: &[(ControlKey<'_>, f32)]) -> Result<SynthInstance, SynthBuildError> {
+        self.build_synth_with(def, initial.iter().copied())
+    }
+
+    /// [`build_synth`](Self::build_synth) with the initial values as they come.
+    pub fn build_synth_with<'k>(
+        &self,
+        def: &str,
+        initial: impl IntoIterator<Item = (ControlKey<'k>, f32)>,
+    ) -> Result<SynthInstance, SynthBuildError> {
         let registry = self.registry();
         let entry = registry.get(def).ok_or_else(|| SynthBuildError::UnknownSynthDef(def.to_owned()))?;
         let unknown = |control: String| SynthBuildError::UnknownControl { def: def.to_owned(), control };
         let construct = |reason: String| SynthBuildError::Construct { def: def.to_owned(), reason };
         let specs = entry.controls();
-        let mut controls: Vec<f32> = specs.iter().map(|s| s.default).collect();
+        let options = self.options();
+        let world = options.world();
+        let layout = SynthLayout::new(entry, world.block_size).map_err(|e| construct(e.to_string()))?;
+        let memory = Memory::allocate(layout.total).map_err(construct)?;
+        let base = memory.0.as_ptr();
+        let at = |offset: u32| offset as usize;
+        // SAFETY: the controls' place in the allocation, aligned for `f32`, with room for
+        // one per control; written in full before it is read.
+        let controls: &mut [f32] = unsafe {
+            let first = base.add(at(layout.controls)).cast::<f32>();
+            write_all(first, specs.iter().map(|s| s.default));
+            std::slice::from_raw_parts_mut(first, specs.len())
+        };
         let mut requests: Vec<Option<ResourceId>> = vec![None; entry.resource_port_count()];
         for (key, value) in initial {
             let port = match key {
-                ControlKey::Index(i) => entry.port_by_index(*i).ok_or_else(|| unknown(format!("index {i}")))?,
+                ControlKey::Index(i) => entry.port_by_index(i).ok_or_else(|| unknown(format!("index {i}")))?,
                 ControlKey::Name(name) => registry
                     .control_name_id(name)
                     .and_then(|id| entry.port_by_name(id))
                     .ok_or_else(|| unknown(format!("'{name}'")))?,
             };
             match port {
-                PortRef::Control(i) => controls[i] = specs[i].clamp(*value),
+                PortRef::Control(i) => controls[i] = specs[i].clamp(value),
                 PortRef::Resource(i) => {
-                    if value.fract() != 0.0 || *value < 0.0 || *value > i32::MAX as f32 {
+                    if value.fract() != 0.0 || value < 0.0 || value > i32::MAX as f32 {
                         let name = &entry.info().resource_ports[i].name;
                         return Err(construct(format!(
                             "resource port '{name}' takes an integer resource id, got {value}"
                         )));
                     }
-                    requests[i] = Some(*value as ResourceId);
+                    requests[i] = Some(value as ResourceId);
                 }
             }
         }
-        let options = self.options();
-        let world = options.world();
-        let layout = SynthLayout::new(entry, world.block_size).map_err(|e| construct(e.to_string()))?;
-        let memory = Memory::allocate(layout.total).map_err(construct)?;
-        let base = memory.0.as_ptr();
         let b = world.block_size;
         let (n_in, n_out) = (entry.input_count(), entry.output_count());
-        let at = |offset: u32| offset as usize;
         let hardware = options.outputs;
         // SAFETY: every write is inside the allocation at an offset `layout` computed for
         // its type, so aligned and in bounds; each part is written once, in full.
         unsafe {
-            write_all(base.add(at(layout.controls)).cast(), controls.iter().copied());
             write_all(
                 base.add(at(layout.bus_maps)).cast::<ControlMap>(),
                 std::iter::repeat_n(ControlMap::None, controls.len()),
@@ -120,7 +134,7 @@ impl EngineHandle {
         // SAFETY: the state's place is inside the allocation, aligned for the table's layout.
         let state = unsafe { NonNull::new_unchecked(base.add(at(layout.state))) };
         // SAFETY: the place is fresh memory of the table's state layout.
-        unsafe { entry.table().construct(&world, &controls, state) }.map_err(|e| construct(e.reason().to_owned()))?;
+        unsafe { entry.table().construct(&world, controls, state) }.map_err(|e| construct(e.reason().to_owned()))?;
         let ports =
             requests.iter().enumerate().map(|(port, request)| ResourcePortSlot::new(entry.port_def(port), *request));
         // SAFETY: as above; nothing can fail from here on, so the ports are always dropped

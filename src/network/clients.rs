@@ -57,6 +57,8 @@ struct Client {
 pub struct ClientTable {
     by_return_address: HashMap<ReturnAddress, ClientKey>,
     clients: SlotMap<ClientKey, Client>,
+    /// How many clients asked for notifications.
+    notified: usize,
 }
 
 fn id(key: ClientKey) -> ClientId {
@@ -104,6 +106,7 @@ impl ClientTable {
     pub fn forget(&mut self, id: ClientId) {
         if let Some(c) = self.clients.remove(key(id)) {
             self.by_return_address.remove(&c.return_address);
+            self.notified -= c.notify as usize;
         }
     }
 
@@ -188,6 +191,9 @@ impl ClientTable {
     /// Turns notifications on or off for a client.
     pub fn set_notify(&mut self, id: ClientId, on: bool) {
         if let Some(c) = self.clients.get_mut(key(id)) {
+            if c.notify != on {
+                self.notified = if on { self.notified + 1 } else { self.notified - 1 };
+            }
             c.notify = on;
         }
     }
@@ -243,6 +249,11 @@ impl ClientTable {
             .values()
             .filter(move |c| c.notify && c.dialect.unwrap_or(default) == dialect)
             .map(|c| c.return_address)
+    }
+
+    /// Whether any client asked for notifications.
+    pub fn any_notified(&self) -> bool {
+        self.notified > 0
     }
 
     /// Every client that asked for notifications.

@@ -11,6 +11,7 @@ mod clients;
 mod completions;
 mod event_wait;
 mod manual_server;
+mod outgoing;
 mod reply_datagrams;
 mod report_log;
 mod return_address;

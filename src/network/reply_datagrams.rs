@@ -4,7 +4,7 @@
 //!
 //! Context: NRT (network thread).
 
-use rosc::OscPacket;
+use super::outgoing::Outgoing;
 
 /// The largest datagram of coalesced replies, in bytes. A reply larger than this alone
 /// (a tree in parts is at most 65,000 bytes a part) still goes as one datagram of its own.
@@ -33,7 +33,7 @@ impl ReplyPacker {
     /// of at most `budget` bytes (0: every packet alone). `send` gets each datagram's bytes.
     pub fn pack<'p>(
         &mut self,
-        packets: impl IntoIterator<Item = &'p OscPacket>,
+        packets: impl IntoIterator<Item = &'p Outgoing>,
         budget: usize,
         mut send: impl FnMut(&[u8]),
     ) {
@@ -43,9 +43,7 @@ impl ReplyPacker {
         for packet in packets {
             let start = self.buf.len();
             self.buf.extend_from_slice(&[0; 4]);
-            if let Err(e) = rosc::encoder::encode_into(packet, &mut self.buf) {
-                match e {}
-            }
+            packet.encode_into(&mut self.buf);
             let size = self.buf.len() - start - 4;
             self.buf[start..start + 4].copy_from_slice(&(size as u32).to_be_bytes());
             if self.elements > 0 && self.buf.len() > budget {
@@ -75,13 +73,20 @@ impl ReplyPacker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rosc::{OscMessage, OscType};
+    use rosc::{OscMessage, OscPacket, OscType};
 
-    fn ack(id: i32) -> OscPacket {
-        OscPacket::Message(OscMessage {
-            addr: "/ack".into(),
-            args: vec![OscType::String("/node/free".into()), OscType::Int(id)],
-        })
+    fn ack(id: i32) -> Outgoing {
+        Outgoing::Ack { address: "/node/free", id }
+    }
+
+    fn encode(o: &Outgoing) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        o.encode_into(&mut bytes);
+        bytes
+    }
+
+    fn packet(id: i32) -> OscPacket {
+        ack(id).into_packet()
     }
 
     fn messages_of(datagram: &[u8]) -> Vec<OscPacket> {
@@ -100,34 +105,34 @@ mod tests {
         let mut packer = ReplyPacker::new();
         let mut datagrams = Vec::new();
         packer.pack(&[ack(1)], 8192, |d| datagrams.push(d.to_vec()));
-        assert_eq!(datagrams, vec![rosc::encoder::encode(&ack(1)).unwrap()]);
+        assert_eq!(datagrams, vec![encode(&ack(1))]);
 
-        let replies: Vec<OscPacket> = (0..1000).map(ack).collect();
+        let replies: Vec<Outgoing> = (0..1000).map(ack).collect();
         datagrams.clear();
         packer.pack(&replies, 1024, |d| datagrams.push(d.to_vec()));
         assert!(datagrams.iter().all(|d| d.len() <= 1024));
-        let element = rosc::encoder::encode(&ack(0)).unwrap().len() + 4;
+        let element = encode(&ack(0)).len() + 4;
         let per_datagram = (1024 - BUNDLE_HEADER.len()) / element;
         assert_eq!(datagrams.len(), 1000usize.div_ceil(per_datagram));
         let received: Vec<OscPacket> = datagrams.iter().flat_map(|d| messages_of(d)).collect();
-        assert_eq!(received, replies);
+        assert_eq!(received, (0..1000).map(packet).collect::<Vec<_>>());
     }
 
     #[test]
     fn a_reply_larger_than_the_budget_goes_alone_between_its_neighbours() {
         let big = OscPacket::Message(OscMessage { addr: "/big".into(), args: vec![OscType::Blob(vec![7; 3000])] });
-        let replies = vec![ack(1), ack(2), big.clone(), ack(3)];
+        let replies = vec![ack(1), ack(2), Outgoing::Packet(big.clone()), ack(3)];
         let mut packer = ReplyPacker::new();
         let mut datagrams = Vec::new();
         packer.pack(&replies, 1024, |d| datagrams.push(d.to_vec()));
         assert_eq!(datagrams.len(), 3);
-        assert_eq!(messages_of(&datagrams[0]), vec![ack(1), ack(2)]);
+        assert_eq!(messages_of(&datagrams[0]), vec![packet(1), packet(2)]);
         assert_eq!(datagrams[1], rosc::encoder::encode(&big).unwrap());
-        assert_eq!(messages_of(&datagrams[2]), vec![ack(3)]);
+        assert_eq!(messages_of(&datagrams[2]), vec![packet(3)]);
 
         datagrams.clear();
         packer.pack(&replies, 0, |d| datagrams.push(d.to_vec()));
-        let each: Vec<Vec<u8>> = replies.iter().map(|r| rosc::encoder::encode(r).unwrap()).collect();
+        let each: Vec<Vec<u8>> = replies.iter().map(encode).collect();
         assert_eq!(datagrams, each, "a budget of 0 sends each reply alone");
     }
 }

@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 
 use super::completions::{Answer, CompletionKey, Outcome, PendingCompletions, Success};
 use super::event_wait::EventWait;
+use super::outgoing::Outgoing;
 use super::reply_datagrams::{ReplyPacker, REPLY_DATAGRAM_BUDGET};
 use super::report_log::ReportLog;
 use super::return_address::{ConnectionId, ReturnAddress};
@@ -21,8 +22,8 @@ use crate::control::{EngineHandle, InstallMode, PluginSource};
 use crate::engine::{ClientId, Command, CommandKind, Event, TimedCommand, Timetag};
 use crate::loader::{LoadError, LoadStep, LoaderHandle, LoaderReport, LoaderRequest};
 use crate::osc::{
-    check_packet, check_structure, expand_command_numbers, parse, replies, replies::EventReply, Dialect, ErrorCode,
-    LiveResources, NetworkStatus, PacketError, PluginRequest, ReplySize, Request, RequestError, Verb,
+    check_packet, check_structure, decode_packet, expand_command_numbers, parse, replies, replies::EventReply, Dialect,
+    ErrorCode, LiveResources, NetworkStatus, PacketError, PluginRequest, ReplySize, Request, RequestError, Verb,
 };
 
 /// How often the network thread looks at what no event announces: whether blocks still
@@ -147,7 +148,7 @@ pub struct Server {
     parked: VecDeque<ParkedGroup>,
     handle: EngineHandle,
     clients: ClientTable,
-    outgoing: Vec<(ReturnAddress, OscPacket)>,
+    outgoing: Vec<(ReturnAddress, Outgoing)>,
     /// Encodes a pass's replies into datagrams.
     packer: ReplyPacker,
     events_dropped_reported: u64,
@@ -432,7 +433,7 @@ impl Server {
                     match to {
                         ReturnAddress::Udp(a) | ReturnAddress::Tcp(_, a) => a,
                     },
-                    packet,
+                    packet.into_packet(),
                 )
             })
             .collect()
@@ -463,7 +464,7 @@ impl Server {
     /// no bundle); to a TCP client, one message each, on its connection.
     async fn flush(&mut self) {
         let outgoing = std::mem::take(&mut self.outgoing);
-        let mut by_destination: Vec<(SocketAddr, Vec<&OscPacket>)> = Vec::new();
+        let mut by_destination: Vec<(SocketAddr, Vec<&Outgoing>)> = Vec::new();
         let mut places: HashMap<SocketAddr, usize> = HashMap::new();
         for (to, packet) in &outgoing {
             match *to {
@@ -476,13 +477,8 @@ impl Server {
                 }
                 ReturnAddress::Tcp(conn, _) => {
                     let Some(tcp) = self.tcp.as_mut() else { continue };
-                    let bytes = match rosc::encoder::encode(packet) {
-                        Ok(bytes) => bytes,
-                        Err(e) => {
-                            tracing::error!("cannot encode a reply: {e}");
-                            continue;
-                        }
-                    };
+                    let mut bytes = Vec::new();
+                    packet.encode_into(&mut bytes);
                     if let Err(SendError::Disconnected(client)) = tcp.send(conn, &bytes) {
                         self.clients.forget(client);
                     }
@@ -507,7 +503,7 @@ impl Server {
 
     fn reply(&mut self, client: ClientId, packet: OscPacket) {
         if let Some(to) = self.clients.return_address(client) {
-            self.outgoing.push((to, packet));
+            self.outgoing.push((to, packet.into()));
         }
     }
 
@@ -517,7 +513,7 @@ impl Server {
         let mut targets: Vec<ReturnAddress> = self.clients.notified().filter(|a| Some(*a) != sender).collect();
         targets.extend(sender);
         for addr in targets {
-            self.outgoing.push((addr, packet.clone()));
+            self.outgoing.push((addr, Outgoing::Packet(packet.clone())));
         }
     }
 
@@ -527,7 +523,7 @@ impl Server {
         let targets: Vec<ReturnAddress> =
             self.clients.notified_speaking(Dialect::Oscine, self.default_dialect).collect();
         for addr in targets {
-            self.outgoing.push((addr, packet.clone()));
+            self.outgoing.push((addr, Outgoing::Packet(packet.clone())));
         }
     }
 
@@ -537,7 +533,7 @@ impl Server {
         let targets: Vec<ReturnAddress> =
             self.clients.notified_speaking(Dialect::Scsynth, self.default_dialect).collect();
         for addr in targets {
-            self.outgoing.push((addr, packet.clone()));
+            self.outgoing.push((addr, Outgoing::Packet(packet.clone())));
         }
     }
 
@@ -545,7 +541,7 @@ impl Server {
     fn notify_everyone(&mut self, packet: OscPacket) {
         let targets: Vec<ReturnAddress> = self.clients.notified().collect();
         for addr in targets {
-            self.outgoing.push((addr, packet.clone()));
+            self.outgoing.push((addr, Outgoing::Packet(packet.clone())));
         }
     }
 
@@ -632,25 +628,15 @@ impl Server {
             // Only scsynth's clients address commands by number.
             self.clients.set_dialect(client, Dialect::Scsynth);
         }
-        match rosc::decoder::decode_udp(&bytes) {
-            // rosc stops at a bundle element it cannot decode and returns the rest unread:
-            // refuse the whole datagram rather than run part of it.
-            Ok((rest, _)) if !rest.is_empty() => self.reply_error(
-                client,
-                "",
-                RequestError::new(
-                    ErrorCode::MalformedPacket,
-                    format!("cannot decode a bundle element ({} bytes left unread)", rest.len()),
-                ),
-            ),
-            Ok((_, packet)) => {
+        match decode_packet(&bytes) {
+            Ok(packet) => {
                 self.on_packet(packet, client, Timetag::IMMEDIATE, 0);
                 self.send_batch();
             }
             Err(e) => self.reply_error(
                 client,
                 "",
-                RequestError::new(ErrorCode::MalformedPacket, format!("cannot decode: {e:?}")),
+                RequestError::new(ErrorCode::MalformedPacket, format!("cannot decode: {e}")),
             ),
         }
     }
@@ -970,12 +956,14 @@ impl Server {
     /// Whether a `/sync` of `client` received now would wait for nothing: the audio
     /// thread has taken every command queued (whoever sent it), every command the client
     /// sent has come back through a `/sync` already answered, nothing of it is held back
-    /// here, and the engine is running (else the engine's answer, or the error saying why
-    /// none comes, is the one to give).
+    /// here, and the engine is running and has rendered a block (else the engine's answer,
+    /// or the error saying why none comes, is the one to give).
     fn sync_waits_for_nothing(&mut self, client: ClientId) -> bool {
+        let status = self.handle.status();
         self.handle.commands_taken()
             && self.quit.is_none()
-            && stopped_audio(&self.handle.status(), self.stalled).is_none()
+            && status.blocks > 0
+            && stopped_audio(&status, self.stalled).is_none()
             && self.clients.sync_watch(client).is_some_and(|w| w.quiet())
             && !self.deferred.iter().any(|d| d.client == client)
             && !self.parked.iter().any(|p| p.client == client)
@@ -1157,12 +1145,12 @@ impl Server {
                 );
             }
         };
-        match rosc::decoder::decode_udp(&bytes) {
-            Ok(([], packet)) => self.on_packet(packet, client, time, bundle),
-            _ => self.reply_error(
+        match decode_packet(&bytes) {
+            Ok(packet) => self.on_packet(packet, client, time, bundle),
+            Err(e) => self.reply_error(
                 client,
                 "",
-                RequestError::new(ErrorCode::MalformedPacket, "completion message: cannot decode it"),
+                RequestError::new(ErrorCode::MalformedPacket, format!("completion message: cannot decode it: {e}")),
             ),
         }
     }
@@ -1363,6 +1351,36 @@ impl Server {
 
     /// Turns every waiting event into replies, then compares the status with what has been
     /// reported.
+    /// Sends what `event` says to whom it concerns. `answered` is the client whose
+    /// command's outcome is answered in scsynth's words instead (see
+    /// [`PendingCompletions`]).
+    fn send_event(&mut self, event: Event, answered: Option<ClientId>) {
+        let silent = |dialect: Dialect, client: ClientId| dialect == Dialect::Scsynth || answered == Some(client);
+        match replies::for_event(event, self.handle.registry()) {
+            EventReply::Sender(client, packet) if silent(self.dialect(client), client) && !is_shared(&packet) => {}
+            EventReply::Sender(client, packet) => self.reply(client, packet),
+            EventReply::SenderParts(client, parts) => parts.into_iter().for_each(|p| self.reply(client, p)),
+            EventReply::SenderError(client, _, _) if answered == Some(client) => {}
+            EventReply::SenderError(client, addr, error) => self.reply_error(client, addr, error),
+            EventReply::Parts { client, address, notice, args, parts } => {
+                self.reply_in_parts(client, address, notice, args, parts)
+            }
+            EventReply::Notified(packet) if is_shared(&packet) => self.notify_everyone(packet),
+            EventReply::Notified(packet) => self.notify_all(packet),
+            EventReply::NotifiedEveryone(packet) => self.notify_everyone(packet),
+            EventReply::SenderAndNotified(Some(client), packet) if !silent(self.dialect(client), client) => {
+                self.reply_and_notify(client, packet)
+            }
+            EventReply::SenderAndNotified(_, packet) => self.notify_all(packet),
+            EventReply::Node { oscine, scsynth } => {
+                oscine.into_iter().for_each(|p| self.notify_all(p));
+                scsynth.into_iter().for_each(|p| self.notify_scsynth(p));
+            }
+            EventReply::Stopped => self.stopped = true,
+            EventReply::Nothing => {}
+        }
+    }
+
     pub(super) fn pump_events(&mut self) {
         // Before draining, so that events pushed from now on signal again.
         self.handle.event_signal().take();
@@ -1383,34 +1401,16 @@ impl Server {
             // A scsynth client is not told of the synchronous commands that succeed, nor
             // in Oscine's words of the work it gets scsynth's answer for.
             let answered = outcome.as_ref().and_then(|o| o.answer.map(|_| o.client));
-            if let Event::Ack { client, .. } = event {
-                if !self.clients.acks_on(client) {
-                    continue;
+            if let Event::Ack { client, command, id } = event {
+                let silent = self.dialect(client) == Dialect::Scsynth || answered == Some(client);
+                if self.clients.acks_on(client) && !silent {
+                    if let Some(to) = self.clients.return_address(client) {
+                        self.outgoing.push((to, Outgoing::Ack { address: replies::address(command), id }));
+                    }
                 }
-            }
-            let silent = |dialect: Dialect, client: ClientId| dialect == Dialect::Scsynth || answered == Some(client);
-            match replies::for_event(event, self.handle.registry()) {
-                EventReply::Sender(client, packet) if silent(self.dialect(client), client) && !is_shared(&packet) => {}
-                EventReply::Sender(client, packet) => self.reply(client, packet),
-                EventReply::SenderParts(client, parts) => parts.into_iter().for_each(|p| self.reply(client, p)),
-                EventReply::SenderError(client, _, _) if answered == Some(client) => {}
-                EventReply::SenderError(client, addr, error) => self.reply_error(client, addr, error),
-                EventReply::Parts { client, address, notice, args, parts } => {
-                    self.reply_in_parts(client, address, notice, args, parts)
-                }
-                EventReply::Notified(packet) if is_shared(&packet) => self.notify_everyone(packet),
-                EventReply::Notified(packet) => self.notify_all(packet),
-                EventReply::NotifiedEveryone(packet) => self.notify_everyone(packet),
-                EventReply::SenderAndNotified(Some(client), packet) if !silent(self.dialect(client), client) => {
-                    self.reply_and_notify(client, packet)
-                }
-                EventReply::SenderAndNotified(_, packet) => self.notify_all(packet),
-                EventReply::Node { oscine, scsynth } => {
-                    oscine.into_iter().for_each(|p| self.notify_all(p));
-                    scsynth.into_iter().for_each(|p| self.notify_scsynth(p));
-                }
-                EventReply::Stopped => self.stopped = true,
-                EventReply::Nothing => {}
+            } else if self.clients.any_notified() || !only_notifies(&event) {
+                // A notification nobody asked for is not even built.
+                self.send_event(event, answered);
             }
             if let Some(outcome) = outcome {
                 self.on_outcome(outcome);
@@ -1458,6 +1458,11 @@ impl Server {
             self.stopped = true;
         }
     }
+}
+
+/// Whether all `event` does is notify the clients that asked for notifications.
+fn only_notifies(event: &Event) -> bool {
+    matches!(event, Event::NodeDone { .. } | Event::NodeEnded { .. } | Event::NodeChanged { .. } | Event::Report { .. })
 }
 
 /// Says in the log what receive buffer was asked for and what the kernel granted.

@@ -9,6 +9,7 @@ mod args;
 mod buffer_verbs;
 mod bus_verbs;
 mod command_numbers;
+mod decode;
 mod dialect;
 mod live_resources;
 mod network_status;
@@ -21,6 +22,7 @@ mod verbs;
 
 pub use crate::error_code::ErrorCode;
 pub use command_numbers::{command_address, expand_command_numbers};
+pub use decode::{decode_packet, DecodeError};
 pub use dialect::Dialect;
 pub use live_resources::LiveResources;
 pub use network_status::NetworkStatus;

@@ -314,15 +314,34 @@ impl Verb {
     /// assert_eq!(Verb::from_address("/n_sat"), None);
     /// ```
     pub fn from_address(address: &str) -> Option<Verb> {
-        // Every message looks its verb up: a binary search of the addresses, sorted once,
-        // rather than a comparison with each of the hundred.
-        static BY_ADDRESS: std::sync::OnceLock<Vec<(&'static str, Verb)>> = std::sync::OnceLock::new();
+        // Every message looks its verb up: one hash of the address and, almost always, one
+        // comparison, in an open-addressed table built once with room to spare.
+        const SLOTS: usize = 1024;
+        static BY_ADDRESS: std::sync::OnceLock<Box<[Option<Verb>; SLOTS]>> = std::sync::OnceLock::new();
+        fn hash(address: &[u8]) -> usize {
+            // FNV-1a.
+            let h = address.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+            (h ^ (h >> 32)) as usize
+        }
         let table = BY_ADDRESS.get_or_init(|| {
-            let mut table: Vec<(&'static str, Verb)> = Verb::ALL.iter().map(|&v| (v.address(), v)).collect();
-            table.sort_unstable_by_key(|&(address, _)| address);
+            let mut table = Box::new([None; SLOTS]);
+            for &verb in Verb::ALL {
+                let mut slot = hash(verb.address().as_bytes()) % SLOTS;
+                while table[slot].is_some() {
+                    slot = (slot + 1) % SLOTS;
+                }
+                table[slot] = Some(verb);
+            }
             table
         });
-        table.binary_search_by_key(&address, |&(a, _)| a).ok().map(|i| table[i].1)
+        let mut slot = hash(address.as_bytes()) % SLOTS;
+        loop {
+            match table[slot] {
+                Some(verb) if verb.address() == address => return Some(verb),
+                Some(_) => slot = (slot + 1) % SLOTS,
+                None => return None,
+            }
+        }
     }
 
     /// The native verb whose commands are of `kind`: the address replies about them name.

@@ -1,3 +1,5 @@
+use std::borrow::Cow;
+
 use oscine_plugin_api::ResourceArg;
 use rosc::{OscMessage, OscType};
 
@@ -419,7 +421,7 @@ fn synth_new(
     activate: bool,
     a: &mut Args<'_>,
 ) -> Result<Command, RequestError> {
-    let mut owned: Vec<(OwnedKey, f32)> = Vec::new();
+    let mut owned: Vec<(OwnedKey<'_>, f32)> = Vec::new();
     while !a.is_empty() {
         match a.any("control")? {
             // Methcla's form: an array of values for controls 0, 1, 2...
@@ -432,10 +434,10 @@ fn synth_new(
                 // scsynth's form: an array sets the control and the ones after it.
                 OscType::Array(values) => {
                     for (k, v) in values.content.iter().enumerate() {
-                        owned.push((OwnedKey::Name(element_name(name, k)), array_number(v, k)?));
+                        owned.push((OwnedKey::Name(element_name_cow(name, k)), array_number(v, k)?));
                     }
                 }
-                value => owned.push((OwnedKey::Name(name.clone()), number_value(value, "control value")?)),
+                value => owned.push((OwnedKey::Name(Cow::Borrowed(name)), number_value(value, "control value")?)),
             },
             OscType::Int(index) if *index >= 0 => match a.any("control value")? {
                 OscType::Array(values) => {
@@ -456,17 +458,14 @@ fn synth_new(
             }
         }
     }
-    let initial: Vec<(ControlKey<'_>, f32)> = owned
-        .iter()
-        .map(|(key, v)| {
-            let key = match key {
-                OwnedKey::Index(i) => ControlKey::Index(*i),
-                OwnedKey::Name(name) => ControlKey::Name(name),
-            };
-            (key, *v)
-        })
-        .collect();
-    let synth = handle.build_synth(def, &initial).map_err(|e| {
+    let initial = owned.iter().map(|(key, v)| {
+        let key = match key {
+            OwnedKey::Index(i) => ControlKey::Index(*i),
+            OwnedKey::Name(name) => ControlKey::Name(name),
+        };
+        (key, *v)
+    });
+    let synth = handle.build_synth_with(def, initial).map_err(|e| {
         let code = match e {
             SynthBuildError::UnknownSynthDef(_) => ErrorCode::UnknownSynthDef,
             SynthBuildError::UnknownControl { .. } => ErrorCode::UnknownControl,
@@ -498,10 +497,11 @@ fn array_number(v: &OscType, i: usize) -> Result<f32, RequestError> {
     finite(value, &format!("control array element {i}"))
 }
 
-/// A control named in a message, before it is resolved against a SynthDef.
-enum OwnedKey {
+/// A control named in a message, before it is resolved against a SynthDef: most names
+/// are the message's own strings.
+enum OwnedKey<'a> {
     Index(usize),
-    Name(String),
+    Name(Cow<'a, str>),
 }
 
 /// The name of element `k` of the array control `name`: the name itself, then `name[1]`,
@@ -511,6 +511,15 @@ pub(super) fn element_name(name: &str, k: usize) -> String {
         name.to_owned()
     } else {
         format!("{name}[{k}]")
+    }
+}
+
+/// [`element_name`], borrowing `name` for element 0.
+fn element_name_cow(name: &str, k: usize) -> Cow<'_, str> {
+    if k == 0 {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(element_name(name, k))
     }
 }
 

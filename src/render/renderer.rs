@@ -486,9 +486,9 @@ impl Session {
 
     /// Applies a completion message (an OSC packet's bytes) that came with `item`.
     fn apply_completion(&mut self, item: &Item, bytes: &[u8]) -> Result<(), RenderError> {
-        let packet = match rosc::decoder::decode_udp(bytes) {
-            Ok(([], packet)) => packet,
-            _ => {
+        let packet = match crate::osc::decode_packet(bytes) {
+            Ok(packet) => packet,
+            Err(_) => {
                 return Err(item
                     .fail(Some(ErrorCode::MalformedPacket.code()), "the completion message cannot be decoded".into()))
             }

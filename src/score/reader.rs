@@ -240,13 +240,13 @@ fn walk_bundle(
                 |reason: String| ScoreError { offset: base + start, kind: ScoreErrorKind::Decode(reason) };
             let element = expand_command_numbers(element)
                 .map_err(|e| ScoreError { offset: base + start, kind: ScoreErrorKind::Packet(e) })?;
-            match rosc::decoder::decode_udp(&element) {
-                Ok((_, OscPacket::Message(message))) => {
+            match crate::osc::decode_packet(&element) {
+                Ok(OscPacket::Message(message)) => {
                     messages.push(ScoreMessage { offset: base + start, time, message: message.clone() });
                     bundle.content.push(OscPacket::Message(message));
                 }
-                Ok((_, OscPacket::Bundle(_))) => return Err(decode_error("not a message".into())),
-                Err(e) => return Err(decode_error(format!("{e:?}"))),
+                Ok(OscPacket::Bundle(_)) => return Err(decode_error("not a message".into())),
+                Err(e) => return Err(decode_error(e.to_string())),
             }
         }
         pos = end;
