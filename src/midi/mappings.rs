@@ -167,12 +167,10 @@ impl Mappings {
         }
     }
 
-    /// Forgets the voices whose Synths are in `commands`, which never reached the engine.
-    pub fn unsent(&mut self, commands: &[Command]) {
-        for command in commands {
-            if let Command::SynthNew { id, .. } = command {
-                self.forget_voice(*id);
-            }
+    /// Forgets the voices with these node ids, whose Synths never reached the engine.
+    pub fn forget_voices(&mut self, ids: &[NodeId]) {
+        for &id in ids {
+            self.forget_voice(id);
         }
     }
 

@@ -39,6 +39,8 @@ struct Client {
     queries: QueryCount,
     /// Whether its successful commands are acknowledged (`/acks`).
     acks: bool,
+    /// Whether it asked for the MIDI events the inputs receive (`/midi/notify`).
+    midi: bool,
 }
 
 /// Every UDP address that has sent a datagram and every open TCP connection, numbered so
@@ -128,6 +130,7 @@ impl ClientTable {
             datagrams: 0,
             queries: QueryCount::new(),
             acks: true,
+            midi: false,
         });
         self.by_return_address.insert(return_address, key);
         id(key)
@@ -139,6 +142,7 @@ impl ClientTable {
             // A TCP client is forgotten when its connection closes.
             let keep = matches!(c.return_address, ReturnAddress::Tcp(..))
                 || c.notify
+                || c.midi
                 || c.login.is_some()
                 || now.duration_since(c.last_seen) <= FORGET_AFTER;
             if !keep {
@@ -238,6 +242,18 @@ impl ClientTable {
     /// Every client that asked for notifications.
     pub fn notified(&self) -> impl Iterator<Item = ReturnAddress> + '_ {
         self.clients.values().filter(|c| c.notify).map(|c| c.return_address)
+    }
+
+    /// Sends client `id` the MIDI events the inputs receive, or stops.
+    pub fn set_midi(&mut self, id: ClientId, on: bool) {
+        if let Some(c) = self.clients.get_mut(key(id)) {
+            c.midi = on;
+        }
+    }
+
+    /// Where the clients that asked for MIDI events are.
+    pub fn midi_listeners(&self) -> impl Iterator<Item = ReturnAddress> + '_ {
+        self.clients.values().filter(|c| c.midi).map(|c| c.return_address)
     }
 }
 
