@@ -272,7 +272,11 @@ impl MidiInputs {
 }
 
 #[cfg(unix)]
-fn virtual_input(input: MidiInput, name: &str, midi_feed: MidiFeed) -> Result<MidiInputConnection<MidiFeed>, MidiError> {
+fn virtual_input(
+    input: MidiInput,
+    name: &str,
+    midi_feed: MidiFeed,
+) -> Result<MidiInputConnection<MidiFeed>, MidiError> {
     use midir::os::unix::VirtualInput;
     input
         .create_virtual(name, |_, bytes, feed: &mut MidiFeed| feed.receive(bytes), midi_feed)

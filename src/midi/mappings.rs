@@ -140,7 +140,10 @@ impl Mappings {
                         }
                     }
                 }
-                let at = self.mappings.iter().position(|m| matches!(&m.kind, MappingKind::Cc(cc) if cc.spec().node == id))?;
+                let at = self
+                    .mappings
+                    .iter()
+                    .position(|m| matches!(&m.kind, MappingKind::Cc(cc) if cc.spec().node == id))?;
                 let mapping = self.mappings.remove(at);
                 Some((mapping.id, mapping.creator))
             }

@@ -43,9 +43,10 @@ use std::time::Duration;
 
 use crate::engine::{ClientId, Timetag};
 
-/// The sender the commands of mappings carry: no client's, so the engine's answers to
-/// them come back to the mappings, not to a client.
-pub const MIDI_CLIENT: ClientId = ClientId(u64::MAX);
+/// The sender the commands of mappings carry: no client's (the client table's ids never
+/// reach a slot this high), so the engine's answers to them come back to the mappings,
+/// not to a client. `u64::MAX` is the engine's empty key, so one below it.
+pub const MIDI_CLIENT: ClientId = ClientId(u64::MAX - 1);
 
 /// How long after its arrival a MIDI event takes effect, by default: time for the
 /// network thread to wake, read it and queue its commands before their frame comes.

@@ -96,9 +96,7 @@ impl Voices {
 
     /// The held or sustained voice of a key, if it has one.
     pub fn sounding(&mut self, channel: u8, note: u8) -> Option<&mut Voice> {
-        self.voices
-            .iter_mut()
-            .find(|v| v.channel == channel && v.note == note && v.state != VoiceState::Released)
+        self.voices.iter_mut().find(|v| v.channel == channel && v.note == note && v.state != VoiceState::Released)
     }
 
     /// Takes the voice with this node id out, if it is one.

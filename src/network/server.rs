@@ -1584,10 +1584,13 @@ impl Server {
         let reply = match request {
             MidiRequest::Notify(_) => return,
             MidiRequest::List => Ok(vec![crate::osc::midi_inputs(&midi.inputs.ports(), midi.inputs.open_inputs())]),
-            MidiRequest::Open(choice) => midi.inputs.open(&choice).map(|opened| {
-                opened.into_iter().map(|(device, name)| opened_reply(device, name)).collect()
-            }),
-            MidiRequest::Virtual(name) => midi.inputs.open_virtual(&name).map(|device| vec![opened_reply(device, name)]),
+            MidiRequest::Open(choice) => midi
+                .inputs
+                .open(&choice)
+                .map(|opened| opened.into_iter().map(|(device, name)| opened_reply(device, name)).collect()),
+            MidiRequest::Virtual(name) => {
+                midi.inputs.open_virtual(&name).map(|device| vec![opened_reply(device, name)])
+            }
             MidiRequest::Close(device) => {
                 let mut events = Vec::new();
                 let closed = midi.inputs.close(device, |e| events.push(e));
@@ -1657,7 +1660,8 @@ impl Server {
             self.send_midi_commands(commands, at);
         }
         let Some(lost) = self.midi.as_mut().and_then(|m| m.newly_dropped()) else { return };
-        let text = format!("{lost} MIDI bytes lost: a MIDI input's queue ({} chunks) was full", crate::midi::FEED_CAPACITY);
+        let text =
+            format!("{lost} MIDI bytes lost: a MIDI input's queue ({} chunks) was full", crate::midi::FEED_CAPACITY);
         self.tell_midi_failure(None, RequestError::new(ErrorCode::MidiBytesLost, text));
     }
 
@@ -1704,9 +1708,11 @@ impl Server {
     fn observe_midi(&mut self, event: &Event) -> bool {
         let Some(midi) = self.midi.as_mut() else { return false };
         if let Some((id, creator)) = midi.mappings.observe(event) {
-            let packet = replies::message("/midi/unmapped", vec![OscType::Int(id), OscType::String("its node ended".into())]);
+            let packet =
+                replies::message("/midi/unmapped", vec![OscType::Int(id), OscType::String("its node ended".into())]);
             let creator = self.clients.return_address(creator);
-            let mut targets: Vec<ReturnAddress> = self.clients.midi_listeners().filter(|a| Some(*a) != creator).collect();
+            let mut targets: Vec<ReturnAddress> =
+                self.clients.midi_listeners().filter(|a| Some(*a) != creator).collect();
             targets.extend(creator);
             for to in targets {
                 self.outgoing.push((to, packet.clone()));

@@ -12,7 +12,9 @@ use crate::midi::{InputKind, Mapping, MappingKind, MidiEvent, MidiMessage};
 pub fn midi_notification(event: &MidiEvent) -> OscPacket {
     let int = |v: u8| OscType::Int(i32::from(v));
     let (address, mut args) = match &event.message {
-        MidiMessage::NoteOn { channel, note, velocity } => ("/midi/note_on", vec![int(*channel), int(*note), int(*velocity)]),
+        MidiMessage::NoteOn { channel, note, velocity } => {
+            ("/midi/note_on", vec![int(*channel), int(*note), int(*velocity)])
+        }
         MidiMessage::NoteOff { channel, note, velocity } => {
             ("/midi/note_off", vec![int(*channel), int(*note), int(*velocity)])
         }

@@ -10,8 +10,8 @@ use super::{ErrorCode, RequestError, Verb};
 use crate::control::EngineHandle;
 use crate::engine::ControlRef;
 use crate::midi::{
-    CcMapping, CcMappingSpec, Curve, EventFilter, MappingKind, NamedControl, NoteMapping, NoteMappingSpec,
-    PortChoice, ValueMap, MAX_VOICES,
+    CcMapping, CcMappingSpec, Curve, EventFilter, MappingKind, NamedControl, NoteMapping, NoteMappingSpec, PortChoice,
+    ValueMap, MAX_VOICES,
 };
 
 /// What a `/midi/*` verb asks for.
@@ -205,9 +205,10 @@ fn note_spec(
     synthdef: String,
     group: i32,
 ) -> Result<NoteMappingSpec, RequestError> {
-    let entry = handle.registry().get(&synthdef).ok_or_else(|| {
-        RequestError::new(ErrorCode::UnknownSynthDef, format!("no synthdef named '{synthdef}'"))
-    })?;
+    let entry = handle
+        .registry()
+        .get(&synthdef)
+        .ok_or_else(|| RequestError::new(ErrorCode::UnknownSynthDef, format!("no synthdef named '{synthdef}'")))?;
     let has = |name: &str| entry.controls().iter().any(|c| c.name == name);
     let control = |name: &str| -> Result<NamedControl, RequestError> {
         if !has(name) {
@@ -253,9 +254,10 @@ fn note_spec(
             }
             "voices" => {
                 let n = a.int(option)?;
-                voices = usize::try_from(n).ok().filter(|n| (1..=MAX_VOICES).contains(n)).ok_or_else(|| {
-                    value_error(format!("voices is 1 to {MAX_VOICES}, got {n}"))
-                })?;
+                voices = usize::try_from(n)
+                    .ok()
+                    .filter(|n| (1..=MAX_VOICES).contains(n))
+                    .ok_or_else(|| value_error(format!("voices is 1 to {MAX_VOICES}, got {n}")))?;
             }
             "sustain" => sustain = a.int(option)? != 0,
             other => {
