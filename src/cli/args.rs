@@ -390,23 +390,6 @@ pub struct RenderArgs {
     #[arg(long, default_value_t = WavFormat::default(), value_parser = wav_format())]
     pub format: WavFormat,
 
-    /// Open a MIDI input: a port's name (or a part of it; every port it matches), its
-    /// index as `oscine devices` lists it, or `all`; repeatable. With the `jack` feature,
-    /// JACK MIDI ports.
-    #[arg(long, value_name = "NAME|INDEX|all")]
-    pub midi_in: Vec<String>,
-
-    /// Make a virtual MIDI input port with this name that other programs connect to;
-    /// repeatable.
-    #[arg(long, value_name = "NAME")]
-    pub midi_virtual: Vec<String>,
-
-    /// Seconds after its arrival a MIDI event takes effect, at that exact frame: room for
-    /// the network thread to read it and queue its commands (/status reports it).
-    #[arg(long, value_name = "SECONDS", default_value_t = oscine::midi::DEFAULT_LATENCY.as_secs_f64(),
-        value_parser = midi_latency)]
-    pub midi_latency: f64,
-
     /// The engine's sizes.
     #[command(flatten)]
     pub engine: EngineArgs,

@@ -326,24 +326,6 @@ async fn shutdown_signal() {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn listening_beyond_loopback_without_an_allow_list_is_warned_of() {
-        let everyone = AllowList::Everyone;
-        let lan = AllowList::new(vec!["10.0.0.0/8".parse().unwrap()]);
-        let ip = |text: &str| text.parse::<IpAddr>().unwrap();
-        assert!(exposure_warning(ip("0.0.0.0"), &everyone).is_some_and(|w| w.contains("--allow")));
-        assert!(exposure_warning(ip("::"), &everyone).is_some());
-        assert!(exposure_warning(ip("192.168.1.5"), &everyone).is_some());
-        assert_eq!(exposure_warning(ip("0.0.0.0"), &lan), None);
-        assert_eq!(exposure_warning(ip("127.0.0.1"), &everyone), None);
-        assert_eq!(exposure_warning(ip("::1"), &everyone), None);
-    }
-}
-
 /// The MIDI inputs `--midi-in` and `--midi-virtual` ask for. Without a MIDI system the log
 /// says so once (for the inputs asked for too) and the server runs on; an input that
 /// cannot be opened is a warning, as a device may be plugged in and opened later.
@@ -364,4 +346,22 @@ fn open_midi(cli: &Cli) -> std::io::Result<MidiService> {
         tracing::warn!("--midi-in and --midi-virtual are ignored: there is no MIDI system");
     }
     Ok(MidiService::new(inputs, std::time::Duration::from_secs_f64(cli.midi_latency)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listening_beyond_loopback_without_an_allow_list_is_warned_of() {
+        let everyone = AllowList::Everyone;
+        let lan = AllowList::new(vec!["10.0.0.0/8".parse().unwrap()]);
+        let ip = |text: &str| text.parse::<IpAddr>().unwrap();
+        assert!(exposure_warning(ip("0.0.0.0"), &everyone).is_some_and(|w| w.contains("--allow")));
+        assert!(exposure_warning(ip("::"), &everyone).is_some());
+        assert!(exposure_warning(ip("192.168.1.5"), &everyone).is_some());
+        assert_eq!(exposure_warning(ip("0.0.0.0"), &lan), None);
+        assert_eq!(exposure_warning(ip("127.0.0.1"), &everyone), None);
+        assert_eq!(exposure_warning(ip("::1"), &everyone), None);
+    }
 }

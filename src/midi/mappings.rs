@@ -23,8 +23,8 @@ pub const MAX_MAPPINGS: usize = 64;
 pub enum MappingKind {
     /// A controller to a control.
     Cc(CcMapping),
-    /// Notes to Synths.
-    Note(NoteMapping),
+    /// Notes to Synths (boxed: it holds its voices and per-channel state).
+    Note(Box<NoteMapping>),
 }
 
 /// A mapping, with the id its client chose and that client.
@@ -68,18 +68,18 @@ impl Mappings {
     }
 
     /// Sets up a mapping, replacing the one with the same id (whose voices are released
-    /// into `out`); `Err` gives it back when [`MAX_MAPPINGS`] are set up already.
-    pub fn set(&mut self, mapping: Mapping, out: &mut Vec<Command>) -> Result<(), Mapping> {
+    /// into `out`); false, and nothing set up, when [`MAX_MAPPINGS`] are set up already.
+    pub fn set(&mut self, mapping: Mapping, out: &mut Vec<Command>) -> bool {
         if let Some(at) = self.mappings.iter().position(|m| m.id == mapping.id) {
             release(&mut self.mappings[at], out);
             self.mappings[at] = mapping;
-            return Ok(());
+            return true;
         }
         if self.mappings.len() >= MAX_MAPPINGS {
-            return Err(mapping);
+            return false;
         }
         self.mappings.push(mapping);
-        Ok(())
+        true
     }
 
     /// Removes a mapping, releasing its voices into `out`; false if there is none.

@@ -1599,13 +1599,11 @@ impl Server {
             }
             MidiRequest::Map(id, kind) => {
                 let mapping = crate::midi::Mapping { id, creator: client, kind };
-                match midi.mappings.set(mapping, &mut commands) {
-                    Ok(()) => Ok(vec![replies::ack(addr, id)]),
-                    Err(_) => {
-                        let text = format!("{} mappings are set up already", crate::midi::MAX_MAPPINGS);
-                        return self.reply_error(client, addr, RequestError::new(ErrorCode::MappingCapacity, text));
-                    }
+                if !midi.mappings.set(mapping, &mut commands) {
+                    let text = format!("{} mappings are set up already", crate::midi::MAX_MAPPINGS);
+                    return self.reply_error(client, addr, RequestError::new(ErrorCode::MappingCapacity, text));
                 }
+                Ok(vec![replies::ack(addr, id)])
             }
             MidiRequest::MapList => Ok(vec![crate::osc::midi_mappings(midi.mappings.iter())]),
             MidiRequest::Unmap(id) => {
@@ -1726,7 +1724,7 @@ impl Server {
             }
             Event::Error { client: MIDI_CLIENT, command, error } => {
                 let address = Verb::native(*command).address();
-                let error: RequestError = error.clone().into();
+                let error: RequestError = (*error).into();
                 let text = format!("{address} of a mapping: {}", error.message);
                 self.tell_midi_failure(None, RequestError::new(error.code, text));
                 true

@@ -81,7 +81,7 @@ pub(super) fn parse_midi(verb: Verb, a: &mut Args<'_>, handle: &EngineHandle) ->
             let synthdef = a.string("synthdef name")?.to_owned();
             let group = a.node_id("group id")?;
             let spec = note_spec(handle, a, filter, synthdef, group)?;
-            MidiRequest::Map(id, MappingKind::Note(NoteMapping::new(spec)))
+            MidiRequest::Map(id, MappingKind::Note(Box::new(NoteMapping::new(spec))))
         }
         _ => unreachable!("parse_midi is called for the MIDI verbs only"),
     };
