@@ -252,3 +252,26 @@ fn feed_notes(feed: &mut MidiFeed, notes: &[(u8, u8)]) {
         feed.receive(&[status, note, 100]);
     }
 }
+
+/// The ALSA sequencer is the MIDI system of a build without the `jack` feature.
+#[cfg(not(feature = "jack"))]
+#[test]
+fn without_a_midi_system_the_server_says_so_once_and_runs_on() {
+    if std::path::Path::new("/dev/snd/seq").exists() {
+        eprintln!("this machine has an ALSA sequencer; nothing to check");
+        return;
+    }
+    let mut server = support::server::Server::start_with(&["--midi-in", "all", "--midi-virtual", "keys"]);
+    // Said once, before the server listens.
+    let log = server.log();
+    assert_eq!(log.matches("no MIDI system").count(), 1, "{log}");
+    assert!(log.contains("the server runs on without them"), "{log}");
+    let mut c = server.client();
+    c.fails("/midi/open", vec![s("all")], "/midi/open", 100);
+    c.fails("/midi/virtual", vec![s("keys")], "/midi/virtual", 100);
+    assert_eq!(c.request("/midi/list", vec![]).args, []);
+    sine_mapping(&mut c, 1, vec![]);
+    c.ok("/synth/new", vec![s("sine"), i(1000), i(0), i(1)], "/synth/new", 1000);
+    assert_eq!(c.status().midi_inputs, 0);
+    server.assert_alive();
+}

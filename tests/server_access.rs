@@ -62,6 +62,8 @@ const LARGE_REPLIES: &[(&str, &[i32])] = &[
     ("/b_get", &[0, 0]),
     ("/b_getn", &[0, 0, 1000]),
     ("/resource/perform", &[0]),
+    ("/midi/list", &[]),
+    ("/midi/map/list", &[]),
 ];
 
 #[test]

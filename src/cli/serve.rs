@@ -343,7 +343,7 @@ fn open_midi(cli: &Cli) -> std::io::Result<MidiService> {
             }
         }
     } else if !cli.midi_in.is_empty() || !cli.midi_virtual.is_empty() {
-        tracing::warn!("--midi-in and --midi-virtual are ignored: there is no MIDI system");
+        tracing::warn!("--midi-in and --midi-virtual ignored: no MIDI input can be opened");
     }
     Ok(MidiService::new(inputs, std::time::Duration::from_secs_f64(cli.midi_latency)))
 }
