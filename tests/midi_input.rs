@@ -9,10 +9,12 @@
 
 mod support;
 
-use oscine::midi::{note_frequency, MidiFeed, FIRST_VOICE_ID};
-use rosc::OscType;
+use oscine::engine::Timetag;
+use oscine::midi::{note_frequency, MidiFeed, DEFAULT_LATENCY, FIRST_VOICE_ID};
+use oscine_plugins::AudioBuffer;
+use rosc::{OscBundle, OscPacket, OscTime, OscType};
 use support::in_process::InProcessServer;
-use support::server::{f, i, s, wait_tree, Client, NodeKind, Tree};
+use support::server::{f, i, msg, s, wait_tree, Client, NodeKind, Tree};
 
 /// The Synths in the tree, as (SynthDef, freq) in tree order.
 fn synths(tree: &Tree) -> Vec<(String, f32)> {
@@ -274,4 +276,76 @@ fn without_a_midi_system_the_server_says_so_once_and_runs_on() {
     c.ok("/synth/new", vec![s("sine"), i(1000), i(0), i(1)], "/synth/new", 1000);
     assert_eq!(c.status().midi_inputs, 0);
     server.assert_alive();
+}
+
+#[test]
+fn a_midi_event_takes_effect_at_the_frame_of_its_arrival_time_plus_the_latency() {
+    let (server, mut feeds) = InProcessServer::start_with_midi(1);
+    let mut c = server.client();
+    c.ok("/notify", vec![], "/notify", 1);
+    c.send("/resource/new", vec![s("audio-buffer"), i(1), i(2), i(9600)]);
+    c.expect("/resource/ready");
+    // Two chains, noise through an open envelope with no release onto internal buses 10
+    // and 11; controllers 1 and 2 close the gates (asr-envelope takes its gate at the exact
+    // frame, and with no release its output is 0 from that frame on).
+    for (k, cc) in [(0, 1), (1, 2)] {
+        let (noise, envelope) = (100 + k, 200 + k);
+        c.ok("/synth/new", vec![s("noise"), i(noise), i(0), i(1), s("amp"), f(1.0)], "/synth/new", noise);
+        c.ok("/synth/map/output", vec![i(noise), i(0), i(2 * k), i(0)], "/synth/map/output", noise);
+        let args = vec![s("asr-envelope"), i(envelope), i(0), i(1), s("attack"), f(0.0), s("release"), f(0.0)];
+        c.ok("/synth/new", args, "/synth/new", envelope);
+        c.ok("/synth/map/input", vec![i(envelope), i(0), i(2 * k), i(0)], "/synth/map/input", envelope);
+        c.ok("/synth/map/output", vec![i(envelope), i(0), i(10 + k), i(0)], "/synth/map/output", envelope);
+        let map = vec![i(cc), i(0), i(0), i(cc), i(envelope), s("gate"), s("min"), f(1.0), s("max"), f(0.0)];
+        c.ok("/midi/map/cc", map, "/midi/map/cc", cc);
+    }
+    // A recorder of buses 10 and 11 starting 1 s from now (time enough on a busy machine),
+    // and the two controllers arriving so that they take effect 50 and 100 ms into it.
+    let t0 = Timetag::from_seconds(Timetag::now().seconds() + 1.0);
+    let latency = DEFAULT_LATENCY.as_secs_f64();
+    let (seconds, fractional) = t0.parts();
+    let record = OscPacket::Bundle(OscBundle {
+        timetag: OscTime { seconds, fractional },
+        content: vec![
+            msg("/synth/new", vec![s("recorder"), i(20), i(0), i(1), s("buffer"), i(1)]),
+            msg("/synth/map/input", vec![i(20), i(0), i(10), i(0)]),
+            msg("/synth/map/input", vec![i(20), i(1), i(11), i(0)]),
+            msg("/synth/property/doneFlags/set", vec![i(20), i(0x21)]),
+        ]
+        .into_iter()
+        .map(OscPacket::Message)
+        .collect(),
+    });
+    c.send_packet(&record);
+    feeds[0].receive_at(Timetag::from_seconds(t0.seconds() + 0.05 - latency), &[0xb0, 1, 127]);
+    feeds[0].receive_at(Timetag::from_seconds(t0.seconds() + 0.1 - latency), &[0xb0, 2, 127]);
+    let mut seen = Vec::new();
+    loop {
+        let (done, before) = c.expect_with_skipped("/node/done");
+        seen.extend(before);
+        if done.args == [i(20)] {
+            break;
+        }
+        seen.push(done);
+    }
+    seen.extend(c.sync());
+    assert!(seen.iter().all(|m| m.addr != "/late" && m.addr != "/error"), "{seen:?}");
+    assert_eq!(c.status().midi_late, 0, "the controllers' commands came late");
+    let path = std::env::temp_dir().join(format!("oscine-midi-onset-{}.wav", std::process::id()));
+    c.send("/resource/perform", vec![i(1), s("write"), s(path.to_str().unwrap())]);
+    c.expect("/resource/performed");
+    let recorded = AudioBuffer::from_wav(&path).expect("the written buffer reads back");
+    let _ = std::fs::remove_file(&path);
+    let silence_from = |channel: usize| {
+        assert!(recorded.get(channel, 0) != 0.0, "channel {channel} silent from the start");
+        (0..recorded.frames())
+            .find(|&f| recorded.get(channel, f) == 0.0)
+            .unwrap_or_else(|| panic!("channel {channel}'s gate never closed")) as i64
+    };
+    let (first, second) = (silence_from(0), silence_from(1));
+    // Both at one rate r of the clock: round(x + 0.05 r) and round(x + 0.1 r) frames after
+    // the recorder's round(x), so second - 2 first is within ±2, and first is 50 ms at
+    // about 48 kHz: never before its time, and not a block late.
+    assert!((second - 2 * first).abs() <= 2, "the gates closed {first} and {second} frames into the recording");
+    assert!((2160..=2640).contains(&first), "the first gate closed {first} frames into the recording");
 }

@@ -325,6 +325,9 @@ impl Server {
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> EngineHandle {
         let mut events = EventWait::new(self.handle.event_signal());
         let mut midi_events = self.midi.as_ref().map(|m| EventWait::new(m.inputs.signal()));
+        // A glide's steps keep their pace however often other wakes come.
+        let mut glide_steps = tokio::time::interval(Duration::from_secs_f64(GLIDE_STEP));
+        glide_steps.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut tick = tokio::time::interval(HOUSEKEEPING);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         tokio::pin!(shutdown);
@@ -336,7 +339,7 @@ impl Server {
                 },
                 () = events.wait() => self.pump_events(),
                 () = next_midi(&mut midi_events) => self.on_midi(),
-                () = tokio::time::sleep(Duration::from_secs_f64(GLIDE_STEP)), if self.gliding() => self.step_glides(),
+                _ = glide_steps.tick(), if self.gliding() => self.step_glides(),
                 accepted = accept(&self.tcp), if !self.accept_paused => self.on_connection(accepted),
                 Some(event) = next_tcp_event(&mut self.tcp_events), if self.parked.is_empty() => {
                     self.on_tcp_events(event)
