@@ -349,3 +349,26 @@ fn a_midi_event_takes_effect_at_the_frame_of_its_arrival_time_plus_the_latency()
     assert!((second - 2 * first).abs() <= 2, "the gates closed {first} and {second} frames into the recording");
     assert!((2160..=2640).contains(&first), "the first gate closed {first} frames into the recording");
 }
+
+#[test]
+fn a_voice_the_engine_refuses_is_told_and_forgotten() {
+    let (server, mut feeds) = InProcessServer::start_with_midi(1);
+    let mut c = server.client();
+    c.ok("/midi/notify", vec![], "/midi/notify", 1);
+    // Group 77 does not exist yet.
+    let args = vec![i(1), i(-1), i(-1), s("sine"), i(77), s("voices"), i(1)];
+    c.ok("/midi/map/note", args, "/midi/map/note", 1);
+    feeds[0].receive(&[0x90, 60, 100]);
+    let (error, _) = c.expect_with_skipped("/error");
+    assert_eq!(error.args[..2], [s("/midi"), i(21)], "{error:?}");
+    c.ok("/group/new", vec![i(77), i(0), i(1)], "/group/new", 77);
+    // Were the refused voice still counted, this note would steal it: a free of a node
+    // that does not exist.
+    feeds[0].receive(&[0x90, 62, 100]);
+    let mut watcher = server.client();
+    wait_tree(&mut watcher, 77, "key 62 playing in group 77", |t| {
+        freqs(t).iter().zip([note_frequency(62)]).all(|(a, b)| close(*a, b)) && freqs(t).len() == 1
+    });
+    let seen = c.sync();
+    assert!(seen.iter().all(|m| m.addr != "/error"), "{seen:?}");
+}
