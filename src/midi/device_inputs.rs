@@ -49,8 +49,8 @@ impl PortChoice {
 /// Why a device input could not be opened or closed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MidiError {
-    /// No MIDI system could be reached.
-    #[error("no MIDI system: {0}")]
+    /// No MIDI system could be reached: why, in words for the log.
+    #[error("{0}")]
     NoSystem(String),
     /// No port is what was asked for.
     #[error("no MIDI input port {0}")]
@@ -187,7 +187,7 @@ impl MidiInputs {
                 opened.push((open.device, name.clone()));
                 continue;
             }
-            let input = MidiInput::new(CLIENT_NAME).map_err(|e| MidiError::NoSystem(e.to_string()))?;
+            let input = MidiInput::new(CLIENT_NAME).map_err(|e| MidiError::NoSystem(system_missing(&e.to_string())))?;
             let (midi_feed, end) = feed(Arc::clone(&self.signal));
             let connection = input
                 .connect(&ports[k], "oscine-in", |_, bytes, feed: &mut MidiFeed| feed.receive(bytes), midi_feed)
@@ -202,7 +202,7 @@ impl MidiInputs {
     /// Makes a virtual input port named `name` that other programs connect to.
     pub fn open_virtual(&mut self, name: &str) -> Result<u32, MidiError> {
         self.system.as_ref().map_err(|why| MidiError::NoSystem(why.clone()))?;
-        let input = MidiInput::new(CLIENT_NAME).map_err(|e| MidiError::NoSystem(e.to_string()))?;
+        let input = MidiInput::new(CLIENT_NAME).map_err(|e| MidiError::NoSystem(system_missing(&e.to_string())))?;
         let (midi_feed, end) = feed(Arc::clone(&self.signal));
         let connection = virtual_input(input, name, midi_feed)?;
         let device = self.add(name.to_owned(), Source::Virtual(connection), end);

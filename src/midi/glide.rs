@@ -34,11 +34,6 @@ impl Glide {
     pub fn done(&self, at: Timetag) -> bool {
         at.seconds() >= self.start + self.seconds
     }
-
-    /// The value it is heading for.
-    pub fn target(&self) -> f32 {
-        self.to
-    }
 }
 
 #[cfg(test)]

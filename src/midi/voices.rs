@@ -52,11 +52,6 @@ impl Voices {
         Voices { voices: Vec::with_capacity(limit), limit, started: 0 }
     }
 
-    /// The most voices at once.
-    pub fn limit(&self) -> usize {
-        self.limit
-    }
-
     /// Every voice.
     pub fn iter(&self) -> impl Iterator<Item = &Voice> {
         self.voices.iter()
@@ -65,16 +60,6 @@ impl Voices {
     /// Every voice, to change.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Voice> {
         self.voices.iter_mut()
-    }
-
-    /// How many.
-    pub fn len(&self) -> usize {
-        self.voices.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.voices.is_empty()
     }
 
     /// The voice that gives way for a new one when the mapping is full, taken out of the
