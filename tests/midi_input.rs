@@ -372,3 +372,27 @@ fn a_voice_the_engine_refuses_is_told_and_forgotten() {
     let seen = c.sync();
     assert!(seen.iter().all(|m| m.addr != "/error"), "{seen:?}");
 }
+
+#[test]
+fn bytes_a_full_midi_queue_drops_are_counted_told_and_logged() {
+    let (server, mut feeds) = InProcessServer::start_with_midi(1);
+    let mut c = server.client();
+    c.ok("/midi/notify", vec![], "/midi/notify", 1);
+    // One hand-over larger than the queue: the network thread is woken only after it, so
+    // the queue fills (4096 chunks of 20 bytes) and the rest is dropped.
+    let mut sysex = vec![0xf0];
+    sysex.resize(90_001, 0x11);
+    sysex.push(0xf7);
+    feeds[0].receive(&sysex);
+    let kept = oscine::midi::FEED_CAPACITY * 20;
+    let (error, _) = c.expect_with_skipped("/error");
+    assert_eq!(error.args[..2], [s("/midi"), i(105)], "{error:?}");
+    let text = format!("{} MIDI bytes lost", sysex.len() - kept);
+    assert!(matches!(&error.args[2], OscType::String(m) if m.starts_with(&text)), "{error:?}");
+    assert_eq!(c.status().midi_bytes_dropped as usize, sysex.len() - kept);
+    // The input reads on.
+    sine_mapping(&mut c, 1, vec![]);
+    feeds[0].receive(&[0x90, 60, 100]);
+    let mut watcher = server.client();
+    wait_notes(&mut watcher, &[60]);
+}
