@@ -119,6 +119,16 @@ error_codes! {
     PluginsUnavailable = 83, "plugins unavailable", "This server has no plugin loader.";
     SynthDefRefused = 90, "synthdef refused",
         "A SynthDef file or graph was refused; the message names the def and the problem.";
+    MidiUnavailable = 100, "midi unavailable", "The server has no MIDI system to open inputs from.";
+    UnknownMidiInput = 101, "unknown midi input",
+        "No MIDI input port is the one named, or no open input has the device number.";
+    MidiInputRefused = 102, "midi input refused", "The MIDI system refused to open the port or make the virtual one.";
+    UnknownMapping = 103, "unknown mapping", "No mapping has the id.";
+    MappingCapacity = 104, "mapping capacity", "As many mappings are set up as the server holds.";
+    MidiBytesLost = 105, "midi bytes lost",
+        "MIDI bytes were dropped because a device input's queue to the network thread was full.";
+    MappingFailed = 106, "mapping failed",
+        "A mapping could not act on a MIDI event: its Synth could not be built, or its commands found the queue full.";
 }
 
 impl ErrorCode {

@@ -15,6 +15,9 @@
 //! - [`drivers`]: what calls the engine's process: a sound device, a wall-clock-paced
 //!   dummy, or a test stepping block by block.
 //! - [`build`] (this crate's root): wires engine, workers, registry and handle together.
+//! - [`midi`]: MIDI input: device inputs, parsing, and the mappings that turn MIDI events
+//!   into engine commands (NRT: the network thread, and midir's threads for the FIFO's
+//!   writing end).
 //! - [`osc`]: the OSC protocol: packet checks, argument reading, verb parsing, replies and
 //!   error codes, shared by the server, the score reader and the renderer (NRT).
 //! - [`network`]: the UDP server: sockets and clients (NRT, the network thread).
@@ -31,6 +34,7 @@ pub mod engine;
 pub mod error_code;
 pub mod graph;
 pub mod loader;
+pub mod midi;
 pub mod network;
 pub mod osc;
 pub mod render;

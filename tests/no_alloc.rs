@@ -509,3 +509,23 @@ fn buffer_oscillators_and_buffer_delays_never_allocate() {
     assert_eq!(t.handle.status().garbage_leaked, 0);
     t.shutdown();
 }
+
+#[test]
+fn a_midi_input_takes_bytes_on_its_thread_without_allocating_even_when_its_queue_is_full() {
+    use oscine::midi::{MidiInputs, FEED_CAPACITY};
+    let mut inputs = MidiInputs::new().expect("an eventfd for MIDI");
+    let (_, mut feed) = inputs.open_fed("test input");
+    let sysex: Vec<u8> = std::iter::once(0xf0).chain(0..100).chain([0xf7]).collect();
+    let ((), allocs, frees) = count(|| {
+        for _ in 0..FEED_CAPACITY {
+            feed.receive(&[0x90, 60, 100]);
+        }
+        feed.receive(&sysex);
+    });
+    assert_eq!((allocs, frees), (0, 0), "MidiFeed::receive allocated or freed");
+    assert_eq!(feed.counters().dropped(), sysex.len() as u64, "the full queue dropped and counted the rest");
+    let mut events = 0;
+    inputs.drain(|_| events += 1);
+    assert_eq!(events, FEED_CAPACITY);
+    assert_eq!(inputs.dropped(), sysex.len() as u64);
+}

@@ -145,6 +145,15 @@ fn bundles_with_the_same_time_apply_in_order() {
 }
 
 #[test]
+fn a_midi_message_in_a_score_stops_the_render() {
+    let mut score = Score::new();
+    score.at(0.0, [message("/midi/map/note", vec![i(1), i(-1), i(-1), s("test-dc"), i(0)])]);
+    score.end(0.01);
+    let failure = command_failure(render_with(&score, options(1, 64)));
+    assert_eq!((failure.address.as_str(), failure.code), ("/midi/map/note", Some(100)));
+}
+
+#[test]
 fn control_changes_land_on_their_frame_or_their_block_start() {
     // 0.0101 s is frame 485: block 7 (448..512), offset 37.
     let t = 0.0101;

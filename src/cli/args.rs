@@ -115,6 +115,23 @@ pub struct Cli {
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub outputs: Option<u16>,
 
+    /// Open a MIDI input: a port's name (or a part of it; every port it matches), its
+    /// index as `oscine devices` lists it, or `all`; repeatable. With the `jack` feature,
+    /// JACK MIDI ports.
+    #[arg(long, value_name = "NAME|INDEX|all")]
+    pub midi_in: Vec<String>,
+
+    /// Make a virtual MIDI input port with this name that other programs connect to;
+    /// repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub midi_virtual: Vec<String>,
+
+    /// Seconds after its arrival a MIDI event takes effect, at that exact frame: room for
+    /// the network thread to read it and queue its commands (/status reports it).
+    #[arg(long, value_name = "SECONDS", default_value_t = oscine::midi::DEFAULT_LATENCY.as_secs_f64(),
+        value_parser = midi_latency)]
+    pub midi_latency: f64,
+
     /// The engine's sizes.
     #[command(flatten)]
     pub engine: EngineArgs,
@@ -303,7 +320,7 @@ impl FileArgs {
 /// What `oscine` can do besides serving.
 #[derive(Debug, clap::Subcommand)]
 pub enum Subcommand {
-    /// List audio hosts and devices.
+    /// List audio hosts and devices, and MIDI inputs.
     Devices,
     /// Render a score to a WAV file, faster than realtime (like `scsynth -N`).
     #[command(long_about = "Render a score to a WAV file, faster than realtime (like `scsynth -N`).\n\n\
@@ -416,6 +433,13 @@ fn byte_count(text: &str) -> Result<u64, String> {
     };
     let n: u64 = digits.parse().map_err(|_| fail())?;
     n.checked_mul(1 << shift).ok_or_else(fail)
+}
+
+fn midi_latency(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if (0.0..=1.0).contains(&s) => Ok(s),
+        _ => Err(format!("'{text}' is not a number of seconds from 0 to 1")),
+    }
 }
 
 fn positive_seconds(text: &str) -> Result<f64, String> {

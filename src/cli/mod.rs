@@ -30,6 +30,7 @@ pub fn main() -> std::process::ExitCode {
     match &cli.command {
         Some(Subcommand::Devices) => {
             print!("{}", oscine::drivers::list_devices());
+            print!("{}", oscine::midi::list_ports());
             std::process::ExitCode::SUCCESS
         }
         Some(Subcommand::Render(args)) => render::render(args),

@@ -5,7 +5,8 @@ use oscine::build;
 use oscine::drivers::{CpalDriver, CpalHost, CpalOptions, Driver, DriverError, DummyDriver};
 use oscine::engine::EngineOptions;
 use oscine::loader::start_loader_thread;
-use oscine::network::{AllowList, PluginService, Server, ServerOptions, TcpLimits};
+use oscine::midi::{MidiInputs, PortChoice};
+use oscine::network::{AllowList, MidiService, PluginService, Server, ServerOptions, TcpLimits};
 use tracing_subscriber::EnvFilter;
 
 use oscine_plugin_api::{FileAccess, MemoryBudget, RootAccess};
@@ -247,6 +248,10 @@ pub fn serve(cli: &Cli) -> ExitCode {
             return fail(format!("cannot listen on udp {bind}{tcp}: {e}"));
         }
     };
+    let server = match open_midi(cli) {
+        Ok(midi) => server.with_midi(midi),
+        Err(e) => return fail(format!("cannot start MIDI input: {e}")),
+    };
     if let Err(e) = driver.start(parts.engine) {
         return fail(e);
     }
@@ -319,6 +324,28 @@ async fn shutdown_signal() {
     {
         let _ = ctrl_c.await;
     }
+}
+
+/// The MIDI inputs `--midi-in` and `--midi-virtual` ask for. Without a MIDI system the log
+/// says so once (for the inputs asked for too) and the server runs on; an input that
+/// cannot be opened is a warning, as a device may be plugged in and opened later.
+fn open_midi(cli: &Cli) -> std::io::Result<MidiService> {
+    let mut inputs = MidiInputs::new()?;
+    if inputs.has_system() {
+        for choice in &cli.midi_in {
+            if let Err(e) = inputs.open(&PortChoice::parse(choice)) {
+                tracing::warn!("--midi-in {choice}: {e}");
+            }
+        }
+        for name in &cli.midi_virtual {
+            if let Err(e) = inputs.open_virtual(name) {
+                tracing::warn!("--midi-virtual {name}: {e}");
+            }
+        }
+    } else if !cli.midi_in.is_empty() || !cli.midi_virtual.is_empty() {
+        tracing::warn!("--midi-in and --midi-virtual ignored: no MIDI input can be opened");
+    }
+    Ok(MidiService::new(inputs, std::time::Duration::from_secs_f64(cli.midi_latency)))
 }
 
 #[cfg(test)]

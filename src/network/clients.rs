@@ -42,6 +42,8 @@ struct Client {
     acks: bool,
     /// Its commands and `/sync`s on their way through the engine.
     syncs: SyncWatch,
+    /// Whether it asked for the MIDI events the inputs receive (`/midi/notify`).
+    midi: bool,
 }
 
 /// Every UDP address that has sent a datagram and every open TCP connection, numbered so
@@ -135,6 +137,7 @@ impl ClientTable {
             queries: QueryCount::new(),
             acks: true,
             syncs: SyncWatch::default(),
+            midi: false,
         });
         self.by_return_address.insert(return_address, key);
         id(key)
@@ -146,6 +149,7 @@ impl ClientTable {
             // A TCP client is forgotten when its connection closes.
             let keep = matches!(c.return_address, ReturnAddress::Tcp(..))
                 || c.notify
+                || c.midi
                 || c.login.is_some()
                 || now.duration_since(c.last_seen) <= FORGET_AFTER;
             if !keep {
@@ -259,6 +263,18 @@ impl ClientTable {
     /// Every client that asked for notifications.
     pub fn notified(&self) -> impl Iterator<Item = ReturnAddress> + '_ {
         self.clients.values().filter(|c| c.notify).map(|c| c.return_address)
+    }
+
+    /// Sends client `id` the MIDI events the inputs receive, or stops.
+    pub fn set_midi(&mut self, id: ClientId, on: bool) {
+        if let Some(c) = self.clients.get_mut(key(id)) {
+            c.midi = on;
+        }
+    }
+
+    /// Where the clients that asked for MIDI events are.
+    pub fn midi_listeners(&self) -> impl Iterator<Item = ReturnAddress> + '_ {
+        self.clients.values().filter(|c| c.midi).map(|c| c.return_address)
     }
 }
 

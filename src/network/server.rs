@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 
 use super::completions::{Answer, CompletionKey, Outcome, PendingCompletions, Success};
 use super::event_wait::EventWait;
+use super::midi_service::MidiService;
 use super::outgoing::Outgoing;
 use super::reply_datagrams::{ReplyPacker, REPLY_DATAGRAM_BUDGET};
 use super::report_log::ReportLog;
@@ -21,9 +22,11 @@ use super::{AllowList, ClientTable};
 use crate::control::{EngineHandle, InstallMode, PluginSource};
 use crate::engine::{ClientId, Command, CommandKind, Event, TimedCommand, Timetag};
 use crate::loader::{LoadError, LoadStep, LoaderHandle, LoaderReport, LoaderRequest};
+use crate::midi::{effect_time, MidiError, GLIDE_STEP, MIDI_CLIENT};
 use crate::osc::{
     check_packet, check_structure, decode_packet, expand_command_numbers, parse, replies, replies::EventReply, Dialect,
-    ErrorCode, LiveResources, NetworkStatus, PacketError, PluginRequest, ReplySize, Request, RequestError, Verb,
+    ErrorCode, LiveResources, MidiRequest, NetworkStatus, PacketError, PluginRequest, ReplySize, Request, RequestError,
+    Verb,
 };
 
 /// How often the network thread looks at what no event announces: whether blocks still
@@ -173,6 +176,8 @@ pub struct Server {
     /// How many of them the batch being gathered added.
     batch_completions: usize,
     plugins: Option<PluginService>,
+    /// The MIDI inputs and mappings, when the server reads MIDI.
+    midi: Option<MidiService>,
     /// The dialect of clients that have not shown theirs.
     default_dialect: Dialect,
     max_logins: i32,
@@ -283,6 +288,7 @@ impl Server {
             completions: PendingCompletions::default(),
             batch_completions: 0,
             plugins: None,
+            midi: None,
             default_dialect: options.dialect,
             max_logins: options.max_logins,
             max_queries_per_client: options.max_queries_per_client,
@@ -300,6 +306,12 @@ impl Server {
         self
     }
 
+    /// Reads MIDI from these inputs, and serves `/midi/*`.
+    pub fn with_midi(mut self, midi: MidiService) -> Self {
+        self.midi = Some(midi);
+        self
+    }
+
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.socket.local_addr()
@@ -314,6 +326,10 @@ impl Server {
     /// engine handle. The caller then stops the driver and joins the workers.
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> EngineHandle {
         let mut events = EventWait::new(self.handle.event_signal());
+        let mut midi_events = self.midi.as_ref().map(|m| EventWait::new(m.inputs.signal()));
+        // A glide's steps keep their pace however often other wakes come.
+        let mut glide_steps = tokio::time::interval(Duration::from_secs_f64(GLIDE_STEP));
+        glide_steps.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut tick = tokio::time::interval(HOUSEKEEPING);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         tokio::pin!(shutdown);
@@ -324,6 +340,8 @@ impl Server {
                     Err(e) => tracing::debug!("udp socket not readable: {e}"),
                 },
                 () = events.wait() => self.pump_events(),
+                () = next_midi(&mut midi_events) => self.on_midi(),
+                _ = glide_steps.tick(), if self.gliding() => self.step_glides(),
                 accepted = accept(&self.tcp), if !self.accept_paused => self.on_connection(accepted),
                 Some(event) = next_tcp_event(&mut self.tcp_events), if self.parked.is_empty() => {
                     self.on_tcp_events(event)
@@ -559,6 +577,11 @@ impl Server {
             tcp_oversize: tcp.oversize,
             tcp_slow: tcp.slow,
             tcp_waits: tcp.waits,
+            midi_inputs: self.midi.as_ref().map_or(0, |m| m.inputs.open_inputs().count()),
+            midi_latency: self.midi.as_ref().map_or(Duration::ZERO, |m| m.latency),
+            midi_bytes_dropped: self.midi.as_ref().map_or(0, |m| m.inputs.dropped()),
+            midi_bytes_not_understood: self.midi.as_ref().map_or(0, |m| m.inputs.not_understood()),
+            midi_late: self.midi.as_ref().map_or(0, |m| m.late),
         }
     }
 
@@ -903,6 +926,7 @@ impl Server {
                 self.reply(client, replies::message("/resource/list", args));
             }
             Request::Plugin(request) => self.on_plugin_request(client, &msg.addr, request),
+            Request::Midi(request) => self.on_midi_request(client, &msg.addr, request),
             Request::GraphDefs(request, completion) => match self.handle.apply_graph_defs(&request) {
                 Ok(names) => {
                     tracing::debug!("{}: installed {}", msg.addr, names.join(", "));
@@ -1394,6 +1418,9 @@ impl Server {
                 }
             }
             self.resources.observe(&event);
+            if self.observe_midi(&event) {
+                continue;
+            }
             let outcome = self.completions.observe(&event);
             if let Event::Report { id, report } = &event {
                 self.report_log.log(*id, report);
@@ -1581,4 +1608,196 @@ fn stopped_audio(status: &crate::engine::StatusSnapshot, stalled: bool) -> Optio
     } else {
         None
     }
+}
+
+/// Resolves when a MIDI input may have received bytes; never, without MIDI.
+async fn next_midi(wait: &mut Option<EventWait>) {
+    match wait {
+        Some(wait) => wait.wait().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The MIDI verbs, the MIDI inputs' events and what the engine says of the mappings'
+/// commands.
+impl Server {
+    fn on_midi_request(&mut self, client: ClientId, addr: &str, request: MidiRequest) {
+        if let MidiRequest::Notify(on) = request {
+            self.clients.set_midi(client, on);
+            return self.reply(client, replies::ack(addr, on as i32));
+        }
+        let Some(midi) = self.midi.as_mut() else {
+            let error = RequestError::new(ErrorCode::MidiUnavailable, "this server reads no MIDI");
+            return self.reply_error(client, addr, error);
+        };
+        let mut commands = Vec::new();
+        let reply = match request {
+            MidiRequest::Notify(_) => return,
+            MidiRequest::List => Ok(vec![crate::osc::midi_inputs(&midi.inputs.ports(), midi.inputs.open_inputs())]),
+            MidiRequest::Open(choice) => midi
+                .inputs
+                .open(&choice)
+                .map(|opened| opened.into_iter().map(|(device, name)| opened_reply(device, name)).collect()),
+            MidiRequest::Virtual(name) => {
+                midi.inputs.open_virtual(&name).map(|device| vec![opened_reply(device, name)])
+            }
+            MidiRequest::Close(device) => {
+                let mut events = Vec::new();
+                let closed = midi.inputs.close(device, |e| events.push(e));
+                self.on_midi_events(events);
+                closed.map(|()| vec![replies::ack(addr, device as i32)])
+            }
+            MidiRequest::Map(id, kind) => {
+                let mapping = crate::midi::Mapping { id, creator: client, kind };
+                if !midi.mappings.set(mapping, &mut commands) {
+                    let text = format!("{} mappings are set up already", crate::midi::MAX_MAPPINGS);
+                    return self.reply_error(client, addr, RequestError::new(ErrorCode::MappingCapacity, text));
+                }
+                Ok(vec![replies::ack(addr, id)])
+            }
+            MidiRequest::MapList => Ok(vec![crate::osc::midi_mappings(midi.mappings.iter())]),
+            MidiRequest::Unmap(id) => {
+                if !midi.mappings.remove(id, &mut commands) {
+                    let error = RequestError::new(ErrorCode::UnknownMapping, format!("no mapping has id {id}"));
+                    return self.reply_error(client, addr, error);
+                }
+                Ok(vec![replies::ack(addr, id)])
+            }
+        };
+        match reply {
+            Ok(packets) => packets.into_iter().for_each(|p| self.reply(client, p)),
+            Err(e) => {
+                let code = match e {
+                    MidiError::NoSystem(_) => ErrorCode::MidiUnavailable,
+                    MidiError::NoPort(_) | MidiError::UnknownDevice(_) => ErrorCode::UnknownMidiInput,
+                    MidiError::Open { .. } => ErrorCode::MidiInputRefused,
+                };
+                self.reply_error(client, addr, RequestError::new(code, e.to_string()));
+            }
+        }
+        // Voices of a replaced or removed mapping are released now.
+        self.send_midi_commands(commands, Timetag::IMMEDIATE);
+    }
+
+    /// Reads what the MIDI inputs received.
+    fn on_midi(&mut self) {
+        let Some(midi) = self.midi.as_mut() else { return };
+        let events = midi.take_events();
+        self.on_midi_events(events);
+    }
+
+    /// Forwards each event to the clients that asked for MIDI, and has the mappings act on
+    /// it at its arrival time plus the latency.
+    fn on_midi_events(&mut self, events: Vec<crate::midi::MidiEvent>) {
+        for event in events {
+            let listeners: Vec<ReturnAddress> = self.clients.midi_listeners().collect();
+            if !listeners.is_empty() {
+                let packet = crate::osc::midi_notification(&event);
+                for to in listeners {
+                    self.outgoing.push((to, Outgoing::Packet(packet.clone())));
+                }
+            }
+            let Some(midi) = self.midi.as_mut() else { return };
+            let at = effect_time(event.arrival, midi.latency);
+            let (mut commands, mut failures) = (Vec::new(), Vec::new());
+            midi.mappings.apply(&event, at, &self.handle, &mut commands, &mut failures);
+            for failure in failures {
+                let text = format!("mapping {}: {}", failure.id, failure.reason);
+                self.tell_midi_failure(Some(failure.creator), RequestError::new(ErrorCode::MappingFailed, text));
+            }
+            self.send_midi_commands(commands, at);
+        }
+        let Some(lost) = self.midi.as_mut().and_then(|m| m.newly_dropped()) else { return };
+        let text =
+            format!("{lost} MIDI bytes lost: a MIDI input's queue ({} chunks) was full", crate::midi::FEED_CAPACITY);
+        self.tell_midi_failure(None, RequestError::new(ErrorCode::MidiBytesLost, text));
+    }
+
+    /// Queues a mapping's commands, to take effect at `at`; when the queue has no room for
+    /// them, the voices they would have started are forgotten and the failure told.
+    fn send_midi_commands(&mut self, commands: Vec<Command>, at: Timetag) {
+        if commands.is_empty() || self.quit.is_some() || stopped_audio(&self.handle.status(), self.stalled).is_some() {
+            return;
+        }
+        let started: Vec<i32> = commands
+            .iter()
+            .filter_map(|c| match c {
+                Command::SynthNew { id, .. } => Some(*id),
+                _ => None,
+            })
+            .collect();
+        let timed = commands
+            .into_iter()
+            .map(|command| TimedCommand { command, time: at, bundle: 0, last_of_group: false })
+            .collect();
+        if let Err(full) = self.handle.send_group(timed) {
+            if let Some(midi) = self.midi.as_mut() {
+                midi.mappings.forget_voices(&started);
+            }
+            let text = format!("a MIDI event's commands were dropped: {full}");
+            self.tell_midi_failure(None, RequestError::new(ErrorCode::MappingFailed, text));
+        }
+    }
+
+    /// Tells the log, the clients that asked for MIDI and `creator` (once) of a failure.
+    fn tell_midi_failure(&mut self, creator: Option<ClientId>, error: RequestError) {
+        tracing::warn!("MIDI: error {}: {}", error.code, error.message);
+        let packet = replies::error("/midi", &error);
+        let creator = creator.and_then(|c| self.clients.return_address(c));
+        let mut targets: Vec<ReturnAddress> = self.clients.midi_listeners().filter(|a| Some(*a) != creator).collect();
+        targets.extend(creator);
+        for to in targets {
+            self.outgoing.push((to, Outgoing::Packet(packet.clone())));
+        }
+    }
+
+    /// Follows an event about the mappings' commands; true if it was one of theirs and is
+    /// told no client as a reply.
+    fn observe_midi(&mut self, event: &Event) -> bool {
+        let Some(midi) = self.midi.as_mut() else { return false };
+        if let Some((id, creator)) = midi.mappings.observe(event) {
+            let packet =
+                replies::message("/midi/unmapped", vec![OscType::Int(id), OscType::String("its node ended".into())]);
+            let creator = self.clients.return_address(creator);
+            let mut targets: Vec<ReturnAddress> =
+                self.clients.midi_listeners().filter(|a| Some(*a) != creator).collect();
+            targets.extend(creator);
+            for to in targets {
+                self.outgoing.push((to, Outgoing::Packet(packet.clone())));
+            }
+        }
+        match event {
+            Event::Ack { client: MIDI_CLIENT, .. } => true,
+            Event::Late { client: MIDI_CLIENT, .. } => {
+                midi.late += 1;
+                true
+            }
+            Event::Error { client: MIDI_CLIENT, command, error } => {
+                let address = Verb::native(*command).address();
+                let error: RequestError = (*error).into();
+                let text = format!("{address} of a mapping: {}", error.message);
+                self.tell_midi_failure(None, RequestError::new(error.code, text));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn gliding(&self) -> bool {
+        self.midi.as_ref().is_some_and(|m| m.mappings.gliding())
+    }
+
+    /// Sends the next step of each CC mapping's glide, to take effect one latency from now.
+    fn step_glides(&mut self) {
+        let Some(midi) = self.midi.as_mut() else { return };
+        let at = effect_time(Timetag::now(), midi.latency);
+        let mut commands = Vec::new();
+        midi.mappings.step(at, &mut commands);
+        self.send_midi_commands(commands, at);
+    }
+}
+
+/// `/midi/opened i:device s:name`.
+fn opened_reply(device: u32, name: String) -> OscPacket {
+    replies::message("/midi/opened", vec![OscType::Int(device as i32), OscType::String(name)])
 }

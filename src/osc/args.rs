@@ -70,6 +70,12 @@ impl<'a> Args<'a> {
         matches!(self.args.get(self.pos), Some(OscType::String(s)) if s == text)
     }
 
+    /// Whether the next argument is a string (an option name, where a run of numbers may
+    /// come before it).
+    pub fn peek_is_any_string(&self) -> bool {
+        matches!(self.args.get(self.pos), Some(OscType::String(_)))
+    }
+
     /// Whether the next argument is a blob (a completion message, where one may follow
     /// optional arguments).
     pub fn peek_is_blob(&self) -> bool {

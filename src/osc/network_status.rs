@@ -29,4 +29,14 @@ pub struct NetworkStatus {
     pub tcp_slow: u64,
     /// TCP messages whose commands waited for room in the command queue.
     pub tcp_waits: u64,
+    /// MIDI inputs open now.
+    pub midi_inputs: usize,
+    /// How long after its arrival a MIDI event takes effect (`--midi-latency`).
+    pub midi_latency: std::time::Duration,
+    /// MIDI bytes dropped because an input's queue was full.
+    pub midi_bytes_dropped: u64,
+    /// MIDI bytes received that made no message.
+    pub midi_bytes_not_understood: u64,
+    /// MIDI events whose commands reached the engine after their frame (applied at once).
+    pub midi_late: u64,
 }

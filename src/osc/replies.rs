@@ -161,6 +161,11 @@ pub fn status(s: &StatusSnapshot, net: &NetworkStatus) -> OscPacket {
             OscType::Int(i32::from(s.realtime)),
             OscType::Int(i32::from(s.memory_locked)),
             count(s.commands_deferred),
+            count(net.midi_inputs as u64),
+            OscType::Float(net.midi_latency.as_secs_f32()),
+            count(net.midi_bytes_dropped),
+            count(net.midi_bytes_not_understood),
+            count(net.midi_late),
         ],
     )
 }

@@ -196,6 +196,24 @@ verbs! {
     BGet = "/b_get",
     /// scsynth's `/b_getn`.
     BGetn = "/b_getn",
+    /// `/midi/list`.
+    MidiList = "/midi/list",
+    /// `/midi/open`.
+    MidiOpen = "/midi/open",
+    /// `/midi/virtual`.
+    MidiVirtual = "/midi/virtual",
+    /// `/midi/close`.
+    MidiClose = "/midi/close",
+    /// `/midi/notify`.
+    MidiNotify = "/midi/notify",
+    /// `/midi/map/cc`.
+    MidiMapCc = "/midi/map/cc",
+    /// `/midi/map/note`.
+    MidiMapNote = "/midi/map/note",
+    /// `/midi/map/list`.
+    MidiMapList = "/midi/map/list",
+    /// `/midi/unmap`.
+    MidiUnmap = "/midi/unmap",
 }
 
 /// How large a verb's reply can be beside its request: what decides whether an address's
@@ -233,7 +251,9 @@ impl Verb {
             | Verb::CGetn
             | Verb::BQuery
             | Verb::BGet
-            | Verb::BGetn => ReplySize::Large,
+            | Verb::BGetn
+            | Verb::MidiList
+            | Verb::MidiMapList => ReplySize::Large,
             Verb::GroupNew
             | Verb::GroupFreeAll
             | Verb::SynthNew
@@ -302,7 +322,14 @@ impl Verb {
             | Verb::ClearSched
             | Verb::ErrorMode
             | Verb::Cmd
-            | Verb::UCmd => ReplySize::Small,
+            | Verb::UCmd
+            | Verb::MidiOpen
+            | Verb::MidiVirtual
+            | Verb::MidiClose
+            | Verb::MidiNotify
+            | Verb::MidiMapCc
+            | Verb::MidiMapNote
+            | Verb::MidiUnmap => ReplySize::Small,
         }
     }
 

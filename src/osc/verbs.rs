@@ -6,6 +6,7 @@ use rosc::{OscMessage, OscType};
 use super::args::{finite, type_name, Args};
 use super::buffer_verbs::parse_buffer;
 use super::bus_verbs::parse_bus_runs;
+use super::midi_verbs::{parse_midi, MidiRequest};
 use super::node_verbs::{new_node_id, parse_node};
 use super::{ErrorCode, LiveResources, RequestError, Verb};
 use crate::control::{ControlKey, EngineHandle, GraphDefRequest, SynthBuildError};
@@ -42,6 +43,9 @@ pub enum Request {
     GraphDefs(GraphDefRequest, Option<Vec<u8>>),
     /// Shut the server down.
     Quit,
+    /// Open or close MIDI inputs, turn MIDI notifications on or off, set up or remove
+    /// mappings, or list either.
+    Midi(MidiRequest),
     /// Log every message the sender sends from now on (scsynth's `/dumpOSC`; 0 stops).
     DumpOsc(i32),
     /// Send or withhold the sender's failure replies (scsynth's `/error`): 1 on, 0 off,
@@ -312,6 +316,15 @@ pub fn parse(
         | Verb::SNoid
         | Verb::SGet
         | Verb::SGetn => parse_node(verb, &mut a, handle, client)?,
+        Verb::MidiList
+        | Verb::MidiOpen
+        | Verb::MidiVirtual
+        | Verb::MidiClose
+        | Verb::MidiNotify
+        | Verb::MidiMapCc
+        | Verb::MidiMapNote
+        | Verb::MidiMapList
+        | Verb::MidiUnmap => return Ok(Request::Midi(parse_midi(verb, &mut a, handle)?)),
         Verb::Status | Verb::Version | Verb::Quit | Verb::SynthDefList | Verb::ResourceList | Verb::PluginList => {
             a.finish()?;
             return Ok(match verb {

@@ -464,6 +464,12 @@ impl Session {
                     "a score cannot load plugins; give oscine render --plugin-path instead".into(),
                 ))
             }
+            Request::Midi(_) => {
+                return Err(item.fail(
+                    Some(ErrorCode::MidiUnavailable.code()),
+                    "a score cannot read MIDI: a render has no MIDI inputs or mappings".into(),
+                ))
+            }
             Request::GraphDefs(request, completion) => {
                 self.handle
                     .apply_graph_defs(&request)

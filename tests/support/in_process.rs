@@ -20,7 +20,8 @@ use oscine::build;
 use oscine::control::Registry;
 use oscine::drivers::{Driver, DummyDriver};
 use oscine::engine::EngineOptions;
-use oscine::network::{Server, ServerOptions};
+use oscine::midi::{MidiFeed, MidiInputs};
+use oscine::network::{MidiService, Server, ServerOptions};
 
 use super::server::{Client, START_TIMEOUT};
 use super::test_defs;
@@ -52,7 +53,22 @@ impl InProcessServer {
         options: EngineOptions,
         register: impl FnOnce(&mut Registry) + Send + 'static,
     ) -> InProcessServer {
-        let (addr_tx, addr_rx) = mpsc::channel::<SocketAddr>();
+        InProcessServer::start_serving(options, register, 0).0
+    }
+
+    /// A server with the daemon's default engine options that reads MIDI, with `inputs`
+    /// device inputs the test feeds (device numbers 0, 1, ...), given in that order.
+    pub fn start_with_midi(inputs: usize) -> (InProcessServer, Vec<MidiFeed>) {
+        let options = EngineOptions { inputs: 0, outputs: 2, ..EngineOptions::default() };
+        InProcessServer::start_serving(options, |_| {}, inputs)
+    }
+
+    fn start_serving(
+        options: EngineOptions,
+        register: impl FnOnce(&mut Registry) + Send + 'static,
+        midi_inputs: usize,
+    ) -> (InProcessServer, Vec<MidiFeed>) {
+        let (addr_tx, addr_rx) = mpsc::channel::<(SocketAddr, Vec<MidiFeed>)>();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let (stopped_tx, stopped_rx) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
@@ -68,10 +84,16 @@ impl InProcessServer {
                     .build()
                     .expect("the network runtime starts");
                 let bind = ServerOptions::new("127.0.0.1:0".parse().unwrap());
-                let server = runtime.block_on(Server::bind(&bind, parts.handle)).expect("bind 127.0.0.1:0");
+                let mut server = runtime.block_on(Server::bind(&bind, parts.handle)).expect("bind 127.0.0.1:0");
+                let mut feeds = Vec::new();
+                if midi_inputs > 0 {
+                    let mut inputs = MidiInputs::new().expect("an eventfd for MIDI");
+                    feeds = (0..midi_inputs).map(|k| inputs.open_fed(&format!("test input {k}")).1).collect();
+                    server = server.with_midi(MidiService::with_default_latency(inputs));
+                }
                 let addr = server.local_addr().expect("a bound address");
                 driver.start(parts.engine).expect("the dummy driver starts");
-                addr_tx.send(addr).expect("the test waits for the address");
+                addr_tx.send((addr, feeds)).expect("the test waits for the address");
                 // Serves until /quit, or until the test drops the server (and the sender).
                 let handle = runtime.block_on(server.run(async {
                     let _ = stop_rx.await;
@@ -82,8 +104,8 @@ impl InProcessServer {
                 let _ = stopped_tx.send(());
             })
             .expect("cannot start the server thread");
-        let addr = match addr_rx.recv_timeout(START_TIMEOUT) {
-            Ok(addr) => addr,
+        let (addr, feeds) = match addr_rx.recv_timeout(START_TIMEOUT) {
+            Ok(started) => started,
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 panic!("the in-process server did not start within {START_TIMEOUT:?}")
             }
@@ -92,7 +114,7 @@ impl InProcessServer {
                 panic!("the in-process server failed to start: {why}")
             }
         };
-        InProcessServer { addr, stop: Some(stop_tx), stopped: stopped_rx, thread: Some(thread) }
+        (InProcessServer { addr, stop: Some(stop_tx), stopped: stopped_rx, thread: Some(thread) }, feeds)
     }
 
     /// A new client with its own socket (so its own client id on the server).

@@ -726,15 +726,20 @@ pub struct Status {
     pub realtime: i32,
     pub memory_locked: i32,
     pub commands_deferred: i32,
+    pub midi_inputs: i32,
+    pub midi_latency: f32,
+    pub midi_bytes_dropped: i32,
+    pub midi_bytes_not_understood: i32,
+    pub midi_late: i32,
 }
 
 impl Status {
     /// Parses a reply, checking the field count and every type (docs/osc-api.md,
-    /// `/status/reply`: 33 fields).
+    /// `/status/reply`: 38 fields).
     #[track_caller]
     pub fn parse(m: &OscMessage) -> Status {
         assert_eq!(m.addr, "/status/reply", "{m:?}");
-        assert_eq!(m.args.len(), 33, "status field count: {m:?}");
+        assert_eq!(m.args.len(), 38, "status field count: {m:?}");
         let int = |k: usize| match m.args[k] {
             OscType::Int(v) => v,
             ref other => panic!("status field {k} must be int32, got {other:?}"),
@@ -783,6 +788,11 @@ impl Status {
             realtime: int(30),
             memory_locked: int(31),
             commands_deferred: int(32),
+            midi_inputs: int(33),
+            midi_latency: float(34),
+            midi_bytes_dropped: int(35),
+            midi_bytes_not_understood: int(36),
+            midi_late: int(37),
         }
     }
 }
