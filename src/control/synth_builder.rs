@@ -73,7 +73,10 @@ impl EngineHandle {
         let options = self.options();
         let world = options.world();
         let layout = SynthLayout::new(entry, world.block_size).map_err(|e| construct(e.to_string()))?;
-        let memory = Memory::allocate(layout.total).map_err(construct)?;
+        let memory = match entry.spare().take(layout.total) {
+            Some(ptr) => Memory(ptr, layout.total),
+            None => Memory::allocate(layout.total).map_err(construct)?,
+        };
         let base = memory.0.as_ptr();
         let at = |offset: u32| offset as usize;
         // SAFETY: the controls' place in the allocation, aligned for `f32`, with room for

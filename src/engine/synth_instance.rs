@@ -679,8 +679,9 @@ impl Drop for SynthInstance {
         }
         // SAFETY: the ports were initialized (`from_parts`) and are never used again.
         unsafe { std::ptr::drop_in_place(parts.ports as *mut [ResourcePortSlot]) };
-        // SAFETY: allocated by the global allocator with this layout (`from_parts`).
-        unsafe { std::alloc::dealloc(self.memory.as_ptr(), layout.total) };
+        // SAFETY: allocated by the global allocator with this layout (`from_parts`), and
+        // nothing in it is used again: the next Synth of the def may take it.
+        unsafe { self.entry.spare().give(self.memory, layout.total) };
     }
 }
 

@@ -1,14 +1,16 @@
 //! A registered SynthDef as the engine keeps it.
 //!
 //! Context: any: an entry is built NRT at registration (`new` and `with_port_defs`,
-//! marked) and is immutable afterwards; every accessor reads it, on the network thread,
-//! the audio thread or a worker, without allocating.
+//! marked) and is immutable afterwards, but for its spare Synth allocations, which pass
+//! through a FIFO from the threads that drop Synths to the network thread; every
+//! accessor reads it, on the network thread, the audio thread or a worker, without
+//! allocating.
 
 use std::sync::Arc;
 
 use oscine_plugin_api::{ControlSpec, SynthDefInfo, SynthDefTable};
 
-use super::{ControlNameId, ResourceDefId};
+use super::{ControlNameId, ResourceDefId, SpareMemory};
 
 /// A registered SynthDef with what the engine derives from it once: its description, the
 /// interned names of its controls and resource ports, and the ResourceDef each resource
@@ -21,6 +23,8 @@ pub struct SynthDefEntry {
     control_name_ids: Box<[ControlNameId]>,
     resource_port_name_ids: Box<[ControlNameId]>,
     port_defs: Box<[Option<ResourceDefId>]>,
+    /// Its freed Synths' allocations, for the next Synths.
+    spare: SpareMemory,
 }
 
 /// A control or a resource port of a Synth, resolved from a name or an index.
@@ -47,7 +51,13 @@ impl SynthDefEntry {
             control_name_ids: control_name_ids.into(),
             resource_port_name_ids: resource_port_name_ids.into(),
             port_defs: port_defs.into(),
+            spare: SpareMemory::default(),
         }
+    }
+
+    /// Its freed Synths' allocations, kept for the next Synths of this def.
+    pub(crate) fn spare(&self) -> &SpareMemory {
+        &self.spare
     }
 
     /// The plugin's table of functions.
@@ -109,6 +119,7 @@ impl SynthDefEntry {
             control_name_ids: self.control_name_ids.clone(),
             resource_port_name_ids: self.resource_port_name_ids.clone(),
             port_defs: port_defs.into(),
+            spare: SpareMemory::default(),
         }
     }
 
