@@ -402,8 +402,12 @@ def main():
     for name, _ in results:
         if name not in names:
             names.append(name)
-    print("| figure | scsynth | Oscine | Oscine / scsynth |")
-    print("|---|---:|---:|---:|")
+    if len(servers) < 2:
+        print(f"| figure | {servers[0]} |")
+        print("|---|---:|")
+    else:
+        print("| figure | scsynth | Oscine | Oscine / scsynth |")
+        print("|---|---:|---:|---:|")
     for name in names:
         row = []
         if len(servers) < 2:

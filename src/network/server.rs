@@ -26,7 +26,7 @@ use crate::midi::{effect_time, MidiError, GLIDE_STEP, MIDI_CLIENT};
 use crate::osc::{
     check_packet, check_structure, decode_packet, expand_command_numbers, parse, replies, replies::EventReply, Dialect,
     ErrorCode, LiveResources, MidiRequest, NetworkStatus, PacketError, PluginRequest, ReplySize, Request, RequestError,
-    Verb,
+    Verb, MAX_PACKET_SIZE,
 };
 
 /// How often the network thread looks at what no event announces: whether blocks still
@@ -632,9 +632,10 @@ impl Server {
 
     fn on_datagram(&mut self, bytes: &[u8], from: SocketAddr) {
         let client = self.clients.datagram_from(from);
-        if let Err(e) = check_packet(bytes) {
-            return self.reply_error(client, "", packet_error(e));
+        if bytes.len() > MAX_PACKET_SIZE {
+            return self.reply_error(client, "", packet_error(PacketError::TooLarge));
         }
+        // `on_received` checks the rest of the framing, as it does for a TCP message.
         self.on_received(bytes, client);
     }
 
