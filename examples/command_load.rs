@@ -10,6 +10,8 @@
 //! ```
 //!
 //! Prints one line: `pairs_per_second acks failures reply_datagrams client_drops timed_out`.
+//! With `--round-trips ADDRESS [--trips N]` it measures round trips of one message
+//! instead, one at a time, and prints their p50 and p99 in milliseconds.
 //! Every datagram is encoded before the clock starts; a reader thread drains the socket
 //! into counts, so a burst of replies never overflows the client's receive buffer.
 
@@ -30,10 +32,22 @@ struct Options {
     window: usize,
     bundled: bool,
     first_node: i32,
+    /// Instead of throughput: this many round trips of `round_trip`, one at a time.
+    trips: usize,
+    round_trip: Option<String>,
 }
 
 fn options() -> Options {
-    let mut o = Options { port: 57130, scsynth: false, rounds: 20, window: 2, bundled: false, first_node: 10_000 };
+    let mut o = Options {
+        port: 57130,
+        scsynth: false,
+        rounds: 20,
+        window: 2,
+        bundled: false,
+        first_node: 10_000,
+        trips: 1000,
+        round_trip: None,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| panic!("{flag} needs a value"));
@@ -44,6 +58,8 @@ fn options() -> Options {
             "--window" => o.window = value().parse().expect("--window"),
             "--first-node" => o.first_node = value().parse().expect("--first-node"),
             "--bundled" => o.bundled = true,
+            "--round-trips" => o.round_trip = Some(value()),
+            "--trips" => o.trips = value().parse().expect("--trips"),
             other => panic!("unknown argument {other}"),
         }
     }
@@ -219,8 +235,34 @@ fn send_all(socket: &UdpSocket, datagrams: &[Vec<u8>]) {
     }
 }
 
+/// One request at a time, each sent when the previous one's reply came: the p50 and p99
+/// of the round trip, in milliseconds. `/sync` carries a token; any reply counts.
+fn round_trips(o: &Options, address: &str) {
+    let socket = UdpSocket::bind("127.0.0.1:0").expect("a UDP socket");
+    socket.connect(("127.0.0.1", o.port)).expect("the server's address");
+    socket.set_read_timeout(Some(Duration::from_secs(10))).expect("a read timeout");
+    let args = if address == "/sync" { vec![OscType::Int(1)] } else { vec![] };
+    let request = rosc::encoder::encode(&message(address, args)).expect("encodable");
+    let mut buffer = vec![0u8; 65536];
+    let mut times = Vec::with_capacity(o.trips);
+    // A first request makes the client known, as a server may answer a stranger less.
+    for trip in 0..o.trips + 1 {
+        let sent = Instant::now();
+        socket.send(&request).expect("send");
+        socket.recv(&mut buffer).expect("a reply within 10 s");
+        if trip > 0 {
+            times.push(sent.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    println!("{:.4} {:.4}", times[times.len() / 2], times[times.len() * 99 / 100]);
+}
+
 fn main() {
     let o = options();
+    if let Some(address) = &o.round_trip {
+        return round_trips(&o, address);
+    }
     let plan = plan(&o);
     let socket = UdpSocket::bind("127.0.0.1:0").expect("a UDP socket");
     grow_receive_buffer(&socket);

@@ -19,6 +19,8 @@ pub struct EngineHandle {
     events: Consumer<Event>,
     signal: Arc<EventSignal>,
     status: Arc<EngineStatus>,
+    /// Commands queued so far.
+    sent: u64,
 }
 
 /// The command queue to the audio thread is full.
@@ -38,7 +40,7 @@ impl EngineHandle {
         signal: Arc<EventSignal>,
         status: Arc<EngineStatus>,
     ) -> Self {
-        EngineHandle { options, registry, commands, events, signal, status }
+        EngineHandle { options, registry, commands, events, signal, status, sent: 0 }
     }
 
     /// The options the engine was built with.
@@ -102,7 +104,10 @@ impl EngineHandle {
     /// bundle it came in (0 for none) so lateness is reported once per bundle.
     pub fn send_at(&mut self, command: Command, time: Timetag, bundle: u32) -> Result<(), QueueFull> {
         match self.commands.push(TimedCommand { command, time, bundle, last_of_group: true }) {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                self.sent += 1;
+                Ok(())
+            }
             Err(rtrb::PushError::Full(_)) => {
                 self.status.add_command_rejected();
                 Err(QueueFull { capacity: self.options.command_queue_capacity })
@@ -116,9 +121,10 @@ impl EngineHandle {
         self.commands.slots()
     }
 
-    /// Whether the audio thread has taken every command queued so far.
-    pub fn commands_taken(&self) -> bool {
-        self.commands.slots() == self.commands.buffer().capacity()
+    /// Whether the audio thread has taken every command queued so far and finished the
+    /// block it took the last of them in (so the status counters show their effects).
+    pub fn commands_settled(&self) -> bool {
+        self.status.commands_settled() == self.sent
     }
 
     /// Queues every command of one datagram, all or none: the audio thread applies them
@@ -135,8 +141,9 @@ impl EngineHandle {
         for (i, mut command) in commands.drain(..).enumerate() {
             command.last_of_group = i + 1 == n;
             // Cannot fail: the room was checked and this thread is the only producer.
-            if self.commands.push(command).is_err() {
-                self.status.add_command_rejected();
+            match self.commands.push(command) {
+                Ok(()) => self.sent += 1,
+                Err(_) => self.status.add_command_rejected(),
             }
         }
         Ok(())

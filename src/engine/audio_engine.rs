@@ -43,6 +43,8 @@ pub struct Engine {
     buses: AudioBuses,
     control_buses: ControlBuses,
     commands: Consumer<TimedCommand>,
+    /// Commands taken from `commands` in all.
+    commands_taken: u64,
     outbox: Outbox,
     resources: ResourceSystem,
     clock: SampleClock,
@@ -93,6 +95,7 @@ impl Engine {
             buses: AudioBuses::new(options.block_size, options.inputs, options.outputs, options.max_audio_buses),
             control_buses: ControlBuses::new(options.max_control_buses),
             commands,
+            commands_taken: 0,
             outbox: Outbox::new(events, signal, workers, Arc::clone(&status)),
             resources: ResourceSystem::new(options.max_resources, options.max_scheduled),
             clock: SampleClock::new(options.clock, options.sample_rate, options.block_size),
@@ -233,6 +236,7 @@ impl Engine {
         self.status.set_resources(self.resources.live_count(), self.resources.running());
         self.status.set_clock(self.scheduler.len(), self.clock.rate());
         self.status.add_block();
+        self.status.set_commands_settled(self.commands_taken);
         self.clock.end_block();
         self.outbox.wake();
         self.measure_load(started.elapsed().as_secs_f64());
@@ -250,6 +254,7 @@ impl Engine {
         self.resource_bookkeeping();
         self.status.set_resources(self.resources.live_count(), self.resources.running());
         self.status.set_clock(self.scheduler.len(), self.clock.rate());
+        self.status.set_commands_settled(self.commands_taken);
         self.outbox.wake();
     }
 
@@ -347,6 +352,7 @@ impl Engine {
         }
         if applied > 0 {
             self.status.add_commands_processed(applied);
+            self.commands_taken += applied;
         }
     }
 

@@ -1,10 +1,10 @@
 //! The status counters the audio thread publishes through atomics.
 //!
-//! Context: any: every function here is one relaxed atomic load or store, which never
-//! blocks or allocates. Each counter has one writer: the `pub(crate)` setters run on the
+//! Context: any: every function here is one atomic load or store (relaxed, but for the
+//! settled command count's release and acquire), which never blocks or allocates. Each counter has one writer: the `pub(crate)` setters run on the
 //! audio thread (RT); the public ones name their thread; `snapshot` runs anywhere.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering, Ordering::Relaxed};
 
 /// Counters the audio thread publishes through atomics, so anyone can read the engine's
 /// state without waiting for a block. Each counter has one writer thread.
@@ -37,6 +37,8 @@ pub struct EngineStatus {
     rate_estimate: AtomicU64,
     jobs_timed_out: AtomicU64,
     commands_deferred: AtomicU64,
+    /// Commands taken from the command queue as of the end of the last block or service.
+    commands_settled: AtomicU64,
     realtime: AtomicBool,
     memory_locked: AtomicBool,
     failed: AtomicBool,
@@ -175,6 +177,18 @@ impl EngineStatus {
     pub(crate) fn add_block(&self) {
         self.blocks.fetch_add(1, Relaxed);
     }
+    /// Publishes how many commands the audio thread has taken in all, once the block that
+    /// took them has published everything else (release: whoever reads it sees the rest).
+    pub(crate) fn set_commands_settled(&self, n: u64) {
+        self.commands_settled.store(n, Ordering::Release);
+    }
+
+    /// How many commands the audio thread had taken when it last finished a block.
+    /// Context: any.
+    pub fn commands_settled(&self) -> u64 {
+        self.commands_settled.load(Ordering::Acquire)
+    }
+
     pub(crate) fn add_commands_processed(&self, n: u64) {
         self.commands_processed.fetch_add(n, Relaxed);
     }

@@ -979,13 +979,14 @@ impl Server {
     }
 
     /// Whether a `/sync` of `client` received now would wait for nothing: the audio
-    /// thread has taken every command queued (whoever sent it), every command the client
-    /// sent has come back through a `/sync` already answered, nothing of it is held back
-    /// here, and the engine is running and has rendered a block (else the engine's answer,
-    /// or the error saying why none comes, is the one to give).
+    /// thread has taken every command queued (whoever sent it) and finished the block it
+    /// took the last one in, every command the client sent has come back through a
+    /// `/sync` already answered, nothing of it is held back here, and the engine is
+    /// running and has rendered a block (else the engine's answer, or the error saying
+    /// why none comes, is the one to give).
     fn sync_waits_for_nothing(&mut self, client: ClientId) -> bool {
         let status = self.handle.status();
-        self.handle.commands_taken()
+        self.handle.commands_settled()
             && self.quit.is_none()
             && status.blocks > 0
             && stopped_audio(&status, self.stalled).is_none()
