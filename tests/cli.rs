@@ -106,7 +106,7 @@ fn log_level_debug_shows_each_command_and_warn_each_error() {
     c.ok("/group/new", vec![i(5), i(0), i(0)], "/group/new", 5);
     c.fails("/synth/new", vec![s("nope"), i(6), i(0), i(0)], "/synth/new", 14);
     c.sync_quiet();
-    let log = server.log();
+    let log = server.wait_log("no synthdef named 'nope'");
     assert!(log.lines().any(|l| l.contains("DEBUG") && l.contains("/group/new")), "{log}");
     assert!(log.lines().any(|l| l.contains("WARN") && l.contains("no synthdef named 'nope'")), "{log}");
 }

@@ -35,7 +35,7 @@ fn a_job_past_its_deadline_is_answered_and_its_worker_replaced() {
     assert_eq!(c.expect("/resource/ready").args, [i(2)]);
     assert_eq!(c.expect("/synced").args, [i(7)]);
     assert_eq!(c.status().jobs_timed_out, 1);
-    assert!(server.log().contains("the construct of resource 1 did not finish within 1s"), "{}", server.log());
+    server.wait_log("the construct of resource 1 did not finish within 1s");
     // The id is free again, and the Resource built late, once the gate opens, is
     // destroyed by its ResourceDef.
     std::fs::write(&gate, b"").unwrap();

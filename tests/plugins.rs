@@ -354,7 +354,7 @@ fn watching_the_plugin_path_reloads_a_library_when_its_file_changes() {
     std::fs::copy(&rebuilt, plugins.join(LIBRARY)).unwrap();
     let reloaded = c.expect("/plugin/reloaded");
     assert_eq!(reloaded.args[0], s(PLUGIN));
-    assert!(server.log().contains("changed; reloading oscine-example-fm"), "{}", server.log());
+    server.wait_log("changed; reloading oscine-example-fm");
 }
 
 #[test]

@@ -392,7 +392,7 @@ s.doWhenBooted({{
         ],
         "{seen:#?}"
     );
-    let log = server.log();
+    let log = server.wait_log("1001 default");
     assert!(log.contains("NODE TREE Group 0"), "{log}");
     assert!(log.contains("1001 default"), "{log}");
     let _ = std::fs::remove_dir_all(dir);

@@ -90,5 +90,5 @@ fn scsynths_housekeeping_commands() {
     c.send("/dumpOSC", vec![i(1)]);
     c.send("/b_close", vec![i(3)]);
     c.sync();
-    assert!(server.log().contains("received /b_close [Int(3)]"), "{}", server.log());
+    server.wait_log("received /b_close [Int(3)]");
 }

@@ -162,7 +162,7 @@ fn a_client_that_never_reads_is_disconnected_at_the_bound_while_another_is_serve
     // The other client is served as before.
     other.send("/synthdef/list", vec![]);
     assert_eq!(other.expect("/synthdef/list").args, reply.args);
-    assert!(server.log().contains("--tcp-max-output"), "the log says why");
+    server.wait_log("--tcp-max-output");
 }
 
 #[test]
