@@ -43,6 +43,7 @@ pub mod exponential_fade;
 pub mod noise;
 pub mod pan;
 pub mod patch_cable;
+mod polynomial_sine;
 pub mod pulse;
 pub mod recorder;
 pub mod sampler;

@@ -5,6 +5,7 @@ use oscine_plugin_api::{
 };
 
 use crate::common::{phase_increment, silence, MAX_FREQ};
+use crate::polynomial_sine::SineSweep;
 
 /// A sine oscillator.
 ///
@@ -27,7 +28,7 @@ impl SynthDef for Sine {
 
     // Context: NRT
     fn construct(&self, _world: &World, _controls: &[f32]) -> Result<SineSynth, PluginError> {
-        Ok(SineSynth { phase: 0 })
+        Ok(SineSynth { phase: 0, sweep: SineSweep::detect() })
     }
 }
 
@@ -35,6 +36,7 @@ impl SynthDef for Sine {
 pub struct SineSynth {
     /// Fixed point, one cycle = 2^32, so it wraps without a branch.
     phase: u32,
+    sweep: SineSweep,
 }
 
 impl Synth for SineSynth {
@@ -45,58 +47,9 @@ impl Synth for SineSynth {
             return ProcessStatus::Continue;
         };
         let increment = phase_increment(freq, ctx.sample_rate);
-        let mut phase = self.phase;
-        // The phase is a plain integer induction variable, so the loop vectorizes.
-        for o in ctx.outputs.channel(0) {
-            *o = amp * sin_phase(phase);
-            phase = phase.wrapping_add(increment);
-        }
-        self.phase = phase;
+        self.phase = self.sweep.fill(ctx.outputs.channel(0), self.phase, increment, amp);
         ProcessStatus::Continue
     }
-}
-
-/// `sin(2 pi phase / 2^32)` without branches, tables or libm calls: within 2.1e-7 of the
-/// true value over the whole cycle (f32 rounding near the peaks is most of that).
-///
-/// The fold onto a quarter wave happens on the integer phase, where it is exact and costs
-/// an add, a shift and an xor per sample: shifted by a quarter cycle, the phase's top bit
-/// says which half of the wave it is in, and xor with that bit smeared across the word
-/// (`!q`, i.e. one cycle minus `q`, less 2^-32) mirrors the falling half onto the rising
-/// one (`sin(pi - a) = sin(a)`). Only the folded value, in `[-1/4, 1/4)` of a cycle, goes to
-/// float, so it is exact near zero where the sine is steepest.
-///
-/// Context: RT.
-#[inline]
-fn sin_phase(phase: u32) -> f32 {
-    const QUARTER: u32 = 1 << 30;
-    const SCALE: f32 = 1.0 / 4_294_967_296.0;
-    let shifted = phase.wrapping_add(QUARTER);
-    let second_half = ((shifted as i32) >> 31) as u32;
-    // In [0, 2^31) after the mirror, so the subtraction cannot overflow.
-    let folded = ((shifted ^ second_half) as i32) - QUARTER as i32;
-    sin_quarter(folded as f32 * SCALE)
-}
-
-/// `sin(2 pi x)` for `x` in `[-1/4, 1/4]`: a degree-9 odd polynomial whose coefficients
-/// are the minimax fit on that range (3.3e-9 absolute error in exact arithmetic), so f32
-/// rounding dominates what is left.
-///
-/// Context: RT.
-#[inline]
-fn sin_quarter(x: f32) -> f32 {
-    // The f64 minimax coefficients rounded to f32 (the shortest literals that round-trip).
-    #[expect(
-        clippy::approx_constant,
-        reason = "the minimax slope sits one ulp below 2 pi, trading a little at the origin for the whole range"
-    )]
-    const C1: f32 = 6.283_185;
-    const C3: f32 = -41.341_656;
-    const C5: f32 = 81.601_006;
-    const C7: f32 = -76.549_78;
-    const C9: f32 = 39.536_705;
-    let x2 = x * x;
-    x * (C1 + x2 * (C3 + x2 * (C5 + x2 * (C7 + x2 * C9))))
 }
 
 #[cfg(test)]
@@ -105,34 +58,6 @@ mod tests {
     use crate::test_support::{amplitude_at, windowed};
     use oscine_plugin_api::harness::{Harness, RAGGED, WORLD};
     use std::f64::consts::TAU;
-
-    #[test]
-    fn sin_phase_is_accurate_over_every_phase() {
-        let mut worst: f64 = 0.0;
-        // Every 1024th phase of the 2^32 cycle (with varying low bits), plus the quarter
-        // points and the ends of each quarter.
-        let phases = (0..1u64 << 22)
-            .map(|i| (i << 10) as u32 | (i as u32 & 0x3ff))
-            .chain([0, 1, 1 << 30, 1 << 31, 3 << 30, u32::MAX])
-            .chain([(1 << 30) - 1, (1 << 31) - 1, (1 << 31) + 1, (3 << 30) + 1]);
-        for phase in phases {
-            let exact = (TAU * f64::from(phase) / 4_294_967_296.0).sin();
-            let approx = f64::from(sin_phase(phase));
-            worst = worst.max((approx - exact).abs());
-        }
-        println!("sin_phase max abs error: {worst:e}");
-        assert!(worst < 2.5e-7, "max error {worst:e}");
-    }
-
-    #[test]
-    fn sin_phase_hits_the_cardinal_points() {
-        assert_eq!(sin_phase(0), 0.0);
-        assert!((sin_phase(1 << 30) - 1.0).abs() < 1e-7);
-        assert!((sin_phase(3 << 30) + 1.0).abs() < 1e-7);
-        assert!(sin_phase(1 << 31).abs() < 1e-8);
-        assert!(sin_phase(u32::MAX) < 0.0 && sin_phase(u32::MAX) > -1e-8);
-        assert!(sin_phase(1) > 0.0);
-    }
 
     #[test]
     fn output_follows_the_ideal_sine() {

@@ -101,6 +101,9 @@ pub(super) struct PlannedUnit {
     /// control-rate `Control`, whose outputs are the controls themselves
     /// ([`WirePlace::Control`]).
     pub(super) skipped: bool,
+    /// Whether its outputs reach buses only through sums, products and pans
+    /// ([`UnitSpec::smooth_readers`], found by [`smooth_readers`]).
+    pub(super) smooth_readers: bool,
 }
 
 /// The layout of one graph Synth's state:
@@ -205,6 +208,7 @@ impl Plan {
         let mut wire_floats = 0usize;
         let last_readers = last_readers(def);
         let readings = readings(def);
+        let smooth = smooth_readers(def);
         // For each `*` folded into the unit before it, that unit.
         let mut folded_into: Vec<Option<usize>> = vec![None; def.ugens.len()];
         let mut releases: Vec<Vec<usize>> = vec![Vec::new(); def.ugens.len()];
@@ -334,6 +338,7 @@ impl Plan {
                 outputs,
                 skipped: folded_into[index].is_some() || first_control.is_some(),
                 scale,
+                smooth_readers: smooth[index],
             });
             input_count += spec.inputs.len() + usize::from(fold.is_some());
             output_count += spec.outputs.len();
@@ -427,6 +432,7 @@ impl Plan {
             sample_rate,
             block_size: self.block_size,
             scale: unit.scale.map(|(_, spec)| spec),
+            smooth_readers: unit.smooth_readers,
         }
     }
 }
@@ -468,6 +474,39 @@ fn fold_target(
         }
         Input::UGen { .. } => None,
     }
+}
+
+/// For each unit, whether it has readers and every input that reads one of its outputs
+/// passes the value on to a bus smoothly ([`UnitSpec::smooth_readers`]): an `Out`,
+/// `ReplaceOut` or `OffsetOut` reading it as a signal (not as the bus number), an `XOut`
+/// as a signal or its crossfade, or a `BinaryOpUGen` `+`, `-` or `*`, a `MulAdd`, a `Sum3`,
+/// a `Sum4`, a `Pan2` or a `LinPan2` whose own outputs do so. Readers come after what they
+/// read in a def, so one pass from the end settles every unit.
+fn smooth_readers(def: &GraphDef) -> Vec<bool> {
+    let mut smooth = vec![false; def.ugens.len()];
+    // Whether some input reads the unit, and whether every one that does is smooth.
+    let mut read = vec![false; def.ugens.len()];
+    let mut all_smooth = vec![true; def.ugens.len()];
+    for reader in (0..def.ugens.len()).rev() {
+        smooth[reader] = read[reader] && all_smooth[reader];
+        let spec = &def.ugens[reader];
+        let signals_from = match spec.name.as_str() {
+            "Out" | "ReplaceOut" | "OffsetOut" | "XOut" => Some(1),
+            "BinaryOpUGen" if matches!(spec.special_index, 0..=2) => smooth[reader].then_some(0),
+            "MulAdd" | "Sum3" | "Sum4" | "Pan2" | "LinPan2" => smooth[reader].then_some(0),
+            _ => None,
+        };
+        for (k, input) in spec.inputs.iter().enumerate() {
+            if let Input::UGen { ugen, .. } = *input {
+                let Some(read_one) = read.get_mut(ugen as usize) else { continue };
+                *read_one = true;
+                if signals_from.is_none_or(|first| k < first) {
+                    all_smooth[ugen as usize] = false;
+                }
+            }
+        }
+    }
+    smooth
 }
 
 /// For each unit, for each of its outputs, how many inputs read it.
@@ -539,7 +578,7 @@ mod tests {
 
     use oscine_plugin_api::{PluginError, Rate, UGen, UGenTable, Unit, UnitIo, UnitSpec};
 
-    use super::{Plan, Source, WirePlace};
+    use super::{smooth_readers, Plan, Source, WirePlace};
     use crate::scgf::{GraphDef, Input, UGenSpec};
 
     /// A UGen that builds for any graph and computes nothing.
@@ -742,5 +781,57 @@ mod tests {
         assert_eq!(p.units[1].outputs.iter().map(|o| o.0).collect::<Vec<_>>(), [WirePlace::Own(1), WirePlace::Own(2)]);
         assert_eq!(p.units[2].outputs[0].0, WirePlace::Lent(0));
         assert_eq!((p.wire_floats, p.lent_floats), (3, 64));
+    }
+
+    #[test]
+    fn readers_are_smooth_when_only_sums_products_and_pans_lead_to_an_out() {
+        let named = |name: &str, special_index: i16, inputs: &[Input], outputs: usize| UGenSpec {
+            name: name.into(),
+            rate: Rate::Audio,
+            special_index,
+            inputs: inputs.to_vec(),
+            outputs: vec![Rate::Audio; outputs],
+        };
+        let of = |ugen: u32| Input::UGen { ugen, output: 0 };
+        let bus = Input::Constant(0);
+        let def = |ugens: Vec<UGenSpec>| GraphDef {
+            name: "test".into(),
+            constants: vec![0.0],
+            initial_values: vec![],
+            parameter_names: vec![],
+            ugens,
+            variants: vec![],
+        };
+        // Out.ar(0, Pan2.ar(osc * 0.5 + osc2)): both oscillators, the product and the sum.
+        let smooth = smooth_readers(&def(vec![
+            unit(Rate::Audio, &[], 1),
+            unit(Rate::Audio, &[], 1),
+            named("BinaryOpUGen", 2, &[of(0), bus], 1),
+            named("MulAdd", 0, &[of(2), bus, of(1)], 1),
+            named("Pan2", 0, &[of(3), bus, bus], 2),
+            named("Out", 0, &[bus, of(4), Input::UGen { ugen: 4, output: 1 }], 0),
+        ]));
+        assert_eq!(smooth, [true, true, true, true, true, false]);
+        // A floor on the way, a comparison, a unit read as the bus number, or a unit nothing
+        // reads: not smooth (the floor's and the comparison's own outputs are).
+        let smooth = smooth_readers(&def(vec![
+            unit(Rate::Audio, &[], 1),
+            named("UnaryOpUGen", 19, &[of(0)], 1),
+            named("Out", 0, &[bus, of(1)], 0),
+            unit(Rate::Audio, &[], 1),
+            named("BinaryOpUGen", 6, &[of(3), bus], 1),
+            named("Out", 0, &[bus, of(4)], 0),
+            unit(Rate::Audio, &[], 1),
+            named("Out", 0, &[of(6), bus], 0),
+            unit(Rate::Audio, &[], 1),
+        ]));
+        assert_eq!(smooth, [false, true, false, false, true, false, false, false, false]);
+        // One reader that is not smooth is enough, even beside an Out.
+        let smooth = smooth_readers(&def(vec![
+            unit(Rate::Audio, &[], 1),
+            named("Out", 0, &[bus, of(0)], 0),
+            named("Poll", 0, &[bus, of(0)], 1),
+        ]));
+        assert!(!smooth[0]);
     }
 }

@@ -38,6 +38,14 @@ pub struct UnitSpec<'a> {
     /// the unit's one audio-rate output. The unit then multiplies its output by it, ramped
     /// across each call as that `*` ramps it, and reads it with [`UnitIo::scale`](crate::UnitIo::scale).
     pub scale: Option<InputSpec>,
+    /// Whether what the unit outputs reaches buses through nothing but sums, differences,
+    /// products, `MulAdd`s and pans on the way to an `Out` (or `ReplaceOut`, `OffsetOut`,
+    /// `XOut`) of this Synth: no reader compares it with a threshold (`floor`, `==`, a
+    /// trigger, a bit operator) or passes it on as it is (`Poll`, `SendReply`), so a value a
+    /// rounding away from scsynth's changes what reaches the bus by no more than that
+    /// rounding. A unit may then compute its output by a faster approximation, within
+    /// about 1e-6 of scsynth's values, instead of as scsynth computes it to the bit.
+    pub smooth_readers: bool,
 }
 
 impl UnitSpec<'_> {

@@ -157,7 +157,17 @@ fn spec<'a>(
     inputs: &'a [InputSpec],
     outputs: &'a [Rate],
 ) -> UnitSpec<'a> {
-    UnitSpec { name, rate, special_index, inputs, outputs, sample_rate: SAMPLE_RATE, block_size: BLOCK, scale: None }
+    UnitSpec {
+        name,
+        rate,
+        special_index,
+        inputs,
+        outputs,
+        sample_rate: SAMPLE_RATE,
+        block_size: BLOCK,
+        scale: None,
+        smooth_readers: false,
+    }
 }
 
 impl Runner {
@@ -184,6 +194,16 @@ impl Runner {
         let mut runner = Self::from_unit(Box::new(unit), rate, inputs, specs);
         runner.outs = vec![vec![0.0; BLOCK]; outputs];
         Ok(runner)
+    }
+
+    /// [`new`](Self::new), for a unit whose readers are smooth
+    /// ([`UnitSpec::smooth_readers`]).
+    pub(crate) fn with_smooth_readers<U: UGen>(ugen: &U, rate: Rate, inputs: &[Input]) -> Result<Self, PluginError> {
+        let specs = specs(inputs);
+        let outputs = [rate];
+        let spec = UnitSpec { smooth_readers: true, ..spec("Test", rate, 0, &specs, &outputs) };
+        let unit = ugen.build(&spec)?;
+        Ok(Self::from_unit(Box::new(unit), rate, inputs, specs))
     }
 
     /// Builds the built-in UGen registered as `name` at `rate`, every input a constant.
