@@ -441,6 +441,10 @@ impl NodeTree {
     ) {
         let mut walk = Walk::below(&self.slots, ROOT, true);
         while let Some((slot, _)) = walk.next(&self.slots) {
+            // The next Synth's memory comes into the cache while this one runs.
+            if let Some(SlotKind::Synth(ahead)) = self.slots.get(walk.next as usize).map(|s| &s.kind) {
+                ahead.prefetch();
+            }
             let s = &mut self.slots[slot as usize];
             if let SlotKind::Synth(synth) = &mut s.kind {
                 let outcome = synth.process(buses, access, frame, &mut reports.of(s.id), wire_buffers);
