@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Renders the same work offline with Oscine and with scsynth and compares the time.
 
-N oscillators (sine or saw, each at its own frequency, all mixed onto output 0) play for
-D seconds at 48 kHz, block size 64, stereo float WAV out. Both servers render a score in
+N oscillators (sine or saw, each at its own frequency, all mixed onto output 0), or N
+voices (a saw through a low-pass filter, panned: `voice`), play for D seconds at 48 kHz,
+block size 64, stereo float WAV out. Both servers render a score in
 scsynth's NRT format: scsynth with `scsynth -N`, Oscine with `oscine render`, twice: the
 same score as scsynth (the SynthDefs as SCgf graphs on Oscine's UGens), and a score in
-its own verbs (its built-in `sine` and `saw`). Each case runs several times, the three
+its own verbs (its built-in `sine` and `saw`; the voice has no built-in counterpart). Each case runs several times, the three
 renders of a case interleaved, and the fastest run counts (the least disturbed by the
 machine): in CPU seconds (user + system) by default, or wall-clock seconds with `--wall`.
 
@@ -31,6 +32,7 @@ from make_score import bundle, message  # noqa: E402
 SYNTHDEFS = """
 SynthDef(\\sine, { |freq = 440, amp = 0.1| Out.ar(0, SinOsc.ar(freq, 0, amp)) }).writeDefFile("{dir}");
 SynthDef(\\saw, { |freq = 440, amp = 0.1| Out.ar(0, Saw.ar(freq, amp)) }).writeDefFile("{dir}");
+SynthDef(\\voice, { |freq = 440, amp = 0.1| Out.ar(0, Pan2.ar(LPF.ar(Saw.ar(freq), 2000, amp), 0)) }).writeDefFile("{dir}");
 0.exit;
 """
 
@@ -46,6 +48,12 @@ def compile_with_supriya(defdir):
             ugens.Out.ar(bus=0, source=osc(b["freq"]) * b["amp"])
         with open(os.path.join(defdir, name + ".scsyndef"), "wb") as f:
             f.write(supriya.ugens.compile_synthdefs(b.build(name=name)))
+    # The voice: `Pan2.ar(LPF.ar(Saw.ar(freq), 2000, amp), 0)`, both channels out.
+    with SynthDefBuilder(freq=440.0, amp=0.1) as b:
+        filtered = ugens.LPF.ar(source=ugens.Saw.ar(frequency=b["freq"]), frequency=2000.0) * b["amp"]
+        ugens.Out.ar(bus=0, source=ugens.Pan2.ar(source=filtered, position=0.0))
+    with open(os.path.join(defdir, "voice.scsyndef"), "wb") as f:
+        f.write(supriya.ugens.compile_synthdefs(b.build(name="voice")))
 
 
 def write(path, bundles):
@@ -103,7 +111,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=60.0)
     p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--synths", default="sine,saw", help="comma-separated: sine, saw")
+    p.add_argument("--synths", default="sine,saw,voice", help="comma-separated: sine, saw, voice")
     p.add_argument("--counts", default="100,1000", help="comma-separated Synth counts")
     p.add_argument("--wall", action="store_true", help="wall-clock seconds instead of CPU seconds")
     p.add_argument("--oscine", default=os.path.join(os.path.dirname(__file__), "..", "target", "release", "oscine"))
@@ -126,20 +134,21 @@ def main():
                 sc_score = os.path.join(tmp, f"sc-{synth}-{n}.osc")
                 os_score = os.path.join(tmp, f"os-{synth}-{n}.osc")
                 scsynth_score(sc_score, tmp, synth, n, args.seconds)
-                oscine_score(os_score, synth, n, args.seconds)
+                if synth != "voice":
+                    oscine_score(os_score, synth, n, args.seconds)
                 render = [args.oscine, "render"]
                 flags = ["--sample-rate", "48000", "--outputs", "2", "--input-channels", "0", "--block-size", "64",
                          "--max-nodes", "4096"]
-                sc, graph, osc = fastest(
-                    [
-                        ["scsynth", "-N", sc_score, "_", os.path.join(tmp, "sc.wav"), "48000", "WAV", "float",
-                         "-o", "2", "-n", "4096", "-z", "64"],
-                        render + [sc_score, os.path.join(tmp, "og.wav")] + flags,
-                        render + [os_score, os.path.join(tmp, "os.wav")] + flags,
-                    ],
-                    args.runs,
-                    args.wall,
-                )
+                built_in = synth != "voice"
+                cmds = [
+                    ["scsynth", "-N", sc_score, "_", os.path.join(tmp, "sc.wav"), "48000", "WAV", "float",
+                     "-o", "2", "-n", "4096", "-z", "64"],
+                    render + [sc_score, os.path.join(tmp, "og.wav")] + flags,
+                ]
+                if built_in:
+                    cmds.append(render + [os_score, os.path.join(tmp, "os.wav")] + flags)
+                sc, graph, *rest = fastest(cmds, args.runs, args.wall)
+                osc = rest[0] if rest else float("nan")
                 print(f"{synth + ' x' + str(n):<12} {sc:>10.3f} {graph:>10.3f} {osc:>10.3f} {graph / sc:>14.2f} "
                       f"{osc / sc:>17.2f} {graph / osc:>15.2f}", flush=True)
 

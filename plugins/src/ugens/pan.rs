@@ -237,6 +237,42 @@ impl PanUnit {
         let (audio_pos, audio_level) = (self.audio_pos && self.audio, self.audio_level && self.audio);
         // At control rate there is one frame: the inputs' current values, not a ramp.
         let ramped = self.audio;
+        // A position and level that hold still over the call: the same gains every frame,
+        // worked out once.
+        let steady_pos = if audio_pos { None } else { pos_ramp.steady() };
+        let steady_level = match (&level_ramp, level_input) {
+            (_, None) => Some(1.0),
+            (Some(lr), Some(_)) if !audio_level => lr.steady(),
+            _ => None,
+        };
+        if let (true, Some(pos), Some(level)) = (ramped, steady_pos, steady_level) {
+            let (gl, gr) = self.gains(pos, level);
+            match kind {
+                Kind::Pan => {
+                    let (l, r) = io.output_pair(0, 1);
+                    for ((l, r), &x) in l[..frames].iter_mut().zip(&mut r[..frames]).zip(&a[..frames]) {
+                        *l = x * gl;
+                        *r = x * gr;
+                    }
+                }
+                Kind::Balance => {
+                    let (l, r) = io.output_pair(0, 1);
+                    for (l, &x) in l[..frames].iter_mut().zip(&a[..frames]) {
+                        *l = x * gl;
+                    }
+                    for (r, &y) in r[..frames].iter_mut().zip(&b[..frames]) {
+                        *r = y * gr;
+                    }
+                }
+                Kind::Fade => {
+                    for ((o, &x), &y) in io.output(0)[..frames].iter_mut().zip(&a[..frames]).zip(&b[..frames]) {
+                        *o = x * gl + y * gr;
+                    }
+                }
+            }
+            (self.pos, self.level) = (pos_held, level_held);
+            return;
+        }
         for i in 0..frames {
             let pos = if audio_pos {
                 pos_audio.at(i)
