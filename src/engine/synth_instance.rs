@@ -281,16 +281,17 @@ impl SynthInstance {
         unsafe { std::slice::from_raw_parts(self.memory.as_ptr().add(offset as usize).cast(), len) }
     }
 
-    /// Asks the CPU to bring the first [`PREFETCHED_BYTES`] of the Synth's allocation into
-    /// its first-level cache, without waiting for them: called for the next Synth while
-    /// one runs, so that the next one's first reads do not wait for memory. Context: RT.
+    /// Asks the CPU to bring what a block reads of the Synth's allocation (all of it but
+    /// the pending changes at its end, at most [`PREFETCHED_BYTES`]) into its first-level
+    /// cache, without waiting for it: called for the next Synth while one runs, so that
+    /// the next one's first reads do not wait for memory. Context: RT.
     #[inline]
     pub(crate) fn prefetch(&self) {
         #[cfg(target_arch = "x86_64")]
         {
             use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
             let base = self.memory.as_ptr();
-            let len = self.layout.total.size().min(PREFETCHED_BYTES);
+            let len = (self.layout.pending as usize).min(PREFETCHED_BYTES);
             for at in (0..len).step_by(64) {
                 // SAFETY: `at` is inside the allocation; a prefetch reads nothing.
                 unsafe { _mm_prefetch::<_MM_HINT_T0>(base.add(at).cast()) };

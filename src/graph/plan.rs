@@ -110,10 +110,11 @@ pub(super) struct PlannedUnit {
 ///
 /// ```text
 /// [Header][unit states, each aligned][input wire table][output wire table][wires: f32]
-/// [lent wires' stand-in: f32][local buses: f32][one Finished per unit]
+/// [local buses: f32][one Finished per unit][lent wires' stand-in: f32]
 /// ```
 ///
-/// The stand-in holds the lent wires when the host lends too few wire buffers.
+/// The stand-in holds the lent wires when the host lends too few wire buffers; it comes
+/// last, so that what every block reads is together at the start.
 pub(super) struct Plan {
     pub(super) units: Vec<PlannedUnit>,
     pub(super) constants: Box<[f32]>,
@@ -123,8 +124,10 @@ pub(super) struct Plan {
     pub(super) outputs_at: usize,
     pub(super) output_count: usize,
     pub(super) wires_at: usize,
-    /// Floats of the Synth's own wires, after which the stand-in starts.
+    /// Floats of the Synth's own wires.
     pub(super) wire_floats: usize,
+    /// Where the lent wires' stand-in starts.
+    pub(super) stand_in_at: usize,
     /// Floats of wire buffers the lent wires need (the stand-in's size).
     pub(super) lent_floats: usize,
     /// The input and output wire table slots that point into the lent wires.
@@ -352,8 +355,7 @@ impl Plan {
             .and_then(|t| layout.extend(t).ok())
             .ok_or_else(|| too_large("outputs"))?;
         let lent_floats = blocks.count().checked_mul(block_size).ok_or_else(|| too_large("wires"))?;
-        let own_floats = wire_floats.checked_add(lent_floats).ok_or_else(|| too_large("wires"))?;
-        let (layout, wires_at) = tables(own_floats, Layout::new::<f32>())
+        let (layout, wires_at) = tables(wire_floats, Layout::new::<f32>())
             .and_then(|t| layout.extend(t).ok())
             .ok_or_else(|| too_large("wires"))?;
         // One set of local buses per Synth, as wide as its LocalIn.
@@ -370,6 +372,9 @@ impl Plan {
         let (layout, finished_at) = tables(units.len(), Layout::new::<Finished>())
             .and_then(|t| layout.extend(t).ok())
             .ok_or_else(|| too_large("units"))?;
+        let (layout, stand_in_at) = tables(lent_floats, Layout::new::<f32>())
+            .and_then(|t| layout.extend(t).ok())
+            .ok_or_else(|| too_large("wires"))?;
         let trigger_controls = def
             .ugens
             .iter()
@@ -407,6 +412,7 @@ impl Plan {
             outputs_at,
             output_count,
             wires_at,
+            stand_in_at,
             wire_floats,
             lent_floats,
             lent_inputs,

@@ -237,12 +237,13 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
     unsafe fn construct(&self, _world: &World, controls: &[f32], place: NonNull<u8>) -> Result<(), PluginError> {
         let base = place.as_ptr();
         let seed = self.seeds.fetch_add(1, std::sync::atomic::Ordering::Relaxed) as i32;
-        // SAFETY: the wire area (the Synth's own wires, then the lent wires' stand-in) is
-        // inside the place; zeroed floats are valid.
+        // SAFETY: the wire area and the lent wires' stand-in are inside the place; zeroed
+        // floats are valid.
         let wires = unsafe { base.add(self.plan.wires_at) as *mut f32 };
-        unsafe { std::ptr::write_bytes(wires, 0, self.plan.wire_floats + self.plan.lent_floats) };
+        unsafe { std::ptr::write_bytes(wires, 0, self.plan.wire_floats) };
+        let stand_in = unsafe { base.add(self.plan.stand_in_at) as *mut f32 };
+        unsafe { std::ptr::write_bytes(stand_in, 0, self.plan.lent_floats) };
         // The lent wires point at the stand-in until a call lends wire buffers.
-        let stand_in = unsafe { wires.add(self.plan.wire_floats) };
         // SAFETY: the header is at offset 0 of a place laid out for it.
         unsafe {
             (base as *mut Header).write(Header {
@@ -343,8 +344,8 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
             // The host's wire buffers when it lends enough, else the state's stand-in.
             let lent = match ctx.wire_buffers.get_mut(..self.plan.lent_floats) {
                 Some(buffers) => buffers.as_mut_ptr(),
-                // SAFETY: the stand-in follows the Synth's own wires, inside the state.
-                None => unsafe { (place.as_ptr().add(self.plan.wires_at) as *mut f32).add(self.plan.wire_floats) },
+                // SAFETY: the stand-in is inside the state.
+                None => unsafe { place.as_ptr().add(self.plan.stand_in_at) as *mut f32 },
             };
             if header.lent_base != lent {
                 // SAFETY: a live state used by nobody else; the wire buffers are lent for
