@@ -39,7 +39,7 @@ fn a_job_past_its_deadline_is_answered_and_its_worker_replaced() {
     // The id is free again, and the Resource built late, once the gate opens, is
     // destroyed by its ResourceDef.
     std::fs::write(&gate, b"").unwrap();
-    server.wait_log("finished after its deadline; the Resource it built is destroyed");
+    server.wait_log("finished after its deadline; the Resource it built was destroyed");
     assert!(gates.path().join("open.destroyed").exists(), "the late Resource's destroy ran");
     c.send("/resource/new", vec![s("audio-buffer"), i(1), i(1), i(8)]);
     assert_eq!(c.expect("/resource/ready").args, [i(1)]);

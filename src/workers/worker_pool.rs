@@ -166,9 +166,11 @@ fn run_worker(mut ends: Box<WorkerEnds>, seat: &WorkerSeat, shared: &Shared) {
 fn discard_late(tag: JobTag, result: WorkerResult, constructed_by: Option<ResourceDefRef>) {
     match (result, constructed_by) {
         (WorkerResult::Constructed { id, result: Ok(resource) }, Some(def)) => {
-            tracing::warn!("{tag} finished after its deadline; the Resource it built is destroyed");
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| def.code.destroy(resource))) {
-                tracing::error!("destroying resource {id}, built after its deadline: {}", panic_reason(payload));
+            match catch_unwind(AssertUnwindSafe(|| def.code.destroy(resource))) {
+                Ok(()) => tracing::warn!("{tag} finished after its deadline; the Resource it built was destroyed"),
+                Err(payload) => {
+                    tracing::error!("destroying resource {id}, built after its deadline: {}", panic_reason(payload))
+                }
             }
             drop_def(def);
         }
