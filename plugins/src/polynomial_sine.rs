@@ -1,43 +1,66 @@
 //! The sine of a fixed-point phase by a polynomial, and a block of sines at a fixed phase
-//! step, compiled for x86-64's baseline (SSE2) and for AVX2, the one the CPU has chosen at
-//! run time. The arithmetic is the same on both paths (no fused multiply-adds), so the
-//! values are the same to the bit whichever runs.
+//! step, compiled for x86-64's baseline (SSE2), for AVX2 and for AVX-512, the widest the
+//! CPU has chosen at run time. The arithmetic is the same on every path (no fused
+//! multiply-adds), so the values are the same to the bit whichever runs.
 //!
 //! Context: RT, except [`SineSweep::detect`] (any).
 
-/// How a block of sines is computed: with AVX2 where the CPU has it (found once, when the
-/// Synth or unit that sweeps is built), else eight lanes narrower in SSE2.
-#[derive(Debug, Clone, Copy)]
+/// How a block of sines is computed: sixteen frames at a time with AVX-512 where the CPU
+/// has it, eight with AVX2, four in SSE2 (found once, when the Synth or unit that sweeps
+/// is built).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct SineSweep {
-    avx2: bool,
+    width: VectorWidth,
+}
+
+/// The instruction set a sweep is compiled for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum VectorWidth {
+    Baseline,
+    Avx2,
+    Avx512,
 }
 
 impl SineSweep {
     /// The widest sweep this CPU runs. Context: any.
     pub(crate) fn detect() -> SineSweep {
         #[cfg(target_arch = "x86_64")]
-        let avx2 = std::arch::is_x86_feature_detected!("avx2");
+        let width = if std::arch::is_x86_feature_detected!("avx512f") {
+            VectorWidth::Avx512
+        } else if std::arch::is_x86_feature_detected!("avx2") {
+            VectorWidth::Avx2
+        } else {
+            VectorWidth::Baseline
+        };
         #[cfg(not(target_arch = "x86_64"))]
-        let avx2 = false;
-        SineSweep { avx2 }
+        let width = VectorWidth::Baseline;
+        SineSweep { width }
     }
 
-    /// The sweep in x86-64's baseline, whatever the CPU.
+    /// Every sweep this CPU runs, the baseline first.
     #[cfg(test)]
-    pub(crate) fn baseline() -> SineSweep {
-        SineSweep { avx2: false }
+    pub(crate) fn all() -> Vec<SineSweep> {
+        let widest = SineSweep::detect().width;
+        [VectorWidth::Baseline, VectorWidth::Avx2, VectorWidth::Avx512]
+            .into_iter()
+            .filter(|&w| w as u8 <= widest as u8)
+            .map(|width| SineSweep { width })
+            .collect()
     }
 
     /// Fills `out` with `scale * sin_phase(phase + n · step)` for its frames `n`, and returns
     /// the phase after the last.
     #[inline]
     pub(crate) fn fill(self, out: &mut [f32], phase: u32, step: u32, scale: f32) -> u32 {
-        #[cfg(target_arch = "x86_64")]
-        if self.avx2 {
+        match self.width {
+            // SAFETY: `detect` found AVX-512 on this CPU.
+            #[cfg(target_arch = "x86_64")]
+            VectorWidth::Avx512 => unsafe { fill_avx512(out, phase, step, scale) },
             // SAFETY: `detect` found AVX2 on this CPU.
-            return unsafe { fill_avx2(out, phase, step, scale) };
+            #[cfg(target_arch = "x86_64")]
+            VectorWidth::Avx2 => unsafe { fill_avx2(out, phase, step, scale) },
+            _ => fill_each(out, phase, step, scale),
         }
-        fill_each(out, phase, step, scale)
     }
 }
 
@@ -60,6 +83,16 @@ fn fill_each(out: &mut [f32], mut phase: u32, step: u32, scale: f32) -> u32 {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn fill_avx2(out: &mut [f32], phase: u32, step: u32, scale: f32) -> u32 {
+    fill_each(out, phase, step, scale)
+}
+
+/// [`fill_each`] compiled for AVX-512: sixteen frames at a time.
+///
+/// # Safety
+/// The CPU must have AVX-512 (its foundation, `avx512f`).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn fill_avx512(out: &mut [f32], phase: u32, step: u32, scale: f32) -> u32 {
     fill_each(out, phase, step, scale)
 }
 
@@ -146,7 +179,7 @@ mod tests {
             let scale = 0.3;
             let mut each = vec![0.0; len];
             let end = fill_each(&mut each, phase, step, scale);
-            for sweep in [SineSweep::baseline(), SineSweep::detect()] {
+            for sweep in SineSweep::all() {
                 let mut out = vec![1.0; len];
                 assert_eq!(sweep.fill(&mut out, phase, step, scale), end, "{sweep:?}");
                 let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
