@@ -82,7 +82,7 @@ fn a_note_on_and_off_in_running_status_start_a_synth_and_leave_none_behind() {
 }
 
 #[test]
-fn the_voice_limit_steals_the_oldest_held_voice_and_a_released_one_first() {
+fn the_voice_limit_steals_the_oldest_held_voice() {
     let (server, mut feeds) = InProcessServer::start_with_midi(1);
     let mut c = server.client();
     sine_mapping(&mut c, 1, vec![s("voices"), i(2)]);
@@ -91,6 +91,63 @@ fn the_voice_limit_steals_the_oldest_held_voice_and_a_released_one_first() {
     feed_notes(&mut feeds[0], &[(0x90, 64)]);
     // 60 was held longest.
     wait_notes(&mut c, &[62, 64]);
+    assert_eq!(c.status().synths, 2);
+}
+
+/// The keys of the root's asr-envelope voices, in tree order, where each key was played with
+/// its own number as velocity and the velocity went to `sustain` as a tenth of it.
+fn tagged_keys(tree: &Tree) -> Vec<u8> {
+    tree.nodes.iter().filter_map(|n| tree.control(n.id, "sustain")).map(|level| (level * 10.0).round() as u8).collect()
+}
+
+/// The root's voice that plays `key`, tagged as [`tagged_keys`] reads it.
+fn tagged_voice(tree: &Tree, key: u8) -> i32 {
+    let ids = tree.nodes.iter().filter(|n| tree.control(n.id, "sustain").is_some()).map(|n| n.id);
+    let found = ids.zip(tagged_keys(tree)).find(|&(_, k)| k == key);
+    found.unwrap_or_else(|| panic!("no voice plays key {key}: {tree:?}")).0
+}
+
+#[test]
+fn a_full_gated_mapping_steals_a_released_voice_first_then_a_sustained_one_then_the_oldest_held() {
+    let (server, mut feeds) = InProcessServer::start_with_midi(1);
+    let mut c = server.client();
+    // asr-envelope's gate closes on a note-off and its release plays on; each key is played
+    // with its number as velocity, which sets the sustain level to a tenth of it, so the
+    // tree tells the voices apart.
+    let args = vec![
+        i(1),
+        i(-1),
+        i(-1),
+        s("asr-envelope"),
+        i(0),
+        s("voices"),
+        i(2),
+        s("velocity"),
+        s("sustain"),
+        s("velocity_max"),
+        f(12.7),
+    ];
+    c.ok("/midi/map/note", args, "/midi/map/note", 1);
+    let playing = |keys: &'static [u8]| move |t: &Tree| tagged_keys(t) == keys;
+    feeds[0].receive(&[0x90, 60, 60, 62, 62]);
+    let tree = wait_tree(&mut c, 0, "keys 60 and 62 playing", playing(&[60, 62]));
+    // An hour's release, so that key 62's voice still sounds when the next note comes.
+    let released = tagged_voice(&tree, 62);
+    c.ok("/node/set", vec![i(released), s("release"), f(3600.0)], "/node/set", released);
+    feeds[0].receive(&[0x80, 62, 0]);
+    wait_tree(&mut c, 0, "key 62 released and still sounding", |t| t.control(released, "gate") == Some(0.0));
+    // Full: the released voice gives way, not key 60's, which was started longer ago.
+    feeds[0].receive(&[0x90, 64, 64]);
+    let tree = wait_tree(&mut c, 0, "keys 60 and 64 playing", playing(&[60, 64]));
+    assert!(tree.node(released).is_none(), "the released voice is freed: {tree:?}");
+    assert_eq!(tree.control(tagged_voice(&tree, 60), "gate"), Some(1.0));
+    // The pedal holds key 64 as it goes up; the next note takes that sustained voice
+    // before the older held one.
+    feeds[0].receive(&[0xb0, 64, 127, 0x80, 64, 0, 0x90, 65, 65]);
+    wait_tree(&mut c, 0, "keys 60 and 65 playing", playing(&[60, 65]));
+    // Two held voices: the one started longest ago gives way.
+    feeds[0].receive(&[0x90, 67, 67]);
+    wait_tree(&mut c, 0, "keys 65 and 67 playing", playing(&[65, 67]));
     assert_eq!(c.status().synths, 2);
 }
 
