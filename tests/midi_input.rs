@@ -152,6 +152,40 @@ fn a_full_gated_mapping_steals_a_released_voice_first_then_a_sustained_one_then_
 }
 
 #[test]
+fn pitch_bend_to_freq_bends_the_channels_voices_an_octave_either_way_and_new_notes_start_bent() {
+    let (server, mut feeds) = InProcessServer::start_with_midi(1);
+    let mut c = server.client();
+    // docs/osc-api.md's example: eight voices on channel 0, pitch bend reaching an octave
+    // either way.
+    let args =
+        vec![i(2), i(-1), i(0), s("sine"), i(0), s("voices"), i(8), s("bend"), s("freq"), s("bend_range"), f(12.0)];
+    c.ok("/midi/map/note", args, "/midi/map/note", 2);
+    let at = |want: Vec<f32>| {
+        move |t: &Tree| {
+            let got = freqs(t);
+            got.len() == want.len() && got.iter().zip(&want).all(|(a, b)| close(*a, *b))
+        }
+    };
+    feeds[0].receive(&[0x90, 69, 100]);
+    wait_notes(&mut c, &[69]);
+    // The full bend up (8191) is an octave up, the full bend down (-8192) an octave down.
+    feeds[0].receive(&[0xe0, 0x7f, 0x7f]);
+    wait_tree(&mut c, 0, "A4 bent to 880 Hz", at(vec![880.0]));
+    feeds[0].receive(&[0xe0, 0x00, 0x00]);
+    wait_tree(&mut c, 0, "A4 bent to 220 Hz", at(vec![220.0]));
+    // 4096 up (LSB 0, MSB 0x60) is 4096/8191 of 12 semitones.
+    feeds[0].receive(&[0xe0, 0x00, 0x60]);
+    let bend = 2f32.powf(4096.0 / 8191.0);
+    wait_tree(&mut c, 0, "A4 bent half an octave up", at(vec![440.0 * bend]));
+    // A bend on channel 1 leaves channel 0's voices alone; a note started now starts bent.
+    feeds[0].receive(&[0xe1, 0x7f, 0x7f, 0x90, 57, 100]);
+    wait_tree(&mut c, 0, "A3 started bent", at(vec![440.0 * bend, 220.0 * bend]));
+    // The centre (LSB 0, MSB 0x40) gives the notes their own frequencies back.
+    feeds[0].receive(&[0xe0, 0x00, 0x40]);
+    wait_notes(&mut c, &[69, 57]);
+}
+
+#[test]
 fn the_sustain_pedal_holds_released_keys_until_it_lifts() {
     let (server, mut feeds) = InProcessServer::start_with_midi(1);
     let mut c = server.client();
