@@ -186,6 +186,28 @@ fn pitch_bend_to_freq_bends_the_channels_voices_an_octave_either_way_and_new_not
 }
 
 #[test]
+fn polyphonic_aftertouch_reaches_the_voice_of_its_key_and_channel_only() {
+    let (server, mut feeds) = InProcessServer::start_with_midi(1);
+    let mut c = server.client();
+    // Pressure to amp, velocity to nothing: every voice starts at sine's amp, 0.1.
+    let args = vec![i(1), i(-1), i(-1), s("sine"), i(0), s("velocity"), s(""), s("pressure"), s("amp")];
+    c.ok("/midi/map/note", args, "/midi/map/note", 1);
+    // Keys 60 and 64 on channel 0, key 60 on channel 1.
+    feeds[0].receive(&[0x90, 60, 100, 64, 100, 0x91, 60, 100]);
+    wait_notes(&mut c, &[60, 64, 60]);
+    let amps = |t: &Tree| -> Vec<f32> { t.nodes.iter().filter_map(|n| t.control(n.id, "amp")).collect() };
+    // Full pressure on key 64 of channel 0 and on key 62, which no voice plays; then a
+    // note whose Synth shows both have taken effect (timed commands apply in time order).
+    feeds[0].receive(&[0xa0, 64, 127, 0xa0, 62, 127, 0x90, 67, 100]);
+    let tree = wait_notes(&mut c, &[60, 64, 60, 67]);
+    assert_eq!(amps(&tree), [0.1, 1.0, 0.1, 0.1], "{tree:?}");
+    // Pressure on key 60 of channel 1 reaches that channel's voice of the key, not channel 0's.
+    feeds[0].receive(&[0xa1, 60, 0, 0x90, 69, 100]);
+    let tree = wait_notes(&mut c, &[60, 64, 60, 67, 69]);
+    assert_eq!(amps(&tree), [0.1, 1.0, 0.0, 0.1, 0.1], "{tree:?}");
+}
+
+#[test]
 fn the_sustain_pedal_holds_released_keys_until_it_lifts() {
     let (server, mut feeds) = InProcessServer::start_with_midi(1);
     let mut c = server.client();
