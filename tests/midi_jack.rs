@@ -1,7 +1,8 @@
 //! MIDI from a real port: `jack_midiseq` (jackd2's example client) loops a note out of a
 //! JACK MIDI port under `jackd -d dummy`, and the server, reading JACK MIDI through midir
-//! with the `jack` feature, plays it. Built only with the `jack` feature; `.ci/run` runs it
-//! with jackd2 installed.
+//! with the `jack` feature, plays it: a port `oscine devices` lists, opened by
+//! `--midi-in` at start or by `/midi/open` at run time. Built only with the `jack`
+//! feature; `.ci/run` runs it with jackd2 installed.
 #![cfg(feature = "jack")]
 
 mod support;
@@ -65,6 +66,31 @@ fn jack_env(jack: &Jackd) -> [(&str, &str); 2] {
     [("JACK_DEFAULT_SERVER", jack.name.as_str()), ("JACK_NO_START_SERVER", "1")]
 }
 
+/// The index `oscine devices` lists the sequencer's port with under its MIDI inputs, once
+/// the sequencer has registered it.
+fn listed_index(env: &[(&str, &str)]) -> usize {
+    let deadline = Instant::now() + REPLY_TIMEOUT;
+    loop {
+        let out = Command::new(env!("CARGO_BIN_EXE_oscine"))
+            .arg("devices")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .expect("run oscine devices");
+        assert!(out.status.success(), "{out:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let midi: Vec<&str> =
+            text.lines().skip_while(|l| *l != "MIDI inputs:").skip(1).take_while(|l| l.starts_with("  ")).collect();
+        let index = midi.iter().find_map(|l| l.trim_start().strip_suffix(&format!(": {PORT}")));
+        if let Some(index) = index {
+            return index.parse().unwrap_or_else(|_| panic!("the index of {PORT} is not a number:\n{text}"));
+        }
+        assert!(Instant::now() < deadline, "oscine devices never listed {PORT} under its MIDI inputs:\n{text}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Maps device input 0's notes to `sine` Synths and waits until one plays the sequencer's
 /// key, then until its note-off has freed it (a voice left behind would go only when
 /// stolen, at the voice limit: 16 notes, 16 seconds of the loop, later).
@@ -106,6 +132,40 @@ fn notes_from_a_jack_midi_port_play_synths_that_their_note_offs_free() {
     c.send("/midi/open", vec![s(SEQUENCER)]);
     let opened = c.expect("/midi/opened");
     assert_eq!(opened.args, [i(0), s(PORT)]);
+    assert_eq!(c.status().midi_inputs, 1);
+    plays_the_sequencers_notes(&mut c);
+    stop(server);
+}
+
+#[test]
+fn oscine_devices_lists_a_jack_midi_port_with_the_index_midi_in_opens_it_by() {
+    let jack = Jackd::start();
+    let env = jack_env(&jack);
+    let _sequencer = Sequencer::start(&env);
+    let index = listed_index(&env);
+    let server = Server::start_on("dummy", &["--midi-in", &index.to_string()], &env);
+    server.wait_log(&format!("MIDI input 0: {PORT}"));
+    let mut c = server.client();
+    c.make_known();
+    // /midi/list numbers the port as oscine devices does, open as device 0.
+    let list = c.request("/midi/list", vec![]);
+    let at = list.args.iter().position(|a| *a == s(PORT)).unwrap_or_else(|| panic!("no {PORT} in {list:?}"));
+    assert_eq!(list.args[at - 1..=at + 1], [i(index as i32), s(PORT), i(0)], "{list:?}");
+    assert_eq!(c.status().midi_inputs, 1);
+    plays_the_sequencers_notes(&mut c);
+    stop(server);
+}
+
+#[test]
+fn a_server_started_with_midi_in_part_of_a_ports_name_in_any_case_plays_its_notes() {
+    let jack = Jackd::start();
+    let env = jack_env(&jack);
+    let _sequencer = Sequencer::start(&env);
+    // --midi-in opens what is there at start: wait for the port first.
+    listed_index(&env);
+    let server = Server::start_on("dummy", &["--midi-in", "TEST-SEQ"], &env);
+    server.wait_log(&format!("MIDI input 0: {PORT}"));
+    let mut c = server.client();
     assert_eq!(c.status().midi_inputs, 1);
     plays_the_sequencers_notes(&mut c);
     stop(server);
