@@ -82,7 +82,7 @@ fn a_note_on_and_off_in_running_status_start_a_synth_and_leave_none_behind() {
 }
 
 #[test]
-fn the_voice_limit_steals_the_oldest_held_voice_and_a_released_one_first() {
+fn the_voice_limit_steals_the_oldest_held_voice() {
     let (server, mut feeds) = InProcessServer::start_with_midi(1);
     let mut c = server.client();
     sine_mapping(&mut c, 1, vec![s("voices"), i(2)]);
@@ -92,6 +92,119 @@ fn the_voice_limit_steals_the_oldest_held_voice_and_a_released_one_first() {
     // 60 was held longest.
     wait_notes(&mut c, &[62, 64]);
     assert_eq!(c.status().synths, 2);
+}
+
+/// The keys of the root's asr-envelope voices, in tree order, where each key was played with
+/// its own number as velocity and the velocity went to `sustain` as a tenth of it.
+fn tagged_keys(tree: &Tree) -> Vec<u8> {
+    tree.nodes.iter().filter_map(|n| tree.control(n.id, "sustain")).map(|level| (level * 10.0).round() as u8).collect()
+}
+
+/// The root's voice that plays `key`, tagged as [`tagged_keys`] reads it.
+fn tagged_voice(tree: &Tree, key: u8) -> i32 {
+    let ids = tree.nodes.iter().filter(|n| tree.control(n.id, "sustain").is_some()).map(|n| n.id);
+    let found = ids.zip(tagged_keys(tree)).find(|&(_, k)| k == key);
+    found.unwrap_or_else(|| panic!("no voice plays key {key}: {tree:?}")).0
+}
+
+#[test]
+fn a_full_gated_mapping_steals_a_released_voice_first_then_a_sustained_one_then_the_oldest_held() {
+    let (server, mut feeds) = InProcessServer::start_with_midi(1);
+    let mut c = server.client();
+    // asr-envelope's gate closes on a note-off and its release plays on; each key is played
+    // with its number as velocity, which sets the sustain level to a tenth of it, so the
+    // tree tells the voices apart.
+    let args = vec![
+        i(1),
+        i(-1),
+        i(-1),
+        s("asr-envelope"),
+        i(0),
+        s("voices"),
+        i(2),
+        s("velocity"),
+        s("sustain"),
+        s("velocity_max"),
+        f(12.7),
+    ];
+    c.ok("/midi/map/note", args, "/midi/map/note", 1);
+    let playing = |keys: &'static [u8]| move |t: &Tree| tagged_keys(t) == keys;
+    feeds[0].receive(&[0x90, 60, 60, 62, 62]);
+    let tree = wait_tree(&mut c, 0, "keys 60 and 62 playing", playing(&[60, 62]));
+    // An hour's release, so that key 62's voice still sounds when the next note comes.
+    let released = tagged_voice(&tree, 62);
+    c.ok("/node/set", vec![i(released), s("release"), f(3600.0)], "/node/set", released);
+    feeds[0].receive(&[0x80, 62, 0]);
+    wait_tree(&mut c, 0, "key 62 released and still sounding", |t| t.control(released, "gate") == Some(0.0));
+    // Full: the released voice gives way, not key 60's, which was started longer ago.
+    feeds[0].receive(&[0x90, 64, 64]);
+    let tree = wait_tree(&mut c, 0, "keys 60 and 64 playing", playing(&[60, 64]));
+    assert!(tree.node(released).is_none(), "the released voice is freed: {tree:?}");
+    assert_eq!(tree.control(tagged_voice(&tree, 60), "gate"), Some(1.0));
+    // The pedal holds key 64 as it goes up; the next note takes that sustained voice
+    // before the older held one.
+    feeds[0].receive(&[0xb0, 64, 127, 0x80, 64, 0, 0x90, 65, 65]);
+    wait_tree(&mut c, 0, "keys 60 and 65 playing", playing(&[60, 65]));
+    // Two held voices: the one started longest ago gives way.
+    feeds[0].receive(&[0x90, 67, 67]);
+    wait_tree(&mut c, 0, "keys 65 and 67 playing", playing(&[65, 67]));
+    assert_eq!(c.status().synths, 2);
+}
+
+#[test]
+fn pitch_bend_to_freq_bends_the_channels_voices_an_octave_either_way_and_new_notes_start_bent() {
+    let (server, mut feeds) = InProcessServer::start_with_midi(1);
+    let mut c = server.client();
+    // docs/osc-api.md's example: eight voices on channel 0, pitch bend reaching an octave
+    // either way.
+    let args =
+        vec![i(2), i(-1), i(0), s("sine"), i(0), s("voices"), i(8), s("bend"), s("freq"), s("bend_range"), f(12.0)];
+    c.ok("/midi/map/note", args, "/midi/map/note", 2);
+    let at = |want: Vec<f32>| {
+        move |t: &Tree| {
+            let got = freqs(t);
+            got.len() == want.len() && got.iter().zip(&want).all(|(a, b)| close(*a, *b))
+        }
+    };
+    feeds[0].receive(&[0x90, 69, 100]);
+    wait_notes(&mut c, &[69]);
+    // The full bend up (8191) is an octave up, the full bend down (-8192) an octave down.
+    feeds[0].receive(&[0xe0, 0x7f, 0x7f]);
+    wait_tree(&mut c, 0, "A4 bent to 880 Hz", at(vec![880.0]));
+    feeds[0].receive(&[0xe0, 0x00, 0x00]);
+    wait_tree(&mut c, 0, "A4 bent to 220 Hz", at(vec![220.0]));
+    // 4096 up (LSB 0, MSB 0x60) is 4096/8191 of 12 semitones.
+    feeds[0].receive(&[0xe0, 0x00, 0x60]);
+    let bend = 2f32.powf(4096.0 / 8191.0);
+    wait_tree(&mut c, 0, "A4 bent half an octave up", at(vec![440.0 * bend]));
+    // A bend on channel 1 leaves channel 0's voices alone; a note started now starts bent.
+    feeds[0].receive(&[0xe1, 0x7f, 0x7f, 0x90, 57, 100]);
+    wait_tree(&mut c, 0, "A3 started bent", at(vec![440.0 * bend, 220.0 * bend]));
+    // The centre (LSB 0, MSB 0x40) gives the notes their own frequencies back.
+    feeds[0].receive(&[0xe0, 0x00, 0x40]);
+    wait_notes(&mut c, &[69, 57]);
+}
+
+#[test]
+fn polyphonic_aftertouch_reaches_the_voice_of_its_key_and_channel_only() {
+    let (server, mut feeds) = InProcessServer::start_with_midi(1);
+    let mut c = server.client();
+    // Pressure to amp, velocity to nothing: every voice starts at sine's amp, 0.1.
+    let args = vec![i(1), i(-1), i(-1), s("sine"), i(0), s("velocity"), s(""), s("pressure"), s("amp")];
+    c.ok("/midi/map/note", args, "/midi/map/note", 1);
+    // Keys 60 and 64 on channel 0, key 60 on channel 1.
+    feeds[0].receive(&[0x90, 60, 100, 64, 100, 0x91, 60, 100]);
+    wait_notes(&mut c, &[60, 64, 60]);
+    let amps = |t: &Tree| -> Vec<f32> { t.nodes.iter().filter_map(|n| t.control(n.id, "amp")).collect() };
+    // Full pressure on key 64 of channel 0 and on key 62, which no voice plays; then a
+    // note whose Synth shows both have taken effect (timed commands apply in time order).
+    feeds[0].receive(&[0xa0, 64, 127, 0xa0, 62, 127, 0x90, 67, 100]);
+    let tree = wait_notes(&mut c, &[60, 64, 60, 67]);
+    assert_eq!(amps(&tree), [0.1, 1.0, 0.1, 0.1], "{tree:?}");
+    // Pressure on key 60 of channel 1 reaches that channel's voice of the key, not channel 0's.
+    feeds[0].receive(&[0xa1, 60, 0, 0x90, 69, 100]);
+    let tree = wait_notes(&mut c, &[60, 64, 60, 67, 69]);
+    assert_eq!(amps(&tree), [0.1, 1.0, 0.0, 0.1, 0.1], "{tree:?}");
 }
 
 #[test]
