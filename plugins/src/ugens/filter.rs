@@ -160,6 +160,14 @@ pub(crate) trait Recurrence: Send + Sync + 'static {
     fn start(x0: f64, coefs: &[f64; 4]) -> (Self::State, f64);
     /// One frame.
     fn tick(coefs: &[f64; 4], x: f64, state: &mut Self::State) -> f64;
+    /// A call's frames at coefficients that hold still: `input` is a value a frame, or one
+    /// value held. Frame by frame unless the filter knows a faster way to the same values.
+    #[inline(always)]
+    fn run(coefs: &[f64; 4], input: &[f32], out: &mut [f32], state: &mut Self::State) {
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = Self::tick(coefs, f64::from(at(input, i)), state) as f32;
+        }
+    }
 }
 
 /// The UGen of one [`Recurrence`], at audio or control rate.
@@ -251,17 +259,14 @@ impl<R: Recurrence> oscine_plugin_api::Unit for FilterUnit<R> {
         let mut state = self.state;
         let out = io.output(0);
         let frames = out.len();
-        let mut tick = |i: usize, c: &[f64; 4]| {
-            out[i] = R::tick(c, f64::from(at(input, i)), &mut state) as f32;
-        };
         if controls != self.controls {
             self.controls = controls;
+            let tick = |i: usize, c: &[f64; 4]| {
+                out[i] = R::tick(c, f64::from(at(input, i)), &mut state) as f32;
+            };
             glide(self.glide, &mut self.coefs, R::coefs(controls, self.steps), frames, tick);
         } else {
-            let c = self.coefs;
-            for i in 0..frames {
-                tick(i, &c);
-            }
+            R::run(&self.coefs, input, out, &mut state);
         }
         state.zap();
         self.state = state;
