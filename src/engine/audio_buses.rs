@@ -14,6 +14,10 @@ use super::{BusMapping, BusSpace};
 /// bus's last contents). Hardware inputs are written by the driver every block.
 pub struct AudioBuses {
     block_size: usize,
+    /// How many hardware inputs there are (kept, so that finding a bus divides nothing).
+    inputs: usize,
+    /// How sums into a bus are computed on this CPU.
+    mix: MixWidth,
     block: u64,
     internal: Box<[f32]>,
     internal_written: Box<[u64]>,
@@ -27,6 +31,8 @@ impl AudioBuses {
     pub fn new(block_size: usize, inputs: usize, outputs: usize, internal: usize) -> Self {
         AudioBuses {
             block_size,
+            inputs,
+            mix: MixWidth::detect(),
             block: 1,
             internal: vec![0.0; internal * block_size].into_boxed_slice(),
             internal_written: vec![0; internal].into_boxed_slice(),
@@ -40,7 +46,7 @@ impl AudioBuses {
     pub fn count(&self, space: BusSpace, output: bool) -> usize {
         match (space, output) {
             (BusSpace::Internal, _) => self.internal_written.len(),
-            (BusSpace::External, false) => self.external_in.len() / self.block_size.max(1),
+            (BusSpace::External, false) => self.inputs,
             (BusSpace::External, true) => self.external_out_written.len(),
         }
     }
@@ -52,7 +58,7 @@ impl AudioBuses {
 
     /// Hardware input channels.
     pub fn hardware_inputs(&self) -> usize {
-        self.external_in.len() / self.block_size.max(1)
+        self.inputs
     }
 
     /// Internal buses.
@@ -171,32 +177,53 @@ impl AudioBuses {
         } else if mapping.replace {
             dst.copy_from_slice(&src[..end - offset]);
         } else {
-            mix_into(dst, &src[..end - offset]);
+            self.mix.mix_into(dst, &src[..end - offset]);
         }
     }
 }
 
-/// Adds `src` to `dst` (as long as each other). Adding is exact whatever the vector
-/// width, so the sums are the same to the bit on every path: with AVX-512 or AVX (found
-/// at run time) 32 frames at a time in two 16-wide or four 8-wide adds, else eight at a
-/// time in SSE2.
-#[inline]
-fn mix_into(dst: &mut [f32], src: &[f32]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512.
-            return unsafe { mix_into_avx512(dst, src) };
-        }
-        if std::arch::is_x86_feature_detected!("avx") {
-            // SAFETY: the CPU has AVX.
-            return unsafe { mix_into_avx(dst, src) };
-        }
-    }
-    mix_into_chunks(dst, src)
+/// The widest vector code for sums into a bus that this CPU runs, found once, when the
+/// buses are made. Adding is exact whatever the vector width, so the sums are the same to
+/// the bit on every path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MixWidth {
+    Baseline,
+    Avx,
+    Avx512,
 }
 
-/// [`mix_into`] compiled for AVX-512.
+impl MixWidth {
+    /// Context: any.
+    fn detect() -> MixWidth {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                return MixWidth::Avx512;
+            }
+            if std::arch::is_x86_feature_detected!("avx") {
+                return MixWidth::Avx;
+            }
+        }
+        MixWidth::Baseline
+    }
+
+    /// Adds `src` to `dst` (as long as each other): with AVX-512 or AVX 32 frames at a
+    /// time in two 16-wide or four 8-wide adds, else eight at a time in SSE2.
+    #[inline(always)]
+    fn mix_into(self, dst: &mut [f32], src: &[f32]) {
+        match self {
+            // SAFETY: `detect` found AVX-512 on this CPU.
+            #[cfg(target_arch = "x86_64")]
+            MixWidth::Avx512 => unsafe { mix_into_avx512(dst, src) },
+            // SAFETY: `detect` found AVX on this CPU.
+            #[cfg(target_arch = "x86_64")]
+            MixWidth::Avx => unsafe { mix_into_avx(dst, src) },
+            _ => mix_into_chunks(dst, src),
+        }
+    }
+}
+
+/// [`MixWidth::mix_into`] compiled for AVX-512.
 ///
 /// # Safety
 /// The CPU must have AVX-512 (its foundation, `avx512f`).
@@ -206,7 +233,7 @@ unsafe fn mix_into_avx512(dst: &mut [f32], src: &[f32]) {
     mix_into_chunks(dst, src)
 }
 
-/// [`mix_into`] compiled for AVX.
+/// [`MixWidth::mix_into`] compiled for AVX.
 ///
 /// # Safety
 /// The CPU must have AVX.
@@ -216,7 +243,7 @@ unsafe fn mix_into_avx(dst: &mut [f32], src: &[f32]) {
     mix_into_chunks(dst, src)
 }
 
-/// [`mix_into`] in fixed-length chunks, which compile to vector adds with no per-frame
+/// [`MixWidth::mix_into`] in fixed-length chunks, which compile to vector adds with no per-frame
 /// bounds or length checks: 32 frames at a time, then 8, then one.
 #[inline(always)]
 fn mix_into_chunks(dst: &mut [f32], src: &[f32]) {
@@ -252,6 +279,24 @@ mod tests {
 
     fn buses() -> AudioBuses {
         AudioBuses::new(4, 1, 1, 2)
+    }
+
+    #[test]
+    fn every_mix_width_this_cpu_has_gives_the_same_sums() {
+        let widest = MixWidth::detect();
+        let widths = [MixWidth::Baseline, MixWidth::Avx, MixWidth::Avx512];
+        let src: Vec<f32> = (0..100).map(|i| (i as f32 * 0.37).sin() * 1e-3).collect();
+        for len in [64, 100, 33, 7, 1] {
+            let start: Vec<f32> = (0..len).map(|i| (i as f32 * 1.3).cos()).collect();
+            let mut want = start.clone();
+            mix_into_chunks(&mut want, &src[..len]);
+            for &width in widths.iter().take_while(|&&w| w as u8 <= widest as u8) {
+                let mut got = start.clone();
+                width.mix_into(&mut got, &src[..len]);
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got), bits(&want), "{width:?}, {len} frames");
+            }
+        }
     }
 
     #[test]
