@@ -177,6 +177,9 @@ struct PanUnit {
     has_level: bool,
     pos: Held,
     level: Held,
+    /// The last steady position and level (as bits) and their gains: a position that
+    /// stays where it is costs no `sin` and `cos` call after call.
+    steady: Option<([u32; 2], (f32, f32))>,
 }
 
 impl UGen for Pan {
@@ -204,6 +207,7 @@ impl UGen for Pan {
             has_level,
             pos: Held::default(),
             level: Held::default(),
+            steady: None,
         })
     }
 }
@@ -219,6 +223,20 @@ impl PanUnit {
             Law::Linear => {
                 let p = pos.clamp(-1.0, 1.0);
                 ((1.0 - p) * 0.5 * level, (1.0 + p) * 0.5 * level)
+            }
+        }
+    }
+
+    /// [`gains`](Self::gains) of a position and level that held still over a call.
+    #[inline]
+    fn steady_gains(&mut self, pos: f32, level: f32) -> (f32, f32) {
+        let key = [pos.to_bits(), level.to_bits()];
+        match self.steady {
+            Some((held, gains)) if held == key => gains,
+            _ => {
+                let gains = self.gains(pos, level);
+                self.steady = Some((key, gains));
+                gains
             }
         }
     }
@@ -246,7 +264,7 @@ impl PanUnit {
             _ => None,
         };
         if let (true, Some(pos), Some(level)) = (ramped, steady_pos, steady_level) {
-            let (gl, gr) = self.gains(pos, level);
+            let (gl, gr) = self.steady_gains(pos, level);
             match kind {
                 Kind::Pan => {
                     let (l, r) = io.output_pair(0, 1);
@@ -327,5 +345,39 @@ impl Unit for PanUnit {
     fn next(&mut self, io: &mut UnitIo<'_, '_>) {
         let frames = if self.audio { io.frames() } else { 1 };
         self.compute(io, frames);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use oscine_plugin_api::Rate;
+
+    use super::super::testing::{held_inputs, Runner};
+    use super::*;
+
+    /// `Pan2.ar(1, pos, 1)`'s two outputs over a call, after `pos` moved to `to`.
+    fn pan_after(pan: &mut Runner, to: f32) -> [f32; 2] {
+        pan.set(1, to);
+        // The call that ramps to the new position, then one that holds it.
+        pan.next(64);
+        pan.next(64);
+        let (l, r) = (pan.output(0, 64), pan.output(1, 64));
+        assert!(l.iter().all(|&x| x == l[0]) && r.iter().all(|&x| x == r[0]), "{l:?} {r:?}");
+        [l[0], r[0]]
+    }
+
+    #[test]
+    fn a_position_that_holds_still_keeps_its_gains_and_a_new_one_gets_its_own() {
+        let ugen = Pan { law: Law::EqualPower, kind: Kind::Pan };
+        let inputs = held_inputs(&[Rate::Audio, Rate::Control, Rate::Control], &[1.0, 0.0, 1.0]);
+        let mut pan = Runner::with_outputs(&ugen, Rate::Audio, 0, &inputs, 2).unwrap();
+        pan.init();
+        let gains = |pos: f32| {
+            let (l, r) = equal_power(pos);
+            [l, r]
+        };
+        for pos in [0.0, 0.5, 0.5, -1.0, 0.0] {
+            assert_eq!(pan_after(&mut pan, pos), gains(pos), "at {pos}");
+        }
     }
 }
