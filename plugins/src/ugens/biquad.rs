@@ -11,7 +11,7 @@ use std::marker::PhantomData;
 
 use oscine_plugin_api::{Registrar, UGenTable};
 
-use super::filter::{Filter, Glide, Recurrence};
+use super::filter::{two_poles_four_at_a_time, Filter, Glide, Recurrence};
 
 pub(super) fn register(registrar: &mut dyn Registrar) {
     registrar.register_ugen(UGenTable::new("LPF", Filter::<Biquad<Lpf>>::default()));
@@ -219,7 +219,12 @@ impl<K: Kind> Recurrence for Biquad<K> {
     fn run(c: &[f64; 4], input: &[f32], out: &mut [f32], y: &mut [f64; 2]) {
         let c = [c[0], c[1], c[2]];
         if input.len() == out.len() {
-            run_four_at_a_time::<K>(&c, input, out, y);
+            let tick = |x: f64, y: &mut [f64; 2]| {
+                let (value, y0) = K::tick(&c, x, y[0], y[1]);
+                *y = [y0, y[0]];
+                value
+            };
+            two_poles_four_at_a_time(K::poles(&c), input, out, y, |y0, y1, y2| K::output(&c, y0, y1, y2), tick);
         } else {
             // A held input: the frames one by one.
             for o in out.iter_mut() {
@@ -229,53 +234,6 @@ impl<K: Kind> Recurrence for Biquad<K> {
             }
         }
     }
-}
-
-/// Runs `K`'s recurrence over `input` into `out` (as long as each other) four frames at a
-/// time, from `y` (`[y1, y2]`, left at the last two frames' values).
-///
-/// Frame by frame, each `y0` waits for the one before: a multiply and two adds in a row,
-/// frame after frame. Here the four `y0`s of a group come straight from the two values
-/// before the group, with the recurrence unrolled into their coefficients
-/// (`y[n+k] = C[k]·y[n-1] + D[k]·y[n-2] + Σ H[k-j]·x[n+j]`), so the chain from group to
-/// group is a multiply and two adds for four frames, and the rest runs beside it. The
-/// values are the recurrence's, rounded in another order: in `f64`, which puts the
-/// difference far below the `f32` the output is kept in. Frames after the last whole four
-/// run one at a time.
-#[inline(always)]
-fn run_four_at_a_time<K: Kind>(c: &[f64; 3], input: &[f32], out: &mut [f32], y: &mut [f64; 2]) {
-    let (g, p, q) = K::poles(c);
-    let (mut cs, mut ds, mut hs) = ([0.0; 4], [0.0; 4], [0.0; 4]);
-    // `C`, `D` and `H` all follow the recurrence `r[k] = p·r[k-1] + q·r[k-2]`, from
-    // `y[n-1]`'s own (1, 0), `y[n-2]`'s (0, 1) and the input's (g, then none before it).
-    let (mut c1, mut c2, mut d1, mut d2, mut h1, mut h2) = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
-    for k in 0..4 {
-        cs[k] = p * c1 + q * c2;
-        ds[k] = p * d1 + q * d2;
-        hs[k] = if k == 0 { g } else { p * h1 + q * h2 };
-        (c2, c1, d2, d1, h2, h1) = (c1, cs[k], d1, ds[k], h1, hs[k]);
-    }
-    let [mut a, mut b] = *y;
-    let mut ins = input.chunks_exact(4);
-    let mut outs = out.chunks_exact_mut(4);
-    for (x, o) in (&mut ins).zip(&mut outs) {
-        let x = [f64::from(x[0]), f64::from(x[1]), f64::from(x[2]), f64::from(x[3])];
-        let y0 = cs[0] * a + (ds[0] * b + hs[0] * x[0]);
-        let y1 = cs[1] * a + (ds[1] * b + (hs[0] * x[1] + hs[1] * x[0]));
-        let y2 = cs[2] * a + (ds[2] * b + (hs[0] * x[2] + hs[1] * x[1] + hs[2] * x[0]));
-        let y3 = cs[3] * a + (ds[3] * b + (hs[0] * x[3] + hs[1] * x[2] + hs[2] * x[1] + hs[3] * x[0]));
-        o[0] = K::output(c, y0, a, b) as f32;
-        o[1] = K::output(c, y1, y0, a) as f32;
-        o[2] = K::output(c, y2, y1, y0) as f32;
-        o[3] = K::output(c, y3, y2, y1) as f32;
-        (a, b) = (y3, y2);
-    }
-    for (x, o) in ins.remainder().iter().zip(outs.into_remainder()) {
-        let (value, y0) = K::tick(c, f64::from(*x), a, b);
-        *o = value as f32;
-        (a, b) = (y0, a);
-    }
-    *y = [a, b];
 }
 
 #[cfg(test)]
@@ -315,7 +273,7 @@ mod tests {
             for len in [64, 64, 61, 3, 64, 7, 64] {
                 let x = input(len);
                 let mut out = vec![0.0; len];
-                run_four_at_a_time::<K>(&c, &x, &mut out, &mut fast);
+                Biquad::<K>::run(&[c[0], c[1], c[2], 0.0], &x, &mut out, &mut fast);
                 let want = serial::<K>(&c, &x, &mut slow);
                 for (a, b) in out.iter().zip(&want) {
                     worst = worst.max((a - b).abs() / b.abs().max(1.0));

@@ -170,6 +170,58 @@ pub(crate) trait Recurrence: Send + Sync + 'static {
     }
 }
 
+/// Runs the two-pole recurrence `y0 = g·x + p·y1 + q·y2` over `input` into `out` (as long
+/// as each other) four frames at a time, from `y` (`[y1, y2]`, left at the last two
+/// frames' values); each frame's output is `output(y0, y1, y2)`, and frames after the last
+/// whole four run one at a time through `tick`, the filter's own frame.
+///
+/// Frame by frame, each `y0` waits for the one before: a multiply and two adds in a row,
+/// frame after frame. Here the four `y0`s of a group come straight from the two values
+/// before the group, with the recurrence unrolled into their coefficients
+/// (`y[n+k] = C[k]·y[n-1] + D[k]·y[n-2] + Σ H[k-j]·x[n+j]`), so the chain from group to
+/// group is a multiply and two adds for four frames, and the rest runs beside it. The
+/// values are the recurrence's, rounded in another order: in `f64`, which puts the
+/// difference far below the `f32` the output is kept in.
+#[inline(always)]
+pub(crate) fn two_poles_four_at_a_time(
+    (g, p, q): (f64, f64, f64),
+    input: &[f32],
+    out: &mut [f32],
+    y: &mut [f64; 2],
+    output: impl Fn(f64, f64, f64) -> f64,
+    mut tick: impl FnMut(f64, &mut [f64; 2]) -> f64,
+) {
+    let (mut cs, mut ds, mut hs) = ([0.0; 4], [0.0; 4], [0.0; 4]);
+    // `C`, `D` and `H` all follow the recurrence `r[k] = p·r[k-1] + q·r[k-2]`, from
+    // `y[n-1]`'s own (1, 0), `y[n-2]`'s (0, 1) and the input's (g, then none before it).
+    let (mut c1, mut c2, mut d1, mut d2, mut h1, mut h2) = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+    for k in 0..4 {
+        cs[k] = p * c1 + q * c2;
+        ds[k] = p * d1 + q * d2;
+        hs[k] = if k == 0 { g } else { p * h1 + q * h2 };
+        (c2, c1, d2, d1, h2, h1) = (c1, cs[k], d1, ds[k], h1, hs[k]);
+    }
+    let [mut a, mut b] = *y;
+    let mut ins = input.chunks_exact(4);
+    let mut outs = out.chunks_exact_mut(4);
+    for (x, o) in (&mut ins).zip(&mut outs) {
+        let x = [f64::from(x[0]), f64::from(x[1]), f64::from(x[2]), f64::from(x[3])];
+        let y0 = cs[0] * a + (ds[0] * b + hs[0] * x[0]);
+        let y1 = cs[1] * a + (ds[1] * b + (hs[0] * x[1] + hs[1] * x[0]));
+        let y2 = cs[2] * a + (ds[2] * b + (hs[0] * x[2] + hs[1] * x[1] + hs[2] * x[0]));
+        let y3 = cs[3] * a + (ds[3] * b + (hs[0] * x[3] + hs[1] * x[2] + hs[2] * x[1] + hs[3] * x[0]));
+        o[0] = output(y0, a, b) as f32;
+        o[1] = output(y1, y0, a) as f32;
+        o[2] = output(y2, y1, y0) as f32;
+        o[3] = output(y3, y2, y1) as f32;
+        (a, b) = (y3, y2);
+    }
+    *y = [a, b];
+    for (x, o) in ins.remainder().iter().zip(outs.into_remainder()) {
+        *o = tick(f64::from(*x), y) as f32;
+    }
+}
+
 /// The UGen of one [`Recurrence`], at audio or control rate.
 pub(crate) struct Filter<R>(std::marker::PhantomData<fn() -> R>);
 
