@@ -242,6 +242,12 @@ impl Tap {
         };
         let mask = line.mask();
         let out = io.output(0);
+        if !per_frame && delay_step == 0.0 && g_step == 0.0 && self.read != Read::Cubic {
+            // The delay and gain hold still: what every frame below would work out again
+            // is the same all call long.
+            self.run_steady(line, input, &mut out[..frames], delay, g);
+            return;
+        }
         for (i, o) in out.iter_mut().enumerate().take(frames) {
             if per_frame {
                 (delay, g) = self.at(Some(&*line), delay_in, decay_in, i);
@@ -277,6 +283,50 @@ impl Tap {
             self.computed += 1;
         }
         (self.delay, self.feedback) = (delay, g);
+    }
+}
+
+impl Tap {
+    /// [`next`](Self::next)'s frames for a delay of `delay` frames and a feedback gain of
+    /// `g` that hold still over the call, read without interpolation or linearly: the same
+    /// values, with the delay's whole and fractional frames found once instead of every
+    /// frame.
+    #[inline]
+    fn run_steady(&mut self, line: &mut impl Line, input: &[f32], out: &mut [f32], delay: f32, g: f32) {
+        let mask = line.mask();
+        let whole = delay.floor();
+        let (d, frac) = (whole as usize, delay - whole);
+        let (kind, linear) = (self.kind, self.read == Read::Linear);
+        let mut write = self.write;
+        for (i, o) in out.iter_mut().enumerate() {
+            let x = frame(input, i);
+            write = (write + 1) & mask;
+            line.set(write, 0.0);
+            let a = line.get(write.wrapping_sub(d) & mask);
+            let delayed = if linear {
+                let b = line.get(write.wrapping_sub(d + 1) & mask);
+                a + frac * (b - a)
+            } else {
+                a
+            };
+            *o = match kind {
+                Kind::Delay => {
+                    line.set(write, x);
+                    delayed
+                }
+                Kind::Comb => {
+                    line.set(write, x + g * delayed);
+                    delayed
+                }
+                Kind::Allpass => {
+                    let w = x + g * delayed;
+                    line.set(write, w);
+                    delayed - g * w
+                }
+            };
+        }
+        self.write = write;
+        self.computed += out.len() as u64;
     }
 }
 
