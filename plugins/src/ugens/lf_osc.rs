@@ -102,53 +102,85 @@ impl PhasorUnit {
     /// The value at the current phase, then a step of `freq`.
     #[inline(always)]
     fn tick(&mut self, freq: f32) -> f32 {
-        let step = f64::from(freq * self.mul);
+        shape_tick(self.shape, &mut self.phase, f64::from(freq * self.mul))
+    }
+
+    /// A call's frames, frame `i` stepping by `step(i)`, with the shape chosen once for
+    /// the call and the phase kept in a register: `tick`'s arithmetic, frame by frame.
+    #[inline(always)]
+    fn sweep(&mut self, out: &mut [f32], step: impl Fn(usize) -> f64) {
+        let mut phase = self.phase;
+        let mut run = |shape: Shape| {
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = shape_tick(shape, &mut phase, step(i));
+            }
+        };
         match self.shape {
-            Shape::Saw => {
-                let z = self.phase as f32;
-                self.phase += step;
-                if self.phase >= 1.0 {
-                    self.phase -= 2.0;
-                } else if self.phase <= -1.0 {
-                    self.phase += 2.0;
-                }
-                z
+            Shape::Saw => run(Shape::Saw),
+            Shape::Tri => run(Shape::Tri),
+            Shape::Cub => run(Shape::Cub),
+            Shape::Par => run(Shape::Par),
+        }
+        self.phase = phase;
+    }
+}
+
+/// The value of `shape` at `phase`, then a step of `step`.
+#[inline(always)]
+fn shape_tick(shape: Shape, phase: &mut f64, step: f64) -> f32 {
+    match shape {
+        Shape::Saw => {
+            let z = *phase as f32;
+            *phase += step;
+            // The wraps come once a cycle: branches (see `Tri`).
+            if *phase >= 1.0 {
+                std::hint::cold_path();
+                *phase -= 2.0;
+            } else if *phase <= -1.0 {
+                std::hint::cold_path();
+                *phase += 2.0;
             }
-            Shape::Tri => {
-                let z = if self.phase > 1.0 { 2.0 - self.phase } else { self.phase };
-                self.phase += step;
-                if self.phase >= 3.0 {
-                    self.phase -= 4.0;
-                }
-                z as f32
+            z
+        }
+        Shape::Tri => {
+            let z = if *phase > 1.0 { 2.0 - *phase } else { *phase };
+            *phase += step;
+            if *phase >= 3.0 {
+                // Once a cycle: a branch, so that the phase's chain from frame to frame is
+                // the add alone rather than the add and a select after it.
+                std::hint::cold_path();
+                *phase -= 4.0;
             }
-            Shape::Cub => {
-                let z = if self.phase < 1.0 {
-                    self.phase
-                } else if self.phase < 2.0 {
-                    2.0 - self.phase
-                } else {
-                    self.phase -= 2.0;
-                    self.phase
-                } as f32;
-                self.phase += step;
-                z * z * (6.0 - 4.0 * z) - 1.0
-            }
-            Shape::Par => {
-                let out = if self.phase < 1.0 {
-                    let z = self.phase as f32;
-                    1.0 - z * z
-                } else if self.phase < 3.0 {
-                    let z = (self.phase - 2.0) as f32;
-                    z * z - 1.0
-                } else {
-                    self.phase -= 4.0;
-                    let z = self.phase as f32;
-                    1.0 - z * z
-                };
-                self.phase += step;
-                out
-            }
+            z as f32
+        }
+        Shape::Cub => {
+            let z = if *phase < 1.0 {
+                *phase
+            } else if *phase < 2.0 {
+                2.0 - *phase
+            } else {
+                std::hint::cold_path();
+                *phase -= 2.0;
+                *phase
+            } as f32;
+            *phase += step;
+            z * z * (6.0 - 4.0 * z) - 1.0
+        }
+        Shape::Par => {
+            let out = if *phase < 1.0 {
+                let z = *phase as f32;
+                1.0 - z * z
+            } else if *phase < 3.0 {
+                let z = (*phase - 2.0) as f32;
+                z * z - 1.0
+            } else {
+                std::hint::cold_path();
+                *phase -= 4.0;
+                let z = *phase as f32;
+                1.0 - z * z
+            };
+            *phase += step;
+            out
         }
     }
 }
@@ -165,8 +197,13 @@ impl Unit for PhasorUnit {
 
     fn next(&mut self, io: &mut UnitIo<'_, '_>) {
         let freq = io.input(0);
-        for (i, out) in io.output(0).iter_mut().enumerate() {
-            *out = self.tick(at(freq, i));
+        let mul = self.mul;
+        let out = io.output(0);
+        if let [f] = *freq {
+            let step = f64::from(f * mul);
+            self.sweep(out, |_| step);
+        } else {
+            self.sweep(out, |i| f64::from(freq[i] * mul));
         }
     }
 }
@@ -194,6 +231,8 @@ impl LfPulseUnit {
     #[inline(always)]
     fn tick(&mut self, freq: f32, width: f32) -> f32 {
         let z = if self.phase >= 1.0 {
+            // Once a cycle: a branch, so that the phase's chain is the add (see `Tri`).
+            std::hint::cold_path();
             self.phase -= 1.0;
             self.duty = width;
             // scsynth's first frame of a cycle: high unless the pulse is wider than half.
@@ -396,7 +435,9 @@ impl ImpulseUnit {
         if step >= 0.0 {
             for o in out {
                 phase += step;
+                // Firing is once a cycle: a branch, so that the phase's chain is the add.
                 *o = if phase >= 1.0 {
+                    std::hint::cold_path();
                     phase -= 1.0;
                     1.0
                 } else {
@@ -410,6 +451,7 @@ impl ImpulseUnit {
             for o in out {
                 phase += step;
                 *o = if phase <= 0.0 {
+                    std::hint::cold_path();
                     phase += 1.0;
                     1.0
                 } else {
