@@ -14,7 +14,7 @@
 
 use oscine_plugin_api::{DoneAction, PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
 
-use super::signal::LaneRamp;
+use super::signal::{fill_lanes, LaneRamp};
 use super::{expect_inputs, expect_outputs, expect_rate};
 
 pub(super) fn register(registrar: &mut dyn Registrar) {
@@ -126,7 +126,7 @@ impl Unit for LineUnit {
                 Shape::Exponential => {
                     let (lane1, four) = (first * s, s * s * s * s);
                     let lane2 = lane1 * s;
-                    fill_growing(out, [first, lane1, lane2, lane2 * s], four);
+                    fill_lanes::<true>(out, &mut [first, lane1, lane2, lane2 * s], four);
                 }
             }
             self.level = match shape {
@@ -148,36 +148,6 @@ impl Unit for LineUnit {
                 self.took(steps as u64, io);
             }
         }
-    }
-}
-
-/// Writes four lanes that start at `lanes`, each multiplied by `four` every four frames,
-/// into `out`: frame `i` takes lane `i % 4`. Four frames at a time with the lanes one
-/// vector (SSE2, in x86-64's baseline): the same products as lane by lane.
-#[inline]
-fn fill_growing(out: &mut [f32], mut lanes: [f32; 4], four: f32) {
-    #[cfg(target_arch = "x86_64")]
-    let out = {
-        use std::arch::x86_64::*;
-        // SAFETY: SSE2 is always there on x86-64; each load and store is of four `f32`s
-        // inside `out` or `lanes`.
-        unsafe {
-            let mut l = _mm_loadu_ps(lanes.as_ptr());
-            let four = _mm_set1_ps(four);
-            let mut fours = out.chunks_exact_mut(4);
-            for chunk in &mut fours {
-                _mm_storeu_ps(chunk.as_mut_ptr(), l);
-                l = _mm_mul_ps(l, four);
-            }
-            _mm_storeu_ps(lanes.as_mut_ptr(), l);
-            fours.into_remainder()
-        }
-    };
-    // The frames left start a four, lane 0.
-    for (i, o) in out.iter_mut().enumerate() {
-        let lane = &mut lanes[i & 3];
-        *o = *lane;
-        *lane *= four;
     }
 }
 

@@ -70,38 +70,51 @@ impl LaneRamp {
 
 impl LaneRamp {
     /// Writes the ramp's value at each frame of `out` ([`Signal::at`] of frame after
-    /// frame), four frames at a time with the lanes one vector (SSE2, in x86-64's
-    /// baseline): the same sums.
+    /// frame), four frames at a time ([`fill_lanes`]): the same sums.
     #[inline]
     pub(crate) fn fill(&mut self, out: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        let out = {
-            use std::arch::x86_64::*;
-            let (lanes, step) = self.lanes();
-            // SAFETY: SSE2 is always there on x86-64; each load and store is of four
-            // `f32`s inside `out` or `lanes`.
-            unsafe {
-                let mut l = _mm_loadu_ps(lanes.as_ptr());
-                let step = _mm_set1_ps(step);
-                let mut fours = out.chunks_exact_mut(4);
-                for four in &mut fours {
-                    _mm_storeu_ps(four.as_mut_ptr(), l);
-                    l = _mm_add_ps(l, step);
-                }
-                _mm_storeu_ps(lanes.as_mut_ptr(), l);
-                fours.into_remainder()
-            }
-        };
-        // The frames left start a four, lane 0.
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = self.at(i);
-        }
+        fill_lanes::<false>(out, &mut self.lanes, self.step);
     }
 
     /// The four lanes' next values and what each grows by every four frames.
     #[inline(always)]
     pub(crate) fn lanes(&mut self) -> (&mut [f32; 4], f32) {
         (&mut self.lanes, self.step)
+    }
+}
+
+/// Writes four lanes into `out`, frame `i` taking lane `i % 4`, each lane moved on by
+/// `step` every four frames: added, or multiplied with `MUL`; `lanes` is left at the next
+/// frame's lane values. Four frames at a time with the lanes one vector (SSE2, in x86-64's
+/// baseline): the same sums or products as lane by lane.
+#[inline]
+pub(crate) fn fill_lanes<const MUL: bool>(out: &mut [f32], lanes: &mut [f32; 4], step: f32) {
+    #[cfg(target_arch = "x86_64")]
+    let out = {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is always there on x86-64; each load and store is of four `f32`s
+        // inside `out` or `lanes`.
+        unsafe {
+            let mut l = _mm_loadu_ps(lanes.as_ptr());
+            let step = _mm_set1_ps(step);
+            let mut fours = out.chunks_exact_mut(4);
+            for four in &mut fours {
+                _mm_storeu_ps(four.as_mut_ptr(), l);
+                l = if MUL { _mm_mul_ps(l, step) } else { _mm_add_ps(l, step) };
+            }
+            _mm_storeu_ps(lanes.as_mut_ptr(), l);
+            fours.into_remainder()
+        }
+    };
+    // The frames left start a four, lane 0.
+    for (i, o) in out.iter_mut().enumerate() {
+        let lane = &mut lanes[i & 3];
+        *o = *lane;
+        if MUL {
+            *lane *= step;
+        } else {
+            *lane += step;
+        }
     }
 }
 
