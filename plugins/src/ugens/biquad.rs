@@ -11,7 +11,7 @@ use std::marker::PhantomData;
 
 use oscine_plugin_api::{Registrar, UGenTable};
 
-use super::filter::{two_poles_four_at_a_time, Filter, Glide, Recurrence};
+use super::filter::{run_two_poles, Filter, Glide, Recurrence};
 
 pub(super) fn register(registrar: &mut dyn Registrar) {
     registrar.register_ugen(UGenTable::new("LPF", Filter::<Biquad<Lpf>>::default()));
@@ -217,21 +217,7 @@ impl<K: Kind> Recurrence for Biquad<K> {
     }
     #[inline(always)]
     fn run(c: &[f64; 4], input: &[f32], out: &mut [f32], y: &mut [f64; 2]) {
-        let c = [c[0], c[1], c[2]];
-        if input.len() == out.len() {
-            let tick = |x: f64, y: &mut [f64; 2]| {
-                let (value, y0) = K::tick(&c, x, y[0], y[1]);
-                *y = [y0, y[0]];
-                value
-            };
-            two_poles_four_at_a_time(K::poles(&c), input, out, y, |y0, y1, y2| K::output(&c, y0, y1, y2), tick);
-        } else {
-            // A held input: the frames one by one.
-            for o in out.iter_mut() {
-                let (value, y0) = K::tick(&c, f64::from(input[0]), y[0], y[1]);
-                *o = value as f32;
-                *y = [y0, y[0]];
-            }
-        }
+        let c3 = [c[0], c[1], c[2]];
+        run_two_poles::<Self>(c, K::poles(&c3), input, out, y, |y0, y1, y2| K::output(&c3, y0, y1, y2));
     }
 }

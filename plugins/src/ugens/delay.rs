@@ -261,21 +261,7 @@ impl Tap {
             // what was written D frames ago.
             line.set(self.write, 0.0);
             let delayed = self.tap(line, delay);
-            let y = match self.kind {
-                Kind::Delay => {
-                    line.set(self.write, x);
-                    delayed
-                }
-                Kind::Comb => {
-                    line.set(self.write, x + g * delayed);
-                    delayed
-                }
-                Kind::Allpass => {
-                    let w = x + g * delayed;
-                    line.set(self.write, w);
-                    delayed - g * w
-                }
-            };
+            let y = feed(self.kind, line, self.write, x, g, delayed);
             // Like scsynth's, a cubic reader outputs nothing until its furthest point
             // is inside what has been written.
             let starting = self.read == Read::Cubic && (self.computed as f32) < delay.floor() - 1.0;
@@ -309,24 +295,31 @@ impl Tap {
             } else {
                 a
             };
-            *o = match kind {
-                Kind::Delay => {
-                    line.set(write, x);
-                    delayed
-                }
-                Kind::Comb => {
-                    line.set(write, x + g * delayed);
-                    delayed
-                }
-                Kind::Allpass => {
-                    let w = x + g * delayed;
-                    line.set(write, w);
-                    delayed - g * w
-                }
-            };
+            *o = feed(kind, line, write, x, g, delayed);
         }
         self.write = write;
         self.computed += out.len() as u64;
+    }
+}
+
+/// Writes frame `x` into the line at `write` as a unit of `kind` does, with feedback gain
+/// `g` and the line's value `delayed` read before it, and returns the frame's output.
+#[inline(always)]
+fn feed(kind: Kind, line: &mut impl Line, write: usize, x: f32, g: f32, delayed: f32) -> f32 {
+    match kind {
+        Kind::Delay => {
+            line.set(write, x);
+            delayed
+        }
+        Kind::Comb => {
+            line.set(write, x + g * delayed);
+            delayed
+        }
+        Kind::Allpass => {
+            let w = x + g * delayed;
+            line.set(write, w);
+            delayed - g * w
+        }
     }
 }
 

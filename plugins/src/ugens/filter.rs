@@ -170,10 +170,11 @@ pub(crate) trait Recurrence: Send + Sync + 'static {
     }
 }
 
-/// Runs the two-pole recurrence `y0 = g·x + p·y1 + q·y2` over `input` into `out` (as long
-/// as each other) four frames at a time, from `y` (`[y1, y2]`, left at the last two
-/// frames' values); each frame's output is `output(y0, y1, y2)`, and frames after the last
-/// whole four run one at a time through `tick`, the filter's own frame.
+/// [`Recurrence::run`] for a two-pole filter `R` whose frame computes `y0 = g·x + p·y1 +
+/// q·y2` (`poles`) and outputs `output(y0, y1, y2)`, at coefficients `coefs` that hold
+/// still, from `y` (`[y1, y2]`, left at the last two frames' values). A held input runs
+/// frame by frame through `R::tick`; an audio-rate one four frames at a time, the frames
+/// after the last whole four through `R::tick`.
 ///
 /// Frame by frame, each `y0` waits for the one before: a multiply and two adds in a row,
 /// frame after frame. Here the four `y0`s of a group come straight from the two values
@@ -183,14 +184,20 @@ pub(crate) trait Recurrence: Send + Sync + 'static {
 /// values are the recurrence's, rounded in another order: in `f64`, which puts the
 /// difference far below the `f32` the output is kept in.
 #[inline(always)]
-pub(crate) fn two_poles_four_at_a_time(
+pub(crate) fn run_two_poles<R: Recurrence<State = [f64; 2]>>(
+    coefs: &[f64; 4],
     (g, p, q): (f64, f64, f64),
     input: &[f32],
     out: &mut [f32],
     y: &mut [f64; 2],
     output: impl Fn(f64, f64, f64) -> f64,
-    mut tick: impl FnMut(f64, &mut [f64; 2]) -> f64,
 ) {
+    if input.len() != out.len() {
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = R::tick(coefs, f64::from(at(input, i)), y) as f32;
+        }
+        return;
+    }
     let (mut cs, mut ds, mut hs) = ([0.0; 4], [0.0; 4], [0.0; 4]);
     // `C`, `D` and `H` all follow the recurrence `r[k] = p·r[k-1] + q·r[k-2]`, from
     // `y[n-1]`'s own (1, 0), `y[n-2]`'s (0, 1) and the input's (g, then none before it).
@@ -218,7 +225,7 @@ pub(crate) fn two_poles_four_at_a_time(
     }
     *y = [a, b];
     for (x, o) in ins.remainder().iter().zip(outs.into_remainder()) {
-        *o = tick(f64::from(*x), y) as f32;
+        *o = R::tick(coefs, f64::from(*x), y) as f32;
     }
 }
 

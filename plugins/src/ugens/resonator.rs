@@ -13,7 +13,7 @@ use std::f64::consts::TAU;
 
 use oscine_plugin_api::{Registrar, UGenTable};
 
-use super::filter::{at, two_poles_four_at_a_time, Filter, Glide, Recurrence};
+use super::filter::{run_two_poles, Filter, Glide, Recurrence};
 use super::lag::decay_pole;
 
 pub(super) fn register(registrar: &mut dyn Registrar) {
@@ -73,7 +73,7 @@ impl Recurrence for Resonz {
     #[inline(always)]
     fn run(c: &[f64; 4], input: &[f32], out: &mut [f32], y: &mut [f64; 2]) {
         let a0 = c[0];
-        run_resonator::<Resonz>(c, (c[1], c[2]), input, out, y, move |y0, _, y2| a0 * (y0 - y2));
+        run_two_poles::<Self>(c, (1.0, c[1], c[2]), input, out, y, move |y0, _, y2| a0 * (y0 - y2));
     }
 }
 
@@ -100,28 +100,7 @@ impl Recurrence for Ringz {
     }
     #[inline(always)]
     fn run(c: &[f64; 4], input: &[f32], out: &mut [f32], y: &mut [f64; 2]) {
-        run_resonator::<Ringz>(c, (c[0], c[1]), input, out, y, |y0, _, y2| 0.5 * (y0 - y2));
-    }
-}
-
-/// A call of `Resonz` or `Ringz` (`R`) at coefficients `c` that hold still, its poles
-/// `(b1, b2)` and its output `output(y0, y1, y2)`: four frames at a time at audio rate
-/// ([`two_poles_four_at_a_time`]), frame by frame for a held input.
-#[inline(always)]
-fn run_resonator<R: Recurrence<State = [f64; 2]>>(
-    c: &[f64; 4],
-    (b1, b2): (f64, f64),
-    input: &[f32],
-    out: &mut [f32],
-    y: &mut [f64; 2],
-    output: impl Fn(f64, f64, f64) -> f64,
-) {
-    if input.len() == out.len() {
-        two_poles_four_at_a_time((1.0, b1, b2), input, out, y, output, |x, y| R::tick(c, x, y));
-    } else {
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = R::tick(c, f64::from(at(input, i)), y) as f32;
-        }
+        run_two_poles::<Self>(c, (1.0, c[0], c[1]), input, out, y, |y0, _, y2| 0.5 * (y0 - y2));
     }
 }
 
