@@ -441,3 +441,100 @@ fn an_oscillator_that_takes_in_its_multiply_renders_the_same_samples_as_the_mult
         assert_eq!(folded, kept, "{osc}, amp first: {amp_first}");
     }
 }
+
+/// `Out.ar(bus, sig)` where `sig` is `SinOsc.ar(freq) * amp` or, with `pan`, the two
+/// channels of `Pan2.ar(SinOsc.ar(freq) * amp, pos)`; with `between`, a `DC.kr(0)` sits
+/// between the signal and the `Out`, so that the `Out` cannot be folded into the unit
+/// that writes its channels and writes the buses itself.
+fn bus_writer(name: &'static str, pan: bool, between: bool) -> support::scgf::Graph {
+    use support::scgf::{Graph, In, Ugen};
+    let mut ugens = vec![
+        Ugen { name: "Control", rate: 1, special: 0, inputs: vec![], outputs: vec![1, 1, 1, 1] },
+        Ugen { name: "SinOsc", rate: 2, special: 0, inputs: vec![In::Ugen(0, 0), In::Const(0)], outputs: vec![2] },
+        Ugen {
+            name: "BinaryOpUGen",
+            rate: 2,
+            special: 2,
+            inputs: vec![In::Ugen(1, 0), In::Ugen(0, 1)],
+            outputs: vec![2],
+        },
+    ];
+    let channels = if pan {
+        ugens.push(Ugen {
+            name: "Pan2",
+            rate: 2,
+            special: 0,
+            inputs: vec![In::Ugen(2, 0), In::Ugen(0, 3), In::Const(1)],
+            outputs: vec![2, 2],
+        });
+        vec![In::Ugen(3, 0), In::Ugen(3, 1)]
+    } else {
+        vec![In::Ugen(2, 0)]
+    };
+    if between {
+        ugens.push(Ugen { name: "DC", rate: 1, special: 0, inputs: vec![In::Const(0)], outputs: vec![1] });
+    }
+    let mut inputs = vec![In::Ugen(0, 2)];
+    inputs.extend(channels);
+    ugens.push(Ugen { name: "Out", rate: 2, special: 0, inputs, outputs: vec![] });
+    Graph {
+        name,
+        constants: vec![0.0, 1.0],
+        params: vec![("freq", 440.0), ("amp", 0.5), ("bus", 0.0), ("pos", 0.0)],
+        ugens,
+        variants: vec![],
+    }
+}
+
+#[test]
+fn an_out_folded_into_the_unit_it_reads_sums_into_the_buses_as_the_out_does() {
+    let dir = TempDir::new("out-fold");
+    for pan in [false, true] {
+        let graphs = [bus_writer("summed", pan, false), bus_writer("written", pan, true)];
+        let width = if pan { 2 } else { 1 };
+        let mut score = Score::new();
+        score.at(0.0, [message("/d_recv", vec![blob(file(&graphs))])]);
+        // Each kind on its own buses: the first writer of a bus, starting inside a block,
+        // then a second Synth adding into it, then one whose amplitude ramps; and Synths
+        // whose bus writes nothing (negative, past the last bus).
+        let mut id = 1000;
+        let mut new = |at: f64, def: &str, bus: f32, freq: f32, more: Vec<OscType>| {
+            id += 1;
+            let mut args = vec![s(def), i(id), i(1), i(0), s("freq"), f(freq), s("bus"), f(bus), s("pos"), f(-0.3)];
+            args.extend(more);
+            (at, message("/s_new", args))
+        };
+        let mut events = Vec::new();
+        for (def, bus) in [("summed", 0.0), ("written", width as f32)] {
+            events.push(new(21.0 / 48_000.0, def, bus, 1234.5, vec![]));
+            events.push(new(130.0 / 48_000.0, def, bus, 333.0, vec![s("amp"), f(0.25)]));
+            events.push(new(0.0, def, -1.0, 500.0, vec![]));
+            events.push(new(0.0, def, 1e9, 500.0, vec![]));
+        }
+        for (at, m) in events {
+            score.at(at, [m]);
+        }
+        for (k, amp) in [0.9, 0.0, -0.25, 3.0].into_iter().enumerate() {
+            let at = (300.0 + 173.0 * k as f64) / 48_000.0;
+            score.at(
+                at,
+                [
+                    message("/n_set", vec![i(1001), s("amp"), f(amp)]),
+                    message("/n_set", vec![i(1005), s("amp"), f(amp)]),
+                ],
+            );
+        }
+        score.end(2000.0 / 48_000.0);
+        let channels = (2 * width).to_string();
+        let data = render(&dir, &score, &["--outputs", &channels]);
+        let frames: Vec<&[f32]> = data.chunks_exact(2 * width).collect();
+        assert_eq!(frames.len(), 2000);
+        let bits = |range: std::ops::Range<usize>| -> Vec<u32> {
+            frames.iter().flat_map(|fr| fr[range.clone()].iter().map(|x| x.to_bits())).collect()
+        };
+        let (summed, written) = (bits(0..width), bits(width..2 * width));
+        assert!(summed.iter().filter(|&&x| f32::from_bits(x).abs() > 0.1).count() > 100, "pan {pan}: silent");
+        assert!(frames[..21].iter().all(|fr| fr.iter().all(|&x| x == 0.0)), "pan {pan}: sound before the start");
+        assert_eq!(summed, written, "pan {pan}");
+    }
+}

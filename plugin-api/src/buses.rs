@@ -28,6 +28,24 @@ pub trait Buses {
     fn read_control(&self, bus: usize) -> f32;
     /// Writes `value` into control bus `bus`.
     fn write_control(&mut self, bus: usize, value: f32, replace: bool);
+
+    /// Frames `offset..offset + frames` of audio bus `bus` in this block, to add into:
+    /// what is added there is the bus's sum, as if [`write_audio`](Self::write_audio)
+    /// had written it without `replace` (a bus nobody wrote yet this block is zeroed
+    /// first). `None` where the host has no such view of the bus (there is no bus `bus`,
+    /// it is a hardware input, or the frames run past the block): write it with
+    /// `write_audio` instead.
+    fn sum_into_audio(&mut self, bus: usize, offset: usize, frames: usize) -> Option<&mut [f32]> {
+        let _ = (bus, offset, frames);
+        None
+    }
+}
+
+/// A bus number read from a signal (a graph's `Out`, `In`) as a bus index: the value
+/// truncated, none for a negative number or NaN.
+#[inline]
+pub fn bus_number(value: f32) -> Option<usize> {
+    (value >= 0.0).then_some(value as usize)
 }
 
 impl fmt::Debug for dyn Buses + '_ {

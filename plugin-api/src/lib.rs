@@ -79,7 +79,7 @@ mod ugen;
 mod world;
 
 pub use audio::{AudioInputs, AudioOutputs};
-pub use buses::{Buses, ControlMap, ControlMaps, NoBuses};
+pub use buses::{bus_number, Buses, ControlMap, ControlMaps, NoBuses};
 pub use descriptor::PluginDescriptor;
 pub use error::PluginError;
 pub use files::{CreatedFile, CreatedPath, FileAccess, FileError, RootAccess};

@@ -52,48 +52,61 @@ impl SineSweep {
     /// the phase after the last.
     #[inline]
     pub(crate) fn fill(self, out: &mut [f32], phase: u32, step: u32, scale: f32) -> u32 {
+        self.sweep::<false>(out, phase, step, scale)
+    }
+
+    /// Adds `scale * sin_phase(phase + n · step)` into `out` for its frames `n` (each
+    /// frame's product rounded, then the sum), and returns the phase after the last.
+    #[inline]
+    pub(crate) fn add(self, out: &mut [f32], phase: u32, step: u32, scale: f32) -> u32 {
+        self.sweep::<true>(out, phase, step, scale)
+    }
+
+    #[inline(always)]
+    fn sweep<const ADD: bool>(self, out: &mut [f32], phase: u32, step: u32, scale: f32) -> u32 {
         match self.width {
             // SAFETY: `detect` found AVX-512 on this CPU.
             #[cfg(target_arch = "x86_64")]
-            VectorWidth::Avx512 => unsafe { fill_avx512(out, phase, step, scale) },
+            VectorWidth::Avx512 => unsafe { sweep_avx512::<ADD>(out, phase, step, scale) },
             // SAFETY: `detect` found AVX2 on this CPU.
             #[cfg(target_arch = "x86_64")]
-            VectorWidth::Avx2 => unsafe { fill_avx2(out, phase, step, scale) },
-            _ => fill_each(out, phase, step, scale),
+            VectorWidth::Avx2 => unsafe { sweep_avx2::<ADD>(out, phase, step, scale) },
+            _ => sweep_each::<ADD>(out, phase, step, scale),
         }
     }
 }
 
-/// [`SineSweep::fill`] as plain code: the phase is an integer induction variable and the
-/// sine has no branches, so the compiler vectorizes the loop for whatever the function is
-/// compiled for.
+/// [`SineSweep::fill`] (or, with `ADD`, [`SineSweep::add`]) as plain code: the phase is an
+/// integer induction variable and the sine has no branches, so the compiler vectorizes the
+/// loop for whatever the function is compiled for.
 #[inline(always)]
-fn fill_each(out: &mut [f32], mut phase: u32, step: u32, scale: f32) -> u32 {
+fn sweep_each<const ADD: bool>(out: &mut [f32], mut phase: u32, step: u32, scale: f32) -> u32 {
     for o in out.iter_mut() {
-        *o = scale * sin_phase(phase);
+        let value = scale * sin_phase(phase);
+        *o = if ADD { *o + value } else { value };
         phase = phase.wrapping_add(step);
     }
     phase
 }
 
-/// [`fill_each`] compiled for AVX2: eight frames at a time.
+/// [`sweep_each`] compiled for AVX2: eight frames at a time.
 ///
 /// # Safety
 /// The CPU must have AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn fill_avx2(out: &mut [f32], phase: u32, step: u32, scale: f32) -> u32 {
-    fill_each(out, phase, step, scale)
+unsafe fn sweep_avx2<const ADD: bool>(out: &mut [f32], phase: u32, step: u32, scale: f32) -> u32 {
+    sweep_each::<ADD>(out, phase, step, scale)
 }
 
-/// [`fill_each`] compiled for AVX-512: sixteen frames at a time.
+/// [`sweep_each`] compiled for AVX-512: sixteen frames at a time.
 ///
 /// # Safety
 /// The CPU must have AVX-512 (its foundation, `avx512f`).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-unsafe fn fill_avx512(out: &mut [f32], phase: u32, step: u32, scale: f32) -> u32 {
-    fill_each(out, phase, step, scale)
+unsafe fn sweep_avx512<const ADD: bool>(out: &mut [f32], phase: u32, step: u32, scale: f32) -> u32 {
+    sweep_each::<ADD>(out, phase, step, scale)
 }
 
 /// `sin(2 pi phase / 2^32)` without branches, tables or libm calls: within 2.1e-7 of the
@@ -178,12 +191,18 @@ mod tests {
         for (len, phase, step) in [(64, 0, 39_370_534), (61, u32::MAX - 5, 1 << 29), (7, 3 << 30, 12_345), (1, 17, 1)] {
             let scale = 0.3;
             let mut each = vec![0.0; len];
-            let end = fill_each(&mut each, phase, step, scale);
+            let end = sweep_each::<false>(&mut each, phase, step, scale);
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            // What a sum adds to: a bus other Synths wrote.
+            let bus: Vec<f32> = (0..len).map(|i| 0.25 - 0.01 * i as f32).collect();
+            let summed: Vec<f32> = bus.iter().zip(&each).map(|(b, x)| b + x).collect();
             for sweep in SineSweep::all() {
                 let mut out = vec![1.0; len];
                 assert_eq!(sweep.fill(&mut out, phase, step, scale), end, "{sweep:?}");
-                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&out), bits(&each), "{sweep:?} len {len}");
+                let mut sum = bus.clone();
+                assert_eq!(sweep.add(&mut sum, phase, step, scale), end, "{sweep:?}");
+                assert_eq!(bits(&sum), bits(&summed), "{sweep:?} len {len}, added");
             }
             assert_eq!(end, phase.wrapping_add(step.wrapping_mul(len as u32)));
             assert_eq!(each[len - 1].to_bits(), (scale * sin_phase(end.wrapping_sub(step))).to_bits());

@@ -156,6 +156,27 @@ impl AudioBuses {
         }
     }
 
+    /// Frames `offset..offset + frames` of a bus, for a Synth to add into: what it adds
+    /// there is the same as [`write`](Self::write) of it (a bus nobody wrote this block
+    /// is zeroed first, and counts as written). `None` if the bus or the frames are out of
+    /// range. Context: RT.
+    pub fn sum_target(&mut self, mapping: BusMapping, offset: usize, frames: usize) -> Option<&mut [f32]> {
+        let b = self.block_size;
+        let (data, written) = match mapping.space {
+            BusSpace::Internal => (&mut self.internal, &mut self.internal_written),
+            BusSpace::External => (&mut self.external_out, &mut self.external_out_written),
+        };
+        let bus = mapping.bus as usize;
+        let stamp = written.get_mut(bus)?;
+        let channel = data.get_mut(bus * b..(bus + 1) * b)?;
+        let end = offset.checked_add(frames).filter(|&end| end <= b)?;
+        if *stamp != self.block {
+            channel.fill(0.0);
+            *stamp = self.block;
+        }
+        Some(&mut channel[offset..end])
+    }
+
     /// Writes `src` to a bus from frame `offset`. Context: RT.
     pub fn write(&mut self, mapping: BusMapping, offset: usize, src: &[f32]) {
         let b = self.block_size;
@@ -180,6 +201,13 @@ impl AudioBuses {
             self.mix.mix_into(dst, &src[..end - offset]);
         }
     }
+}
+
+/// Adds `src` into `dst` (as long as each other), as a write into a bus adds: the sums a
+/// graph Synth makes into the buses it was given ([`oscine_plugin_api::Buses::sum_into_audio`]).
+/// Context: RT.
+pub(crate) fn mix_into(dst: &mut [f32], src: &[f32]) {
+    MixWidth::detect().mix_into(dst, src);
 }
 
 /// The widest vector code for sums into a bus that this CPU runs, found once, when the

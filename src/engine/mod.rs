@@ -78,7 +78,7 @@ pub use timetag::Timetag;
 pub use tree_snapshot::{NodeInfo, NodeInfoKind, TreeSnapshot};
 pub use wire_buffers::WIRE_BUFFERS;
 
-pub(crate) use audio_buses::AudioBuses;
+pub(crate) use audio_buses::{mix_into, AudioBuses};
 pub(crate) use block_reports::BlockReports;
 pub(crate) use clock::SampleClock;
 pub(crate) use control_buses::ControlBuses;

@@ -80,6 +80,15 @@ impl Buses for NumberedBuses<'_> {
         self.audio.write(mapping, offset, src)
     }
 
+    fn sum_into_audio(&mut self, bus: usize, offset: usize, frames: usize) -> Option<&mut [f32]> {
+        let mapping = match self.locate(bus) {
+            AudioBus::HardwareOutput(b) => BusMapping::external(b),
+            AudioBus::Internal(b) => BusMapping::internal(b),
+            AudioBus::HardwareInput(_) | AudioBus::None => return None,
+        };
+        self.audio.sum_target(mapping, offset, frames)
+    }
+
     fn read_control(&self, bus: usize) -> f32 {
         self.control.get(bus)
     }

@@ -97,9 +97,9 @@ pub(super) struct PlannedUnit {
     /// unit's own inputs.
     pub(super) scale: Option<(Source, InputSpec)>,
     /// Whether this unit never runs, though it is built and traced like any unit: a `*`
-    /// folded into the unit whose output it reads (its output is that unit's), or a
+    /// folded into the unit whose output it reads (its output is that unit's), a
     /// control-rate `Control`, whose outputs are the controls themselves
-    /// ([`WirePlace::Control`]).
+    /// ([`WirePlace::Control`]), or an `Out` folded into the unit it writes ([`BusSums`]).
     pub(super) skipped: bool,
     /// Whether its outputs reach buses only through sums, products and pans
     /// ([`UnitSpec::smooth_readers`], found by [`smooth_readers`]).
@@ -161,6 +161,24 @@ pub(super) struct Step {
     /// first input and output wire, its [`Finished`], and the wire of its output's scale
     /// if a `*` is folded into it (0 if none: offset 0 is the header).
     pub(super) at: StepOffsets,
+    /// The `Out` folded into the unit, if one is (see [`fold_out`]).
+    pub(super) sums: Option<BusSums>,
+}
+
+/// The most outputs of a unit an `Out` folded into it writes.
+pub(super) const MAX_BUS_SUMS: usize = 8;
+
+/// An `Out` folded into the unit just before it, whose outputs it alone reads: the host
+/// sums them into the buses itself, when the unit has run (or the unit does, into the bus
+/// it takes, [`UnitIo::take_bus_sum`](oscine_plugin_api::UnitIo::take_bus_sum)), in place
+/// of the `Out`'s call.
+#[derive(Debug)]
+pub(super) struct BusSums {
+    /// Byte offset in the state of the `Out`'s first input's slot: the bus number.
+    pub(super) bus: usize,
+    /// Each output of the unit that the `Out` writes, with the bus it goes to, counted
+    /// from the bus number.
+    pub(super) outputs: Box<[(usize, usize)]>,
 }
 
 /// A [`Step`]'s parts as byte offsets in the state.
@@ -346,6 +364,16 @@ impl Plan {
             input_count += spec.inputs.len() + usize::from(fold.is_some());
             output_count += spec.outputs.len();
         }
+        // Each `Out` folded into the unit it writes: the unit, the `Out`, and what goes where.
+        let mut sums: Vec<Option<FoldedOut>> = (0..units.len()).map(|_| None).collect();
+        for out in 0..units.len() {
+            if let Some((producer, folded)) = fold_out(def, &units, &readings, &folded_into, out) {
+                if sums[producer].is_none() {
+                    units[out].skipped = true;
+                    sums[producer] = Some(folded);
+                }
+            }
+        }
         let tables =
             |count: usize, item: Layout| Layout::from_size_align(item.size().checked_mul(count)?, item.align()).ok();
         let (layout, inputs_at) = tables(input_count, Layout::new::<Wire>())
@@ -400,6 +428,10 @@ impl Plan {
                         None => 0,
                     },
                 },
+                sums: sums[index].take().map(|FoldedOut { out, outputs }| BusSums {
+                    bus: inputs_at + units[out].first_input * std::mem::size_of::<Wire>(),
+                    outputs,
+                }),
             })
             .collect();
         Ok(Plan {
@@ -480,6 +512,61 @@ fn fold_target(
         }
         Input::UGen { .. } => None,
     }
+}
+
+/// Whether unit `out` is an `Out.ar` that can be folded into the unit that writes its
+/// channels, and if so that unit and, for each channel, the unit's output and the bus it
+/// goes to ([`FoldedOut`]). It can when every channel is an output of one
+/// audio-rate unit (or of a `*` folded into it), read by nothing but this `Out`, the unit
+/// runs just before the `Out` (only units that never run each block lie between, so
+/// nothing reads or writes a bus in between), it has at most [`MAX_BUS_SUMS`] outputs, and
+/// the bus number is a constant or written before the unit runs: then summing the unit's
+/// outputs into the buses right after it runs is what the `Out` would have done.
+fn fold_out(
+    def: &GraphDef,
+    units: &[PlannedUnit],
+    readings: &[Vec<usize>],
+    folded_into: &[Option<usize>],
+    out: usize,
+) -> Option<(usize, FoldedOut)> {
+    let spec = &def.ugens[out];
+    if spec.name != "Out" || spec.rate != Rate::Audio || spec.inputs.len() < 2 {
+        return None;
+    }
+    let mut producer = None;
+    let mut outputs = Vec::with_capacity(spec.inputs.len() - 1);
+    for (channel, input) in spec.inputs[1..].iter().enumerate() {
+        let Input::UGen { ugen, output } = *input else { return None };
+        let (ugen, output) = (ugen as usize, output as usize);
+        if readings[ugen][output] != 1 || units[ugen].outputs[output].1 != Rate::Audio {
+            return None;
+        }
+        // A folded `*`'s output is its producer's only one.
+        let (from, output) = match folded_into[ugen] {
+            Some(p) => (p, 0),
+            None => (ugen, output),
+        };
+        if *producer.get_or_insert(from) != from {
+            return None;
+        }
+        outputs.push((output, channel));
+    }
+    let producer = producer?;
+    let unit = &units[producer];
+    let between_idle = units[producer + 1..out].iter().all(|u| u.skipped || u.rate == Rate::Scalar);
+    let bus_ready = match spec.inputs[0] {
+        Input::Constant(_) => true,
+        Input::UGen { ugen, .. } => (ugen as usize) < producer,
+    };
+    (unit.rate == Rate::Audio && !unit.skipped && unit.outputs.len() <= MAX_BUS_SUMS && between_idle && bus_ready)
+        .then(|| (producer, FoldedOut { out, outputs: outputs.into_boxed_slice() }))
+}
+
+/// An `Out` [`fold_out`] folds into a unit: its index, and each of the unit's outputs it
+/// writes with the bus it goes to, counted from the bus number.
+struct FoldedOut {
+    out: usize,
+    outputs: Box<[(usize, usize)]>,
 }
 
 /// For each unit, whether it has readers and every input that reads one of its outputs
@@ -584,7 +671,7 @@ mod tests {
 
     use oscine_plugin_api::{PluginError, Rate, UGen, UGenTable, Unit, UnitIo, UnitSpec};
 
-    use super::{smooth_readers, Plan, Source, WirePlace};
+    use super::{smooth_readers, Plan, Source, WirePlace, MAX_BUS_SUMS};
     use crate::scgf::{GraphDef, Input, UGenSpec};
 
     /// A UGen that builds for any graph and computes nothing.
@@ -745,6 +832,97 @@ mod tests {
             times(Input::UGen { ugen: 0, output: 0 }, Input::UGen { ugen: 1, output: 0 }),
         ]);
         assert!(p.units.iter().all(|u| !u.skipped && u.scale.is_none()));
+    }
+
+    /// `Out.ar(bus, channels)`: its bus number and channels as inputs.
+    fn out(bus: Input, channels: &[(u32, u32)]) -> UGenSpec {
+        let mut inputs = vec![bus];
+        inputs.extend(channels.iter().map(|&(ugen, output)| Input::UGen { ugen, output }));
+        UGenSpec { name: "Out".into(), rate: Rate::Audio, special_index: 0, inputs, outputs: vec![] }
+    }
+
+    /// What each step's folded `Out` writes: the unit, and its outputs with their buses.
+    fn bus_sums(p: &Plan) -> Vec<(usize, Vec<(usize, usize)>)> {
+        step_units(p)
+            .into_iter()
+            .zip(&p.steps)
+            .filter_map(|(u, s)| Some((u, s.sums.as_ref()?.outputs.to_vec())))
+            .collect()
+    }
+
+    #[test]
+    fn an_out_is_folded_into_the_unit_just_before_it_whose_outputs_only_it_reads() {
+        let bus = Input::UGen { ugen: 0, output: 0 };
+        // A pan's two outputs, swapped, to a bus a control sets; a scalar unit between.
+        let p = plan(vec![
+            unit(Rate::Control, &[], 1),
+            unit(Rate::Audio, &[], 2),
+            unit(Rate::Scalar, &[], 1),
+            out(bus, &[(1, 1), (1, 0)]),
+        ]);
+        assert!(p.units[3].skipped);
+        assert_eq!(bus_sums(&p), [(1, vec![(1, 0), (0, 1)])]);
+        let wire = std::mem::size_of::<oscine_plugin_api::Wire>();
+        assert_eq!(p.steps[1].sums.as_ref().unwrap().bus, p.inputs_at + p.units[3].first_input * wire);
+        assert_eq!(step_units(&p), [0, 1]);
+        // Through a `*` folded into the oscillator, to a constant bus.
+        let p = scaling_plan(vec![
+            unit(Rate::Control, &[], 1),
+            unit(Rate::Audio, &[], 1),
+            times(Input::UGen { ugen: 1, output: 0 }, Input::UGen { ugen: 0, output: 0 }),
+            out(Input::Constant(0), &[(2, 0)]),
+        ]);
+        assert!(p.units[2].skipped && p.units[3].skipped);
+        assert_eq!(bus_sums(&p), [(1, vec![(0, 0)])]);
+    }
+
+    #[test]
+    fn an_out_stays_a_unit_when_anything_could_see_the_buses_change_or_reads_its_channels() {
+        let bus = Input::UGen { ugen: 0, output: 0 };
+        let cases = [
+            // A unit that runs each block between the writer and the `Out`.
+            vec![
+                unit(Rate::Control, &[], 1),
+                unit(Rate::Audio, &[], 1),
+                unit(Rate::Control, &[], 1),
+                out(bus, &[(1, 0)]),
+            ],
+            // The channel read by something else too.
+            vec![
+                unit(Rate::Control, &[], 1),
+                unit(Rate::Audio, &[], 1),
+                unit(Rate::Audio, &[(1, 0)], 1),
+                out(bus, &[(1, 0)]),
+            ],
+            // One output on two channels.
+            vec![unit(Rate::Control, &[], 1), unit(Rate::Audio, &[], 1), out(bus, &[(1, 0), (1, 0)])],
+            // Channels from two units.
+            vec![
+                unit(Rate::Control, &[], 1),
+                unit(Rate::Audio, &[], 1),
+                unit(Rate::Audio, &[], 1),
+                out(bus, &[(1, 0), (2, 0)]),
+            ],
+            // The bus number written by the channels' own unit.
+            vec![unit(Rate::Audio, &[], 2), out(Input::UGen { ugen: 0, output: 1 }, &[(0, 0)])],
+            // A control-rate channel.
+            vec![unit(Rate::Control, &[], 1), out(Input::Constant(0), &[(0, 0)])],
+            // More outputs than a fold takes.
+            vec![unit(Rate::Audio, &[], MAX_BUS_SUMS + 1), out(Input::Constant(0), &[(0, 0)])],
+        ];
+        for (k, ugens) in cases.into_iter().enumerate() {
+            let def = GraphDef {
+                name: "test".into(),
+                constants: vec![0.0],
+                initial_values: vec![],
+                parameter_names: vec![],
+                ugens,
+                variants: vec![],
+            };
+            let table = Arc::new(UGenTable::new("Any", Any));
+            let p = Plan::new(&def, 64, &|_| Some(Arc::clone(&table))).unwrap();
+            assert!(bus_sums(&p).is_empty() && !p.units.last().unwrap().skipped, "case {k}");
+        }
     }
 
     #[test]

@@ -77,6 +77,11 @@ impl Wire {
     pub const unsafe fn from_unit(self, source: *const Finished) -> Wire {
         Wire { source, ..self }
     }
+
+    /// Where the wire reads from.
+    pub const fn as_ptr(self) -> *const f32 {
+        self.ptr
+    }
 }
 
 impl WireMut {
@@ -86,6 +91,11 @@ impl WireMut {
     /// As for [`Wire::new`], for writes; no other wire of the same unit may overlap it.
     pub const unsafe fn new(ptr: *mut f32, rate: Rate) -> WireMut {
         WireMut { ptr, rate }
+    }
+
+    /// Where the wire writes to.
+    pub const fn as_ptr(self) -> *mut f32 {
+        self.ptr
     }
 }
 
@@ -206,6 +216,7 @@ pub struct UnitIo<'a, 'c> {
     outputs: &'a [WireMut],
     finished: Option<&'a Finished>,
     scale: Option<&'a Wire>,
+    bus_sums: &'a mut [*mut f32],
     /// What the Synth's units share.
     pub ctx: &'a mut UnitContext<'c>,
 }
@@ -219,7 +230,7 @@ impl<'a, 'c> UnitIo<'a, 'c> {
     /// [`audio_input`](Self::audio_input)), and no output may overlap an input or another
     /// output.
     pub unsafe fn new(frames: usize, inputs: &'a [Wire], outputs: &'a [WireMut], ctx: &'a mut UnitContext<'c>) -> Self {
-        UnitIo { frames, inputs, outputs, finished: None, scale: None, ctx }
+        UnitIo { frames, inputs, outputs, finished: None, scale: None, bus_sums: &mut [], ctx }
     }
 
     /// This view, with the input the host folded into the unit as a scale of its output
@@ -242,6 +253,33 @@ impl<'a, 'c> UnitIo<'a, 'c> {
     pub fn scale(&self) -> Option<f32> {
         // SAFETY: `with_scale`'s contract: valid for one value.
         self.scale.map(|wire| unsafe { *wire.ptr })
+    }
+
+    /// This view, with where each output is summed into a bus (null for an output that
+    /// is not): `bus_sums[i]` is `frames()` values of the bus that the `Out` reading
+    /// output `i` adds into, which the host folded into the unit (see
+    /// [`take_bus_sum`](Self::take_bus_sum)). The host adds each output whose sum the unit
+    /// left into its bus after the call.
+    ///
+    /// # Safety
+    /// Each non-null pointer is valid for reads and writes of `frames` values for as long
+    /// as the view lives, overlaps no wire, and nothing else reads or writes it meanwhile.
+    pub unsafe fn with_bus_sums(self, bus_sums: &'a mut [*mut f32]) -> Self {
+        UnitIo { bus_sums, ..self }
+    }
+
+    /// Takes the bus that output `i` is summed into, if the host folded the `Out` that
+    /// alone reads the output into this unit: a unit that takes it adds the frames it
+    /// would have written to output `i` (scaled, if the host folded a scale into it) into
+    /// the slice, which saves a pass over the block, and need not write output `i`, which
+    /// nothing else reads. Left untaken, the host adds output `i` into the bus itself after
+    /// the call. A second take of the same output gives `None`.
+    #[inline]
+    pub fn take_bus_sum(&mut self, i: usize) -> Option<&mut [f32]> {
+        let ptr = std::mem::replace(self.bus_sums.get_mut(i)?, std::ptr::null_mut());
+        // SAFETY: `with_bus_sums`'s contract: valid for `frames` values, used by nobody
+        // else; taken once, and borrowed with `self`.
+        (!ptr.is_null()).then(|| unsafe { std::slice::from_raw_parts_mut(ptr, self.frames) })
     }
 
     /// This view, with the unit's own [`Finished`] (without, [`finish`](Self::finish) is

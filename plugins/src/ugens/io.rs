@@ -4,7 +4,7 @@
 //! Buses are numbered as scsynth numbers them (hardware outputs, hardware inputs, then
 //! internal buses); at audio rate they are audio buses, at control rate control buses.
 
-use oscine_plugin_api::{PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
+use oscine_plugin_api::{bus_number, PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
 
 use super::{expect_inputs, expect_rate};
 
@@ -177,11 +177,6 @@ impl Unit for InUnit {
     fn next(&mut self, io: &mut UnitIo<'_, '_>) {
         self.read(io);
     }
-}
-
-/// A bus number input as an index: none for a negative number or NaN.
-fn bus_number(value: f32) -> Option<usize> {
-    (value >= 0.0).then_some(value as usize)
 }
 
 /// `XOut(bus, xfade, channels...)`: crossfades what buses `bus..` hold with the channels:

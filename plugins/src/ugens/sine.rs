@@ -184,6 +184,17 @@ fn widened(phase: i32) -> u32 {
     (phase as u32) << 3
 }
 
+impl SinePolynomial {
+    /// Adds what [`Wavetable::sweep`] writes, each value times `scale`, into `out` (the
+    /// products of [`Wavetable::sweep_scaled`] with a flat ramp at `scale`), and returns the
+    /// phase after the last frame.
+    #[inline(always)]
+    fn sweep_add(&self, out: &mut [f32], phase: i32, inc: i32, scale: f32) -> i32 {
+        self.0.add(out, widened(phase), widened(inc), scale);
+        phase.wrapping_add(inc.wrapping_mul(out.len() as i32))
+    }
+}
+
 impl Wavetable for SinePolynomial {
     #[inline(always)]
     fn cycle(&self) -> f64 {
@@ -260,14 +271,26 @@ impl SinOscUnit {
     }
 
     #[inline(always)]
-    fn read(&mut self, table: &impl Wavetable, io: &mut UnitIo<'_, '_>) {
-        match (&mut self.scale, io.scale()) {
-            (Some(held), Some(scale)) => {
-                let mut ramp = held.lanes_to(scale, io.frames());
-                self.phase.read_scaled(table, io, 0, &mut ramp);
-            }
-            _ => self.phase.read(table, io, 0),
+    fn read(&mut self, table: &impl Wavetable, io: &mut UnitIo<'_, '_>, ramp: Option<&mut LaneRamp>) {
+        match ramp {
+            Some(ramp) => self.phase.read_scaled(table, io, 0, ramp),
+            None => self.phase.read(table, io, 0),
         }
+    }
+
+    /// Adds the call's frames straight into the bus the `Out` reading the unit sums them
+    /// into, when the host folded one in and the phase and scale are steady: the sweep a
+    /// steady `read` makes, each product added to the bus; false (and nothing done) if not.
+    #[inline(always)]
+    fn sum_into_bus(&mut self, table: SinePolynomial, io: &mut UnitIo<'_, '_>, ramp: Option<&LaneRamp>) -> bool {
+        let scale = match ramp {
+            Some(ramp) => ramp.steady(),
+            None => Some(1.0),
+        };
+        let (Some(scale), Some(inc)) = (scale, self.phase.steady_increment(CYCLE, io)) else { return false };
+        let Some(sum) = io.take_bus_sum(0) else { return false };
+        self.phase.sweep_with(|phase| table.sweep_add(sum, phase, inc, scale));
+        true
     }
 }
 
@@ -280,9 +303,17 @@ impl Unit for SinOscUnit {
     }
 
     fn next(&mut self, io: &mut UnitIo<'_, '_>) {
+        let mut ramp = match (&mut self.scale, io.scale()) {
+            (Some(held), Some(scale)) => Some(held.lanes_to(scale, io.frames())),
+            _ => None,
+        };
         match self.table {
-            SinOscTable::Exact(table) => self.read(&table, io),
-            SinOscTable::Polynomial(table) => self.read(&table, io),
+            SinOscTable::Exact(table) => self.read(&table, io, ramp.as_mut()),
+            SinOscTable::Polynomial(table) => {
+                if !self.sum_into_bus(table, io, ramp.as_ref()) {
+                    self.read(&table, io, ramp.as_mut());
+                }
+            }
         }
     }
 }

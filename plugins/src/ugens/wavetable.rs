@@ -247,6 +247,21 @@ impl PhaseReader {
         lookup(self.phase.wrapping_add(offset))
     }
 
+    /// The phase's increment this call if the reader is steady (a frequency that is not
+    /// audio rate and a constant phase input), when [`read`](Self::read) sweeps every frame
+    /// at that one increment from where the phase is; none otherwise.
+    #[inline(always)]
+    pub(crate) fn steady_increment(&self, cycle: f64, io: &UnitIo<'_, '_>) -> Option<i32> {
+        self.steady.then(|| truncate(f64::from(io.in0(self.freq)) * (cycle * self.step)))
+    }
+
+    /// Advances a steady reader's phase by a call's frames with `sweep`, which is given the
+    /// phase and returns the phase after the last frame (as [`Wavetable::sweep`] does).
+    #[inline(always)]
+    pub(crate) fn sweep_with(&mut self, sweep: impl FnOnce(i32) -> i32) {
+        self.phase = sweep(self.phase);
+    }
+
     /// Reads `table` into output `output` for one call and advances the phase.
     #[inline]
     pub(crate) fn read(&mut self, table: &impl Wavetable, io: &mut UnitIo<'_, '_>, output: usize) {
