@@ -45,7 +45,13 @@ pub trait Buses {
 /// truncated, none for a negative number or NaN.
 #[inline]
 pub fn bus_number(value: f32) -> Option<usize> {
-    (value >= 0.0).then_some(value as usize)
+    if (0.0..2_147_483_648.0).contains(&value) {
+        // SAFETY: finite and within `i32`'s range, so the truncation is defined.
+        Some(unsafe { value.to_int_unchecked::<i32>() } as usize)
+    } else {
+        // Past every bus there is (or negative, or NaN).
+        (value >= 0.0).then_some(usize::MAX)
+    }
 }
 
 impl fmt::Debug for dyn Buses + '_ {
@@ -135,5 +141,25 @@ impl<'a> ControlMaps<'a> {
             ControlMap::AudioBus(bus) => Some(bus as usize),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bus_number;
+
+    #[test]
+    fn a_bus_number_is_the_value_truncated_and_none_below_zero() {
+        assert_eq!(bus_number(0.0), Some(0));
+        assert_eq!(bus_number(-0.0), Some(0));
+        assert_eq!(bus_number(3.9), Some(3));
+        assert_eq!(bus_number(2_147_483_520.0), Some(2_147_483_520));
+        assert_eq!(bus_number(-0.5), None);
+        assert_eq!(bus_number(-1.0), None);
+        assert_eq!(bus_number(f32::NAN), None);
+        assert_eq!(bus_number(f32::NEG_INFINITY), None);
+        // Past every bus: a number no bus has.
+        assert_eq!(bus_number(2_147_483_648.0), Some(usize::MAX));
+        assert_eq!(bus_number(f32::INFINITY), Some(usize::MAX));
     }
 }

@@ -136,6 +136,7 @@ pub struct UnitContext<'c> {
 impl<'c> UnitContext<'c> {
     /// A context for one call.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         sample_rate: f64,
         block_size: usize,
@@ -166,13 +167,17 @@ impl<'c> UnitContext<'c> {
     }
 
     /// This context, sending the units' reports to `reports` (without, they go nowhere).
-    pub fn with_reports(self, reports: &'c mut dyn Reports) -> Self {
-        UnitContext { reports: Some(reports), ..self }
+    #[inline]
+    pub fn with_reports(mut self, reports: &'c mut dyn Reports) -> Self {
+        self.reports = Some(reports);
+        self
     }
 
     /// This context, with the Synth's control maps (without, no control reads a bus).
-    pub fn with_control_maps(self, control_maps: ControlMaps<'c>) -> Self {
-        UnitContext { control_maps, ..self }
+    #[inline]
+    pub fn with_control_maps(mut self, control_maps: ControlMaps<'c>) -> Self {
+        self.control_maps = control_maps;
+        self
     }
 
     /// Sends a report to the non-realtime side (a `Poll`'s value); the host counts what
@@ -238,8 +243,10 @@ impl<'a, 'c> UnitIo<'a, 'c> {
     ///
     /// # Safety
     /// As for [`new`](Self::new): the wire holds one value (it is not audio rate).
-    pub unsafe fn with_scale(self, scale: &'a Wire) -> Self {
-        UnitIo { scale: Some(scale), ..self }
+    #[inline]
+    pub unsafe fn with_scale(mut self, scale: &'a Wire) -> Self {
+        self.scale = Some(scale);
+        self
     }
 
     /// The value this call of the input folded into the unit as a scale of its output, if
@@ -264,8 +271,10 @@ impl<'a, 'c> UnitIo<'a, 'c> {
     /// # Safety
     /// Each non-null pointer is valid for reads and writes of `frames` values for as long
     /// as the view lives, overlaps no wire, and nothing else reads or writes it meanwhile.
-    pub unsafe fn with_bus_sums(self, bus_sums: &'a mut [*mut f32]) -> Self {
-        UnitIo { bus_sums, ..self }
+    #[inline]
+    pub unsafe fn with_bus_sums(mut self, bus_sums: &'a mut [*mut f32]) -> Self {
+        self.bus_sums = bus_sums;
+        self
     }
 
     /// Takes the bus that output `i` is summed into, if the host folded the `Out` that
@@ -284,8 +293,10 @@ impl<'a, 'c> UnitIo<'a, 'c> {
 
     /// This view, with the unit's own [`Finished`] (without, [`finish`](Self::finish) is
     /// not seen by anyone).
-    pub fn with_finished(self, finished: &'a Finished) -> Self {
-        UnitIo { finished: Some(finished), ..self }
+    #[inline]
+    pub fn with_finished(mut self, finished: &'a Finished) -> Self {
+        self.finished = Some(finished);
+        self
     }
 
     /// Marks the unit finished, for the units its outputs feed (`Done`). A unit calls it

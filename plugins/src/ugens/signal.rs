@@ -206,6 +206,18 @@ impl Held {
         self.lanes_to(new, io.frames())
     }
 
+    /// The value every frame of a ramp to `new` has, if that ramp is flat and keeps it
+    /// exactly (what [`LaneRamp::steady`] of [`lanes_to`](Self::lanes_to) would say),
+    /// without working out the ramp; the held value stays as it is.
+    #[inline(always)]
+    pub(crate) fn steady_to(&self, new: f32) -> Option<f32> {
+        if new - self.0 == 0.0 {
+            kept(self.0)
+        } else {
+            None
+        }
+    }
+
     /// The ramp to `new` across a call of `frames` frames as vector code rounds it.
     #[inline(always)]
     pub(crate) fn lanes_to(&mut self, new: f32, frames: usize) -> LaneRamp {
@@ -290,5 +302,24 @@ pub(crate) fn scale_by(out: &mut [f32], ramp: &mut LaneRamp) {
     // The frames left start a four, lane 0.
     for (i, o) in out.iter_mut().enumerate() {
         *o *= ramp.at(i);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_steady_scale_is_what_the_flat_ramp_would_hold() {
+        let values = [0.0, -0.0, 0.25, -0.25, 1.0e-30, f32::MIN_POSITIVE, f32::INFINITY, f32::NEG_INFINITY, f32::NAN];
+        for &old in &values {
+            for &new in &values {
+                let held = Held::of(old);
+                let mut ramped = held;
+                let expected = ramped.lanes_to(new, 64).steady();
+                let got = held.steady_to(new);
+                assert_eq!(got.map(f32::to_bits), expected.map(f32::to_bits), "from {old} to {new}");
+            }
+        }
     }
 }

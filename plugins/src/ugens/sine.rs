@@ -282,13 +282,23 @@ impl SinOscUnit {
     /// into, when the host folded one in and the phase and scale are steady: the sweep a
     /// steady `read` makes, each product added to the bus; false (and nothing done) if not.
     #[inline(always)]
-    fn sum_into_bus(&mut self, table: SinePolynomial, io: &mut UnitIo<'_, '_>, ramp: Option<&LaneRamp>) -> bool {
-        let scale = match ramp {
-            Some(ramp) => ramp.steady(),
-            None => Some(1.0),
+    fn sum_into_bus(&mut self, table: SinePolynomial, io: &mut UnitIo<'_, '_>) -> bool {
+        let scale = match (self.scale, io.scale()) {
+            (Some(held), Some(new)) => match held.steady_to(new) {
+                Some(scale) => Some((scale, new)),
+                None => return false,
+            },
+            _ => None,
         };
-        let (Some(scale), Some(inc)) = (scale, self.phase.steady_increment(CYCLE, io)) else { return false };
+        let Some(inc) = self.phase.steady_increment(CYCLE, io) else { return false };
         let Some(sum) = io.take_bus_sum(0) else { return false };
+        let scale = match scale {
+            Some((scale, new)) => {
+                self.scale = Some(Held::of(new));
+                scale
+            }
+            None => 1.0,
+        };
         self.phase.sweep_with(|phase| table.sweep_add(sum, phase, inc, scale));
         true
     }
@@ -303,17 +313,18 @@ impl Unit for SinOscUnit {
     }
 
     fn next(&mut self, io: &mut UnitIo<'_, '_>) {
+        if let SinOscTable::Polynomial(table) = self.table {
+            if self.sum_into_bus(table, io) {
+                return;
+            }
+        }
         let mut ramp = match (&mut self.scale, io.scale()) {
             (Some(held), Some(scale)) => Some(held.lanes_to(scale, io.frames())),
             _ => None,
         };
         match self.table {
             SinOscTable::Exact(table) => self.read(&table, io, ramp.as_mut()),
-            SinOscTable::Polynomial(table) => {
-                if !self.sum_into_bus(table, io, ramp.as_ref()) {
-                    self.read(&table, io, ramp.as_mut());
-                }
-            }
+            SinOscTable::Polynomial(table) => self.read(&table, io, ramp.as_mut()),
         }
     }
 }
