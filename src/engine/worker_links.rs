@@ -164,16 +164,19 @@ impl WorkerLinks {
     }
 
     /// Hands a job to the least busy worker with room: one that is making progress
-    /// before one that has returned nothing for a few blocks, then the fewest jobs whose
-    /// results have not come back, then round robin; so a job stuck in a plugin holds up
-    /// no other while another worker makes progress. Gives the job back if every queue is full. The
-    /// worker is woken by the next [`wake`](Self::wake). Context: RT.
+    /// before one that has returned nothing for a few blocks, and among those the one
+    /// silent for the fewest blocks (a worker only slow to be scheduled before one stuck
+    /// in a plugin since earlier), then the fewest jobs whose results have not come back,
+    /// then round robin; so a job stuck in a plugin holds up no other while another
+    /// worker makes progress. Gives the job back if every queue is full. The worker is
+    /// woken by the next [`wake`](Self::wake). Context: RT.
     pub(crate) fn dispatch(&mut self, job: Job) -> Result<(), Job> {
         let n = self.links.len();
         let least_busy =
             (0..n).map(|i| (self.next + i) % n).filter(|&w| self.links[w].jobs.slots() > 0).min_by_key(|&w| {
                 let link = &self.links[w];
-                (link.stalled_blocks >= STALLED_AFTER_BLOCKS, link.outstanding)
+                let stalled = (link.stalled_blocks >= STALLED_AFTER_BLOCKS).then_some(link.stalled_blocks);
+                (stalled, link.outstanding)
             });
         let Some(w) = least_busy else { return Err(job) };
         let link = &mut self.links[w];
@@ -388,6 +391,30 @@ mod tests {
         collect(&mut links, 9);
         drop(links);
         assert_eq!(worker.join().unwrap(), 9);
+    }
+
+    #[test]
+    fn a_job_goes_to_the_worker_silent_for_fewer_blocks_when_both_are_silent() {
+        // No threads: the test plays both workers, so every block is one `wake`.
+        let (mut links, mut ends) = worker_queues(2, 16);
+        // Worker 0 takes a job and never answers (stuck in a plugin).
+        assert!(links.dispatch(job()).is_ok());
+        assert!(ends[0].try_next_job().is_some());
+        for _ in 0..4 {
+            links.wake();
+        }
+        // Worker 1 takes two jobs and is slow to answer, for long enough to count as
+        // silent too, but it has been silent for fewer blocks than worker 0.
+        for _ in 0..2 {
+            assert!(links.dispatch(job()).is_ok());
+        }
+        assert_eq!(ends[1].jobs.slots(), 2, "both jobs went to the worker making progress");
+        for _ in 0..STALLED_AFTER_BLOCKS {
+            links.wake();
+        }
+        assert!(links.dispatch(job()).is_ok());
+        assert_eq!(ends[0].jobs.slots(), 0, "no job behind the one that is stuck");
+        assert_eq!(ends[1].jobs.slots(), 3);
     }
 
     #[test]
