@@ -34,7 +34,16 @@ fn the_server_runs_on_jack_and_its_clock_follows_the_jack_period() {
     let blocks = (second.blocks - first.blocks) as f64;
     assert!(blocks < 900.0 * outer + 4.0, "{blocks} blocks in at most {outer:.3} s");
     assert!(blocks > 300.0 * inner, "{blocks} blocks in at least {inner:.3} s");
-    assert!((second.rate_estimate - 48_000.0).abs() < 480.0, "rate estimate {}", second.rate_estimate);
+    // The estimate follows the device's real rate, which drifts from 48 kHz on a busy
+    // machine (jackd's dummy backend oversleeps): checked against the rate seen over the
+    // same second, loosely, as the loop averages over seconds. Its precision is tested
+    // in the clock's unit tests.
+    let (slowest, fastest) = (blocks * 64.0 / outer, blocks * 64.0 / inner);
+    assert!(
+        second.rate_estimate > 0.9 * slowest && second.rate_estimate < 1.1 * fastest,
+        "rate estimate {} against {slowest:.0}..{fastest:.0} frames a second seen",
+        second.rate_estimate
+    );
     c.ok("/quit", vec![], "/quit", 0);
     let status = server.wait_exit(Duration::from_secs(5)).expect("oscine exits after /quit");
     assert_eq!(status.code(), Some(0), "{}", server.log());
