@@ -116,6 +116,26 @@ impl ManualServer {
         sent
     }
 
+    /// Handles one datagram from `from` without rendering a block, and returns the UDP
+    /// datagrams the server would send now, encoded and packed as the socket loop packs
+    /// them (TCP clients have none here).
+    pub fn receive_encoded(&mut self, bytes: &[u8], from: SocketAddr) -> Vec<(SocketAddr, Vec<u8>)> {
+        self.server.receive_datagram(bytes, from);
+        self.server.take_udp_datagrams()
+    }
+
+    /// Renders `blocks` blocks, as [`render`](Self::render) does, and returns the UDP
+    /// datagrams that carry the replies, as [`receive_encoded`](Self::receive_encoded).
+    pub fn render_encoded(&mut self, blocks: usize) -> Vec<(SocketAddr, Vec<u8>)> {
+        let mut sent = self.server.take_udp_datagrams();
+        for _ in 0..blocks {
+            self.driver.render_block();
+            self.server.pump_events();
+            sent.append(&mut self.server.take_udp_datagrams());
+        }
+        sent
+    }
+
     /// The engine's counters, as `/status` reads them.
     pub fn status(&self) -> StatusSnapshot {
         self.server.handle().status()

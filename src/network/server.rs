@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use oscine_plugin_api::ResourceArg;
-use rosc::{OscMessage, OscPacket, OscType};
+use rosc::{OscPacket, OscType};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::mpsc;
 
@@ -24,9 +24,9 @@ use crate::engine::{ClientId, Command, CommandKind, Event, TimedCommand, Timetag
 use crate::loader::{LoadError, LoadStep, LoaderHandle, LoaderReport, LoaderRequest};
 use crate::midi::{effect_time, MidiError, GLIDE_STEP, MIDI_CLIENT};
 use crate::osc::{
-    check_packet, check_structure, decode_packet, expand_command_numbers, parse, replies, replies::EventReply, Dialect,
-    ErrorCode, LiveResources, MidiRequest, NetworkStatus, PacketError, PluginRequest, ReplySize, Request, RequestError,
-    Verb, MAX_PACKET_SIZE,
+    check_packet, check_structure, expand_command_numbers, parse, read_packet, replies, replies::EventReply, Dialect,
+    ErrorCode, LiveResources, MessageView, MidiRequest, NetworkStatus, PacketError, PacketView, PluginRequest,
+    ReplySize, Request, RequestError, Verb, MAX_PACKET_SIZE,
 };
 
 /// How often the network thread looks at what no event announces: whether blocks still
@@ -482,25 +482,36 @@ impl Server {
     /// no bundle); to a TCP client, one message each, on its connection.
     async fn flush(&mut self) {
         let outgoing = std::mem::take(&mut self.outgoing);
+        for (to, packet) in &outgoing {
+            if let ReturnAddress::Tcp(conn, _) = *to {
+                let Some(tcp) = self.tcp.as_mut() else { continue };
+                let mut bytes = Vec::new();
+                packet.encode_into(&mut bytes);
+                if let Err(SendError::Disconnected(client)) = tcp.send(conn, &bytes) {
+                    self.clients.forget(client);
+                }
+            }
+        }
+        for (addr, bytes) in self.udp_datagrams(&outgoing) {
+            if let Err(e) = self.socket.send_to(&bytes, addr).await {
+                tracing::debug!("cannot send to {addr}: {e}");
+            }
+        }
+    }
+
+    /// The datagrams that carry the UDP replies among `outgoing`, in order for each
+    /// destination: an Oscine client's packed into bundles, a scsynth client's one a
+    /// datagram.
+    pub(super) fn udp_datagrams(&mut self, outgoing: &[(ReturnAddress, Outgoing)]) -> Vec<(SocketAddr, Vec<u8>)> {
         let mut by_destination: Vec<(SocketAddr, Vec<&Outgoing>)> = Vec::new();
         let mut places: HashMap<SocketAddr, usize> = HashMap::new();
-        for (to, packet) in &outgoing {
-            match *to {
-                ReturnAddress::Udp(addr) => {
-                    let place = *places.entry(addr).or_insert_with(|| {
-                        by_destination.push((addr, Vec::new()));
-                        by_destination.len() - 1
-                    });
-                    by_destination[place].1.push(packet);
-                }
-                ReturnAddress::Tcp(conn, _) => {
-                    let Some(tcp) = self.tcp.as_mut() else { continue };
-                    let mut bytes = Vec::new();
-                    packet.encode_into(&mut bytes);
-                    if let Err(SendError::Disconnected(client)) = tcp.send(conn, &bytes) {
-                        self.clients.forget(client);
-                    }
-                }
+        for (to, packet) in outgoing {
+            if let ReturnAddress::Udp(addr) = *to {
+                let place = *places.entry(addr).or_insert_with(|| {
+                    by_destination.push((addr, Vec::new()));
+                    by_destination.len() - 1
+                });
+                by_destination[place].1.push(packet);
             }
         }
         let mut datagrams = Vec::new();
@@ -510,13 +521,15 @@ impl Server {
                 Dialect::Oscine => REPLY_DATAGRAM_BUDGET,
                 Dialect::Scsynth => 0,
             };
-            self.packer.pack(packets, budget, |bytes| datagrams.push(bytes.to_vec()));
-            for bytes in datagrams.drain(..) {
-                if let Err(e) = self.socket.send_to(&bytes, addr).await {
-                    tracing::debug!("cannot send to {addr}: {e}");
-                }
-            }
+            self.packer.pack(packets, budget, |bytes| datagrams.push((addr, bytes.to_vec())));
         }
+        datagrams
+    }
+
+    /// Takes what waits to be sent as the UDP datagrams [`flush`](Self::flush) would send.
+    pub(super) fn take_udp_datagrams(&mut self) -> Vec<(SocketAddr, Vec<u8>)> {
+        let outgoing = std::mem::take(&mut self.outgoing);
+        self.udp_datagrams(&outgoing)
     }
 
     fn reply(&mut self, client: ClientId, packet: OscPacket) {
@@ -652,7 +665,7 @@ impl Server {
             // Only scsynth's clients address commands by number.
             self.clients.set_dialect(client, Dialect::Scsynth);
         }
-        match decode_packet(&bytes) {
+        match read_packet(&bytes) {
             Ok(packet) => {
                 self.on_packet(packet, client, Timetag::IMMEDIATE, 0);
                 self.send_batch();
@@ -667,13 +680,13 @@ impl Server {
 
     /// Handles a packet whose commands take effect at `time` (from its enclosing bundle),
     /// in bundle `bundle` (0 for a bare message).
-    fn on_packet(&mut self, packet: OscPacket, client: ClientId, time: Timetag, bundle: u32) {
+    fn on_packet(&mut self, packet: PacketView<'_>, client: ClientId, time: Timetag, bundle: u32) {
         match packet {
-            OscPacket::Message(msg) => self.on_message(&msg, client, time, bundle),
+            PacketView::Message(msg) => self.on_message(&msg, client, time, bundle),
             // Elements go in order, each with the bundle's time; nesting depth was bounded
             // by `check_packet`.
-            OscPacket::Bundle(b) => {
-                let tag = Timetag::from_parts(b.timetag.seconds, b.timetag.fractional);
+            PacketView::Bundle(b) => {
+                let tag = b.timetag;
                 // OSC: an enclosed bundle's time is not before its enclosing bundle's; an
                 // "immediately" inside a timed bundle means the enclosing time.
                 if !tag.is_immediate() && !time.is_immediate() && tag < time {
@@ -685,7 +698,7 @@ impl Server {
                 }
                 let time = if tag.is_immediate() { time } else { tag };
                 let bundle = if bundle == 0 { self.next_bundle() } else { bundle };
-                for element in b.content {
+                for element in b.elements() {
                     self.on_packet(element, client, time, bundle);
                 }
             }
@@ -842,24 +855,24 @@ impl Server {
         self.bundles
     }
 
-    fn on_message(&mut self, msg: &OscMessage, client: ClientId, time: Timetag, bundle: u32) {
+    fn on_message(&mut self, msg: &MessageView<'_>, client: ClientId, time: Timetag, bundle: u32) {
         if self.dump_osc {
             tracing::info!(client = ?self.clients.return_address(client), "received {} {:?}", msg.addr, msg.args);
         } else {
             tracing::debug!(client = ?self.clients.return_address(client), "{} {:?}", msg.addr, msg.args);
         }
-        let verb = Verb::from_address(&msg.addr);
+        let verb = Verb::from_address(msg.addr);
         if let Some(dialect) = verb.and_then(Verb::dialect) {
             self.clients.set_dialect(client, dialect);
         }
         if verb.is_some_and(|v| v.reply_size() == ReplySize::Large) && !self.clients.is_known(client) {
             // The source may be forged: no reflection larger than what was sent.
             let error = RequestError::new(ErrorCode::FirstContact, "first datagram from this address; resend");
-            return self.reply_error(client, &msg.addr, error);
+            return self.reply_error(client, msg.addr, error);
         }
         let mut request = match parse(msg, &self.handle, client, &self.resources) {
             Ok(r) => r,
-            Err(e) => return self.reply_error(client, &msg.addr, e),
+            Err(e) => return self.reply_error(client, msg.addr, e),
         };
         if let Request::Commands(commands) = &request {
             if let [Command::Sync { token, .. }] = commands[..] {
@@ -870,7 +883,7 @@ impl Server {
         }
         if let Request::Commands(commands) | Request::CommandsThen(commands, _) = &mut request {
             if let Err(e) = self.take_query_permits(client, commands) {
-                return self.reply_error(client, &msg.addr, e);
+                return self.reply_error(client, msg.addr, e);
             }
         }
         match request {
@@ -887,7 +900,7 @@ impl Server {
                 -1 | -2 => self.datagram_errors = Some(mode == -2),
                 other => self.reply_error(
                     client,
-                    &msg.addr,
+                    msg.addr,
                     RequestError::new(
                         ErrorCode::ArgumentValue,
                         format!("error mode {other} is not one of 1, 0, -1, -2"),
@@ -926,18 +939,18 @@ impl Server {
                 }
                 self.reply(client, replies::message("/resource/list", args));
             }
-            Request::Plugin(request) => self.on_plugin_request(client, &msg.addr, request),
-            Request::Midi(request) => self.on_midi_request(client, &msg.addr, request),
+            Request::Plugin(request) => self.on_plugin_request(client, msg.addr, request),
+            Request::Midi(request) => self.on_midi_request(client, msg.addr, request),
             Request::GraphDefs(request, completion) => match self.handle.apply_graph_defs(&request) {
                 Ok(names) => {
                     tracing::debug!("{}: installed {}", msg.addr, names.join(", "));
-                    self.reply(client, replies::message("/done", vec![OscType::String(msg.addr.clone())]));
+                    self.reply(client, replies::message("/done", vec![OscType::String(msg.addr.to_owned())]));
                     if let Some(bytes) = completion {
                         self.on_completion(&bytes, client, time, bundle);
                     }
                 }
                 Err(e) => {
-                    self.reply_error(client, &msg.addr, RequestError::new(ErrorCode::SynthDefRefused, e.to_string()))
+                    self.reply_error(client, msg.addr, RequestError::new(ErrorCode::SynthDefRefused, e.to_string()))
                 }
             },
             Request::Acks(on) => {
@@ -965,7 +978,7 @@ impl Server {
                     let command = Command::Shutdown { client: Some(client) };
                     let time = Timetag::IMMEDIATE;
                     self.batch.push((TimedCommand { command, time, bundle, last_of_group: false }, client));
-                    self.batch_addrs.push((msg.addr.clone(), client));
+                    self.batch_addrs.push((msg.addr.to_owned(), client));
                     self.quit = Some((Some(client), Instant::now()));
                 } else {
                     self.reply_error(
@@ -1025,7 +1038,7 @@ impl Server {
         commands: Vec<Command>,
         completion: Option<Vec<u8>>,
         verb: Option<Verb>,
-        msg: &OscMessage,
+        msg: &MessageView<'_>,
         client: ClientId,
         time: Timetag,
         bundle: u32,
@@ -1040,15 +1053,15 @@ impl Server {
                         ErrorCode::QueueFull,
                         format!("{MAX_DEFERRED} buffer commands already wait for earlier ones to finish"),
                     );
-                    return self.reply_error(client, &msg.addr, e);
+                    return self.reply_error(client, msg.addr, e);
                 }
-                let address = msg.addr.clone();
+                let address = msg.addr.to_owned();
                 tracing::debug!("{address} waits for the earlier buffer commands of its client");
                 self.deferred.push_back(Deferred { commands, completion, verb, address, client, time, bundle });
                 return;
             }
         }
-        self.queue_now(commands, completion, verb, &msg.addr, client, time, bundle);
+        self.queue_now(commands, completion, verb, msg.addr, client, time, bundle);
     }
 
     /// [`queue_awaited`](Self::queue_awaited) once nothing holds the commands back.
@@ -1171,7 +1184,7 @@ impl Server {
                 );
             }
         };
-        match decode_packet(&bytes) {
+        match read_packet(&bytes) {
             Ok(packet) => self.on_packet(packet, client, time, bundle),
             Err(e) => self.reply_error(
                 client,

@@ -1,53 +1,53 @@
-use rosc::OscType;
-
-use super::{ErrorCode, RequestError};
+use super::{Arg, ArgList, ErrorCode, RequestError};
 
 /// Reads a message's arguments in order, turning every mismatch into a client-facing
 /// error that names the argument.
 ///
 /// Context: NRT (network thread).
 pub struct Args<'a> {
-    args: &'a [OscType],
+    args: ArgList<'a>,
+    /// How many arguments have been read.
     pos: usize,
 }
 
 /// An OSC type's name as docs/osc-api.md writes it.
-pub fn type_name(arg: &OscType) -> &'static str {
+pub fn type_name(arg: Arg<'_>) -> &'static str {
     match arg {
-        OscType::Int(_) => "int32 (i)",
-        OscType::Float(_) => "float32 (f)",
-        OscType::String(_) => "string (s)",
-        OscType::Blob(_) => "blob (b)",
-        OscType::Time(_) => "timetag (t)",
-        OscType::Long(_) => "int64 (h)",
-        OscType::Double(_) => "float64 (d)",
-        OscType::Char(_) => "char (c)",
-        OscType::Color(_) => "color (r)",
-        OscType::Midi(_) => "midi (m)",
-        OscType::Bool(_) => "bool (T/F)",
-        OscType::Array(_) => "array ([...])",
-        OscType::Nil => "nil (N)",
-        OscType::Inf => "infinitum (I)",
+        Arg::Int(_) => "int32 (i)",
+        Arg::Float(_) => "float32 (f)",
+        Arg::String(_) => "string (s)",
+        Arg::Blob(_) => "blob (b)",
+        Arg::Time(_) => "timetag (t)",
+        Arg::Long(_) => "int64 (h)",
+        Arg::Double(_) => "float64 (d)",
+        Arg::Char(_) => "char (c)",
+        Arg::Color(_) => "color (r)",
+        Arg::Midi(_) => "midi (m)",
+        Arg::Bool(_) => "bool (T/F)",
+        Arg::Array(_) => "array ([...])",
+        Arg::Nil => "nil (N)",
+        Arg::Inf => "infinitum (I)",
     }
 }
 
 impl<'a> Args<'a> {
     /// A reader over `args`.
-    pub fn new(args: &'a [OscType]) -> Self {
+    pub fn new(args: ArgList<'a>) -> Self {
         Args { args, pos: 0 }
     }
 
     /// Whether every argument has been read.
     pub fn is_empty(&self) -> bool {
-        self.pos >= self.args.len()
+        self.args.is_empty()
     }
 
     /// A command's last argument, its completion message: a blob, or none. As scsynth does,
     /// an int32 or a nil there (sclang sends 0 for "no completion message") means none.
     pub fn completion(&mut self) -> Result<Option<&'a [u8]>, RequestError> {
-        match self.args.get(self.pos) {
+        match self.args.peek() {
             None => Ok(None),
-            Some(OscType::Int(_) | OscType::Nil) => {
+            Some(Arg::Int(_) | Arg::Nil) => {
+                self.args.next();
                 self.pos += 1;
                 Ok(None)
             }
@@ -58,8 +58,9 @@ impl<'a> Args<'a> {
     /// Skips the last argument if it is what sclang sends for `nil` where a list of
     /// arguments is expected (an int32 0, or a nil), and says whether it did.
     pub fn skip_lone_nil(&mut self) -> bool {
-        let lone = self.pos + 1 == self.args.len() && matches!(self.args[self.pos], OscType::Int(0) | OscType::Nil);
+        let lone = self.args.len() == 1 && matches!(self.args.peek(), Some(Arg::Int(0) | Arg::Nil));
         if lone {
+            self.args.next();
             self.pos += 1;
         }
         lone
@@ -67,23 +68,23 @@ impl<'a> Args<'a> {
 
     /// Whether the next argument is the string `text`.
     pub fn peek_is_string(&self, text: &str) -> bool {
-        matches!(self.args.get(self.pos), Some(OscType::String(s)) if s == text)
+        matches!(self.args.peek(), Some(Arg::String(s)) if s == text)
     }
 
     /// Whether the next argument is a string (an option name, where a run of numbers may
     /// come before it).
     pub fn peek_is_any_string(&self) -> bool {
-        matches!(self.args.get(self.pos), Some(OscType::String(_)))
+        matches!(self.args.peek(), Some(Arg::String(_)))
     }
 
     /// Whether the next argument is a blob (a completion message, where one may follow
     /// optional arguments).
     pub fn peek_is_blob(&self) -> bool {
-        matches!(self.args.get(self.pos), Some(OscType::Blob(_)))
+        matches!(self.args.peek(), Some(Arg::Blob(_)))
     }
 
-    fn next(&mut self, name: &str, expected: &str) -> Result<&'a OscType, RequestError> {
-        let arg = self.args.get(self.pos).ok_or_else(|| {
+    fn next(&mut self, name: &str, expected: &str) -> Result<Arg<'a>, RequestError> {
+        let arg = self.args.next().ok_or_else(|| {
             RequestError::new(
                 ErrorCode::ArgumentCount,
                 format!("missing argument {} ({name}, {expected})", self.pos + 1),
@@ -93,7 +94,7 @@ impl<'a> Args<'a> {
         Ok(arg)
     }
 
-    fn wrong_type(&self, name: &str, expected: &str, got: &OscType) -> RequestError {
+    fn wrong_type(&self, name: &str, expected: &str, got: Arg<'_>) -> RequestError {
         RequestError::new(
             ErrorCode::ArgumentType,
             format!("argument {} ({name}) must be {expected}, got {}", self.pos, type_name(got)),
@@ -103,8 +104,8 @@ impl<'a> Args<'a> {
     /// An int32 (an int64 that fits is accepted too).
     pub fn int(&mut self, name: &str) -> Result<i32, RequestError> {
         match self.next(name, "int32")? {
-            OscType::Int(i) => Ok(*i),
-            OscType::Long(l) => i32::try_from(*l).map_err(|_| {
+            Arg::Int(i) => Ok(i),
+            Arg::Long(l) => i32::try_from(l).map_err(|_| {
                 RequestError::new(
                     ErrorCode::ArgumentValue,
                     format!("argument {} ({name}) {l} does not fit int32", self.pos),
@@ -126,10 +127,10 @@ impl<'a> Args<'a> {
     /// A number: int32, int64, float32 or float64, as f32.
     pub fn number(&mut self, name: &str) -> Result<f32, RequestError> {
         match self.next(name, "a number")? {
-            OscType::Float(f) => Ok(*f),
-            OscType::Double(d) => Ok(*d as f32),
-            OscType::Int(i) => Ok(*i as f32),
-            OscType::Long(l) => Ok(*l as f32),
+            Arg::Float(f) => Ok(f),
+            Arg::Double(d) => Ok(d as f32),
+            Arg::Int(i) => Ok(i as f32),
+            Arg::Long(l) => Ok(l as f32),
             other => Err(self.wrong_type(name, "a number (i, f, h or d)", other)),
         }
     }
@@ -144,7 +145,7 @@ impl<'a> Args<'a> {
     /// A string.
     pub fn string(&mut self, name: &str) -> Result<&'a str, RequestError> {
         match self.next(name, "string")? {
-            OscType::String(s) => Ok(s.as_str()),
+            Arg::String(s) => Ok(s),
             other => Err(self.wrong_type(name, "string", other)),
         }
     }
@@ -152,7 +153,7 @@ impl<'a> Args<'a> {
     /// A blob.
     pub fn blob(&mut self, name: &str) -> Result<&'a [u8], RequestError> {
         match self.next(name, "blob")? {
-            OscType::Blob(b) => Ok(b.as_slice()),
+            Arg::Blob(b) => Ok(b),
             other => Err(self.wrong_type(name, "blob", other)),
         }
     }
@@ -170,7 +171,7 @@ impl<'a> Args<'a> {
     }
 
     /// The next argument, whatever its type.
-    pub fn any(&mut self, name: &str) -> Result<&'a OscType, RequestError> {
+    pub fn any(&mut self, name: &str) -> Result<Arg<'a>, RequestError> {
         self.next(name, "an argument")
     }
 
@@ -181,7 +182,7 @@ impl<'a> Args<'a> {
         } else {
             Err(RequestError::new(
                 ErrorCode::ArgumentCount,
-                format!("{} unexpected extra argument(s) from argument {}", self.args.len() - self.pos, self.pos + 1),
+                format!("{} unexpected extra argument(s) from argument {}", self.args.len(), self.pos + 1),
             ))
         }
     }

@@ -3,8 +3,8 @@
 //!
 //! Context: NRT (the network thread, or the thread rendering a score).
 
+use super::Arg;
 use oscine_plugin_api::ResourceArg;
-use rosc::OscType;
 
 use super::args::{type_name, Args};
 use super::{ErrorCode, RequestError, Verb};
@@ -234,12 +234,12 @@ fn leave_open(a: &mut Args<'_>) -> Result<(), RequestError> {
 }
 
 /// A number or an int32 as a resource argument (indices, counts and values alike).
-fn number(arg: &OscType) -> Result<ResourceArg, RequestError> {
+fn number(arg: Arg<'_>) -> Result<ResourceArg, RequestError> {
     Ok(match arg {
-        OscType::Int(i) => ResourceArg::Int((*i).into()),
-        OscType::Long(l) => ResourceArg::Int(*l),
-        OscType::Float(f) => ResourceArg::Float((*f).into()),
-        OscType::Double(d) => ResourceArg::Float(*d),
+        Arg::Int(i) => ResourceArg::Int(i.into()),
+        Arg::Long(l) => ResourceArg::Int(l),
+        Arg::Float(f) => ResourceArg::Float(f.into()),
+        Arg::Double(d) => ResourceArg::Float(d),
         other => {
             return Err(RequestError::new(
                 ErrorCode::ArgumentType,

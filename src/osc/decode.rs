@@ -1,157 +1,62 @@
-//! Decoding OSC packets into rosc's types in one pass over the bytes: one allocation for
-//! a message's address, one for its arguments, one for each string or blob argument.
+//! Decoding OSC packets into rosc's types, for what keeps packets (scores) or builds
+//! them (tests): read in place by [`read_packet`], then copied out, one allocation for a
+//! message's address, one for its arguments, one for each string or blob argument.
 //!
-//! Context: NRT (network thread, score reader, renderer).
+//! Context: NRT (score reader, tests).
 
 use rosc::{OscArray, OscBundle, OscColor, OscMessage, OscMidiMessage, OscPacket, OscTime, OscType};
+
+use super::packet_view::{read_packet, Arg, ArgList, MessageView, PacketView};
 
 /// Why a packet could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct DecodeError(pub &'static str);
 
-/// How deeply arrays may nest inside one message's arguments.
-const MAX_ARRAY_DEPTH: usize = 16;
-
-/// Decodes a whole packet: a message, or a bundle of packets. Every byte must belong to
-/// it: a bundle element or message that does not decode, or bytes left over after one,
-/// refuse the whole packet. A message without a type tag string has no arguments.
-/// Nesting is as deep as the packet's own (callers bound it with
-/// [`check_packet`](super::check_packet) first).
+/// Decodes a whole packet: a message, or a bundle of packets, refused whole as
+/// [`read_packet`] refuses it.
 pub fn decode_packet(bytes: &[u8]) -> Result<OscPacket, DecodeError> {
-    if bytes.starts_with(b"#bundle\0") {
-        return decode_bundle(bytes).map(OscPacket::Bundle);
-    }
-    decode_message(bytes).map(OscPacket::Message)
+    read_packet(bytes).map(to_rosc)
 }
 
-fn decode_bundle(bytes: &[u8]) -> Result<OscBundle, DecodeError> {
-    let mut r = Reader { bytes, pos: 8 };
-    let timetag = OscTime { seconds: r.u32()?, fractional: r.u32()? };
-    let mut content = Vec::new();
-    while !r.at_end() {
-        let size = r.u32()? as usize;
-        let element = r.take(size).ok_or(DecodeError("a bundle element is longer than the bytes that follow it"))?;
-        content.push(decode_packet(element)?);
-    }
-    Ok(OscBundle { timetag, content })
-}
-
-fn decode_message(bytes: &[u8]) -> Result<OscMessage, DecodeError> {
-    if bytes.first() != Some(&b'/') {
-        return Err(DecodeError("neither a message (its address starts with '/') nor a bundle"));
-    }
-    let mut r = Reader { bytes, pos: 0 };
-    let addr = r.str()?.to_owned();
-    if r.at_end() {
-        return Ok(OscMessage { addr, args: Vec::new() });
-    }
-    let tags = r.str()?.as_bytes();
-    let Some((b',', tags)) = tags.split_first() else {
-        return Err(DecodeError("the type tag string does not start with ','"));
-    };
-    let mut args = Vec::with_capacity(tags.len());
-    let mut open: Vec<Vec<OscType>> = Vec::new();
-    for &tag in tags {
-        let arg = match tag {
-            b'i' => OscType::Int(r.u32()? as i32),
-            b'f' => OscType::Float(f32::from_bits(r.u32()?)),
-            b's' => OscType::String(r.str()?.to_owned()),
-            b'b' => {
-                let size = r.u32()? as usize;
-                let blob = r.take(size).ok_or(DecodeError("a blob is longer than the bytes that follow it"))?;
-                r.align()?;
-                OscType::Blob(blob.to_vec())
-            }
-            b'h' => OscType::Long(r.u64()? as i64),
-            b'd' => OscType::Double(f64::from_bits(r.u64()?)),
-            b't' => OscType::Time(OscTime { seconds: r.u32()?, fractional: r.u32()? }),
-            b'c' => OscType::Char(char::from_u32(r.u32()?).ok_or(DecodeError("a char argument is not a character"))?),
-            b'r' => {
-                let [red, green, blue, alpha] = r.u32()?.to_be_bytes();
-                OscType::Color(OscColor { red, green, blue, alpha })
-            }
-            b'm' => {
-                let [port, status, data1, data2] = r.u32()?.to_be_bytes();
-                OscType::Midi(OscMidiMessage { port, status, data1, data2 })
-            }
-            b'T' => OscType::Bool(true),
-            b'F' => OscType::Bool(false),
-            b'N' => OscType::Nil,
-            b'I' => OscType::Inf,
-            b'[' => {
-                if open.len() >= MAX_ARRAY_DEPTH {
-                    return Err(DecodeError("arrays nest too deeply"));
-                }
-                open.push(std::mem::take(&mut args));
-                continue;
-            }
-            b']' => {
-                let outer = open.pop().ok_or(DecodeError("']' without '[' in the type tags"))?;
-                let content = std::mem::replace(&mut args, outer);
-                OscType::Array(OscArray { content })
-            }
-            _ => return Err(DecodeError("a type tag this server does not know")),
-        };
-        args.push(arg);
-    }
-    if !open.is_empty() {
-        return Err(DecodeError("an unclosed '[' in the type tags"));
-    }
-    if !r.at_end() {
-        return Err(DecodeError("bytes left over after the message's arguments"));
-    }
-    Ok(OscMessage { addr, args })
-}
-
-/// A position in a packet's bytes, always at a multiple of 4 between reads.
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn at_end(&self) -> bool {
-        self.pos >= self.bytes.len()
-    }
-
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let end = self.pos.checked_add(n)?;
-        let taken = self.bytes.get(self.pos..end)?;
-        self.pos = end;
-        Some(taken)
-    }
-
-    fn align(&mut self) -> Result<(), DecodeError> {
-        let padded = self.pos.div_ceil(4) * 4;
-        if padded > self.bytes.len() {
-            return Err(DecodeError("the packet ends inside the padding after a blob"));
+/// A packet read in place as rosc's packet.
+pub fn to_rosc(packet: PacketView<'_>) -> OscPacket {
+    match packet {
+        PacketView::Message(m) => OscPacket::Message(message_to_rosc(m)),
+        PacketView::Bundle(b) => {
+            let (seconds, fractional) = ((b.timetag.0 >> 32) as u32, b.timetag.0 as u32);
+            OscPacket::Bundle(OscBundle {
+                timetag: OscTime { seconds, fractional },
+                content: b.elements().map(to_rosc).collect(),
+            })
         }
-        self.pos = padded;
-        Ok(())
     }
+}
 
-    fn u32(&mut self) -> Result<u32, DecodeError> {
-        let b = self.take(4).ok_or(DecodeError("the packet ends inside an argument"))?;
-        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-    }
+/// A message read in place as rosc's message.
+pub fn message_to_rosc(m: MessageView<'_>) -> OscMessage {
+    OscMessage { addr: m.addr.to_owned(), args: args_to_rosc(m.args) }
+}
 
-    fn u64(&mut self) -> Result<u64, DecodeError> {
-        Ok(((self.u32()? as u64) << 32) | self.u32()? as u64)
-    }
-
-    /// A NUL-terminated string padded to a multiple of 4 bytes.
-    fn str(&mut self) -> Result<&'a str, DecodeError> {
-        let rest = &self.bytes[self.pos.min(self.bytes.len())..];
-        let nul = rest.iter().position(|b| *b == 0).ok_or(DecodeError("a string is not terminated"))?;
-        let text = std::str::from_utf8(&rest[..nul]).map_err(|_| DecodeError("a string is not UTF-8"))?;
-        let padded = (nul + 1).div_ceil(4) * 4;
-        if padded > rest.len() {
-            return Err(DecodeError("the packet ends inside the padding after a string"));
-        }
-        self.pos += padded;
-        Ok(text)
-    }
+fn args_to_rosc(args: ArgList<'_>) -> Vec<OscType> {
+    let mut out = Vec::with_capacity(args.len());
+    out.extend(args.map(|arg| match arg {
+        Arg::Int(i) => OscType::Int(i),
+        Arg::Float(f) => OscType::Float(f),
+        Arg::String(s) => OscType::String(s.to_owned()),
+        Arg::Blob(b) => OscType::Blob(b.to_vec()),
+        Arg::Long(l) => OscType::Long(l),
+        Arg::Double(d) => OscType::Double(d),
+        Arg::Time(t) => OscType::Time(OscTime { seconds: (t >> 32) as u32, fractional: t as u32 }),
+        Arg::Char(c) => OscType::Char(c),
+        Arg::Color([red, green, blue, alpha]) => OscType::Color(OscColor { red, green, blue, alpha }),
+        Arg::Midi([port, status, data1, data2]) => OscType::Midi(OscMidiMessage { port, status, data1, data2 }),
+        Arg::Bool(b) => OscType::Bool(b),
+        Arg::Nil => OscType::Nil,
+        Arg::Inf => OscType::Inf,
+        Arg::Array(items) => OscType::Array(OscArray { content: args_to_rosc(items) }),
+    }));
+    out
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //!
 //! Context: NRT (the network thread).
 
-use rosc::OscType;
+use super::Arg;
 
 use super::args::{finite, type_name, Args};
 use super::{ErrorCode, RequestError, Verb};
@@ -41,11 +41,11 @@ pub(super) fn parse_midi(verb: Verb, a: &mut Args<'_>, handle: &EngineHandle) ->
         Verb::MidiList => MidiRequest::List,
         Verb::MidiMapList => MidiRequest::MapList,
         Verb::MidiOpen => match a.any("input")? {
-            OscType::String(name) if name.is_empty() => {
+            Arg::String("") => {
                 return Err(RequestError::new(ErrorCode::ArgumentValue, "an input name cannot be empty"))
             }
-            OscType::String(name) => MidiRequest::Open(PortChoice::parse(name)),
-            OscType::Int(index) if *index >= 0 => MidiRequest::Open(PortChoice::Index(*index as usize)),
+            Arg::String(name) => MidiRequest::Open(PortChoice::parse(name)),
+            Arg::Int(index) if index >= 0 => MidiRequest::Open(PortChoice::Index(index as usize)),
             other => {
                 return Err(RequestError::new(
                     ErrorCode::ArgumentType,
@@ -121,15 +121,15 @@ fn value_error(reason: String) -> RequestError {
 }
 
 /// A control by name (some SynthDef must have it) or by index.
-fn named_control(handle: &EngineHandle, control: &OscType) -> Result<NamedControl, RequestError> {
+fn named_control(handle: &EngineHandle, control: Arg<'_>) -> Result<NamedControl, RequestError> {
     match control {
-        OscType::String(name) => {
+        Arg::String(name) => {
             let control = handle.control_ref(name).ok_or_else(|| {
                 RequestError::new(ErrorCode::UnknownControl, format!("no synthdef has a control named '{name}'"))
             })?;
-            Ok(NamedControl { name: name.clone(), control })
+            Ok(NamedControl { name: name.to_owned(), control })
         }
-        OscType::Int(i) if *i >= 0 => Ok(NamedControl { name: i.to_string(), control: ControlRef::Index(*i as u32) }),
+        Arg::Int(i) if i >= 0 => Ok(NamedControl { name: i.to_string(), control: ControlRef::Index(i as u32) }),
         other => Err(RequestError::new(
             ErrorCode::ArgumentType,
             format!("a control is named by a string or a non-negative int32, got {}", type_name(other)),
@@ -217,7 +217,7 @@ fn note_spec(
                 format!("synthdef '{synthdef}' has no control named '{name}'"),
             ));
         }
-        named_control(handle, &OscType::String(name.to_owned()))
+        named_control(handle, Arg::String(name))
     };
     // Named controls the SynthDef has, by default.
     let default = |name: &str| has(name).then(|| name.to_owned());

@@ -5,7 +5,7 @@
 //!
 //! Context: NRT (the network thread).
 
-use rosc::OscType;
+use super::Arg;
 
 use super::args::{type_name, Args};
 use super::verbs::{add_action, element_name};
@@ -142,7 +142,7 @@ pub(super) fn parse_node(
                     ));
                 }
                 let name = match control {
-                    OscType::String(name) => Some(name.clone()),
+                    Arg::String(name) => Some(name.to_owned()),
                     _ => None,
                 };
                 runs.push((control_ref(handle, control, 0)?, n, name));
@@ -193,15 +193,15 @@ fn count(a: &mut Args<'_>) -> Result<u32, RequestError> {
 
 /// The control `k` places after `control` (a name or an index): for a name, its array
 /// element `name[k]`, as `/n_set` reads arrays.
-fn control_ref(handle: &EngineHandle, control: &OscType, k: u32) -> Result<ControlRef, RequestError> {
+fn control_ref(handle: &EngineHandle, control: Arg<'_>, k: u32) -> Result<ControlRef, RequestError> {
     match control {
-        OscType::String(name) => {
+        Arg::String(name) => {
             let element = element_name(name, k as usize);
             handle.control_ref(&element).ok_or_else(|| {
                 RequestError::new(ErrorCode::UnknownControl, format!("no synthdef has a control named '{element}'"))
             })
         }
-        OscType::Int(i) if *i >= 0 => Ok(ControlRef::Index(*i as u32 + k)),
+        Arg::Int(i) if i >= 0 => Ok(ControlRef::Index(i as u32 + k)),
         other => Err(RequestError::new(
             ErrorCode::ArgumentType,
             format!("a control is named by a string or a non-negative int32, got {}", type_name(other)),

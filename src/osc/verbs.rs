@@ -1,7 +1,7 @@
 use std::borrow::Cow;
 
+use super::{Arg, MessageView};
 use oscine_plugin_api::ResourceArg;
-use rosc::{OscMessage, OscType};
 
 use super::args::{finite, type_name, Args};
 use super::buffer_verbs::parse_buffer;
@@ -76,13 +76,13 @@ pub const MAX_IDS_PER_MESSAGE: usize = 64;
 ///
 /// Context: NRT (network thread).
 pub fn parse(
-    msg: &OscMessage,
+    msg: &MessageView<'_>,
     handle: &EngineHandle,
     client: ClientId,
     resources: &LiveResources,
 ) -> Result<Request, RequestError> {
-    let mut a = Args::new(&msg.args);
-    let Some(verb) = Verb::from_address(&msg.addr) else {
+    let mut a = Args::new(msg.args);
+    let Some(verb) = Verb::from_address(msg.addr) else {
         return Err(RequestError::new(ErrorCode::UnknownVerb, format!("unknown command '{}'", msg.addr)));
     };
     let commands = match verb {
@@ -352,8 +352,8 @@ fn resource_args(a: &mut Args<'_>, allow_array: bool) -> Result<Box<[ResourceArg
     let mut out = Vec::new();
     while !a.is_empty() {
         match a.any("argument")? {
-            OscType::Array(items) if allow_array => {
-                for item in &items.content {
+            Arg::Array(items) if allow_array => {
+                for item in items {
                     out.push(resource_arg(item)?);
                 }
             }
@@ -363,14 +363,14 @@ fn resource_args(a: &mut Args<'_>, allow_array: bool) -> Result<Box<[ResourceArg
     Ok(out.into_boxed_slice())
 }
 
-fn resource_arg(arg: &OscType) -> Result<ResourceArg, RequestError> {
+fn resource_arg(arg: Arg<'_>) -> Result<ResourceArg, RequestError> {
     Ok(match arg {
-        OscType::Int(i) => ResourceArg::Int(*i as i64),
-        OscType::Long(l) => ResourceArg::Int(*l),
-        OscType::Float(f) => ResourceArg::Float(*f as f64),
-        OscType::Double(d) => ResourceArg::Float(*d),
-        OscType::String(s) => ResourceArg::String(s.clone()),
-        OscType::Blob(b) => ResourceArg::Blob(b.clone()),
+        Arg::Int(i) => ResourceArg::Int(i as i64),
+        Arg::Long(l) => ResourceArg::Int(l),
+        Arg::Float(f) => ResourceArg::Float(f as f64),
+        Arg::Double(d) => ResourceArg::Float(d),
+        Arg::String(s) => ResourceArg::String(s.to_owned()),
+        Arg::Blob(b) => ResourceArg::Blob(b.to_vec()),
         other => {
             return Err(RequestError::new(
                 ErrorCode::ArgumentType,
@@ -438,27 +438,27 @@ fn synth_new(
     while !a.is_empty() {
         match a.any("control")? {
             // Methcla's form: an array of values for controls 0, 1, 2...
-            OscType::Array(values) => {
-                for (i, v) in values.content.iter().enumerate() {
+            Arg::Array(values) => {
+                for (i, v) in values.enumerate() {
                     owned.push((OwnedKey::Index(i), array_number(v, i)?));
                 }
             }
-            OscType::String(name) => match a.any("control value")? {
+            Arg::String(name) => match a.any("control value")? {
                 // scsynth's form: an array sets the control and the ones after it.
-                OscType::Array(values) => {
-                    for (k, v) in values.content.iter().enumerate() {
+                Arg::Array(values) => {
+                    for (k, v) in values.enumerate() {
                         owned.push((OwnedKey::Name(element_name_cow(name, k)), array_number(v, k)?));
                     }
                 }
                 value => owned.push((OwnedKey::Name(Cow::Borrowed(name)), number_value(value, "control value")?)),
             },
-            OscType::Int(index) if *index >= 0 => match a.any("control value")? {
-                OscType::Array(values) => {
-                    for (k, v) in values.content.iter().enumerate() {
-                        owned.push((OwnedKey::Index(*index as usize + k), array_number(v, k)?));
+            Arg::Int(index) if index >= 0 => match a.any("control value")? {
+                Arg::Array(values) => {
+                    for (k, v) in values.enumerate() {
+                        owned.push((OwnedKey::Index(index as usize + k), array_number(v, k)?));
                     }
                 }
-                value => owned.push((OwnedKey::Index(*index as usize), number_value(value, "control value")?)),
+                value => owned.push((OwnedKey::Index(index as usize), number_value(value, "control value")?)),
             },
             other => {
                 return Err(RequestError::new(
@@ -490,17 +490,17 @@ fn synth_new(
 }
 
 /// A number of any OSC width, as a control value.
-fn as_number(v: &OscType) -> Option<f32> {
+fn as_number(v: Arg<'_>) -> Option<f32> {
     match v {
-        OscType::Float(f) => Some(*f),
-        OscType::Double(d) => Some(*d as f32),
-        OscType::Int(n) => Some(*n as f32),
-        OscType::Long(n) => Some(*n as f32),
+        Arg::Float(f) => Some(f),
+        Arg::Double(d) => Some(d as f32),
+        Arg::Int(n) => Some(n as f32),
+        Arg::Long(n) => Some(n as f32),
         _ => None,
     }
 }
 
-fn array_number(v: &OscType, i: usize) -> Result<f32, RequestError> {
+fn array_number(v: Arg<'_>, i: usize) -> Result<f32, RequestError> {
     let value = as_number(v).ok_or_else(|| {
         RequestError::new(
             ErrorCode::ArgumentType,
@@ -537,7 +537,7 @@ fn element_name_cow(name: &str, k: usize) -> Cow<'_, str> {
 }
 
 /// A control value: a number of any OSC width.
-fn number_value(v: &OscType, what: &str) -> Result<f32, RequestError> {
+fn number_value(v: Arg<'_>, what: &str) -> Result<f32, RequestError> {
     let value = as_number(v).ok_or_else(|| {
         RequestError::new(
             ErrorCode::ArgumentType,
@@ -559,7 +559,7 @@ fn control_pairs(handle: &EngineHandle, a: &mut Args<'_>) -> Result<ControlChang
         let control = a.any("control")?;
         let resolve = |k: usize| -> Result<ControlRef, RequestError> {
             match control {
-                OscType::String(name) => {
+                Arg::String(name) => {
                     let element = element_name(name, k);
                     handle.control_ref(&element).ok_or_else(|| {
                         RequestError::new(
@@ -568,7 +568,7 @@ fn control_pairs(handle: &EngineHandle, a: &mut Args<'_>) -> Result<ControlChang
                         )
                     })
                 }
-                OscType::Int(i) if *i >= 0 => Ok(ControlRef::Index(*i as u32 + k as u32)),
+                Arg::Int(i) if i >= 0 => Ok(ControlRef::Index(i as u32 + k as u32)),
                 other => Err(RequestError::new(
                     ErrorCode::ArgumentType,
                     format!("a control is named by a string or a non-negative int32, got {}", type_name(other)),
@@ -576,8 +576,8 @@ fn control_pairs(handle: &EngineHandle, a: &mut Args<'_>) -> Result<ControlChang
             }
         };
         match a.any("control value")? {
-            OscType::Array(values) => {
-                for (k, v) in values.content.iter().enumerate() {
+            Arg::Array(values) => {
+                for (k, v) in values.enumerate() {
                     changes.push((resolve(k)?, array_number(v, k)?)).map_err(|_| too_many())?;
                 }
             }

@@ -11,7 +11,7 @@ use super::{FrameSink, FrameSource, MemorySink, RenderOptions};
 use crate::control::{EngineHandle, Registry};
 use crate::drivers::ManualDriver;
 use crate::engine::{ClientId, ClockMode, Command, Engine, Event, NodeId, ResourceState, SampleClock, Timetag};
-use crate::osc::{parse, ErrorCode, LiveResources, Request, RequestError};
+use crate::osc::{parse, ErrorCode, LiveResources, MessageView, PacketView, Request, RequestError};
 use crate::score::{ScoreBundle, ScoreError, ScoreErrorKind, ScoreMessage, ScoreReader};
 use crate::{build, BuildError};
 
@@ -449,11 +449,17 @@ impl Session {
         // before the next message is even parsed, so parsing sees the same state however
         // fast the workers are.
         self.settle(Some(item))?;
-        self.apply(item, &item.message.message)
+        // The score keeps rosc's messages; the parser reads encoded ones in place.
+        let bytes = rosc::encoder::encode(&rosc::OscPacket::Message(item.message.message.clone()))
+            .map_err(|e| item.fail(Some(ErrorCode::MalformedPacket.code()), format!("cannot encode it: {e}")))?;
+        match crate::osc::read_packet(&bytes) {
+            Ok(PacketView::Message(message)) => self.apply(item, &message),
+            _ => Err(item.fail(Some(ErrorCode::MalformedPacket.code()), "it cannot be read back".into())),
+        }
     }
 
     /// Applies `message`, which is `item`'s or came in its completion message.
-    fn apply(&mut self, item: &Item, message: &rosc::OscMessage) -> Result<(), RenderError> {
+    fn apply(&mut self, item: &Item, message: &MessageView<'_>) -> Result<(), RenderError> {
         let request = parse(message, &self.handle, CLIENT, &self.resources)
             .map_err(|e| item.fail(Some(e.code.code()), e.message))?;
         let commands = match request {
@@ -492,17 +498,22 @@ impl Session {
 
     /// Applies a completion message (an OSC packet's bytes) that came with `item`.
     fn apply_completion(&mut self, item: &Item, bytes: &[u8]) -> Result<(), RenderError> {
-        let packet = match crate::osc::decode_packet(bytes) {
+        let packet = match crate::osc::read_packet(bytes) {
             Ok(packet) => packet,
             Err(_) => {
                 return Err(item
                     .fail(Some(ErrorCode::MalformedPacket.code()), "the completion message cannot be decoded".into()))
             }
         };
-        for message in flatten(packet) {
-            self.apply(item, &message)?;
+        self.apply_packet(item, packet)
+    }
+
+    /// Applies the messages of `packet`, bundles opened, in order.
+    fn apply_packet(&mut self, item: &Item, packet: PacketView<'_>) -> Result<(), RenderError> {
+        match packet {
+            PacketView::Message(message) => self.apply(item, &message),
+            PacketView::Bundle(b) => b.elements().try_for_each(|element| self.apply_packet(item, element)),
         }
-        Ok(())
     }
 
     /// Sends `commands` one by one, each applied (and its resource work finished) before
@@ -638,13 +649,5 @@ impl Session {
             std::thread::sleep(POLL);
         }
         false
-    }
-}
-
-/// The messages of a packet, bundles opened, in order.
-fn flatten(packet: rosc::OscPacket) -> Vec<rosc::OscMessage> {
-    match packet {
-        rosc::OscPacket::Message(m) => vec![m],
-        rosc::OscPacket::Bundle(b) => b.content.into_iter().flat_map(flatten).collect(),
     }
 }
