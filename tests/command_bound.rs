@@ -27,10 +27,10 @@ fn a_block_takes_whole_datagrams_up_to_the_bound_and_the_rest_wait() {
     assert_eq!(t.handle.status().commands_deferred, 2, "two blocks left datagrams waiting");
 
     // One datagram of six is taken whole, though it passes the bound; the one after waits.
-    let datagram = (11..=16)
+    let mut datagram = (11..=16)
         .map(|id| TimedCommand { command: group(id), time: Timetag::IMMEDIATE, bundle: 0, last_of_group: false })
         .collect();
-    t.handle.send_group(datagram).unwrap();
+    t.handle.send_group(&mut datagram).unwrap();
     t.send(group(17));
     t.render(1);
     assert_eq!(t.handle.status().groups, 16);

@@ -130,9 +130,10 @@ impl EngineHandle {
     /// Queues every command of one datagram, all or none: the audio thread applies them
     /// in the same block (or at their times), never some now and the rest a block later.
     /// A group larger than the free room is refused whole, dropped here and counted.
-    pub fn send_group(&mut self, mut commands: Vec<TimedCommand>) -> Result<(), QueueFull> {
+    /// `commands` is left empty either way, its capacity kept for the next group.
+    pub fn send_group(&mut self, commands: &mut Vec<TimedCommand>) -> Result<(), QueueFull> {
         if commands.len() > self.commands.slots() {
-            for _ in &commands {
+            for _ in commands.drain(..) {
                 self.status.add_command_rejected();
             }
             return Err(QueueFull { capacity: self.options.command_queue_capacity });

@@ -3,6 +3,7 @@
 
 mod engine_handle;
 mod graph_defs;
+pub mod name_hash;
 mod plugin;
 mod registry;
 mod synth_builder;

@@ -3,6 +3,7 @@ use std::sync::Arc;
 
 use oscine_plugin_api::{Registrar, ResourceDef, ResourceDefInfo, SynthDefTable, UGenTable};
 
+use super::name_hash::NameHash;
 use super::plugin::{InstallError, InstallMode, PluginDefinitions, PluginRecord, PluginSource, UninstallError};
 use crate::engine::{ControlNameId, ResourceDefId, ResourceDefRef, SynthDefEntry};
 
@@ -19,8 +20,8 @@ use crate::engine::{ControlNameId, ResourceDefId, ResourceDefRef, SynthDefEntry}
 /// Resource built by the old definition is never taken for one of the new.
 #[derive(Default, Clone)]
 pub struct Registry {
-    entries: HashMap<String, Arc<SynthDefEntry>>,
-    control_names: HashMap<String, ControlNameId>,
+    entries: HashMap<String, Arc<SynthDefEntry>, NameHash>,
+    control_names: HashMap<String, ControlNameId, NameHash>,
     /// By id; `None` once replaced or removed (the Resources it built keep it).
     resource_defs: Vec<Option<Arc<dyn ResourceDef>>>,
     /// By id, never removed: replies name the operations of Resources of an old def.

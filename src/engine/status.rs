@@ -238,6 +238,14 @@ impl EngineStatus {
     pub fn set_sample_rate(&self, rate: f64) {
         self.sample_rate.store(rate.to_bits(), Relaxed);
     }
+    /// Whether the engine stopped after a panic escaped a block. Context: any thread.
+    pub fn is_failed(&self) -> bool {
+        self.failed.load(Relaxed)
+    }
+    /// Whether the audio device was lost. Context: any thread.
+    pub fn is_device_lost(&self) -> bool {
+        self.device_lost.load(Relaxed)
+    }
     /// Records that the driver lost its device: no more blocks will be rendered.
     /// Context: cpal's error callback, or the network thread when no block has come for
     /// 2 s.

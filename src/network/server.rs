@@ -1,3 +1,4 @@
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -169,8 +170,13 @@ pub struct Server {
     stopped: bool,
     resources: LiveResources,
     bundles: u32,
-    batch: Vec<(TimedCommand, ClientId)>,
-    batch_addrs: Vec<(String, ClientId)>,
+    /// The commands of the datagram (or completion message) being handled, all of one
+    /// client's: `batch_client`.
+    batch: Vec<TimedCommand>,
+    batch_client: Option<ClientId>,
+    /// The address of each run of the batch's commands that came in one message, for
+    /// the errors that answer them if the batch cannot be queued.
+    batch_addrs: Vec<(Cow<'static, str>, ClientId)>,
     /// Completion messages waiting for their command's resource work.
     completions: PendingCompletions,
     /// How many of them the batch being gathered added.
@@ -226,7 +232,7 @@ impl RefusedSources {
 struct ParkedGroup {
     client: ClientId,
     commands: Vec<TimedCommand>,
-    addrs: Vec<(String, ClientId)>,
+    addrs: Vec<(Cow<'static, str>, ClientId)>,
 }
 
 /// A scsynth client's buffer command, held until its earlier ones have finished.
@@ -284,6 +290,7 @@ impl Server {
             resources: LiveResources::new(),
             bundles: 0,
             batch: Vec::new(),
+            batch_client: None,
             batch_addrs: Vec::new(),
             completions: PendingCompletions::default(),
             batch_completions: 0,
@@ -505,12 +512,18 @@ impl Server {
     pub(super) fn udp_datagrams(&mut self, outgoing: &[(ReturnAddress, Outgoing)]) -> Vec<(SocketAddr, Vec<u8>)> {
         let mut by_destination: Vec<(SocketAddr, Vec<&Outgoing>)> = Vec::new();
         let mut places: HashMap<SocketAddr, usize> = HashMap::new();
+        let mut last: Option<(SocketAddr, usize)> = None;
         for (to, packet) in outgoing {
             if let ReturnAddress::Udp(addr) = *to {
-                let place = *places.entry(addr).or_insert_with(|| {
-                    by_destination.push((addr, Vec::new()));
-                    by_destination.len() - 1
-                });
+                // Replies come in runs for one client: a run looks its place up once.
+                let place = match last {
+                    Some((a, place)) if a == addr => place,
+                    _ => *places.entry(addr).or_insert_with(|| {
+                        by_destination.push((addr, Vec::new()));
+                        by_destination.len() - 1
+                    }),
+                };
+                last = Some((addr, place));
                 by_destination[place].1.push(packet);
             }
         }
@@ -709,15 +722,19 @@ impl Server {
     /// do not fit wait for room (see [`ParkedGroup`]), unless they never could.
     fn send_batch(&mut self) {
         let completions = std::mem::take(&mut self.batch_completions);
-        let Some(&(_, client)) = self.batch.first() else { return };
-        let is_sync = |(c, _): &(TimedCommand, ClientId)| matches!(c.command, Command::Sync { .. });
+        let Some(client) = self.batch_client.take() else { return };
+        if self.batch.is_empty() {
+            return;
+        }
+        let is_sync = |c: &TimedCommand| matches!(c.command, Command::Sync { .. });
         let syncs = self.batch.iter().filter(|c| is_sync(c)).count() as u32;
         let uncovered_after = self.batch.last().is_some_and(|c| !is_sync(c));
-        let commands: Vec<TimedCommand> = self.batch.drain(..).map(|(c, _)| c).collect();
+        let n = self.batch.len();
         let tcp = matches!(self.clients.return_address(client), Some(ReturnAddress::Tcp(..)));
-        let waits = self.parked.iter().any(|p| p.client == client) || commands.len() > self.handle.command_room();
-        if tcp && waits && commands.len() <= self.handle.options().command_queue_capacity {
+        let waits = self.parked.iter().any(|p| p.client == client) || n > self.handle.command_room();
+        if tcp && waits && n <= self.handle.options().command_queue_capacity {
             let addrs = std::mem::take(&mut self.batch_addrs);
+            let commands = std::mem::take(&mut self.batch);
             self.parked.push_back(ParkedGroup { client, commands, addrs });
             if let Some(watch) = self.clients.sync_watch(client) {
                 watch.sent(syncs, uncovered_after);
@@ -727,8 +744,8 @@ impl Server {
             }
             return;
         }
-        let quits = commands.iter().any(|c| matches!(c.command, Command::Shutdown { .. }));
-        if let Err(full) = self.handle.send_group(commands) {
+        let quits = self.batch.iter().any(|c| matches!(c.command, Command::Shutdown { .. }));
+        if let Err(full) = self.handle.send_group(&mut self.batch) {
             self.completions.forget_newest(completions);
             if quits {
                 // The shutdown never reached the engine: the server keeps serving.
@@ -746,7 +763,7 @@ impl Server {
     /// Queues the parked groups that now fit, in order; answers them all (error 51 or 52)
     /// if the engine takes no more commands.
     fn send_parked(&mut self) {
-        if let Some(error) = stopped_audio(&self.handle.status(), self.stalled) {
+        if let Some(error) = self.audio_stopped() {
             for group in std::mem::take(&mut self.parked) {
                 for (addr, client) in group.addrs {
                     self.reply_error(client, &addr, error.clone());
@@ -756,7 +773,8 @@ impl Server {
         }
         while self.parked.front().is_some_and(|g| g.commands.len() <= self.handle.command_room()) {
             let Some(group) = self.parked.pop_front() else { break };
-            if let Err(full) = self.handle.send_group(group.commands) {
+            let mut commands = group.commands;
+            if let Err(full) = self.handle.send_group(&mut commands) {
                 // The room was there: only a bug gets here. The client still hears of it.
                 for (addr, client) in group.addrs {
                     self.reply_error(client, &addr, RequestError::new(ErrorCode::QueueFull, full.to_string()));
@@ -977,8 +995,8 @@ impl Server {
                     // never scheduled: the server stops taking commands from now on.
                     let command = Command::Shutdown { client: Some(client) };
                     let time = Timetag::IMMEDIATE;
-                    self.batch.push((TimedCommand { command, time, bundle, last_of_group: false }, client));
-                    self.batch_addrs.push((msg.addr.to_owned(), client));
+                    self.push_batch(client, [TimedCommand { command, time, bundle, last_of_group: false }]);
+                    self.batch_addrs.push((Cow::Owned(msg.addr.to_owned()), client));
                     self.quit = Some((Some(client), Instant::now()));
                 } else {
                     self.reply_error(
@@ -1002,7 +1020,7 @@ impl Server {
         self.handle.commands_settled()
             && self.quit.is_none()
             && status.blocks > 0
-            && stopped_audio(&status, self.stalled).is_none()
+            && stopped_audio(status.failed, status.device_lost, self.stalled).is_none()
             && self.clients.sync_watch(client).is_some_and(|w| w.quiet())
             && !self.deferred.iter().any(|d| d.client == client)
             && !self.parked.iter().any(|p| p.client == client)
@@ -1089,8 +1107,13 @@ impl Server {
             }
             _ => None,
         };
+        if completion.is_none() && answer.is_none() {
+            // Nothing waits for these commands' outcome: the usual case.
+            self.queue_commands(commands, verb, address, client, time, bundle);
+            return;
+        }
         let keys: Vec<Option<CompletionKey>> = commands.iter().map(CompletionKey::of).collect();
-        if !self.queue_commands(commands, address, client, time, bundle) {
+        if !self.queue_commands(commands, verb, address, client, time, bundle) {
             return;
         }
         // Each resource command is answered; the completion message follows the last.
@@ -1140,34 +1163,56 @@ impl Server {
     fn queue_commands(
         &mut self,
         commands: Vec<Command>,
+        verb: Option<Verb>,
         addr: &str,
         client: ClientId,
         time: Timetag,
         bundle: u32,
     ) -> bool {
-        for command in commands {
-            if self.quit.is_some() {
-                self.reply_error(
-                    client,
-                    addr,
-                    RequestError::new(ErrorCode::ShuttingDown, "the server is shutting down"),
-                );
-                return false;
-            }
-            if let Some(error) = stopped_audio(&self.handle.status(), self.stalled) {
-                // Nothing will ever apply a queued command: answer now.
-                self.reply_error(client, addr, error);
-                return false;
-            }
-            if let Some(watch) = self.clients.sync_watch(client) {
+        if commands.is_empty() {
+            return true;
+        }
+        if self.quit.is_some() {
+            let error = RequestError::new(ErrorCode::ShuttingDown, "the server is shutting down");
+            self.reply_error(client, addr, error);
+            return false;
+        }
+        if let Some(error) = self.audio_stopped() {
+            // Nothing will ever apply a queued command: answer now.
+            self.reply_error(client, addr, error);
+            return false;
+        }
+        if let Some(watch) = self.clients.sync_watch(client) {
+            for _ in &commands {
                 watch.queued();
             }
-            self.batch.push((TimedCommand { command, time, bundle, last_of_group: false }, client));
-            if self.batch_addrs.last().map(|(a, _)| a.as_str()) != Some(addr) {
-                self.batch_addrs.push((addr.to_owned(), client));
-            }
         }
+        if self.batch_addrs.last().is_none_or(|(a, c)| a != addr || *c != client) {
+            let addr = match verb.map(Verb::address) {
+                Some(known) if known == addr => Cow::Borrowed(known),
+                _ => Cow::Owned(addr.to_owned()),
+            };
+            self.batch_addrs.push((addr, client));
+        }
+        self.push_batch(
+            client,
+            commands.into_iter().map(|command| TimedCommand { command, time, bundle, last_of_group: false }),
+        );
         true
+    }
+
+    /// Adds `commands` of `client` to the batch.
+    fn push_batch(&mut self, client: ClientId, commands: impl IntoIterator<Item = TimedCommand>) {
+        debug_assert!(self.batch_client.is_none_or(|c| c == client), "a batch holds one client's commands");
+        self.batch_client = Some(client);
+        self.batch.extend(commands);
+    }
+
+    /// Why no command queued now would ever be applied, if the engine has failed or the
+    /// audio has stopped.
+    fn audio_stopped(&self) -> Option<RequestError> {
+        let status = self.handle.status_counters();
+        stopped_audio(status.is_failed(), status.is_device_lost(), self.stalled)
     }
 
     /// Handles a command's completion message (an OSC packet's bytes) as if it came next
@@ -1615,10 +1660,10 @@ async fn next_report(plugins: &mut Option<PluginService>) -> Option<LoaderReport
 }
 
 /// Why the engine can no longer apply commands, if it cannot.
-fn stopped_audio(status: &crate::engine::StatusSnapshot, stalled: bool) -> Option<RequestError> {
-    if status.failed {
+fn stopped_audio(failed: bool, device_lost: bool, stalled: bool) -> Option<RequestError> {
+    if failed {
         Some(RequestError::new(ErrorCode::EngineFailed, "the engine stopped after an internal failure"))
-    } else if status.device_lost || stalled {
+    } else if device_lost || stalled {
         Some(RequestError::new(ErrorCode::DeviceLost, "the audio device was lost; audio has stopped"))
     } else {
         None
@@ -1731,7 +1776,7 @@ impl Server {
     /// Queues a mapping's commands, to take effect at `at`; when the queue has no room for
     /// them, the voices they would have started are forgotten and the failure told.
     fn send_midi_commands(&mut self, commands: Vec<Command>, at: Timetag) {
-        if commands.is_empty() || self.quit.is_some() || stopped_audio(&self.handle.status(), self.stalled).is_some() {
+        if commands.is_empty() || self.quit.is_some() || self.audio_stopped().is_some() {
             return;
         }
         let started: Vec<i32> = commands
@@ -1741,11 +1786,11 @@ impl Server {
                 _ => None,
             })
             .collect();
-        let timed = commands
+        let mut timed = commands
             .into_iter()
             .map(|command| TimedCommand { command, time: at, bundle: 0, last_of_group: false })
             .collect();
-        if let Err(full) = self.handle.send_group(timed) {
+        if let Err(full) = self.handle.send_group(&mut timed) {
             if let Some(midi) = self.midi.as_mut() {
                 midi.mappings.forget_voices(&started);
             }

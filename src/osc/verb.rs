@@ -346,8 +346,7 @@ impl Verb {
         const SLOTS: usize = 1024;
         static BY_ADDRESS: std::sync::OnceLock<Box<[Option<Verb>; SLOTS]>> = std::sync::OnceLock::new();
         fn hash(address: &[u8]) -> usize {
-            // FNV-1a.
-            let h = address.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+            let h = crate::control::name_hash::fnv1a(address);
             (h ^ (h >> 32)) as usize
         }
         let table = BY_ADDRESS.get_or_init(|| {
