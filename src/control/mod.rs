@@ -12,4 +12,4 @@ pub use engine_handle::{EngineHandle, QueueFull};
 pub use graph_defs::{GraphDefError, GraphDefRequest};
 pub use plugin::{InstallError, InstallMode, PluginDefinitions, PluginRecord, PluginSource, UninstallError};
 pub use registry::Registry;
-pub use synth_builder::{ControlKey, SynthBuildError};
+pub use synth_builder::{element_name, ControlKey, SynthBuildError};

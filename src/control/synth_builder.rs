@@ -46,6 +46,18 @@ pub enum ControlKey<'a> {
     Index(usize),
     /// By name.
     Name(&'a str),
+    /// Element `k` of the array control `name`: see [`element_name`].
+    Element(&'a str, usize),
+}
+
+/// The name of element `k` of the array control `name`: the name itself, then `name[1]`,
+/// `name[2]`, ... as graph SynthDefs name an array parameter's further values.
+pub fn element_name(name: &str, k: usize) -> String {
+    if k == 0 {
+        name.to_owned()
+    } else {
+        format!("{name}[{k}]")
+    }
 }
 
 impl EngineHandle {
@@ -90,10 +102,17 @@ impl EngineHandle {
         for (key, value) in initial {
             let port = match key {
                 ControlKey::Index(i) => entry.port_by_index(i).ok_or_else(|| unknown(format!("index {i}")))?,
-                ControlKey::Name(name) => registry
+                ControlKey::Name(name) | ControlKey::Element(name, 0) => registry
                     .control_name_id(name)
                     .and_then(|id| entry.port_by_name(id))
                     .ok_or_else(|| unknown(format!("'{name}'")))?,
+                ControlKey::Element(name, k) => {
+                    let name = element_name(name, k);
+                    registry
+                        .control_name_id(&name)
+                        .and_then(|id| entry.port_by_name(id))
+                        .ok_or_else(|| unknown(format!("'{name}'")))?
+                }
             };
             match port {
                 PortRef::Control(i) => controls[i] = specs[i].clamp(value),

@@ -25,9 +25,9 @@ use crate::engine::{ClientId, Command, CommandKind, Event, TimedCommand, Timetag
 use crate::loader::{LoadError, LoadStep, LoaderHandle, LoaderReport, LoaderRequest};
 use crate::midi::{effect_time, MidiError, GLIDE_STEP, MIDI_CLIENT};
 use crate::osc::{
-    check_packet, check_structure, expand_command_numbers, parse, read_packet, replies, replies::EventReply, Dialect,
-    ErrorCode, LiveResources, MessageView, MidiRequest, NetworkStatus, PacketError, PacketView, PluginRequest,
-    ReplySize, Request, RequestError, Verb, MAX_PACKET_SIZE,
+    check_packet, check_structure, expand_command_numbers, parse, read_packet, replies, replies::EventReply,
+    CommandList, Dialect, ErrorCode, LiveResources, MessageView, MidiRequest, NetworkStatus, PacketError, PacketView,
+    PluginRequest, ReplySize, Request, RequestError, Verb, MAX_PACKET_SIZE,
 };
 
 /// How often the network thread looks at what no event announces: whether blocks still
@@ -237,7 +237,7 @@ struct ParkedGroup {
 
 /// A scsynth client's buffer command, held until its earlier ones have finished.
 struct Deferred {
-    commands: Vec<Command>,
+    commands: CommandList,
     completion: Option<Vec<u8>>,
     verb: Verb,
     address: String,
@@ -1053,7 +1053,7 @@ impl Server {
     #[allow(clippy::too_many_arguments)]
     fn queue_awaited(
         &mut self,
-        commands: Vec<Command>,
+        commands: CommandList,
         completion: Option<Vec<u8>>,
         verb: Option<Verb>,
         msg: &MessageView<'_>,
@@ -1086,7 +1086,7 @@ impl Server {
     #[allow(clippy::too_many_arguments)]
     fn queue_now(
         &mut self,
-        commands: Vec<Command>,
+        commands: CommandList,
         completion: Option<Vec<u8>>,
         verb: Option<Verb>,
         address: &str,
@@ -1162,7 +1162,7 @@ impl Server {
     /// takes no more commands.
     fn queue_commands(
         &mut self,
-        commands: Vec<Command>,
+        commands: CommandList,
         verb: Option<Verb>,
         addr: &str,
         client: ClientId,
@@ -1183,7 +1183,7 @@ impl Server {
             return false;
         }
         if let Some(watch) = self.clients.sync_watch(client) {
-            for _ in &commands {
+            for _ in commands.iter() {
                 watch.queued();
             }
         }

@@ -8,6 +8,7 @@
 mod args;
 mod buffer_verbs;
 mod bus_verbs;
+mod command_list;
 mod command_numbers;
 mod decode;
 mod dialect;
@@ -24,6 +25,7 @@ mod verb;
 mod verbs;
 
 pub use crate::error_code::ErrorCode;
+pub use command_list::CommandList;
 pub use command_numbers::{command_address, expand_command_numbers};
 pub use decode::{decode_packet, message_to_rosc, to_rosc, DecodeError};
 pub use dialect::Dialect;

@@ -8,8 +8,9 @@
 use super::Arg;
 
 use super::args::{type_name, Args};
-use super::verbs::{add_action, element_name};
+use super::verbs::add_action;
 use super::{ErrorCode, RequestError, Verb};
+use crate::control::element_name;
 use crate::control::EngineHandle;
 use crate::engine::{
     AddAction, ClientId, Command, ControlChanges, ControlQuery, ControlRef, NodeId, TreeForm, NO_NODE,

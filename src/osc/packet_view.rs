@@ -122,7 +122,7 @@ fn view_message<const C: bool>(bytes: &[u8]) -> Result<MessageView<'_>, DecodeEr
     if r.at_end() {
         return Ok(MessageView { addr, args: ArgList::EMPTY });
     }
-    let tags = r.c_string()?;
+    let (tags, _) = r.c_string()?;
     let Some((b',', tags)) = tags.split_first() else {
         return Err(DecodeError("the type tag string does not start with ','"));
     };
@@ -360,27 +360,41 @@ impl<'a> Reader<'a> {
         Ok(((self.u32()? as u64) << 32) | self.u32()? as u64)
     }
 
-    /// A NUL-terminated string padded to a multiple of 4 bytes, as bytes.
-    fn c_string(&mut self) -> Result<&'a [u8], DecodeError> {
+    /// A NUL-terminated string padded to a multiple of 4 bytes, as bytes, and whether it
+    /// is ASCII. Read four bytes at a time: OSC pads every string to a multiple of 4.
+    fn c_string(&mut self) -> Result<(&'a [u8], bool), DecodeError> {
+        const LOW: u32 = 0x0101_0101;
+        const HIGH: u32 = 0x8080_8080;
         let rest = &self.bytes[self.pos.min(self.bytes.len())..];
-        let text = std::ffi::CStr::from_bytes_until_nul(rest)
-            .map_err(|_| DecodeError("a string is not terminated"))?
-            .to_bytes();
-        let padded = (text.len() + 1).div_ceil(4) * 4;
-        if padded > rest.len() {
-            return Err(DecodeError("the packet ends inside the padding after a string"));
+        let mut ascii = true;
+        for (i, word) in rest.chunks_exact(4).enumerate() {
+            let w = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
+            // The lowest bit set marks the word's first zero byte (bytes in memory order).
+            let zeros = w.wrapping_sub(LOW) & !w & HIGH;
+            if zeros != 0 {
+                let before = zeros.trailing_zeros() / 8;
+                let text_bits = if before == 0 { 0 } else { u32::MAX >> (32 - 8 * before) };
+                ascii &= w & HIGH & text_bits == 0;
+                self.pos += 4 * (i + 1);
+                return Ok((&rest[..4 * i + before as usize], ascii));
+            }
+            ascii &= w & HIGH == 0;
         }
-        self.pos += padded;
-        Ok(text)
+        if rest.contains(&0) {
+            Err(DecodeError("the packet ends inside the padding after a string"))
+        } else {
+            Err(DecodeError("a string is not terminated"))
+        }
     }
 
     /// A NUL-terminated UTF-8 string padded to a multiple of 4 bytes; its UTF-8 checked
-    /// unless `C` says the packet's bytes have been.
+    /// unless it is ASCII or `C` says the packet's bytes have been.
     fn str<const C: bool>(&mut self) -> Result<&'a str, DecodeError> {
-        let text = self.c_string()?;
-        if C {
-            // SAFETY: `C` is `CHECKED` only when reading a packet `read_packet` has read
-            // whole with `UNCHECKED`, which refused it unless this string is UTF-8.
+        let (text, ascii) = self.c_string()?;
+        if ascii || C {
+            // SAFETY: ASCII is UTF-8; and `C` is `CHECKED` only when reading a packet
+            // `read_packet` has read whole with `UNCHECKED`, which refused it unless this
+            // string is UTF-8.
             Ok(unsafe { std::str::from_utf8_unchecked(text) })
         } else {
             std::str::from_utf8(text).map_err(|_| DecodeError("a string is not UTF-8"))
@@ -458,5 +472,36 @@ mod tests {
         bad_string[at] = 0xff;
         let bad = bundle(&[message(1), bundle(&[bad_string])]);
         assert_eq!(read_packet(&bad).unwrap_err(), DecodeError("a string is not UTF-8"));
+    }
+
+    #[test]
+    fn strings_of_every_length_and_byte_are_read_as_a_bytewise_reader_reads_them() {
+        let bytewise = |rest: &[u8]| -> Result<(usize, bool), DecodeError> {
+            let nul = rest.iter().position(|b| *b == 0).ok_or(DecodeError("a string is not terminated"))?;
+            if (nul + 1).div_ceil(4) * 4 > rest.len() {
+                return Err(DecodeError("the packet ends inside the padding after a string"));
+            }
+            Ok((nul, rest[..nul].is_ascii()))
+        };
+        for len in 0..12 {
+            for byte in [b'a', 0x7f, 0x80, 0xc3, 0xff] {
+                for at in 0..len.max(1) {
+                    for size in 0..16 {
+                        let mut bytes = vec![b'x'; len];
+                        if at < len {
+                            bytes[at] = byte;
+                        }
+                        bytes.resize(size.max(len), 0);
+                        bytes.truncate(size);
+                        let mut r = Reader { bytes: &bytes, pos: 0 };
+                        let ours = r.c_string().map(|(text, ascii)| (text.len(), ascii));
+                        assert_eq!(ours, bytewise(&bytes), "{bytes:?}");
+                        if let Ok((n, _)) = ours {
+                            assert_eq!(r.pos, (n + 1).div_ceil(4) * 4, "{bytes:?}");
+                        }
+                    }
+                }
+            }
+        }
     }
 }

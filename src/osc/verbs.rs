@@ -1,5 +1,3 @@
-use std::borrow::Cow;
-
 use super::{Arg, MessageView};
 use oscine_plugin_api::ResourceArg;
 
@@ -8,21 +6,22 @@ use super::buffer_verbs::parse_buffer;
 use super::bus_verbs::parse_bus_runs;
 use super::midi_verbs::{parse_midi, MidiRequest};
 use super::node_verbs::{new_node_id, parse_node};
-use super::{ErrorCode, LiveResources, RequestError, Verb};
-use crate::control::{ControlKey, EngineHandle, GraphDefRequest, SynthBuildError};
+use super::{CommandList, ErrorCode, LiveResources, RequestError, Verb};
+use crate::control::{element_name, ControlKey, EngineHandle, GraphDefRequest, SynthBuildError};
 use crate::engine::{
-    AddAction, BusMapping, ClientId, Command, ControlChanges, ControlRef, DoneFlags, NodeId, ResourceIds, TreeForm,
+    AddAction, BusMapping, ClientId, Command, ControlChanges, ControlRef, DoneFlags, InlineVec, NodeId, ResourceIds,
+    TreeForm,
 };
 
 /// What a message asks for.
 #[derive(Debug)]
 pub enum Request {
     /// Commands for the audio thread, in order.
-    Commands(Vec<Command>),
+    Commands(CommandList),
     /// Commands for the audio thread (resource work), then a completion message (an OSC
     /// packet's bytes) to handle as if the client had sent it next, once that work has
     /// succeeded.
-    CommandsThen(Vec<Command>, Vec<u8>),
+    CommandsThen(CommandList, Vec<u8>),
     /// Reply with the status counters.
     Status,
     /// Reply with the server's name and version.
@@ -85,23 +84,23 @@ pub fn parse(
     let Some(verb) = Verb::from_address(msg.addr) else {
         return Err(RequestError::new(ErrorCode::UnknownVerb, format!("unknown command '{}'", msg.addr)));
     };
-    let commands = match verb {
+    let commands: CommandList = match verb {
         Verb::GroupNew => {
             let (id, target, action) = (a.node_id("node id")?, a.node_id("target id")?, add_action(&mut a)?);
-            vec![Command::GroupNew { client, id, target, action }]
+            CommandList::One(Command::GroupNew { client, id, target, action })
         }
         Verb::GroupFreeAll | Verb::GFreeAll => {
             let mut ids = vec![Command::GroupFreeAll { client, id: a.node_id("group id")? }];
             while !a.is_empty() {
                 ids.push(Command::GroupFreeAll { client, id: a.node_id("group id")? });
             }
-            ids
+            ids.into()
         }
         Verb::SynthNew | Verb::SynthConstruct => {
             let def = a.string("synthdef name")?;
             let (id, target, action) = (a.node_id("node id")?, a.node_id("target id")?, add_action(&mut a)?);
             let activate = verb == Verb::SynthNew;
-            vec![synth_new(handle, client, def, id, target, action, activate, &mut a)?]
+            CommandList::One(synth_new(handle, client, def, id, target, action, activate, &mut a)?)
         }
         Verb::SNew => {
             let def = a.string("synthdef name")?;
@@ -113,13 +112,13 @@ pub fn parse(
             if a.skip_lone_nil() {
                 tracing::debug!("/s_new {def}: the lone 0 after the target (sclang's nil) ignored");
             }
-            vec![synth_new(handle, client, def, id, target, action, true, &mut a)?]
+            CommandList::One(synth_new(handle, client, def, id, target, action, true, &mut a)?)
         }
-        Verb::SynthActivate => ids(&mut a, "synth id", |id| Command::SynthActivate { client, id })?,
+        Verb::SynthActivate => ids(&mut a, "synth id", |id| Command::SynthActivate { client, id })?.into(),
         Verb::MapInput => {
             let (id, port, bus) = (a.node_id("synth id")?, port(&mut a)?, a.int("bus id")?);
             let mapping = mapping(bus, a.int_or("flags", 0)?, false)?;
-            vec![Command::MapInput { client, id, port, mapping }]
+            CommandList::One(Command::MapInput { client, id, port, mapping })
         }
         Verb::MapOutput | Verb::MapOutputAdd => {
             let (id, port, bus) = (a.node_id("synth id")?, port(&mut a)?, a.int("bus id")?);
@@ -131,7 +130,7 @@ pub fn parse(
                     "bus id must be non-negative when adding a mapping",
                 ));
             }
-            vec![Command::MapOutput { client, id, port, mapping, append }]
+            CommandList::One(Command::MapOutput { client, id, port, mapping, append })
         }
         Verb::SetDoneFlags => {
             let id = a.node_id("synth id")?;
@@ -139,7 +138,7 @@ pub fn parse(
             let flags = DoneFlags::from_bits(bits).ok_or_else(|| {
                 RequestError::new(ErrorCode::ArgumentValue, format!("done flags {bits} has bits outside 0x3f"))
             })?;
-            vec![Command::SetDoneFlags { client, id, flags }]
+            CommandList::One(Command::SetDoneFlags { client, id, flags })
         }
         Verb::NodeSet | Verb::NSet => {
             let id = a.node_id("synth id")?;
@@ -147,10 +146,10 @@ pub fn parse(
             if changes.is_empty() {
                 return Err(RequestError::new(ErrorCode::ArgumentCount, "no control/value pairs given"));
             }
-            vec![Command::NodeSet { client, id, changes }]
+            CommandList::One(Command::NodeSet { client, id, changes })
         }
         Verb::NodeFree | Verb::NFree => {
-            let mut v = vec![Command::NodeFree { client, id: a.node_id("node id")? }];
+            let mut v = CommandList::One(Command::NodeFree { client, id: a.node_id("node id")? });
             while !a.is_empty() {
                 v.push(Command::NodeFree { client, id: a.node_id("node id")? });
             }
@@ -158,7 +157,12 @@ pub fn parse(
         }
         Verb::NodeTree => {
             let id = a.int_or("group id", 0)?;
-            vec![Command::QueryTree { client, id, snapshot: handle.tree_snapshot(), form: TreeForm::Oscine }]
+            CommandList::One(Command::QueryTree {
+                client,
+                id,
+                snapshot: handle.tree_snapshot(),
+                form: TreeForm::Oscine,
+            })
         }
         Verb::ResourceNew => {
             let name = a.string("resource definition name")?;
@@ -167,14 +171,14 @@ pub fn parse(
                 RequestError::new(ErrorCode::UnknownResourceDef, format!("no resource definition named '{name}'"))
             })?;
             let args = resource_args(&mut a, true)?;
-            vec![Command::ResourceNew { client, id, def, args }]
+            CommandList::One(Command::ResourceNew { client, id, def, args })
         }
         Verb::ResourceFree => {
             let mut v = vec![Command::ResourceFree { client, id: a.int("resource id")? }];
             while !a.is_empty() {
                 v.push(Command::ResourceFree { client, id: a.int("resource id")? });
             }
-            v
+            v.into()
         }
         Verb::ResourcePerform => {
             let id = a.int("resource id")?;
@@ -202,9 +206,16 @@ pub fn parse(
             let ids = ResourceIds::from_slice(&ids)
                 .ok_or_else(|| RequestError::new(ErrorCode::ArgumentValue, "an operation holds at most 4 resources"))?;
             let args = resource_args(&mut a, false)?;
-            vec![Command::ResourcePerform { client, ids, def, operation: index as u16, exclusive: op.exclusive, args }]
+            CommandList::One(Command::ResourcePerform {
+                client,
+                ids,
+                def,
+                operation: index as u16,
+                exclusive: op.exclusive,
+                args,
+            })
         }
-        Verb::Sync => vec![Command::Sync { client, token: a.int_or("token", 0)? }],
+        Verb::Sync => CommandList::One(Command::Sync { client, token: a.int_or("token", 0)? }),
         Verb::Acks => {
             let on = a.int_or("flag", 1)?;
             a.finish()?;
@@ -238,11 +249,11 @@ pub fn parse(
                 })?;
                 v.push(Command::ControlBusSet { client, bus, value: a.control_value("control bus value")? });
                 if a.is_empty() {
-                    break v;
+                    break v.into();
                 }
             }
         }
-        Verb::CGet | Verb::CGetn | Verb::CSetn | Verb::CFill => vec![parse_bus_runs(verb, &mut a, client)?],
+        Verb::CGet | Verb::CGetn | Verb::CSetn | Verb::CFill => CommandList::One(parse_bus_runs(verb, &mut a, client)?),
         Verb::DRecv | Verb::DLoad | Verb::DLoadDir => {
             let request = match verb {
                 Verb::DRecv => GraphDefRequest::Receive(a.blob("synthdef bytes")?.to_vec()),
@@ -277,11 +288,11 @@ pub fn parse(
         | Verb::BGetn
         | Verb::BClose => {
             return Ok(match parse_buffer(verb, &mut a, handle, client)? {
-                (commands, None) => Request::Commands(commands),
-                (commands, Some(completion)) => Request::CommandsThen(commands, completion),
+                (commands, None) => Request::Commands(commands.into()),
+                (commands, Some(completion)) => Request::CommandsThen(commands.into(), completion),
             })
         }
-        Verb::ClearSched => vec![Command::ClearScheduled { client }],
+        Verb::ClearSched => CommandList::One(Command::ClearScheduled { client }),
         Verb::DumpOsc | Verb::ErrorMode => {
             let mode = a.int("mode")?;
             a.finish()?;
@@ -315,7 +326,7 @@ pub fn parse(
         | Verb::NTrace
         | Verb::SNoid
         | Verb::SGet
-        | Verb::SGetn => parse_node(verb, &mut a, handle, client)?,
+        | Verb::SGetn => parse_node(verb, &mut a, handle, client)?.into(),
         Verb::MidiList
         | Verb::MidiOpen
         | Verb::MidiVirtual
@@ -424,7 +435,7 @@ fn ids(a: &mut Args<'_>, name: &str, make: impl Fn(NodeId) -> Command) -> Result
 }
 
 #[allow(clippy::too_many_arguments)]
-fn synth_new(
+fn synth_new<'a>(
     handle: &EngineHandle,
     client: ClientId,
     def: &str,
@@ -432,33 +443,40 @@ fn synth_new(
     target: NodeId,
     action: AddAction,
     activate: bool,
-    a: &mut Args<'_>,
+    a: &mut Args<'a>,
 ) -> Result<Command, RequestError> {
-    let mut owned: Vec<(OwnedKey<'_>, f32)> = Vec::new();
+    // Most Synths are given a few controls: those stay on the stack.
+    let mut inline: InlineVec<(ControlKey<'a>, f32), 16> = InlineVec::new();
+    let mut spilled: Vec<(ControlKey<'a>, f32)> = Vec::new();
+    let mut push = |key: ControlKey<'a>, value: f32| {
+        if let Err(item) = inline.push((key, value)) {
+            spilled.push(item);
+        }
+    };
     while !a.is_empty() {
         match a.any("control")? {
             // Methcla's form: an array of values for controls 0, 1, 2...
             Arg::Array(values) => {
                 for (i, v) in values.enumerate() {
-                    owned.push((OwnedKey::Index(i), array_number(v, i)?));
+                    push(ControlKey::Index(i), array_number(v, i)?);
                 }
             }
             Arg::String(name) => match a.any("control value")? {
                 // scsynth's form: an array sets the control and the ones after it.
                 Arg::Array(values) => {
                     for (k, v) in values.enumerate() {
-                        owned.push((OwnedKey::Name(element_name_cow(name, k)), array_number(v, k)?));
+                        push(ControlKey::Element(name, k), array_number(v, k)?);
                     }
                 }
-                value => owned.push((OwnedKey::Name(Cow::Borrowed(name)), number_value(value, "control value")?)),
+                value => push(ControlKey::Name(name), number_value(value, "control value")?),
             },
             Arg::Int(index) if index >= 0 => match a.any("control value")? {
                 Arg::Array(values) => {
                     for (k, v) in values.enumerate() {
-                        owned.push((OwnedKey::Index(index as usize + k), array_number(v, k)?));
+                        push(ControlKey::Index(index as usize + k), array_number(v, k)?);
                     }
                 }
-                value => owned.push((OwnedKey::Index(index as usize), number_value(value, "control value")?)),
+                value => push(ControlKey::Index(index as usize), number_value(value, "control value")?),
             },
             other => {
                 return Err(RequestError::new(
@@ -471,13 +489,7 @@ fn synth_new(
             }
         }
     }
-    let initial = owned.iter().map(|(key, v)| {
-        let key = match key {
-            OwnedKey::Index(i) => ControlKey::Index(*i),
-            OwnedKey::Name(name) => ControlKey::Name(name),
-        };
-        (key, *v)
-    });
+    let initial = inline.iter().chain(spilled.iter().copied());
     let synth = handle.build_synth_with(def, initial).map_err(|e| {
         let code = match e {
             SynthBuildError::UnknownSynthDef(_) => ErrorCode::UnknownSynthDef,
@@ -508,32 +520,6 @@ fn array_number(v: Arg<'_>, i: usize) -> Result<f32, RequestError> {
         )
     })?;
     finite(value, &format!("control array element {i}"))
-}
-
-/// A control named in a message, before it is resolved against a SynthDef: most names
-/// are the message's own strings.
-enum OwnedKey<'a> {
-    Index(usize),
-    Name(Cow<'a, str>),
-}
-
-/// The name of element `k` of the array control `name`: the name itself, then `name[1]`,
-/// `name[2]`, ... as graph SynthDefs name an array parameter's further values.
-pub(super) fn element_name(name: &str, k: usize) -> String {
-    if k == 0 {
-        name.to_owned()
-    } else {
-        format!("{name}[{k}]")
-    }
-}
-
-/// [`element_name`], borrowing `name` for element 0.
-fn element_name_cow(name: &str, k: usize) -> Cow<'_, str> {
-    if k == 0 {
-        Cow::Borrowed(name)
-    } else {
-        Cow::Owned(element_name(name, k))
-    }
 }
 
 /// A control value: a number of any OSC width.

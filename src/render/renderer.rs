@@ -518,7 +518,7 @@ impl Session {
 
     /// Sends `commands` one by one, each applied (and its resource work finished) before
     /// the next.
-    fn apply_commands(&mut self, item: &Item, commands: Vec<Command>) -> Result<(), RenderError> {
+    fn apply_commands(&mut self, item: &Item, commands: impl IntoIterator<Item = Command>) -> Result<(), RenderError> {
         for command in commands {
             let resource = match &command {
                 Command::ResourceNew { id, .. } | Command::ResourceFree { id, .. } => {
