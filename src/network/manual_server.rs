@@ -107,11 +107,17 @@ impl ManualServer {
     /// Renders `blocks` blocks, turning the events of each into replies, and returns them:
     /// to wait for worker jobs, timed commands or a `/sync`.
     pub fn render(&mut self, blocks: usize) -> Vec<(SocketAddr, OscPacket)> {
-        let mut sent = self.server.take_outgoing();
+        self.render_taking(blocks, Server::take_outgoing)
+    }
+
+    /// Renders `blocks` blocks, taking what waits to be sent with `take` before the first
+    /// and after each.
+    fn render_taking<T>(&mut self, blocks: usize, take: fn(&mut Server) -> Vec<T>) -> Vec<T> {
+        let mut sent = take(&mut self.server);
         for _ in 0..blocks {
             self.driver.render_block();
             self.server.pump_events();
-            sent.append(&mut self.server.take_outgoing());
+            sent.append(&mut take(&mut self.server));
         }
         sent
     }
@@ -127,13 +133,7 @@ impl ManualServer {
     /// Renders `blocks` blocks, as [`render`](Self::render) does, and returns the UDP
     /// datagrams that carry the replies, as [`receive_encoded`](Self::receive_encoded).
     pub fn render_encoded(&mut self, blocks: usize) -> Vec<(SocketAddr, Vec<u8>)> {
-        let mut sent = self.server.take_udp_datagrams();
-        for _ in 0..blocks {
-            self.driver.render_block();
-            self.server.pump_events();
-            sent.append(&mut self.server.take_udp_datagrams());
-        }
-        sent
+        self.render_taking(blocks, Server::take_udp_datagrams)
     }
 
     /// The engine's counters, as `/status` reads them.
