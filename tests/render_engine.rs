@@ -466,3 +466,29 @@ fn outputs_a_synth_leaves_untouched_are_cleared_not_stale() {
     assert!(out[0][..changed].iter().all(|&x| x == 0.5), "it writes while asked to");
     assert!(out[0][changed..].iter().all(|&x| x == 0.0), "then its output is silence, replacing the dc");
 }
+
+#[test]
+fn a_completion_message_plays_after_its_command_and_one_nested_too_deep_is_refused() {
+    let sine = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/scgf/sine.scsyndef")).unwrap();
+    let encode = |p: rosc::OscPacket| rosc::encoder::encode(&p).unwrap();
+    let nested = |depth: usize| {
+        let mut packet = rosc::OscPacket::Message(synth("sine", 1, &[("amp", 0.5)]));
+        for _ in 0..depth {
+            let timetag = rosc::OscTime { seconds: 0, fractional: 1 };
+            packet = rosc::OscPacket::Bundle(rosc::OscBundle { timetag, content: vec![packet] });
+        }
+        encode(packet)
+    };
+    let score = |completion: Vec<u8>| {
+        let mut score = Score::new();
+        score.at(0.0, [message("/d_recv", vec![OscType::Blob(sine.clone()), OscType::Blob(completion)])]);
+        score.at(0.01, [message("/node/free", vec![i(1)])]);
+        score
+    };
+    let out = render(&score(nested(2)), 1);
+    assert!(out[0][..64].iter().any(|s| *s != 0.0), "the Synth of the completion message plays from frame 0");
+    // Nine bundles deep is past the nesting any packet may have: refused, not walked.
+    let failure = command_failure(render_with(&score(nested(9)), options(1, 64)));
+    assert_eq!((failure.address.as_str(), failure.code), ("/d_recv", Some(1)), "{failure:?}");
+    assert!(failure.message.contains("completion message"), "{failure:?}");
+}

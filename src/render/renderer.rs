@@ -498,9 +498,10 @@ impl Session {
 
     /// Applies a completion message (an OSC packet's bytes) that came with `item`.
     fn apply_completion(&mut self, item: &Item, bytes: &[u8]) -> Result<(), RenderError> {
-        let packet = match crate::osc::read_packet(bytes) {
-            Ok(packet) => packet,
-            Err(_) => {
+        // Framing and nesting first: reading walks nested bundles recursively.
+        let packet = match crate::osc::check_structure(bytes).ok().and_then(|()| crate::osc::read_packet(bytes).ok()) {
+            Some(packet) => packet,
+            None => {
                 return Err(item
                     .fail(Some(ErrorCode::MalformedPacket.code()), "the completion message cannot be decoded".into()))
             }
