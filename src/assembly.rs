@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rtrb::RingBuffer;
 
 use crate::control::{EngineHandle, Registry};
-use crate::engine::{worker_queues, Engine, EngineOptions, EngineStatus, EventSignal, OptionsError};
+use crate::engine::{report_boxes, worker_queues, Engine, EngineOptions, EngineStatus, EventSignal, OptionsError};
 use crate::workers::WorkerPool;
 
 /// The three parts an engine is made of: the audio thread's state, the non-realtime
@@ -63,7 +63,8 @@ pub fn build(options: EngineOptions, registry: Registry) -> Result<EngineParts, 
     let status = Arc::new(EngineStatus::default());
     let workers = WorkerPool::start(queues, world, options.job_deadline, Arc::clone(&status))?;
     links.attach(workers.threads());
-    let engine = Engine::new(&options, command_rx, event_tx, Arc::clone(&signal), links, Arc::clone(&status));
-    let handle = EngineHandle::new(options, registry, command_tx, event_rx, signal, status);
+    let (box_supply, boxes) = report_boxes();
+    let engine = Engine::new(&options, command_rx, event_tx, Arc::clone(&signal), links, Arc::clone(&status), boxes);
+    let handle = EngineHandle::new(options, registry, command_tx, event_rx, signal, status, box_supply);
     Ok(EngineParts { engine, handle, workers })
 }

@@ -4,8 +4,8 @@ use rtrb::{Consumer, Producer};
 
 use super::Registry;
 use crate::engine::{
-    Command, ControlRef, EngineOptions, EngineStatus, Event, EventSignal, StatusSnapshot, TimedCommand, Timetag,
-    TreeSnapshot,
+    Command, ControlRef, EngineOptions, EngineStatus, Event, EventSignal, ReportBoxSupply, StatusSnapshot,
+    TimedCommand, Timetag, TreeSnapshot,
 };
 
 /// The control side's end of the engine: it builds Synths (see
@@ -21,6 +21,8 @@ pub struct EngineHandle {
     status: Arc<EngineStatus>,
     /// Commands queued so far.
     sent: u64,
+    /// Empty boxes for the audio thread's reports.
+    report_boxes: ReportBoxSupply,
 }
 
 /// The command queue to the audio thread is full.
@@ -39,8 +41,9 @@ impl EngineHandle {
         events: Consumer<Event>,
         signal: Arc<EventSignal>,
         status: Arc<EngineStatus>,
+        report_boxes: ReportBoxSupply,
     ) -> Self {
-        EngineHandle { options, registry, commands, events, signal, status, sent: 0 }
+        EngineHandle { options, registry, commands, events, signal, status, sent: 0, report_boxes }
     }
 
     /// The options the engine was built with.
@@ -159,6 +162,10 @@ impl EngineHandle {
 
     /// The next event from the audio thread, if any.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop().ok()
+        let event = self.events.pop().ok();
+        // The audio thread took boxes for reports (delivered, or dropped with a full
+        // event queue): it gets new ones.
+        self.report_boxes.refill();
+        event
     }
 }

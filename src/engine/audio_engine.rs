@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use oscine_plugin_api::{DoneAction, World};
+use oscine_plugin_api::{DoneAction, Report, World};
 use rtrb::{Consumer, Producer};
 
 use super::clock::SampleClock;
@@ -83,6 +83,7 @@ impl Engine {
         signal: Arc<EventSignal>,
         workers: WorkerLinks,
         status: Arc<EngineStatus>,
+        report_boxes: Consumer<Box<Report>>,
     ) -> Self {
         let world = options.world();
         let block_seconds = options.block_size as f64 / options.sample_rate;
@@ -103,7 +104,7 @@ impl Engine {
             last_late: None,
             status,
             became_done: Vec::with_capacity(options.max_nodes),
-            reports: BlockReports::new(),
+            reports: BlockReports::new(report_boxes),
             wire_buffers: WireBuffers::new(options.block_size),
             stopping_synths: Vec::with_capacity(options.max_nodes),
             stopping: None,

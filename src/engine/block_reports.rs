@@ -4,6 +4,7 @@
 //! Context: RT, except `BlockReports::new` (NRT, when the engine is built).
 
 use oscine_plugin_api::{Report, Reports};
+use rtrb::Consumer;
 
 use super::outbox::Outbox;
 use super::{Event, NodeId};
@@ -18,12 +19,14 @@ pub const MAX_REPORTS_PER_BLOCK: usize = 64;
 pub(crate) struct BlockReports {
     reports: Vec<(NodeId, Report)>,
     dropped: u64,
+    /// Empty boxes from the network side, one for each report sent (`report_boxes`).
+    boxes: Consumer<Box<Report>>,
 }
 
 impl BlockReports {
     /// Context: NRT (when the engine is built).
-    pub(crate) fn new() -> Self {
-        BlockReports { reports: Vec::with_capacity(MAX_REPORTS_PER_BLOCK), dropped: 0 }
+    pub(crate) fn new(boxes: Consumer<Box<Report>>) -> Self {
+        BlockReports { reports: Vec::with_capacity(MAX_REPORTS_PER_BLOCK), dropped: 0, boxes }
     }
 
     /// Where Synth `id`'s reports go during its process call.
@@ -31,11 +34,20 @@ impl BlockReports {
         SynthReports { id, block: self }
     }
 
-    /// Sends the block's reports to the network side as events, and counts those that did
-    /// not fit. Call once a block, after the Synths ran.
+    /// Sends the block's reports to the network side as events, each in an empty box the
+    /// network side supplied, and counts those that did not fit or found no box. Call once
+    /// a block, after the Synths ran.
     pub(crate) fn send(&mut self, outbox: &mut Outbox) {
         for (id, report) in self.reports.drain(..) {
-            outbox.emit(Event::Report { id, report });
+            match self.boxes.pop() {
+                Ok(mut boxed) => {
+                    // The box holds an empty report: overwriting it frees nothing.
+                    *boxed = report;
+                    outbox.emit(Event::Report { id, report: boxed });
+                }
+                // As when the block has too many: the label outlives this drop.
+                Err(_) => self.dropped += 1,
+            }
         }
         if self.dropped > 0 {
             outbox.status.add_reports_dropped(self.dropped);

@@ -61,8 +61,11 @@ pub enum Event {
     Report {
         /// The Synth.
         id: NodeId,
-        /// What it reported (its label is shared with the unit, never copied here).
-        report: Report,
+        /// What it reported (its label is shared with the unit, never copied here), in a
+        /// box the network side supplied beforehand (`ReportBoxes`): the report's values
+        /// travel outside the event queue, which every event's slot would otherwise make
+        /// room for.
+        report: Box<Report>,
     },
     /// A Synth's process panicked; it is silent from now on.
     SynthFaulted {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use oscine_plugin_api::{Resource, ResourceArg};
+use oscine_plugin_api::{Report, Resource, ResourceArg};
 
 use super::{BusValues, ControlQuery, ResourceDefRef, SynthInstance, TreeSnapshot};
 
@@ -30,7 +30,7 @@ pub enum Garbage {
     Args(Box<[ResourceArg]>),
     /// A message from a worker that could not be delivered.
     Text(Box<str>),
-    /// The label of a report that could not be delivered (its unit may be gone by the
-    /// time a worker drops it).
-    Label(Arc<str>),
+    /// A report that could not be delivered, in its box (its label's unit may be gone by
+    /// the time a worker drops it).
+    Report(Box<Report>),
 }

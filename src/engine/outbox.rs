@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 
-use oscine_plugin_api::{Report, ReportKind};
 use rtrb::Producer;
 
 use super::{EngineStatus, Event, EventSignal, Freed, Garbage, ResourcePool};
@@ -82,10 +81,7 @@ impl Outbox {
                 Event::ResourceFailed { reason, .. } => self.dispose(Garbage::Text(reason)),
                 Event::ResourcePerformed { result: Ok(args), .. } => self.dispose(Garbage::Args(args)),
                 Event::ResourcePerformed { result: Err(text), .. } => self.dispose(Garbage::Text(text)),
-                Event::Report {
-                    report: Report { kind: ReportKind::Poll { label } | ReportKind::Reply { address: label }, .. },
-                    ..
-                } => self.dispose(Garbage::Label(label)),
+                Event::Report { report, .. } => self.dispose(Garbage::Report(report)),
                 _ => {}
             }
         }
