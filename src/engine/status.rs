@@ -70,7 +70,9 @@ pub struct StatusSnapshot {
     /// Events lost because the event queue was full (0 in normal use).
     pub events_dropped: u64,
     /// Synths' reports (`Poll` values) lost because more were made in one block than
-    /// [`MAX_REPORTS_PER_BLOCK`](crate::engine::MAX_REPORTS_PER_BLOCK).
+    /// [`MAX_REPORTS_PER_BLOCK`](crate::engine::MAX_REPORTS_PER_BLOCK), or because the
+    /// network side had not yet put back the boxes reports travel in
+    /// ([`REPORT_BOXES`](crate::engine::REPORT_BOXES) wait for the audio thread).
     pub reports_dropped: u64,
     /// Output samples that were NaN or infinite and went to the device (or the render's
     /// file) as 0 instead.
