@@ -3,8 +3,6 @@
 //! Context: any: plain values; every function here is arithmetic or a match, and never
 //! allocates or blocks.
 
-use super::InlineVec;
-
 /// A node id. The root Group is 0; clients choose non-negative ids, and the tree picks
 /// negative ones (never -1) for nodes created with id -1.
 pub type NodeId = i32;
@@ -58,8 +56,85 @@ pub enum ControlRef {
 }
 
 /// Up to 16 control changes for one Synth, carried inline so a `/node/set` with several
-/// pairs is one command, applied in one block.
-pub type ControlChanges = InlineVec<(ControlRef, f32), 16>;
+/// pairs is one command, applied in one block. Each change is packed in 8 bytes (the
+/// control in 31 bits and whether it is named in the 32nd, then the value): the largest
+/// commands carry these, and every command's slot in the command FIFO is as large as the
+/// largest. An index of 2^31 or more, past every SynthDef's controls, is kept as
+/// 2^31 - 1, past them too.
+///
+/// Context: any; never allocates.
+#[derive(Clone, Copy)]
+pub struct ControlChanges {
+    len: u8,
+    changes: [(u32, f32); 16],
+}
+
+/// The bit of a packed change's control that says it is named.
+const BY_NAME: u32 = 1 << 31;
+
+impl ControlChanges {
+    /// The most changes it holds.
+    pub const CAPACITY: usize = 16;
+
+    /// None.
+    pub const fn new() -> Self {
+        ControlChanges { len: 0, changes: [(0, 0.0); 16] }
+    }
+
+    /// Holding just `change`.
+    pub fn one(change: (ControlRef, f32)) -> Self {
+        let mut changes = Self::new();
+        let _ = changes.push(change);
+        changes
+    }
+
+    /// Adds `change` after the others, or hands it back when there are
+    /// [`CAPACITY`](Self::CAPACITY) already.
+    pub fn push(&mut self, (control, value): (ControlRef, f32)) -> Result<(), (ControlRef, f32)> {
+        let Some(slot) = self.changes.get_mut(usize::from(self.len)) else { return Err((control, value)) };
+        let packed = match control {
+            ControlRef::Index(i) => i.min(BY_NAME - 1),
+            ControlRef::Name(ControlNameId(n)) => BY_NAME | n.min(BY_NAME - 1),
+        };
+        *slot = (packed, value);
+        self.len += 1;
+        Ok(())
+    }
+
+    /// The changes, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (ControlRef, f32)> + '_ {
+        self.changes[..usize::from(self.len)].iter().map(|&(packed, value)| {
+            let control = if packed & BY_NAME != 0 {
+                ControlRef::Name(ControlNameId(packed & !BY_NAME))
+            } else {
+                ControlRef::Index(packed)
+            };
+            (control, value)
+        })
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl Default for ControlChanges {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for ControlChanges {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
 
 /// What a Synth does when it says it is done (Methcla's done flags; bits combine).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -155,5 +230,34 @@ impl BusMapping {
     /// A hardware channel, default flags.
     pub fn external(bus: u32) -> Self {
         BusMapping { bus, space: BusSpace::External, feedback: false, replace: false }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_changes_keep_every_control_and_value_in_order_up_to_their_capacity() {
+        let given = [
+            (ControlRef::Index(0), 0.5),
+            (ControlRef::Name(ControlNameId(0)), -1.0),
+            (ControlRef::Index(BY_NAME - 1), f32::MAX),
+            (ControlRef::Name(ControlNameId(12345)), 0.0),
+        ];
+        let mut changes = ControlChanges::new();
+        for (k, change) in given.iter().cycle().take(ControlChanges::CAPACITY).enumerate() {
+            assert!(changes.push(*change).is_ok(), "change {k}");
+        }
+        assert_eq!(changes.push(given[0]), Err(given[0]), "the 17th is handed back");
+        assert_eq!(changes.len(), 16);
+        assert!(changes.iter().eq(given.iter().cycle().take(16).copied()));
+        assert_eq!(
+            ControlChanges::one((ControlRef::Index(u32::MAX), 1.0)).iter().collect::<Vec<_>>(),
+            [(ControlRef::Index(BY_NAME - 1), 1.0)],
+            "an index past every SynthDef's controls stays past them"
+        );
+        assert!(ControlChanges::default().is_empty());
+        assert!(std::mem::size_of::<ControlChanges>() <= 132);
     }
 }
