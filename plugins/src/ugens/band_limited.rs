@@ -33,6 +33,7 @@ use std::sync::OnceLock;
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
 
+use super::memo::Memo;
 use super::signal::{scale_by, Held};
 use super::{expect_inputs, expect_outputs, expect_rate};
 
@@ -208,6 +209,10 @@ struct TrainUnit {
     nyquist: f64,
     /// Where the ramp of the output's scale starts, if a `*` was folded into the unit.
     scale: Option<Held>,
+    /// The last harmonics, kept with the bits of the frequency and Blip's count; the last
+    /// step, with the frequency's.
+    harmonics_of: Memo<(u32, u32), Harmonics>,
+    step_of: Memo<u32, u32>,
 }
 
 impl UGen for Train {
@@ -232,26 +237,37 @@ impl UGen for Train {
             units_per_hz: f64::from(TURN) * 0.5 / rate,
             nyquist: rate * 0.5,
             scale: spec.scale.map(|_| Held::default()),
+            harmonics_of: Memo::new(),
+            step_of: Memo::new(),
         })
     }
 }
 
 impl TrainUnit {
     /// The harmonics for this block's inputs.
-    fn harmonics(&self, io: &UnitIo<'_, '_>) -> Harmonics {
-        let freq = f64::from(io.in0(0));
-        // Saturating: a frequency of 0 has room for any count.
-        let room = (self.nyquist / freq) as i64;
-        let n = match self.kind {
-            Kind::Blip => room.min(io.in0(1) as i64),
-            Kind::Saw | Kind::Pulse => room,
+    #[inline]
+    fn harmonics(&mut self, io: &UnitIo<'_, '_>) -> Harmonics {
+        let count = match self.kind {
+            Kind::Blip => io.in0(1).to_bits(),
+            Kind::Saw | Kind::Pulse => 0,
         };
-        Harmonics::new(n.clamp(1, i64::from(u32::MAX / 4)) as u32)
+        let (kind, nyquist) = (self.kind, self.nyquist);
+        self.harmonics_of.get((io.in0(0).to_bits(), count), |(freq, count)| {
+            // Saturating: a frequency of 0 has room for any count.
+            let room = (nyquist / f64::from(f32::from_bits(freq))) as i64;
+            let n = match kind {
+                Kind::Blip => room.min(f32::from_bits(count) as i64),
+                Kind::Saw | Kind::Pulse => room,
+            };
+            Harmonics::new(n.clamp(1, i64::from(u32::MAX / 4)) as u32)
+        })
     }
 
     /// Phase units per frame for this block's frequency (truncated, wrapping).
-    fn step(&self, io: &UnitIo<'_, '_>) -> u32 {
-        (f64::from(io.in0(0)) * self.units_per_hz) as i64 as u32
+    #[inline]
+    fn step(&mut self, io: &UnitIo<'_, '_>) -> u32 {
+        let units_per_hz = self.units_per_hz;
+        self.step_of.get(io.in0(0).to_bits(), |freq| (f64::from(f32::from_bits(freq)) * units_per_hz) as i64 as u32)
     }
 
     /// The shift for this block's width.

@@ -26,6 +26,7 @@ use std::f64::consts::TAU;
 
 use oscine_plugin_api::{Rate, UnitIo, UnitSpec};
 
+use super::memo::Memo;
 use super::signal::{scale_by, LaneRamp};
 use crate::AudioBuffer;
 
@@ -189,6 +190,8 @@ pub(crate) struct PhaseReader {
     /// Whether the frequency is not audio rate and the phase input is a finite constant,
     /// so that the phase never gets a change of the phase input to spread over a call.
     steady: bool,
+    /// The last steady increment, kept with the frequency's bits.
+    steady_inc: Memo<u32, i32>,
 }
 
 impl PhaseReader {
@@ -204,6 +207,7 @@ impl PhaseReader {
             freq_frames: true,
             audio_phase_steps: phase_steps_f32,
             steady: spec.input_rate(freq) != Rate::Audio && spec.constant(phase_in).is_some_and(f32::is_finite),
+            steady_inc: Memo::new(),
         }
     }
 
@@ -250,9 +254,16 @@ impl PhaseReader {
     /// The phase's increment this call if the reader is steady (a frequency that is not
     /// audio rate and a constant phase input), when [`read`](Self::read) sweeps every frame
     /// at that one increment from where the phase is; none otherwise.
+    ///
+    /// A unit calls it with the same `cycle` every time (its table's).
     #[inline(always)]
-    pub(crate) fn steady_increment(&self, cycle: f64, io: &UnitIo<'_, '_>) -> Option<i32> {
-        self.steady.then(|| truncate(f64::from(io.in0(self.freq)) * (cycle * self.step)))
+    pub(crate) fn steady_increment(&mut self, cycle: f64, io: &UnitIo<'_, '_>) -> Option<i32> {
+        if !self.steady {
+            return None;
+        }
+        let step = self.step;
+        let freq = io.in0(self.freq).to_bits();
+        Some(self.steady_inc.get(freq, |freq| truncate(f64::from(f32::from_bits(freq)) * (cycle * step))))
     }
 
     /// Advances a steady reader's phase by a call's frames with `sweep`, which is given the
