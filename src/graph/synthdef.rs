@@ -5,8 +5,8 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 
 use oscine_plugin_api::{
-    bus_number, ActivateContext, ControlSpec, DynamicSynthDef, Finished, PluginError, ProcessContext, ProcessStatus,
-    Rate, Rgen, SynthDefInfo, UGenTable, UnitContext, UnitIo, Wire, WireMut, World,
+    bus_number, ActivateContext, ControlSpec, DynamicSynthDef, Finished, FoldedOut, PluginError, ProcessContext,
+    ProcessStatus, Rate, Rgen, SynthDefInfo, UGenTable, UnitContext, UnitIo, Wire, WireMut, World,
 };
 
 use super::plan::{BusSums, Header, Plan, Source, WirePlace, MAX_BUS_SUMS};
@@ -191,9 +191,8 @@ impl GraphSynthDef {
                     &*(base.add(at.finished) as *const Finished),
                 )
             };
-            let mut sums = [std::ptr::null_mut(); MAX_BUS_SUMS];
             // SAFETY: the plan's offset is of the folded `Out`'s bus number slot.
-            let given = step.sums.as_ref().and_then(|s| unsafe { bus_sums(s, base, frames, ctx, &mut sums) });
+            let folded = step.sums.as_ref().and_then(|s| unsafe { folded_out(s, base) });
             // SAFETY: the wires point into this state's wire area, the plan's constants or
             // the lent wires (pointed at this call's wire buffers), an audio-rate one a
             // block of values, each output its own, disjoint from every input.
@@ -203,18 +202,29 @@ impl GraphSynthDef {
                 // SAFETY: the plan's offset is of the scale's slot; it is not audio rate.
                 io = unsafe { io.with_scale(&*(base.add(at.scale) as *const Wire)) };
             }
-            if given.is_some() {
-                // SAFETY: each sum is `frames` values of a bus, which no wire overlaps and
-                // nothing else touches until the sums are done below.
-                io = unsafe { io.with_bus_sums(&mut sums[..at.output_count.min(MAX_BUS_SUMS)]) };
+            if let Some(folded) = folded {
+                io = io.with_folded_out(folded);
             }
             // SAFETY: `construct` built this unit at this offset; it is used by nobody else.
             if unsafe { step.table.next(NonNull::new_unchecked(base.add(step.state)), &mut io) }.is_err() {
                 return false;
             }
-            if let (Some(given), Some(folded)) = (given, &step.sums) {
-                // SAFETY: the unit's outputs are valid for `frames` values (audio rate).
-                unsafe { finish_bus_sums(folded, given, outs, frames, ctx, &sums) };
+            if let Some(folded) = folded {
+                let taken: [bool; MAX_BUS_SUMS] = std::array::from_fn(|i| io.bus_sum_taken(i));
+                for &(output, channel) in folded.outputs {
+                    if !taken[output] {
+                        // SAFETY: a folded `Out` reads an audio-rate unit: each output holds
+                        // `frames` values, which the unit wrote.
+                        let signal = unsafe { std::slice::from_raw_parts(outs[output].as_ptr(), frames) };
+                        // Added into the bus as the `Out` adds, -0 + 0 being 0: through a
+                        // view of it where the host gives one.
+                        let (bus, offset) = (folded.bus.saturating_add(channel), ctx.offset);
+                        match ctx.buses.sum_into_audio(bus, offset, frames) {
+                            Some(sum) => crate::engine::mix_into(sum, signal),
+                            None => ctx.buses.write_audio(bus, offset, signal, false),
+                        }
+                    }
+                }
             }
         }
         true
@@ -236,71 +246,16 @@ impl GraphSynthDef {
     }
 }
 
-/// Finds the buses a folded `Out` adds its channels into for a call of `frames` frames:
-/// `sums[output]` for each output it writes (null where the host gives no view of the
-/// bus), and which were given, with the bus number; none for a bus number that writes
-/// nothing (negative or NaN). Context: RT.
+/// The `Out` folded into a unit for this call: its bus number and the outputs it writes;
+/// none for a bus number that writes nothing (negative or NaN). Context: RT.
 ///
 /// # Safety
 /// `folded.bus` is the byte offset of a valid input wire slot in the state at `base`.
 #[inline]
-unsafe fn bus_sums(
-    folded: &BusSums,
-    base: *mut u8,
-    frames: usize,
-    ctx: &mut UnitContext<'_>,
-    sums: &mut [*mut f32; MAX_BUS_SUMS],
-) -> Option<GivenSums> {
+unsafe fn folded_out(folded: &BusSums, base: *mut u8) -> Option<FoldedOut<'_>> {
     // SAFETY: passed on from the caller; every wire holds at least one value.
     let bus = bus_number(unsafe { *(*(base.add(folded.bus) as *const Wire)).as_ptr() })?;
-    let mut given = 0u8;
-    for &(output, channel) in &folded.outputs {
-        if let Some(sum) = ctx.buses.sum_into_audio(bus.saturating_add(channel), ctx.offset, frames) {
-            sums[output] = sum.as_mut_ptr();
-            given |= 1 << output;
-        }
-    }
-    Some(GivenSums { bus, given })
-}
-
-/// The sums a folded `Out` was given for one call: its bus number, and a bit for each
-/// output of its unit whose bus the host gave a view of.
-#[derive(Clone, Copy)]
-struct GivenSums {
-    bus: usize,
-    given: u8,
-}
-
-/// Adds each output a folded `Out` writes into its bus, where the unit did not take the
-/// sum it was `given` itself (the sums it `left`): into the sum, or through [`Buses::write_audio`](oscine_plugin_api::Buses)
-/// where the host gave no view of the bus. Context: RT.
-///
-/// # Safety
-/// Every output the `Out` writes is valid for reads of `frames` values, and each non-null
-/// sum left for reads and writes of `frames` values, overlapping nothing else.
-#[inline]
-unsafe fn finish_bus_sums(
-    folded: &BusSums,
-    GivenSums { bus, given }: GivenSums,
-    outs: &[WireMut],
-    frames: usize,
-    ctx: &mut UnitContext<'_>,
-    left: &[*mut f32; MAX_BUS_SUMS],
-) {
-    for &(output, channel) in &folded.outputs {
-        // SAFETY: passed on from the caller.
-        let signal = unsafe { std::slice::from_raw_parts(outs[output].as_ptr(), frames) };
-        match (given & (1 << output) == 0, left[output]) {
-            (true, _) => {
-                let offset = ctx.offset;
-                ctx.buses.write_audio(bus.saturating_add(channel), offset, signal, false);
-            }
-            // Taken: the unit added it.
-            (false, sum) if sum.is_null() => {}
-            // SAFETY: passed on from the caller.
-            (false, sum) => crate::engine::mix_into(unsafe { std::slice::from_raw_parts_mut(sum, frames) }, signal),
-        }
-    }
+    Some(FoldedOut { bus, outputs: &folded.outputs })
 }
 
 // SAFETY: the layout is computed once, in `new`; every method stays within its state.

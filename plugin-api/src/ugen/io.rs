@@ -99,6 +99,22 @@ impl WireMut {
     }
 }
 
+/// An `Out` the host folded into the unit whose outputs it alone reads: the bus number of
+/// its first channel and, for each output of the unit it writes, that output's index and
+/// its channel (counted from `bus`). Made by the host for each call.
+#[derive(Debug, Clone, Copy)]
+pub struct FoldedOut<'a> {
+    /// The bus the `Out`'s first channel goes to.
+    pub bus: usize,
+    /// `(output, channel)` for each output of the unit the `Out` writes.
+    pub outputs: &'a [(usize, usize)],
+}
+
+impl FoldedOut<'_> {
+    /// The most outputs of a unit an `Out` folded into it can write: outputs `0..8`.
+    pub const MAX_OUTPUTS: usize = 8;
+}
+
 /// What a graph Synth's units share during one call: the engine's parameters, the
 /// Synth's controls, the buses, the resource pool, the Synth's random generator, and the
 /// done action a unit asks for.
@@ -221,7 +237,9 @@ pub struct UnitIo<'a, 'c> {
     outputs: &'a [WireMut],
     finished: Option<&'a Finished>,
     scale: Option<&'a Wire>,
-    bus_sums: &'a mut [*mut f32],
+    folded: Option<FoldedOut<'a>>,
+    /// Bit `i`: the unit took the sum of output `i` ([`take_bus_sum`](Self::take_bus_sum)).
+    taken: u8,
     /// What the Synth's units share.
     pub ctx: &'a mut UnitContext<'c>,
 }
@@ -235,7 +253,7 @@ impl<'a, 'c> UnitIo<'a, 'c> {
     /// [`audio_input`](Self::audio_input)), and no output may overlap an input or another
     /// output.
     pub unsafe fn new(frames: usize, inputs: &'a [Wire], outputs: &'a [WireMut], ctx: &'a mut UnitContext<'c>) -> Self {
-        UnitIo { frames, inputs, outputs, finished: None, scale: None, bus_sums: &mut [], ctx }
+        UnitIo { frames, inputs, outputs, finished: None, scale: None, folded: None, taken: 0, ctx }
     }
 
     /// This view, with the input the host folded into the unit as a scale of its output
@@ -262,33 +280,40 @@ impl<'a, 'c> UnitIo<'a, 'c> {
         self.scale.map(|wire| unsafe { *wire.ptr })
     }
 
-    /// This view, with where each output is summed into a bus (null for an output that
-    /// is not): `bus_sums[i]` is `frames()` values of the bus that the `Out` reading
-    /// output `i` adds into, which the host folded into the unit (see
-    /// [`take_bus_sum`](Self::take_bus_sum)). The host adds each output whose sum the unit
-    /// left into its bus after the call.
-    ///
-    /// # Safety
-    /// Each non-null pointer is valid for reads and writes of `frames` values for as long
-    /// as the view lives, overlaps no wire, and nothing else reads or writes it meanwhile.
+    /// This view, with the `Out` the host folded into the unit (see
+    /// [`take_bus_sum`](Self::take_bus_sum)): the outputs it reads and the buses they go
+    /// to. After the call the host adds into its bus each of them the unit did not take
+    /// ([`bus_sum_taken`](Self::bus_sum_taken)).
     #[inline]
-    pub unsafe fn with_bus_sums(mut self, bus_sums: &'a mut [*mut f32]) -> Self {
-        self.bus_sums = bus_sums;
+    pub fn with_folded_out(mut self, folded: FoldedOut<'a>) -> Self {
+        self.folded = Some(folded);
         self
     }
 
     /// Takes the bus that output `i` is summed into, if the host folded the `Out` that
-    /// alone reads the output into this unit: a unit that takes it adds the frames it
-    /// would have written to output `i` (scaled, if the host folded a scale into it) into
-    /// the slice, which saves a pass over the block, and need not write output `i`, which
-    /// nothing else reads. Left untaken, the host adds output `i` into the bus itself after
-    /// the call. A second take of the same output gives `None`.
+    /// alone reads the output into this unit and the bus is one a unit can add into: a
+    /// unit that takes it adds the frames it would have written to output `i` (scaled, if
+    /// the host folded a scale into it) into the slice, which saves a pass over the block,
+    /// and need not write output `i`, which nothing else reads. Left untaken, the host adds
+    /// output `i` into the bus itself after the call. A second take of the same output
+    /// gives `None`.
     #[inline]
     pub fn take_bus_sum(&mut self, i: usize) -> Option<&mut [f32]> {
-        let ptr = std::mem::replace(self.bus_sums.get_mut(i)?, std::ptr::null_mut());
-        // SAFETY: `with_bus_sums`'s contract: valid for `frames` values, used by nobody
-        // else; taken once, and borrowed with `self`.
-        (!ptr.is_null()).then(|| unsafe { std::slice::from_raw_parts_mut(ptr, self.frames) })
+        let folded = self.folded?;
+        if i >= FoldedOut::MAX_OUTPUTS || self.taken & (1 << i) != 0 {
+            return None;
+        }
+        let &(_, channel) = folded.outputs.iter().find(|&&(output, _)| output == i)?;
+        let (offset, frames) = (self.ctx.offset, self.frames);
+        let sum = self.ctx.buses.sum_into_audio(folded.bus.saturating_add(channel), offset, frames)?;
+        self.taken |= 1 << i;
+        Some(sum)
+    }
+
+    /// Whether the unit took the sum of output `i` ([`take_bus_sum`](Self::take_bus_sum)).
+    #[inline]
+    pub fn bus_sum_taken(&self, i: usize) -> bool {
+        i < FoldedOut::MAX_OUTPUTS && self.taken & (1 << i) != 0
     }
 
     /// This view, with the unit's own [`Finished`] (without, [`finish`](Self::finish) is

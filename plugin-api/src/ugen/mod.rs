@@ -14,7 +14,7 @@ mod table;
 mod unit;
 
 pub use done_action::DoneAction;
-pub use io::{Finished, UnitContext, UnitIo, Wire, WireMut};
+pub use io::{Finished, FoldedOut, UnitContext, UnitIo, Wire, WireMut};
 pub use rate::Rate;
 pub use rgen::Rgen;
 pub use spec::{InputSpec, UnitSpec};
