@@ -166,7 +166,7 @@ pub(super) struct Step {
 }
 
 /// The most outputs of a unit an `Out` folded into it writes.
-pub(super) const MAX_BUS_SUMS: usize = 8;
+pub(super) const MAX_BUS_SUMS: usize = oscine_plugin_api::FoldedOut::MAX_OUTPUTS;
 
 /// An `Out` folded into the unit just before it, whose outputs it alone reads: the host
 /// sums them into the buses itself, when the unit has run (or the unit does, into the bus

@@ -9,7 +9,7 @@ use oscine_plugin_api::{
     ProcessStatus, Rate, Rgen, SynthDefInfo, UGenTable, UnitContext, UnitIo, Wire, WireMut, World,
 };
 
-use super::plan::{BusSums, Header, Plan, Source, WirePlace, MAX_BUS_SUMS};
+use super::plan::{BusSums, Header, Plan, Source, WirePlace};
 use super::GraphError;
 use crate::scgf::GraphDef;
 
@@ -210,9 +210,9 @@ impl GraphSynthDef {
                 return false;
             }
             if let Some(folded) = folded {
-                let taken: [bool; MAX_BUS_SUMS] = std::array::from_fn(|i| io.bus_sum_taken(i));
+                let taken = io.taken_bus_sums();
                 for &(output, channel) in folded.outputs {
-                    if !taken[output] {
+                    if taken & (1 << output) == 0 {
                         // SAFETY: a folded `Out` reads an audio-rate unit: each output holds
                         // `frames` values, which the unit wrote.
                         let signal = unsafe { std::slice::from_raw_parts(outs[output].as_ptr(), frames) };

@@ -283,7 +283,7 @@ impl<'a, 'c> UnitIo<'a, 'c> {
     /// This view, with the `Out` the host folded into the unit (see
     /// [`take_bus_sum`](Self::take_bus_sum)): the outputs it reads and the buses they go
     /// to. After the call the host adds into its bus each of them the unit did not take
-    /// ([`bus_sum_taken`](Self::bus_sum_taken)).
+    /// ([`taken_bus_sums`](Self::taken_bus_sums)).
     #[inline]
     pub fn with_folded_out(mut self, folded: FoldedOut<'a>) -> Self {
         self.folded = Some(folded);
@@ -310,10 +310,11 @@ impl<'a, 'c> UnitIo<'a, 'c> {
         Some(sum)
     }
 
-    /// Whether the unit took the sum of output `i` ([`take_bus_sum`](Self::take_bus_sum)).
+    /// Which outputs' sums the unit took ([`take_bus_sum`](Self::take_bus_sum)): bit `i`
+    /// for output `i`.
     #[inline]
-    pub fn bus_sum_taken(&self, i: usize) -> bool {
-        i < FoldedOut::MAX_OUTPUTS && self.taken & (1 << i) != 0
+    pub fn taken_bus_sums(&self) -> u8 {
+        self.taken
     }
 
     /// This view, with the unit's own [`Finished`] (without, [`finish`](Self::finish) is
