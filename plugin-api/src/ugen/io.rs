@@ -467,3 +467,86 @@ impl fmt::Debug for UnitIo<'_, '_> {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{FoldedOut, UnitContext, UnitIo, Wire, WireMut};
+    use crate::{Buses, NoResources, Rate, Rgen};
+
+    /// Two audio buses of four frames, as a host keeps them: a sum into a bus nobody
+    /// wrote yet this block (`fresh`) starts from zeros.
+    struct FourFrameBuses {
+        data: [[f32; 4]; 2],
+        fresh: [bool; 2],
+    }
+
+    impl Buses for FourFrameBuses {
+        fn hardware_outputs(&self) -> usize {
+            2
+        }
+        fn hardware_inputs(&self) -> usize {
+            0
+        }
+        fn audio_buses(&self) -> usize {
+            2
+        }
+        fn control_buses(&self) -> usize {
+            0
+        }
+        fn read_audio(&self, _: usize, _: usize, dst: &mut [f32], _: bool) {
+            dst.fill(0.0);
+        }
+        fn write_audio(&mut self, _: usize, _: usize, _: &[f32], _: bool) {}
+        fn read_control(&self, _: usize) -> f32 {
+            0.0
+        }
+        fn write_control(&mut self, _: usize, _: f32, _: bool) {}
+        fn sum_into_audio(&mut self, bus: usize, offset: usize, frames: usize) -> Option<&mut [f32]> {
+            let fresh = self.fresh.get_mut(bus)?;
+            if std::mem::take(fresh) {
+                self.data[bus] = [0.0; 4];
+            }
+            self.data[bus].get_mut(offset..offset + frames)
+        }
+    }
+
+    #[test]
+    fn a_folded_out_gives_each_output_its_bus_once_and_says_which_were_taken() {
+        let mut buses = FourFrameBuses { data: [[7.0; 4]; 2], fresh: [true; 2] };
+        let mut rgen = Rgen::new(1);
+        let mut ctx = UnitContext::new(48_000.0, 4, 0, 0, 4, &[], &mut buses, &NoResources, &mut rgen, &mut []);
+        let mut wires = [0.0f32; 12];
+        let base = wires.as_mut_ptr();
+        // SAFETY: three outputs of four frames each, in `wires`, which outlives the view.
+        let outputs = unsafe { [0, 4, 8].map(|k| WireMut::new(base.add(k), Rate::Audio)) };
+        let inputs: [Wire; 0] = [];
+        // Output 0 to bus 1 (channel 1 of bus 0), output 2 to bus 0; output 1 is not the `Out`'s.
+        let channels = [(0, 1), (2, 0)];
+        // SAFETY: as above; no input, outputs disjoint.
+        let mut io = unsafe { UnitIo::new(4, &inputs, &outputs, &mut ctx) }
+            .with_folded_out(FoldedOut { bus: 0, outputs: &channels });
+        assert!(io.take_bus_sum(1).is_none(), "output 1 goes to no bus");
+        let sum = io.take_bus_sum(0).expect("output 0 is summed into bus 1");
+        assert_eq!(sum, [0.0; 4], "a bus nobody wrote this block starts at zero");
+        sum[2] = 0.5;
+        assert!(io.take_bus_sum(0).is_none(), "taken once");
+        assert_eq!(io.taken_bus_sums(), 0b001);
+        assert!(io.take_bus_sum(FoldedOut::MAX_OUTPUTS).is_none());
+        drop(io);
+        assert_eq!(buses.data, [[7.0; 4], [0.0, 0.0, 0.5, 0.0]], "bus 0 untouched until output 2 is taken");
+    }
+
+    #[test]
+    fn without_a_folded_out_nothing_is_taken() {
+        let mut buses = FourFrameBuses { data: [[0.0; 4]; 2], fresh: [true; 2] };
+        let mut rgen = Rgen::new(1);
+        let mut ctx = UnitContext::new(48_000.0, 4, 0, 0, 4, &[], &mut buses, &NoResources, &mut rgen, &mut []);
+        let mut wire = [0.0f32; 4];
+        // SAFETY: one output of four frames in `wire`.
+        let outputs = [unsafe { WireMut::new(wire.as_mut_ptr(), Rate::Audio) }];
+        // SAFETY: as above.
+        let mut io = unsafe { UnitIo::new(4, &[], &outputs, &mut ctx) };
+        assert!(io.take_bus_sum(0).is_none());
+        assert_eq!(io.taken_bus_sums(), 0);
+    }
+}
