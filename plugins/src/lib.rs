@@ -40,6 +40,7 @@ mod common;
 pub mod disk_stream;
 pub mod done_after;
 pub mod exponential_fade;
+mod memo;
 pub mod noise;
 pub mod pan;
 pub mod patch_cable;

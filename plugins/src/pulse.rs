@@ -7,6 +7,7 @@ use oscine_plugin_api::{
 };
 
 use crate::common::{phase_from_turns, phase_increment, silence, MAX_FREQ};
+use crate::memo::Memo;
 use crate::wavetable::{read, SawTables};
 
 /// A band-limited pulse: `amp` for the first `width` of each cycle, `-amp` for the rest
@@ -37,7 +38,7 @@ impl SynthDef for Pulse {
 
     // Context: NRT
     fn construct(&self, _world: &World, _controls: &[f32]) -> Result<PulseSynth, PluginError> {
-        Ok(PulseSynth { tables: SawTables::shared(), phase: 0 })
+        Ok(PulseSynth { tables: SawTables::shared(), phase: 0, increment: Memo::new() })
     }
 }
 
@@ -46,6 +47,8 @@ pub struct PulseSynth {
     tables: Arc<SawTables>,
     /// Fixed point, one cycle = 2^32.
     phase: u32,
+    /// The last phase increment, kept with the frequency's bits.
+    increment: Memo<u32, u32>,
 }
 
 impl Synth for PulseSynth {
@@ -55,7 +58,8 @@ impl Synth for PulseSynth {
             silence(&mut ctx.outputs);
             return ProcessStatus::Continue;
         };
-        let increment = phase_increment(freq, ctx.sample_rate);
+        let sample_rate = ctx.sample_rate;
+        let increment = self.increment.get(freq.to_bits(), |freq| phase_increment(f32::from_bits(freq), sample_rate));
         let table = self.tables.for_increment(increment);
         // The table's saw s(x) jumps down by 2 at x = 1/2. Subtracting a read half a cycle
         // ahead puts a rising edge at phase 0; adding a read `1/2 - width` ahead puts a

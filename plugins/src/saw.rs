@@ -7,6 +7,7 @@ use oscine_plugin_api::{
 };
 
 use crate::common::{phase_increment, silence, MAX_FREQ};
+use crate::memo::Memo;
 use crate::wavetable::{read, SawTables};
 
 /// A band-limited rising sawtooth: 0 at the start of a cycle, rising to `amp` at half a
@@ -33,7 +34,7 @@ impl SynthDef for Saw {
 
     // Context: NRT
     fn construct(&self, _world: &World, _controls: &[f32]) -> Result<SawSynth, PluginError> {
-        Ok(SawSynth { tables: SawTables::shared(), phase: 0 })
+        Ok(SawSynth { tables: SawTables::shared(), phase: 0, increment: Memo::new() })
     }
 }
 
@@ -42,6 +43,8 @@ pub struct SawSynth {
     tables: Arc<SawTables>,
     /// Fixed point, one cycle = 2^32.
     phase: u32,
+    /// The last phase increment, kept with the frequency's bits.
+    increment: Memo<u32, u32>,
 }
 
 impl Synth for SawSynth {
@@ -51,7 +54,8 @@ impl Synth for SawSynth {
             silence(&mut ctx.outputs);
             return ProcessStatus::Continue;
         };
-        let increment = phase_increment(freq, ctx.sample_rate);
+        let sample_rate = ctx.sample_rate;
+        let increment = self.increment.get(freq.to_bits(), |freq| phase_increment(f32::from_bits(freq), sample_rate));
         let table = self.tables.for_increment(increment);
         let mut phase = self.phase;
         for o in ctx.outputs.channel(0) {

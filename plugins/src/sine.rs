@@ -5,6 +5,7 @@ use oscine_plugin_api::{
 };
 
 use crate::common::{phase_increment, silence, MAX_FREQ};
+use crate::memo::Memo;
 use crate::polynomial_sine::SineSweep;
 
 /// A sine oscillator.
@@ -28,7 +29,7 @@ impl SynthDef for Sine {
 
     // Context: NRT
     fn construct(&self, _world: &World, _controls: &[f32]) -> Result<SineSynth, PluginError> {
-        Ok(SineSynth { phase: 0, sweep: SineSweep::detect() })
+        Ok(SineSynth { phase: 0, sweep: SineSweep::detect(), increment: Memo::new() })
     }
 }
 
@@ -37,6 +38,8 @@ pub struct SineSynth {
     /// Fixed point, one cycle = 2^32, so it wraps without a branch.
     phase: u32,
     sweep: SineSweep,
+    /// The last phase increment, kept with the frequency's bits.
+    increment: Memo<u32, u32>,
 }
 
 impl Synth for SineSynth {
@@ -46,7 +49,8 @@ impl Synth for SineSynth {
             silence(&mut ctx.outputs);
             return ProcessStatus::Continue;
         };
-        let increment = phase_increment(freq, ctx.sample_rate);
+        let sample_rate = ctx.sample_rate;
+        let increment = self.increment.get(freq.to_bits(), |freq| phase_increment(f32::from_bits(freq), sample_rate));
         self.phase = self.sweep.fill(ctx.outputs.channel(0), self.phase, increment, amp);
         ProcessStatus::Continue
     }

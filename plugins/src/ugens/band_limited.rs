@@ -33,9 +33,9 @@ use std::sync::OnceLock;
 
 use oscine_plugin_api::{PluginError, Rate, Registrar, UGen, UGenTable, Unit, UnitIo, UnitSpec};
 
-use super::memo::Memo;
 use super::signal::{scale_by, Held};
 use super::{expect_inputs, expect_outputs, expect_rate};
+use crate::memo::Memo;
 
 pub(super) fn register(registrar: &mut dyn Registrar) {
     registrar.register_ugen(UGenTable::new("Blip", Train(Kind::Blip)).with_output_scale());

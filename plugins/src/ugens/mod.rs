@@ -39,7 +39,6 @@ mod lf_osc;
 mod line;
 mod math;
 mod median;
-mod memo;
 mod mix;
 mod moog;
 mod noise;

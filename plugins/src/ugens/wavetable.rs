@@ -26,8 +26,8 @@ use std::f64::consts::TAU;
 
 use oscine_plugin_api::{Rate, UnitIo, UnitSpec};
 
-use super::memo::Memo;
 use super::signal::{scale_by, LaneRamp};
+use crate::memo::Memo;
 use crate::AudioBuffer;
 
 /// A table in wavetable form, read at a phase.

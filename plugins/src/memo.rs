@@ -1,14 +1,15 @@
-//! The last result of a pure function of a unit's inputs, kept with the inputs it came from.
+//! The last result of a pure function of a Synth's or a unit's inputs, kept with the inputs
+//! it came from.
 //!
-//! A unit that works out a value from inputs that seldom change (a phase increment from a
-//! frequency, a harmonic count from a frequency and a Nyquist limit) asks the memo each call:
-//! inputs the same to the bit give the value kept, anything else computes it again. The
-//! result is the same as computing it every call; what changes is the call's critical path.
-//! The compare is a branch the CPU predicts, so the sweep that needs the value starts with the
-//! value kept, where the computation (a conversion, a division, a truncation in a row) would
-//! hold every frame of the call back until it ends.
+//! A Synth or a unit that works out a value from inputs that seldom change (a phase
+//! increment from a frequency, a harmonic count from a frequency and a Nyquist limit) asks
+//! the memo each call: inputs the same to the bit give the value kept, anything else
+//! computes it again. The result is the same as computing it every call; what changes is
+//! the call's critical path. The compare is a branch the CPU predicts, so the sweep that
+//! needs the value starts with the value kept, where the computation (a conversion, a
+//! division, a truncation in a row) would hold every frame of the call back until it ends.
 //!
-//! Context: RT (a unit's state).
+//! Context: RT (a Synth's or a unit's state).
 
 /// A value kept with the bits of the inputs it was computed from.
 #[derive(Debug, Clone, Copy)]
