@@ -229,23 +229,7 @@ impl LfNoiseUnit {
     #[inline(always)]
     fn tick(&mut self, freq: f32, rgen: &mut Rgen) -> f32 {
         if self.counter <= 0 {
-            self.counter = self.segment_frames(freq);
-            match self.kind {
-                Interpolation::Step => self.level = rgen.bipolar(),
-                Interpolation::Linear => {
-                    let next = rgen.bipolar();
-                    self.slope = (next - self.level) / self.counter as f32;
-                }
-                _ => {
-                    let value = self.next_value;
-                    self.next_value = rgen.bipolar();
-                    self.level = self.next_midpoint;
-                    self.next_midpoint = (self.next_value + value) * 0.5;
-                    let frames = self.counter as f32;
-                    self.curve =
-                        2.0 * (self.next_midpoint - self.level - frames * self.slope) / (frames * frames + frames);
-                }
-            }
+            self.start_segment(freq, rgen);
         }
         self.counter -= 1;
         let out = self.level;
@@ -258,6 +242,64 @@ impl LfNoiseUnit {
             }
         }
         out
+    }
+
+    /// Fills `out` as [`tick`](Self::tick) a frame at a time would, a segment at a time:
+    /// within a segment each kind is one plain loop over its level (and slope).
+    #[inline(always)]
+    fn fill(&mut self, freq: f32, rgen: &mut Rgen, out: &mut [f32]) {
+        let mut done = 0;
+        while done < out.len() {
+            if self.counter <= 0 {
+                self.start_segment(freq, rgen);
+            }
+            // The segment's frames left, at least one (`start_segment` makes it so).
+            let n = usize::try_from(self.counter).unwrap_or(usize::MAX).min(out.len() - done);
+            let frames = &mut out[done..done + n];
+            match self.kind {
+                Interpolation::Step => frames.fill(self.level),
+                Interpolation::Linear => {
+                    let (mut level, slope) = (self.level, self.slope);
+                    for o in frames {
+                        *o = level;
+                        level += slope;
+                    }
+                    self.level = level;
+                }
+                _ => {
+                    let (mut level, mut slope, curve) = (self.level, self.slope, self.curve);
+                    for o in frames {
+                        *o = level;
+                        slope += curve;
+                        level += slope;
+                    }
+                    (self.level, self.slope) = (level, slope);
+                }
+            }
+            self.counter -= n as i64;
+            done += n;
+        }
+    }
+
+    /// Starts the next segment: its length for `freq`, and its new random value.
+    #[inline(always)]
+    fn start_segment(&mut self, freq: f32, rgen: &mut Rgen) {
+        self.counter = self.segment_frames(freq);
+        match self.kind {
+            Interpolation::Step => self.level = rgen.bipolar(),
+            Interpolation::Linear => {
+                let next = rgen.bipolar();
+                self.slope = (next - self.level) / self.counter as f32;
+            }
+            _ => {
+                let value = self.next_value;
+                self.next_value = rgen.bipolar();
+                self.level = self.next_midpoint;
+                self.next_midpoint = (self.next_value + value) * 0.5;
+                let frames = self.counter as f32;
+                self.curve = 2.0 * (self.next_midpoint - self.level - frames * self.slope) / (frames * frames + frames);
+            }
+        }
     }
 }
 
@@ -279,9 +321,7 @@ impl Unit for LfNoiseUnit {
     fn next(&mut self, io: &mut UnitIo<'_, '_>) {
         let freq = io.in0(0);
         let (out, ctx) = io.output_with_context(0);
-        for out in out.iter_mut() {
-            *out = self.tick(freq, ctx.rgen);
-        }
+        self.fill(freq, ctx.rgen, out);
     }
 }
 
