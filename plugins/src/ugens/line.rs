@@ -16,6 +16,7 @@ use oscine_plugin_api::{DoneAction, PluginError, Rate, Registrar, UGen, UGenTabl
 
 use super::signal::{fill_lanes, LaneRamp};
 use super::{expect_inputs, expect_outputs, expect_rate};
+use crate::memo::Memo;
 
 pub(super) fn register(registrar: &mut dyn Registrar) {
     registrar.register_ugen(UGenTable::new("Line", Line { shape: Shape::Linear }));
@@ -57,6 +58,8 @@ struct LineUnit {
     /// Steps still to take.
     remaining: u64,
     end: f32,
+    /// An `XLine`'s growth over a call's frames, kept with their count.
+    growth: Memo<usize, f64>,
 }
 
 impl UGen for Line {
@@ -67,7 +70,16 @@ impl UGen for Line {
         expect_outputs(spec, 1)?;
         let audio = spec.rate == Rate::Audio;
         let steps_per_second = if audio { spec.sample_rate } else { spec.sample_rate / spec.block_size as f64 };
-        Ok(LineUnit { shape: self.shape, audio, steps_per_second, level: 0.0, step: 0.0, remaining: 0, end: 0.0 })
+        Ok(LineUnit {
+            shape: self.shape,
+            audio,
+            steps_per_second,
+            level: 0.0,
+            step: 0.0,
+            remaining: 0,
+            end: 0.0,
+            growth: Memo::new(),
+        })
     }
 }
 
@@ -131,7 +143,7 @@ impl Unit for LineUnit {
             }
             self.level = match shape {
                 Shape::Linear => self.level + step * frames as f64,
-                Shape::Exponential => self.level * step.powf(frames as f64),
+                Shape::Exponential => self.level * self.growth.get(frames, |frames| step.powf(frames as f64)),
             };
             self.took(frames as u64, io);
         } else {
