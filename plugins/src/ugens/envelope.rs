@@ -336,10 +336,51 @@ impl EnvGenUnit {
         } else {
             let g = io.in0(GATE);
             self.gate(io, g);
-            for i in 0..frames {
-                let v = self.step(io);
-                io.output(0)[i] = v;
+            self.fill(io, frames);
+        }
+    }
+
+    /// [`step`](Self::step) for each of the call's `frames` frames, a segment at a time: a
+    /// held, linear or exponential segment's frames in one plain loop over the level.
+    fn fill(&mut self, io: &mut UnitIo<'_, '_>, frames: usize) {
+        let mut i = 0;
+        while i < frames {
+            if self.counter <= 0 {
+                self.next_segment(io);
             }
+            // The segment's frames left this call (a segment still at 0 steps takes one).
+            let n = usize::try_from(self.counter).unwrap_or(0).clamp(1, frames - i);
+            let level = self.level;
+            let out = &mut io.output(0)[i..i + n];
+            match self.segment {
+                Segment::Constant | Segment::Hold => out.fill(level as f32),
+                Segment::Linear { grow } => {
+                    let mut level = level;
+                    for o in out {
+                        *o = level as f32;
+                        level += grow;
+                    }
+                    self.level = level;
+                }
+                Segment::Exponential { grow } => {
+                    let mut level = level;
+                    for o in out {
+                        *o = level as f32;
+                        level *= grow;
+                    }
+                    self.level = level;
+                }
+                _ => {
+                    for k in i..i + n {
+                        let v = self.step(io);
+                        io.output(0)[k] = v;
+                    }
+                    i += n;
+                    continue;
+                }
+            }
+            self.counter = self.counter.saturating_sub(n as i32);
+            i += n;
         }
     }
 }
