@@ -340,8 +340,8 @@ impl EnvGenUnit {
         }
     }
 
-    /// [`step`](Self::step) for each of the call's `frames` frames, a segment at a time: a
-    /// held, linear or exponential segment's frames in one plain loop over the level.
+    /// [`step`](Self::step) for each of the call's `frames` frames, a segment at a time:
+    /// each run of a segment's frames in one plain loop over its level and recurrence.
     fn fill(&mut self, io: &mut UnitIo<'_, '_>, frames: usize) {
         let mut i = 0;
         while i < frames {
@@ -370,13 +370,52 @@ impl EnvGenUnit {
                     }
                     self.level = level;
                 }
-                _ => {
-                    for k in i..i + n {
-                        let v = self.step(io);
-                        io.output(0)[k] = v;
+                Segment::Sine { a2, b1, mut y1, mut y2 } => {
+                    let mut level = level;
+                    for o in out {
+                        *o = level as f32;
+                        let y0 = b1 * y1 - y2;
+                        level = a2 - y0;
+                        (y2, y1) = (y1, y0);
                     }
-                    i += n;
-                    continue;
+                    (self.level, self.segment) = (level, Segment::Sine { a2, b1, y1, y2 });
+                }
+                Segment::Welch { a2, b1, mut y1, mut y2 } => {
+                    let mut level = level;
+                    for o in out {
+                        *o = level as f32;
+                        let y0 = b1 * y1 - y2;
+                        level = a2 + y0;
+                        (y2, y1) = (y1, y0);
+                    }
+                    (self.level, self.segment) = (level, Segment::Welch { a2, b1, y1, y2 });
+                }
+                Segment::Curve { a2, mut b1, grow } => {
+                    let mut level = level;
+                    for o in out {
+                        *o = level as f32;
+                        b1 *= grow;
+                        level = a2 - b1;
+                    }
+                    (self.level, self.segment) = (level, Segment::Curve { a2, b1, grow });
+                }
+                Segment::Squared { mut y, grow } => {
+                    let mut level = level;
+                    for o in out {
+                        *o = level as f32;
+                        y += grow;
+                        level = y * y;
+                    }
+                    (self.level, self.segment) = (level, Segment::Squared { y, grow });
+                }
+                Segment::Cubed { mut y, grow } => {
+                    let mut level = level;
+                    for o in out {
+                        *o = level as f32;
+                        y += grow;
+                        level = y * y * y;
+                    }
+                    (self.level, self.segment) = (level, Segment::Cubed { y, grow });
                 }
             }
             self.counter = self.counter.saturating_sub(n as i32);
