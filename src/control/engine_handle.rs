@@ -141,14 +141,29 @@ impl EngineHandle {
             }
             return Err(QueueFull { capacity: self.options.command_queue_capacity });
         }
-        let n = commands.len();
-        for (i, mut command) in commands.drain(..).enumerate() {
-            command.last_of_group = i + 1 == n;
-            // Cannot fail: the room was checked and this thread is the only producer.
-            match self.commands.push(command) {
-                Ok(()) => self.sent += 1,
-                Err(_) => self.status.add_command_rejected(),
+        let Some(last) = commands.last_mut() else { return Ok(()) };
+        last.last_of_group = true;
+        // Cannot fail: the room was checked and this thread is the only producer.
+        let Ok(mut chunk) = self.commands.write_chunk_uninit(commands.len()) else {
+            for _ in commands.drain(..) {
+                self.status.add_command_rejected();
             }
+            return Err(QueueFull { capacity: self.options.command_queue_capacity });
+        };
+        // The commands move into the queue's slots in (at most) two copies, not one
+        // command at a time.
+        let (first, second) = chunk.as_mut_slices();
+        let (head, tail) = commands.split_at(first.len());
+        // SAFETY: the slots are exactly as many as the commands (the chunk is their
+        // number); each command is moved once, into the queue, which the vector then
+        // forgets by its length being set to 0, so nothing is dropped twice; the whole
+        // chunk is written when it is committed.
+        unsafe {
+            std::ptr::copy_nonoverlapping(head.as_ptr(), first.as_mut_ptr().cast::<TimedCommand>(), head.len());
+            std::ptr::copy_nonoverlapping(tail.as_ptr(), second.as_mut_ptr().cast::<TimedCommand>(), tail.len());
+            self.sent += commands.len() as u64;
+            commands.set_len(0);
+            chunk.commit_all();
         }
         Ok(())
     }

@@ -1194,10 +1194,11 @@ impl Server {
             };
             self.batch_addrs.push((addr, client));
         }
-        self.push_batch(
-            client,
-            commands.into_iter().map(|command| TimedCommand { command, time, bundle, last_of_group: false }),
-        );
+        let timed = |command| TimedCommand { command, time, bundle, last_of_group: false };
+        match commands {
+            CommandList::One(command) => self.push_batch(client, std::iter::once(timed(command))),
+            CommandList::Many(commands) => self.push_batch(client, commands.into_iter().map(timed)),
+        }
         true
     }
 
