@@ -40,3 +40,35 @@ fn a_block_takes_whole_datagrams_up_to_the_bound_and_the_rest_wait() {
     assert!(t.errors().is_empty());
     t.shutdown();
 }
+
+/// Past the minimum, a block takes more datagrams only while it has time. The periods here
+/// are chosen so that the time is never in doubt: a nanosecond (a block's own work takes
+/// longer), or hours.
+#[test]
+fn past_the_minimum_a_block_takes_datagrams_while_it_has_time() {
+    let blocks_of = |sample_rate: f64, block_size: usize| {
+        let mut t = TestEngine::new(EngineOptions {
+            sample_rate,
+            block_size,
+            min_commands_per_block: 2,
+            max_commands_per_block: 8,
+            ..Default::default()
+        });
+        for id in 1..=10 {
+            t.send(group(id));
+        }
+        let mut groups = Vec::new();
+        for _ in 0..3 {
+            t.render(1);
+            groups.push(t.handle.status().groups);
+        }
+        let deferred = t.handle.status().commands_deferred;
+        assert!(t.errors().is_empty());
+        t.shutdown();
+        (groups, deferred)
+    };
+    // A period of a nanosecond: no time past the minimum.
+    assert_eq!(blocks_of(1e9, 1), (vec![2, 4, 6], 3));
+    // A period of more than two hours: time for everything up to the bound.
+    assert_eq!(blocks_of(1.0, 8192), (vec![8, 10, 10], 1));
+}

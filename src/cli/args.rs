@@ -158,6 +158,16 @@ pub struct Cli {
     #[arg(long, value_name = "SECONDS", default_value_t = ENGINE.job_deadline.as_secs_f64(), value_parser = positive_seconds)]
     pub job_deadline: f64,
 
+    /// The commands one block takes from the command queue whatever the time they take, in
+    /// whole datagrams; past them it takes more while its commands and the previous
+    /// block's rendering fit in three quarters of the period.
+    #[arg(
+        long,
+        default_value_t = ENGINE.min_commands_per_block as u32,
+        value_parser = clap::value_parser!(u32).range(1..),
+    )]
+    pub min_commands_per_block: u32,
+
     /// The most commands one block takes from the command queue, in whole datagrams (the
     /// datagrams after wait for the next block; one larger datagram is still taken whole).
     #[arg(

@@ -165,6 +165,7 @@ pub fn serve(cli: &Cli) -> ExitCode {
         workers: cli.engine.workers as usize,
         job_deadline: std::time::Duration::from_secs_f64(cli.job_deadline),
         realtime: !cli.no_realtime,
+        min_commands_per_block: cli.min_commands_per_block as usize,
         max_commands_per_block: cli.max_commands_per_block as usize,
         memory: MemoryBudget::new(cli.max_resource_memory.unwrap_or_else(default_resource_memory)),
         files,

@@ -11,6 +11,7 @@ use oscine_plugin_api::{DoneAction, Report, World};
 use rtrb::{Consumer, Producer};
 
 use super::clock::SampleClock;
+use super::command_budget::CommandBudget;
 use super::control_changes::{apply_changes, outbox_error, ChangeKind};
 use super::outbox::Outbox;
 use super::resource_pool::Requester;
@@ -38,7 +39,7 @@ const LOAD_WINDOW_SECONDS: f64 = 0.5;
 pub struct Engine {
     world: World,
     asks_realtime: bool,
-    max_commands_per_block: usize,
+    command_budget: CommandBudget,
     tree: NodeTree,
     buses: AudioBuses,
     control_buses: ControlBuses,
@@ -91,7 +92,7 @@ impl Engine {
         Engine {
             world,
             asks_realtime: options.realtime,
-            max_commands_per_block: options.max_commands_per_block,
+            command_budget: CommandBudget::new(options),
             tree: NodeTree::new(options.max_nodes),
             buses: AudioBuses::new(options.block_size, options.inputs, options.outputs, options.max_audio_buses),
             control_buses: ControlBuses::new(options.max_control_buses),
@@ -184,7 +185,8 @@ impl Engine {
         self.control_buses.begin_block();
         self.resources.collect_worker_results(&mut self.outbox);
         self.apply_scheduled();
-        self.apply_commands();
+        self.apply_commands(started);
+        let applied = Instant::now();
 
         let mut became_done = std::mem::take(&mut self.became_done);
         let outbox = &mut self.outbox;
@@ -240,7 +242,9 @@ impl Engine {
         self.status.set_commands_settled(self.commands_taken);
         self.clock.end_block();
         self.outbox.wake();
-        self.measure_load(started.elapsed().as_secs_f64());
+        let ended = Instant::now();
+        self.command_budget.block_ended(applied, ended);
+        self.measure_load((ended - started).as_secs_f64());
     }
 
     /// Takes worker results and applies queued commands as at the start of the next
@@ -251,7 +255,7 @@ impl Engine {
     #[cfg_attr(feature = "rtsan", rtsan_standalone::nonblocking)]
     pub fn service(&mut self) {
         self.resources.collect_worker_results(&mut self.outbox);
-        self.apply_commands();
+        self.apply_commands(Instant::now());
         self.resource_bookkeeping();
         self.status.set_resources(self.resources.live_count(), self.resources.running());
         self.status.set_clock(self.scheduler.len(), self.clock.rate());
@@ -311,7 +315,7 @@ impl Engine {
         }
     }
 
-    fn apply_commands(&mut self) {
+    fn apply_commands(&mut self, started: Instant) {
         let mut applied = 0u64;
         // Only whole groups: a datagram still being queued waits for the next block.
         let available = self.commands.slots();
@@ -326,10 +330,10 @@ impl Engine {
             }
             Err(_) => 0,
         };
-        let bound = self.max_commands_per_block;
+        let mut budget = self.command_budget.start(started);
         let mut group_open = false;
         while complete > 0 {
-            if !group_open && applied as usize >= bound {
+            if !group_open && !budget.takes_more(applied as usize) {
                 // Whole datagrams wait for the next block; the one in hand was finished.
                 self.status.add_commands_deferred();
                 break;

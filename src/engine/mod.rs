@@ -17,6 +17,7 @@ mod block_reports;
 mod bus_values;
 mod clock;
 mod command;
+mod command_budget;
 mod control_buses;
 mod control_changes;
 mod control_query;

@@ -36,10 +36,15 @@ pub struct EngineOptions {
     pub workers: usize,
     /// Commands the network side may queue ahead of the audio thread.
     pub command_queue_capacity: usize,
+    /// The commands one block takes from the command queue whatever the time they take, in
+    /// whole datagrams; past them, a block takes more only while its commands and the
+    /// previous block's rendering fit in three quarters of its period (the wall clock
+    /// only: a score's commands never wait). A flood of commands then cannot make a block
+    /// late.
+    pub min_commands_per_block: usize,
     /// The most commands one block takes from the command queue, in whole datagrams: once
     /// a block has taken this many, the datagrams after wait for the next block (one
-    /// datagram larger than this is still taken whole). A flood of commands then cannot
-    /// make a block late.
+    /// datagram larger than this is still taken whole).
     pub max_commands_per_block: usize,
     /// Events the audio thread may queue ahead of the network side.
     pub event_queue_capacity: usize,
@@ -73,7 +78,8 @@ impl Default for EngineOptions {
             clock: ClockMode::Wall,
             workers: 2,
             command_queue_capacity: 4096,
-            max_commands_per_block: 1024,
+            min_commands_per_block: 1024,
+            max_commands_per_block: 4096,
             event_queue_capacity: 8192,
             job_deadline: Duration::from_secs(60),
             realtime: false,
@@ -128,6 +134,7 @@ impl EngineOptions {
             ("max scheduled", self.max_scheduled, 1 << 22),
             ("workers", self.workers, 64),
             ("command queue capacity", self.command_queue_capacity, 1 << 20),
+            ("min commands per block", self.min_commands_per_block, usize::MAX),
             ("max commands per block", self.max_commands_per_block, usize::MAX),
             ("event queue capacity", self.event_queue_capacity, 1 << 20),
         ] {

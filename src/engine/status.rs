@@ -101,7 +101,8 @@ pub struct StatusSnapshot {
     /// Worker jobs that overran their deadline and were answered for as timed out.
     pub jobs_timed_out: u64,
     /// Blocks that left whole datagrams of commands waiting for the next block because
-    /// they had taken `max_commands_per_block`.
+    /// they had taken as many as they may (`max_commands_per_block`, or past
+    /// `min_commands_per_block` all their time allows).
     pub commands_deferred: u64,
     /// Whether the thread that runs blocks got realtime scheduling.
     pub realtime: bool,
