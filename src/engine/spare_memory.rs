@@ -15,27 +15,19 @@ use std::sync::OnceLock;
 use crossbeam_channel::{Receiver, Sender};
 
 /// How many bytes of spare Synth blocks one SynthDef keeps at most.
-pub const SPARE_BYTES_PER_SYNTHDEF: usize = 512 * 1024;
+pub const SPARE_BYTES_PER_SYNTHDEF: usize = 4 * 1024 * 1024;
 
-/// How many spare blocks one SynthDef keeps at most, however small they are.
-pub const MAX_SPARE_BLOCKS: usize = 1024;
+/// How many spare blocks one SynthDef keeps at most, however small they are: as many as
+/// the Synths one full command queue can make (the default queue holds 4096 commands), so
+/// that a flood of `/synth/new`s and frees keeps reusing the same blocks. The FIFO takes
+/// 16 bytes a block it can hold, made when the SynthDef's first Synth is freed.
+pub const MAX_SPARE_BLOCKS: usize = 4096;
 
-/// A block of memory from the global allocator, with the layout it was allocated with;
-/// freed when dropped.
-struct Block {
-    ptr: NonNull<u8>,
-    layout: Layout,
-}
+/// A spare block, of the layout its FIFO keeps.
+struct SpareBlock(NonNull<u8>);
 
 // SAFETY: a block is plain memory no one else points into while it waits in the FIFO.
-unsafe impl Send for Block {}
-
-impl Drop for Block {
-    fn drop(&mut self) {
-        // SAFETY: allocated by the global allocator with this layout, and owned here.
-        unsafe { std::alloc::dealloc(self.ptr.as_ptr(), self.layout) }
-    }
-}
+unsafe impl Send for SpareBlock {}
 
 /// One SynthDef's spare Synth blocks, all of one layout (the first block given back
 /// decides it and how many are kept: [`SPARE_BYTES_PER_SYNTHDEF`] worth, at most
@@ -43,7 +35,7 @@ impl Drop for Block {
 #[derive(Default)]
 pub struct SpareMemory {
     /// The layout of the blocks kept, and the FIFO they wait in.
-    fifo: OnceLock<(Layout, Sender<Block>, Receiver<Block>)>,
+    fifo: OnceLock<(Layout, Sender<SpareBlock>, Receiver<SpareBlock>)>,
 }
 
 impl SpareMemory {
@@ -54,10 +46,7 @@ impl SpareMemory {
         if *kept != layout {
             return None;
         }
-        let block = rx.try_recv().ok()?;
-        let ptr = block.ptr;
-        std::mem::forget(block);
-        Some(ptr)
+        rx.try_recv().ok().map(|block| block.0)
     }
 
     /// Keeps `ptr`'s block for a later [`take`](Self::take), or frees it if enough are
@@ -67,18 +56,29 @@ impl SpareMemory {
     /// `ptr` must have been allocated by the global allocator with `layout`, and nothing
     /// may use it afterwards.
     pub unsafe fn give(&self, ptr: NonNull<u8>, layout: Layout) {
-        let block = Block { ptr, layout };
-        if layout.size() > SPARE_BYTES_PER_SYNTHDEF {
-            return;
+        if layout.size() <= SPARE_BYTES_PER_SYNTHDEF {
+            let (kept, tx, _) = self.fifo.get_or_init(|| {
+                let blocks = (SPARE_BYTES_PER_SYNTHDEF / layout.size().max(1)).min(MAX_SPARE_BLOCKS);
+                let (tx, rx) = crossbeam_channel::bounded(blocks);
+                (layout, tx, rx)
+            });
+            if *kept == layout && tx.try_send(SpareBlock(ptr)).is_ok() {
+                return;
+            }
         }
-        let (kept, tx, _) = self.fifo.get_or_init(|| {
-            let blocks = (SPARE_BYTES_PER_SYNTHDEF / layout.size().max(1)).min(MAX_SPARE_BLOCKS);
-            let (tx, rx) = crossbeam_channel::bounded(blocks);
-            (layout, tx, rx)
-        });
-        if *kept == layout {
-            // Full: the block is freed here.
-            let _ = tx.try_send(block);
+        // Not kept: of another layout, too large, or enough are kept.
+        // SAFETY: allocated by the global allocator with `layout` (the caller's promise).
+        unsafe { std::alloc::dealloc(ptr.as_ptr(), layout) }
+    }
+}
+
+impl Drop for SpareMemory {
+    fn drop(&mut self) {
+        if let Some((layout, _, rx)) = self.fifo.get() {
+            for block in rx.try_iter() {
+                // SAFETY: every block in the FIFO was allocated with the layout it keeps.
+                unsafe { std::alloc::dealloc(block.0.as_ptr(), *layout) }
+            }
         }
     }
 }
