@@ -21,7 +21,7 @@ use super::{ClockMode, EngineOptions};
 pub const BLOCK_SHARE: f64 = 0.75;
 
 /// Commands taken between two looks at the clock, past the minimum.
-const CHECK_EVERY: usize = 32;
+const CHECK_EVERY: usize = 64;
 
 /// The rule for how many commands one block takes.
 #[derive(Debug)]
