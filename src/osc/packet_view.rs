@@ -134,11 +134,7 @@ fn check(packet: PacketView<'_>) -> Result<(), DecodeError> {
     match packet {
         PacketView::Message(m) => {
             let mut args = m.args;
-            while let Some(arg) = args.read_next::<UNCHECKED>()? {
-                if let Arg::Array(items) = arg {
-                    check_array(items)?;
-                }
-            }
+            while args.skip_next()? {}
             if !args.data.at_end() {
                 return Err(DecodeError("bytes left over after the message's arguments"));
             }
@@ -152,15 +148,6 @@ fn check(packet: PacketView<'_>) -> Result<(), DecodeError> {
             Ok(())
         }
     }
-}
-
-fn check_array(mut items: ArgList<'_>) -> Result<(), DecodeError> {
-    while let Some(arg) = items.read_next::<UNCHECKED>()? {
-        if let Arg::Array(inner) = arg {
-            check_array(inner)?;
-        }
-    }
-    Ok(())
 }
 
 impl<'a> BundleView<'a> {
@@ -272,6 +259,50 @@ impl<'a> ArgList<'a> {
             _ => return Err(DecodeError("a type tag this server does not know")),
         };
         Ok(Some(arg))
+    }
+}
+
+impl ArgList<'_> {
+    /// Steps past the next argument, checking it as [`read_next`](Self::read_next) reads
+    /// bytes not checked yet (an array's items too), without making an [`Arg`] of it;
+    /// whether there was one.
+    fn skip_next(&mut self) -> Result<bool, DecodeError> {
+        let Some((&tag, rest)) = self.tags.split_first() else { return Ok(false) };
+        self.tags = rest;
+        let r = &mut self.data;
+        match tag {
+            b'i' | b'f' | b'r' | b'm' => {
+                r.u32()?;
+            }
+            b'h' | b'd' | b't' => {
+                r.u64()?;
+            }
+            b's' => {
+                r.str::<UNCHECKED>()?;
+            }
+            b'b' => {
+                let size = r.u32()? as usize;
+                r.take(size).ok_or(DecodeError("a blob is longer than the bytes that follow it"))?;
+                r.align()?;
+            }
+            b'c' => {
+                char::from_u32(r.u32()?).ok_or(DecodeError("a char argument is not a character"))?;
+            }
+            b'T' | b'F' | b'N' | b'I' => {}
+            b'[' => {
+                if self.depth >= MAX_ARRAY_DEPTH {
+                    return Err(DecodeError("arrays nest too deeply"));
+                }
+                let end = closing_bracket(self.tags).ok_or(DecodeError("an unclosed '[' in the type tags"))?;
+                let mut items = ArgList { tags: &self.tags[..end], data: self.data, depth: self.depth + 1 };
+                while items.skip_next()? {}
+                self.data = items.data;
+                self.tags = &self.tags[end + 1..];
+            }
+            b']' => return Err(DecodeError("']' without '[' in the type tags")),
+            _ => return Err(DecodeError("a type tag this server does not know")),
+        }
+        Ok(true)
     }
 }
 
@@ -475,6 +506,61 @@ mod tests {
     }
 
     #[test]
+    fn checking_arguments_refuses_what_reading_them_refuses_and_ends_where_reading_ends() {
+        // What checking stood for: every argument read as bytes not checked yet, an
+        // array's items once more.
+        fn read_all(args: &mut ArgList<'_>) -> Result<(), DecodeError> {
+            while let Some(arg) = args.read_next::<UNCHECKED>()? {
+                if let Arg::Array(mut items) = arg {
+                    read_all(&mut items)?;
+                }
+            }
+            Ok(())
+        }
+        let good = encoded(vec![
+            OscType::Int(7),
+            OscType::String("é".into()),
+            OscType::Blob(vec![1, 2, 3]),
+            array(vec![OscType::Float(0.5), array(vec![OscType::Long(5), OscType::Char('x')])]),
+            OscType::Double(2.0),
+            OscType::Time((1, 2).into()),
+            OscType::Color(rosc::OscColor { red: 1, green: 2, blue: 3, alpha: 4 }),
+            OscType::Midi(rosc::OscMidiMessage { port: 0, status: 0x90, data1: 60, data2: 100 }),
+            OscType::Bool(true),
+            OscType::Nil,
+            OscType::Inf,
+            OscType::String("sine".into()),
+        ]);
+        let mut packets = Vec::new();
+        for at in 0..good.len() {
+            for byte in [0x00, 0x01, 0x7f, 0x80, 0xff, b'[', b']', b's', b'b', b'c', b'q'] {
+                let mut bytes = good.clone();
+                bytes[at] = byte;
+                packets.push(bytes);
+            }
+            packets.push(good[..at].to_vec());
+        }
+        packets.push(good);
+        let mut refused = 0;
+        for bytes in &packets {
+            let Ok(PacketView::Message(m)) = view_packet::<UNCHECKED>(bytes) else { continue };
+            let (mut read, mut skipped) = (m.args, m.args);
+            let by_reading = read_all(&mut read);
+            let by_skipping = (|| {
+                while skipped.skip_next()? {}
+                Ok(())
+            })();
+            assert_eq!(by_skipping, by_reading, "{bytes:?}");
+            if by_reading.is_ok() {
+                assert_eq!(skipped.data.pos, read.data.pos, "{bytes:?}");
+            } else {
+                refused += 1;
+            }
+        }
+        assert!(refused > 100, "the mutations reach the checks ({refused} refused)");
+    }
+
+    #[test]
     fn strings_of_every_length_and_byte_are_read_as_a_bytewise_reader_reads_them() {
         let bytewise = |rest: &[u8]| -> Result<(usize, bool), DecodeError> {
             let nul = rest.iter().position(|b| *b == 0).ok_or(DecodeError("a string is not terminated"))?;
@@ -483,10 +569,10 @@ mod tests {
             }
             Ok((nul, rest[..nul].is_ascii()))
         };
-        for len in 0..12 {
+        for len in 0..20 {
             for byte in [b'a', 0x7f, 0x80, 0xc3, 0xff] {
                 for at in 0..len.max(1) {
-                    for size in 0..16 {
+                    for size in 0..24 {
                         let mut bytes = vec![b'x'; len];
                         if at < len {
                             bytes[at] = byte;
