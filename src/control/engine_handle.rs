@@ -141,6 +141,9 @@ impl EngineHandle {
             }
             return Err(QueueFull { capacity: self.options.command_queue_capacity });
         }
+        for command in commands.iter_mut() {
+            command.last_of_group = false;
+        }
         let Some(last) = commands.last_mut() else { return Ok(()) };
         last.last_of_group = true;
         // Cannot fail: the room was checked and this thread is the only producer.
