@@ -17,8 +17,7 @@ impl<'a> AudioInputs<'a> {
     /// # Panics
     /// If the layout does not fit in `data` (a bug in the host, checked once per call).
     pub(crate) fn new(data: &'a [f32], count: usize, stride: usize, offset: usize, frames: usize) -> Self {
-        assert!(offset + frames <= stride || count == 0);
-        assert!(count * stride <= data.len());
+        assert!(count == 0 || (offset + frames <= stride && count * stride <= data.len()));
         AudioInputs { data, stride, offset, frames, count }
     }
 
@@ -62,8 +61,7 @@ impl<'a> AudioOutputs<'a> {
     /// # Panics
     /// If the layout does not fit in `data` (a bug in the host).
     pub(crate) fn new(data: &'a mut [f32], count: usize, stride: usize, offset: usize, frames: usize) -> Self {
-        assert!(offset + frames <= stride || count == 0);
-        assert!(count * stride <= data.len());
+        assert!(count == 0 || (offset + frames <= stride && count * stride <= data.len()));
         AudioOutputs { data, stride, offset, frames, count }
     }
 

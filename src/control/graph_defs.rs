@@ -4,8 +4,9 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use oscine_plugin_api::{FileAccess, SynthDefTable};
+use oscine_plugin_api::FileAccess;
 
 use super::EngineHandle;
 use crate::graph::{GraphError, GraphSynthDef};
@@ -86,12 +87,12 @@ impl EngineHandle {
                 let registry = self.registry();
                 let graph = GraphSynthDef::new(&def, &world, &|name| registry.ugen(name).cloned())?;
                 graph.check(&world).map_err(|reason| GraphDefError::Unit { def: def.name.clone(), reason })?;
-                tables.push((def.name.clone(), SynthDefTable::dynamic(graph)));
+                tables.push((def.name.clone(), Arc::new(graph)));
             }
         }
         let names = tables.iter().map(|(n, _)| n.clone()).collect();
-        for (_, table) in tables {
-            self.registry_mut().install_graph(table);
+        for (_, graph) in tables {
+            self.registry_mut().install_graph(graph);
         }
         Ok(names)
     }

@@ -6,6 +6,7 @@ use oscine_plugin_api::{Registrar, ResourceDef, ResourceDefInfo, SynthDefTable, 
 use super::name_hash::NameHash;
 use super::plugin::{InstallError, InstallMode, PluginDefinitions, PluginRecord, PluginSource, UninstallError};
 use crate::engine::{ControlNameId, ResourceDefId, ResourceDefRef, SynthDefEntry};
+use crate::graph::{GraphSynthDef, SharedGraphDef};
 
 /// Every SynthDef and ResourceDef the engine knows, by name, with what each said about
 /// itself cached, control and resource port names interned, and the plugins they came
@@ -149,7 +150,7 @@ impl Registry {
             self.add_resource_def(def);
         }
         for table in plugin.synthdefs {
-            self.add_synthdef(table);
+            self.add_synthdef(table, None);
         }
         for ugen in plugin.ugens {
             self.ugens.insert(ugen.name().to_owned(), Arc::new(ugen));
@@ -161,8 +162,9 @@ impl Registry {
 
     /// Installs a SynthDef made from a graph, replacing any SynthDef of its name for new
     /// Synths (as scsynth's `/d_recv` does).
-    pub fn install_graph(&mut self, table: SynthDefTable) {
-        self.add_synthdef(table);
+    pub fn install_graph(&mut self, graph: Arc<GraphSynthDef>) {
+        let table = SynthDefTable::dynamic(SharedGraphDef(graph.clone()));
+        self.add_synthdef(table, Some(graph));
     }
 
     /// Removes a SynthDef made from a graph; Synths built from it keep it.
@@ -282,14 +284,14 @@ impl Registry {
         }
     }
 
-    fn add_synthdef(&mut self, def: SynthDefTable) {
+    fn add_synthdef(&mut self, def: SynthDefTable, graph: Option<Arc<GraphSynthDef>>) {
         let info = def.info();
         let controls: Vec<String> = info.controls.iter().map(|spec| spec.name.to_string()).collect();
         let ports: Vec<String> = info.resource_ports.iter().map(|port| port.name.to_string()).collect();
         let controls = controls.iter().map(|name| self.intern(name)).collect();
         let port_names = ports.iter().map(|name| self.intern(name)).collect();
         let port_defs = self.port_defs_of(info);
-        let entry = SynthDefEntry::new(Arc::new(def), controls, port_names, port_defs);
+        let entry = SynthDefEntry::new(Arc::new(def), controls, port_names, port_defs).with_graph(graph);
         self.entries.insert(entry.name().to_owned(), Arc::new(entry));
     }
 
@@ -334,7 +336,7 @@ impl Registry {
 /// tests): a later definition with the same name replaces an earlier one.
 impl Registrar for Registry {
     fn register_synthdef(&mut self, def: SynthDefTable) {
-        self.add_synthdef(def);
+        self.add_synthdef(def, None);
         self.resolve_port_defs();
     }
 

@@ -12,13 +12,14 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 
 use oscine_plugin_api::{
-    AcquireError, Buses, ControlMap, ControlMaps, DoneAction, PortBindings, ProcessArgs, ProcessStatus, Reports,
-    Resource, ResourceAccess, ResourceBinding, ResourceId,
+    AcquireError, Buses, ControlMap, ControlMaps, DoneAction, Panicked, PortBindings, ProcessArgs, ProcessStatus,
+    Reports, Resource, ResourceAccess, ResourceBinding, ResourceId,
 };
 
 use super::{
     BusMapping, DoneFlags, EngineError, Garbage, InlineVec, NumberedBuses, ResourceDefId, ResourcePool, SynthDefEntry,
 };
+use crate::graph::GraphCall;
 
 /// How many AudioBuses one Synth output port can feed at once.
 pub const MAX_BUSES_PER_OUTPUT: usize = 4;
@@ -542,26 +543,32 @@ impl SynthInstance {
         let mut cursor = from;
         let mut said_done = false;
         let mut action = None;
-        for i in 0..changes {
-            let change = self.parts().pending[i];
-            if change.offset > cursor && change.offset < to {
-                match self.run(buses, access, frame, reports, wire_buffers, cursor..change.offset) {
+        let mut next_change = 0;
+        // The block in runs split at the frames of the changes due inside it: each change
+        // takes effect at its frame, those due at or outside the block's ends at once.
+        loop {
+            let mut end = to;
+            while next_change < changes {
+                let change = self.parts().pending[next_change];
+                if change.offset > cursor && change.offset < to {
+                    end = change.offset;
+                    break;
+                }
+                self.parts().controls[change.index] = change.value;
+                next_change += 1;
+            }
+            if cursor < end {
+                match self.run(buses, access, frame, reports, wire_buffers, cursor..end) {
                     Some(Said::Done) => said_done = true,
                     Some(Said::Action(a)) => action = action.or(Some(a)),
                     Some(Said::Nothing) => {}
                     None => return ProcessOutcome::Faulted,
                 }
-                cursor = change.offset;
             }
-            self.parts().controls[change.index] = change.value;
-        }
-        if cursor < to {
-            match self.run(buses, access, frame, reports, wire_buffers, cursor..to) {
-                Some(Said::Done) => said_done = true,
-                Some(Said::Action(a)) => action = action.or(Some(a)),
-                Some(Said::Nothing) => {}
-                None => return ProcessOutcome::Faulted,
+            if end == to {
+                break;
             }
+            cursor = end;
         }
         let (entry, parts) = self.split();
         for &c in &entry.info().trigger_controls {
@@ -626,11 +633,63 @@ impl SynthInstance {
         frame: u64,
         reports: &mut dyn Reports,
         wire_buffers: &mut [f32],
-        std::ops::Range { start: from, end: to }: std::ops::Range<usize>,
+        frames: std::ops::Range<usize>,
     ) -> Option<Said> {
+        let result = match self.entry.graph() {
+            Some(graph) => {
+                let l = &self.layout;
+                let base = self.memory.as_ptr();
+                let n = self.entry.controls().len();
+                // SAFETY: as in `split`, for the controls, their maps and the state alone,
+                // which a graph Synth's call reads (it has no audio or resource ports); the
+                // state was built by the graph and only this Synth uses it.
+                unsafe {
+                    let call = GraphCall {
+                        sample_rate: self.sample_rate,
+                        frame: frame + frames.start as u64,
+                        offset: frames.start,
+                        frames: frames.len(),
+                        controls: std::slice::from_raw_parts(base.add(l.controls as usize).cast(), n),
+                        control_maps: ControlMaps::new(std::slice::from_raw_parts(
+                            base.add(l.bus_maps as usize).cast(),
+                            n,
+                        )),
+                        buses,
+                        access,
+                        reports,
+                        wire_buffers,
+                    };
+                    graph.run(NonNull::new_unchecked(base.add(l.state as usize)), call)
+                }
+            }
+            None => self.run_table(buses, access, frame, reports, wire_buffers, frames),
+        };
+        match result {
+            Ok(ProcessStatus::Faulted) | Err(_) => {
+                self.faulted = true;
+                None
+            }
+            Ok(ProcessStatus::Done) => Some(Said::Done),
+            Ok(ProcessStatus::DoneAction(action)) => Some(Said::Action(action)),
+            Ok(_) => Some(Said::Nothing),
+        }
+    }
+
+    /// [`run`](Self::run) for a Synth of a plugin's SynthDef, through its table: its audio
+    /// inputs read from their buses before the call, its outputs written to theirs after.
+    fn run_table(
+        &mut self,
+        buses: &mut NumberedBuses<'_>,
+        access: &dyn ResourceAccess,
+        frame: u64,
+        reports: &mut dyn Reports,
+        wire_buffers: &mut [f32],
+        std::ops::Range { start: from, end: to }: std::ops::Range<usize>,
+    ) -> Result<ProcessStatus, Panicked> {
         let b = self.layout.block_size as usize;
         let sample_rate = self.sample_rate;
         let (entry, parts) = self.split();
+        let outputs = parts.output_maps.len();
         // Channel `k` of the inputs and outputs is `k * b..(k + 1) * b`; indexed, not
         // chunked, as chunking divides by the block size.
         for (k, mapping) in parts.input_maps.iter().enumerate() {
@@ -657,29 +716,21 @@ impl SynthInstance {
             wire_buffers,
         };
         // SAFETY: the state was built by this table and only this Synth uses it.
-        let status = match unsafe { entry.table().process(parts.state, args) } {
-            Ok(ProcessStatus::Faulted) | Err(_) => {
-                self.faulted = true;
-                return None;
+        let status = unsafe { entry.table().process(parts.state, args) }?;
+        if outputs > 0 && status != ProcessStatus::Faulted {
+            let parts = self.parts();
+            if status == ProcessStatus::OutputsUntouched {
+                for k in 0..outputs {
+                    parts.outputs[k * b + from..k * b + to].fill(0.0);
+                }
             }
-            Ok(status) => status,
-        };
-        let parts = self.parts();
-        if status == ProcessStatus::OutputsUntouched {
-            for k in 0..parts.output_maps.len() {
-                parts.outputs[k * b + from..k * b + to].fill(0.0);
-            }
-        }
-        for (k, maps) in parts.output_maps.iter().enumerate() {
-            for m in maps.iter() {
-                buses.audio.write(m, from, &parts.outputs[k * b + from..k * b + to]);
+            for (k, maps) in parts.output_maps.iter().enumerate() {
+                for m in maps.iter() {
+                    buses.audio.write(m, from, &parts.outputs[k * b + from..k * b + to]);
+                }
             }
         }
-        Some(match status {
-            ProcessStatus::Done => Said::Done,
-            ProcessStatus::DoneAction(action) => Said::Action(action),
-            _ => Said::Nothing,
-        })
+        Ok(status)
     }
 }
 

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use oscine_plugin_api::{ControlSpec, SynthDefInfo, SynthDefTable};
 
 use super::{ControlNameId, ResourceDefId, SpareMemory};
+use crate::graph::GraphSynthDef;
 
 /// A registered SynthDef with what the engine derives from it once: its description, the
 /// interned names of its controls and resource ports, and the ResourceDef each resource
@@ -25,6 +26,8 @@ pub struct SynthDefEntry {
     port_defs: Box<[Option<ResourceDefId>]>,
     /// Its freed Synths' allocations, for the next Synths.
     spare: SpareMemory,
+    /// The graph, for a SynthDef made from one: the engine runs its Synths directly.
+    graph: Option<Arc<GraphSynthDef>>,
 }
 
 /// A control or a resource port of a Synth, resolved from a name or an index.
@@ -52,7 +55,20 @@ impl SynthDefEntry {
             resource_port_name_ids: resource_port_name_ids.into(),
             port_defs: port_defs.into(),
             spare: SpareMemory::default(),
+            graph: None,
         }
+    }
+
+    /// This entry, for the SynthDef made from `graph` (its table holds the same graph).
+    /// Context: NRT (registration).
+    pub(crate) fn with_graph(self, graph: Option<Arc<GraphSynthDef>>) -> Self {
+        SynthDefEntry { graph, ..self }
+    }
+
+    /// The graph of a SynthDef made from one.
+    #[inline]
+    pub(crate) fn graph(&self) -> Option<&GraphSynthDef> {
+        self.graph.as_deref()
     }
 
     /// Its freed Synths' allocations, kept for the next Synths of this def.
@@ -120,6 +136,7 @@ impl SynthDefEntry {
             resource_port_name_ids: self.resource_port_name_ids.clone(),
             port_defs: port_defs.into(),
             spare: SpareMemory::default(),
+            graph: self.graph.clone(),
         }
     }
 

@@ -11,3 +11,4 @@ mod synthdef;
 
 pub use plan::GraphError;
 pub use synthdef::GraphSynthDef;
+pub(crate) use synthdef::{GraphCall, SharedGraphDef};

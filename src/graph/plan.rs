@@ -179,6 +179,10 @@ pub(super) struct BusSums {
     /// Each output of the unit that the `Out` writes, with the bus it goes to, counted
     /// from the bus number.
     pub(super) outputs: Box<[(usize, usize)]>,
+    /// Bit `i` for each output `i` in `outputs`: when the unit took all of these sums
+    /// ([`UnitIo::taken_bus_sums`](oscine_plugin_api::UnitIo::taken_bus_sums)), the host
+    /// has none left to add.
+    pub(super) all: u8,
 }
 
 /// A [`Step`]'s parts as byte offsets in the state.
@@ -430,6 +434,7 @@ impl Plan {
                 },
                 sums: sums[index].take().map(|FoldedOut { out, outputs }| BusSums {
                     bus: inputs_at + units[out].first_input * std::mem::size_of::<Wire>(),
+                    all: outputs.iter().fold(0, |all, &(output, _)| all | 1 << output),
                     outputs,
                 }),
             })

@@ -1,12 +1,14 @@
 //! A graph SynthDef as a plugin-API SynthDef whose state is laid out at run time.
 
 use std::alloc::Layout;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 use std::sync::Arc;
 
 use oscine_plugin_api::{
-    bus_number, ActivateContext, ControlSpec, DynamicSynthDef, Finished, FoldedOut, PluginError, ProcessContext,
-    ProcessStatus, Rate, Rgen, SynthDefInfo, UGenTable, UnitContext, UnitIo, Wire, WireMut, World,
+    bus_number, ActivateContext, Buses, ControlMaps, ControlSpec, DynamicSynthDef, Finished, FoldedOut, Panicked,
+    PluginError, ProcessContext, ProcessStatus, Rate, Reports, ResourceAccess, Rgen, SynthDefInfo, UGenTable,
+    UnitContext, UnitIo, Wire, WireMut, World,
 };
 
 use super::plan::{BusSums, Header, Plan, Source, WirePlace};
@@ -24,6 +26,30 @@ pub struct GraphSynthDef {
     sample_rate: f64,
     seeds: std::sync::atomic::AtomicU32,
 }
+
+/// What one call of a graph Synth reads besides its state: a [`ProcessContext`] without
+/// the audio and resource ports, which graph Synths do not have.
+///
+/// Context: RT.
+pub(crate) struct GraphCall<'c> {
+    pub(crate) sample_rate: f64,
+    /// The engine's frame of the call's first frame.
+    pub(crate) frame: u64,
+    /// Where in the engine's block the call's first frame is.
+    pub(crate) offset: usize,
+    pub(crate) frames: usize,
+    pub(crate) controls: &'c [f32],
+    pub(crate) control_maps: ControlMaps<'c>,
+    pub(crate) buses: &'c mut dyn Buses,
+    pub(crate) access: &'c dyn ResourceAccess,
+    pub(crate) reports: &'c mut dyn Reports,
+    /// The engine's wire buffers, lent for the call.
+    pub(crate) wire_buffers: &'c mut [f32],
+}
+
+/// A graph SynthDef as its table holds it, shared with the engine's entry for it, which
+/// runs its Synths through [`GraphSynthDef::run`].
+pub(crate) struct SharedGraphDef(pub(crate) Arc<GraphSynthDef>);
 
 impl GraphSynthDef {
     /// Lays out `def` for an engine of `world`'s block size, with the UGens `ugen` finds
@@ -171,6 +197,111 @@ impl GraphSynthDef {
         true
     }
 
+    /// Runs the Synth at `place` for one call, as [`DynamicSynthDef::process`] does, for
+    /// the engine, which calls its own graph Synths without the plugin table's context; a
+    /// panic is caught (its payload leaked, as dropping it would free memory).
+    ///
+    /// Context: RT.
+    ///
+    /// # Safety
+    /// `place` holds a state `construct` built, used by nobody else meanwhile.
+    #[inline]
+    pub(crate) unsafe fn run(&self, place: NonNull<u8>, call: GraphCall<'_>) -> Result<ProcessStatus, Panicked> {
+        // SAFETY: passed on from the caller.
+        catch_unwind(AssertUnwindSafe(|| unsafe { self.render(place, call) })).map_err(|payload| {
+            std::mem::forget(payload);
+            Panicked
+        })
+    }
+
+    /// Runs the Synth at `place` for one call; [`DynamicSynthDef::process`] and
+    /// [`run`](Self::run) both come here.
+    ///
+    /// # Safety
+    /// `place` holds a state `construct` built, used by nobody else meanwhile.
+    #[inline(always)]
+    unsafe fn render(&self, place: NonNull<u8>, call: GraphCall<'_>) -> ProcessStatus {
+        let ctx = call;
+        // SAFETY: the header is at offset 0 of a live state, the local buses at
+        // `local_at`; the two do not overlap.
+        let (header, local) = unsafe {
+            (
+                &mut *(place.as_ptr() as *mut Header),
+                std::slice::from_raw_parts_mut(
+                    place.as_ptr().add(self.plan.local_at) as *mut f32,
+                    self.plan.local_floats,
+                ),
+            )
+        };
+        if header.faulted {
+            return ProcessStatus::Faulted;
+        }
+        if self.plan.lent_floats > 0 {
+            // The host's wire buffers when it lends enough, else the state's stand-in.
+            let lent = match ctx.wire_buffers.get_mut(..self.plan.lent_floats) {
+                Some(buffers) => buffers.as_mut_ptr(),
+                // SAFETY: the stand-in is inside the state.
+                None => unsafe { place.as_ptr().add(self.plan.stand_in_at) as *mut f32 },
+            };
+            if header.lent_base != lent {
+                // SAFETY: a live state used by nobody else; the wire buffers are lent for
+                // this whole call (the tables are pointed again at each call that lends
+                // others), the stand-in lives with the state.
+                unsafe { self.point_lent_wires(place, lent) };
+                header.lent_base = lent;
+            }
+        }
+        if !self.plan.control_inputs.is_empty() {
+            let controls = ctx.controls;
+            if controls.len() < self.plan.controls_read {
+                // Never so: the engine passes every control of the SynthDef.
+                header.faulted = true;
+                return ProcessStatus::Faulted;
+            }
+            if header.controls_base != controls.as_ptr() {
+                // SAFETY: a live state used by nobody else; the controls are valid for this
+                // whole call (the tables are pointed again at each call whose are not these).
+                unsafe { self.point_control_wires(place, controls.as_ptr()) };
+                header.controls_base = controls.as_ptr();
+            }
+        }
+        let mut units = UnitContext::new(
+            ctx.sample_rate,
+            self.plan.block_size,
+            ctx.frame,
+            ctx.offset,
+            ctx.frames,
+            ctx.controls,
+            ctx.buses,
+            ctx.access,
+            &mut header.rgen,
+            local,
+        )
+        .with_reports(ctx.reports)
+        .with_control_maps(ctx.control_maps);
+        if !header.initialized {
+            header.initialized = true;
+            // SAFETY: a live state, used by nobody else.
+            if !unsafe { self.init(place, &mut units) } {
+                header.faulted = true;
+                return ProcessStatus::Faulted;
+            }
+        }
+        // SAFETY: as above.
+        if !unsafe { self.next(place, ctx.frames, &mut units) } {
+            header.faulted = true;
+            return ProcessStatus::Faulted;
+        }
+        match units.done_action() {
+            Some(action) if !header.done => {
+                header.done = true;
+                ProcessStatus::DoneAction(action)
+            }
+            // Graph Synths write buses themselves; they have no output ports.
+            _ => ProcessStatus::OutputsUntouched,
+        }
+    }
+
     /// Runs every unit but the scalar-rate ones for one call, `frames` frames at audio
     /// rate; false if one panicked.
     ///
@@ -178,6 +309,7 @@ impl GraphSynthDef {
     ///
     /// # Safety
     /// `place` holds a state `construct` built, used by nobody else meanwhile.
+    #[inline(always)]
     unsafe fn next(&self, place: NonNull<u8>, frames: usize, ctx: &mut UnitContext<'_>) -> bool {
         let base = place.as_ptr();
         for step in &self.plan.steps {
@@ -193,6 +325,7 @@ impl GraphSynthDef {
             };
             // SAFETY: the plan's offset is of the folded `Out`'s bus number slot.
             let folded = step.sums.as_ref().and_then(|s| unsafe { folded_out(s, base) });
+            let all = step.sums.as_ref().map_or(0, |s| s.all);
             // SAFETY: the wires point into this state's wire area, the plan's constants or
             // the lent wires (pointed at this call's wire buffers), an audio-rate one a
             // block of values, each output its own, disjoint from every input.
@@ -209,7 +342,7 @@ impl GraphSynthDef {
             if unsafe { step.table.next(NonNull::new_unchecked(base.add(step.state)), &mut io) }.is_err() {
                 return false;
             }
-            if let Some(folded) = folded {
+            if let Some(folded) = folded.filter(|_| io.taken_bus_sums() != all) {
                 let taken = io.taken_bus_sums();
                 for &(output, channel) in folded.outputs {
                     if taken & (1 << output) == 0 {
@@ -360,84 +493,20 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
     }
 
     unsafe fn process(&self, place: NonNull<u8>, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
-        // SAFETY: the header is at offset 0 of a live state, the local buses at
-        // `local_at`; the two do not overlap.
-        let (header, local) = unsafe {
-            (
-                &mut *(place.as_ptr() as *mut Header),
-                std::slice::from_raw_parts_mut(
-                    place.as_ptr().add(self.plan.local_at) as *mut f32,
-                    self.plan.local_floats,
-                ),
-            )
+        let call = GraphCall {
+            sample_rate: ctx.sample_rate,
+            frame: ctx.frame,
+            offset: ctx.offset,
+            frames: ctx.frames,
+            controls: ctx.controls,
+            control_maps: ctx.control_maps,
+            buses: &mut *ctx.buses,
+            access: ctx.access,
+            reports: &mut *ctx.reports,
+            wire_buffers: &mut *ctx.wire_buffers,
         };
-        if header.faulted {
-            return ProcessStatus::Faulted;
-        }
-        if self.plan.lent_floats > 0 {
-            // The host's wire buffers when it lends enough, else the state's stand-in.
-            let lent = match ctx.wire_buffers.get_mut(..self.plan.lent_floats) {
-                Some(buffers) => buffers.as_mut_ptr(),
-                // SAFETY: the stand-in is inside the state.
-                None => unsafe { place.as_ptr().add(self.plan.stand_in_at) as *mut f32 },
-            };
-            if header.lent_base != lent {
-                // SAFETY: a live state used by nobody else; the wire buffers are lent for
-                // this whole call (the tables are pointed again at each call that lends
-                // others), the stand-in lives with the state.
-                unsafe { self.point_lent_wires(place, lent) };
-                header.lent_base = lent;
-            }
-        }
-        if !self.plan.control_inputs.is_empty() {
-            let controls = ctx.controls;
-            if controls.len() < self.plan.controls_read {
-                // Never so: the engine passes every control of the SynthDef.
-                header.faulted = true;
-                return ProcessStatus::Faulted;
-            }
-            if header.controls_base != controls.as_ptr() {
-                // SAFETY: a live state used by nobody else; the controls are valid for this
-                // whole call (the tables are pointed again at each call whose are not these).
-                unsafe { self.point_control_wires(place, controls.as_ptr()) };
-                header.controls_base = controls.as_ptr();
-            }
-        }
-        let mut units = UnitContext::new(
-            ctx.sample_rate,
-            self.plan.block_size,
-            ctx.frame,
-            ctx.offset,
-            ctx.frames,
-            ctx.controls,
-            &mut *ctx.buses,
-            ctx.access,
-            &mut header.rgen,
-            local,
-        )
-        .with_reports(&mut *ctx.reports)
-        .with_control_maps(ctx.control_maps);
-        if !header.initialized {
-            header.initialized = true;
-            // SAFETY: a live state, used by nobody else.
-            if !unsafe { self.init(place, &mut units) } {
-                header.faulted = true;
-                return ProcessStatus::Faulted;
-            }
-        }
-        // SAFETY: as above.
-        if !unsafe { self.next(place, ctx.frames, &mut units) } {
-            header.faulted = true;
-            return ProcessStatus::Faulted;
-        }
-        match units.done_action() {
-            Some(action) if !header.done => {
-                header.done = true;
-                ProcessStatus::DoneAction(action)
-            }
-            // Graph Synths write buses themselves; they have no output ports.
-            _ => ProcessStatus::OutputsUntouched,
-        }
+        // SAFETY: passed on from the caller.
+        unsafe { self.render(place, call) }
     }
 
     fn units(&self) -> usize {
@@ -491,6 +560,50 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
         }
         // SAFETY: the header was written by `construct`.
         unsafe { std::ptr::drop_in_place(base as *mut Header) };
+    }
+}
+
+// SAFETY: every method is the graph's own, on the same states.
+unsafe impl DynamicSynthDef for SharedGraphDef {
+    fn info(&self) -> SynthDefInfo {
+        self.0.info()
+    }
+
+    fn state_layout(&self) -> Layout {
+        self.0.state_layout()
+    }
+
+    unsafe fn construct(&self, world: &World, controls: &[f32], place: NonNull<u8>) -> Result<(), PluginError> {
+        // SAFETY: passed on from the caller.
+        unsafe { self.0.construct(world, controls, place) }
+    }
+
+    unsafe fn activate(&self, place: NonNull<u8>, ctx: &ActivateContext<'_>) {
+        // SAFETY: passed on from the caller.
+        unsafe { self.0.activate(place, ctx) }
+    }
+
+    unsafe fn process(&self, place: NonNull<u8>, ctx: &mut ProcessContext<'_>) -> ProcessStatus {
+        // SAFETY: passed on from the caller.
+        unsafe { self.0.process(place, ctx) }
+    }
+
+    unsafe fn drop_state(&self, place: NonNull<u8>) {
+        // SAFETY: passed on from the caller.
+        unsafe { self.0.drop_state(place) }
+    }
+
+    fn units(&self) -> usize {
+        self.0.units()
+    }
+
+    fn trace_layout(&self) -> Vec<(String, usize, usize)> {
+        self.0.trace_layout()
+    }
+
+    unsafe fn trace(&self, place: NonNull<u8>, out: &mut [f32]) -> usize {
+        // SAFETY: passed on from the caller.
+        unsafe { self.0.trace(place, out) }
     }
 }
 
