@@ -96,8 +96,8 @@ pub use synth::{ActivateContext, ProcessStatus, Synth};
 pub use synthdef::{AudioPort, ControlSpec, SynthDef, SynthDefInfo};
 pub use table::{DynamicSynthDef, Panicked, ProcessArgs, SynthDefTable};
 pub use ugen::{
-    DoneAction, Finished, FoldedOut, InputSpec, Rate, Rgen, UGen, UGenTable, Unit, UnitContext, UnitIo, UnitSpec, Wire,
-    WireMut,
+    DoneAction, Finished, FoldedOut, InputSpec, Rate, Rgen, UGen, UGenTable, Unit, UnitContext, UnitIo, UnitSpec,
+    UnitTemplate, Wire, WireMut,
 };
 pub use world::World;
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use oscine_plugin_api::{
     bus_number, ActivateContext, Buses, ControlMaps, ControlSpec, DynamicSynthDef, Finished, FoldedOut, Panicked,
     PluginError, ProcessContext, ProcessStatus, Rate, Reports, ResourceAccess, Rgen, SynthDefInfo, UGenTable,
-    UnitContext, UnitIo, Wire, WireMut, World,
+    UnitContext, UnitIo, UnitTemplate, Wire, WireMut, World,
 };
 
 use super::plan::{BusSums, Header, Plan, Source, WirePlace};
@@ -25,6 +25,9 @@ pub struct GraphSynthDef {
     plan: Plan,
     sample_rate: f64,
     seeds: std::sync::atomic::AtomicU32,
+    /// For each unit, in unit order, the unit built once, where its UGen's units own
+    /// nothing: a Synth copies it instead of building its own.
+    templates: Box<[Option<UnitTemplate>]>,
 }
 
 /// What one call of a graph Synth reads besides its state: a [`ProcessContext`] without
@@ -75,7 +78,13 @@ impl GraphSynthDef {
         }
         let info =
             SynthDefInfo::new(def.name.clone()).controls(&controls).with_trigger_controls(&plan.trigger_controls);
-        Ok(GraphSynthDef { info, plan, sample_rate: world.sample_rate, seeds: 0.into() })
+        // A template that fails to build leaves the unit to be built, and refused, per Synth.
+        let templates = plan
+            .units
+            .iter()
+            .map(|unit| unit.table.template(&plan.spec(unit, world.sample_rate)).and_then(Result::ok))
+            .collect();
+        Ok(GraphSynthDef { info, plan, sample_rate: world.sample_rate, seeds: 0.into(), templates })
     }
 
     /// The number of units.
@@ -472,11 +481,17 @@ unsafe impl DynamicSynthDef for GraphSynthDef {
                 };
             }
         }
-        for (built, unit) in self.plan.units.iter().enumerate() {
-            let spec = self.plan.spec(unit, self.sample_rate);
+        for (built, (unit, template)) in self.plan.units.iter().zip(&self.templates).enumerate() {
             // SAFETY: the unit's offset is laid out for its state.
             let unit_place = unsafe { NonNull::new_unchecked(base.add(unit.state)) };
-            // SAFETY: as above, and nothing lives there yet.
+            if let Some(template) = template {
+                // SAFETY: as above, and nothing lives there yet; the template is of this
+                // unit's table and spec.
+                unsafe { template.write_to(unit_place) };
+                continue;
+            }
+            let spec = self.plan.spec(unit, self.sample_rate);
+            // SAFETY: as above.
             if let Err(e) = unsafe { unit.table.build(&spec, unit_place) } {
                 for earlier in &self.plan.units[..built] {
                     // SAFETY: built above, never used again.

@@ -18,5 +18,5 @@ pub use io::{Finished, FoldedOut, UnitContext, UnitIo, Wire, WireMut};
 pub use rate::Rate;
 pub use rgen::Rgen;
 pub use spec::{InputSpec, UnitSpec};
-pub use table::UGenTable;
+pub use table::{UGenTable, UnitTemplate};
 pub use unit::{UGen, Unit};

@@ -1,6 +1,7 @@
 use std::alloc::Layout;
 use std::any::Any;
 use std::borrow::Cow;
+use std::mem::MaybeUninit;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 
@@ -48,6 +49,38 @@ pub struct UGenTable {
     next: unsafe fn(NonNull<u8>, &mut UnitIo<'_, '_>),
     drop: unsafe fn(NonNull<u8>),
     scales_output: bool,
+    /// Whether a unit owns nothing (its type needs no drop), so that a copy of its bytes is
+    /// a unit as `build` makes it.
+    copyable: bool,
+}
+
+/// A unit built once for a spec, of a UGen whose units own nothing: each copy of it is the
+/// unit [`UGenTable::build`] makes for that spec ([`UGen::build`] builds the same unit for
+/// the same spec), so a host that builds many Synths of one graph copies it into each
+/// instead of building each.
+///
+/// Context: made NRT; copied NRT.
+pub struct UnitTemplate {
+    bytes: Box<[MaybeUninit<u8>]>,
+}
+
+impl std::fmt::Debug for UnitTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnitTemplate").field("bytes", &self.bytes.len()).finish()
+    }
+}
+
+impl UnitTemplate {
+    /// Writes a copy of the unit at `place`.
+    ///
+    /// # Safety
+    /// `place` must be valid for writes of the state layout of the table that made the
+    /// template, aligned to it, and hold no live unit.
+    #[inline]
+    pub unsafe fn write_to(&self, place: NonNull<u8>) {
+        // SAFETY: passed on from the caller; the template's bytes are a whole unit.
+        unsafe { std::ptr::copy_nonoverlapping(self.bytes.as_ptr().cast::<u8>(), place.as_ptr(), self.bytes.len()) }
+    }
 }
 
 type BuildFn = unsafe fn(&(dyn Any + Send + Sync), &UnitSpec<'_>, NonNull<u8>) -> Result<(), PluginError>;
@@ -96,7 +129,42 @@ impl UGenTable {
             next: next::<U::Unit>,
             drop: drop::<U::Unit>,
             scales_output: false,
+            copyable: !std::mem::needs_drop::<U::Unit>(),
         }
+    }
+
+    /// The unit [`build`](Self::build) makes for `spec`, as a template to copy into each
+    /// Synth, for a UGen whose units own nothing (their type needs no drop); `None` for
+    /// one whose units own something, which must be built for each Synth.
+    ///
+    /// Context: NRT.
+    pub fn template(&self, spec: &UnitSpec<'_>) -> Option<Result<UnitTemplate, PluginError>> {
+        if !self.copyable {
+            return None;
+        }
+        let layout = self.state;
+        let scratch = if layout.size() == 0 {
+            NonNull::new(layout.align() as *mut u8).expect("an alignment is never 0")
+        } else {
+            // SAFETY: a layout of non-zero size.
+            match NonNull::new(unsafe { std::alloc::alloc(layout) }) {
+                Some(scratch) => scratch,
+                None => return Some(Err(PluginError::new("out of memory"))),
+            }
+        };
+        // SAFETY: the scratch is valid for the unit's layout and holds nothing.
+        let built = unsafe { self.build(spec, scratch) }.map(|()| {
+            let mut bytes = Box::new_uninit_slice(layout.size());
+            // SAFETY: both are `layout.size()` bytes and do not overlap; bytes are copied as
+            // they are, padding included.
+            unsafe { std::ptr::copy_nonoverlapping(scratch.as_ptr(), bytes.as_mut_ptr().cast::<u8>(), layout.size()) };
+            UnitTemplate { bytes }
+        });
+        if layout.size() != 0 {
+            // SAFETY: allocated above with this layout; the unit there needs no drop.
+            unsafe { std::alloc::dealloc(scratch.as_ptr(), layout) };
+        }
+        Some(built)
     }
 
     /// This table, for a UGen whose units can scale their output themselves: the host may
@@ -176,5 +244,75 @@ impl UGenTable {
     pub unsafe fn drop_unit(&self, place: NonNull<u8>) -> Result<(), String> {
         // SAFETY: passed on from the caller.
         catch_unwind(AssertUnwindSafe(|| unsafe { (self.drop)(place) })).map_err(|p| panic_text(&*p))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::alloc::Layout;
+    use std::ptr::NonNull;
+
+    use super::UGenTable;
+    use crate::{PluginError, Rate, UGen, Unit, UnitIo, UnitSpec};
+
+    /// Builds a unit that keeps the spec's sample rate and block size.
+    struct Plain;
+    #[derive(Debug, PartialEq)]
+    struct PlainUnit(f64, usize, u8);
+    impl UGen for Plain {
+        type Unit = PlainUnit;
+        fn build(&self, spec: &UnitSpec<'_>) -> Result<PlainUnit, PluginError> {
+            Ok(PlainUnit(spec.sample_rate, spec.block_size, 7))
+        }
+    }
+    impl Unit for PlainUnit {
+        fn next(&mut self, _: &mut UnitIo<'_, '_>) {}
+    }
+
+    /// Builds a unit that owns memory.
+    struct Owning;
+    struct OwningUnit(#[allow(dead_code)] Vec<f32>);
+    impl UGen for Owning {
+        type Unit = OwningUnit;
+        fn build(&self, _: &UnitSpec<'_>) -> Result<OwningUnit, PluginError> {
+            Ok(OwningUnit(vec![0.0; 4]))
+        }
+    }
+    impl Unit for OwningUnit {
+        fn next(&mut self, _: &mut UnitIo<'_, '_>) {}
+    }
+
+    fn spec() -> UnitSpec<'static> {
+        UnitSpec {
+            name: "Plain",
+            rate: Rate::Audio,
+            special_index: 0,
+            inputs: &[],
+            outputs: &[Rate::Audio],
+            sample_rate: 44_100.0,
+            block_size: 32,
+            scale: None,
+            smooth_readers: false,
+        }
+    }
+
+    #[test]
+    fn a_template_copies_into_the_unit_build_makes() {
+        let table = UGenTable::new("Plain", Plain);
+        let template = table.template(&spec()).expect("a plain unit has a template").expect("it builds");
+        let layout = Layout::new::<PlainUnit>();
+        // SAFETY: a layout of non-zero size; the place is written before it is read, and the
+        // unit needs no drop.
+        unsafe {
+            let place = NonNull::new(std::alloc::alloc(layout)).unwrap();
+            template.write_to(place);
+            assert_eq!(*place.cast::<PlainUnit>().as_ptr(), PlainUnit(44_100.0, 32, 7));
+            std::alloc::dealloc(place.as_ptr(), layout);
+        }
+    }
+
+    #[test]
+    fn a_unit_that_owns_memory_has_no_template() {
+        assert!(UGenTable::new("Owning", Owning).template(&spec()).is_none());
     }
 }

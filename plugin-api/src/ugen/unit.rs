@@ -16,7 +16,10 @@ pub trait UGen: Send + Sync + 'static {
     /// wrong number of inputs or outputs, a special index it does not know).
     ///
     /// Context: NRT. Must not touch the graph's inputs' values beyond `spec`'s constants:
-    /// they are only known when the Synth starts ([`Unit::init`]).
+    /// they are only known when the Synth starts ([`Unit::init`]). Must build the same
+    /// unit every time for the same `spec`: for a unit that owns nothing (its type needs no
+    /// drop), the host may build one and copy its bytes into every Synth of the graph
+    /// ([`UGenTable::template`](crate::UGenTable::template)).
     fn build(&self, spec: &UnitSpec<'_>) -> Result<Self::Unit, PluginError>;
 }
 
