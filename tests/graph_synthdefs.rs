@@ -538,3 +538,47 @@ fn an_out_folded_into_the_unit_it_reads_sums_into_the_buses_as_the_out_does() {
         assert_eq!(summed, written, "pan {pan}");
     }
 }
+
+#[test]
+fn a_graph_synth_renders_the_same_through_its_table_as_through_the_engines_own_call() {
+    use oscine::control::Registry;
+    use oscine::graph::GraphSynthDef;
+    use oscine::render::{RenderOptions, Renderer};
+    use oscine_plugin_api::{Registrar, SynthDefTable, World};
+
+    let bytes = file(&[scaled_oscillator("direct", "SinOsc", false, false)]);
+    let mut def = oscine::scgf::read_synthdefs(&bytes).expect("the graph reads").defs.remove(0);
+    def.name = "through-table".into();
+    let mut registry = Registry::with_builtins();
+    let graph = GraphSynthDef::new(&def, &World::new(48_000.0, 64), &|name| registry.ugen(name).cloned())
+        .expect("the graph builds");
+    // A plugin's SynthDef, which the engine runs through its table.
+    registry.register_synthdef(SynthDefTable::dynamic(graph));
+
+    let mut score = Score::new();
+    score.at(0.0, [message("/d_recv", vec![blob(bytes)])]);
+    // Started inside a block, with control changes inside blocks: calls of parts of blocks.
+    score.at(
+        21.0 / 48_000.0,
+        [
+            message("/s_new", vec![s("direct"), i(1000), i(0), i(0), s("freq"), f(1234.5)]),
+            message("/s_new", vec![s("through-table"), i(1001), i(0), i(0), s("freq"), f(1234.5), s("bus"), f(1.0)]),
+        ],
+    );
+    for (k, amp) in [0.9, 0.0, -0.25, 3.0].into_iter().enumerate() {
+        let at = (100.0 + 173.0 * k as f64) / 48_000.0;
+        score.at(
+            at,
+            [message("/n_set", vec![i(1000), s("amp"), f(amp)]), message("/n_set", vec![i(1001), s("amp"), f(amp)])],
+        );
+    }
+    score.end(2000.0 / 48_000.0);
+    let options = RenderOptions { outputs: 2, block_size: 64, ..RenderOptions::default() };
+    let channels = Renderer::with_registry(options, registry)
+        .render_to_memory(&score.to_bytes().expect("the score encodes"))
+        .expect("the score renders");
+    let bits = |c: &[f32]| c.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(channels[0].len(), 2000);
+    assert!(channels[0].iter().filter(|x| x.abs() > 0.1).count() > 100, "silent");
+    assert_eq!(bits(&channels[0]), bits(&channels[1]));
+}

@@ -230,7 +230,6 @@ impl GraphSynthDef {
     /// `place` holds a state `construct` built, used by nobody else meanwhile.
     #[inline(always)]
     unsafe fn render(&self, place: NonNull<u8>, call: GraphCall<'_>) -> ProcessStatus {
-        let ctx = call;
         // SAFETY: the header is at offset 0 of a live state, the local buses at
         // `local_at`; the two do not overlap.
         let (header, local) = unsafe {
@@ -247,7 +246,7 @@ impl GraphSynthDef {
         }
         if self.plan.lent_floats > 0 {
             // The host's wire buffers when it lends enough, else the state's stand-in.
-            let lent = match ctx.wire_buffers.get_mut(..self.plan.lent_floats) {
+            let lent = match call.wire_buffers.get_mut(..self.plan.lent_floats) {
                 Some(buffers) => buffers.as_mut_ptr(),
                 // SAFETY: the stand-in is inside the state.
                 None => unsafe { place.as_ptr().add(self.plan.stand_in_at) as *mut f32 },
@@ -261,7 +260,7 @@ impl GraphSynthDef {
             }
         }
         if !self.plan.control_inputs.is_empty() {
-            let controls = ctx.controls;
+            let controls = call.controls;
             if controls.len() < self.plan.controls_read {
                 // Never so: the engine passes every control of the SynthDef.
                 header.faulted = true;
@@ -275,19 +274,19 @@ impl GraphSynthDef {
             }
         }
         let mut units = UnitContext::new(
-            ctx.sample_rate,
+            call.sample_rate,
             self.plan.block_size,
-            ctx.frame,
-            ctx.offset,
-            ctx.frames,
-            ctx.controls,
-            ctx.buses,
-            ctx.access,
+            call.frame,
+            call.offset,
+            call.frames,
+            call.controls,
+            call.buses,
+            call.access,
             &mut header.rgen,
             local,
         )
-        .with_reports(ctx.reports)
-        .with_control_maps(ctx.control_maps);
+        .with_reports(call.reports)
+        .with_control_maps(call.control_maps);
         if !header.initialized {
             header.initialized = true;
             // SAFETY: a live state, used by nobody else.
@@ -297,7 +296,7 @@ impl GraphSynthDef {
             }
         }
         // SAFETY: as above.
-        if !unsafe { self.next(place, ctx.frames, &mut units) } {
+        if !unsafe { self.next(place, call.frames, &mut units) } {
             header.faulted = true;
             return ProcessStatus::Faulted;
         }
