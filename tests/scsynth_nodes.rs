@@ -7,7 +7,7 @@ use std::net::UdpSocket;
 use std::time::Duration;
 
 use rosc::{OscPacket, OscType};
-use support::server::{encode, f, i, msg, s, Client, Server};
+use support::server::{encode, f, i, msg, s, Client, Server, REPLY_TIMEOUT};
 
 /// A scsynth-dialect client, logged in and notified.
 fn scsynth_client(server: &Server) -> Client {
@@ -253,19 +253,19 @@ fn n_trace_logs_a_synths_controls_and_a_groups_nodes() {
     answers(&mut c, "/g_new", vec![i(100), i(0), i(0)]);
     answers(&mut c, "/s_new", vec![s("sine"), i(1000), i(0), i(100), s("freq"), f(330.0), s("amp"), f(0.25)]);
     assert_eq!(answers(&mut c, "/n_trace", vec![i(1000)]), []);
-    let log = server.wait_log("TRACE 1000 sine");
-    assert!(log.contains("freq: 330") && log.contains("amp: 0.25"), "{log}");
+    // A trace is one message of several lines, which reach the log one by one: each check
+    // waits for the message's last line.
+    let log = wait_after(&server, "TRACE 1000 sine", "amp: 0.25");
+    assert!(log.contains("freq: 330"), "{log}");
     assert_eq!(answers(&mut c, "/n_trace", vec![i(100)]), []);
-    let log = server.wait_log("TRACE NODE TREE Group 100");
-    assert!(log.contains("1000 sine"), "{log}");
+    wait_after(&server, "TRACE NODE TREE Group 100", "1000 sine");
     // A graph Synth's units, each with its inputs' and outputs' values.
     let sine = support::scgf::file(&[support::scgf::sine("graph-sine", 440.0)]);
     c.send("/d_recv", vec![OscType::Blob(sine)]);
     c.expect("/done");
     answers(&mut c, "/s_new", vec![s("graph-sine"), i(2000), i(1), i(100), s("freq"), f(330.0), s("bus"), i(3)]);
     assert_eq!(answers(&mut c, "/n_trace", vec![i(2000)]), []);
-    let log = server.wait_log("TRACE 2000 graph-sine");
-    let log = &log[log.find("TRACE 2000 graph-sine").unwrap()..];
+    let log = wait_after(&server, "TRACE 2000 graph-sine", "unit 2 Out: in 3 ");
     assert!(log.contains("freq: 330") && log.contains("bus: 3"), "{log}");
     assert!(log.contains("unit 0 Control: in -; out 330 3"), "{log}");
     assert!(log.contains("unit 1 SinOsc: in 330 0; out "), "{log}");
@@ -273,6 +273,23 @@ fn n_trace_logs_a_synths_controls_and_a_groups_nodes() {
     c.send("/n_trace", vec![i(4242)]);
     assert_eq!(c.expect("/fail").args[0], s("/n_trace"));
     server_still_serves_trace(&mut c);
+}
+
+/// The server's log from the first `first` on, once `last` follows it there.
+///
+/// # Panics
+/// If `last` has not followed `first` within [`REPLY_TIMEOUT`].
+fn wait_after(server: &Server, first: &str, last: &str) -> String {
+    let deadline = std::time::Instant::now() + REPLY_TIMEOUT;
+    loop {
+        let log = server.wait_log(first);
+        let from = &log[log.find(first).expect("wait_log found it")..];
+        if from.contains(last) {
+            return from.to_owned();
+        }
+        assert!(std::time::Instant::now() < deadline, "the log never showed {last:?} after {first:?}:\n{from}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// The Synth count of scsynth's `/status.reply`.
