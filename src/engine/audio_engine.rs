@@ -290,12 +290,12 @@ impl Engine {
         self.tree.synth_count() + self.resources.live_count() + ControlChanges::CAPACITY + 2
     }
 
-    fn has_reserve(&mut self) -> bool {
+    fn has_reserve(&self) -> bool {
         // Take a command only if the workers can take back everything it might let go
         // of, so nothing is ever freed here.
-        let reserve = self.worker_reserve();
+        let workers_short = self.outbox.workers.free_slots() < self.worker_reserve();
         // Every command may answer with one reply (a query's is its result).
-        self.outbox.workers.has_room(reserve) && self.outbox.has_reply_room(1)
+        !workers_short && self.outbox.has_reply_room(1)
     }
 
     /// Applies the scheduler's commands due in this block, at their frames.

@@ -80,7 +80,7 @@ pub(super) fn apply_changes(
             // A Group-wide re-bind hands back one old Resource per Synth: more than the
             // reserve taken before the command when the Group is large. Refuse what the
             // workers cannot take instead of freeing here.
-            (Some(PortRef::Resource(_)), _) if !outbox.workers.has_room(1) => Err(EngineError::WorkersFull),
+            (Some(PortRef::Resource(_)), _) if outbox.workers.free_slots() == 0 => Err(EngineError::WorkersFull),
             (Some(PortRef::Resource(port)), _) if value == -1.0 => {
                 if let Some(old) = synth.unbind_resource(port, pool) {
                     outbox.dispose(Garbage::Resource(old));

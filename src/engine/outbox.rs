@@ -28,11 +28,6 @@ pub(crate) struct Outbox {
     pending_drops: u64,
     /// Event queue slots only replies may take.
     reply_reserve: usize,
-    /// Free event queue slots when last counted, less the events pushed since: never more
-    /// than are free, as only the network thread frees them. Counting reads the index the
-    /// network thread writes at every event it takes, a cache line that moves between the
-    /// cores; this lower bound spares that read while it says there is room.
-    event_room: usize,
 }
 
 impl Outbox {
@@ -46,17 +41,7 @@ impl Outbox {
         // A quarter of the queue: room for the replies of a block's commands and worker
         // results even when notifications have filled the rest.
         let reply_reserve = events.buffer().capacity() / 4;
-        let event_room = events.slots();
-        Outbox { events, workers, status, signal, emitted: false, pending_drops: 0, reply_reserve, event_room }
-    }
-
-    /// Whether the event queue has at least `n` free slots: from the lower bound while it
-    /// suffices, else counted again.
-    fn has_event_room(&mut self, n: usize) -> bool {
-        if self.event_room < n {
-            self.event_room = self.events.slots();
-        }
-        self.event_room >= n
+        Outbox { events, workers, status, signal, emitted: false, pending_drops: 0, reply_reserve }
     }
 
     /// Wakes the network thread if events were pushed, and the workers that were handed
@@ -73,8 +58,8 @@ impl Outbox {
     /// Whether the event queue has room for `n` more replies. The audio thread takes a
     /// command, a worker result or a waiting `/sync`'s release only when it does, so a
     /// reply is never lost: what has no room waits for a later block.
-    pub(crate) fn has_reply_room(&mut self, n: usize) -> bool {
-        self.has_event_room(n)
+    pub(crate) fn has_reply_room(&self, n: usize) -> bool {
+        self.events.slots() >= n
     }
 
     /// Sends an event to the network side. A notification finding only the reserve left
@@ -82,14 +67,11 @@ impl Outbox {
     /// carried goes to a worker).
     pub(crate) fn emit(&mut self, event: Event) {
         self.emitted = true;
-        let pushed = if event.is_reply() || self.has_event_room(self.reply_reserve + 1) {
+        let pushed = if event.is_reply() || self.events.slots() > self.reply_reserve {
             self.events.push(event)
         } else {
             Err(rtrb::PushError::Full(event))
         };
-        if pushed.is_ok() {
-            self.event_room = self.event_room.saturating_sub(1);
-        }
         if let Err(rtrb::PushError::Full(event)) = pushed {
             self.status.add_event_dropped();
             match event {

@@ -46,22 +46,6 @@ struct Link {
     /// Blocks in a row that ended with jobs outstanding and no result back: a worker
     /// stuck in a long job.
     stalled_blocks: u32,
-    /// Free slots in `jobs` when last counted, less the jobs pushed since: never more than
-    /// are free, as only the worker frees them. Counting reads the index the worker writes
-    /// at every job it takes, a cache line that moves between the cores; this lower bound
-    /// spares that read while it says there is room.
-    room: usize,
-}
-
-impl Link {
-    /// Whether `jobs` has at least `n` free slots: from the lower bound while it suffices,
-    /// else counted again.
-    fn has_room(&mut self, n: usize) -> bool {
-        if self.room < n {
-            self.room = self.jobs.slots();
-        }
-        self.room >= n
-    }
 }
 
 /// Blocks without a result after which a worker with outstanding jobs counts as busy
@@ -158,7 +142,6 @@ pub(crate) fn worker_queues(workers: usize, capacity: usize) -> (WorkerLinks, Ve
             drained: false,
             outstanding: 0,
             stalled_blocks: 0,
-            room: capacity,
         });
         ends.push(WorkerEnds { jobs: job_rx, results: result_tx, wants_room, serving });
     }
@@ -175,16 +158,9 @@ impl WorkerLinks {
         }
     }
 
-    /// Whether the workers' queues have at least `n` free job slots in all: from the
-    /// links' lower bounds while they suffice, else counted again. Context: RT.
-    pub(crate) fn has_room(&mut self, n: usize) -> bool {
-        if self.links.iter().map(|l| l.room).sum::<usize>() >= n {
-            return true;
-        }
-        for link in &mut self.links {
-            link.room = link.jobs.slots();
-        }
-        self.links.iter().map(|l| l.room).sum::<usize>() >= n
+    /// Free job slots across all workers. Context: RT.
+    pub(crate) fn free_slots(&self) -> usize {
+        self.links.iter().map(|l| l.jobs.slots()).sum()
     }
 
     /// Hands a job to the least busy worker with room: one that is making progress
@@ -196,24 +172,16 @@ impl WorkerLinks {
     /// woken by the next [`wake`](Self::wake). Context: RT.
     pub(crate) fn dispatch(&mut self, job: Job) -> Result<(), Job> {
         let n = self.links.len();
-        let mut least_busy = None;
-        for w in (0..n).map(|i| (self.next + i) % n) {
-            let link = &mut self.links[w];
-            if !link.has_room(1) {
-                continue;
-            }
-            let stalled = (link.stalled_blocks >= STALLED_AFTER_BLOCKS).then_some(link.stalled_blocks);
-            let key = (stalled, link.outstanding);
-            // The first of the least busy, as `min_by_key` would choose.
-            if least_busy.is_none_or(|(_, best)| key < best) {
-                least_busy = Some((w, key));
-            }
-        }
-        let Some((w, _)) = least_busy else { return Err(job) };
+        let least_busy =
+            (0..n).map(|i| (self.next + i) % n).filter(|&w| self.links[w].jobs.slots() > 0).min_by_key(|&w| {
+                let link = &self.links[w];
+                let stalled = (link.stalled_blocks >= STALLED_AFTER_BLOCKS).then_some(link.stalled_blocks);
+                (stalled, link.outstanding)
+            });
+        let Some(w) = least_busy else { return Err(job) };
         let link = &mut self.links[w];
         match link.jobs.push(job) {
             Ok(()) => {
-                link.room = link.room.saturating_sub(1);
                 link.pushed = true;
                 link.outstanding += 1;
                 self.next = (w + 1) % n;
@@ -370,23 +338,6 @@ mod tests {
             links.wake();
             std::thread::sleep(Duration::from_millis(1));
         }
-    }
-
-    #[test]
-    fn the_room_counted_once_is_counted_again_when_it_runs_out() {
-        let (mut links, mut ends) = worker_queues(2, 3);
-        assert!(links.has_room(6) && !links.has_room(7));
-        for _ in 0..6 {
-            assert!(links.dispatch(job()).is_ok());
-        }
-        assert!(!links.has_room(1), "every slot taken");
-        assert!(links.dispatch(job()).is_err());
-        // The second worker takes two jobs: the links see their slots only by counting.
-        assert!(ends[1].jobs.pop().is_ok() && ends[1].jobs.pop().is_ok());
-        assert!(links.has_room(2) && !links.has_room(3));
-        assert!(links.dispatch(job()).is_ok() && links.dispatch(job()).is_ok());
-        assert!(links.dispatch(job()).is_err(), "the two freed slots, and no more");
-        assert_eq!((ends[0].jobs.slots(), ends[1].jobs.slots()), (3, 3), "both queues full");
     }
 
     #[test]
