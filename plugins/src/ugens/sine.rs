@@ -270,6 +270,17 @@ impl SinOscUnit {
         };
     }
 
+    /// A call that does not add into the bus: the table read into the output, scaled by
+    /// the ramp of a folded `*`.
+    #[inline(always)]
+    fn next_with(&mut self, table: &impl Wavetable, io: &mut UnitIo<'_, '_>) {
+        let mut ramp = match (&mut self.scale, io.scale()) {
+            (Some(held), Some(scale)) => Some(held.lanes_to(scale, io.frames())),
+            _ => None,
+        };
+        self.read(table, io, ramp.as_mut());
+    }
+
     #[inline(always)]
     fn read(&mut self, table: &impl Wavetable, io: &mut UnitIo<'_, '_>, ramp: Option<&mut LaneRamp>) {
         match ramp {
@@ -313,20 +324,35 @@ impl Unit for SinOscUnit {
     }
 
     fn next(&mut self, io: &mut UnitIo<'_, '_>) {
-        if let SinOscTable::Polynomial(table) = self.table {
-            if self.sum_into_bus(table, io) {
-                return;
+        match self.table {
+            SinOscTable::Exact(table) => self.next_with(&table, io),
+            SinOscTable::Polynomial(table) => {
+                // A steady call sweeps, compiled for the CPU; the others compute a sine a
+                // frame, compiled with FMA where the CPU has it.
+                if self.sum_into_bus(table, io) {
+                    return;
+                }
+                #[cfg(target_arch = "x86_64")]
+                if table.0.fused() {
+                    // SAFETY: `fused` found AVX2 and FMA on this CPU.
+                    return unsafe { next_with_fused(self, table, io) };
+                }
+                self.next_with(&table, io)
             }
         }
-        let mut ramp = match (&mut self.scale, io.scale()) {
-            (Some(held), Some(scale)) => Some(held.lanes_to(scale, io.frames())),
-            _ => None,
-        };
-        match self.table {
-            SinOscTable::Exact(table) => self.read(&table, io, ramp.as_mut()),
-            SinOscTable::Polynomial(table) => self.read(&table, io, ramp.as_mut()),
-        }
     }
+}
+
+/// [`SinOscUnit::next_with`] for the polynomial, compiled with AVX2 and FMA, so that the
+/// sines it computes one at a time (an audio-rate frequency or phase) take one
+/// instruction a step.
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn next_with_fused(unit: &mut SinOscUnit, table: SinePolynomial, io: &mut UnitIo<'_, '_>) {
+    unit.next_with(&table, io)
 }
 
 /// `SinOscFB.ar(freq, feedback)`: `SinOsc` whose phase is offset by its last output times

@@ -231,13 +231,14 @@ impl PhaseReader {
 
     /// Starts the phase from the phase input and returns the table's value there (in
     /// `Unit::init`).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn start(&mut self, table: &impl Wavetable, io: &UnitIo<'_, '_>) -> f32 {
         self.start_with(table.cycle(), io, |phase| table.lookup(phase))
     }
 
     /// Starts the phase from the phase input for a table of `cycle` steps and returns
     /// `lookup` of it.
+    #[inline(always)]
     pub(crate) fn start_with(&mut self, cycle: f64, io: &UnitIo<'_, '_>, lookup: impl FnOnce(i32) -> f32) -> f32 {
         let phase_in = io.in0(self.phase_in);
         self.last_phase_in = phase_in;
@@ -274,7 +275,7 @@ impl PhaseReader {
     }
 
     /// Reads `table` into output `output` for one call and advances the phase.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn read(&mut self, table: &impl Wavetable, io: &mut UnitIo<'_, '_>, output: usize) {
         self.read_frames(
             table.cycle(),
@@ -287,7 +288,7 @@ impl PhaseReader {
 
     /// [`read`](Self::read), each value multiplied by `ramp`'s at its frame: for a unit
     /// that took in a `*` as its output's scale.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn read_scaled(
         &mut self,
         table: &impl Wavetable,
